@@ -1,0 +1,98 @@
+/**
+ * Atomic file writes: the content goes to a temporary file in the target's
+ * folder, then a rename puts it in place, so a reader never sees a
+ * half-written file and an interrupted run leaves the old file intact.
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+
+/** Options of {@linkcode writeFileAtomic}. */
+export interface WriteAtomicOptions {
+  /** Create missing parent folders. Default: true. */
+  mkdir?: boolean;
+  /** File mode of the new file. Default: 0o644 (subject to the umask). */
+  mode?: number;
+}
+
+/**
+ * Writes bytes or text to `path` atomically (temp file in the same folder,
+ * then rename). Parent folders are created unless `mkdir` is false.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./atomic.ts";
+ * import { assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a/b.txt`, "hello");
+ * assertEquals(await Deno.readTextFile(`${dir}/a/b.txt`), "hello");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: WriteAtomicOptions = {},
+): Promise<void> {
+  const dir = dirname(path);
+  if (options.mkdir ?? true) await Deno.mkdir(dir, { recursive: true });
+  const tmp = join(
+    dir,
+    `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
+  try {
+    const bytes = typeof data === "string"
+      ? new TextEncoder().encode(data)
+      : data;
+    await Deno.writeFile(tmp, bytes, { mode: options.mode ?? 0o644 });
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Replaces a whole folder atomically as far as the file system allows: the
+ * new content is built by `fill` in a sibling temp folder, the old folder is
+ * moved aside, the new one renamed into place, and the old one removed. If
+ * `fill` throws, the old folder is left untouched.
+ *
+ * @example
+ * ```ts
+ * import { replaceDirAtomic } from "./atomic.ts";
+ * import { assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await replaceDirAtomic(`${dir}/out`, async (tmp) => {
+ *   await Deno.writeTextFile(`${tmp}/x.txt`, "1");
+ * });
+ * assertEquals(await Deno.readTextFile(`${dir}/out/x.txt`), "1");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function replaceDirAtomic(
+  path: string,
+  fill: (tmpDir: string) => Promise<void>,
+): Promise<void> {
+  const parent = dirname(path);
+  await Deno.mkdir(parent, { recursive: true });
+  const id = crypto.randomUUID().slice(0, 8);
+  const tmp = join(parent, `.${basename(path)}.${id}.tmp`);
+  const old = join(parent, `.${basename(path)}.${id}.old`);
+  await Deno.mkdir(tmp);
+  try {
+    await fill(tmp);
+  } catch (error) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    throw error;
+  }
+  let moved = false;
+  try {
+    await Deno.rename(path, old);
+    moved = true;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  await Deno.rename(tmp, path);
+  if (moved) await Deno.remove(old, { recursive: true });
+}

@@ -1,0 +1,23 @@
+/**
+ * File I/O helpers: atomic writes, JSON, CSV and zip.
+ *
+ * @module
+ */
+export { replaceDirAtomic, writeFileAtomic } from "./atomic.ts";
+export type { WriteAtomicOptions } from "./atomic.ts";
+export { exists, readBinaryFile, readTextFile } from "./read.ts";
+export { readJsonFile, writeJsonFile } from "./json.ts";
+export type { WriteJsonOptions } from "./json.ts";
+export { formatCsv, parseCsv, readCsvFile, writeCsvFile } from "./csv.ts";
+export type { CsvCell, CsvTable } from "./csv.ts";
+export {
+  collectDir,
+  entryText,
+  readZipFile,
+  safeEntryPath,
+  unzipEntries,
+  unzipToDir,
+  zipDirToFile,
+  zipEntries,
+} from "./zip.ts";
+export type { CollectOptions, ZipEntries } from "./zip.ts";

@@ -1,0 +1,155 @@
+/**
+ * Zip archives on fflate: build an archive from a folder or from entries,
+ * read one, and unpack one without letting an entry escape its folder.
+ *
+ * @module
+ */
+import { strFromU8, unzipSync, zipSync, type Zippable } from "fflate";
+import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
+import { writeFileAtomic } from "./atomic.ts";
+import { readBinaryFile } from "./read.ts";
+
+/** Entries of an archive: relative path (with `/`) → bytes. */
+export type ZipEntries = Record<string, Uint8Array>;
+
+/**
+ * Builds a zip archive from entries. Entry times are fixed (1980-01-01) so
+ * the same entries always give the same bytes.
+ *
+ * @example
+ * ```ts
+ * import { unzipEntries, zipEntries } from "./zip.ts";
+ * import { assertEquals } from "node:assert/strict";
+ * const zip = zipEntries({ "a/b.txt": new TextEncoder().encode("hi") });
+ * assertEquals(new TextDecoder().decode(unzipEntries(zip)["a/b.txt"]), "hi");
+ * ```
+ */
+export function zipEntries(entries: ZipEntries): Uint8Array {
+  const tree: Zippable = {};
+  for (const name of Object.keys(entries).sort()) {
+    const data = entries[name];
+    if (data === undefined) continue;
+    tree[name] = [data, { mtime: new Date(1980, 0, 1), level: 6 }];
+  }
+  return zipSync(tree);
+}
+
+/**
+ * Reads the entries of a zip archive (folders are omitted). A corrupt
+ * archive throws a `SyntaxError`.
+ */
+export function unzipEntries(zip: Uint8Array, source = "zip archive"): ZipEntries {
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(zip);
+  } catch (error) {
+    throw new SyntaxError(
+      `Cannot read ${source}: not a valid zip archive (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  const out: ZipEntries = {};
+  for (const [name, data] of Object.entries(files)) {
+    if (!name.endsWith("/")) out[name] = data;
+  }
+  return out;
+}
+
+/** Reads a zip file's entries (see {@linkcode unzipEntries}). */
+export async function readZipFile(path: string): Promise<ZipEntries> {
+  return unzipEntries(await readBinaryFile(path), path);
+}
+
+/** Reads one text entry of a set of zip entries, or undefined. */
+export function entryText(entries: ZipEntries, name: string): string | undefined {
+  const data = entries[name];
+  return data === undefined ? undefined : strFromU8(data);
+}
+
+/** Options of {@linkcode collectDir}. */
+export interface CollectOptions {
+  /** Prefix for entry names (e.g. `"model/"`). Default: none. */
+  prefix?: string;
+  /** Skip files for which this returns true (relative path). Default: none. */
+  skip?: (relativePath: string) => boolean;
+}
+
+/**
+ * Collects the files below a folder as zip entries with `/`-separated paths
+ * relative to it. Hidden temp files of atomic writes are skipped.
+ */
+export async function collectDir(
+  dir: string,
+  options: CollectOptions = {},
+): Promise<ZipEntries> {
+  const out: ZipEntries = {};
+  const walk = async (current: string): Promise<void> => {
+    const names: Deno.DirEntry[] = [];
+    for await (const entry of Deno.readDir(current)) names.push(entry);
+    names.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    for (const entry of names) {
+      const full = join(current, entry.name);
+      const rel = relative(dir, full).split(sep).join("/");
+      if (entry.name.endsWith(".tmp") || options.skip?.(rel)) continue;
+      if (entry.isDirectory) await walk(full);
+      else if (entry.isFile) out[(options.prefix ?? "") + rel] = await Deno.readFile(full);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/**
+ * Zips a folder's files into `zipPath` atomically.
+ *
+ * @example
+ * ```ts
+ * import { readZipFile, zipDirToFile } from "./zip.ts";
+ * import { assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/m`);
+ * await Deno.writeTextFile(`${dir}/m/x.json`, "{}");
+ * await zipDirToFile(`${dir}/m`, `${dir}/m.zip`);
+ * assertEquals(Object.keys(await readZipFile(`${dir}/m.zip`)), ["x.json"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function zipDirToFile(
+  dir: string,
+  zipPath: string,
+  options: CollectOptions = {},
+): Promise<void> {
+  await writeFileAtomic(zipPath, zipEntries(await collectDir(dir, options)));
+}
+
+/**
+ * The safe destination of an archive entry below `dir`, or a `RangeError`
+ * when the entry would escape it (absolute path or `..`).
+ */
+export function safeEntryPath(dir: string, entry: string): string {
+  const cleaned = normalize(entry.replaceAll("\\", "/"));
+  if (
+    isAbsolute(cleaned) || cleaned === ".." || cleaned.startsWith(`..${sep}`) ||
+    cleaned.startsWith("../")
+  ) {
+    throw new RangeError(`Refusing zip entry "${entry}": it points outside ${dir}`);
+  }
+  return join(dir, cleaned);
+}
+
+/**
+ * Unpacks entries into a folder (each file written atomically); entries that
+ * would escape the folder are refused with a `RangeError`.
+ */
+export async function unzipToDir(entries: ZipEntries, dir: string): Promise<string[]> {
+  const written: string[] = [];
+  const targets = Object.entries(entries).map(([name, data]) =>
+    [safeEntryPath(dir, name), data] as const
+  );
+  for (const [target, data] of targets) {
+    await Deno.mkdir(dirname(target), { recursive: true });
+    await writeFileAtomic(target, data);
+    written.push(target);
+  }
+  return written;
+}

@@ -1,0 +1,343 @@
+/**
+ * Every path and file name kepler-model reads or writes, built from typed
+ * keys. No other module joins file names: they call these functions.
+ *
+ * The names follow upstream kepler-model-server (seed 002's tree and the
+ * `[ran]` tree in `../shared/reference/upstream-kepler-model-server.md`), so
+ * a pipeline written here can be read by tools that read upstream's, with one
+ * documented difference: models are JSON files where upstream writes pickles
+ * (`<component>.json` and `scaler.json` instead of `.pkl`).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type {
+  Component,
+  EnergySource,
+  ExtractorName,
+  FeatureGroup,
+  IsolatorName,
+  OutputType,
+  TrainerName,
+} from "./types.ts";
+
+/** Strips one trailing extension (e.g. `.json`) from a name, if present. */
+export function stripExtension(name: string, extension: string): string {
+  return name.endsWith(extension) ? name.slice(0, -extension.length) : name;
+}
+
+// ------------------------------------------------------------- DATAPATH
+
+/**
+ * A query JSON (`query -o NAME`, `train -i NAME`): `<data>/<name>.json`.
+ * The name may be given with or without `.json`.
+ *
+ * @example
+ * ```ts
+ * import { queryFile } from "./layout.ts";
+ * import { assertEquals } from "node:assert/strict";
+ * assertEquals(queryFile("/data", "kepler_query"), "/data/kepler_query.json");
+ * assertEquals(queryFile("/data", "output.json"), "/data/output.json");
+ * ```
+ */
+export function queryFile(dataPath: string, name: string): string {
+  return join(dataPath, `${stripExtension(name, ".json")}.json`);
+}
+
+/** Per-metric CSVs of `query --to-csv`: `<data>/<name>_csv/`. */
+export function queryCsvDir(dataPath: string, name: string): string {
+  return join(dataPath, `${stripExtension(name, ".json")}_csv`);
+}
+
+/** One per-metric CSV of `query --to-csv`. */
+export function queryCsvFile(
+  dataPath: string,
+  name: string,
+  metric: string,
+): string {
+  return join(queryCsvDir(dataPath, name), `${metric}.csv`);
+}
+
+/** The validate table of a query: `<data>/<name>_validate_result.csv`. */
+export function validateResultFile(dataPath: string, name: string): string {
+  return join(dataPath, `${stripExtension(name, ".json")}_validate_result.csv`);
+}
+
+/** A benchmark file with startTimeUTC and endTimeUTC: `<data>/<name>.json`. */
+export function benchmarkFile(dataPath: string, name: string): string {
+  return join(dataPath, `${stripExtension(name, ".json")}.json`);
+}
+
+/** A machine spec: `<data>/machine_spec/<id>.json`. */
+export function machineSpecFile(dataPath: string, id: string): string {
+  return join(dataPath, "machine_spec", `${stripExtension(id, ".json")}.json`);
+}
+
+/** The ground truth of a simulated query: `<data>/<name>_truth.csv`. */
+export function simulationTruthFile(dataPath: string, name: string): string {
+  return join(dataPath, `${stripExtension(name, ".json")}_truth.csv`);
+}
+
+/** The OpenMetrics text of a simulated query: `<data>/<name>.om`. */
+export function simulationOpenMetricsFile(
+  dataPath: string,
+  name: string,
+): string {
+  return join(dataPath, `${stripExtension(name, ".json")}.om`);
+}
+
+/** `extract -o NAME` output: `<data>/extracted_<name>.csv`. */
+export function extractedFile(dataPath: string, name: string): string {
+  return join(dataPath, `extracted_${stripExtension(name, ".csv")}.csv`);
+}
+
+/** `isolate -o NAME` output: `<data>/isolated_<name>.csv`. */
+export function isolatedFile(dataPath: string, name: string): string {
+  return join(dataPath, `isolated_${stripExtension(name, ".csv")}.csv`);
+}
+
+/** A CSV named by `-i`/`-o`: `<data>/<name>.csv`. */
+export function csvFile(dataPath: string, name: string): string {
+  return join(dataPath, `${stripExtension(name, ".csv")}.csv`);
+}
+
+/** An output folder under DATAPATH (`estimate`, `plot`): `<data>/<name>/`. */
+export function outputDir(dataPath: string, name: string): string {
+  return join(dataPath, name);
+}
+
+// ------------------------------------------------------------ pipelines
+
+/** The pipeline folder: `<models>/<pipeline>/`. */
+export function pipelineDir(modelPath: string, pipeline: string): string {
+  return join(modelPath, pipeline);
+}
+
+/** The pipeline archive next to its folder: `<models>/<pipeline>.zip`. */
+export function pipelineZip(modelPath: string, pipeline: string): string {
+  return join(modelPath, `${pipeline}.zip`);
+}
+
+/** Files directly inside a pipeline folder. */
+export const PIPELINE_FILES = {
+  metadata: "metadata.json",
+  trainArguments: "train_arguments.json",
+  nodeTypeIndex: "node_type_index.json",
+  readme: "README.md",
+} as const;
+
+/** A file directly inside a pipeline folder. */
+export function pipelineFile(
+  pipelineFolder: string,
+  file: keyof typeof PIPELINE_FILES,
+): string {
+  return join(pipelineFolder, PIPELINE_FILES[file]);
+}
+
+/**
+ * The model summary of a pipeline:
+ * `<pipeline>/<source>_<AbsPower|DynPower>_model_metadata.csv`.
+ */
+export function modelMetadataCsv(
+  pipelineFolder: string,
+  source: EnergySource,
+  outputType: OutputType,
+): string {
+  return join(pipelineFolder, `${source}_${outputType}_model_metadata.csv`);
+}
+
+/** Preprocessed data folder: `<pipeline>/preprocessed_data/`. */
+export function preprocessedDir(pipelineFolder: string): string {
+  return join(pipelineFolder, "preprocessed_data");
+}
+
+/** Keys of a preprocessed CSV. */
+export interface PreprocessedKey {
+  /** AbsPower data is extracted; DynPower data is isolated too. */
+  outputType: OutputType;
+  /** The extractor that made it. */
+  extractor: ExtractorName;
+  /** The isolator (DynPower only). */
+  isolator: IsolatorName;
+  /** The energy source. */
+  source: EnergySource;
+  /** The feature group. */
+  featureGroup: FeatureGroup;
+}
+
+/**
+ * A preprocessed CSV, named as upstream:
+ * `preprocess_abs_<ext>_<source>_<FG>.csv` or
+ * `preprocess_dyn_<ext>_<iso>_<source>_<FG>.csv`.
+ *
+ * @example
+ * ```ts
+ * import { preprocessedFile } from "./layout.ts";
+ * import { assertEquals } from "node:assert/strict";
+ * assertEquals(
+ *   preprocessedFile("p", { outputType: "DynPower", extractor: "default", isolator: "min", source: "acpi", featureGroup: "BPFOnly" }),
+ *   "p/preprocessed_data/preprocess_dyn_default_min_acpi_BPFOnly.csv",
+ * );
+ * ```
+ */
+export function preprocessedFile(
+  pipelineFolder: string,
+  key: PreprocessedKey,
+): string {
+  const stem = key.outputType === "AbsPower"
+    ? `preprocess_abs_${key.extractor}`
+    : `preprocess_dyn_${key.extractor}_${key.isolator}`;
+  return join(
+    preprocessedDir(pipelineFolder),
+    `${stem}_${key.source}_${key.featureGroup}.csv`,
+  );
+}
+
+/** An idle profile: `<pipeline>/profile/<source>.json`. */
+export function profileFile(
+  pipelineFolder: string,
+  source: EnergySource,
+): string {
+  return join(pipelineFolder, "profile", `${source}.json`);
+}
+
+/** The folder of one feature group's models: `<pipeline>/<source>/<ot>/<FG>/`. */
+export function groupDir(
+  pipelineFolder: string,
+  source: EnergySource,
+  outputType: OutputType,
+  featureGroup: FeatureGroup,
+): string {
+  return join(pipelineFolder, source, outputType, featureGroup);
+}
+
+/**
+ * A model name: `<Trainer>_<node type>`.
+ *
+ * @example
+ * ```ts
+ * import { modelName } from "./layout.ts";
+ * import { assertEquals } from "node:assert/strict";
+ * assertEquals(modelName("SGDRegressorTrainer", 0), "SGDRegressorTrainer_0");
+ * ```
+ */
+export function modelName(trainer: TrainerName, nodeType: number): string {
+  if (!Number.isInteger(nodeType)) {
+    throw new RangeError(
+      `Cannot name a model: node type must be an integer, got ${nodeType}`,
+    );
+  }
+  return `${trainer}_${nodeType}`;
+}
+
+/** Parses a model name back into trainer and node type, or undefined. */
+export function parseModelName(
+  name: string,
+): { trainer: string; nodeType: number } | undefined {
+  const match = /^(.+)_(-?\d+)$/.exec(name);
+  if (!match || match[1] === undefined || match[2] === undefined) {
+    return undefined;
+  }
+  return { trainer: match[1], nodeType: Number(match[2]) };
+}
+
+/** Files inside a model folder. */
+export const MODEL_FILES = {
+  metadata: "metadata.json",
+  weight: "weight.json",
+  scaler: "scaler.json",
+} as const;
+
+/** A model folder: `<group>/<Trainer>_<nt>/`. */
+export function modelDir(groupFolder: string, model: string): string {
+  return join(groupFolder, model);
+}
+
+/** A model archive: `<group>/<Trainer>_<nt>.zip`. */
+export function modelZip(groupFolder: string, model: string): string {
+  return join(groupFolder, `${model}.zip`);
+}
+
+/** The model dict inside a model folder: `<model dir>/<model>.json`. */
+export function modelDictFile(modelFolder: string, model: string): string {
+  return join(modelFolder, `${model}.json`);
+}
+
+/** One component's model file inside a model folder: `<component>.json`. */
+export function componentModelFile(
+  modelFolder: string,
+  component: Component,
+): string {
+  return join(modelFolder, `${component}.json`);
+}
+
+/** A file inside a model folder. */
+export function modelFile(
+  modelFolder: string,
+  file: keyof typeof MODEL_FILES,
+): string {
+  return join(modelFolder, MODEL_FILES[file]);
+}
+
+/** The checkpoint folder of a feature group: `<group>/checkpoint/`. */
+export function checkpointDir(groupFolder: string): string {
+  return join(groupFolder, "checkpoint");
+}
+
+/** A checkpoint: `<group>/checkpoint/<Trainer>_<component>_<nt>.json`. */
+export function checkpointFile(
+  groupFolder: string,
+  trainer: TrainerName,
+  component: Component,
+  nodeType: number,
+): string {
+  return join(
+    checkpointDir(groupFolder),
+    `${trainer}_${component}_${nodeType}.json`,
+  );
+}
+
+// --------------------------------------------------------------- export
+
+/** The kepler-model-db version folder: `<models>/v0.7/`. */
+export function exportVersionDir(exportPath: string, version = "v0.7"): string {
+  return join(exportPath, version);
+}
+
+/** The doc page of an exported pipeline: `v0.7/.doc/<pipeline>.md`. */
+export function exportDocFile(versionFolder: string, pipeline: string): string {
+  return join(versionFolder, ".doc", `${pipeline}.md`);
+}
+
+/** An error report: `<pipeline>/error_report/node_type_<n>.md`. */
+export function errorReportFile(
+  pipelineFolder: string,
+  nodeType: number,
+): string {
+  return join(pipelineFolder, "error_report", `node_type_${nodeType}.md`);
+}
+
+/** The exported weight file of a model: `<group>/<model>.json`. */
+export function exportedWeightFile(groupFolder: string, model: string): string {
+  return join(groupFolder, `${model}.json`);
+}
+
+// ------------------------------------------------------------- estimate
+
+/** Estimate output: `<output>/estimation_result.csv` (`<source>_` prefixed). */
+export function estimationResultFile(
+  outputFolder: string,
+  source?: EnergySource,
+): string {
+  const prefix = source === undefined ? "" : `${source}_`;
+  return join(outputFolder, `${prefix}estimation_result.csv`);
+}
+
+/** Estimate output: `<output>/model.zip` (`<source>_` prefixed). */
+export function estimationModelZip(
+  outputFolder: string,
+  source?: EnergySource,
+): string {
+  const prefix = source === undefined ? "" : `${source}_`;
+  return join(outputFolder, `${prefix}model.zip`);
+}

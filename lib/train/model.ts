@@ -1,0 +1,116 @@
+/**
+ * The trainer contract (CONVENTIONS habit 6, after scikit-learn's estimator
+ * guide and mljs): a trainer holds hyperparameters; `fit(x, y)` validates
+ * its input and returns an immutable fitted model with `predict` and
+ * `toJSON`; `loadModel(json)` (in `load_model.ts`) rebuilds a fitted model
+ * from its JSON by dispatching on the literal `kind`.
+ *
+ * Data is columnar: `x` is an array of feature columns (`x[j][i]` is feature
+ * j of row i), all the same length as `y`. Models take raw (unscaled)
+ * features; a model that scales (MaxAbs, as Kepler's weight files expect)
+ * stores its scaler and applies it inside `predict`.
+ *
+ * @module
+ */
+import type { TrainerName } from "../types.ts";
+
+/** Feature columns: `x[j][i]` is feature j of row i. */
+export type Columns = readonly Float64Array[];
+
+/** Options of {@linkcode Trainer.fit}. */
+export interface FitOptions {
+  /** Seed for any randomness (shuffles, initial values). Default: 42. */
+  seed?: number;
+  /**
+   * Index in `x` of the main feature (curve-fit trainers fit on it only;
+   * others ignore it). Default: 0.
+   */
+  mainFeature?: number;
+  /**
+   * A model fitted earlier by the same trainer on the same features, to
+   * continue from (XgboostFit adds trees to it; trainers that cannot
+   * continue ignore it). Default: none.
+   */
+  init?: FittedModel;
+}
+
+/** A trainer: hyperparameters plus `fit`. */
+export interface Trainer {
+  /** The upstream trainer name. */
+  readonly name: TrainerName;
+  /** The hyperparameters, as given or defaulted. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * Fits a model. Throws a `RangeError` for unusable input (mismatched
+   * lengths, non-finite values, too few rows) and a `FitError` when the
+   * optimisation does not converge.
+   */
+  fit(x: Columns, y: Float64Array, options?: FitOptions): FittedModel;
+}
+
+/** The JSON form of a fitted model; `kind` selects the loader. */
+export interface ModelJson {
+  /** Literal model kind, e.g. `"linear"`, `"gbdt"`. */
+  kind: string;
+  /** Format version of this kind's JSON. */
+  version: number;
+  /** Everything else the model needs. */
+  [key: string]: unknown;
+}
+
+/** A fitted, immutable model. */
+export interface FittedModel {
+  /** The literal kind written into its JSON. */
+  readonly kind: string;
+  /** Number of input features. */
+  readonly nFeatures: number;
+  /** Predicts one value per row of raw feature columns. */
+  predict(x: Columns): Float64Array;
+  /** A JSON-safe form that `loadModel` turns back into an equal model. */
+  toJSON(): ModelJson;
+}
+
+/**
+ * Kepler's weight dict for one component (`All_Weights` of a weight.json):
+ * `P = Bias_Weight + Σ weight_i × x_i / scale_i` for linear models, or a
+ * curve fit on the first numerical variable with `CurveFit_Weights`.
+ */
+export interface KeplerWeights {
+  /** The weights. */
+  All_Weights: {
+    /** Intercept (linear models only). */
+    Bias_Weight?: number;
+    /** Categorical weights; always `{}` for our models. */
+    Categorical_Variables: Record<string, Record<string, { weight: number }>>;
+    /** Per-feature scale (and weight, for linear models). */
+    Numerical_Variables: Record<string, { scale: number; weight?: number }>;
+    /** Curve parameters (curve-fit models only). */
+    CurveFit_Weights?: number[];
+  };
+}
+
+/** A fitted model that can be written as Kepler weights. */
+export interface WeightExportable extends FittedModel {
+  /** Kepler's weight dict, given the feature names in column order. */
+  keplerWeights(features: readonly string[]): KeplerWeights;
+}
+
+/** Whether a fitted model can be written as Kepler weights. */
+export function isWeightExportable(
+  model: FittedModel,
+): model is WeightExportable {
+  return typeof (model as Partial<WeightExportable>).keplerWeights ===
+    "function";
+}
+
+/** An optimisation that failed (e.g. a curve fit that did not converge). */
+export class FitError extends Error {
+  /** The trainer that failed. */
+  readonly trainer: TrainerName;
+  /** Creates a fit error for a trainer. */
+  constructor(trainer: TrainerName, message: string, options?: ErrorOptions) {
+    super(`${trainer} failed to fit: ${message}`, options);
+    this.name = "FitError";
+    this.trainer = trainer;
+  }
+}
