@@ -1,0 +1,43 @@
+/**
+ * The shape of a benchmark suite: `bench/<stage>_bench.ts` exports `suite`,
+ * and `bench/main.ts` runs every suite, prints the figures and records them
+ * in BENCHMARKS.md with the machine and date.
+ *
+ * @module
+ */
+
+/** One measured figure. */
+export interface BenchFigure {
+  /** What was measured, e.g. "fit GradientBoostingRegressorTrainer 12k×5". */
+  name: string;
+  /** The measured value. */
+  value: number;
+  /** Its unit, e.g. "s", "MB", "req/s". */
+  unit: string;
+  /** The goal as text, e.g. "≤ 0.3 s". Default: none. */
+  goal?: string;
+  /** Whether the goal was met (omit when there is no goal). */
+  ok?: boolean;
+}
+
+/** A suite of related figures. */
+export interface BenchSuite {
+  /** Title of the section in BENCHMARKS.md. */
+  title: string;
+  /** Runs the measurements and returns the figures. */
+  run(): Promise<BenchFigure[]>;
+}
+
+/** Peak resident memory so far, in MB (from Deno.memoryUsage().rss). */
+export function rssMb(): number {
+  return Deno.memoryUsage().rss / 1e6;
+}
+
+/** Times an async function once, in seconds. */
+export async function timeIt<T>(
+  fn: () => Promise<T> | T,
+): Promise<{ seconds: number; result: T }> {
+  const t0 = performance.now();
+  const result = await fn();
+  return { seconds: (performance.now() - t0) / 1000, result };
+}
