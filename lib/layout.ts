@@ -35,7 +35,7 @@ export function stripExtension(name: string, extension: string): string {
  * @example
  * ```ts
  * import { queryFile } from "./layout.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(queryFile("/data", "kepler_query"), "/data/kepler_query.json");
  * assertEquals(queryFile("/data", "output.json"), "/data/output.json");
  * ```
@@ -173,7 +173,7 @@ export interface PreprocessedKey {
  * @example
  * ```ts
  * import { preprocessedFile } from "./layout.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(
  *   preprocessedFile("p", { outputType: "DynPower", extractor: "default", isolator: "min", source: "acpi", featureGroup: "BPFOnly" }),
  *   "p/preprocessed_data/preprocess_dyn_default_min_acpi_BPFOnly.csv",
@@ -217,7 +217,7 @@ export function groupDir(
  * @example
  * ```ts
  * import { modelName } from "./layout.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(modelName("SGDRegressorTrainer", 0), "SGDRegressorTrainer_0");
  * ```
  */

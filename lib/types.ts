@@ -204,7 +204,7 @@ export interface FeatureGroupOptions {
  * @example
  * ```ts
  * import { featureGroupFeatures } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(featureGroupFeatures("BPFOnly"), ["bpf_cpu_time_ms", "bpf_page_cache_hit"]);
  * assertEquals(featureGroupFeatures("ThirdParty", { thirdParty: ["z", "a"] }), ["a", "z"]);
  * ```
@@ -231,7 +231,7 @@ export function featureGroupFeatures(
  * @example
  * ```ts
  * import { mainFeature } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(mainFeature("Basic", "package"), "cpu_instructions");
  * assertEquals(mainFeature("BPFOnly", "dram"), "bpf_page_cache_hit");
  * ```
@@ -412,7 +412,7 @@ export const DEFAULT_VM_JOB_NAME = "vm";
  * @example
  * ```ts
  * import { featureMetric } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(featureMetric("cpu_cycles"), "kepler_container_cpu_cycles_total");
  * assertEquals(featureMetric("cpu_cycles", "process"), "kepler_process_cpu_cycles_total");
  * assertEquals(featureMetric("node_info"), "kepler_node_info");
@@ -443,7 +443,7 @@ export function featureMetric(
  * @example
  * ```ts
  * import { powerMetric } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(powerMetric("package"), "kepler_node_package_joules_total");
  * assertEquals(powerMetric("platform", "vm"), "kepler_vm_platform_joules_total");
  * ```
@@ -502,7 +502,7 @@ export const METRIC_ALIASES: readonly MetricAlias[] = [
  * @example
  * ```ts
  * import { resolveMetricAlias } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(resolveMetricAlias("kepler_container_bpf_cpu_time_us_total"), {
  *   name: "kepler_container_bpf_cpu_time_ms_total", factor: 0.001 });
  * assertEquals(resolveMetricAlias("kepler_node_info"), { name: "kepler_node_info", factor: 1 });
@@ -544,7 +544,7 @@ function parseOf<T extends string>(
  * @example
  * ```ts
  * import { parseEnergySource } from "./types.ts";
- * import { assertEquals, assertThrows } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
  * assertEquals(parseEnergySource("rapl"), "rapl-sysfs");
  * assertThrows(() => parseEnergySource("solar"), RangeError);
  * ```
@@ -561,7 +561,7 @@ export const parseEnergySource: (input: string) => EnergySource = parseOf(
  * @example
  * ```ts
  * import { parseOutputType } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(parseOutputType("dynpower"), "DynPower");
  * ```
  */
@@ -576,7 +576,7 @@ export const parseOutputType: (input: string) => OutputType = parseOf(
  * @example
  * ```ts
  * import { parseFeatureGroup } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(parseFeatureGroup("BPFOnly"), "BPFOnly");
  * ```
  */
@@ -591,7 +591,7 @@ export const parseFeatureGroup: (input: string) => FeatureGroup = parseOf(
  * @example
  * ```ts
  * import { parseTrainerName } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(parseTrainerName("SGDRegressorTrainer"), "SGDRegressorTrainer");
  * ```
  */
@@ -606,7 +606,7 @@ export const parseTrainerName: (input: string) => TrainerName = parseOf(
  * @example
  * ```ts
  * import { parseExtractorName } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(parseExtractorName("smooth"), "smooth");
  * ```
  */
@@ -621,7 +621,7 @@ export const parseExtractorName: (input: string) => ExtractorName = parseOf(
  * @example
  * ```ts
  * import { parseIsolatorName } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(parseIsolatorName("min"), "min");
  * ```
  */
@@ -637,7 +637,7 @@ export const parseIsolatorName: (input: string) => IsolatorName = parseOf(
  * @example
  * ```ts
  * import { parseList, parseEnergySource } from "./types.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(parseList("rapl, acpi,,rapl-sysfs", parseEnergySource), ["rapl-sysfs", "acpi"]);
  * ```
  */

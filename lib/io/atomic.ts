@@ -22,7 +22,7 @@ export interface WriteAtomicOptions {
  * @example
  * ```ts
  * import { writeFileAtomic } from "./atomic.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a/b.txt`, "hello");
  * assertEquals(await Deno.readTextFile(`${dir}/a/b.txt`), "hello");
@@ -61,7 +61,7 @@ export async function writeFileAtomic(
  * @example
  * ```ts
  * import { replaceDirAtomic } from "./atomic.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * await replaceDirAtomic(`${dir}/out`, async (tmp) => {
  *   await Deno.writeTextFile(`${tmp}/x.txt`, "1");

@@ -27,7 +27,7 @@ export interface CsvTable {
  * @example
  * ```ts
  * import { parseCsv } from "./csv.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(parseCsv("a,b\n1,2\n"), { header: ["a", "b"], rows: [["1", "2"]] });
  * ```
  */
@@ -60,7 +60,7 @@ export async function readCsvFile(path: string): Promise<CsvTable> {
  * @example
  * ```ts
  * import { formatCsv } from "./csv.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(formatCsv(["a", "b"], [[1, "x,y"]]), 'a,b\n1,"x,y"\n');
  * ```
  */
@@ -81,7 +81,7 @@ export function formatCsv(
  * @example
  * ```ts
  * import { readCsvFile, writeCsvFile } from "./csv.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * await writeCsvFile(`${dir}/t.csv`, ["x"], [[1], [2]]);
  * assertEquals((await readCsvFile(`${dir}/t.csv`)).rows, [["1"], ["2"]]);

@@ -13,7 +13,7 @@ import { readTextFile } from "./read.ts";
  * @example
  * ```ts
  * import { readJsonFile, writeJsonFile } from "./json.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * await writeJsonFile(`${dir}/x.json`, { a: 1 });
  * assertEquals(await readJsonFile(`${dir}/x.json`), { a: 1 });
@@ -44,7 +44,7 @@ export interface WriteJsonOptions {
  * @example
  * ```ts
  * import { writeJsonFile } from "./json.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * await writeJsonFile(`${dir}/x.json`, [1], { indent: 0 });
  * assertEquals(await Deno.readTextFile(`${dir}/x.json`), "[1]\n");

@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import { readTextFile } from "./read.ts";
- * import { assertRejects } from "node:assert/strict";
+ * import { rejects as assertRejects } from "node:assert/strict";
  * await assertRejects(() => readTextFile("/nonexistent/x"), Deno.errors.NotFound);
  * ```
  */

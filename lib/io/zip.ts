@@ -19,7 +19,7 @@ export type ZipEntries = Record<string, Uint8Array>;
  * @example
  * ```ts
  * import { unzipEntries, zipEntries } from "./zip.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const zip = zipEntries({ "a/b.txt": new TextEncoder().encode("hi") });
  * assertEquals(new TextDecoder().decode(unzipEntries(zip)["a/b.txt"]), "hi");
  * ```
@@ -105,7 +105,7 @@ export async function collectDir(
  * @example
  * ```ts
  * import { readZipFile, zipDirToFile } from "./zip.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * await Deno.mkdir(`${dir}/m`);
  * await Deno.writeTextFile(`${dir}/m/x.json`, "{}");

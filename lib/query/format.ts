@@ -38,7 +38,7 @@ export interface BenchmarkWindow {
  * @example
  * ```ts
  * import { formatUtc } from "./format.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(formatUtc(1702462599), "2023-12-13T10:16:39Z");
  * ```
  */
@@ -56,7 +56,7 @@ export function formatUtc(unixSeconds: number): string {
  * @example
  * ```ts
  * import { parseUtc } from "./format.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(parseUtc("2023-12-13T10:16:39Z"), 1702462599);
  * ```
  */

@@ -1,0 +1,193 @@
+/**
+ * `kepler-model`: the command line. The only module that reads `Deno.args`,
+ * calls `Deno.exit` and maps errors to exit codes: 0 success, 1 failure at
+ * run time, 2 usage error. A user error prints one line on stderr; `--verbose`
+ * adds the stack.
+ *
+ * @module
+ */
+import { Command, CommanderError, Option } from "commander";
+import type { CliContext, CommandDefinition } from "./command.ts";
+import { type Config, readConfig } from "./config.ts";
+import { EXIT, UsageError } from "./errors.ts";
+import { COMMANDS } from "./commands/registry.ts";
+
+/** The program name. */
+export const PROGRAM = "kepler-model";
+
+/** The version printed by `--version`. */
+export const VERSION = "0.1.0";
+
+/**
+ * Upstream's multi-letter short flags (argparse accepts `-ot`, commander
+ * does not): rewritten to their long forms before parsing.
+ */
+export const MULTI_LETTER_FLAGS: Readonly<Record<string, string>> = {
+  "-ot": "--output-type",
+  "-fg": "--feature-group",
+  "-tm": "--thirdparty-metrics",
+};
+
+/**
+ * Rewrites `-ot X`, `-ot=X` and the like to long flags.
+ *
+ * @example
+ * ```ts
+ * import { normalizeArgs } from "./main.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(normalizeArgs(["estimate", "-ot", "DynPower", "-fg=BPFOnly"]),
+ *   ["estimate", "--output-type", "DynPower", "--feature-group=BPFOnly"]);
+ * ```
+ */
+export function normalizeArgs(args: readonly string[]): string[] {
+  return args.map((arg) => {
+    const [flag, ...rest] = arg.split("=");
+    const long = flag === undefined ? undefined : MULTI_LETTER_FLAGS[flag];
+    if (long === undefined) return arg;
+    return rest.length > 0 ? `${long}=${rest.join("=")}` : long;
+  });
+}
+
+/** Where the CLI writes; tests pass their own. */
+export interface MainIo {
+  /** Writes text to stdout. */
+  stdout(text: string): void;
+  /** Writes text to stderr. */
+  stderr(text: string): void;
+  /** Whether stderr is a terminal. */
+  stderrIsTerminal: boolean;
+}
+
+const denoIo: MainIo = {
+  stdout: (text) => void Deno.stdout.writeSync(new TextEncoder().encode(text)),
+  stderr: (text) => void Deno.stderr.writeSync(new TextEncoder().encode(text)),
+  stderrIsTerminal: Deno.stderr.isTerminal(),
+};
+
+function describe(error: unknown): string {
+  if (error instanceof Deno.errors.NotCapable) {
+    return `permission denied: ${error.message} (the deno task of this command does not grant it)`;
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `permission denied by the operating system: ${error.message}`;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function addCommand(
+  program: Command,
+  def: CommandDefinition,
+  io: MainIo,
+  getConfig: () => Config,
+  setContext: (verbose: boolean) => void,
+): void {
+  const cmd = program.command(def.name).description(def.summary);
+  for (const alias of def.aliases ?? []) cmd.alias(alias);
+  def.define(cmd);
+  cmd.addOption(
+    new Option("--data-path <path>", "data folder (default: $DATAPATH or ./data)"),
+  );
+  cmd.option("--verbose", "print stack traces of errors");
+  cmd.action(async (options: Record<string, unknown>) => {
+    const verbose = options.verbose === true;
+    setContext(verbose);
+    const config = getConfig();
+    const dataPath = options.dataPath;
+    if (typeof dataPath === "string" && dataPath !== "") {
+      const modelPathFromData = config.modelPath === config.dataPath;
+      config.dataPath = dataPath;
+      if (modelPathFromData) config.modelPath = dataPath;
+    }
+    const quiet = options.quiet === true || !io.stderrIsTerminal;
+    const context: CliContext = {
+      config,
+      verbose,
+      quiet,
+      out: (line) => io.stdout(line + "\n"),
+      err: (line) => io.stderr(line + "\n"),
+      stderrIsTerminal: io.stderrIsTerminal,
+    };
+    await def.run(options, context);
+  });
+}
+
+/**
+ * Builds the commander program with every registered command.
+ */
+export function buildProgram(
+  io: MainIo,
+  getConfig: () => Config,
+  setContext: (verbose: boolean) => void,
+): Command {
+  const program = new Command(PROGRAM)
+    .description(
+      "Train, export and serve power models for Kepler from Prometheus metrics.",
+    )
+    .version(VERSION)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: (text, write) => write(text.endsWith("\n") ? text : text + "\n"),
+    })
+    .addHelpText(
+      "after",
+      "\nEnvironment: DATAPATH, MODEL_PATH, PROM_SERVER, PROM_QUERY_INTERVAL, PROM_QUERY_STEP, ...\nRun 'kepler-model <command> --help' for the flags of a command.",
+    );
+  for (const def of COMMANDS) {
+    addCommand(program, def, io, getConfig, setContext);
+  }
+  program.commands.forEach((c) => c.exitOverride());
+  return program;
+}
+
+/**
+ * Runs the CLI with arguments and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./main.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * let err = "";
+ * const code = await main(["no-such-command"], { stdout: () => {}, stderr: (t) => err += t, stderrIsTerminal: false });
+ * assertEquals(code, 2);
+ * ```
+ */
+export async function main(
+  args: readonly string[],
+  io: MainIo = denoIo,
+  getConfig: () => Config = () => readConfig(),
+): Promise<number> {
+  let verbose = args.includes("--verbose");
+  const program = buildProgram(io, getConfig, (v) => verbose = v);
+  try {
+    await program.parseAsync(normalizeArgs(args), { from: "user" });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has already printed its message (or the help).
+      if (
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help"
+      ) return EXIT.ok;
+      if (error.code === "commander.executeSubCommandAsync") return EXIT.failure;
+      return EXIT.usage;
+    }
+    const usage = error instanceof UsageError;
+    io.stderr(`${PROGRAM}: error: ${describe(error)}\n`);
+    if (verbose && error instanceof Error && error.stack) {
+      io.stderr(error.stack + "\n");
+      if (error.cause instanceof Error && error.cause.stack) {
+        io.stderr("Caused by: " + error.cause.stack + "\n");
+      }
+    }
+    return usage ? EXIT.usage : EXIT.failure;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
