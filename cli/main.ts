@@ -86,7 +86,10 @@ function addCommand(
   for (const alias of def.aliases ?? []) cmd.alias(alias);
   def.define(cmd);
   cmd.addOption(
-    new Option("--data-path <path>", "data folder (default: $DATAPATH or ./data)"),
+    new Option(
+      "--data-path <path>",
+      "data folder (default: $DATAPATH or ./data)",
+    ),
   );
   cmd.option("--verbose", "print stack traces of errors");
   cmd.action(async (options: Record<string, unknown>) => {
@@ -130,7 +133,8 @@ export function buildProgram(
     .configureOutput({
       writeOut: (text) => io.stdout(text),
       writeErr: (text) => io.stderr(text),
-      outputError: (text, write) => write(text.endsWith("\n") ? text : text + "\n"),
+      outputError: (text, write) =>
+        write(text.endsWith("\n") ? text : text + "\n"),
     })
     .addHelpText(
       "after",
@@ -170,10 +174,11 @@ export async function main(
       // commander has already printed its message (or the help).
       if (
         error.code === "commander.helpDisplayed" ||
-        error.code === "commander.version" ||
-        error.code === "commander.help"
+        error.code === "commander.version"
       ) return EXIT.ok;
-      if (error.code === "commander.executeSubCommandAsync") return EXIT.failure;
+      if (error.code === "commander.executeSubCommandAsync") {
+        return EXIT.failure;
+      }
       return EXIT.usage;
     }
     const usage = error instanceof UsageError;

@@ -326,7 +326,13 @@ export type ExtractorName = typeof EXTRACTORS[number];
  * Isolators (`--isolator`): upstream's four, plus `quantile` (a robust idle
  * estimate per component).
  */
-export const ISOLATORS = ["none", "min", "profile", "trainer", "quantile"] as const;
+export const ISOLATORS = [
+  "none",
+  "min",
+  "profile",
+  "trainer",
+  "quantile",
+] as const;
 /** One isolator name. */
 export type IsolatorName = typeof ISOLATORS[number];
 

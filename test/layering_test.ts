@@ -31,7 +31,9 @@ async function* walk(dir: string): AsyncGenerator<string> {
   for await (const entry of Deno.readDir(dir)) {
     const full = join(dir, entry.name);
     if (entry.isDirectory) {
-      if (["node_modules", "dist", ".git", "demo_output"].includes(entry.name)) continue;
+      if (
+        ["node_modules", "dist", ".git", "demo_output"].includes(entry.name)
+      ) continue;
       yield* walk(full);
     } else if (entry.name.endsWith(".ts")) yield full;
   }
@@ -39,7 +41,8 @@ async function* walk(dir: string): AsyncGenerator<string> {
 
 function importsOf(source: string): string[] {
   const out: string[] = [];
-  const re = /(?:import|export)\s[^'";]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+  const re =
+    /(?:import|export)\s[^'";]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
   for (const m of source.matchAll(re)) out.push((m[1] ?? m[2]) as string);
   return out;
 }
@@ -64,7 +67,9 @@ Deno.test("lib/ stages import only earlier stages", async () => {
     if (from === undefined) continue;
     const fromRank = STAGE_RANK[from];
     if (fromRank === undefined) {
-      violations.push(`${rel}: lib folder "${from}" has no rank in test/layering_test.ts`);
+      violations.push(
+        `${rel}: lib folder "${from}" has no rank in test/layering_test.ts`,
+      );
       continue;
     }
     const source = await Deno.readTextFile(file);
@@ -80,7 +85,9 @@ Deno.test("lib/ stages import only earlier stages", async () => {
       const toRank = STAGE_RANK[to];
       if (toRank === undefined) continue;
       if (toRank > fromRank || (toRank === fromRank && toRank !== 0)) {
-        violations.push(`${rel} (${from}) imports ${target} (${to}): backward or sideways`);
+        violations.push(
+          `${rel} (${from}) imports ${target} (${to}): backward or sideways`,
+        );
       }
     }
   }
@@ -142,11 +149,20 @@ Deno.test("mod.ts files only re-export", async () => {
     } catch {
       continue;
     }
-    const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
-    const statements = code.split(";").map((s) => s.trim()).filter((s) => s !== "");
+    const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(
+      /\/\/.*$/gm,
+      "",
+    );
+    const statements = code.split(";").map((s) => s.trim()).filter((s) =>
+      s !== ""
+    );
     for (const s of statements) {
       if (!/^export\s+(type\s+)?\{[\s\S]*\}\s+from\s+["'][^"']+["']$/.test(s)) {
-        violations.push(`${relative(ROOT, file)}: "${s.slice(0, 60)}..." is not a named re-export`);
+        violations.push(
+          `${relative(ROOT, file)}: "${
+            s.slice(0, 60)
+          }..." is not a named re-export`,
+        );
       }
     }
   }

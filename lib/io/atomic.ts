@@ -35,7 +35,11 @@ export async function writeFileAtomic(
   options: WriteAtomicOptions = {},
 ): Promise<void> {
   const dir = dirname(path);
-  if (options.mkdir ?? true) await Deno.mkdir(dir, { recursive: true });
+  try {
+    if (options.mkdir ?? true) await Deno.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw explainWriteError(error, path);
+  }
   const tmp = join(
     dir,
     `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
@@ -48,8 +52,27 @@ export async function writeFileAtomic(
     await Deno.rename(tmp, path);
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
-    throw error;
+    throw explainWriteError(error, path);
   }
+}
+
+/**
+ * Turns an OS error of a write into one that names the file and the reason
+ * (same error class, original as `cause`).
+ */
+export function explainWriteError(error: unknown, path: string): unknown {
+  const reasons: [new (m: string, o?: ErrorOptions) => Error, string][] = [
+    [Deno.errors.PermissionDenied, "permission denied"],
+    [Deno.errors.NotFound, "a parent folder does not exist"],
+    [Deno.errors.AlreadyExists, "a file is in the way of a folder"],
+    [Deno.errors.NotADirectory, "a parent path is a file, not a folder"],
+  ];
+  for (const [kind, reason] of reasons) {
+    if (error instanceof kind) {
+      return new kind(`Cannot write ${path}: ${reason}`, { cause: error });
+    }
+  }
+  return error;
 }
 
 /**

@@ -34,7 +34,10 @@ export interface CsvTable {
 export function parseCsv(text: string, source = "CSV input"): CsvTable {
   let records: string[][];
   try {
-    records = parse(text, { relax_column_count: false, bom: true }) as string[][];
+    records = parse(text, {
+      relax_column_count: false,
+      bom: true,
+    }) as string[][];
   } catch (error) {
     throw new SyntaxError(
       `Cannot parse ${source} as CSV: ${(error as Error).message}`,
@@ -43,7 +46,9 @@ export function parseCsv(text: string, source = "CSV input"): CsvTable {
   }
   const [header, ...rows] = records;
   if (header === undefined) {
-    throw new SyntaxError(`Cannot parse ${source} as CSV: it has no header row`);
+    throw new SyntaxError(
+      `Cannot parse ${source} as CSV: it has no header row`,
+    );
   }
   return { header, rows };
 }
@@ -70,7 +75,11 @@ export function formatCsv(
 ): string {
   const out: string[][] = [header.map(String)];
   for (const row of rows) {
-    out.push(row.map((cell) => cell === null || cell === undefined ? "" : String(cell)));
+    out.push(
+      row.map((cell) =>
+        cell === null || cell === undefined ? "" : String(cell)
+      ),
+    );
   }
   return stringify(out, { record_delimiter: "unix" });
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { strFromU8, unzipSync, zipSync, type Zippable } from "fflate";
+import { strFromU8, unzipSync, type Zippable, zipSync } from "fflate";
 import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
 import { writeFileAtomic } from "./atomic.ts";
 import { readBinaryFile } from "./read.ts";
@@ -38,13 +38,18 @@ export function zipEntries(entries: ZipEntries): Uint8Array {
  * Reads the entries of a zip archive (folders are omitted). A corrupt
  * archive throws a `SyntaxError`.
  */
-export function unzipEntries(zip: Uint8Array, source = "zip archive"): ZipEntries {
+export function unzipEntries(
+  zip: Uint8Array,
+  source = "zip archive",
+): ZipEntries {
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(zip);
   } catch (error) {
     throw new SyntaxError(
-      `Cannot read ${source}: not a valid zip archive (${(error as Error).message})`,
+      `Cannot read ${source}: not a valid zip archive (${
+        (error as Error).message
+      })`,
       { cause: error },
     );
   }
@@ -61,7 +66,10 @@ export async function readZipFile(path: string): Promise<ZipEntries> {
 }
 
 /** Reads one text entry of a set of zip entries, or undefined. */
-export function entryText(entries: ZipEntries, name: string): string | undefined {
+export function entryText(
+  entries: ZipEntries,
+  name: string,
+): string | undefined {
   const data = entries[name];
   return data === undefined ? undefined : strFromU8(data);
 }
@@ -92,7 +100,9 @@ export async function collectDir(
       const rel = relative(dir, full).split(sep).join("/");
       if (entry.name.endsWith(".tmp") || options.skip?.(rel)) continue;
       if (entry.isDirectory) await walk(full);
-      else if (entry.isFile) out[(options.prefix ?? "") + rel] = await Deno.readFile(full);
+      else if (entry.isFile) {
+        out[(options.prefix ?? "") + rel] = await Deno.readFile(full);
+      }
     }
   };
   await walk(dir);
@@ -132,7 +142,9 @@ export function safeEntryPath(dir: string, entry: string): string {
     isAbsolute(cleaned) || cleaned === ".." || cleaned.startsWith(`..${sep}`) ||
     cleaned.startsWith("../")
   ) {
-    throw new RangeError(`Refusing zip entry "${entry}": it points outside ${dir}`);
+    throw new RangeError(
+      `Refusing zip entry "${entry}": it points outside ${dir}`,
+    );
   }
   return join(dir, cleaned);
 }
@@ -141,7 +153,10 @@ export function safeEntryPath(dir: string, entry: string): string {
  * Unpacks entries into a folder (each file written atomically); entries that
  * would escape the folder are refused with a `RangeError`.
  */
-export async function unzipToDir(entries: ZipEntries, dir: string): Promise<string[]> {
+export async function unzipToDir(
+  entries: ZipEntries,
+  dir: string,
+): Promise<string[]> {
   const written: string[] = [];
   const targets = Object.entries(entries).map(([name, data]) =>
     [safeEntryPath(dir, name), data] as const

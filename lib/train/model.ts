@@ -34,8 +34,11 @@ export interface FitOptions {
   init?: FittedModel;
 }
 
-/** A trainer: hyperparameters plus `fit`. */
-export interface Trainer {
+/**
+ * A trainer: hyperparameters plus `fit`. `M` is the model type its `fit`
+ * returns (defaults to any fitted model).
+ */
+export interface Trainer<M extends FittedModel = FittedModel> {
   /** The upstream trainer name. */
   readonly name: TrainerName;
   /** The hyperparameters, as given or defaulted. */
@@ -45,7 +48,7 @@ export interface Trainer {
    * lengths, non-finite values, too few rows) and a `FitError` when the
    * optimisation does not converge.
    */
-  fit(x: Columns, y: Float64Array, options?: FitOptions): FittedModel;
+  fit(x: Columns, y: Float64Array, options?: FitOptions): M;
 }
 
 /** The JSON form of a fitted model; `kind` selects the loader. */

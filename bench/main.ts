@@ -1,0 +1,103 @@
+/**
+ * `deno task bench`: runs every `bench/*_bench.ts` suite (or those named on
+ * the command line), prints the figures and records them in BENCHMARKS.md
+ * with the machine and the date. Benchmarks measure; tests never assert on
+ * wall time.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import type { BenchFigure, BenchSuite } from "./_types.ts";
+
+const HERE = dirname(new URL(import.meta.url).pathname);
+const ROOT = dirname(HERE);
+
+async function machine(): Promise<string> {
+  let cpu = "unknown CPU";
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    cpu = /model name\s*:\s*(.+)/.exec(info)?.[1]?.trim() ?? cpu;
+  } catch { /* not Linux */ }
+  const cores = navigator.hardwareConcurrency;
+  const mem = Deno.systemMemoryInfo().total / 2 ** 30;
+  return `${cpu}, ${cores} cores, ${
+    mem.toFixed(0)
+  } GiB, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}`;
+}
+
+function row(f: BenchFigure): string {
+  const value = f.value >= 100
+    ? f.value.toFixed(0)
+    : f.value >= 1
+    ? f.value.toFixed(2)
+    : f.value.toPrecision(3);
+  const verdict = f.ok === undefined ? "" : f.ok ? "met" : "**missed**";
+  return `| ${f.name} | ${value} ${f.unit} | ${f.goal ?? ""} | ${verdict} |`;
+}
+
+async function main(): Promise<void> {
+  const only = Deno.args;
+  const files: string[] = [];
+  for await (const e of Deno.readDir(HERE)) {
+    if (e.isFile && e.name.endsWith("_bench.ts")) files.push(e.name);
+  }
+  files.sort();
+  const sections: string[] = [];
+  for (const file of files) {
+    const stem = file.replace(/_bench\.ts$/, "");
+    if (only.length > 0 && !only.includes(stem)) continue;
+    const mod = await import(join(HERE, file)) as { suite?: BenchSuite };
+    if (!mod.suite) continue;
+    console.log(`# ${mod.suite.title}`);
+    let figures: BenchFigure[];
+    try {
+      figures = await mod.suite.run();
+    } catch (error) {
+      console.error(`bench ${file} failed: ${(error as Error).message}`);
+      sections.push(
+        `## ${mod.suite.title}\n\nFailed: ${(error as Error).message}\n`,
+      );
+      continue;
+    }
+    for (const f of figures) console.log(row(f));
+    sections.push(
+      [
+        `## ${mod.suite.title}`,
+        "",
+        `Source: \`bench/${file}\``,
+        "",
+        "| figure | value | goal | |",
+        "| --- | --- | --- | --- |",
+        ...figures.map(row),
+        "",
+      ].join("\n"),
+    );
+  }
+  const header = [
+    "# Benchmarks",
+    "",
+    "Written by `deno task bench` (`deno task bench <suite>` runs one suite).",
+    "",
+    `- Machine: ${await machine()}`,
+    `- Date: ${new Date().toISOString().slice(0, 19)}Z`,
+    "",
+  ];
+  const path = join(ROOT, "BENCHMARKS.md");
+  if (only.length > 0) {
+    // Keep the other suites' sections; replace the ones that ran.
+    let old = "";
+    try {
+      old = await Deno.readTextFile(path);
+    } catch { /* first run */ }
+    const kept = old.split(/^(?=## )/m).slice(1).filter((s) =>
+      !sections.some((n) => n.split("\n")[0] === s.split("\n")[0])
+    );
+    sections.unshift(...kept.map((s) => s.trimEnd() + "\n"));
+  }
+  const tmp = `${path}.tmp`;
+  await Deno.writeTextFile(tmp, [...header, ...sections].join("\n"));
+  await Deno.rename(tmp, path);
+  console.log(`\nrecorded in ${path}`);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,125 @@
+/**
+ * Test helpers that run the CLI as a user does: as a subprocess, either with
+ * explicit Deno flags or with exactly the flags of a deno task in deno.json.
+ *
+ * @module
+ */
+import { dirname, join, resolve } from "node:path";
+
+/** The repository root. */
+export const ROOT: string = resolve(
+  dirname(new URL(import.meta.url).pathname),
+  "..",
+);
+
+/** The result of a CLI run. */
+export interface CliResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** Options of {@linkcode runCli} and {@linkcode runTask}. */
+export interface RunOptions {
+  /** Environment variables added to a clean environment. Default: none. */
+  env?: Record<string, string>;
+  /** Working directory. Default: the repository root. */
+  cwd?: string;
+  /** Standard input text. Default: none (closed). */
+  stdin?: string;
+}
+
+async function run(args: string[], options: RunOptions): Promise<CliResult> {
+  const env: Record<string, string> = {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HOME") ?? "/tmp",
+    NO_COLOR: "1",
+    ...(Deno.env.get("DENO_DIR")
+      ? { DENO_DIR: Deno.env.get("DENO_DIR")! }
+      : {}),
+    ...options.env,
+  };
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: options.cwd ?? ROOT,
+    env,
+    clearEnv: true,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+/** Runs `cli/main.ts` with the given Deno permission flags and CLI arguments. */
+export function runCli(
+  denoFlags: string[],
+  args: string[],
+  options: RunOptions = {},
+): Promise<CliResult> {
+  return run([
+    "run",
+    "--quiet",
+    ...denoFlags,
+    join(ROOT, "cli/main.ts"),
+    ...args,
+  ], options);
+}
+
+/** The tasks of deno.json. */
+export async function denoTasks(): Promise<Record<string, string>> {
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  return config.tasks as Record<string, string>;
+}
+
+/** Splits a task command into the Deno flags, the script and its arguments. */
+export function splitTask(
+  command: string,
+): { flags: string[]; script: string; args: string[] } {
+  const words = command.split(/\s+/).filter((w) => w !== "");
+  if (words[0] !== "deno" || words[1] !== "run") {
+    throw new TypeError(`Task is not a "deno run" command: ${command}`);
+  }
+  const scriptAt = words.findIndex((w, i) => i > 1 && !w.startsWith("-"));
+  return {
+    flags: words.slice(2, scriptAt),
+    script: words[scriptAt] ?? "",
+    args: words.slice(scriptAt + 1),
+  };
+}
+
+/**
+ * Runs a deno task's command with exactly its permission flags (as
+ * `deno task NAME args...` would), from any working directory.
+ */
+export async function runTask(
+  task: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<CliResult> {
+  const command = (await denoTasks())[task];
+  if (command === undefined) throw new TypeError(`No deno task named ${task}`);
+  const { flags, script, args: fixed } = splitTask(command);
+  return run([
+    "run",
+    "--quiet",
+    ...flags,
+    join(ROOT, script),
+    ...fixed,
+    ...args,
+  ], options);
+}

@@ -1,0 +1,105 @@
+/**
+ * Each command's deno task grants only what that command needs, and the
+ * tasks and the registered commands match one to one.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { COMMANDS } from "../cli/commands/registry.ts";
+import { ENV_KEYS } from "../cli/config.ts";
+import { denoTasks, splitTask } from "./_cli.ts";
+
+type Grant = "read" | "write" | "net" | "sys" | "env";
+
+/** What each command may do; anything else in its task is a failure. */
+const NEEDS: Record<string, readonly Grant[]> = {
+  demo: ["read", "write", "env"],
+  simulate: ["read", "write", "env", "net"], // --serve listens
+  query: ["read", "write", "env", "net", "sys"], // sys: machine spec
+  validate: ["read", "write", "env"],
+  extract: ["read", "write", "env"],
+  isolate: ["read", "write", "env"],
+  isolate_from_data: ["read", "write", "env"],
+  profile: ["read", "write", "env"],
+  train: ["read", "write", "env"],
+  train_from_data: ["read", "write", "env"],
+  export: ["read", "write", "env"],
+  estimate: ["read", "write", "env"],
+  plot: ["read", "write", "env"],
+  serve: ["read", "env", "net"],
+};
+
+function grantsOf(
+  flags: string[],
+): { grants: Grant[]; env: string[]; other: string[] } {
+  const grants: Grant[] = [];
+  const other: string[] = [];
+  let env: string[] = [];
+  for (const flag of flags) {
+    const m = /^--allow-(read|write|net|sys|env)(?:=(.*))?$/.exec(flag);
+    if (m) {
+      grants.push(m[1] as Grant);
+      if (m[1] === "env") env = (m[2] ?? "").split(",");
+    } else other.push(flag);
+  }
+  return { grants: grants.sort(), env, other };
+}
+
+const tasks = await denoTasks();
+
+Deno.test("every registered command has a deno task running it", () => {
+  for (const def of COMMANDS) {
+    const task = tasks[def.name];
+    assert(task !== undefined, `deno task ${def.name} is missing`);
+    const { script, args } = splitTask(task);
+    assertEquals([script, args[0]], ["cli/main.ts", def.name]);
+  }
+});
+
+Deno.test("every command task refers to a registered command", () => {
+  const names = new Set(COMMANDS.map((c) => c.name));
+  for (const [name, command] of Object.entries(tasks)) {
+    if (!command.includes("cli/main.ts") || !command.startsWith("deno run")) {
+      continue;
+    }
+    const { args } = splitTask(command);
+    assert(
+      names.has(args[0] ?? ""),
+      `task ${name} runs unknown command ${args[0]}`,
+    );
+  }
+});
+
+Deno.test("each command task grants exactly the permissions its command needs", () => {
+  for (const def of COMMANDS) {
+    const needs = NEEDS[def.name];
+    assert(
+      needs !== undefined,
+      `no permission profile for ${def.name} in test/tasks_test.ts`,
+    );
+    const { grants, env, other } = grantsOf(splitTask(tasks[def.name]!).flags);
+    assertEquals(grants, [...needs].sort(), def.name);
+    assertEquals(other, [], `${def.name} has other flags`);
+    assertEquals(env.sort(), [...ENV_KEYS].sort(), `${def.name} env list`);
+  }
+});
+
+Deno.test("train, extract and export tasks never grant network access", () => {
+  for (
+    const name of [
+      "train",
+      "extract",
+      "export",
+      "isolate",
+      "profile",
+      "train_from_data",
+    ]
+  ) {
+    assertEquals(NEEDS[name]!.includes("net"), false);
+    const task = tasks[name];
+    if (task !== undefined) {
+      assert(!/--allow-net|-A\b|--allow-all/.test(task), name);
+    }
+  }
+});
