@@ -1,0 +1,246 @@
+/**
+ * Kepler's weight files (`weight.json`, kepler-model-db `<Trainer>_<nt>.json`,
+ * Kepler's own `model_weight/*.json`): reading them in both the v0.7.11 form
+ * (component keys only) and the v0.7.12 form (optional `model_name` and
+ * `machine_spec`), and evaluating them exactly as Kepler v0.7 does
+ * (`pkg/model/estimator/local/regressor`, see
+ * `../shared/reference/kepler-interfaces.md` §2.4):
+ *
+ * - linear (SGDRegressorTrainer and any unknown trainer):
+ *   `P = Bias_Weight + Σ_cat weight + Σ_j weight_j · x_j / scale_j`,
+ *   skipping features whose scale or weight is 0;
+ * - LogarithmicRegressionTrainer: `P = cat + a·ln(b·x₀ + 1) + c`;
+ * - ExponentialRegressionTrainer: `P = cat + a·exp(b·x₀) + c`;
+ * - LogisticRegressionTrainer: `P = cat + A / (1 + exp(−k·(x₀ − x0))) + off`
+ *   with `[A, x0, k, off] = CurveFit_Weights`;
+ *
+ * where `x₀` is the first numerical variable divided by its scale. (Kepler
+ * takes its own first feature; our exported curve-fit files list the main
+ * feature first so that both agree.) Missing features count as 0, as in
+ * Kepler. Negative predictions are returned as they are; callers clamp.
+ *
+ * @module
+ */
+import type { KeplerWeights } from "./model.ts";
+import { type Component, COMPONENTS, type MachineSpec } from "../types.ts";
+
+/** A parsed weight file. */
+export interface WeightFile {
+  /** `model_name` (v0.7.12 files), if present. */
+  modelName?: string;
+  /** `machine_spec` (v0.7.12 server replies), if present. */
+  machineSpec?: Partial<MachineSpec>;
+  /** Weights per component present in the file. */
+  components: Partial<Record<Component, KeplerWeights>>;
+}
+
+/** The curve-fit trainers Kepler knows, by name. */
+export type KeplerCurve = "linear" | "logarithmic" | "exponential" | "logistic";
+
+/**
+ * The predictor Kepler v0.7.12 builds for a trainer name: the model name
+ * without its last `_` token (`SGDRegressorTrainer_0` → linear).
+ *
+ * @example
+ * ```ts
+ * import { keplerCurveOf } from "./kepler_weight_file.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(keplerCurveOf("LogarithmicRegressionTrainer_1"), "logarithmic");
+ * assertEquals(keplerCurveOf("SGDRegressorTrainer_0"), "linear");
+ * assertEquals(keplerCurveOf(undefined), "linear");
+ * ```
+ */
+export function keplerCurveOf(modelOrTrainer: string | undefined): KeplerCurve {
+  const trainer = (modelOrTrainer ?? "").replace(/_-?\d+$/, "");
+  switch (trainer) {
+    case "LogarithmicRegressionTrainer":
+      return "logarithmic";
+    case "ExponentialRegressionTrainer":
+      return "exponential";
+    case "LogisticRegressionTrainer":
+      return "logistic";
+    default:
+      return "linear";
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkWeights(value: unknown, where: string): KeplerWeights {
+  if (!isRecord(value) || !isRecord(value.All_Weights)) {
+    throw new TypeError(`Invalid weight file ${where}: missing All_Weights`);
+  }
+  const all = value.All_Weights;
+  if (!isRecord(all.Numerical_Variables)) {
+    throw new TypeError(
+      `Invalid weight file ${where}: All_Weights.Numerical_Variables must be an object`,
+    );
+  }
+  for (const [feature, v] of Object.entries(all.Numerical_Variables)) {
+    if (!isRecord(v) || typeof v.scale !== "number") {
+      throw new TypeError(
+        `Invalid weight file ${where}: feature ${feature} has no numeric scale`,
+      );
+    }
+    if (v.weight !== undefined && typeof v.weight !== "number") {
+      throw new TypeError(
+        `Invalid weight file ${where}: feature ${feature} has a non-numeric weight`,
+      );
+    }
+  }
+  if (all.Bias_Weight !== undefined && typeof all.Bias_Weight !== "number") {
+    throw new TypeError(
+      `Invalid weight file ${where}: Bias_Weight is not a number`,
+    );
+  }
+  if (
+    all.CurveFit_Weights !== undefined &&
+    (!Array.isArray(all.CurveFit_Weights) ||
+      all.CurveFit_Weights.some((w) => typeof w !== "number"))
+  ) {
+    throw new TypeError(
+      `Invalid weight file ${where}: CurveFit_Weights must be a list of numbers`,
+    );
+  }
+  return value as unknown as KeplerWeights;
+}
+
+/**
+ * Reads a weight file's JSON value. Component keys are kept; `model_name`
+ * and `machine_spec` are read; any other top-level key is an error (Kepler
+ * v0.7.11 would fail on it too).
+ *
+ * @example
+ * ```ts
+ * import { readWeightFile } from "./kepler_weight_file.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const file = readWeightFile({ model_name: "SGDRegressorTrainer_0", platform: { All_Weights: {
+ *   Bias_Weight: 1, Categorical_Variables: {}, Numerical_Variables: { a: { scale: 2, weight: 4 } } } } });
+ * assertEquals(Object.keys(file.components), ["platform"]);
+ * ```
+ */
+export function readWeightFile(
+  json: unknown,
+  source = "weight file",
+): WeightFile {
+  if (!isRecord(json)) {
+    throw new TypeError(`Invalid weight file ${source}: not a JSON object`);
+  }
+  const out: WeightFile = { components: {} };
+  for (const [key, value] of Object.entries(json)) {
+    if (key === "model_name") {
+      if (typeof value !== "string") {
+        throw new TypeError(
+          `Invalid weight file ${source}: model_name is not a string`,
+        );
+      }
+      out.modelName = value;
+    } else if (key === "machine_spec") {
+      if (isRecord(value)) out.machineSpec = value as Partial<MachineSpec>;
+    } else if ((COMPONENTS as readonly string[]).includes(key)) {
+      out.components[key as Component] = checkWeights(
+        value,
+        `${source} (${key})`,
+      );
+    } else if (key === "mae") {
+      // A model server reply for node_type -1 carries mae; not a component.
+    } else {
+      throw new TypeError(
+        `Invalid weight file ${source}: unknown top-level key "${key}" (expected ${
+          COMPONENTS.join(", ")
+        }, model_name or machine_spec)`,
+      );
+    }
+  }
+  if (Object.keys(out.components).length === 0) {
+    throw new TypeError(
+      `Invalid weight file ${source}: it has no component weights`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Kepler's prediction for one component from raw per-second feature values
+ * (features absent from `values` count as 0).
+ *
+ * @example
+ * ```ts
+ * import { keplerPredict } from "./kepler_weight_file.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const w = { All_Weights: { Bias_Weight: 10, Categorical_Variables: {},
+ *   Numerical_Variables: { cpu: { scale: 100, weight: 50 } } } };
+ * assertEquals(keplerPredict(w, "linear", { cpu: 50 }), 35);
+ * ```
+ */
+export function keplerPredict(
+  weights: KeplerWeights,
+  curve: KeplerCurve,
+  values: Readonly<Record<string, number>>,
+  categories: Readonly<Record<string, string>> = {},
+): number {
+  const all = weights.All_Weights;
+  let cat = 0;
+  for (
+    const [feature, byValue] of Object.entries(all.Categorical_Variables ?? {})
+  ) {
+    const value = categories[feature];
+    if (value !== undefined) cat += byValue[value]?.weight ?? 0;
+  }
+  const numerical = Object.entries(all.Numerical_Variables);
+  if (curve === "linear") {
+    if ((all.CurveFit_Weights?.length ?? 0) > 0) {
+      throw new TypeError(
+        "Cannot evaluate a linear weight file that has CurveFit_Weights (Kepler rejects it too)",
+      );
+    }
+    let p = (all.Bias_Weight ?? 0) + cat;
+    for (const [feature, { scale, weight }] of numerical) {
+      if (scale === 0 || !weight) continue;
+      p += weight * (values[feature] ?? 0) / scale;
+    }
+    return p;
+  }
+  const first = numerical[0];
+  const x = first === undefined ? 0 : (values[first[0]] ?? 0) / first[1].scale;
+  const w = all.CurveFit_Weights ?? [];
+  const need = curve === "logistic" ? 4 : 3;
+  if (w.length < need) {
+    throw new TypeError(
+      `Cannot evaluate a ${curve} weight file: CurveFit_Weights has ${w.length} values, needs ${need}`,
+    );
+  }
+  const [a, b, c, d] = w as [number, number, number, number];
+  switch (curve) {
+    case "logarithmic":
+      return cat + a * Math.log(b * x + 1) + c;
+    case "exponential":
+      return cat + a * Math.exp(b * x) + c;
+    case "logistic":
+      return cat + a / (1 + Math.exp(-c * (x - b))) + d;
+  }
+}
+
+/**
+ * The form Kepler v0.7.11 accepts: only component keys at the top level.
+ *
+ * @example
+ * ```ts
+ * import { toV0711WeightJson } from "./kepler_weight_file.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const w = { All_Weights: { Bias_Weight: 1, Categorical_Variables: {}, Numerical_Variables: {} } };
+ * assertEquals(Object.keys(toV0711WeightJson({ modelName: "X_0", components: { package: w } })), ["package"]);
+ * ```
+ */
+export function toV0711WeightJson(
+  file: WeightFile,
+): Partial<Record<Component, KeplerWeights>> {
+  const out: Partial<Record<Component, KeplerWeights>> = {};
+  for (const c of COMPONENTS) {
+    const w = file.components[c];
+    if (w !== undefined) out[c] = w;
+  }
+  return out;
+}

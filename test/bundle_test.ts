@@ -1,0 +1,38 @@
+/**
+ * `deno task bundle` makes one file that runs the same CLI.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { COMMANDS } from "../cli/commands/registry.ts";
+import { ROOT } from "./_cli.ts";
+
+Deno.test("the bundle runs the same CLI as cli/main.ts", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler-bundle-" });
+  try {
+    const out = join(dir, "kepler-model.js");
+    const bundle = await new Deno.Command(Deno.execPath(), {
+      args: ["bundle", "--quiet", "-o", out, join(ROOT, "cli/main.ts")],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--no-config", "-A", out, "--help"],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+    const help = new TextDecoder().decode(run.stdout);
+    for (const def of COMMANDS) {
+      assertMatch(help, new RegExp(`\\b${def.name}\\b`));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
