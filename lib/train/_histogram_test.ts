@@ -1,0 +1,426 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  throws as assertThrows,
+} from "node:assert/strict";
+import {
+  binColumns,
+  binEdges,
+  boost,
+  buildHistogram,
+  findBestSplit,
+  forestModel,
+  loadForest,
+  MAX_BINS,
+  parseForest,
+  predictForest,
+  subtractHistogram,
+} from "./_histogram.ts";
+import { mulberry32 } from "./_random.ts";
+import type { ModelJson } from "./model.ts";
+
+function randomColumn(n: number, seed: number, round = 0): Float64Array {
+  const r = mulberry32(seed);
+  return Float64Array.from({ length: n }, () => {
+    const v = r() * 10;
+    return round > 0 ? Math.round(v * round) / round : v;
+  });
+}
+
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  const ua = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const ub = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return ua.every((v, i) => v === ub[i]);
+}
+
+Deno.test("`binEdges()` puts one bin per distinct value, with midpoint edges", () => {
+  const column = randomColumn(500, 1, 10); // values k/10, about 100 distinct
+  const distinct = [...new Set(column)].sort((a, b) => a - b);
+  const expected = distinct.slice(1).map((v, i) => (distinct[i]! + v) / 2);
+  assertEquals([...binEdges(column)], expected);
+});
+
+Deno.test("`binEdges()` cuts many distinct values into at most 255 balanced bins", () => {
+  const n = 20_000;
+  const column = randomColumn(n, 2);
+  const edges = binEdges(column);
+  assertEquals(edges.length, MAX_BINS - 1);
+  const counts = new Array(MAX_BINS).fill(0);
+  for (const v of column) counts[edges.filter((e) => e < v).length]++;
+  const ideal = n / MAX_BINS;
+  assert(counts.every((c) => Math.abs(c - ideal) <= 2), `${counts}`);
+});
+
+Deno.test("`binEdges()` keeps edges strictly increasing under heavy ties", () => {
+  const column = Float64Array.from(
+    { length: 3000 },
+    (_, i) => i < 2000 ? 0 : i,
+  );
+  const edges = binEdges(column);
+  assert(edges.length <= MAX_BINS - 1);
+  for (let i = 1; i < edges.length; i++) assert(edges[i]! > edges[i - 1]!);
+  // The zeros share a bin and nothing else is in it.
+  assertEquals(edges[0]! >= 0 && edges[0]! < 2000, true);
+});
+
+Deno.test("`binEdges()` separates neighbouring floats", () => {
+  const a = 1;
+  const b = 1 + Number.EPSILON;
+  const edges = binEdges(new Float64Array([a, b]));
+  assertEquals(edges.length, 1);
+  assert(a <= edges[0]! && b > edges[0]!);
+});
+
+Deno.test("`binColumns()` codes agree with raw-unit thresholds", () => {
+  const x = [
+    randomColumn(2000, 3),
+    randomColumn(2000, 4, 2),
+    new Float64Array(2000),
+  ];
+  const binned = binColumns(x);
+  assertEquals(binned.offsets[3], binned.offsets[2]! + 1); // constant column
+  for (let j = 0; j < x.length; j++) {
+    const edges = binned.edges[j]!;
+    for (let i = 0; i < 2000; i++) {
+      const code = binned.codes[i * 3 + j]!;
+      assert(code < MAX_BINS);
+      for (let b = 0; b < edges.length; b++) {
+        assertEquals(code <= b, x[j]![i]! <= edges[b]!);
+      }
+    }
+  }
+});
+
+Deno.test("`subtractHistogram()` of a child gives the sibling's histogram", () => {
+  const n = 1000;
+  const x = [randomColumn(n, 5), randomColumn(n, 6, 1)];
+  const binned = binColumns(x);
+  const r = mulberry32(7);
+  const grad = Float64Array.from({ length: n }, () => r() - 0.5);
+  const hess = Float64Array.from({ length: n }, () => r() + 0.5);
+  const rows = Uint32Array.from({ length: n }, (_, i) => i);
+  const size = 3 * binned.offsets[2]!;
+  const parent = new Float64Array(size);
+  buildHistogram({ binned, grad, hess, rows }, parent);
+  const small = new Float64Array(size);
+  buildHistogram({ binned, grad, hess, rows, start: 0, end: 300 }, small);
+  const large = new Float64Array(size);
+  buildHistogram({ binned, grad, hess, rows, start: 300, end: n }, large);
+  const derived = new Float64Array(size);
+  subtractHistogram(parent, small, { out: derived });
+  for (let k = 0; k < size; k++) {
+    assert(Math.abs(derived[k]! - large[k]!) < 1e-12, `bin ${k}`);
+  }
+  // Independent sums: each feature's bins add up to the totals.
+  for (let j = 0; j < 2; j++) {
+    let g = 0, c = 0;
+    for (let b = binned.offsets[j]!; b < binned.offsets[j + 1]!; b++) {
+      g += parent[3 * b]!;
+      c += parent[3 * b + 2]!;
+    }
+    assert(Math.abs(g - grad.reduce((s, v) => s + v, 0)) < 1e-9);
+    assertEquals(c, n);
+  }
+});
+
+/** Brute force over every feature and every gap between sorted values. */
+function bruteSplit(
+  x: Float64Array[],
+  grad: Float64Array,
+  lambda: number,
+  minChildWeight: number,
+) {
+  const n = grad.length;
+  const G = grad.reduce((s, v) => s + v, 0);
+  let best = { gain: -Infinity, feature: -1, threshold: NaN };
+  x.forEach((col, j) => {
+    const values = [...new Set(col)].sort((a, b) => a - b);
+    for (let k = 0; k + 1 < values.length; k++) {
+      const t = (values[k]! + values[k + 1]!) / 2;
+      let gl = 0, hl = 0;
+      for (let i = 0; i < n; i++) {
+        if (col[i]! <= t) {
+          gl += grad[i]!;
+          hl += 1;
+        }
+      }
+      const hr = n - hl;
+      if (hl < minChildWeight || hr < minChildWeight) continue;
+      const gain = 0.5 *
+        (gl ** 2 / (hl + lambda) + (G - gl) ** 2 / (hr + lambda) -
+          G ** 2 / (n + lambda));
+      if (gain > best.gain) best = { gain, feature: j, threshold: t };
+    }
+  });
+  return best;
+}
+
+Deno.test("`findBestSplit()` finds the brute-force best split and gain", () => {
+  for (const [lambda, mcw] of [[0, 0], [1, 1], [5, 40]] as const) {
+    const n = 300;
+    const x = [randomColumn(n, 11, 4), randomColumn(n, 12, 4)];
+    const r = mulberry32(13);
+    const grad = Float64Array.from(
+      { length: n },
+      (_, i) => Math.sin(x[0]![i]!) * x[1]![i]! + r(),
+    );
+    const binned = binColumns(x);
+    const hist = new Float64Array(3 * binned.offsets[2]!);
+    const hess = new Float64Array(n).fill(1);
+    const rows = Uint32Array.from({ length: n }, (_, i) => i);
+    buildHistogram({ binned, grad, hess, rows }, hist);
+    const G = grad.reduce((s, v) => s + v, 0);
+    const split = findBestSplit(binned, hist, { grad: G, hess: n, count: n }, {
+      lambda,
+      minChildWeight: mcw,
+    });
+    const best = bruteSplit(x, grad, lambda, mcw);
+    assert(split !== undefined);
+    assertEquals(split.feature, best.feature);
+    assertEquals(split.threshold, best.threshold);
+    assert(Math.abs(split.gain - best.gain) < 1e-9 * Math.abs(best.gain));
+    assert(split.left.hess >= mcw && split.right.hess >= mcw);
+  }
+});
+
+Deno.test("`findBestSplit()` returns nothing when γ exceeds the best gain or children are too light", () => {
+  const binned = binColumns([new Float64Array([1, 2, 3, 4])]);
+  const hist = new Float64Array(12);
+  const grad = new Float64Array([5, 4, -4, -5]);
+  buildHistogram({
+    binned,
+    grad,
+    hess: new Float64Array(4).fill(1),
+    rows: Uint32Array.of(0, 1, 2, 3),
+  }, hist);
+  const totals = { grad: 0, hess: 4, count: 4 };
+  // Best gain by hand: ½(9²/3 + 9²/3) = 27 (λ = 1).
+  assertEquals(
+    findBestSplit(binned, hist, totals, { lambda: 1, gamma: 27.5 }),
+    undefined,
+  );
+  assertEquals(
+    findBestSplit(binned, hist, totals, { lambda: 1, gamma: 26 })?.gain,
+    1,
+  );
+  assertEquals(
+    findBestSplit(binned, hist, totals, { minChildWeight: 2.5 }),
+    undefined,
+  );
+  assertEquals(
+    findBestSplit(binned, hist, totals, { minSamplesLeaf: 2 })?.threshold,
+    2.5,
+  );
+  // All gradients equal: no split improves anything.
+  const flat = new Float64Array(12);
+  buildHistogram({
+    binned,
+    grad: new Float64Array(4).fill(0.3),
+    hess: new Float64Array(4).fill(1),
+    rows: Uint32Array.of(0, 1, 2, 3),
+  }, flat);
+  assertEquals(
+    findBestSplit(binned, flat, { grad: 1.2, hess: 4, count: 4 }),
+    undefined,
+  );
+});
+
+/**
+ * An independent, exact greedy booster: at every node, every feature, every
+ * gap between the node's sorted values; no bins, no histograms.
+ */
+function exactBoost(
+  x: Float64Array[],
+  y: Float64Array,
+  o: {
+    rounds: number;
+    depth: number;
+    eta: number;
+    lambda: number;
+    base: number;
+  },
+): Float64Array {
+  const n = y.length;
+  const pred = new Float64Array(n).fill(o.base);
+  for (let round = 0; round < o.rounds; round++) {
+    const g = pred.map((p, i) => p - y[i]!);
+    const delta = new Float64Array(n);
+    const grow = (rows: number[], depth: number) => {
+      const G = rows.reduce((s, i) => s + g[i]!, 0);
+      const H = rows.length;
+      let best: { gain: number; left: number[]; right: number[] } | undefined;
+      if (depth < o.depth) {
+        for (const col of x) {
+          const values = [...new Set(rows.map((i) => col[i]!))].sort((a, b) =>
+            a - b
+          );
+          for (let k = 0; k + 1 < values.length; k++) {
+            const left = rows.filter((i) => col[i]! <= values[k]!);
+            const right = rows.filter((i) => col[i]! > values[k]!);
+            const gl = left.reduce((s, i) => s + g[i]!, 0);
+            const gain = 0.5 *
+              (gl ** 2 / (left.length + o.lambda) +
+                (G - gl) ** 2 / (right.length + o.lambda) -
+                G ** 2 / (H + o.lambda));
+            if (gain > 1e-9 && (!best || gain > best.gain)) {
+              best = { gain, left, right };
+            }
+          }
+        }
+      }
+      if (best) {
+        grow(best.left, depth + 1);
+        grow(best.right, depth + 1);
+      } else {
+        const w = (-G / (H + o.lambda)) * o.eta;
+        for (const i of rows) delta[i] = w;
+      }
+    };
+    grow([...Array(n).keys()], 0);
+    for (let i = 0; i < n; i++) pred[i] = pred[i]! + delta[i]!;
+  }
+  return pred;
+}
+
+Deno.test("`boost()` matches an exact greedy booster when binning is exact", () => {
+  const n = 150;
+  const x = [
+    randomColumn(n, 21, 4),
+    randomColumn(n, 22, 2),
+    randomColumn(n, 23, 1),
+  ];
+  const r = mulberry32(24);
+  const y = Float64Array.from(
+    { length: n },
+    (_, i) => 5 * Math.sin(x[0]![i]!) + x[1]![i]! * x[2]![i]! / 10 + r(),
+  );
+  const base = y.reduce((s, v) => s + v, 0) / n;
+  for (const lambda of [0, 1]) {
+    const o = { rounds: 4, depth: 3, eta: 0.3, lambda, base };
+    const expected = exactBoost(x, y, o);
+    const { pred } = boost(binColumns(x), y, {
+      nEstimators: o.rounds,
+      maxDepth: o.depth,
+      learningRate: o.eta,
+      lambda,
+      start: new Float64Array(n).fill(base),
+    });
+    for (let i = 0; i < n; i++) {
+      assert(Math.abs(pred[i]! - expected[i]!) < 1e-9, `λ=${lambda} row ${i}`);
+    }
+  }
+});
+
+Deno.test("`boost()` training predictions equal `predictForest()` bit for bit", () => {
+  const n = 3000;
+  const x = [randomColumn(n, 31), randomColumn(n, 32), randomColumn(n, 33, 1)];
+  const y = Float64Array.from(
+    { length: n },
+    (_, i) => x[0]![i]! ** 2 - 3 * x[1]![i]! + x[2]![i]!,
+  );
+  for (const subsample of [1, 0.6]) {
+    const { trees, pred } = boost(binColumns(x), y, {
+      nEstimators: 20,
+      maxDepth: 4,
+      subsample,
+      start: new Float64Array(n).fill(7),
+    });
+    const again = predictForest({ nFeatures: 3, baseScore: 7, trees }, x);
+    assert(sameBits(pred, again), `subsample ${subsample}`);
+  }
+});
+
+Deno.test("`boost()` with subsample grows each tree on floor(subsample × n) seeded rows", () => {
+  const n = 1000;
+  const x = [randomColumn(n, 41)];
+  const y = Float64Array.from({ length: n }, (_, i) => (i < 500 ? 1 : 0));
+  const leaf = (seed: number) => {
+    // No split is allowed, so the tree is one leaf: −G/H = mean y of the sample.
+    const { trees } = boost(binColumns(x), y, {
+      nEstimators: 1,
+      learningRate: 1,
+      minSamplesLeaf: n,
+      subsample: 0.3,
+      seed,
+    });
+    assertEquals(trees[0]!.feature[0], -1);
+    return trees[0]!.value[0]!;
+  };
+  const values = [1, 2, 3, 4].map(leaf);
+  for (const v of values) {
+    // A mean of 300 zeros and ones: k / 300.
+    assert(Math.abs(v * 300 - Math.round(v * 300)) < 1e-9, `${v}`);
+    assert(v > 0.3 && v < 0.7);
+  }
+  assertEquals(leaf(2), values[1]);
+  assert(new Set(values).size > 1, "different seeds draw different rows");
+});
+
+function stumpJson(overrides: Record<string, unknown> = {}): ModelJson {
+  return {
+    kind: "gbdt",
+    version: 1,
+    nFeatures: 2,
+    baseScore: 1,
+    seed: 42,
+    params: {},
+    trees: [{
+      feature: [1, -1, -1],
+      threshold: [0.5, 0, 0],
+      left: [1, -1, -1],
+      right: [2, -1, -1],
+      value: [0, -1, 2],
+      gain: [3, 0, 0],
+    }],
+    ...overrides,
+  };
+}
+
+Deno.test("`loadForest()` predicts on raw columns and round-trips its JSON", () => {
+  const model = loadForest(stumpJson(), "gbdt");
+  assertEquals(
+    [...model.predict([new Float64Array(3), new Float64Array([0, 0.5, 0.6])])],
+    [0, 0, 3],
+  );
+  assertEquals(model.toJSON(), stumpJson());
+  assertEquals(model.nTrees, 1);
+  assertThrows(() => model.predict([new Float64Array(3)]), RangeError);
+  assertThrows(
+    () => model.predict([new Float64Array(3), new Float64Array(2)]),
+    RangeError,
+  );
+});
+
+Deno.test("`parseForest()` rejects malformed trees with the field named", () => {
+  const tree = (stumpJson().trees as Record<string, number[]>[])[0]!;
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ kind: "xgboost" }, /kind is "xgboost"/],
+    [{ nFeatures: 0 }, /nFeatures is 0/],
+    [{ baseScore: null }, /baseScore/],
+    [{ params: [] }, /params/],
+    [{ trees: [{ ...tree, left: [0, -1, -1] }] }, /left child 0/],
+    [{ trees: [{ ...tree, feature: [2, -1, -1] }] }, /feature 2/],
+    [{ trees: [{ ...tree, value: [0, -1] }] }, /value has 2 nodes/],
+    [{ trees: [{ ...tree, threshold: [null, 0, 0] }] }, /threshold/],
+  ];
+  for (const [override, message] of bad) {
+    assertThrows(
+      () => parseForest(stumpJson(override), "gbdt"),
+      (e: unknown) => e instanceof TypeError && message.test(e.message),
+    );
+  }
+  assertThrows(
+    () => parseForest(stumpJson({ version: 2 }), "gbdt"),
+    RangeError,
+  );
+});
+
+Deno.test("`forestModel()` is immutable", () => {
+  const { forest, meta } = parseForest(stumpJson(), "gbdt");
+  const model = forestModel("gbdt", forest, meta);
+  assert(Object.isFrozen(model));
+  assertThrows(() => {
+    (model as { baseScore: number }).baseScore = 3;
+  }, TypeError);
+});
