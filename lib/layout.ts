@@ -58,6 +58,14 @@ export function queryCsvFile(
   return join(queryCsvDir(dataPath, name), `${metric}.csv`);
 }
 
+/**
+ * A metric's CSV inside a `--to-csv` folder (or its temp copy):
+ * `<dir>/<metric>.csv`.
+ */
+export function metricCsvFile(csvDir: string, metric: string): string {
+  return join(csvDir, `${metric}.csv`);
+}
+
 /** The validate table of a query: `<data>/<name>_validate_result.csv`. */
 export function validateResultFile(dataPath: string, name: string): string {
   return join(dataPath, `${stripExtension(name, ".json")}_validate_result.csv`);
@@ -86,6 +94,14 @@ export function simulationOpenMetricsFile(
   return join(dataPath, `${stripExtension(name, ".json")}.om`);
 }
 
+/**
+ * The metadata of a simulated query (options, seed, workload plan, injected
+ * faults): `<data>/<name>_simulation.json`.
+ */
+export function simulationMetadataFile(dataPath: string, name: string): string {
+  return join(dataPath, `${stripExtension(name, ".json")}_simulation.json`);
+}
+
 /** `extract -o NAME` output: `<data>/extracted_<name>.csv`. */
 export function extractedFile(dataPath: string, name: string): string {
   return join(dataPath, `extracted_${stripExtension(name, ".csv")}.csv`);
@@ -107,6 +123,12 @@ export function outputDir(dataPath: string, name: string): string {
 }
 
 // ------------------------------------------------------------ pipelines
+
+/**
+ * The pipeline name used when none is given (upstream's
+ * `default_train_output_pipeline`).
+ */
+export const DEFAULT_PIPELINE_NAME = "std_v0.7.11";
 
 /** The pipeline folder: `<models>/<pipeline>/`. */
 export function pipelineDir(modelPath: string, pipeline: string): string {

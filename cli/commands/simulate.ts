@@ -1,0 +1,254 @@
+/**
+ * `simulate`: synthetic Kepler data with a known ground truth. Writes a query
+ * JSON like `query` does (plus the truth CSV, OpenMetrics for a backfill,
+ * the benchmark file, the machine spec and the simulation metadata), or
+ * with `--serve host:port` runs a live simulated Kepler exporter.
+ *
+ * @module
+ */
+import {
+  type CliContext,
+  type CommandDefinition,
+  listParser,
+  numberParser,
+  optString,
+  parser,
+} from "../command.ts";
+import { UsageError } from "../errors.ts";
+import {
+  FAULT_KINDS,
+  type FaultKind,
+  KeplerExporter,
+  type KeplerNaming,
+  parseFaultKind,
+  parseKeplerNaming,
+  parseSimulatedSource,
+  simulate as runSimulation,
+  type SimulatedSource,
+  type SimulateOptions,
+  writeSimulation,
+} from "../../lib/simulate/mod.ts";
+import { formatUtc, parseUtc } from "../../lib/query/format.ts";
+
+/** Unix seconds, or `%Y-%m-%dT%H:%M:%SZ`. */
+function parseTime(value: string): number {
+  const n = Number(value);
+  if (value.trim() !== "" && Number.isFinite(n)) {
+    if (n < 0) throw new RangeError(`start time ${value} is negative`);
+    return n;
+  }
+  return parseUtc(value);
+}
+
+/** `host:port` for `--serve`. */
+function parseAddress(value: string): { hostname: string; port: number } {
+  const match = /^(.+):(\d+)$/.exec(value.trim());
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || !(port >= 0 && port <= 65535)) {
+    throw new RangeError(
+      `"${value}" is not an address: expected host:port, e.g. 127.0.0.1:9102`,
+    );
+  }
+  return { hostname: match[1]!.replace(/^\[(.*)\]$/, "$1"), port };
+}
+
+async function serve(
+  address: { hostname: string; port: number },
+  options: SimulateOptions,
+  context: CliContext,
+): Promise<void> {
+  const exporter = new KeplerExporter({
+    hostname: address.hostname,
+    port: address.port,
+    step: options.step ?? 3,
+    duration: options.duration ?? 3600,
+    containers: options.containers ?? 50,
+    seed: options.seed ?? 1,
+    noise: options.noise ?? 2,
+    ...(options.sources ? { sources: options.sources } : {}),
+    ...(options.naming ? { naming: options.naming } : {}),
+  });
+  const addr = await exporter.serve();
+  const host = addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  context.out(
+    `Serving a simulated Kepler v0.7 exporter on http://${host}:${addr.port}/metrics (sample period ${
+      options.step ?? 3
+    } s, plan of ${exporter.plan.length} phases repeating every ${
+      options.duration ?? 3600
+    } s); Ctrl-C stops it`,
+  );
+  const stop = () => {
+    exporter.close().catch(() => {});
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, stop);
+  try {
+    await exporter.finished;
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, stop);
+  }
+}
+
+/** The `simulate` command. */
+export const simulate: CommandDefinition = {
+  name: "simulate",
+  summary:
+    "write synthetic Kepler data with a known ground truth (or serve it live)",
+  define(command) {
+    command
+      .option(
+        "-o, --output <name>",
+        "output name: <data>/<name>.json and companions",
+      )
+      .option(
+        "--duration <seconds>",
+        "seconds of data (with --serve: the plan's period)",
+        numberParser({ min: 0.001 }),
+        3600,
+      )
+      .option(
+        "--step <seconds>",
+        "sample period",
+        numberParser({ min: 0.001 }),
+        3,
+      )
+      .option(
+        "--containers <n>",
+        "application containers per node (stress-ng workers included)",
+        numberParser({ min: 1, integer: true }),
+        50,
+      )
+      .option(
+        "--nodes <n>",
+        "nodes (Kepler instances)",
+        numberParser({ min: 1, integer: true }),
+        1,
+      )
+      .option("--seed <n>", "random seed", numberParser({ integer: true }), 1)
+      .option(
+        "--sources <list>",
+        "energy sources: rapl-sysfs, acpi (comma-separated)",
+        listParser(parseSimulatedSource),
+      )
+      .option(
+        "--noise <watts>",
+        "measurement noise: standard deviation per component and sample",
+        numberParser({ min: 0 }),
+        2,
+      )
+      .option(
+        "--naming <version>",
+        "Kepler naming: v0.7.12 or legacy (bpf_cpu_time_us, source=rapl)",
+        parser(parseKeplerNaming),
+        "v0.7.12",
+      )
+      .option(
+        "--faults <list>",
+        `faults to inject: ${FAULT_KINDS.join(", ")} (comma-separated)`,
+        listParser(parseFaultKind),
+      )
+      .option(
+        "--start-time <time>",
+        "first sample, unix seconds or %Y-%m-%dT%H:%M:%SZ (default: now minus the duration)",
+        parser(parseTime),
+      )
+      .option(
+        "--benchmark <name>",
+        "benchmark file <data>/<name>.json (default: <output>_benchmark)",
+      )
+      .option(
+        "--id <id>",
+        "machine id: spec at <data>/machine_spec/<id>.json (default: the output name)",
+      )
+      .option("--no-openmetrics", "do not write <data>/<output>.om")
+      .option(
+        "--serve <host:port>",
+        "serve a live exporter on host:port instead of writing files",
+        parser(parseAddress),
+      );
+  },
+  async run(options, context) {
+    const simOptions: SimulateOptions = {
+      duration: options.duration as number,
+      step: options.step as number,
+      containers: options.containers as number,
+      nodes: options.nodes as number,
+      seed: options.seed as number,
+      noise: options.noise as number,
+      naming: options.naming as KeplerNaming,
+      ...(options.sources
+        ? { sources: options.sources as SimulatedSource[] }
+        : {}),
+      ...(options.faults ? { faults: options.faults as FaultKind[] } : {}),
+      ...(options.startTime !== undefined
+        ? { start: options.startTime as number }
+        : {}),
+    };
+    const address = options.serve as
+      | { hostname: string; port: number }
+      | undefined;
+    if (address !== undefined) {
+      if (optString(options, "output") !== undefined) {
+        throw new UsageError("--serve and --output exclude each other");
+      }
+      await serve(address, simOptions, context);
+      return;
+    }
+    const output = optString(options, "output");
+    if (output === undefined) {
+      throw new UsageError(
+        "missing required option -o/--output (or --serve host:port)",
+      );
+    }
+    let sim;
+    try {
+      sim = runSimulation(simOptions);
+    } catch (error) {
+      if (error instanceof RangeError) {
+        throw new UsageError(error.message, { cause: error });
+      }
+      throw error;
+    }
+    const benchmark = optString(options, "benchmark");
+    const id = optString(options, "id");
+    const written = await writeSimulation(
+      context.config.dataPath,
+      output,
+      sim,
+      {
+        openMetrics: options.openmetrics !== false,
+        ...(benchmark === undefined ? {} : { benchmark }),
+        ...(id === undefined ? {} : { machineId: id }),
+      },
+    );
+    const m = sim.metadata;
+    let samples = 0;
+    for (const node of sim.nodes) {
+      samples += node.series.length * node.emitted.length;
+    }
+    context.out(
+      `Simulated ${m.nodes} node(s) × ${m.containers} containers: ${samples} samples from ${
+        formatUtc(m.start)
+      } to ${
+        formatUtc(m.end)
+      } at step ${m.step} s (seed ${m.seed}, noise ${m.noise} W, sources ${
+        m.sources.join(",")
+      }, naming ${m.naming}${
+        m.faults.length > 0 ? `, faults ${m.faults.join(",")}` : ""
+      })`,
+    );
+    const files = [
+      written.query,
+      written.truth,
+      written.openMetrics,
+      written.benchmark,
+      written.machineSpec,
+      written.metadata,
+    ].filter((f): f is string => f !== undefined);
+    context.out(`Wrote ${files.join(", ")}`);
+  },
+};

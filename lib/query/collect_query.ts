@@ -1,0 +1,243 @@
+/**
+ * The whole `query` step, as upstream's `kepler-model query`: choose the
+ * window, list and select the metrics, query each over the window, then
+ * write the query JSON, the benchmark file, the machine spec, optional
+ * per-metric CSVs and the validate table. Nothing is written when the
+ * window holds no samples.
+ *
+ * @module
+ */
+import { exists, formatCsv, readJsonFile, writeFileAtomic } from "../io/mod.ts";
+import {
+  benchmarkFile,
+  machineSpecFile,
+  queryCsvDir,
+  queryFile,
+  validateResultFile,
+} from "../layout.ts";
+import type { MachineSpec } from "../types.ts";
+import { formatUtc, type QueryResult } from "./format.ts";
+import { fetchMetricNames } from "./fetch_metric_names.ts";
+import {
+  discoverMachineSpec,
+  machineSpecFromQuery,
+  writeMachineSpec,
+} from "./machine_spec.ts";
+import { formatPythonJson } from "./python_json.ts";
+import { writeQueryCsvs } from "./query_csv.ts";
+import { writeQueryJson } from "./query_json.ts";
+import { queryMetrics, type QueryRangeOptions } from "./query_range.ts";
+import { selectMetrics } from "./select_metrics.ts";
+import {
+  benchmarkWindow,
+  resolveTimeWindow,
+  type TimeWindow,
+} from "./time_window.ts";
+import {
+  validateQuery,
+  validateTableCells,
+  type ValidationReport,
+} from "./validate.ts";
+
+/** Options of {@linkcode collectQuery}. */
+export interface CollectQueryOptions extends QueryRangeOptions {
+  /** Output name (`-o`): `<data>/<output>.json`. Default: `output`. */
+  output?: string;
+  /**
+   * Benchmark name (`--benchmark`): the window is read from
+   * `<data>/<name>.json` when it exists, else written there. Default: none.
+   */
+  benchmark?: string;
+  /** A window file name (upstream's `-i` for query), read when it exists. Default: none. */
+  input?: string;
+  /** `--start-time`, `%Y-%m-%dT%H:%M:%SZ`. Default: none. */
+  startTime?: string;
+  /** `--end-time`, `%Y-%m-%dT%H:%M:%SZ`. Default: none. */
+  endTime?: string;
+  /** `--interval` seconds back from now. Default: 300. */
+  interval?: number;
+  /** `--step` in seconds. Default: 3. */
+  step?: number;
+  /** `--metric-prefix` (a real prefix match). Default: `kepler_`. */
+  metricPrefix?: string;
+  /** `--thirdparty-metrics`. Default: none. */
+  thirdParty?: readonly string[];
+  /** Machine id (`--id`): spec at `<data>/machine_spec/<id>.json`. Default: `unknown`, as upstream. */
+  id?: string;
+  /** Where the machine spec comes from. Default: `machine` (this machine, as upstream). */
+  specFrom?: "machine" | "node_info";
+  /** Also write `<data>/<output>_csv/<metric>.csv`. Default: false. */
+  toCsv?: boolean;
+  /** Now, unix seconds (for `interval`). Default: the clock. */
+  now?: number;
+}
+
+/** What {@linkcode collectQuery} did. */
+export interface CollectQueryResult {
+  /** The window queried and where it came from. */
+  window: TimeWindow;
+  /** The step in seconds. */
+  step: number;
+  /** The metrics queried. */
+  metrics: string[];
+  /** Series and samples received. */
+  series: number;
+  /** Samples received. */
+  samples: number;
+  /** The machine spec written. */
+  spec: MachineSpec;
+  /** Files written (absolute or relative as `dataPath`). */
+  files: {
+    query: string;
+    validate: string;
+    machineSpec: string;
+    benchmark?: string;
+    csvDir?: string;
+  };
+  /** Validation of the result. */
+  report: ValidationReport;
+}
+
+/**
+ * Runs the query step against `server` and writes its files under
+ * `dataPath`. Throws a `PrometheusError` when Prometheus fails, and a
+ * `RangeError` (with nothing written) when no metric matches or the window
+ * holds no samples.
+ *
+ * @example
+ * ```ts
+ * import { collectQuery } from "./collect_query.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+ *   const url = new URL(req.url);
+ *   if (url.pathname.endsWith("/values")) return Response.json({ status: "success", data: ["kepler_x_total", "up"] });
+ *   const start = Number(url.searchParams.get("start"));
+ *   return Response.json({ status: "success", data: { resultType: "matrix",
+ *     result: [{ metric: { __name__: "kepler_x_total" }, values: [[start, "1"]] }] } });
+ * });
+ * const dir = await Deno.makeTempDir();
+ * const done = await collectQuery(`http://127.0.0.1:${server.addr.port}`, dir, {
+ *   output: "kepler_query", benchmark: "idle", interval: 60, now: 1702462686, id: "m1",
+ *   specFrom: "machine",
+ * });
+ * assertEquals(done.metrics, ["kepler_x_total"]);
+ * assertEquals(await Deno.readTextFile(`${dir}/idle.json`),
+ *   '{"startTimeUTC": "2023-12-13T10:17:06Z", "endTimeUTC": "2023-12-13T10:18:06Z"}');
+ * assertEquals(await Deno.readTextFile(`${dir}/kepler_query.json`),
+ *   '{"kepler_x_total": [{"metric": {"__name__": "kepler_x_total"}, "values": [[1702462626, "1"]]}]}');
+ * await server.shutdown();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function collectQuery(
+  server: string,
+  dataPath: string,
+  options: CollectQueryOptions = {},
+): Promise<CollectQueryResult> {
+  const output = options.output ?? "output";
+  const step = options.step ?? 3;
+  const windowFiles = [options.input, options.benchmark]
+    .filter((n): n is string => n !== undefined && n !== "")
+    .map((n) => benchmarkFile(dataPath, n));
+  let windowFile: string | undefined;
+  for (const file of windowFiles) {
+    if (await exists(file)) {
+      windowFile = file;
+      break;
+    }
+  }
+  const window = resolveTimeWindow({
+    ...(windowFile === undefined ? {} : {
+      benchmark: await readJsonFile<unknown>(windowFile),
+      benchmarkSource: windowFile,
+    }),
+    ...(options.startTime === undefined
+      ? {}
+      : { startTime: options.startTime }),
+    ...(options.endTime === undefined ? {} : { endTime: options.endTime }),
+    ...(options.interval === undefined ? {} : { interval: options.interval }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+
+  const names = await fetchMetricNames(server, options);
+  const prefix = options.metricPrefix ?? "kepler_";
+  const metrics = selectMetrics(names, {
+    prefix,
+    ...(options.thirdParty === undefined
+      ? {}
+      : { thirdParty: options.thirdParty }),
+  });
+  const span = `${formatUtc(window.start)} to ${formatUtc(window.end)}`;
+  if (metrics.length === 0) {
+    throw new RangeError(
+      `No metric on Prometheus at ${server} starts with "${prefix}"${
+        (options.thirdParty?.length ?? 0) > 0
+          ? " or is a third-party metric given"
+          : ""
+      } (it has ${names.length} metric names); nothing was written. Is Kepler scraped by this Prometheus?`,
+    );
+  }
+  const result: QueryResult = await queryMetrics(server, {
+    metrics,
+    start: window.start,
+    end: window.end,
+    step,
+  }, options);
+  let series = 0;
+  let samples = 0;
+  for (const list of Object.values(result)) {
+    series += list.length;
+    for (const s of list) samples += s.values.length;
+  }
+  if (samples === 0) {
+    throw new RangeError(
+      `No samples in the window ${span} on Prometheus at ${server}: ${metrics.length} metrics match "${prefix}" but none has data in that window; nothing was written. Check --start-time/--end-time or --interval${
+        windowFile === undefined
+          ? ""
+          : ` (the window was read from ${windowFile})`
+      }.`,
+    );
+  }
+
+  const spec = options.specFrom === "node_info"
+    ? machineSpecFromQuery(result)
+    : await discoverMachineSpec();
+  const id = options.id ?? "unknown";
+  const files: CollectQueryResult["files"] = {
+    query: queryFile(dataPath, output),
+    validate: validateResultFile(dataPath, output),
+    machineSpec: machineSpecFile(dataPath, id),
+  };
+  await writeQueryJson(files.query, result);
+  if (
+    windowFile === undefined && options.benchmark !== undefined &&
+    options.benchmark !== ""
+  ) {
+    files.benchmark = benchmarkFile(dataPath, options.benchmark);
+    await writeFileAtomic(
+      files.benchmark,
+      formatPythonJson(benchmarkWindow(window)),
+    );
+  }
+  await writeMachineSpec(files.machineSpec, spec);
+  if (options.toCsv === true) {
+    files.csvDir = queryCsvDir(dataPath, output);
+    await writeQueryCsvs(files.csvDir, result);
+  }
+  const benchmarkContent = windowFile === undefined
+    ? undefined
+    : await readJsonFile<unknown>(windowFile);
+  const report = validateQuery(result, {
+    step,
+    ...(options.benchmark === undefined
+      ? {}
+      : { benchmark: options.benchmark }),
+    ...(benchmarkContent === undefined ? {} : { benchmarkContent }),
+    ...(options.thirdParty === undefined
+      ? {}
+      : { thirdParty: options.thirdParty }),
+  });
+  const table = validateTableCells(report.rows);
+  await writeFileAtomic(files.validate, formatCsv(table.header, table.rows));
+  return { window, step, metrics, series, samples, spec, files, report };
+}

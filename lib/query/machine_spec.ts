@@ -1,0 +1,350 @@
+/**
+ * The machine spec that `query --id` writes to
+ * `$DATAPATH/machine_spec/<id>.json` in upstream's format
+ * (`{"attrs": {processor, cores, chips, memory, frequency}, "members": []}`),
+ * discovered from the machine running the command (as upstream's
+ * `generate_spec`) or from Kepler's own metrics in a query result.
+ *
+ * @module
+ */
+import { writeFileAtomic } from "../io/mod.ts";
+import {
+  type MachineSpec,
+  NODE_INFO_METRIC,
+  powerMetric,
+  resolveMetricAlias,
+} from "../types.ts";
+import type { QueryResult } from "./format.ts";
+import { formatPythonJson } from "./python_json.ts";
+
+/** Upstream's machine spec file: the spec's attributes and member ids. */
+export interface MachineSpecDocument {
+  /** The five node attributes, in upstream's order. */
+  attrs: MachineSpec;
+  /** Machine ids of this node type; empty for a single machine. */
+  members: string[];
+}
+
+/**
+ * Normalises a CPU model name as Kepler's `GenerateSpec` and upstream's
+ * `format_processor` do: drops `(R)`, `(TM)` and other parenthesised text,
+ * `CPU`, `Processor`, `@`, `®`, commas and the `N.NNGHz` part; lower-cases;
+ * joins words with `_`; turns `-` into `_` and `_v` into `v`.
+ *
+ * @example
+ * ```ts
+ * import { normalizeProcessorName } from "./machine_spec.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(normalizeProcessorName("Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz"), "intel_xeon_platinum_8259cl");
+ * assertEquals(normalizeProcessorName("Intel(R) Xeon(R) CPU E5-2686 v4 @ 2.30GHz"), "intel_xeon_e5_2686v4");
+ * assertEquals(normalizeProcessorName("Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz"), "intel_core_i7_8650u");
+ * assertEquals(normalizeProcessorName("AMD EPYC 7R13 Processor"), "amd_epyc_7r13");
+ * ```
+ */
+export function normalizeProcessorName(name: string): string {
+  const cleaned = name
+    .replace(/\([^)]*\)/g, " ")
+    .replace(/\[[^\]]*\]/g, " ")
+    .replace(/\bCPU\b/g, " ")
+    .replace(/\b[Pp]rocessor\b/g, " ")
+    .replace(/\d+-Bit Multi-Core/g, " ")
+    .replace(/[@®,]/g, " ")
+    .replace(/\d+(\.\d+)?\s?[GgMm][Hh]z/g, " ");
+  return cleaned.trim().split(/\s+/).filter((w) => w !== "").join("_")
+    .replaceAll("-", "_").toLowerCase().replaceAll("_v", "v");
+}
+
+/** Python's `round()`: halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (Math.abs(diff - 0.5) < 1e-9) return floor % 2 === 0 ? floor : floor + 1;
+  return Math.round(x);
+}
+
+/**
+ * Frequency in MHz rounded to 100, as upstream (`round(mhz / 100) * 100`,
+ * Python's round-half-to-even).
+ *
+ * @example
+ * ```ts
+ * import { roundFrequency } from "./machine_spec.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals([roundFrequency(2096.013), roundFrequency(3499.9), roundFrequency(2050)], [2100, 3500, 2000]);
+ * ```
+ */
+export function roundFrequency(mhz: number): number {
+  return roundHalfEven(mhz / 100) * 100;
+}
+
+/** What `/proc/cpuinfo` says about the CPUs. */
+export interface CpuInfo {
+  /** The first `model name` (x86) or `Model`/`Hardware` line, or "". */
+  modelName: string;
+  /** Number of `processor` entries (logical CPUs). */
+  logicalCpus: number;
+  /** Distinct `physical id` values, at least 1. */
+  chips: number;
+  /** Largest `cpu MHz`, or 0. */
+  maxMhz: number;
+}
+
+/**
+ * Parses the text of `/proc/cpuinfo`.
+ *
+ * @example
+ * ```ts
+ * import { parseCpuinfo } from "./machine_spec.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const text = "processor\t: 0\nmodel name\t: AMD EPYC\nphysical id\t: 0\ncpu MHz\t\t: 2096.013\n\n" +
+ *   "processor\t: 1\nmodel name\t: AMD EPYC\nphysical id\t: 1\ncpu MHz\t\t: 2000\n";
+ * assertEquals(parseCpuinfo(text), { modelName: "AMD EPYC", logicalCpus: 2, chips: 2, maxMhz: 2096.013 });
+ * ```
+ */
+export function parseCpuinfo(text: string): CpuInfo {
+  let modelName = "";
+  let fallbackName = "";
+  let logicalCpus = 0;
+  let maxMhz = 0;
+  const physicalIds = new Set<string>();
+  for (const line of text.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon < 0) continue;
+    const key = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    if (key === "processor") logicalCpus++;
+    else if (key === "model name" && modelName === "") modelName = value;
+    else if ((key === "Model" || key === "Hardware") && fallbackName === "") {
+      fallbackName = value;
+    } else if (key === "physical id") physicalIds.add(value);
+    else if (key === "cpu MHz") {
+      const mhz = Number(value);
+      if (Number.isFinite(mhz) && mhz > maxMhz) maxMhz = mhz;
+    }
+  }
+  return {
+    modelName: modelName || fallbackName,
+    logicalCpus,
+    chips: Math.max(1, physicalIds.size),
+    maxMhz,
+  };
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of {@linkcode discoverMachineSpec}; each defaults to this machine. */
+export interface DiscoverMachineSpecOptions {
+  /** Text of `/proc/cpuinfo`. Default: read from the file. */
+  cpuinfo?: string;
+  /** Total memory in bytes. Default: `/proc/meminfo` MemTotal, else `Deno.systemMemoryInfo()`. */
+  memoryBytes?: number;
+  /** Maximum CPU frequency in MHz. Default: cpufreq's `cpuinfo_max_freq`, else 0. */
+  maxFrequencyMhz?: number;
+}
+
+async function memoryBytes(): Promise<number> {
+  const meminfo = await readOptional("/proc/meminfo");
+  const match = meminfo === undefined
+    ? null
+    : /^MemTotal:\s+(\d+)\s*kB/m.exec(meminfo);
+  if (match?.[1] !== undefined) return Number(match[1]) * 1024;
+  try {
+    return Deno.systemMemoryInfo().total;
+  } catch {
+    return -1;
+  }
+}
+
+async function cpufreqMaxMhz(): Promise<number> {
+  for (
+    const path of [
+      "/sys/devices/system/cpu/cpufreq/policy0/cpuinfo_max_freq",
+      "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq",
+    ]
+  ) {
+    const text = await readOptional(path);
+    const khz = text === undefined ? NaN : Number(text.trim());
+    if (Number.isFinite(khz) && khz > 0) return khz / 1000;
+  }
+  return 0;
+}
+
+/**
+ * CPU facts when `/proc/cpuinfo` cannot be read (Deno wants --allow-all for
+ * /proc): `node:os` cpus() with --allow-sys=cpus; physical packages are then
+ * unknown and counted as 1, upstream's lower bound.
+ */
+async function osCpuInfo(): Promise<CpuInfo | undefined> {
+  try {
+    const os = await import("node:os");
+    const cpus = os.cpus();
+    if (cpus.length === 0) return undefined;
+    return {
+      modelName: cpus[0]?.model ?? "",
+      logicalCpus: cpus.length,
+      chips: 1,
+      maxMhz: Math.max(0, ...cpus.map((c) => c.speed || 0)),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const GIB = 1024 ** 3;
+
+/**
+ * Discovers the spec of the machine running this code, as upstream's
+ * `generate_spec`: normalised processor name, logical CPUs, distinct
+ * physical packages, memory in whole GiB, and `max(max, current)` frequency
+ * in MHz rounded to 100. Unknown numbers are -1, an unknown processor "".
+ *
+ * Permissions: Deno reads `/proc` and `/sys` only with `--allow-all`; so
+ * with `--allow-sys=systemMemoryInfo,cpus` (as `deno task query` grants) the
+ * facts come from `Deno.systemMemoryInfo()` and `node:os` instead, with the
+ * socket count 1; with neither, only the core count is known.
+ *
+ * @example
+ * ```ts
+ * import { discoverMachineSpec } from "./machine_spec.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const spec = await discoverMachineSpec({
+ *   cpuinfo: "processor : 0\nmodel name : Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz\nphysical id : 0\ncpu MHz : 3499.9\n",
+ *   memoryBytes: 377.5 * 1024 ** 3,
+ *   maxFrequencyMhz: 0,
+ * });
+ * assertEquals(spec, { processor: "intel_xeon_platinum_8259cl", cores: 1, chips: 1, memory: 377, frequency: 3500 });
+ * ```
+ */
+export async function discoverMachineSpec(
+  options: DiscoverMachineSpecOptions = {},
+): Promise<MachineSpec> {
+  const text = options.cpuinfo ?? await readOptional("/proc/cpuinfo");
+  const info = text === undefined
+    ? await osCpuInfo() ?? parseCpuinfo("")
+    : parseCpuinfo(text);
+  const cores = info.logicalCpus > 0
+    ? info.logicalCpus
+    : navigator.hardwareConcurrency ?? -1;
+  const bytes = options.memoryBytes ?? await memoryBytes();
+  const maxMhz = Math.max(
+    options.maxFrequencyMhz ?? await cpufreqMaxMhz(),
+    info.maxMhz,
+  );
+  return {
+    processor: normalizeProcessorName(info.modelName),
+    cores,
+    chips: info.chips,
+    memory: bytes > 0 ? Math.floor(bytes / GIB) : -1,
+    frequency: maxMhz > 0 ? roundFrequency(maxMhz) : -1,
+  };
+}
+
+/**
+ * A spec from Kepler's metrics in a query result, for data collected on
+ * another machine: processor from `kepler_node_info`'s `cpu_architecture`
+ * (or a `cpu_model`/`processor` label when present), cores from the distinct
+ * `cpu` labels of `kepler_node_cpu_scaling_frequency_hertz`, chips from the
+ * distinct `package` labels of `kepler_node_package_joules_total`, frequency
+ * from the largest scaling frequency (Kepler exports sysfs' kHz values under
+ * that `_hertz` name; values ≥ 1e8 are read as Hz); memory is not exported (-1). Only
+ * series of `instance` (default: the first node-info series' instance) count.
+ * Throws a `RangeError` when the result has no `kepler_node_info`.
+ *
+ * @example
+ * ```ts
+ * import { machineSpecFromQuery } from "./machine_spec.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const s = (metric: Record<string, string>, v = "1") => ({ metric, values: [[1, v]] as [number, string][] });
+ * const spec = machineSpecFromQuery({
+ *   kepler_node_info: [s({ cpu_architecture: "Broadwell", instance: "n1" })],
+ *   kepler_node_package_joules_total: [s({ package: "0", instance: "n1" }), s({ package: "1", instance: "n1" })],
+ * });
+ * assertEquals(spec, { processor: "broadwell", cores: -1, chips: 2, memory: -1, frequency: -1 });
+ * ```
+ */
+export function machineSpecFromQuery(
+  result: QueryResult,
+  options: { instance?: string } = {},
+): MachineSpec {
+  const find = (name: string) =>
+    Object.entries(result).filter(([k]) => resolveMetricAlias(k).name === name)
+      .flatMap(([, v]) => v);
+  const infos = find(NODE_INFO_METRIC);
+  const first = infos[0];
+  if (first === undefined) {
+    throw new RangeError(
+      `Cannot build a machine spec from the query: it has no ${NODE_INFO_METRIC} series`,
+    );
+  }
+  const instance = options.instance ?? first.metric.instance;
+  const mine = <T extends { metric: Record<string, string> }>(xs: T[]) =>
+    instance === undefined
+      ? xs
+      : xs.filter((x) => x.metric.instance === instance);
+  const info = mine(infos)[0] ?? first;
+  const label = info.metric.cpu_model ?? info.metric.processor ??
+    info.metric.cpu_architecture ?? "";
+  const freq = mine(find("kepler_node_cpu_scaling_frequency_hertz"));
+  const cpus = new Set(
+    freq.map((s) => s.metric.cpu).filter((c) => c !== undefined),
+  );
+  let maxHz = 0;
+  for (const s of freq) {
+    for (const [, v] of s.values) maxHz = Math.max(maxHz, Number(v) || 0);
+  }
+  const packages = new Set(
+    mine(find(powerMetric("package"))).map((s) => s.metric.package)
+      .filter((p) => p !== undefined),
+  );
+  return {
+    processor: normalizeProcessorName(label),
+    cores: cpus.size > 0 ? cpus.size : -1,
+    chips: packages.size > 0 ? packages.size : -1,
+    memory: -1,
+    // Kepler exports sysfs' scaling_cur_freq, which is in kHz despite the
+    // metric name; a value of at least 1e8 can only be Hz.
+    frequency: maxHz > 0
+      ? roundFrequency(maxHz >= 1e8 ? maxHz / 1e6 : maxHz / 1e3)
+      : -1,
+  };
+}
+
+/**
+ * Writes a machine spec file atomically in upstream's format and bytes
+ * (`json.dump` of `{"attrs": {...}, "members": [...]}`).
+ *
+ * @example
+ * ```ts
+ * import { writeMachineSpec } from "./machine_spec.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await writeMachineSpec(`${dir}/machine_spec/m1.json`,
+ *   { processor: "intel_xeon_platinum_8259cl", cores: 96, chips: 2, memory: 377, frequency: 3500 });
+ * assertEquals(await Deno.readTextFile(`${dir}/machine_spec/m1.json`),
+ *   '{"attrs": {"processor": "intel_xeon_platinum_8259cl", "cores": 96, "chips": 2, "memory": 377, "frequency": 3500}, "members": []}');
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeMachineSpec(
+  path: string,
+  spec: MachineSpec,
+  options: { members?: readonly string[] } = {},
+): Promise<void> {
+  const document: MachineSpecDocument = {
+    attrs: {
+      processor: spec.processor,
+      cores: spec.cores,
+      chips: spec.chips,
+      memory: spec.memory,
+      frequency: spec.frequency,
+    },
+    members: [...(options.members ?? [])],
+  };
+  await writeFileAtomic(path, formatPythonJson(document));
+}

@@ -1,0 +1,182 @@
+/**
+ * Byte compatibility of the query JSON and the per-metric CSVs with real
+ * upstream files (skipped when ../shared/data is absent).
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { formatCsv, parseCsv } from "../io/mod.ts";
+import type { PromSeries, QueryResult } from "./format.ts";
+import { machineSpecFromQuery } from "./machine_spec.ts";
+import { queryCsvTable } from "./query_csv.ts";
+import { formatQueryJson } from "./query_json.ts";
+import { formatValidationSummary, validateQuery } from "./validate.ts";
+
+const SHARED = new URL(
+  "../../../shared/data/kepler-model-server/",
+  import.meta.url,
+);
+async function text(rel: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(new URL(rel, SHARED));
+  } catch {
+    return undefined;
+  }
+}
+
+const idleText = await text("upstream-head/tests/data/prom_output/idle.json");
+const idle = idleText === undefined
+  ? undefined
+  : JSON.parse(idleText) as QueryResult;
+
+Deno.test({
+  name: "`formatQueryJson()` rewrites upstream's idle.json byte for byte",
+  ignore: idleText === undefined,
+  fn() {
+    assertEquals(formatQueryJson(idle!), idleText);
+  },
+});
+
+const CSV_DIR = "upstream-history/85db8ab/tests/data/prom_output/";
+const csvNames = [
+  "kepler_node_package_joules_total",
+  "kepler_container_core_joules_total",
+  "kepler_node_energy_stat",
+  "kepler_node_nodeInfo",
+];
+const csvs = await Promise.all(csvNames.map((n) => text(`${CSV_DIR}${n}.csv`)));
+
+/** Rebuilds the series of an upstream CSV (rows are series after series). */
+function seriesOfCsv(metric: string, csv: string): PromSeries[] {
+  const { header, rows } = parseCsv(csv);
+  const labelCols = header.slice(1, -2);
+  const out: PromSeries[] = [];
+  let key = "";
+  for (const row of rows) {
+    const labels: Record<string, string> = {};
+    labelCols.forEach((name, i) => {
+      const v = row[i + 1] as string;
+      if (v !== "") labels[name] = v;
+    });
+    const k = JSON.stringify(labels);
+    if (k !== key) {
+      out.push({ metric: labels, values: [] });
+      key = k;
+    }
+    out[out.length - 1]!.values.push([
+      Number(row[row.length - 2]),
+      row[row.length - 1] as string,
+    ]);
+  }
+  assertEquals(labelCols[0], "__name__");
+  assertEquals(header[header.length - 1], metric);
+  return out;
+}
+
+Deno.test({
+  name:
+    "`queryCsvTable()` writes upstream 85db8ab's per-metric CSVs byte for byte",
+  ignore: csvs.some((c) => c === undefined),
+  fn() {
+    csvNames.forEach((metric, i) => {
+      const csv = csvs[i]!;
+      const series = seriesOfCsv(metric, csv);
+      assert(series.length > 0);
+      const table = queryCsvTable(metric, series);
+      assertEquals(formatCsv(table.header, table.rows), csv, metric);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "`validateQuery()` on upstream's idle.json finds its groups, sources and node",
+  ignore: idle === undefined,
+  fn() {
+    const { rows, summary } = validateQuery(idle!, { benchmark: "idle" });
+    const usable = summary.featureGroups.filter((g) => g.usable).map((g) =>
+      g.group
+    );
+    // As upstream finds on real 0.7.x data, plus the legacy groups it still had.
+    assertEquals(usable, [
+      "CounterOnly",
+      "BPFOnly",
+      "BPFIRQ",
+      "IRQOnly",
+      "CounterIRQCombined",
+      "Basic",
+      "CgroupOnly",
+      "KubeletOnly",
+    ]);
+    assertEquals(summary.instances, ["kind-fms-control-plane"]);
+    assertEquals(summary.containers, 51);
+    assertEquals(summary.metrics, 31);
+    assertEquals(
+      summary.energy.map((e) => `${e.source}/${e.component}`),
+      [
+        "acpi/platform",
+        "rapl-sysfs/package",
+        "rapl-sysfs/core",
+        "rapl-sysfs/uncore",
+        "rapl-sysfs/dram",
+      ],
+    );
+    const pkg = summary.energy.find((e) => e.component === "package")!;
+    assertEquals([pkg.series, pkg.samples, pkg.hasPower], [4, 28, true]);
+    // 2 sockets × (≈33 W idle + 13–51 W dynamic): a plausible node power.
+    assert(pkg.meanWatts > 60 && pkg.meanWatts < 250, String(pkg.meanWatts));
+    // Upstream's table: one row per container metric (the benchmark name
+    // matches no pod, so all pods count), 6 sources' component rows, others.
+    const bpf = rows.find((r) =>
+      r.query === "kepler_container_bpf_cpu_time_ms_total"
+    )!;
+    const bpfSamples = idle!.kepler_container_bpf_cpu_time_ms_total!
+      .reduce((n, s) => n + s.values.length, 0);
+    assertEquals([bpf.pod, bpf.scenarioID, bpf.count], [
+      "idle",
+      "",
+      bpfSamples,
+    ]);
+    assertEquals(
+      rows.filter((r) => r.pod === "").length,
+      4 + 4 + 4 + 1 + 1 + 1,
+    );
+    const acpi = rows.find((r) => r.scenarioID === "acpi")!;
+    assertEquals([acpi.query, acpi.count], [
+      "kepler_node_platform_joules_total",
+      14,
+    ]);
+    assertEquals(
+      rows.filter((r) => r.pod === "idle" && !r.query.includes("container"))
+        .map((r) => r.query),
+      [
+        "kepler_exporter_build_info",
+        "kepler_node_cpu_scaling_frequency_hertz",
+        "kepler_node_info",
+      ],
+    );
+    const lines = formatValidationSummary(summary);
+    assert(lines[0]!.startsWith("Data: 31 metrics, "), lines[0]);
+    assert(
+      lines.some((l) =>
+        l.startsWith("Usable feature groups: CounterOnly, BPFOnly")
+      ),
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "`machineSpecFromQuery()` reads upstream's idle.json node as 72 CPUs on 2 sockets",
+  ignore: idle === undefined,
+  fn() {
+    assertEquals(machineSpecFromQuery(idle!), {
+      processor: "broadwell",
+      cores: 72,
+      chips: 2,
+      memory: -1,
+      frequency: 3000, // 3047000 kHz; upstream's i3.metal node type says 3000
+    });
+  },
+});

@@ -1,0 +1,555 @@
+/**
+ * `validate`: how much usable data a query JSON holds. Upstream's table
+ * (`pod, scenarioID, query, count, >0, total`, from `get_validate_df`) and a
+ * summary a person can read: usable feature groups, energy sources with
+ * power, samples, gaps, counter resets and instances.
+ *
+ * @module
+ */
+import {
+  type Component,
+  ENERGY_SOURCE_ALIASES,
+  ENERGY_SOURCES,
+  FEATURE_GROUPS,
+  type FeatureGroup,
+  featureGroupFeatures,
+  featureMetric,
+  LEGACY_FEATURE_GROUPS,
+  powerMetric,
+  resolveMetricAlias,
+  SOURCE_COMPONENTS,
+} from "../types.ts";
+import { formatUtc, type PromSeries, type QueryResult } from "./format.ts";
+
+/** One row of upstream's validate table. */
+export interface ValidateRow {
+  /** Pod (the benchmark name, a CPE pod, or "" for energy rows). */
+  pod: string;
+  /** CPE scenario id, or the energy source for energy rows, else "". */
+  scenarioID: string;
+  /** The metric name. */
+  query: string;
+  /** Samples (rows of upstream's frame). */
+  count: number;
+  /** Samples with a value above 0. */
+  ">0": number;
+  /** Largest value (upstream's `total`: a counter's maximum). */
+  total: number;
+}
+
+/** The validate table's columns, in upstream's order. */
+export const VALIDATE_COLUMNS = [
+  "pod",
+  "scenarioID",
+  "query",
+  "count",
+  ">0",
+  "total",
+] as const;
+
+/** Options of {@linkcode validateQuery}. */
+export interface ValidateOptions {
+  /**
+   * Benchmark name: container rows count only pods whose `pod_name`
+   * contains it, when any does (upstream's filter). Default: all pods.
+   */
+  benchmark?: string;
+  /**
+   * Content of the benchmark file; a CPE Benchmark CR (with `status`) gives
+   * one row per scenario, repetition pod and container metric. Default: none.
+   */
+  benchmarkContent?: unknown;
+  /** Third-party metrics, for the ThirdParty/WorkloadOnly/Full groups. Default: none. */
+  thirdParty?: readonly string[];
+  /** The query step in seconds, for gap detection. Default: each series' median spacing. */
+  step?: number;
+}
+
+/** Availability of one feature group. */
+export interface FeatureGroupStatus {
+  /** The group. */
+  group: FeatureGroup;
+  /** All its metrics have at least 2 samples. */
+  usable: boolean;
+  /** Metrics that are missing or have fewer than 2 samples. */
+  missing: string[];
+  /** The features of those metrics (e.g. `cache_miss`). */
+  missingFeatures: string[];
+}
+
+/** Power data of one energy source and component. */
+export interface EnergyStatus {
+  /** Energy source (the `source` label, aliases resolved). */
+  source: string;
+  /** Component. */
+  component: Component;
+  /** The metric read. */
+  metric: string;
+  /** Series of this source. */
+  series: number;
+  /** Samples. */
+  samples: number;
+  /** Mean power in W over the window (sum over series, all modes); 0 when none. */
+  meanWatts: number;
+  /** Some counter increased: the source has power. */
+  hasPower: boolean;
+}
+
+/** The readable part of a validation. */
+export interface ValidationSummary {
+  /** First and last sample time, unix seconds; undefined without samples. */
+  window: { first: number; last: number } | undefined;
+  /** Metrics in the query. */
+  metrics: number;
+  /** Series in total. */
+  series: number;
+  /** Samples in total. */
+  samples: number;
+  /** Metrics without any series. */
+  emptyMetrics: string[];
+  /** Distinct `instance` labels (scrape targets). */
+  instances: string[];
+  /** Distinct `exported_instance` labels (Kepler's node names). */
+  nodes: string[];
+  /** Container series (distinct `container_id`/pod/name sets) in container metrics. */
+  containers: number;
+  /** Feature groups (current ones always; legacy ones only when usable). */
+  featureGroups: FeatureGroupStatus[];
+  /** Energy sources × components that have series. */
+  energy: EnergyStatus[];
+  /** Gaps: spacing above 1.5 × the step within a series. */
+  gaps: { count: number; series: number; largestSeconds: number };
+  /** Decreases of a `_total` counter within a series. */
+  counterResets: { count: number; series: number; metrics: string[] };
+  /** Whether container rows were filtered by the benchmark name. */
+  filteredByBenchmark: boolean;
+}
+
+/** Result of {@linkcode validateQuery}. */
+export interface ValidationReport {
+  /** Upstream's table. */
+  rows: ValidateRow[];
+  /** The readable summary. */
+  summary: ValidationSummary;
+}
+
+interface Frame {
+  count: number;
+  positive: number;
+  max: number;
+}
+
+function frameOf(series: readonly PromSeries[]): Frame {
+  let count = 0;
+  let positive = 0;
+  let max = -Infinity;
+  for (const s of series) {
+    for (const [, v] of s.values) {
+      const x = Number(v);
+      count++;
+      if (x > 0) positive++;
+      if (x > max) max = x;
+    }
+  }
+  return { count, positive, max: count === 0 ? 0 : max };
+}
+
+function row(
+  pod: string,
+  scenarioID: string,
+  query: string,
+  frame: Frame,
+): ValidateRow {
+  return {
+    pod,
+    scenarioID,
+    query,
+    count: frame.count,
+    ">0": frame.positive,
+    total: frame.max,
+  };
+}
+
+function sourceOf(series: PromSeries): string | undefined {
+  const s = series.metric.source;
+  return s === undefined ? undefined : ENERGY_SOURCE_ALIASES[s] ?? s;
+}
+
+function countSamples(series: readonly PromSeries[] | undefined): number {
+  let n = 0;
+  for (const s of series ?? []) n += s.values.length;
+  return n;
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+function upstreamRows(
+  result: QueryResult,
+  options: ValidateOptions,
+): { rows: ValidateRow[]; filtered: boolean } {
+  const rows: ValidateRow[] = [];
+  const benchmark = options.benchmark ?? "";
+  const names = Object.keys(result);
+  const containerQueries = names.filter((q) => q.includes("container"));
+  const energyQueries = new Set(names.filter((q) => q.includes("_joules")));
+  let filtered = false;
+  const cr = options.benchmarkContent as
+    | {
+      status?: {
+        results?: {
+          scenarioID?: string;
+          repetitions?: { pod?: string }[];
+        }[];
+      };
+    }
+    | undefined;
+  const cpeResults = cr?.status?.results;
+  if (Array.isArray(cpeResults)) {
+    filtered = true;
+    for (const r of cpeResults) {
+      for (const rep of r.repetitions ?? []) {
+        const pod = rep.pod ?? "";
+        for (const q of containerQueries) {
+          const series = (result[q] ?? []).filter((s) =>
+            s.metric.pod_name === pod
+          );
+          rows.push(row(pod, String(r.scenarioID ?? ""), q, frameOf(series)));
+        }
+      }
+    }
+  } else {
+    for (const q of containerQueries) {
+      let series = result[q] ?? [];
+      if (benchmark !== "") {
+        const mine = series.filter((s) =>
+          s.metric.pod_name?.includes(benchmark)
+        );
+        if (mine.length > 0) {
+          filtered = true;
+          series = mine;
+        }
+      }
+      rows.push(row(benchmark, "", q, frameOf(series)));
+    }
+  }
+  for (const source of ENERGY_SOURCES) {
+    for (const component of SOURCE_COMPONENTS[source]) {
+      const q = powerMetric(component);
+      const series = (result[q] ?? []).filter((s) => sourceOf(s) === source);
+      rows.push(row("", source, q, frameOf(series)));
+    }
+  }
+  for (const q of names) {
+    if (containerQueries.includes(q) || energyQueries.has(q)) continue;
+    rows.push(row(benchmark, "", q, frameOf(result[q] ?? [])));
+  }
+  return { rows, filtered };
+}
+
+function featureGroupStatus(
+  result: QueryResult,
+  thirdParty: readonly string[],
+): FeatureGroupStatus[] {
+  const samples = new Map<string, number>();
+  for (const [name, series] of Object.entries(result)) {
+    const resolved = resolveMetricAlias(name).name;
+    samples.set(resolved, (samples.get(resolved) ?? 0) + countSamples(series));
+  }
+  const groups: FeatureGroup[] = FEATURE_GROUPS.filter((g) =>
+    g !== "ThirdParty" || thirdParty.length > 0
+  );
+  const out: FeatureGroupStatus[] = [];
+  const status = (group: FeatureGroup): FeatureGroupStatus => {
+    const features = featureGroupFeatures(group, { thirdParty });
+    const absent = features.filter((f) =>
+      (samples.get(featureMetric(f)) ?? 0) < 2
+    );
+    return {
+      group,
+      usable: features.length > 0 && absent.length === 0,
+      missing: absent.map((f) => featureMetric(f)),
+      missingFeatures: absent,
+    };
+  };
+  for (const g of groups) out.push(status(g));
+  for (const g of LEGACY_FEATURE_GROUPS) {
+    const s = status(g);
+    if (s.usable) out.push(s);
+  }
+  return out;
+}
+
+function energyStatus(result: QueryResult): EnergyStatus[] {
+  const out: EnergyStatus[] = [];
+  const seen = new Set<string>();
+  const components = [...new Set(Object.values(SOURCE_COMPONENTS).flat())];
+  for (const component of components) {
+    const metric = powerMetric(component);
+    const series = result[metric] ?? [];
+    const sources = [...new Set(series.map(sourceOf))]
+      .filter((s): s is string => s !== undefined);
+    for (const source of sources) {
+      const key = `${source}/${component}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const mine = series.filter((s) => sourceOf(s) === source);
+      let watts = 0;
+      let hasPower = false;
+      for (const s of mine) {
+        const first = s.values[0];
+        const last = s.values[s.values.length - 1];
+        if (first === undefined || last === undefined || last[0] <= first[0]) {
+          continue;
+        }
+        const joules = Number(last[1]) - Number(first[1]);
+        if (joules > 0) {
+          hasPower = true;
+          watts += joules / (last[0] - first[0]);
+        }
+      }
+      out.push({
+        source,
+        component,
+        metric,
+        series: mine.length,
+        samples: countSamples(mine),
+        meanWatts: watts,
+        hasPower,
+      });
+    }
+  }
+  return out.sort((a, b) =>
+    a.source === b.source
+      ? components.indexOf(a.component) - components.indexOf(b.component)
+      : a.source < b.source
+      ? -1
+      : 1
+  );
+}
+
+/**
+ * Validates a query result: upstream's table plus a readable summary.
+ *
+ * @example
+ * ```ts
+ * import { validateQuery } from "./validate.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const result = {
+ *   kepler_container_bpf_cpu_time_ms_total: [{ metric: { pod_name: "stress-1" },
+ *     values: [[0, "0"], [3, "30"], [6, "60"]] as [number, string][] }],
+ *   kepler_node_package_joules_total: [{ metric: { source: "rapl-sysfs", package: "0", mode: "dynamic" },
+ *     values: [[0, "100"], [3, "130"], [6, "10"]] as [number, string][] }],
+ * };
+ * const { rows, summary } = validateQuery(result, { benchmark: "stress" });
+ * assertEquals(rows[0], { pod: "stress", scenarioID: "", query: "kepler_container_bpf_cpu_time_ms_total", count: 3, ">0": 2, total: 60 });
+ * assertEquals(summary.featureGroups.find((g) => g.group === "BPFOnly")?.missing, ["kepler_container_bpf_page_cache_hit_total"]);
+ * assertEquals(summary.counterResets.count, 1);
+ * assertEquals(summary.energy[0]?.source, "rapl-sysfs");
+ * ```
+ */
+export function validateQuery(
+  result: QueryResult,
+  options: ValidateOptions = {},
+): ValidationReport {
+  const { rows, filtered } = upstreamRows(result, options);
+  let first = Infinity;
+  let last = -Infinity;
+  let series = 0;
+  let samples = 0;
+  const instances = new Set<string>();
+  const nodes = new Set<string>();
+  const containers = new Set<string>();
+  const emptyMetrics: string[] = [];
+  let gapCount = 0;
+  let gapSeries = 0;
+  let largestGap = 0;
+  let resetCount = 0;
+  let resetSeries = 0;
+  const resetMetrics = new Set<string>();
+  for (const [name, list] of Object.entries(result)) {
+    if (list.length === 0) emptyMetrics.push(name);
+    const counter = name.endsWith("_total");
+    for (const s of list) {
+      series++;
+      samples += s.values.length;
+      const m = s.metric;
+      if (m.instance !== undefined) instances.add(m.instance);
+      if (m.exported_instance !== undefined) nodes.add(m.exported_instance);
+      if (name.includes("container") && m.container_name !== undefined) {
+        containers.add(
+          [m.container_id, m.pod_name, m.container_name, m.container_namespace]
+            .join("/"),
+        );
+      }
+      const v = s.values;
+      const head = v[0];
+      const tail = v[v.length - 1];
+      if (head !== undefined && head[0] < first) first = head[0];
+      if (tail !== undefined && tail[0] > last) last = tail[0];
+      const diffs: number[] = [];
+      let resets = 0;
+      for (let i = 1; i < v.length; i++) {
+        const a = v[i - 1] as [number, string];
+        const b = v[i] as [number, string];
+        diffs.push(b[0] - a[0]);
+        if (counter && Number(b[1]) < Number(a[1])) resets++;
+      }
+      if (resets > 0) {
+        resetCount += resets;
+        resetSeries++;
+        resetMetrics.add(name);
+      }
+      const step = options.step ?? median(diffs);
+      if (Number.isFinite(step) && step > 0) {
+        let gaps = 0;
+        for (const d of diffs) {
+          if (d > 1.5 * step) {
+            gaps++;
+            if (d > largestGap) largestGap = d;
+          }
+        }
+        if (gaps > 0) {
+          gapCount += gaps;
+          gapSeries++;
+        }
+      }
+    }
+  }
+  return {
+    rows,
+    summary: {
+      window: samples > 0 ? { first, last } : undefined,
+      metrics: Object.keys(result).length,
+      series,
+      samples,
+      emptyMetrics,
+      instances: [...instances].sort(),
+      nodes: [...nodes].sort(),
+      containers: containers.size,
+      featureGroups: featureGroupStatus(result, options.thirdParty ?? []),
+      energy: energyStatus(result),
+      gaps: { count: gapCount, series: gapSeries, largestSeconds: largestGap },
+      counterResets: {
+        count: resetCount,
+        series: resetSeries,
+        metrics: [...resetMetrics].sort(),
+      },
+      filteredByBenchmark: filtered,
+    },
+  };
+}
+
+/**
+ * The table's rows as CSV cells with upstream's unnamed index column
+ * (pandas `to_csv`): header `["", ...VALIDATE_COLUMNS]`.
+ *
+ * @example
+ * ```ts
+ * import { validateTableCells } from "./validate.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const t = validateTableCells([{ pod: "p", scenarioID: "", query: "q", count: 2, ">0": 1, total: 5.5 }]);
+ * assertEquals(t.header, ["", "pod", "scenarioID", "query", "count", ">0", "total"]);
+ * assertEquals(t.rows, [[0, "p", "", "q", 2, 1, 5.5]]);
+ * ```
+ */
+export function validateTableCells(
+  rows: readonly ValidateRow[],
+): { header: string[]; rows: (string | number)[][] } {
+  return {
+    header: ["", ...VALIDATE_COLUMNS],
+    rows: rows.map((r, i) => [i, ...VALIDATE_COLUMNS.map((c) => r[c])]),
+  };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 || word.endsWith("s") ? "" : "s"}`;
+}
+
+/**
+ * Formats a summary as lines for a person.
+ *
+ * @example
+ * ```ts
+ * import { formatValidationSummary, validateQuery } from "./validate.ts";
+ * import { ok as assert } from "node:assert/strict";
+ * const lines = formatValidationSummary(validateQuery({}).summary);
+ * assert(lines.some((l) => l.includes("no samples")));
+ * ```
+ */
+export function formatValidationSummary(summary: ValidationSummary): string[] {
+  const lines: string[] = [];
+  if (summary.window === undefined) {
+    lines.push(
+      `Data: ${plural(summary.metrics, "metric")}, no samples.`,
+    );
+  } else {
+    const span = summary.window.last - summary.window.first;
+    lines.push(
+      `Data: ${plural(summary.metrics, "metric")}, ${
+        plural(summary.series, "series")
+      }, ${plural(summary.samples, "sample")} from ${
+        formatUtc(summary.window.first)
+      } to ${formatUtc(summary.window.last)} (${span} s).`,
+    );
+  }
+  lines.push(
+    `Instances: ${
+      summary.instances.length > 0 ? summary.instances.join(", ") : "none"
+    }${
+      summary.nodes.length > 0
+        ? `; Kepler nodes: ${summary.nodes.join(", ")}`
+        : ""
+    }; ${plural(summary.containers, "container")}.`,
+  );
+  const usable = summary.featureGroups.filter((g) => g.usable).map((g) =>
+    g.group
+  );
+  lines.push(
+    `Usable feature groups: ${usable.length > 0 ? usable.join(", ") : "none"}.`,
+  );
+  for (const g of summary.featureGroups.filter((g) => !g.usable)) {
+    lines.push(`  ${g.group}: missing ${g.missingFeatures.join(", ")}`);
+  }
+  if (summary.energy.length === 0) {
+    lines.push(
+      "Energy sources: none (no kepler_node_<component>_joules_total series).",
+    );
+  } else {
+    lines.push("Energy sources:");
+    for (const e of summary.energy) {
+      lines.push(
+        `  ${e.source} ${e.component}: ${plural(e.series, "series")}, ${
+          plural(e.samples, "sample")
+        }, ${
+          e.hasPower
+            ? `mean ${e.meanWatts.toFixed(1)} W`
+            : "no power (counters never increase)"
+        }`,
+      );
+    }
+  }
+  lines.push(
+    summary.gaps.count === 0
+      ? "Gaps: none."
+      : `Gaps: ${plural(summary.gaps.count, "gap")} in ${
+        plural(summary.gaps.series, "series")
+      }, largest ${summary.gaps.largestSeconds} s.`,
+  );
+  lines.push(
+    summary.counterResets.count === 0
+      ? "Counter resets: none."
+      : `Counter resets: ${summary.counterResets.count} in ${
+        plural(summary.counterResets.series, "series")
+      } (${summary.counterResets.metrics.join(", ")}).`,
+  );
+  if (summary.emptyMetrics.length > 0) {
+    lines.push(
+      `Metrics without data: ${summary.emptyMetrics.join(", ")}.`,
+    );
+  }
+  return lines;
+}

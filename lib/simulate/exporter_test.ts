@@ -1,0 +1,46 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { KeplerExporter } from "./mod.ts";
+
+/** Value of the first sample line matching `prefix`. */
+function sample(text: string, prefix: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(prefix));
+  assert(line, `no sample starting with ${prefix}`);
+  return Number(line.slice(line.lastIndexOf(" ") + 1));
+}
+
+Deno.test("`KeplerExporter` serves Kepler's exposition on /metrics and advances its counters", async () => {
+  await using exporter = new KeplerExporter({
+    port: 0,
+    containers: 3,
+    start: 1_700_000_000,
+    autoAdvance: false,
+  });
+  const addr = await exporter.serve();
+  assertEquals(addr.hostname, "127.0.0.1");
+  const url = `http://127.0.0.1:${addr.port}`;
+  const first = await fetch(`${url}/metrics`);
+  assertEquals(
+    first.headers.get("content-type"),
+    "text/plain; version=0.0.4; charset=utf-8",
+  );
+  const before = await first.text();
+  assert(before.includes("# TYPE kepler_node_package_joules_total counter"));
+  assert(before.includes("# TYPE kepler_node_info gauge"));
+  assert(before.includes('container_name="system_processes"'));
+  const pkgIdle =
+    'kepler_node_package_joules_total{instance="sim-node-0",mode="idle",package="0",source="rapl-sysfs"}';
+  assertEquals(exporter.advance(1_700_000_031.5), 10);
+  assertEquals(exporter.time, 1_700_000_030);
+  const after = await (await fetch(`${url}/metrics`)).text();
+  const joules = sample(after, pkgIdle) - sample(before, pkgIdle);
+  // 30 s of idle package power on socket 0 (18 W, clipped by the noise).
+  assert(joules > 30 * 18 - 30 && joules <= 30 * 18 + 0.01, `idle J ${joules}`);
+  const last = exporter.lastInterval!;
+  assert(last.truth.package >= 36 && last.phase === "idle");
+  const missing = await fetch(`${url}/nope`);
+  assertEquals(missing.status, 404);
+  await missing.body?.cancel();
+});

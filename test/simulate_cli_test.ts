@@ -1,0 +1,135 @@
+/**
+ * `kepler-model simulate` as a user runs it: files under DATAPATH, usage
+ * errors, and `--serve` as a live exporter stopped with Ctrl-C.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { ROOT, runCli } from "./_cli.ts";
+import { freePort } from "./_prometheus.ts";
+
+const FLAGS = ["--allow-read", "--allow-write", "--allow-env"];
+
+Deno.test("`kepler-model simulate -o NAME` writes the query JSON and its companions", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler_sim_cli_" });
+  try {
+    const { code, stdout, stderr } = await runCli(FLAGS, [
+      "simulate",
+      "-o",
+      "kepler_query",
+      "--duration",
+      "60",
+      "--containers",
+      "2",
+      "--nodes",
+      "2",
+      "--sources",
+      "rapl,acpi",
+      "--faults",
+      "gap,duplicate",
+      "--naming",
+      "legacy",
+      "--start-time",
+      "2024-01-01T00:00:00Z",
+      "--benchmark",
+      "stressng",
+      "--no-openmetrics",
+    ], { env: { DATAPATH: dir } });
+    assertEquals(code, 0, stderr);
+    assertMatch(
+      stdout,
+      /Simulated 2 node\(s\) × 2 containers: \d+ samples from 2024-01-01T00:00:00Z to 2024-01-01T00:00:57Z/,
+    );
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assertEquals(names, [
+      "kepler_query.json",
+      "kepler_query_simulation.json",
+      "kepler_query_truth.csv",
+      "machine_spec",
+      "stressng.json",
+    ]);
+    const query = JSON.parse(
+      await Deno.readTextFile(join(dir, "kepler_query.json")),
+    );
+    assert("kepler_container_bpf_cpu_time_us_total" in query);
+    assertEquals(query["kepler_node_info"].length, 2);
+    const meta = JSON.parse(
+      await Deno.readTextFile(join(dir, "kepler_query_simulation.json")),
+    );
+    assertEquals(meta.metadata.faults, ["gap", "duplicate"]);
+    assertEquals(meta.metadata.start, 1704067200);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("`kepler-model simulate` reports bad flags as usage errors (exit 2)", async () => {
+  const cases: [string[], RegExp][] = [
+    [["simulate"], /missing required option -o\/--output/],
+    [
+      ["simulate", "-o", "x", "--sources", "redfish"],
+      /valid sources are rapl-sysfs, acpi/,
+    ],
+    [
+      ["simulate", "-o", "x", "--faults", "fire"],
+      /valid faults are reset, gap, irregular, duplicate/,
+    ],
+    [
+      ["simulate", "-o", "x", "--duration", "4"],
+      /duration must be at least two steps/,
+    ],
+    [["simulate", "--serve", "nowhere"], /expected host:port/],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stderr } = await runCli(FLAGS, args, {
+      env: { DATAPATH: "/nonexistent/kepler" },
+    });
+    assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
+    assertMatch(stderr, message);
+  }
+});
+
+Deno.test("`kepler-model simulate --serve` serves /metrics until interrupted", async () => {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...FLAGS,
+      `--allow-net=127.0.0.1:${port}`,
+      join(ROOT, "cli/main.ts"),
+      "simulate",
+      "--serve",
+      `127.0.0.1:${port}`,
+      "--containers",
+      "2",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    const first = await reader.read();
+    assertMatch(
+      first.value ?? "",
+      /Serving a simulated Kepler v0\.7 exporter on http:\/\/127\.0\.0\.1:\d+\/metrics/,
+    );
+    reader.releaseLock();
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert(text.includes("# TYPE kepler_node_package_joules_total counter"));
+    assert(text.includes('container_name="kernel_processes"'));
+  } finally {
+    child.kill("SIGINT");
+  }
+  const status = await child.status;
+  await child.stdout.cancel().catch(() => {});
+  const stderr = new TextDecoder().decode(
+    (await new Response(child.stderr).arrayBuffer()) as ArrayBuffer,
+  );
+  assertEquals(status.code, 0, stderr);
+});
