@@ -1,0 +1,27 @@
+/**
+ * The root mod.ts re-exports every value that lib/types.ts, lib/layout.ts
+ * and each lib/<stage>/mod.ts export (regenerate with tools/gen_mod.ts).
+ */
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import * as root from "../mod.ts";
+import { ROOT } from "./_cli.ts";
+
+Deno.test("mod.ts re-exports every public value of lib/", async () => {
+  const missing: string[] = [];
+  const paths = ["lib/types.ts", "lib/layout.ts"];
+  for await (const e of Deno.readDir(`${ROOT}/lib`)) {
+    if (e.isDirectory) {
+      try {
+        await Deno.stat(`${ROOT}/lib/${e.name}/mod.ts`);
+        paths.push(`lib/${e.name}/mod.ts`);
+      } catch { /* a folder without a public API yet */ }
+    }
+  }
+  for (const path of paths) {
+    const mod = await import(`${ROOT}/${path}`);
+    for (const name of Object.keys(mod)) {
+      if (!(name in root)) missing.push(`${path}: ${name}`);
+    }
+  }
+  assertEquals(missing, []);
+});
