@@ -36,7 +36,6 @@ Deno.test("`kepler-model simulate -o NAME` writes the query JSON and its compani
       "2024-01-01T00:00:00Z",
       "--benchmark",
       "stressng",
-      "--no-openmetrics",
     ], { env: { DATAPATH: dir } });
     assertEquals(code, 0, stderr);
     assertMatch(

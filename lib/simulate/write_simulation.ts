@@ -31,7 +31,7 @@ export interface WriteSimulationOptions {
   benchmark?: string;
   /** Machine id of the spec file (`<data>/machine_spec/<id>.json`). Default: the name. */
   machineId?: string;
-  /** Whether to write the OpenMetrics file (large: about 400 MB for 1 h × 50 containers). Default: true. */
+  /** Whether to write the OpenMetrics file (large: about 400 MB for 1 h × 50 containers). Default: false. */
   openMetrics?: boolean;
 }
 
@@ -96,7 +96,7 @@ export async function writeSimulation(
   };
   await writeFileAtomic(written.query, queryJsonBytes(sim));
   await writeFileAtomic(written.truth, truthCsv(sim));
-  if (options.openMetrics ?? true) {
+  if (options.openMetrics ?? false) {
     written.openMetrics = simulationOpenMetricsFile(dataPath, stem);
     await writeFileAtomic(written.openMetrics, openMetricsBytes(sim));
   }

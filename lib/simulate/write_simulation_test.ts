@@ -28,6 +28,7 @@ Deno.test("`writeSimulation()` writes the query JSON and its companions under DA
     const written = await writeSimulation(dir, "kepler_query", sim, {
       benchmark: "stressng",
       machineId: "sim",
+      openMetrics: true,
     });
     assertEquals(written, {
       query: join(dir, "kepler_query.json"),
@@ -77,13 +78,11 @@ Deno.test("`writeSimulation()` writes the query JSON and its companions under DA
   }
 });
 
-Deno.test("`writeSimulation()` defaults the benchmark name and can skip OpenMetrics", async () => {
+Deno.test("`writeSimulation()` defaults the benchmark name and writes no OpenMetrics unless asked", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kepler_sim_" });
   try {
     const sim = simulate({ start: 1_700_000_001, duration: 30, containers: 1 });
-    const written = await writeSimulation(dir, "sim.json", sim, {
-      openMetrics: false,
-    });
+    const written = await writeSimulation(dir, "sim.json", sim);
     assertEquals(written.benchmark, join(dir, "sim_benchmark.json"));
     assertEquals(written.machineSpec, join(dir, "machine_spec", "sim.json"));
     assertEquals(written.openMetrics, undefined);
