@@ -68,3 +68,90 @@ Deno.test("no command prints the help on stderr and exits 2", async () => {
   assertEquals(code, 2);
   assertMatch(stderr, /Usage: kepler-model/);
 });
+
+Deno.test("a value outside the vocabulary exits 2 and lists the valid values", async () => {
+  const { code, stderr } = await runCli(ALL, [
+    "simulate",
+    "-o",
+    "x",
+    "--sources",
+    "solar",
+  ]);
+  assertEquals(code, 2);
+  assertMatch(
+    stderr,
+    /Unknown energy source "solar": valid values are rapl-sysfs, .*acpi/,
+  );
+  assertOneLineError(stderr);
+});
+
+Deno.test("a malformed number exits 2 naming the flag and the value", async () => {
+  const { code, stderr } = await runCli(ALL, [
+    "simulate",
+    "-o",
+    "x",
+    "--duration",
+    "abc",
+  ]);
+  assertEquals(code, 2);
+  assertMatch(stderr, /--duration.*"abc" is not a number/);
+  assertOneLineError(stderr);
+});
+
+Deno.test("an unwritable DATAPATH exits 1 with one line naming the path", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler-cli-" });
+  try {
+    const file = `${dir}/not-a-folder`;
+    await Deno.writeTextFile(file, "x");
+    const { code, stderr } = await runCli(ALL, [
+      "simulate",
+      "-o",
+      "q",
+      "--duration",
+      "60",
+    ], {
+      env: { DATAPATH: file },
+    });
+    assertEquals(code, 1);
+    assertMatch(stderr, /Cannot write .*not-a-folder\/q\.json/);
+    assertOneLineError(stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a missing input file exits 1 with one line naming it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler-cli-" });
+  try {
+    const { code, stderr } = await runCli(ALL, [
+      "validate",
+      "-i",
+      "nope",
+      "--data-path",
+      dir,
+    ]);
+    assertEquals(code, 1);
+    assertMatch(stderr, /Cannot read .*nope\.json: file not found/);
+    assertOneLineError(stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--verbose adds the stack trace to an error", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler-cli-" });
+  try {
+    const { code, stderr } = await runCli(ALL, [
+      "validate",
+      "-i",
+      "nope",
+      "--data-path",
+      dir,
+      "--verbose",
+    ]);
+    assertEquals(code, 1);
+    assert(/\n\s+at /.test(stderr), "stack trace expected");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
