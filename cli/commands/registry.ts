@@ -6,8 +6,22 @@
  */
 import type { CommandDefinition } from "../command.ts";
 import { demo } from "./demo.ts";
+import { query } from "./query.ts";
+import { simulate } from "./simulate.ts";
+import { validate } from "./validate.ts";
+import { extract } from "./extract.ts";
+import { isolate } from "./isolate.ts";
+import { isolateFromData } from "./isolate_from_data.ts";
+import { profile } from "./profile.ts";
 
 /** Every command. */
 export const COMMANDS: readonly CommandDefinition[] = [
   demo,
+  query,
+  simulate,
+  validate,
+  extract,
+  isolate,
+  isolateFromData,
+  profile,
 ];

@@ -1,0 +1,40 @@
+/**
+ * `isolate`: a query JSON, extracted per container and isolated, to
+ * `isolated_<output>.csv` (upstream's flags).
+ *
+ * @module
+ */
+import type { CommandDefinition } from "../command.ts";
+import {
+  defineExtractFlags,
+  defineIsolateFlags,
+  extractOptionsOf,
+  featureGroupOf,
+  inputOf,
+  isolateOptionsOf,
+} from "./_stage_flags.ts";
+import { isolateFile } from "../../lib/isolate/mod.ts";
+
+/** The `isolate` command. */
+export const isolate: CommandDefinition = {
+  name: "isolate",
+  summary: "extract per container and remove background power (DynPower data)",
+  define(command) {
+    defineIsolateFlags(defineExtractFlags(command));
+  },
+  async run(options, context) {
+    const { frame, file, profileFiles } = await isolateFile(
+      inputOf(options),
+      featureGroupOf(options),
+      {
+        ...extractOptionsOf(options, context),
+        ...isolateOptionsOf(options, context),
+      },
+    );
+    for (const f of profileFiles) context.out(`Wrote ${f}`);
+    context.out(
+      `Isolated ${frame.length} rows with the ${options.isolator} isolator`,
+    );
+    context.out(`Wrote ${file}`);
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * `isolate_from_data` (also `isolate-from-data`): `extracted_<input>.csv`
+ * to `isolated_<output>.csv` (upstream's flags).
+ *
+ * @module
+ */
+import { type CommandDefinition, parser } from "../command.ts";
+import {
+  defineIsolateFlags,
+  inputOf,
+  isolateOptionsOf,
+} from "./_stage_flags.ts";
+import { isolateDataFile } from "../../lib/isolate/mod.ts";
+import { type EnergySource, parseEnergySource } from "../../lib/types.ts";
+
+/** The `isolate_from_data` command. */
+export const isolateFromData: CommandDefinition = {
+  name: "isolate_from_data",
+  aliases: ["isolate-from-data"],
+  summary: "remove background power from an extracted CSV (DynPower data)",
+  define(command) {
+    defineIsolateFlags(
+      command
+        .option(
+          "-i, --input <name>",
+          "extracted CSV: <data>/extracted_<name>.csv",
+        )
+        .option("-o, --output <name>", "output name", "output")
+        .option(
+          "-e, --energy-source <source>",
+          "energy source of the CSV's power columns (default: acpi for platform_power, else rapl-sysfs)",
+          parser(parseEnergySource),
+        ),
+    );
+  },
+  async run(options, context) {
+    const source = options.energySource as EnergySource | undefined;
+    const { frame, file, profileFiles } = await isolateDataFile(
+      inputOf(options),
+      {
+        ...isolateOptionsOf(options, context),
+        ...(source === undefined ? {} : { source }),
+        vmJobName: context.config.vmJobName,
+      },
+    );
+    for (const f of profileFiles) context.out(`Wrote ${f}`);
+    context.out(
+      `Isolated ${frame.length} rows with the ${options.isolator} isolator`,
+    );
+    context.out(`Wrote ${file}`);
+  },
+};

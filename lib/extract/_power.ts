@@ -1,0 +1,306 @@
+/**
+ * Node power per Kepler instance: Σ over sockets and modes of Δjoules/Δt,
+ * on each instance's own time grid, with stale repeats removed. Private to
+ * lib/extract.
+ *
+ * @module
+ */
+import {
+  type Component,
+  componentUnit,
+  type EnergySource,
+  powerMetric,
+} from "../types.ts";
+import type { Labels } from "../query/format.ts";
+import type { MetricSeries, QueryData } from "./read_query.ts";
+
+/**
+ * Labels added by the scrape (Prometheus, kube-prometheus) rather than by
+ * Kepler: two series that differ only in these are the same counter
+ * (e.g. scraped by two jobs, or before and after an exporter pod restart).
+ */
+export const SCRAPE_LABELS: ReadonlySet<string> = new Set([
+  "__name__",
+  "job",
+  "endpoint",
+  "service",
+  "pod",
+  "container",
+  "namespace",
+  "exported_instance",
+  "prometheus",
+  "prometheus_replica",
+]);
+
+/** Options shared by the power and usage readers. */
+export interface SeriesOptions {
+  /** Label that identifies a Kepler instance. */
+  instanceLabel: string;
+  /** Prometheus job of VM metrics, excluded from bare-metal data. */
+  vmJobName: string;
+}
+
+/** The instance a series belongs to ("" when it has no instance label). */
+export function instanceOf(labels: Labels, options: SeriesOptions): string {
+  return labels[options.instanceLabel] ?? "";
+}
+
+/** The identity of a counter: its labels without the scrape labels. */
+export function identityKey(labels: Labels): string {
+  const keys = Object.keys(labels).filter((k) => !SCRAPE_LABELS.has(k)).sort();
+  return keys.map((k) => `${k}=${labels[k]}`).join("\u0000");
+}
+
+/** Power of one unit (socket) or of all units of a component. */
+export interface PowerColumn {
+  /** Watts for each grid row k ≥ 1 (row 0 has no interval). */
+  readonly watts: Float64Array;
+  /** 1 where every counter of the column gives a valid interval. */
+  readonly valid: Uint8Array;
+}
+
+/** Power of one instance on its grid. */
+export interface InstancePower {
+  /** The instance. */
+  readonly instance: string;
+  /** Grid timestamps after stale repeats were removed. */
+  readonly grid: Float64Array;
+  /** Timestamps removed as stale repeats (no counter moved). */
+  readonly stale: ReadonlySet<number>;
+  /** Power per component (all units and modes summed). */
+  readonly components: ReadonlyMap<Component, PowerColumn>;
+  /** Power per component and unit (`package` label, "" without one). */
+  readonly units: ReadonlyMap<Component, ReadonlyMap<string, PowerColumn>>;
+  /** 1 where every component is valid. */
+  readonly valid: Uint8Array;
+}
+
+interface Slot {
+  component: Component;
+  unit: string;
+  series: MetricSeries[];
+  val: Float64Array;
+  inc: Int32Array;
+}
+
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function unionGrid(slots: Iterable<Slot>): Float64Array {
+  let total = 0;
+  for (const slot of slots) {
+    for (const s of slot.series) total += s.timestamps.length;
+  }
+  const all = new Float64Array(total);
+  let n = 0;
+  for (const slot of slots) {
+    for (const s of slot.series) {
+      all.set(s.timestamps, n);
+      n += s.timestamps.length;
+    }
+  }
+  all.sort();
+  let m = 0;
+  for (let i = 0; i < all.length; i++) {
+    if (m === 0 || all[i] !== all[m - 1]) all[m++] = all[i]!;
+  }
+  return all.slice(0, m);
+}
+
+/** Why no power could be read, for a clear error. */
+export interface PowerProblem {
+  /** The metric concerned. */
+  readonly metric: string;
+  /** What is wrong with it. */
+  readonly problem: string;
+}
+
+/**
+ * Reads the power of every instance for an energy source. Returns the
+ * instances, or the problems (missing metrics, no series of the source).
+ */
+export function instancePower(
+  query: QueryData,
+  source: EnergySource,
+  components: readonly Component[],
+  options: SeriesOptions,
+): { instances: Map<string, InstancePower>; problems: PowerProblem[] } {
+  const problems: PowerProblem[] = [];
+  // instance → slot key → slot
+  const byInstance = new Map<string, Map<string, Slot>>();
+  for (const component of components) {
+    const metric = powerMetric(component);
+    const all = query.metrics.get(metric);
+    if (all === undefined || all.length === 0) {
+      problems.push({
+        metric,
+        problem: all === undefined
+          ? `is missing from ${query.origin}`
+          : `has no series in ${query.origin}`,
+      });
+      continue;
+    }
+    const unitLabel = componentUnit(component);
+    let found = 0;
+    for (const s of all) {
+      if (s.labels.source !== source) continue;
+      if (s.labels.job === options.vmJobName) continue;
+      found++;
+      const instance = instanceOf(s.labels, options);
+      let slots = byInstance.get(instance);
+      if (slots === undefined) {
+        slots = new Map();
+        byInstance.set(instance, slots);
+      }
+      const key = `${component}\u0001${identityKey(s.labels)}`;
+      let slot = slots.get(key);
+      if (slot === undefined) {
+        slot = {
+          component,
+          unit: unitLabel === undefined ? "" : s.labels[unitLabel] ?? "",
+          series: [],
+          val: new Float64Array(0),
+          inc: new Int32Array(0),
+        };
+        slots.set(key, slot);
+      }
+      slot.series.push(s);
+    }
+    if (found === 0) {
+      const sources = [
+        ...new Set(all.map((s) => s.labels.source ?? "(none)")),
+      ].sort();
+      problems.push({
+        metric,
+        problem:
+          `has no series with source="${source}" in ${query.origin} (sources found: ${
+            sources.join(", ")
+          })`,
+      });
+    }
+  }
+  const instances = new Map<string, InstancePower>();
+  if (problems.length > 0) return { instances, problems };
+  for (const [instance, slots] of byInstance) {
+    const have = new Set([...slots.values()].map((s) => s.component));
+    if (!components.every((c) => have.has(c))) continue;
+    instances.set(
+      instance,
+      powerOfInstance(instance, [...slots.values()], components),
+    );
+  }
+  return { instances, problems };
+}
+
+function powerOfInstance(
+  instance: string,
+  slots: Slot[],
+  components: readonly Component[],
+): InstancePower {
+  const raw = unionGrid(slots);
+  const n = raw.length;
+  for (const slot of slots) {
+    slot.val = new Float64Array(n).fill(NaN);
+    slot.inc = new Int32Array(n).fill(-1);
+    slot.series.forEach((s, j) => {
+      let k = 0;
+      for (let i = 0; i < s.timestamps.length; i++) {
+        const t = s.timestamps[i]!;
+        while (raw[k]! < t) k++;
+        if (slot.inc[k] === -1) {
+          slot.inc[k] = j;
+          slot.val[k] = s.values[i]!;
+        }
+      }
+    });
+  }
+  // Stale repeats: a scrape where no counter of the source moved.
+  const kept: number[] = [];
+  const stale = new Set<number>();
+  for (let k = 0; k < n; k++) {
+    const prev = kept[kept.length - 1];
+    if (prev !== undefined && slots.length > 0) {
+      const repeat = slots.every((s) =>
+        s.inc[k]! >= 0 && s.inc[k] === s.inc[prev] && s.val[k] === s.val[prev]
+      );
+      if (repeat) {
+        stale.add(raw[k]!);
+        continue;
+      }
+    }
+    kept.push(k);
+  }
+  const m = kept.length;
+  const grid = new Float64Array(m);
+  kept.forEach((k, i) => grid[i] = raw[k]!);
+  const compact = (slot: Slot) => {
+    const val = new Float64Array(m);
+    const inc = new Int32Array(m);
+    kept.forEach((k, i) => {
+      val[i] = slot.val[k]!;
+      inc[i] = slot.inc[k]!;
+    });
+    slot.val = val;
+    slot.inc = inc;
+  };
+  slots.forEach(compact);
+
+  const column = (members: Slot[]): PowerColumn => {
+    const watts = new Float64Array(m);
+    const valid = new Uint8Array(m);
+    for (let k = 1; k < m; k++) {
+      const dt = grid[k]! - grid[k - 1]!;
+      let sum = 0;
+      let ok = true;
+      for (const s of members) {
+        const a = s.val[k - 1]!;
+        const b = s.val[k]!;
+        const d = b - a;
+        if (s.inc[k]! < 0 || s.inc[k] !== s.inc[k - 1] || !(d >= 0)) {
+          ok = false;
+          break;
+        }
+        sum += d / dt;
+      }
+      if (ok && Number.isFinite(sum)) {
+        watts[k] = sum;
+        valid[k] = 1;
+      }
+    }
+    return { watts, valid };
+  };
+
+  const byComponent = new Map<Component, PowerColumn>();
+  const byUnit = new Map<Component, Map<string, PowerColumn>>();
+  const valid = new Uint8Array(m).fill(1);
+  valid[0] = 0;
+  for (const component of components) {
+    const members = slots.filter((s) => s.component === component);
+    const col = column(members);
+    byComponent.set(component, col);
+    for (let k = 0; k < m; k++) if (!col.valid[k]) valid[k] = 0;
+    const units = new Map<string, PowerColumn>();
+    for (const unit of [...new Set(members.map((s) => s.unit))].sort()) {
+      units.set(unit, column(members.filter((s) => s.unit === unit)));
+    }
+    byUnit.set(component, units);
+  }
+  return {
+    instance,
+    grid,
+    stale,
+    components: byComponent,
+    units: byUnit,
+    valid,
+  };
+}
+
+export { lowerBound };

@@ -1,0 +1,44 @@
+/**
+ * Extract: from a query JSON to columnar training frames of per-second usage
+ * features and power labels in watts, and their CSV files.
+ *
+ * @module
+ */
+export {
+  ALL_CONTAINERS_ID,
+  featureOf,
+  powerOf,
+  rowsByInstance,
+  takeRows,
+} from "./frame.ts";
+export type { ContainerKey, Frame, FrameLevel } from "./frame.ts";
+export { parseQuery, queryDataFrom, readQueryFile } from "./read_query.ts";
+export type {
+  MetricSeries,
+  QueryData,
+  ReadQueryOptions,
+} from "./read_query.ts";
+export { extract, extractFeatureGroups } from "./extract.ts";
+export type { ExtractOptions } from "./extract.ts";
+export { smoothFrame } from "./smooth.ts";
+export type { SmoothOptions } from "./smooth.ts";
+export {
+  isGaugeFeature,
+  missingFeatureMetrics,
+  validFeatureGroups,
+} from "./valid_feature_groups.ts";
+export type {
+  FeatureGroupQueryOptions,
+  MissingMetric,
+} from "./valid_feature_groups.ts";
+export {
+  formatFrameCsv,
+  parseFrameCsv,
+  readFrameCsv,
+  writeFrameCsv,
+} from "./frame_csv.ts";
+export type { FrameCsvOptions, ReadFrameCsvOptions } from "./frame_csv.ts";
+export { unitPower } from "./unit_power.ts";
+export type { UnitPower, UnitPowerOptions } from "./unit_power.ts";
+export { extractFile, metricsNeeded } from "./extract_file.ts";
+export type { ExtractFileOptions } from "./extract_file.ts";

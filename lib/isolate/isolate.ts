@@ -1,0 +1,124 @@
+/**
+ * The isolators by name (`--isolator`): from a container-level extracted
+ * frame to a node-level frame whose power labels are dynamic power
+ * (DynPower), never negative.
+ *
+ * | name | background power subtracted | background usage |
+ * |---|---|---|
+ * | `none` | nothing | kept |
+ * | `min` | minimum of each component, per instance (upstream) | kept |
+ * | `quantile` | low quantile (default 0.05) per instance | kept |
+ * | `profile` | `(min+max)/2 × #unit` of the idle profile, per node type | left out |
+ * | `trainer` | predicted by an AbsPower model from background usage | left out |
+ *
+ * @module
+ */
+import type { Frame } from "../extract/mod.ts";
+import type { IsolatorName } from "../types.ts";
+import { isolateMin, isolateQuantile } from "./idle_estimate.ts";
+import { isolateProfile } from "./isolate_profile.ts";
+import {
+  type BackgroundModel,
+  type BackgroundPredictor,
+  isolateTrainer,
+} from "./isolate_trainer.ts";
+import type { IdleProfile } from "./profile.ts";
+import { squeeze } from "./squeeze.ts";
+
+/** Options of {@linkcode isolate}. */
+export interface IsolateOptions {
+  /** The isolator. Default: `"min"` (upstream's default). */
+  isolator?: IsolatorName;
+  /** Quantile of the `quantile` isolator. Default: 0.05. */
+  q?: number;
+  /** Idle profile of the frame's source (`profile`; required there). */
+  profile?: IdleProfile;
+  /** Background container names (`profile`, `trainer`). Default: none. */
+  backgroundContainers?: ReadonlySet<string>;
+  /** Background model(s) (`trainer`; required there). */
+  predict?: BackgroundPredictor | BackgroundModel | readonly BackgroundModel[];
+  /** Target hints (`trainer`). Default: none. */
+  targetHints?: readonly string[];
+  /** Background hints (`trainer`). Default: none. */
+  bgHints?: readonly string[];
+}
+
+/**
+ * The `none` isolator: squeeze only (the labels stay absolute power).
+ *
+ * @example
+ * ```ts
+ * import { isolateNone } from "./isolate.ts";
+ * import type { Frame } from "../extract/mod.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const frame = {
+ *   level: "node", source: "acpi", length: 1, timestamp: Float64Array.of(1),
+ *   instances: ["n"], instance: new Uint32Array(1), containers: [], featureNames: [], features: {},
+ *   components: ["platform"], power: { platform: Float64Array.of(120) }, nodeType: new Int32Array(1),
+ * } satisfies Frame;
+ * assertEquals([...isolateNone(frame).power.platform!], [120]);
+ * ```
+ */
+export function isolateNone(frame: Frame): Frame {
+  return squeeze(frame);
+}
+
+/**
+ * Runs the isolator named in the options. Throws a `RangeError` when the
+ * isolator needs an input that is not given (a profile, a model).
+ *
+ * @example
+ * ```ts
+ * import { isolate } from "./isolate.ts";
+ * import type { Frame } from "../extract/mod.ts";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+ * const frame = {
+ *   level: "node", source: "acpi", length: 2, timestamp: Float64Array.of(1, 2),
+ *   instances: ["n"], instance: new Uint32Array(2), containers: [], featureNames: [], features: {},
+ *   components: ["platform"], power: { platform: Float64Array.of(120, 100) }, nodeType: new Int32Array(2),
+ * } satisfies Frame;
+ * assertEquals([...isolate(frame).power.platform!], [20, 0]);
+ * assertThrows(() => isolate(frame, { isolator: "profile" }), RangeError);
+ * ```
+ */
+export function isolate(frame: Frame, options: IsolateOptions = {}): Frame {
+  const isolator = options.isolator ?? "min";
+  switch (isolator) {
+    case "none":
+      return isolateNone(frame);
+    case "min":
+      return isolateMin(frame);
+    case "quantile":
+      return isolateQuantile(
+        frame,
+        options.q === undefined ? {} : { q: options.q },
+      );
+    case "profile": {
+      if (options.profile === undefined) {
+        throw new RangeError(
+          `Cannot isolate with the profile isolator: no ${frame.source} idle profile was given (build one from an idle query with --profile)`,
+        );
+      }
+      return isolateProfile(
+        frame,
+        options.profile,
+        options.backgroundContainers === undefined
+          ? {}
+          : { backgroundContainers: options.backgroundContainers },
+      );
+    }
+    case "trainer": {
+      if (options.predict === undefined) {
+        throw new RangeError(
+          "Cannot isolate with the trainer isolator: no AbsPower background model was given",
+        );
+      }
+      const { backgroundContainers, targetHints, bgHints } = options;
+      return isolateTrainer(frame, options.predict, {
+        ...(backgroundContainers === undefined ? {} : { backgroundContainers }),
+        ...(targetHints === undefined ? {} : { targetHints }),
+        ...(bgHints === undefined ? {} : { bgHints }),
+      });
+    }
+  }
+}
