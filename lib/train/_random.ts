@@ -17,7 +17,7 @@ export type Random = () => number;
  * @example
  * ```ts
  * import { mulberry32 } from "./_random.ts";
- * import { assert, assertEquals } from "node:assert/strict";
+ * import { ok as assert, deepStrictEqual as assertEquals } from "node:assert/strict";
  * const a = mulberry32(7), b = mulberry32(7);
  * const xs = [a(), a(), a()];
  * assertEquals(xs, [b(), b(), b()]);
@@ -26,7 +26,9 @@ export type Random = () => number;
  */
 export function mulberry32(seed: number): Random {
   if (!Number.isInteger(seed)) {
-    throw new RangeError(`Cannot seed a generator: seed ${seed} is not an integer`);
+    throw new RangeError(
+      `Cannot seed a generator: seed ${seed} is not an integer`,
+    );
   }
   let state = seed >>> 0;
   return () => {
@@ -44,7 +46,7 @@ export function mulberry32(seed: number): Random {
  * @example
  * ```ts
  * import { mulberry32, randomInt } from "./_random.ts";
- * import { assert } from "node:assert/strict";
+ * import { ok as assert } from "node:assert/strict";
  * const r = mulberry32(1);
  * for (let i = 0; i < 100; i++) { const k = randomInt(r, 5); assert(k >= 0 && k < 5); }
  * ```
@@ -59,12 +61,15 @@ export function randomInt(random: Random, n: number): number {
  * @example
  * ```ts
  * import { mulberry32, shuffleInPlace } from "./_random.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const a = shuffleInPlace(Uint32Array.of(0, 1, 2, 3, 4), mulberry32(3));
  * assertEquals([...a].sort(), [0, 1, 2, 3, 4]);
  * ```
  */
-export function shuffleInPlace(indices: Uint32Array, random: Random): Uint32Array {
+export function shuffleInPlace(
+  indices: Uint32Array,
+  random: Random,
+): Uint32Array {
   for (let i = indices.length - 1; i > 0; i--) {
     const j = randomInt(random, i + 1);
     const t = indices[i]!;
@@ -80,7 +85,7 @@ export function shuffleInPlace(indices: Uint32Array, random: Random): Uint32Arra
  * @example
  * ```ts
  * import { mulberry32, permutation } from "./_random.ts";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals([...permutation(4, mulberry32(9))].sort(), [0, 1, 2, 3]);
  * ```
  */
@@ -96,7 +101,7 @@ export function permutation(n: number, random: Random): Uint32Array {
  * @example
  * ```ts
  * import { mulberry32, normal } from "./_random.ts";
- * import { assert } from "node:assert/strict";
+ * import { ok as assert } from "node:assert/strict";
  * const r = mulberry32(5);
  * let s = 0;
  * for (let i = 0; i < 10000; i++) s += normal(r);

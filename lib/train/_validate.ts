@@ -13,7 +13,7 @@ import type { Columns } from "./model.ts";
  * @example
  * ```ts
  * import { checkTrainingData } from "./_validate.ts";
- * import { assertEquals, assertThrows } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
  * const y = Float64Array.of(1, 2);
  * assertEquals(checkTrainingData("T", [Float64Array.of(0, 1)], y), 2);
  * assertThrows(() => checkTrainingData("T", [Float64Array.of(0)], y), RangeError);
@@ -65,7 +65,7 @@ export function checkTrainingData(
  * @example
  * ```ts
  * import { checkPredictColumns } from "./_validate.ts";
- * import { assertEquals, assertThrows } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
  * assertEquals(checkPredictColumns("linear", [new Float64Array(3)], 1), 3);
  * assertThrows(() => checkPredictColumns("linear", [], 1), RangeError);
  * ```
@@ -100,7 +100,7 @@ export function checkPredictColumns(
  * @example
  * ```ts
  * import { checkNumber } from "./_validate.ts";
- * import { assertEquals, assertThrows } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
  * assertEquals(checkNumber("T", "alpha", 0.1, { min: 0 }), 0.1);
  * assertThrows(() => checkNumber("T", "alpha", -1, { min: 0 }), RangeError);
  * assertThrows(() => checkNumber("T", "alpha", "x", {}), TypeError);
@@ -149,7 +149,7 @@ export function checkNumber(
  * @example
  * ```ts
  * import { jsonNumbers } from "./_validate.ts";
- * import { assertEquals, assertThrows } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
  * assertEquals(jsonNumbers("linear", "coef", [1, 2], 2), Float64Array.of(1, 2));
  * assertThrows(() => jsonNumbers("linear", "coef", [1, "2"]), TypeError);
  * ```
@@ -189,12 +189,16 @@ export function jsonNumbers(
  * @example
  * ```ts
  * import { jsonNumber } from "./_validate.ts";
- * import { assertEquals, assertThrows } from "node:assert/strict";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
  * assertEquals(jsonNumber("linear", "intercept", 3), 3);
  * assertThrows(() => jsonNumber("linear", "intercept", null), TypeError);
  * ```
  */
-export function jsonNumber(kind: string, field: string, value: unknown): number {
+export function jsonNumber(
+  kind: string,
+  field: string,
+  value: unknown,
+): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new TypeError(
       `Cannot load a ${kind} model: field ${field} is ${String(value)}`,
@@ -209,9 +213,9 @@ export function jsonNumber(kind: string, field: string, value: unknown): number 
  * @example
  * ```ts
  * import { checkVersion } from "./_validate.ts";
- * import { assertThrows } from "node:assert/strict";
- * checkVersion("linear", { kind: "linear", version: 1 }, 1);
- * assertThrows(() => checkVersion("linear", { kind: "linear", version: 2 }, 1), RangeError);
+ * import { throws as assertThrows } from "node:assert/strict";
+ * checkVersion("linear", { version: 1 }, 1);
+ * assertThrows(() => checkVersion("linear", { version: 2 }, 1), RangeError);
  * ```
  */
 export function checkVersion(

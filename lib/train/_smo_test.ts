@@ -1,0 +1,77 @@
+import { ok as assert } from "node:assert/strict";
+import { solveEpsilonSvr } from "./_smo.ts";
+import { mulberry32, normal } from "./_random.ts";
+
+function problem(seed: number, l: number, p: number) {
+  const r = mulberry32(seed);
+  const x = Float64Array.from({ length: l * p }, r);
+  const y = new Float64Array(l);
+  for (let i = 0; i < l; i++) y[i] = Math.sin(4 * x[i * p]!) + 0.3 * normal(r);
+  return { x, y };
+}
+
+Deno.test("`solveEpsilonSvr()` solution satisfies the KKT conditions", () => {
+  for (
+    const [seed, c, epsilon] of [[1, 1, 0.2], [2, 10, 0.05], [
+      3,
+      0.1,
+      0.1,
+    ]] as const
+  ) {
+    const l = 60, p = 2, gamma = 2, tol = 1e-3;
+    const { x, y } = problem(seed, l, p);
+    const res = solveEpsilonSvr(x, p, y, { c, epsilon, gamma, tol });
+    assert(res.converged);
+    // independent decision values f_i = Σ β_j K(x_j, x_i) − ρ
+    const f = new Float64Array(l);
+    for (let i = 0; i < l; i++) {
+      let s = 0;
+      for (let j = 0; j < l; j++) {
+        let d = 0;
+        for (let k = 0; k < p; k++) d += (x[i * p + k]! - x[j * p + k]!) ** 2;
+        s += res.beta[j]! * Math.exp(-gamma * d);
+      }
+      f[i] = s - res.rho;
+    }
+    let sum = 0;
+    const slack = 2 * tol; // the KKT gap is ≤ tol; ρ lies within it
+    let free = 0;
+    for (let i = 0; i < l; i++) {
+      const b = res.beta[i]!, e = y[i]! - f[i]!;
+      sum += b;
+      assert(Math.abs(b) <= c * (1 + 1e-12), `|β| ≤ C at ${i}`);
+      if (b === 0) {
+        assert(Math.abs(e) <= epsilon + slack, `inside tube at ${i}: ${e}`);
+      } else if (b > 0 && b < c) {
+        free++;
+        assert(Math.abs(e - epsilon) <= slack, `on upper edge at ${i}: ${e}`);
+      } else if (b === c) {
+        assert(e >= epsilon - slack, `above tube at ${i}: ${e}`);
+      } else if (b < 0 && b > -c) {
+        free++;
+        assert(Math.abs(e + epsilon) <= slack, `on lower edge at ${i}: ${e}`);
+      } else assert(e <= -epsilon + slack, `below tube at ${i}: ${e}`);
+    }
+    assert(Math.abs(sum) < 1e-10 * c * l, `Σβ = ${sum}`);
+    if (seed === 2) {
+      assert(free > 0, "the fixture should have free support vectors");
+    }
+  }
+});
+
+Deno.test("`solveEpsilonSvr()` gives the same solution with a tiny kernel cache", () => {
+  const { x, y } = problem(4, 80, 3);
+  const opts = { c: 1, epsilon: 0.1, gamma: 1 };
+  const big = solveEpsilonSvr(x, 3, y, opts);
+  const small = solveEpsilonSvr(x, 3, y, { ...opts, cacheMb: 1e-9 });
+  assert(big.beta.every((b, i) => b === small.beta[i]));
+  assert(big.rho === small.rho);
+});
+
+Deno.test("`solveEpsilonSvr()` returns all-zero coefficients when every point is inside the tube", () => {
+  const x = Float64Array.of(0, 0.5, 1);
+  const y = Float64Array.of(1, 1.05, 0.95);
+  const res = solveEpsilonSvr(x, 1, y, { c: 1, epsilon: 0.2, gamma: 1 });
+  assert(res.beta.every((b) => b === 0));
+  assert(Math.abs(-res.rho - 1) <= 0.2 + 1e-12);
+});

@@ -1,0 +1,206 @@
+/**
+ * `KNeighborsRegressorTrainer`: upstream's `KNeighborsRegressor(n_neighbors=6)`
+ * on MaxAbs-scaled features — the prediction is the plain mean of the y of
+ * the k nearest training rows by Euclidean distance (uniform weights).
+ *
+ * Search is brute force over the stored rows (exact; ties broken by the
+ * lower training row index). Fitting only stores the scaled rows, so the
+ * model JSON holds the whole training set, as upstream's pickle does.
+ *
+ * @module
+ */
+import type {
+  Columns,
+  FitOptions,
+  FittedModel,
+  ModelJson,
+  Trainer,
+} from "./model.ts";
+import { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
+import {
+  checkNumber,
+  checkPredictColumns,
+  checkTrainingData,
+  checkVersion,
+  jsonNumbers,
+} from "./_validate.ts";
+
+/** Hyperparameters of {@linkcode kNeighborsRegressor}. */
+export interface KNeighborsParams {
+  /** Number of neighbours k. Default: `6` (upstream). */
+  nNeighbors?: number;
+}
+
+/** The JSON form of a k-nearest-neighbours model. */
+export interface KNeighborsModelJson extends ModelJson {
+  /** Model kind. */
+  kind: "knn";
+  /** Format version. */
+  version: 1;
+  /** Number of neighbours. */
+  k: number;
+  /** MaxAbs scale per feature. */
+  scale: number[];
+  /** Scaled training rows, row-major (`rows × scale.length`). */
+  x: number[];
+  /** Training targets. */
+  y: number[];
+}
+
+/** A fitted k-nearest-neighbours model. */
+export interface KNeighborsModel extends FittedModel {
+  /** Model kind. */
+  readonly kind: "knn";
+  /** Number of neighbours. */
+  readonly k: number;
+  /** Number of stored training rows. */
+  readonly nRows: number;
+  /** The model as JSON. */
+  toJSON(): KNeighborsModelJson;
+}
+
+function makeKnnModel(
+  k: number,
+  scale: ArrayLike<number>,
+  rows: Float64Array,
+  y: Float64Array,
+): KNeighborsModel {
+  const scaler = maxAbsScaler(scale);
+  const p = scaler.scale.length;
+  const n = y.length;
+  if (rows.length !== n * p) {
+    throw new RangeError(
+      `Cannot make a knn model: ${rows.length} stored values for ${n} rows of ${p} features`,
+    );
+  }
+  if (!Number.isInteger(k) || k < 1 || k > n) {
+    throw new RangeError(
+      `Cannot make a knn model: k = ${k} must be an integer in 1..${n}`,
+    );
+  }
+  // Column-major copy of the stored rows: the distance loop runs per column.
+  const cols: Float64Array[] = [];
+  for (let j = 0; j < p; j++) {
+    const c = new Float64Array(n);
+    for (let i = 0; i < n; i++) c[i] = rows[i * p + j]!;
+    cols.push(c);
+  }
+  return Object.freeze({
+    kind: "knn" as const,
+    k,
+    nRows: n,
+    nFeatures: p,
+    predict(x: Columns): Float64Array {
+      const m = checkPredictColumns("knn", x, p);
+      const q = scaler.transform(x);
+      const out = new Float64Array(m);
+      const d = new Float64Array(n);
+      const bestD = new Float64Array(k);
+      const bestI = new Int32Array(k);
+      for (let r = 0; r < m; r++) {
+        d.fill(0);
+        for (let j = 0; j < p; j++) {
+          const c = cols[j]!;
+          const v = q[j]![r]!;
+          for (let i = 0; i < n; i++) {
+            const t = c[i]! - v;
+            d[i] = d[i]! + t * t;
+          }
+        }
+        // Keep the k smallest (distance, index) pairs, sorted ascending.
+        let filled = 0;
+        for (let i = 0; i < n; i++) {
+          const di = d[i]!;
+          if (filled === k && di >= bestD[k - 1]!) continue;
+          let pos = filled < k ? filled++ : k - 1;
+          while (pos > 0 && bestD[pos - 1]! > di) {
+            bestD[pos] = bestD[pos - 1]!;
+            bestI[pos] = bestI[pos - 1]!;
+            pos--;
+          }
+          bestD[pos] = di;
+          bestI[pos] = i;
+        }
+        let s = 0;
+        for (let t = 0; t < k; t++) s += y[bestI[t]!]!;
+        out[r] = s / k;
+      }
+      return out;
+    },
+    toJSON(): KNeighborsModelJson {
+      return {
+        kind: "knn",
+        version: 1,
+        k,
+        scale: [...scaler.scale],
+        x: Array.from(rows),
+        y: Array.from(y),
+      };
+    },
+  });
+}
+
+/**
+ * The `KNeighborsRegressorTrainer`. Throws a `RangeError` when there are
+ * fewer rows than neighbours (upstream crashed the whole run instead).
+ *
+ * @example
+ * ```ts
+ * import { kNeighborsRegressor } from "./k_neighbors_regressor.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const x = Float64Array.of(0, 1, 2, 10, 11, 12);
+ * const y = Float64Array.of(1, 1, 1, 5, 5, 5);
+ * const m = kNeighborsRegressor({ nNeighbors: 3 }).fit([x], y);
+ * assertEquals(m.predict([Float64Array.of(0.5, 11.5)]), Float64Array.of(1, 5));
+ * ```
+ */
+export function kNeighborsRegressor(
+  params: KNeighborsParams = {},
+): Trainer<KNeighborsModel> {
+  const nNeighbors = params.nNeighbors ?? 6;
+  const who = "KNeighborsRegressorTrainer";
+  return {
+    name: who,
+    params: Object.freeze({ nNeighbors }),
+    fit(x: Columns, y: Float64Array, _options?: FitOptions): KNeighborsModel {
+      const k = checkNumber(who, "nNeighbors", nNeighbors, {
+        min: 1,
+        integer: true,
+      });
+      const n = checkTrainingData(who, x, y, k);
+      const scaler = fitMaxAbsScaler(x);
+      const cols = scaler.transform(x);
+      const p = cols.length;
+      const rows = new Float64Array(n * p);
+      for (let j = 0; j < p; j++) {
+        const c = cols[j]!;
+        for (let i = 0; i < n; i++) rows[i * p + j] = c[i]!;
+      }
+      return makeKnnModel(k, scaler.scale, rows, Float64Array.from(y));
+    },
+  };
+}
+
+/**
+ * Loads a k-nearest-neighbours model from its JSON.
+ *
+ * @example
+ * ```ts
+ * import { loadKNeighborsModel } from "./k_neighbors_regressor.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const m = loadKNeighborsModel({ kind: "knn", version: 1, k: 1, scale: [1], x: [0, 1], y: [3, 4] });
+ * assertEquals(m.predict([Float64Array.of(0.9)]), Float64Array.of(4));
+ * ```
+ */
+export function loadKNeighborsModel(json: ModelJson): KNeighborsModel {
+  checkVersion("knn", json, 1);
+  const scale = jsonNumbers("knn", "scale", json.scale);
+  const y = jsonNumbers("knn", "y", json.y);
+  const rows = jsonNumbers("knn", "x", json.x, y.length * scale.length);
+  if (typeof json.k !== "number") {
+    throw new TypeError(
+      `Cannot load a knn model: field k is ${String(json.k)}`,
+    );
+  }
+  return makeKnnModel(json.k, scale, rows, y);
+}

@@ -1,0 +1,86 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  throws as assertThrows,
+} from "node:assert/strict";
+import { kNeighborsRegressor } from "./k_neighbors_regressor.ts";
+import { loadModel } from "./load_model.ts";
+import { mulberry32 } from "./_random.ts";
+
+/** Brute force: sort every training row by scaled distance, average k. */
+function bruteForce(
+  x: Float64Array[],
+  y: Float64Array,
+  q: Float64Array[],
+  k: number,
+): number[] {
+  const scale = x.map((c) => Math.max(...c.map(Math.abs)) || 1);
+  const out: number[] = [];
+  for (let r = 0; r < q[0]!.length; r++) {
+    const d = [...y.keys()].map((i) => ({
+      i,
+      d: Math.hypot(
+        ...x.map((c, j) => c[i]! / scale[j]! - q[j]![r]! / scale[j]!),
+      ),
+    }));
+    d.sort((a, b) => a.d - b.d || a.i - b.i);
+    out.push(d.slice(0, k).reduce((s, e) => s + y[e.i]!, 0) / k);
+  }
+  return out;
+}
+
+Deno.test("`kNeighborsRegressor()` equals brute force", () => {
+  const r = mulberry32(21);
+  const n = 300;
+  const x = [0, 1, 2].map((j) =>
+    Float64Array.from({ length: n }, () => r() * 10 ** (j + 1))
+  );
+  const y = Float64Array.from({ length: n }, () => r() * 100);
+  const q = [0, 1, 2].map((j) =>
+    Float64Array.from({ length: 40 }, () => r() * 10 ** (j + 1))
+  );
+  for (const k of [1, 6, 17]) {
+    const m = kNeighborsRegressor({ nNeighbors: k }).fit(x, y);
+    const pred = m.predict(q);
+    const ref = bruteForce(x, y, q, k);
+    for (let i = 0; i < 40; i++) {
+      assert(Math.abs(pred[i]! - ref[i]!) < 1e-12, `k=${k} row ${i}`);
+    }
+  }
+});
+
+Deno.test("`kNeighborsRegressor()` defaults to k = 6 with uniform weights", () => {
+  const x = [Float64Array.of(0, 1, 2, 3, 4, 5, 100)];
+  const y = Float64Array.of(1, 2, 3, 4, 5, 6, 1000);
+  const m = kNeighborsRegressor().fit(x, y);
+  assertEquals(m.k, 6);
+  assertEquals(m.predict([Float64Array.of(2.5)]), Float64Array.of(3.5));
+});
+
+Deno.test("`kNeighborsRegressor()` breaks distance ties by training order", () => {
+  // rows 1 and 2 are both at distance 1 from the query 0
+  const m = kNeighborsRegressor({ nNeighbors: 2 }).fit(
+    [Float64Array.of(0, 1, -1, 5)],
+    Float64Array.of(10, 20, 30, 40),
+  );
+  assertEquals(m.predict([Float64Array.of(0)]), Float64Array.of(15));
+});
+
+Deno.test("`kNeighborsRegressor()` rejects fewer rows than neighbours", () => {
+  const x = [Float64Array.of(1, 2, 3, 4, 5)],
+    y = Float64Array.of(1, 2, 3, 4, 5);
+  assertThrows(() => kNeighborsRegressor().fit(x, y), RangeError);
+  assertThrows(
+    () => kNeighborsRegressor({ nNeighbors: 0 }).fit(x, y),
+    RangeError,
+  );
+});
+
+Deno.test("`kNeighborsRegressor()` models round-trip through JSON bit-identically", () => {
+  const r = mulberry32(22);
+  const x = [0, 1].map(() => Float64Array.from({ length: 50 }, r));
+  const y = Float64Array.from({ length: 50 }, r);
+  const m = kNeighborsRegressor().fit(x, y);
+  const back = loadModel(JSON.parse(JSON.stringify(m)));
+  assertEquals(back.predict(x), m.predict(x));
+});

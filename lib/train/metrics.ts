@@ -1,0 +1,121 @@
+/**
+ * Error metrics of a model on a test set, as upstream records them in model
+ * metadata: per component `mae`, `mape`, `mse` and `r2`, and for the model
+ * `mae` = max over components and `mape` = max over components whose MAPE is
+ * defined.
+ *
+ * Upstream's `save_metadata` wrote the **last** component's MAPE as the
+ * model `mape` (dram for RAPL, so published `mape` is dram's MAPE) — a bug.
+ * We take the worst component's MAPE instead, consistent with `mae`.
+ *
+ * Values are not rounded here; upstream rounds to 2 decimals when it writes
+ * metadata, which is the writer's business.
+ *
+ * @module
+ */
+
+/** Error metrics of one component. */
+export interface ComponentMetrics {
+  /** Mean absolute error, in y's unit (W). */
+  mae: number;
+  /**
+   * Mean absolute percentage error over rows with `y > 0`, in percent; −1
+   * when no row has `y > 0` (upstream's convention).
+   */
+  mape: number;
+  /** Mean squared error. */
+  mse: number;
+  /**
+   * Coefficient of determination `1 − SS_res / SS_tot`; scikit-learn's
+   * convention when `SS_tot = 0`: 1 for a perfect fit, else 0.
+   */
+  r2: number;
+}
+
+/** Model-level error summary. */
+export interface ModelMetrics {
+  /** Largest component MAE. */
+  mae: number;
+  /** Largest defined component MAPE, or −1 when none is defined. */
+  mape: number;
+}
+
+/**
+ * Error metrics of predictions `yHat` against truth `y`. Throws a
+ * `RangeError` on empty or mismatched input.
+ *
+ * @example
+ * ```ts
+ * import { regressionMetrics } from "./metrics.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const m = regressionMetrics(Float64Array.of(0, 10, 20), Float64Array.of(1, 11, 18));
+ * assertEquals(m.mae, 4 / 3);
+ * assertEquals(m.mape, (10 + 10) / 2); // row with y = 0 skipped
+ * assertEquals(m.mse, 2);
+ * assertEquals(m.r2, 1 - 6 / 200);
+ * ```
+ */
+export function regressionMetrics(
+  y: Float64Array,
+  yHat: Float64Array,
+): ComponentMetrics {
+  const n = y.length;
+  if (n === 0) throw new RangeError("Cannot compute metrics of 0 rows");
+  if (yHat.length !== n) {
+    throw new RangeError(
+      `Cannot compute metrics: ${yHat.length} predictions for ${n} values`,
+    );
+  }
+  let abs = 0, sq = 0, pct = 0, nPos = 0, sum = 0;
+  for (let i = 0; i < n; i++) {
+    const e = yHat[i]! - y[i]!;
+    abs += Math.abs(e);
+    sq += e * e;
+    sum += y[i]!;
+    if (y[i]! > 0) {
+      pct += Math.abs(e / y[i]!);
+      nPos++;
+    }
+  }
+  const mean = sum / n;
+  let ssTot = 0;
+  for (let i = 0; i < n; i++) ssTot += (y[i]! - mean) ** 2;
+  const r2 = ssTot > 0 ? 1 - sq / ssTot : sq === 0 ? 1 : 0;
+  return {
+    mae: abs / n,
+    mape: nPos > 0 ? (pct / nPos) * 100 : -1,
+    mse: sq / n,
+    r2,
+  };
+}
+
+/**
+ * The model-level summary of per-component metrics: the largest MAE and the
+ * largest defined MAPE (−1 if none). Throws a `RangeError` for no
+ * components.
+ *
+ * @example
+ * ```ts
+ * import { summarizeMetrics } from "./metrics.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(summarizeMetrics({
+ *   package: { mae: 12, mape: 8, mse: 200, r2: 0.9 },
+ *   core: { mae: 0, mape: -1, mse: 0, r2: 1 },
+ *   dram: { mae: 3, mape: 5, mse: 10, r2: 0.8 },
+ * }), { mae: 12, mape: 8 });
+ * ```
+ */
+export function summarizeMetrics(
+  byComponent: Readonly<Record<string, ComponentMetrics>>,
+): ModelMetrics {
+  const all = Object.values(byComponent);
+  if (all.length === 0) {
+    throw new RangeError("Cannot summarise metrics of no components");
+  }
+  let mae = -Infinity, mape = -1;
+  for (const m of all) {
+    mae = Math.max(mae, m.mae);
+    if (m.mape >= 0) mape = Math.max(mape, m.mape);
+  }
+  return { mae, mape };
+}

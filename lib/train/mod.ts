@@ -1,0 +1,83 @@
+/**
+ * Training: the ten upstream trainers behind one small contract (`Trainer`
+ * → `fit` → immutable `FittedModel` with `predict` and `toJSON`), the MaxAbs
+ * scaler Kepler's weight files store, splits, error metrics, conformal
+ * prediction intervals and `loadModel`.
+ *
+ * @module
+ */
+export { FitError, isWeightExportable } from "./model.ts";
+export type {
+  Columns,
+  FitOptions,
+  FittedModel,
+  KeplerWeights,
+  ModelJson,
+  Trainer,
+  WeightExportable,
+} from "./model.ts";
+export { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
+export type { MaxAbsScaler } from "./scaler.ts";
+export type {
+  LinearModel,
+  LinearModelJson,
+  LinearTrainerName,
+} from "./linear_model.ts";
+export { linearRegression } from "./linear_regression.ts";
+export type { LinearRegressionParams } from "./linear_regression.ts";
+export { sgdRegressor } from "./sgd_regressor.ts";
+export type { SgdRegressorParams } from "./sgd_regressor.ts";
+export {
+  polynomialFeatures,
+  polynomialRegression,
+} from "./polynomial_regression.ts";
+export type {
+  PolynomialModel,
+  PolynomialModelJson,
+  PolynomialRegressionParams,
+} from "./polynomial_regression.ts";
+export {
+  CURVES,
+  exponentialRegression,
+  initialValues,
+  logarithmicRegression,
+  logisticRegression,
+} from "./curve_fit.ts";
+export type {
+  Curve,
+  CurveFitModel,
+  CurveFitModelJson,
+  CurveFitParams,
+} from "./curve_fit.ts";
+export { kNeighborsRegressor } from "./k_neighbors_regressor.ts";
+export type {
+  KNeighborsModel,
+  KNeighborsModelJson,
+  KNeighborsParams,
+} from "./k_neighbors_regressor.ts";
+export { scaleGamma, svrRegressor } from "./svr_regressor.ts";
+export type { SvrModel, SvrModelJson, SvrParams } from "./svr_regressor.ts";
+export { gradientBoostingRegressor } from "./gradient_boosting.ts";
+export type {
+  GradientBoostingModel,
+  GradientBoostingParams,
+} from "./gradient_boosting.ts";
+export { xgboostFit } from "./xgboost_fit.ts";
+export type { XgboostFitModel, XgboostFitParams } from "./xgboost_fit.ts";
+export { makeTrainer } from "./trainers.ts";
+export type { TrainerParams } from "./trainers.ts";
+export { loadModel, MODEL_KINDS } from "./load_model.ts";
+export { blockedHoldout, take, takeRows, trainTestSplit } from "./split.ts";
+export type {
+  BlockedHoldoutOptions,
+  Split,
+  TrainTestSplitOptions,
+} from "./split.ts";
+export { regressionMetrics, summarizeMetrics } from "./metrics.ts";
+export type { ComponentMetrics, ModelMetrics } from "./metrics.ts";
+export { conformalInterval, withInterval } from "./interval.ts";
+export type {
+  ConformalOptions,
+  IntervalModel,
+  PredictionInterval,
+} from "./interval.ts";

@@ -1,0 +1,210 @@
+/**
+ * A trained model on disk, in upstream's layout with JSON instead of
+ * pickles:
+ *
+ * ```
+ * <group>/<Trainer>_<nt>/metadata.json        model metadata
+ * <group>/<Trainer>_<nt>/<Trainer>_<nt>.json  model dict {component: {model_file, features, fe_files}}
+ * <group>/<Trainer>_<nt>/<component>.json     the fitted model (loadModel), with its interval
+ * <group>/<Trainer>_<nt>/weight.json          Kepler weights (linear and curve-fit models)
+ * <group>/<Trainer>_<nt>.zip                  the folder, weight.json included (upstream left it out)
+ * <group>/checkpoint/<Trainer>_<component>_<nt>.json   what the next run continues from
+ * ```
+ *
+ * Every file is written atomically; the zip is written last, so a zip never
+ * describes a half-written folder.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "../io/atomic.ts";
+import { readJsonFile, writeJsonFile } from "../io/json.ts";
+import { exists } from "../io/read.ts";
+import {
+  collectDir,
+  entryText,
+  type ZipEntries,
+  zipEntries,
+} from "../io/zip.ts";
+import {
+  checkpointFile,
+  componentModelFile,
+  modelDictFile,
+  modelDir,
+  modelFile,
+  modelZip,
+} from "../layout.ts";
+import { type Component, COMPONENTS, type TrainerName } from "../types.ts";
+import { loadModel } from "./load_model.ts";
+import type { FittedModel, KeplerWeights } from "./model.ts";
+import type { ModelMetadata } from "./pipeline_metadata.ts";
+import type { TrainedModel } from "./train_model.ts";
+
+/** One component entry of a model dict (`<Trainer>_<nt>.json`). */
+export interface ModelDictEntry {
+  /** The component's model file, `<component>.json`. */
+  model_file: string;
+  /** Input features, in order. */
+  features: string[];
+  /** Transform files applied before the model (none for JSON models). */
+  fe_files: string[];
+}
+
+/**
+ * Writes a trained model's folder, its checkpoints and its zip under a
+ * feature group folder. Returns the model folder.
+ */
+export async function writeModel(
+  groupFolder: string,
+  trained: TrainedModel,
+): Promise<string> {
+  const dir = modelDir(groupFolder, trained.name);
+  const dict: Record<string, ModelDictEntry> = {};
+  for (const [component, c] of Object.entries(trained.components)) {
+    if (c === undefined) continue;
+    const json = c.model.toJSON();
+    await writeJsonFile(componentModelFile(dir, component as Component), json, {
+      indent: 0,
+    });
+    await writeJsonFile(
+      checkpointFile(
+        groupFolder,
+        trained.trainer,
+        component as Component,
+        trained.metadata.node_type ?? 0,
+      ),
+      json,
+      { indent: 0 },
+    );
+    dict[component] = {
+      model_file: `${component}.json`,
+      features: [...trained.features],
+      fe_files: [],
+    };
+  }
+  await writeJsonFile(modelDictFile(dir, trained.name), dict, { indent: 0 });
+  if (trained.weights !== undefined) {
+    await writeJsonFile(modelFile(dir, "weight"), trained.weights, {
+      indent: 0,
+    });
+  } else {
+    await Deno.remove(modelFile(dir, "weight")).catch(() => {});
+  }
+  await writeJsonFile(modelFile(dir, "metadata"), trained.metadata, {
+    indent: 0,
+  });
+  await writeFileAtomic(
+    modelZip(groupFolder, trained.name),
+    zipEntries(await collectDir(dir)),
+  );
+  return dir;
+}
+
+/** A model read back from its folder or zip. */
+export interface LoadedModel {
+  /** Its metadata. */
+  metadata: ModelMetadata;
+  /** Input features, in order. */
+  features: string[];
+  /** Fitted models per component. */
+  components: Partial<Record<Component, FittedModel>>;
+  /** Kepler weights, when the model has a weight.json. */
+  weights?: Partial<Record<Component, KeplerWeights>>;
+}
+
+function loadEntries(
+  read: (name: string) => string | undefined,
+  source: string,
+): LoadedModel {
+  const metaText = read("metadata.json");
+  if (metaText === undefined) {
+    throw new TypeError(
+      `Cannot load the model in ${source}: metadata.json is missing`,
+    );
+  }
+  const metadata = JSON.parse(metaText) as ModelMetadata;
+  const dictText = read(metadata.model_file ?? `${metadata.model_name}.json`);
+  if (dictText === undefined) {
+    throw new TypeError(
+      `Cannot load the model in ${source}: ${metadata.model_file} is missing`,
+    );
+  }
+  const dict = JSON.parse(dictText) as Record<string, ModelDictEntry>;
+  const components: Partial<Record<Component, FittedModel>> = {};
+  let features: string[] = metadata.features ?? [];
+  for (const [component, entry] of Object.entries(dict)) {
+    if (!(COMPONENTS as readonly string[]).includes(component)) continue;
+    if (entry.fe_files.length > 0 || entry.model_file.endsWith(".pkl")) {
+      throw new TypeError(
+        `Cannot load the model in ${source}: ${entry.model_file} is a Python pickle (upstream format); only JSON models and weight files can be read`,
+      );
+    }
+    const text = read(entry.model_file);
+    if (text === undefined) {
+      throw new TypeError(
+        `Cannot load the model in ${source}: ${entry.model_file} is missing`,
+      );
+    }
+    components[component as Component] = loadModel(JSON.parse(text));
+    features = entry.features;
+  }
+  const out: LoadedModel = { metadata, features, components };
+  const weight = read("weight.json");
+  if (weight !== undefined) out.weights = JSON.parse(weight);
+  return out;
+}
+
+/** Reads a model from its folder. */
+export async function readModelDir(dir: string): Promise<LoadedModel> {
+  const entries = await collectDir(dir);
+  return loadEntries((name) => entryText(entries, name), dir);
+}
+
+/** Reads a model from the entries of its zip (a model folder's files at the top). */
+export function readModelZipEntries(
+  entries: ZipEntries,
+  source = "model zip",
+): LoadedModel {
+  // Accept zips whose files sit in one top folder too.
+  const names = Object.keys(entries);
+  const prefix = names.every((n) => n.includes("/")) && names.length > 0
+    ? names[0]!.slice(0, names[0]!.indexOf("/") + 1)
+    : "";
+  return loadEntries((name) => entryText(entries, prefix + name), source);
+}
+
+/**
+ * The checkpoints of a trainer and node type in a group folder, per
+ * component, for a run that continues training (XgboostFit).
+ */
+export async function readCheckpoints(
+  groupFolder: string,
+  trainer: TrainerName,
+  nodeType: number,
+  components: readonly Component[],
+): Promise<Partial<Record<Component, FittedModel>>> {
+  const out: Partial<Record<Component, FittedModel>> = {};
+  for (const c of components) {
+    const path = checkpointFile(groupFolder, trainer, c, nodeType);
+    if (await exists(path)) out[c] = loadModel(await readJsonFile(path));
+  }
+  return out;
+}
+
+/** The model folders (with metadata.json) directly inside a group folder. */
+export async function listModelDirs(groupFolder: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(groupFolder)) {
+      if (
+        e.isDirectory && e.name !== "checkpoint" &&
+        await exists(join(groupFolder, e.name, "metadata.json"))
+      ) {
+        out.push(join(groupFolder, e.name));
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return out.sort();
+}

@@ -1,0 +1,167 @@
+/**
+ * `SGDRegressorTrainer`: upstream's `SGDRegressor(max_iter=1000)` on
+ * MaxAbs-scaled features, with scikit-learn's defaults and update rule
+ * (`_sgd_fast.pyx` `_plain_sgd`): squared loss, L2 penalty `alpha = 1e-4`,
+ * `invscaling` learning rate `eta = eta0 / t^power_t` (`eta0 = 0.01`,
+ * `power_t = 0.25`, `t` counting samples from 1), shuffling every epoch, and
+ * stopping once the epoch's summed loss has not improved by more than
+ * `tol × n` for `n_iter_no_change` epochs in a row.
+ *
+ * Unlike upstream (no `random_state`), the shuffle is seeded, so the same
+ * seed gives the same model; the seed and the epoch count are recorded in
+ * the model's `info`.
+ *
+ * @module
+ */
+import {
+  type Columns,
+  FitError,
+  type FitOptions,
+  type Trainer,
+} from "./model.ts";
+import { type LinearModel, linearModel } from "./linear_model.ts";
+import { fitMaxAbsScaler } from "./scaler.ts";
+import { mulberry32, shuffleInPlace } from "./_random.ts";
+import { checkNumber, checkTrainingData } from "./_validate.ts";
+
+/** Hyperparameters of {@linkcode sgdRegressor} (scikit-learn's names). */
+export interface SgdRegressorParams {
+  /** L2 penalty strength. Default: `1e-4`. */
+  alpha?: number;
+  /** Initial learning rate. Default: `0.01`. */
+  eta0?: number;
+  /** Exponent of the inverse-scaling learning rate. Default: `0.25`. */
+  powerT?: number;
+  /** Maximum number of epochs. Default: `1000`. */
+  maxIter?: number;
+  /**
+   * Stopping tolerance on the epoch's summed loss (per sample); `null`
+   * disables early stopping. Default: `1e-3`.
+   */
+  tol?: number | null;
+  /** Epochs without improvement before stopping. Default: `5`. */
+  nIterNoChange?: number;
+  /** Shuffle the rows every epoch. Default: `true`. */
+  shuffle?: boolean;
+}
+
+const MAX_DLOSS = 1e12;
+
+/**
+ * The `SGDRegressorTrainer`: fits a {@linkcode LinearModel} by plain
+ * stochastic gradient descent. Throws a `FitError` if the weights overflow.
+ *
+ * @example
+ * ```ts
+ * import { sgdRegressor } from "./sgd_regressor.ts";
+ * import { ok as assert } from "node:assert/strict";
+ * const x = Float64Array.from({ length: 200 }, (_, i) => i / 2);
+ * const y = x.map((v) => 50 + 0.5 * v);
+ * const m = sgdRegressor().fit([x], y, { seed: 1 });
+ * const [p] = m.predict([Float64Array.of(50)]);
+ * assert(Math.abs(p! - 75) < 1);
+ * ```
+ */
+export function sgdRegressor(
+  params: SgdRegressorParams = {},
+): Trainer<LinearModel> {
+  const resolved = {
+    alpha: params.alpha ?? 1e-4,
+    eta0: params.eta0 ?? 0.01,
+    powerT: params.powerT ?? 0.25,
+    maxIter: params.maxIter ?? 1000,
+    tol: params.tol === undefined ? 1e-3 : params.tol,
+    nIterNoChange: params.nIterNoChange ?? 5,
+    shuffle: params.shuffle ?? true,
+  };
+  const who = "SGDRegressorTrainer";
+  return {
+    name: who,
+    params: Object.freeze({ ...resolved }),
+    fit(x: Columns, y: Float64Array, options: FitOptions = {}): LinearModel {
+      const n = checkTrainingData(who, x, y, 1);
+      const alpha = checkNumber(who, "alpha", resolved.alpha, { min: 0 });
+      const eta0 = checkNumber(who, "eta0", resolved.eta0, {
+        min: 0,
+        exclusiveMin: true,
+      });
+      const powerT = checkNumber(who, "powerT", resolved.powerT, {});
+      const maxIter = checkNumber(who, "maxIter", resolved.maxIter, {
+        min: 1,
+        integer: true,
+      });
+      const tol = resolved.tol === null
+        ? -Infinity
+        : checkNumber(who, "tol", resolved.tol, {});
+      const nIterNoChange = checkNumber(
+        who,
+        "nIterNoChange",
+        resolved.nIterNoChange,
+        { min: 1, integer: true },
+      );
+      const seed = options.seed ?? 42;
+      const random = mulberry32(seed);
+
+      const scaler = fitMaxAbsScaler(x);
+      const cols = scaler.transform(x);
+      const p = cols.length;
+      // Row-major copy: each SGD step reads one row.
+      const rows = new Float64Array(n * p);
+      for (let j = 0; j < p; j++) {
+        const col = cols[j]!;
+        for (let i = 0; i < n; i++) rows[i * p + j] = col[i]!;
+      }
+      const w = new Float64Array(p);
+      let intercept = 0;
+      let t = 1;
+      const order = new Uint32Array(n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      let bestLoss = Infinity;
+      let noImprovement = 0;
+      let epochs = 0;
+      for (let epoch = 0; epoch < maxIter; epoch++) {
+        epochs = epoch + 1;
+        if (resolved.shuffle) shuffleInPlace(order, random);
+        let sumLoss = 0;
+        for (let k = 0; k < n; k++) {
+          const i = order[k]!;
+          const off = i * p;
+          let pred = intercept;
+          for (let j = 0; j < p; j++) pred += w[j]! * rows[off + j]!;
+          const eta = eta0 / Math.pow(t, powerT);
+          const diff = pred - y[i]!;
+          sumLoss += 0.5 * diff * diff;
+          const dloss = diff < -MAX_DLOSS
+            ? -MAX_DLOSS
+            : diff > MAX_DLOSS
+            ? MAX_DLOSS
+            : diff;
+          const update = -eta * dloss;
+          const decay = Math.max(0, 1 - eta * alpha);
+          for (let j = 0; j < p; j++) {
+            w[j] = w[j]! * decay + update * rows[off + j]!;
+          }
+          intercept += update;
+          t += 1;
+        }
+        if (!Number.isFinite(intercept) || w.some((v) => !Number.isFinite(v))) {
+          throw new FitError(
+            who,
+            `the weights overflowed at epoch ${epochs}; try a smaller eta0`,
+          );
+        }
+        if (sumLoss > bestLoss - tol * n) noImprovement += 1;
+        else noImprovement = 0;
+        if (sumLoss < bestLoss) bestLoss = sumLoss;
+        if (noImprovement >= nIterNoChange) break;
+      }
+      return linearModel({
+        trainer: who,
+        scale: scaler.scale,
+        coef: w,
+        intercept,
+        info: { seed, epochs },
+      });
+    },
+  };
+}

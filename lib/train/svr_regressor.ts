@@ -1,0 +1,314 @@
+/**
+ * `SVRRegressorTrainer`: upstream's `SVR(C=1.0, epsilon=0.2)` on
+ * MaxAbs-scaled features — epsilon-SVR with scikit-learn's defaults: RBF
+ * kernel, `gamma="scale"` = `1 / (n_features · Var(X))` over all entries of
+ * the scaled X (1 when that variance is 0), `tol = 1e-3`, a 200 MB kernel
+ * cache. Solved by SMO (`_smo.ts`), written here because no maintained
+ * JavaScript library does SVR.
+ *
+ * Kernel SVR costs O(n²) kernel evaluations, so a fit on more than
+ * `maxSamples` rows (default 12,000) trains on a seeded uniform subsample of
+ * that many rows; the subsample size is recorded in the model's `info`.
+ *
+ * @module
+ */
+import {
+  type Columns,
+  FitError,
+  type FitOptions,
+  type FittedModel,
+  type ModelJson,
+  type Trainer,
+} from "./model.ts";
+import { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
+import { solveEpsilonSvr } from "./_smo.ts";
+import { mulberry32, permutation } from "./_random.ts";
+import {
+  checkNumber,
+  checkPredictColumns,
+  checkTrainingData,
+  checkVersion,
+  jsonNumber,
+  jsonNumbers,
+} from "./_validate.ts";
+
+/** Hyperparameters of {@linkcode svrRegressor} (scikit-learn's names). */
+export interface SvrParams {
+  /** Box constraint. Default: `1` (upstream). */
+  c?: number;
+  /** Width of the insensitive tube, in y's unit. Default: `0.2` (upstream). */
+  epsilon?: number;
+  /** RBF width, or `"scale"`. Default: `"scale"`. */
+  gamma?: number | "scale";
+  /** Stopping tolerance on the KKT gap. Default: `1e-3`. */
+  tol?: number;
+  /** Kernel cache in MB. Default: `200`. */
+  cacheMb?: number;
+  /**
+   * Train on a seeded subsample of at most this many rows. Default:
+   * `12000`.
+   */
+  maxSamples?: number;
+}
+
+/** The JSON form of an SVR model. */
+export interface SvrModelJson extends ModelJson {
+  /** Model kind. */
+  kind: "svr";
+  /** Format version. */
+  version: 1;
+  /** MaxAbs scale per feature. */
+  scale: number[];
+  /** RBF width used. */
+  gamma: number;
+  /** Support vectors (scaled), row-major (`count × scale.length`). */
+  supportVectors: number[];
+  /** Dual coefficients `α − α*` of the support vectors. */
+  dualCoef: number[];
+  /** Intercept (−ρ). */
+  intercept: number;
+  /** Facts about the fit (rows used, iterations, seed). */
+  info?: Record<string, number>;
+}
+
+/** A fitted SVR model. */
+export interface SvrModel extends FittedModel {
+  /** Model kind. */
+  readonly kind: "svr";
+  /** RBF width used. */
+  readonly gamma: number;
+  /** Number of support vectors. */
+  readonly nSupport: number;
+  /** The model as JSON. */
+  toJSON(): SvrModelJson;
+}
+
+function makeSvrModel(
+  scale: ArrayLike<number>,
+  gamma: number,
+  sv: Float64Array,
+  coef: Float64Array,
+  intercept: number,
+  info: Record<string, number> | undefined,
+): SvrModel {
+  const scaler = maxAbsScaler(scale);
+  const p = scaler.scale.length;
+  const m = coef.length;
+  if (sv.length !== m * p) {
+    throw new RangeError(
+      `Cannot make an svr model: ${sv.length} support-vector values for ${m} vectors of ${p} features`,
+    );
+  }
+  if (!(gamma > 0)) {
+    throw new RangeError(`Cannot make an svr model: gamma ${gamma} is not > 0`);
+  }
+  return Object.freeze({
+    kind: "svr" as const,
+    nFeatures: p,
+    gamma,
+    nSupport: m,
+    predict(x: Columns): Float64Array {
+      const n = checkPredictColumns("svr", x, p);
+      const q = scaler.transform(x);
+      const out = new Float64Array(n);
+      const row = new Float64Array(p);
+      for (let r = 0; r < n; r++) {
+        for (let j = 0; j < p; j++) row[j] = q[j]![r]!;
+        let s = 0;
+        for (let v = 0; v < m; v++) {
+          const o = v * p;
+          let d = 0;
+          for (let j = 0; j < p; j++) {
+            const t = sv[o + j]! - row[j]!;
+            d += t * t;
+          }
+          s += coef[v]! * Math.exp(-gamma * d);
+        }
+        out[r] = s + intercept;
+      }
+      return out;
+    },
+    toJSON(): SvrModelJson {
+      const json: SvrModelJson = {
+        kind: "svr",
+        version: 1,
+        scale: [...scaler.scale],
+        gamma,
+        supportVectors: Array.from(sv),
+        dualCoef: Array.from(coef),
+        intercept,
+      };
+      if (info !== undefined) json.info = { ...info };
+      return json;
+    },
+  });
+}
+
+/**
+ * scikit-learn's `gamma="scale"`: `1 / (p · Var(X))`, the variance taken
+ * over every entry of the (scaled) matrix; 1 when it is 0.
+ *
+ * @example
+ * ```ts
+ * import { scaleGamma } from "./svr_regressor.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * // entries 0, 1, 0, 1: variance 0.25, two features → 1 / 0.5
+ * assertEquals(scaleGamma([Float64Array.of(0, 1), Float64Array.of(0, 1)]), 2);
+ * ```
+ */
+export function scaleGamma(x: Columns): number {
+  let s = 0, count = 0;
+  for (const col of x) {
+    for (let i = 0; i < col.length; i++) s += col[i]!;
+    count += col.length;
+  }
+  const mean = s / count;
+  let v = 0;
+  for (const col of x) {
+    for (let i = 0; i < col.length; i++) v += (col[i]! - mean) ** 2;
+  }
+  const variance = v / count;
+  return variance > 0 ? 1 / (x.length * variance) : 1;
+}
+
+/**
+ * The `SVRRegressorTrainer`. Throws a `FitError` if SMO hits its iteration
+ * cap.
+ *
+ * @example
+ * ```ts
+ * import { svrRegressor } from "./svr_regressor.ts";
+ * import { ok as assert } from "node:assert/strict";
+ * const x = Float64Array.from({ length: 60 }, (_, i) => i / 59);
+ * const y = x.map((v) => Math.sin(3 * v));
+ * const m = svrRegressor({ c: 10, epsilon: 0.01 }).fit([x], y);
+ * const err = m.predict([x]).reduce((a, p, i) => Math.max(a, Math.abs(p - y[i]!)), 0);
+ * assert(err < 0.05);
+ * ```
+ */
+export function svrRegressor(params: SvrParams = {}): Trainer<SvrModel> {
+  const resolved = {
+    c: params.c ?? 1,
+    epsilon: params.epsilon ?? 0.2,
+    gamma: params.gamma ?? "scale",
+    tol: params.tol ?? 1e-3,
+    cacheMb: params.cacheMb ?? 200,
+    maxSamples: params.maxSamples ?? 12_000,
+  };
+  const who = "SVRRegressorTrainer";
+  return {
+    name: who,
+    params: Object.freeze({ ...resolved }),
+    fit(x: Columns, y: Float64Array, options: FitOptions = {}): SvrModel {
+      const n = checkTrainingData(who, x, y, 1);
+      const c = checkNumber(who, "c", resolved.c, {
+        min: 0,
+        exclusiveMin: true,
+      });
+      const epsilon = checkNumber(who, "epsilon", resolved.epsilon, { min: 0 });
+      const tol = checkNumber(who, "tol", resolved.tol, {
+        min: 0,
+        exclusiveMin: true,
+      });
+      const cacheMb = checkNumber(who, "cacheMb", resolved.cacheMb, {
+        min: 0,
+        exclusiveMin: true,
+      });
+      const maxSamples = checkNumber(who, "maxSamples", resolved.maxSamples, {
+        min: 1,
+        integer: true,
+      });
+      const seed = options.seed ?? 42;
+      const scaler = fitMaxAbsScaler(x);
+      const cols = scaler.transform(x);
+      const gamma = resolved.gamma === "scale"
+        ? scaleGamma(cols)
+        : checkNumber(who, "gamma", resolved.gamma, {
+          min: 0,
+          exclusiveMin: true,
+        });
+      // Rows to train on: all, or a seeded subsample kept in time order.
+      let rowsUsed: Uint32Array;
+      if (n > maxSamples) {
+        rowsUsed = permutation(n, mulberry32(seed)).slice(0, maxSamples)
+          .sort();
+      } else {
+        rowsUsed = new Uint32Array(n);
+        for (let i = 0; i < n; i++) rowsUsed[i] = i;
+      }
+      const l = rowsUsed.length;
+      const p = cols.length;
+      const pts = new Float64Array(l * p);
+      const ty = new Float64Array(l);
+      for (let r = 0; r < l; r++) {
+        const i = rowsUsed[r]!;
+        ty[r] = y[i]!;
+        for (let j = 0; j < p; j++) pts[r * p + j] = cols[j]![i]!;
+      }
+      const res = solveEpsilonSvr(pts, p, ty, {
+        c,
+        epsilon,
+        gamma,
+        tol,
+        cacheMb,
+      });
+      if (!res.converged) {
+        throw new FitError(
+          who,
+          `SMO did not converge in ${res.iterations} iterations`,
+        );
+      }
+      let m = 0;
+      for (let r = 0; r < l; r++) if (res.beta[r] !== 0) m++;
+      const sv = new Float64Array(m * p);
+      const coef = new Float64Array(m);
+      for (let r = 0, v = 0; r < l; r++) {
+        if (res.beta[r] === 0) continue;
+        coef[v] = res.beta[r]!;
+        sv.set(pts.subarray(r * p, r * p + p), v * p);
+        v++;
+      }
+      return makeSvrModel(scaler.scale, gamma, sv, coef, -res.rho, {
+        rows: l,
+        iterations: res.iterations,
+        seed,
+      });
+    },
+  };
+}
+
+/**
+ * Loads an SVR model from its JSON.
+ *
+ * @example
+ * ```ts
+ * import { loadSvrModel } from "./svr_regressor.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const m = loadSvrModel({ kind: "svr", version: 1, scale: [1], gamma: 1,
+ *   supportVectors: [0], dualCoef: [2], intercept: 1 });
+ * assertEquals(m.predict([Float64Array.of(0)]), Float64Array.of(3));
+ * ```
+ */
+export function loadSvrModel(json: ModelJson): SvrModel {
+  checkVersion("svr", json, 1);
+  const scale = jsonNumbers("svr", "scale", json.scale);
+  const coef = jsonNumbers("svr", "dualCoef", json.dualCoef);
+  const sv = jsonNumbers(
+    "svr",
+    "supportVectors",
+    json.supportVectors,
+    coef.length * scale.length,
+  );
+  const gamma = jsonNumber("svr", "gamma", json.gamma);
+  const intercept = jsonNumber("svr", "intercept", json.intercept);
+  let info: Record<string, number> | undefined;
+  if (json.info !== undefined) {
+    if (typeof json.info !== "object" || json.info === null) {
+      throw new TypeError(
+        "Cannot load an svr model: field info is not an object",
+      );
+    }
+    info = json.info as Record<string, number>;
+  }
+  return makeSvrModel(scale, gamma, sv, coef, intercept, info);
+}

@@ -1,0 +1,114 @@
+/**
+ * `makeTrainer(name, params)`: the trainer for each of the ten upstream
+ * trainer names, with upstream's hyperparameters as defaults.
+ *
+ * @module
+ */
+import type { TrainerName } from "../types.ts";
+import type { Trainer } from "./model.ts";
+import {
+  polynomialRegression,
+  type PolynomialRegressionParams,
+} from "./polynomial_regression.ts";
+import {
+  type GradientBoostingParams,
+  gradientBoostingRegressor,
+} from "./gradient_boosting.ts";
+import {
+  type KNeighborsParams,
+  kNeighborsRegressor,
+} from "./k_neighbors_regressor.ts";
+import {
+  linearRegression,
+  type LinearRegressionParams,
+} from "./linear_regression.ts";
+import { type SvrParams, svrRegressor } from "./svr_regressor.ts";
+import { xgboostFit, type XgboostFitParams } from "./xgboost_fit.ts";
+import { sgdRegressor, type SgdRegressorParams } from "./sgd_regressor.ts";
+import {
+  type CurveFitParams,
+  exponentialRegression,
+  logarithmicRegression,
+  logisticRegression,
+} from "./curve_fit.ts";
+
+/** The hyperparameters each trainer takes. */
+export interface TrainerParams {
+  /** See `polynomialRegression`. */
+  PolynomialRegressionTrainer: PolynomialRegressionParams;
+  /** See `gradientBoostingRegressor`. */
+  GradientBoostingRegressorTrainer: GradientBoostingParams;
+  /** See `kNeighborsRegressor`. */
+  KNeighborsRegressorTrainer: KNeighborsParams;
+  /** See `linearRegression`. */
+  LinearRegressionTrainer: LinearRegressionParams;
+  /** See `svrRegressor`. */
+  SVRRegressorTrainer: SvrParams;
+  /** See `xgboostFit`. */
+  XgboostFitTrainer: XgboostFitParams;
+  /** See `sgdRegressor`. */
+  SGDRegressorTrainer: SgdRegressorParams;
+  /** See `logarithmicRegression`. */
+  LogarithmicRegressionTrainer: CurveFitParams;
+  /** See `logisticRegression`. */
+  LogisticRegressionTrainer: CurveFitParams;
+  /** See `exponentialRegression`. */
+  ExponentialRegressionTrainer: CurveFitParams;
+}
+
+const FACTORIES: {
+  readonly [N in TrainerName]: (params?: TrainerParams[N]) => Trainer;
+} = {
+  PolynomialRegressionTrainer: polynomialRegression,
+  GradientBoostingRegressorTrainer: gradientBoostingRegressor,
+  KNeighborsRegressorTrainer: kNeighborsRegressor,
+  LinearRegressionTrainer: linearRegression,
+  SVRRegressorTrainer: svrRegressor,
+  XgboostFitTrainer: xgboostFit,
+  SGDRegressorTrainer: sgdRegressor,
+  LogarithmicRegressionTrainer: logarithmicRegression,
+  LogisticRegressionTrainer: logisticRegression,
+  ExponentialRegressionTrainer: exponentialRegression,
+};
+
+/**
+ * The trainer of an upstream trainer name. Unknown parameter names (e.g.
+ * from a config file) are a `RangeError` listing the valid ones; values are
+ * checked by `fit`.
+ *
+ * @example
+ * ```ts
+ * import { makeTrainer } from "./trainers.ts";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+ * assertEquals(makeTrainer("KNeighborsRegressorTrainer").params, { nNeighbors: 6 });
+ * assertEquals(makeTrainer("SVRRegressorTrainer", { c: 2 }).params.c, 2);
+ * assertThrows(() => makeTrainer("SGDRegressorTrainer", { alhpa: 1 } as never), RangeError);
+ * ```
+ */
+export function makeTrainer<N extends TrainerName>(
+  name: N,
+  params: TrainerParams[N] = {} as TrainerParams[N],
+): Trainer {
+  const factory = FACTORIES[name] as
+    | ((p?: TrainerParams[N]) => Trainer)
+    | undefined;
+  if (factory === undefined) {
+    throw new RangeError(
+      `Unknown trainer "${String(name)}": valid trainers are ${
+        Object.keys(FACTORIES).join(", ")
+      }`,
+    );
+  }
+  const trainer = factory(params);
+  const known = Object.keys(trainer.params);
+  for (const key of Object.keys(params)) {
+    if (!known.includes(key)) {
+      throw new RangeError(
+        `Unknown parameter "${key}" for ${name}: valid parameters are ${
+          known.join(", ")
+        }`,
+      );
+    }
+  }
+  return trainer;
+}
