@@ -13,6 +13,7 @@ import { extract } from "./extract.ts";
 import { isolate } from "./isolate.ts";
 import { isolateFromData } from "./isolate_from_data.ts";
 import { profile } from "./profile.ts";
+import { train } from "./train.ts";
 
 /** Every command. */
 export const COMMANDS: readonly CommandDefinition[] = [
@@ -24,4 +25,5 @@ export const COMMANDS: readonly CommandDefinition[] = [
   isolate,
   isolateFromData,
   profile,
+  train,
 ];
