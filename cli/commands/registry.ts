@@ -14,6 +14,7 @@ import { isolate } from "./isolate.ts";
 import { isolateFromData } from "./isolate_from_data.ts";
 import { profile } from "./profile.ts";
 import { train } from "./train.ts";
+import { trainFromData } from "./train_from_data.ts";
 
 /** Every command. */
 export const COMMANDS: readonly CommandDefinition[] = [
@@ -26,4 +27,5 @@ export const COMMANDS: readonly CommandDefinition[] = [
   isolateFromData,
   profile,
   train,
+  trainFromData,
 ];
