@@ -17,6 +17,9 @@ import { queryDataFrom } from "../../lib/extract/mod.ts";
 import { trainPipeline } from "../../lib/train/pipeline.ts";
 import { printReport } from "./train.ts";
 
+/** Start of the demo's simulated data: 2026-01-01T00:00:00Z. */
+export const DEMO_START = 1_767_225_600;
+
 /** The `demo` command. */
 export const demo: CommandDefinition = {
   name: "demo",
@@ -47,7 +50,9 @@ export const demo: CommandDefinition = {
     const out = resolve(String(options.output));
     const dataPath = join(out, "data");
     const t0 = performance.now();
+    // A fixed start makes the demo reproducible: same seed, same numbers.
     const sim = simulate({
+      start: DEMO_START,
       duration: options.duration as number,
       containers: options.containers as number,
       seed: options.seed as number,
@@ -66,6 +71,11 @@ export const demo: CommandDefinition = {
     context.out(`  benchmark       ${written.benchmark}`);
     context.out(`  machine spec    ${written.machineSpec}`);
 
+    // Start the demo pipeline afresh (training into an existing pipeline
+    // would continue XgboostFit from the previous run).
+    await Deno.remove(join(out, "models", "demo"), { recursive: true }).catch(
+      () => {},
+    );
     const t1 = performance.now();
     const report = await trainPipeline([queryDataFrom(queryResult(sim))], {
       modelPath: join(out, "models"),

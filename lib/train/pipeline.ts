@@ -48,6 +48,7 @@ import {
   preprocessedFile,
 } from "../layout.ts";
 import {
+  type Component,
   type EnergySource,
   type ExtractorName,
   type FeatureGroup,
@@ -73,7 +74,14 @@ import {
   type PipelineMetadata,
   type SummaryRow,
 } from "./pipeline_metadata.ts";
-import { type SplitKind, trainModel } from "./train_model.ts";
+import type { SplitKind } from "./train_model.ts";
+import { TrainPool } from "./_pool.ts";
+import {
+  type SerializedJob,
+  serializeFrame,
+  trainedFromSerialized,
+} from "./_train_job.ts";
+import type { ModelJson } from "./model.ts";
 
 /** Options of {@linkcode trainPipeline}. */
 export interface TrainPipelineOptions {
@@ -111,6 +119,11 @@ export interface TrainPipelineOptions {
   trainArguments?: Record<string, unknown>;
   /** Receives progress events. Default: none. */
   onProgress?: (event: TrainProgress) => void;
+  /**
+   * Training workers; 0 or 1 trains in this thread. Default: the core count
+   * (`navigator.hardwareConcurrency`).
+   */
+  workers?: number;
   /** Clock for metadata times (tests). Default: `() => new Date()`. */
   now?: () => Date;
 }
@@ -296,6 +309,17 @@ export async function trainPipeline(
     if (!report.notes.includes(n)) report.notes.push(n);
   };
 
+  type Job = {
+    source: EnergySource;
+    group: FeatureGroup;
+    outputType: OutputType;
+    trainer: TrainerName;
+    folder: string;
+    index: number;
+    total: number;
+    job: SerializedJob;
+  };
+  const jobs: Job[] = [];
   for (const source of sources) {
     for (const group of groups) {
       let abs: Frame, dyn: Frame;
@@ -358,70 +382,108 @@ export async function trainPipeline(
           { layout: outputType === "AbsPower" ? "extracted" : "isolated" },
         );
         const folder = groupDir(dir, source, outputType, group);
-        let done = 0;
+        const serialized = serializeFrame(frame);
+        let position = 0;
         for (const trainer of trainers) {
-          done++;
-          try {
-            const init = trainer === "XgboostFitTrainer"
-              ? await readCheckpoints(
-                folder,
-                trainer,
-                nodeType,
-                frame.components,
-              )
-              : {};
-            const trained = trainModel(frame, trainer, {
-              featureGroup: group,
-              outputType,
+          const init: Partial<Record<Component, ModelJson>> = {};
+          if (trainer === "XgboostFitTrainer") {
+            const checkpoints = await readCheckpoints(
+              folder,
+              trainer,
               nodeType,
-              split,
-              seed,
-              thirdParty,
-              init,
-              ...(machineSpec ? { machineSpec } : {}),
-            });
-            trained.notes.forEach(note);
-            await writeModel(folder, trained);
-            report.models.push({
-              source,
-              outputType,
-              featureGroup: group,
-              metadata: trained.metadata,
-            });
-            options.onProgress?.({
-              kind: "trainer",
-              source,
-              outputType,
-              featureGroup: group,
-              trainer,
-              done,
-              total: trainers.length,
-              mae: trained.metadata.mae,
-            });
-          } catch (error) {
-            const message = (error as Error).message;
-            report.failures.push({
-              source,
-              featureGroup: group,
-              outputType,
-              trainer,
-              message,
-            });
-            options.onProgress?.({
-              kind: "trainer",
-              source,
-              outputType,
-              featureGroup: group,
-              trainer,
-              done,
-              total: trainers.length,
-              error: message,
-            });
+              frame.components,
+            );
+            for (const [c, m] of Object.entries(checkpoints)) {
+              if (m) init[c as Component] = m.toJSON();
+            }
           }
+          jobs.push({
+            source,
+            group,
+            outputType,
+            trainer,
+            folder,
+            index: ++position,
+            total: trainers.length,
+            job: {
+              frame: serialized,
+              trainer,
+              init,
+              options: {
+                featureGroup: group,
+                outputType,
+                nodeType,
+                split,
+                seed,
+                thirdParty,
+                ...(machineSpec ? { machineSpec } : {}),
+              },
+            },
+          });
         }
       }
     }
   }
+
+  const pool = new TrainPool(
+    Math.min(options.workers ?? navigator.hardwareConcurrency, jobs.length),
+  );
+  try {
+    await Promise.all(jobs.map(async (j) => {
+      const event = {
+        kind: "trainer" as const,
+        source: j.source,
+        outputType: j.outputType,
+        featureGroup: j.group,
+        trainer: j.trainer,
+        done: j.index,
+        total: j.total,
+      };
+      try {
+        const trained = trainedFromSerialized(await pool.run(j.job));
+        trained.notes.forEach(note);
+        await writeModel(j.folder, trained);
+        report.models.push({
+          source: j.source,
+          outputType: j.outputType,
+          featureGroup: j.group,
+          metadata: trained.metadata,
+        });
+        options.onProgress?.({ ...event, mae: trained.metadata.mae });
+      } catch (error) {
+        const message = (error as Error).message;
+        report.failures.push({
+          source: j.source,
+          featureGroup: j.group,
+          outputType: j.outputType,
+          trainer: j.trainer,
+          message,
+        });
+        options.onProgress?.({ ...event, error: message });
+      }
+    }));
+  } finally {
+    pool.close();
+  }
+  const order = (
+    m: {
+      source: string;
+      outputType?: string;
+      featureGroup: string;
+      trainer?: string;
+    },
+  ) =>
+    `${sources.indexOf(m.source as EnergySource)}|${m.outputType ?? ""}|${
+      groups.indexOf(m.featureGroup as FeatureGroup)
+    }`;
+  report.models.sort((a, b) =>
+    order(a) < order(b)
+      ? -1
+      : order(a) > order(b)
+      ? 1
+      : TRAINERS.indexOf(a.metadata.trainer) -
+        TRAINERS.indexOf(b.metadata.trainer)
+  );
 
   if (report.models.length === 0) {
     const first = report.failures[0];
