@@ -441,7 +441,7 @@ Deno.test({
 
       // `deno task query`'s own flags also grant the system facts of the spec.
       const task = await runTask("query", [
-        ...args,
+        ...args.slice(1), // the task already names the command
         "-o",
         "task_query",
         "--id",
