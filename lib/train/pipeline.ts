@@ -48,6 +48,7 @@ import {
   preprocessedFile,
 } from "../layout.ts";
 import {
+  ALL_FEATURE_GROUPS,
   type Component,
   type EnergySource,
   type ExtractorName,
@@ -192,21 +193,6 @@ export interface TrainReport {
   notes: string[];
 }
 
-const TRAINABLE_GROUPS: readonly FeatureGroup[] = [
-  "CounterOnly",
-  "BPFOnly",
-  "BPFIRQ",
-  "IRQOnly",
-  "CounterIRQCombined",
-  "Basic",
-  "WorkloadOnly",
-  "Full",
-  "AcceleratorOnly",
-  "ThirdParty",
-  "CgroupOnly",
-  "KubeletOnly",
-];
-
 /** The feature groups valid in every query (upstream's intersection). */
 export function commonFeatureGroups(
   queries: readonly QueryData[],
@@ -219,7 +205,7 @@ export function commonFeatureGroups(
   for (const q of queries) {
     const valid = validFeatureGroups(q, {
       thirdParty: options.thirdParty ?? [],
-      groups: options.groups ?? TRAINABLE_GROUPS,
+      groups: options.groups ?? ALL_FEATURE_GROUPS,
     });
     common = common === undefined
       ? valid
