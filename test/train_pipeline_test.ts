@@ -424,3 +424,25 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "specFromNodeInfo() reads the machine spec of idle.json from kepler_node_info",
+  ignore: !haveShared,
+  async fn() {
+    const { specFromNodeInfo } = await import("../cli/commands/train.ts");
+    const q = await readQueryFile(new URL(IDLE, SHARED).pathname);
+    // Broadwell, 72 logical CPUs (72 `cpu` labels of the frequency metric),
+    // 2 sockets (package labels 0 and 1); the max frequency rounds to 3000 MHz.
+    assertEquals(specFromNodeInfo(q), {
+      spec: {
+        processor: "broadwell",
+        cores: 72,
+        chips: 2,
+        memory: -1,
+        frequency: 3000,
+      },
+      id: "kind-fms-control-plane",
+    });
+  },
+});

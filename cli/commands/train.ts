@@ -19,15 +19,18 @@ import type { QueryData } from "../../lib/extract/mod.ts";
 import { machineSpecFile } from "../../lib/layout.ts";
 import { readJsonFile } from "../../lib/io/json.ts";
 import { exists } from "../../lib/io/read.ts";
+import { machineSpecFromQuery, type QueryResult } from "../../lib/query/mod.ts";
 import {
   type EnergySource,
   type MachineSpec,
   NODE_ATTRIBUTES,
+  NODE_INFO_METRIC,
   parseEnergySource,
   parseExtractorName,
   parseFeatureGroup,
   parseIsolatorName,
   parseTrainerName,
+  powerMetric,
   type TrainerName,
   TRAINERS,
 } from "../../lib/types.ts";
@@ -190,6 +193,7 @@ export async function machineSpecFor(
   dataPath: string,
   id: string | undefined,
   context: CliContext,
+  query?: QueryData,
 ): Promise<{ spec?: MachineSpec; id?: string }> {
   if (id !== undefined) {
     const path = machineSpecFile(dataPath, id);
@@ -200,10 +204,51 @@ export async function machineSpecFor(
     }
     return { spec: await readMachineSpec(path), id };
   }
+  if (query !== undefined) {
+    const found = specFromNodeInfo(query);
+    if (found !== undefined) {
+      context.err(
+        `note: no --id given: node type from kepler_node_info (${found.spec.processor}, ${found.spec.chips} chips; unknown attributes are -1)`,
+      );
+      return found;
+    }
+  }
   context.err(
-    "warning: no --id given: training for node type 0 (pass --id <machine id> to index the machine spec)",
+    "warning: no --id given and no kepler_node_info in the query: training for node type 0",
   );
   return {};
+}
+
+/** A machine spec from the query's kepler_node_info (and per-CPU/socket series). */
+export function specFromNodeInfo(
+  query: QueryData,
+): { spec: MachineSpec; id: string } | undefined {
+  const result: QueryResult = {};
+  for (
+    const name of [
+      NODE_INFO_METRIC,
+      "kepler_node_cpu_scaling_frequency_hertz",
+      powerMetric("package"),
+    ]
+  ) {
+    const series = query.metrics.get(name);
+    if (series === undefined) continue;
+    result[name] = series.map((s) => ({
+      metric: { ...s.labels },
+      values: Array.from(
+        s.timestamps,
+        (t, i) => [t, String(s.values[i])] as [number, string],
+      ),
+    }));
+  }
+  try {
+    const spec = machineSpecFromQuery(result);
+    if (spec.processor === "") return undefined;
+    const instance = query.metrics.get(NODE_INFO_METRIC)?.[0]?.labels.instance;
+    return { spec, id: instance ?? "kepler_node_info" };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `train` command. */
@@ -273,6 +318,7 @@ export const train: CommandDefinition = {
       dataPath,
       options.id as string | undefined,
       context,
+      queries[0],
     );
     const thirdParty = (options.thirdpartyMetrics as string[] | undefined) ??
       context.config.promThirdpartyMetrics;
