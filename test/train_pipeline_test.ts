@@ -446,3 +446,66 @@ Deno.test({
     });
   },
 });
+
+Deno.test("the trainer isolator takes its background model from an AbsPower pipeline", async () => {
+  await withTemp(async (dir) => {
+    const sim = simulate({
+      duration: 900,
+      containers: 6,
+      seed: 13,
+      sources: ["rapl-sysfs"],
+    });
+    const q = queryDataFrom(queryResult(sim));
+    const common = {
+      modelPath: dir,
+      sources: ["rapl-sysfs"] as const,
+      featureGroups: ["Basic"] as const,
+    };
+    await trainPipeline([q], {
+      ...common,
+      pipelineName: "abs",
+      absTrainers: ["LinearRegressionTrainer"],
+      dynTrainers: [],
+    });
+    const report = await trainPipeline([q], {
+      ...common,
+      pipelineName: "dyn",
+      isolator: "trainer",
+      absPipelineName: "abs",
+      targetHints: ["stress"],
+      absTrainers: [],
+      dynTrainers: ["SGDRegressorTrainer"],
+    });
+    assertEquals(report.failures, []);
+    assertEquals(
+      report.models.map((m) => `${m.outputType} ${m.metadata.model_name}`),
+      ["DynPower SGDRegressorTrainer_0"],
+    );
+    const csv = await Deno.readTextFile(
+      join(
+        dir,
+        "dyn/preprocessed_data/preprocess_dyn_default_trainer_rapl-sysfs_Basic.csv",
+      ),
+    );
+    const [header, ...rows] = csv.trim().split("\n");
+    const col = header!.split(",").indexOf("package_power");
+    assert(rows.length > 100);
+    assert(
+      rows.every((r) => Number(r.split(",")[col]) >= 0),
+      "DynPower labels are never negative",
+    );
+    // Without the AbsPower pipeline the error names the folder.
+    let message = "";
+    try {
+      await trainPipeline([q], {
+        ...common,
+        pipelineName: "x",
+        isolator: "trainer",
+        absPipelineName: "missing",
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assert(/no rapl-sysfs AbsPower model in .*missing/.test(message), message);
+  });
+});

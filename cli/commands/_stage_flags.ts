@@ -15,7 +15,12 @@ import {
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import type { ExtractOptions } from "../../lib/extract/mod.ts";
-import type { IsolateFileOptions } from "../../lib/isolate/mod.ts";
+import type {
+  BackgroundModel,
+  IsolateFileOptions,
+} from "../../lib/isolate/mod.ts";
+import { backgroundModels } from "../../lib/train/background_models.ts";
+import { DEFAULT_PIPELINE_NAME } from "../../lib/layout.ts";
 import {
   type EnergySource,
   type ExtractorName,
@@ -158,23 +163,32 @@ export function extractOptionsOf(
   };
 }
 
+/**
+ * The trainer isolator's background models: the AbsPower models of
+ * `--abs-pipeline-name` (default std_v0.7.11, as upstream), or nothing for
+ * other isolators.
+ */
+export async function backgroundModelsOf(
+  options: Record<string, unknown>,
+  context: CliContext,
+): Promise<{ predict?: BackgroundModel[] }> {
+  if (options.isolator !== "trainer") return {};
+  const pipeline = optString(options, "absPipelineName") ??
+    DEFAULT_PIPELINE_NAME;
+  return {
+    predict: await backgroundModels(context.config.modelPath, pipeline, {
+      source: options.energySource as EnergySource,
+      featureGroups: [featureGroupOf(options)],
+    }),
+  };
+}
+
 /** Isolation options from the flags (without the extraction ones). */
 export function isolateOptionsOf(
   options: Record<string, unknown>,
   context: CliContext,
 ): IsolateFileOptions {
   const isolator = options.isolator as IsolatorName;
-  if (isolator === "trainer") {
-    // The AbsPower models come from the training stage; this command cannot
-    // load a pipeline's models yet.
-    throw new UsageError(
-      `--isolator trainer needs AbsPower models from --abs-pipeline-name${
-        optString(options, "absPipelineName") === undefined
-          ? ""
-          : ` (${optString(options, "absPipelineName")})`
-      }, which this version cannot load from a pipeline yet; use min, quantile or profile`,
-    );
-  }
   if (isolator === "profile" && optString(options, "profile") === undefined) {
     throw new UsageError(
       "--isolator profile needs --profile <idle query name>",

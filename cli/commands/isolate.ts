@@ -6,6 +6,7 @@
  */
 import type { CommandDefinition } from "../command.ts";
 import {
+  backgroundModelsOf,
   defineExtractFlags,
   defineIsolateFlags,
   extractOptionsOf,
@@ -29,6 +30,7 @@ export const isolate: CommandDefinition = {
       {
         ...extractOptionsOf(options, context),
         ...isolateOptionsOf(options, context),
+        ...(await backgroundModelsOf(options, context)),
       },
     );
     for (const f of profileFiles) context.out(`Wrote ${f}`);

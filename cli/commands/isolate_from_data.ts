@@ -6,6 +6,7 @@
  */
 import { type CommandDefinition, parser } from "../command.ts";
 import {
+  backgroundModelsOf,
   defineIsolateFlags,
   inputOf,
   isolateOptionsOf,
@@ -39,6 +40,7 @@ export const isolateFromData: CommandDefinition = {
       inputOf(options),
       {
         ...isolateOptionsOf(options, context),
+        ...(await backgroundModelsOf(options, context)),
         ...(source === undefined ? {} : { source }),
         vmJobName: context.config.vmJobName,
       },

@@ -388,6 +388,15 @@ export const train: CommandDefinition = {
         ? { machineSpec: machine.spec, machineId: machine.id ?? "unknown" }
         : {}),
       ...(idle ? { idle } : {}),
+      ...(typeof options.absPipelineName === "string"
+        ? { absPipelineName: options.absPipelineName }
+        : {}),
+      ...(typeof options.targetHints === "string"
+        ? { targetHints: options.targetHints.split(",") }
+        : {}),
+      ...(typeof options.bgHints === "string"
+        ? { bgHints: options.bgHints.split(",") }
+        : {}),
     });
     printReport(report, context);
   },

@@ -40,6 +40,7 @@ import { readJsonFile, writeJsonFile } from "../io/json.ts";
 import { exists } from "../io/read.ts";
 import { collectDir, zipEntries } from "../io/zip.ts";
 import {
+  DEFAULT_PIPELINE_NAME,
   groupDir,
   modelMetadataCsv,
   pipelineDir,
@@ -62,6 +63,7 @@ import {
   TRAINERS,
 } from "../types.ts";
 import { concatNodeFrames } from "./_concat.ts";
+import { backgroundModels } from "./background_models.ts";
 import { listModelDirs, readCheckpoints, writeModel } from "./model_files.ts";
 import {
   checkNodeTypeIndex,
@@ -112,6 +114,15 @@ export interface TrainPipelineOptions {
   machineId?: string;
   /** Idle query for the `profile` isolator (and profile/<source>.json). */
   idle?: QueryData;
+  /**
+   * Trainer isolator: the pipeline whose AbsPower models predict background
+   * power. Default: `std_v0.7.11` (upstream's).
+   */
+  absPipelineName?: string;
+  /** Trainer isolator: target container name parts. Default: none. */
+  targetHints?: readonly string[];
+  /** Trainer isolator: background container name parts. Default: none. */
+  bgHints?: readonly string[];
   /** Third-party metrics (ThirdParty feature group). Default: none. */
   thirdParty?: readonly string[];
   /** Prometheus job of VM metrics. Default: `"vm"`. */
@@ -276,11 +287,6 @@ export async function trainPipeline(
       "Cannot isolate with the profile isolator: no idle query was given (--profile)",
     );
   }
-  if (isolator === "trainer") {
-    throw new RangeError(
-      "The trainer isolator needs an AbsPower pipeline's models as background predictor; it is not available in train yet (use min, quantile or profile)",
-    );
-  }
 
   const report: TrainReport = {
     pipelineDir: dir,
@@ -324,6 +330,17 @@ export async function trainPipeline(
           isolator,
           ...(profiles?.[source] ? { profile: profiles[source] } : {}),
           ...(background ? { backgroundContainers: background } : {}),
+          ...(options.targetHints ? { targetHints: options.targetHints } : {}),
+          ...(options.bgHints ? { bgHints: options.bgHints } : {}),
+          ...(isolator === "trainer"
+            ? {
+              predict: await backgroundModels(
+                options.modelPath,
+                options.absPipelineName ?? DEFAULT_PIPELINE_NAME,
+                { source, featureGroups: [group] },
+              ),
+            }
+            : {}),
         };
         dyn = concatNodeFrames(
           queries.map((q) =>
