@@ -344,6 +344,69 @@ export function exportedWeightFile(groupFolder: string, model: string): string {
   return join(groupFolder, `${model}.json`);
 }
 
+/**
+ * The index page of a kepler-model-db version: `v0.7/README.md`.
+ *
+ * @example
+ * ```ts
+ * import { exportVersionReadme } from "./layout.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(exportVersionReadme("models/v0.7"), "models/v0.7/README.md");
+ * ```
+ */
+export function exportVersionReadme(versionFolder: string): string {
+  return join(versionFolder, "README.md");
+}
+
+/**
+ * An exported pipeline folder: `v0.7/<pipeline>/`.
+ *
+ * @example
+ * ```ts
+ * import { exportPipelineDir } from "./layout.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(exportPipelineDir("models/v0.7", "ec2-0.7.11"), "models/v0.7/ec2-0.7.11");
+ * ```
+ */
+export function exportPipelineDir(
+  versionFolder: string,
+  pipeline: string,
+): string {
+  return join(versionFolder, pipeline);
+}
+
+/**
+ * The archive of an exported pipeline (`export --zip`): `v0.7/<pipeline>.zip`.
+ *
+ * @example
+ * ```ts
+ * import { exportPipelineZip } from "./layout.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(exportPipelineZip("models/v0.7", "ec2-0.7.11"), "models/v0.7/ec2-0.7.11.zip");
+ * ```
+ */
+export function exportPipelineZip(
+  versionFolder: string,
+  pipeline: string,
+): string {
+  return join(versionFolder, `${pipeline}.zip`);
+}
+
+/**
+ * The figures of an exported pipeline, one self-contained HTML page next to
+ * its README (upstream wrote one PNG per figure): `<pipeline>/figures.html`.
+ *
+ * @example
+ * ```ts
+ * import { exportFiguresFile } from "./layout.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(exportFiguresFile("v0.7/std"), "v0.7/std/figures.html");
+ * ```
+ */
+export function exportFiguresFile(pipelineFolder: string): string {
+  return join(pipelineFolder, "figures.html");
+}
+
 // ------------------------------------------------------------- estimate
 
 /** Estimate output: `<output>/estimation_result.csv` (`<source>_` prefixed). */

@@ -15,6 +15,8 @@ import { isolateFromData } from "./isolate_from_data.ts";
 import { profile } from "./profile.ts";
 import { train } from "./train.ts";
 import { trainFromData } from "./train_from_data.ts";
+import { exportCommand } from "./export.ts";
+import { estimateCommand } from "./estimate.ts";
 
 /** Every command. */
 export const COMMANDS: readonly CommandDefinition[] = [
@@ -28,4 +30,6 @@ export const COMMANDS: readonly CommandDefinition[] = [
   profile,
   train,
   trainFromData,
+  estimateCommand,
+  exportCommand,
 ];

@@ -1,0 +1,171 @@
+/**
+ * `estimate`: power estimated from a query with the trained models (or
+ * published weight files), as in seed 002 — `estimate -i output.json`
+ * writes `output/estimation_result.csv` and `output/model.zip`.
+ *
+ * @module
+ */
+import {
+  type CliContext,
+  type CommandDefinition,
+  listParser,
+  needString,
+  optString,
+  parser,
+} from "../command.ts";
+import { readQueries } from "./train.ts";
+import { readQueryFile } from "../../lib/extract/mod.ts";
+import {
+  estimate,
+  type ModelEstimate,
+  type SourceEstimate,
+  writeEstimate,
+} from "../../lib/estimate/mod.ts";
+import { outputDir, pipelineDir, queryFile } from "../../lib/layout.ts";
+import {
+  type EnergySource,
+  type FeatureGroup,
+  type OutputType,
+  parseEnergySource,
+  parseFeatureGroup,
+  parseOutputType,
+} from "../../lib/types.ts";
+
+function percent(v: number | undefined): string {
+  return v === undefined ? "-" : `${(v * 100).toFixed(1)}%`;
+}
+
+function modelLine(m: ModelEstimate): string {
+  const mape = m.mape < 0 ? "-" : m.mape.toFixed(2);
+  const coverage = m.coverage === undefined
+    ? "-"
+    : `${percent(m.coverage)} of ${percent(m.nominal)}`;
+  return `${m.featureGroup.padEnd(20)} ${m.name.padEnd(36)} ${
+    (m.pipeline ?? m.kind).padEnd(14)
+  } ${m.mae.toFixed(2).padStart(8)} ${mape.padStart(8)}  ${coverage}`;
+}
+
+function printSource(s: SourceEstimate, context: CliContext): void {
+  context.out(
+    `\n${s.source} ${s.outputType}: ${s.models.length} models on ${s.table.rows.length} rows (errors per row; MAE and MAPE are the max over components)`,
+  );
+  context.out(
+    `${"feature group".padEnd(20)} ${"model".padEnd(36)} ${
+      "pipeline".padEnd(14)
+    } ${"MAE W".padStart(8)} ${"MAPE %".padStart(8)}  interval coverage`,
+  );
+  for (const m of [...s.models].sort((a, b) => a.mae - b.mae)) {
+    context.out(modelLine(m));
+  }
+  const b = s.best;
+  context.out(
+    `best: ${b.name} (${b.featureGroup}${
+      b.pipeline ? `, pipeline ${b.pipeline}` : ""
+    }): max-over-components MAE ${b.mae.toFixed(2)} W`,
+  );
+  for (const c of b.components) {
+    context.out(
+      `  ${c.component}: MAE ${c.mae.toFixed(2)} W, MAPE ${
+        c.mape < 0 ? "-" : `${c.mape.toFixed(2)}%`
+      }, interval coverage ${percent(c.coverage)}${
+        c.nominal === undefined ? "" : ` (nominal ${percent(c.nominal)})`
+      }`,
+    );
+  }
+  if (context.verbose) { for (const n of s.notes) context.err(`note: ${n}`); }
+}
+
+/** The `estimate` command. */
+export const estimateCommand: CommandDefinition = {
+  name: "estimate",
+  summary:
+    "estimate power from a query with trained models or weight files and pick the best",
+  define(command) {
+    command
+      .option(
+        "-i, --input <names>",
+        "query JSON names, comma separated (with or without .json)",
+      )
+      .option(
+        "-o, --output <name>",
+        "output folder <data>/<name>/",
+        "output",
+      )
+      .option(
+        "-p, --pipeline-name <name>",
+        "pipeline in MODEL_PATH, or a pipeline folder path (default: every pipeline with models)",
+      )
+      .option(
+        "--model-name <name>",
+        "only this model, e.g. SGDRegressorTrainer_0",
+      )
+      .option(
+        "--model-file <paths>",
+        "weight JSON files, model zips or model folders, comma separated",
+      )
+      .option(
+        "-e, --energy-source <list>",
+        "energy sources, comma separated (rapl reads as rapl-sysfs)",
+        listParser(parseEnergySource),
+        ["rapl-sysfs"],
+      )
+      .option(
+        "--output-type <type>",
+        "AbsPower or DynPower (also -ot)",
+        parser(parseOutputType),
+        "AbsPower",
+      )
+      .option(
+        "--feature-group <group>",
+        "only this feature group (also -fg)",
+        parser(parseFeatureGroup),
+      )
+      .option(
+        "--profile <name>",
+        "idle query JSON: background containers for the profile isolator",
+      )
+      .option(
+        "--thirdparty-metrics <names...>",
+        "third-party metrics (also -tm)",
+      );
+  },
+  async run(options, context) {
+    const { dataPath, modelPath } = context.config;
+    const input = needString(options, "input", "-i/--input");
+    const queries = await readQueries(dataPath, input);
+    const pipeline = optString(options, "pipelineName");
+    const modelFiles = (optString(options, "modelFile") ?? "").split(",")
+      .map((s) => s.trim()).filter((s) => s !== "");
+    const profile = optString(options, "profile");
+    const idle = profile === undefined
+      ? undefined
+      : await readQueryFile(queryFile(dataPath, profile));
+    const modelName = optString(options, "modelName");
+    const report = await estimate(queries, {
+      modelPath,
+      ...(pipeline === undefined ? {} : {
+        pipelines: [
+          pipeline.includes("/") ? pipeline : pipelineDir(modelPath, pipeline),
+        ],
+      }),
+      modelFiles,
+      sources: options.energySource as EnergySource[],
+      outputType: options.outputType as OutputType,
+      thirdParty: (options.thirdpartyMetrics as string[] | undefined) ??
+        context.config.promThirdpartyMetrics,
+      vmJobName: context.config.vmJobName,
+      ...(options.featureGroup
+        ? { featureGroup: options.featureGroup as FeatureGroup }
+        : {}),
+      ...(modelName === undefined ? {} : { modelName }),
+      ...(idle === undefined ? {} : { idle }),
+    });
+    for (const s of report.sources) printSource(s, context);
+    const written = await writeEstimate(
+      report,
+      outputDir(dataPath, options.output as string),
+    );
+    context.out("");
+    for (const path of written) context.out(`Wrote ${path}`);
+  },
+};

@@ -1,0 +1,450 @@
+/**
+ * Finding the models to estimate with: the pipelines of MODEL_PATH (or one
+ * given by name or path), the models of a pipeline's feature-group folders
+ * (model folders, model zips, and, in an exported kepler-model-db
+ * pipeline, weight files `<Trainer>_<nt>.json`), and single model files.
+ *
+ * Upstream's model zips hold Python pickles, which cannot be read: such a
+ * model is used through its weight file when it has one, and otherwise
+ * skipped with a note. A corrupt zip is an error.
+ *
+ * @module
+ */
+import { basename, extname, join } from "node:path";
+import {
+  collectDir,
+  readZipFile,
+  unzipEntries,
+  zipEntries,
+} from "../io/zip.ts";
+import type { ZipEntries } from "../io/zip.ts";
+import { readJsonFile } from "../io/json.ts";
+import { exists, readBinaryFile } from "../io/read.ts";
+import {
+  exportedWeightFile,
+  groupDir,
+  MODEL_FILES,
+  modelDir,
+  modelMetadataCsv,
+  modelZip,
+  pipelineFile,
+} from "../layout.ts";
+import {
+  type LoadedModel,
+  readModelDir,
+  readModelZipEntries,
+} from "../train/model_files.ts";
+import {
+  ALL_FEATURE_GROUPS,
+  type EnergySource,
+  type ExtractorName,
+  EXTRACTORS,
+  type FeatureGroup,
+  type IsolatorName,
+  ISOLATORS,
+  type OutputType,
+} from "../types.ts";
+import {
+  type EstimatorModel,
+  featureGroupOf,
+  pipelineEstimatorModel,
+  weightEstimatorModel,
+} from "./estimator_model.ts";
+
+/** What is estimated: an energy source's power of one output type. */
+export interface EstimateTarget {
+  /** Energy source. */
+  source: EnergySource;
+  /** AbsPower or DynPower. */
+  outputType: OutputType;
+}
+
+/** A pipeline to estimate with. */
+export interface PipelineInfo {
+  /** Its name (metadata.json's, else the folder's). */
+  name: string;
+  /** Its folder. */
+  folder: string;
+  /** The extractor its data was extracted with. */
+  extractor: ExtractorName;
+  /** The isolator of its DynPower data. */
+  isolator: IsolatorName;
+}
+
+/**
+ * Reads a pipeline's `metadata.json`. A missing folder or file is a
+ * `Deno.errors.NotFound` naming it.
+ *
+ * @example
+ * ```ts
+ * import { readPipelineInfo } from "./find_models.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/metadata.json`, '{"name": "std", "extractor": "smooth", "isolator": "none"}');
+ * assertEquals(await readPipelineInfo(dir), { name: "std", folder: dir, extractor: "smooth", isolator: "none" });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readPipelineInfo(folder: string): Promise<PipelineInfo> {
+  const path = pipelineFile(folder, "metadata");
+  if (!(await exists(folder))) {
+    throw new Deno.errors.NotFound(
+      `Cannot estimate with pipeline ${
+        basename(folder)
+      }: ${folder} does not exist (train -p ${basename(folder)} writes it)`,
+    );
+  }
+  if (!(await exists(path))) {
+    throw new Deno.errors.NotFound(
+      `Cannot estimate with pipeline ${
+        basename(folder)
+      }: ${path} does not exist`,
+    );
+  }
+  const m = await readJsonFile<Record<string, unknown>>(path);
+  const pick = <T extends string>(
+    key: string,
+    values: readonly T[],
+    fallback: T,
+  ): T => {
+    const v = m?.[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== "string" || !(values as readonly string[]).includes(v)) {
+      throw new TypeError(
+        `Invalid pipeline metadata ${path}: ${key} is ${
+          JSON.stringify(v)
+        }, expected one of ${values.join(", ")}`,
+      );
+    }
+    return v as T;
+  };
+  return {
+    name: typeof m?.name === "string" ? m.name : basename(folder),
+    folder,
+    extractor: pick("extractor", EXTRACTORS, "default"),
+    isolator: pick("isolator", ISOLATORS, "min"),
+  };
+}
+
+/**
+ * The pipeline folders in `modelPath` that have models of a source and
+ * output type (a `metadata.json` and a `<source>_<ot>_model_metadata.csv`,
+ * as upstream's `list_pipelines`), sorted by name.
+ *
+ * @example
+ * ```ts
+ * import { listPipelines } from "./find_models.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/std`);
+ * await Deno.writeTextFile(`${dir}/std/metadata.json`, "{}");
+ * await Deno.writeTextFile(`${dir}/std/acpi_AbsPower_model_metadata.csv`, "");
+ * assertEquals(await listPipelines(dir, { source: "acpi", outputType: "AbsPower" }), [`${dir}/std`]);
+ * assertEquals(await listPipelines(dir, { source: "acpi", outputType: "DynPower" }), []);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function listPipelines(
+  modelPath: string,
+  target: EstimateTarget,
+): Promise<string[]> {
+  const { source, outputType } = target;
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(modelPath)) {
+      if (!e.isDirectory) continue;
+      const folder = join(modelPath, e.name);
+      if (
+        await exists(pipelineFile(folder, "metadata")) &&
+        await exists(modelMetadataCsv(folder, source, outputType))
+      ) out.push(folder);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(
+        `Cannot list pipelines: MODEL_PATH ${modelPath} does not exist`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  return out.sort();
+}
+
+/** A model found, not yet read. */
+export interface ModelCandidate {
+  /** Model name. */
+  name: string;
+  /** Energy source. */
+  source: EnergySource;
+  /** Output type. */
+  outputType: OutputType;
+  /** Feature group its input is extracted as. */
+  featureGroup: FeatureGroup;
+  /** Its pipeline, when it is a pipeline's. */
+  pipeline?: PipelineInfo;
+  /** Where it is, for messages. */
+  origin: string;
+  /** Reads it. */
+  load(): Promise<EstimatorModel>;
+}
+
+/** Options of {@linkcode pipelineModelCandidates}. */
+export interface PipelineModelOptions {
+  /** Only these feature groups. Default: every group folder. */
+  featureGroups?: readonly FeatureGroup[];
+  /** Only models of this name. Default: all. */
+  modelName?: string;
+}
+
+function hasPickle(entries: ZipEntries): boolean {
+  return Object.keys(entries).some((n) => n.endsWith(".pkl"));
+}
+
+/** A pipeline model from its zip entries, or undefined for upstream's pickles. */
+function zipModel(
+  entries: ZipEntries,
+  origin: string,
+): LoadedModel | undefined {
+  if (hasPickle(entries)) return undefined;
+  return readModelZipEntries(entries, origin);
+}
+
+/**
+ * The models of a pipeline for a source and output type, in feature-group
+ * then name order, with notes on what was skipped (upstream pickle zips
+ * without a weight file, folders that are not feature groups).
+ *
+ * @example
+ * ```ts
+ * import { pipelineModelCandidates } from "./find_models.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/acpi/AbsPower/BPFOnly`, { recursive: true });
+ * await Deno.writeTextFile(`${dir}/acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0.json`, JSON.stringify({ platform:
+ *   { All_Weights: { Bias_Weight: 1, Categorical_Variables: {}, Numerical_Variables: { bpf_cpu_time_ms: { scale: 1, weight: 1 } } } } }));
+ * const pipeline = { name: "p", folder: dir, extractor: "default" as const, isolator: "min" as const };
+ * const { candidates } = await pipelineModelCandidates(pipeline, { source: "acpi", outputType: "AbsPower" });
+ * assertEquals(candidates.map((c) => [c.name, c.featureGroup]), [["SGDRegressorTrainer_0", "BPFOnly"]]);
+ * assertEquals((await candidates[0]!.load()).kind, "weight");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function pipelineModelCandidates(
+  pipeline: PipelineInfo,
+  target: EstimateTarget,
+  options: PipelineModelOptions = {},
+): Promise<{ candidates: ModelCandidate[]; notes: string[] }> {
+  const { source, outputType } = target;
+  const candidates: ModelCandidate[] = [];
+  const notes: string[] = [];
+  const top = join(pipeline.folder, source, outputType);
+  if (!(await exists(top))) return { candidates, notes };
+  const groups: FeatureGroup[] = [];
+  for await (const e of Deno.readDir(top)) {
+    if (!e.isDirectory) continue;
+    const group = ALL_FEATURE_GROUPS.find((g) => g === e.name);
+    if (group === undefined) {
+      notes.push(`skipped ${join(top, e.name)}: not a feature group folder`);
+      continue;
+    }
+    if (options.featureGroups && !options.featureGroups.includes(group)) {
+      continue;
+    }
+    groups.push(group);
+  }
+  groups.sort();
+  for (const group of groups) {
+    const folder = groupDir(pipeline.folder, source, outputType, group);
+    const forms = new Map<
+      string,
+      { dir?: boolean; zip?: boolean; weight?: boolean }
+    >();
+    const add = (name: string, form: "dir" | "zip" | "weight") => {
+      const f = forms.get(name) ?? {};
+      f[form] = true;
+      forms.set(name, f);
+    };
+    for await (const e of Deno.readDir(folder)) {
+      if (e.isDirectory) {
+        if (
+          e.name !== "checkpoint" &&
+          await exists(join(folder, e.name, MODEL_FILES.metadata))
+        ) add(e.name, "dir");
+      } else if (e.isFile && extname(e.name) === ".zip") {
+        add(e.name.slice(0, -4), "zip");
+      } else if (e.isFile && extname(e.name) === ".json") {
+        add(e.name.slice(0, -5), "weight");
+      }
+    }
+    for (const name of [...forms.keys()].sort()) {
+      if (options.modelName !== undefined && name !== options.modelName) {
+        continue;
+      }
+      const form = forms.get(name)!;
+      const key = { source, outputType, featureGroup: group };
+      const dir = modelDir(folder, name);
+      const zipPath = modelZip(folder, name);
+      const weightPath = exportedWeightFile(folder, name);
+      const loadWeight = async () =>
+        weightEstimatorModel(await readJsonFile(weightPath), {
+          name,
+          source,
+          outputType,
+          featureGroup: group,
+          origin: weightPath,
+        });
+      let load: () => Promise<EstimatorModel>;
+      let origin: string;
+      if (form.dir) {
+        origin = dir;
+        load = async () => {
+          const loaded = await readModelDir(dir);
+          const archive = form.zip
+            ? await readBinaryFile(zipPath)
+            : zipEntries(await collectDir(dir));
+          return pipelineEstimatorModel(loaded, {
+            ...key,
+            origin: dir,
+            archive,
+          });
+        };
+      } else if (form.zip) {
+        const bytes = await readBinaryFile(zipPath);
+        const entries = unzipEntries(bytes, zipPath);
+        if (hasPickle(entries)) {
+          if (!form.weight) {
+            notes.push(
+              `skipped ${zipPath}: an upstream model with Python pickles (only JSON models and weight files can be read)`,
+            );
+            continue;
+          }
+          origin = weightPath;
+          load = loadWeight;
+        } else {
+          origin = zipPath;
+          load = () =>
+            Promise.resolve(
+              pipelineEstimatorModel(zipModel(entries, zipPath)!, {
+                ...key,
+                origin: zipPath,
+                archive: bytes,
+              }),
+            );
+        }
+      } else {
+        origin = weightPath;
+        load = loadWeight;
+      }
+      candidates.push({ name, ...key, pipeline, origin, load });
+    }
+  }
+  return { candidates, notes };
+}
+
+/** Options of {@linkcode modelFileCandidate}. */
+export interface ModelFileOptions {
+  /** Energy source. Default: the file's (`acpi` for platform weights, else `rapl-sysfs`; a model's metadata). */
+  source?: EnergySource;
+  /** Output type. Default: the model's metadata, else `"AbsPower"`. */
+  outputType?: OutputType;
+  /** Feature group. Default: the smallest group with all the model's features. */
+  featureGroup?: FeatureGroup;
+}
+
+/**
+ * A single model file given by path: a weight JSON (kepler-model-db,
+ * Kepler's `model_weight/*.json`, a pipeline's `weight.json`), a model zip
+ * or a model folder of our pipelines. A missing file is a
+ * `Deno.errors.NotFound`, a corrupt zip a `SyntaxError`, an upstream pickle
+ * zip a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * import { modelFileCandidate } from "./find_models.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/acpi_AbsPowerModel.json`, JSON.stringify({ platform: { All_Weights: {
+ *   Bias_Weight: 1, Categorical_Variables: {}, Numerical_Variables: { bpf_cpu_time_ms: { scale: 1, weight: 1 } } } } }));
+ * const c = await modelFileCandidate(`${dir}/acpi_AbsPowerModel.json`);
+ * assertEquals([c.name, c.source, c.featureGroup], ["acpi_AbsPowerModel", "acpi", "BPFOnly"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function modelFileCandidate(
+  path: string,
+  options: ModelFileOptions = {},
+): Promise<ModelCandidate> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(
+        `Cannot read model file ${path}: it does not exist`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  let loaded: LoadedModel | undefined;
+  let archive: Uint8Array | undefined;
+  if (info.isDirectory) {
+    loaded = await readModelDir(path);
+    archive = zipEntries(await collectDir(path));
+  } else if (extname(path) === ".zip") {
+    archive = await readBinaryFile(path);
+    const entries = await readZipFile(path);
+    if (hasPickle(entries)) {
+      throw new TypeError(
+        `Cannot read model file ${path}: an upstream model with Python pickles; use its weight file (<model>.json) instead`,
+      );
+    }
+    loaded = readModelZipEntries(entries, path);
+  }
+  if (loaded !== undefined && archive !== undefined) {
+    const l = loaded, a = archive;
+    const outputType = options.outputType ??
+      (l.metadata.output_type === "DynPower" ? "DynPower" : "AbsPower");
+    const source = options.source ??
+      (l.components.platform !== undefined ? "acpi" : "rapl-sysfs");
+    const featureGroup = options.featureGroup ?? featureGroupOf(l.features);
+    if (featureGroup === undefined) {
+      throw new RangeError(
+        `Cannot use model file ${path}: its features ${
+          l.features.join(", ")
+        } are not all in one feature group`,
+      );
+    }
+    const model = pipelineEstimatorModel(l, {
+      source,
+      outputType,
+      featureGroup,
+      origin: path,
+      archive: a,
+    });
+    return {
+      name: model.name,
+      source,
+      outputType,
+      featureGroup,
+      origin: path,
+      load: () => Promise.resolve(model),
+    };
+  }
+  const model = weightEstimatorModel(await readJsonFile(path), {
+    name: basename(path).replace(/\.json$/, ""),
+    ...(options.source ? { source: options.source } : {}),
+    outputType: options.outputType ?? "AbsPower",
+    ...(options.featureGroup ? { featureGroup: options.featureGroup } : {}),
+    origin: path,
+  });
+  return {
+    name: model.name,
+    source: model.source,
+    outputType: model.outputType,
+    featureGroup: model.featureGroup,
+    origin: path,
+    load: () => Promise.resolve(model),
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * `error_report/node_type_<n>.md`: the validation results of one node type
+ * as kepler-model-db publishes them (upstream's `generate_report_results`):
+ * the node type's spec, then for the local estimator (weight files) and
+ * the sidecar estimator (zips) one section per energy source (sorted) and
+ * output type, each a table of the best model per feature group or
+ * "No model available".
+ *
+ * @module
+ */
+import {
+  type BestOfGroup,
+  type ExportedModel,
+  exportGroupKey,
+} from "./best_exported_models.ts";
+import { markdownTable } from "./markdown_table.ts";
+import { exportedModelUrl, type ExportedModelUrlOptions } from "./model_url.ts";
+import {
+  ENERGY_SOURCES,
+  type FeatureGroup,
+  type MachineSpec,
+  OUTPUT_TYPES,
+} from "../types.ts";
+
+/**
+ * Feature groups in upstream's `FeatureGroup` enum order, the order of the
+ * rows of a report table (as in the published reports).
+ *
+ * @example
+ * ```ts
+ * import { REPORT_FEATURE_GROUP_ORDER } from "./error_report.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const published = ["CounterOnly", "BPFOnly", "CounterIRQCombined", "Basic", "BPFIRQ"];
+ * assertEquals(REPORT_FEATURE_GROUP_ORDER.filter((g) => published.includes(g)), published);
+ * ```
+ */
+export const REPORT_FEATURE_GROUP_ORDER: readonly FeatureGroup[] = [
+  "Full",
+  "WorkloadOnly",
+  "CounterOnly",
+  "CgroupOnly",
+  "BPFOnly",
+  "KubeletOnly",
+  "IRQOnly",
+  "CounterIRQCombined",
+  "Basic",
+  "BPFIRQ",
+  "AcceleratorOnly",
+  "ThirdParty",
+];
+
+/**
+ * The columns of a report table.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_REPORT_COLUMNS } from "./error_report.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(ERROR_REPORT_COLUMNS.join(" | "), "Feature group | Model name | MAE | MAPE (%) | URL");
+ * ```
+ */
+export const ERROR_REPORT_COLUMNS = [
+  "Feature group",
+  "Model name",
+  "MAE",
+  "MAPE (%)",
+  "URL",
+] as const;
+
+/**
+ * Options of {@linkcode errorReport}: where the linked files are served
+ * (`baseUrl`, default kepler-model-db's raw files; `version`, default
+ * `"v0.7"`).
+ */
+export type ErrorReportOptions = ExportedModelUrlOptions;
+
+/** A node type of the pipeline's index. */
+export interface ReportNodeType {
+  /** Its index. */
+  nodeType: number;
+  /** Its attributes (`attrs` of node_type_index.json), in file order. */
+  attrs: Readonly<MachineSpec> | Readonly<Record<string, unknown>>;
+}
+
+function section(
+  best: ReadonlyMap<string, BestOfGroup>,
+  pick: (b: BestOfGroup) => ExportedModel | undefined,
+  kind: "json" | "zip",
+  options: ErrorReportOptions,
+): string {
+  let out = "";
+  for (const source of [...ENERGY_SOURCES].sort()) {
+    for (const ot of OUTPUT_TYPES) {
+      out += `### ${source} ${ot} model\n\n`;
+      const rows: string[][] = [];
+      for (const fg of REPORT_FEATURE_GROUP_ORDER) {
+        const b = best.get(exportGroupKey(source, ot, fg));
+        const m = b === undefined ? undefined : pick(b);
+        if (m === undefined) continue;
+        rows.push([
+          fg,
+          m.modelName,
+          m.mae.toFixed(2),
+          m.mape.toFixed(1),
+          exportedModelUrl(m, kind, options),
+        ]);
+      }
+      out += rows.length === 0
+        ? "No model available\n\n"
+        : markdownTable(ERROR_REPORT_COLUMNS, rows);
+    }
+  }
+  return out;
+}
+
+/**
+ * The report of one node type, byte for byte in upstream's format.
+ *
+ * @example
+ * ```ts
+ * import { errorReport } from "./error_report.ts";
+ * import { bestExportedModels } from "./best_exported_models.ts";
+ * import { ok as assert } from "node:assert/strict";
+ * const model = { pipeline: "p", source: "acpi" as const, outputType: "AbsPower" as const, featureGroup: "BPFOnly" as const,
+ *   modelName: "SGDRegressorTrainer_0", trainer: "SGDRegressorTrainer", nodeType: 0, mae: 1.234, mape: 0.96,
+ *   errors: { mae: 1.234 }, hasWeight: true };
+ * const md = errorReport({ nodeType: 0, attrs: { processor: "x", cores: 4, chips: 1, memory: 8, frequency: 3000 } },
+ *   bestExportedModels([model]).get(0)!, { baseUrl: "https://h/models" });
+ * assert(md.startsWith("# Validation results on node type 0\n\n| processor | cores |"));
+ * assert(md.includes("### acpi AbsPower model\n\n| Feature group | Model name | MAE | MAPE (%) | URL |\n| --- |"));
+ * assert(md.includes("| BPFOnly | SGDRegressorTrainer_0 | 1.23 | 1.0 | https://h/models/v0.7/p/acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0.json |"));
+ * assert(md.includes("### acpi DynPower model\n\nNo model available\n\n"));
+ * ```
+ */
+export function errorReport(
+  node: ReportNodeType,
+  best: ReadonlyMap<string, BestOfGroup>,
+  options: ErrorReportOptions = {},
+): string {
+  const { nodeType, attrs } = node;
+  const keys = Object.keys(attrs);
+  const values = keys.map((k) => String((attrs as Record<string, unknown>)[k]));
+  let md = `# Validation results on node type ${nodeType}\n\n`;
+  md += markdownTable(keys, [values]) + "\n";
+  md += "[With local estimator](#with-local-estimator)\n\n";
+  md += "[With sidecar estimator](#with-sidecar-estimator)\n\n";
+  md += "## With local estimator\n\n";
+  md += section(best, (b) => b.local, "json", options);
+  md += "## With sidecar estimator\n\n";
+  md += section(best, (b) => b.sidecar, "zip", options);
+  return md;
+}
