@@ -293,6 +293,7 @@ export type {
 } from "./lib/simulate/mod.ts";
 export {
   ALL_CONTAINERS_ID,
+  concatNodeFrames,
   extract,
   extractFeatureGroups,
   extractFile,

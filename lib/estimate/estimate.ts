@@ -32,7 +32,7 @@ import type {
   IsolatorName,
   OutputType,
 } from "../types.ts";
-import { concatFrames } from "./_concat.ts";
+import { concatNodeFrames as concatFrames } from "../extract/concat.ts";
 import type { ComponentPrediction, EstimatorModel } from "./estimator_model.ts";
 import { type EstimationTable, estimationTable } from "./estimation_table.ts";
 import {

@@ -42,3 +42,4 @@ export { unitPower } from "./unit_power.ts";
 export type { UnitPower, UnitPowerOptions } from "./unit_power.ts";
 export { extractFile, metricsNeeded } from "./extract_file.ts";
 export type { ExtractFileOptions } from "./extract_file.ts";
+export { concatNodeFrames } from "./concat.ts";

@@ -199,7 +199,8 @@ export function keplerPredict(
     let p = (all.Bias_Weight ?? 0) + cat;
     for (const [feature, { scale, weight }] of numerical) {
       if (scale === 0 || !weight) continue;
-      p += weight * (values[feature] ?? 0) / scale;
+      // Kepler's Go: weight * (x / scale), in that order (bit-exact).
+      p += weight * ((values[feature] ?? 0) / scale);
     }
     return p;
   }

@@ -62,7 +62,7 @@ import {
   type TrainerName,
   TRAINERS,
 } from "../types.ts";
-import { concatNodeFrames } from "./_concat.ts";
+import { concatNodeFrames } from "../extract/concat.ts";
 import { backgroundModels } from "./background_models.ts";
 import { listModelDirs, readCheckpoints, writeModel } from "./model_files.ts";
 import {

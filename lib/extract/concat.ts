@@ -1,5 +1,6 @@
 /**
- * Joins node-level frames of several queries (train `-i a,b`) into one:
+ * Joins node-level frames of several queries (`train -i a,b`,
+ * `estimate -i a,b`) into one:
  * rows are appended in input order, instance names merged into one
  * dictionary. Frames must have the same features and components.
  *
@@ -7,7 +8,26 @@
  */
 import type { Frame } from "../extract/frame.ts";
 
-/** Concatenates node-level frames; one frame is returned as it is. */
+/**
+ * Concatenates node-level frames; one frame is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import { concatNodeFrames } from "./concat.ts";
+ * import type { Frame } from "./frame.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const frame = (t: number, instance: string): Frame => ({
+ *   level: "node", source: "acpi", length: 1, timestamp: Float64Array.of(t),
+ *   instances: [instance], instance: new Uint32Array(1), containers: [],
+ *   featureNames: ["a"], features: { a: Float64Array.of(t) },
+ *   components: ["platform"], power: { platform: Float64Array.of(100 + t) }, nodeType: new Int32Array(1),
+ * });
+ * const joined = concatNodeFrames([frame(1, "n2"), frame(2, "n1")]);
+ * assertEquals([...joined.timestamp], [1, 2]);
+ * assertEquals(joined.instances, ["n1", "n2"]);
+ * assertEquals([...joined.instance], [1, 0]);
+ * ```
+ */
 export function concatNodeFrames(frames: readonly Frame[]): Frame {
   const [first] = frames;
   if (first === undefined) {
