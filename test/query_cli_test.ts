@@ -145,18 +145,10 @@ Deno.test("`query` shows progress on a terminal, obeys env defaults and writes u
       ",__name__,instance,mode,package,source,timestamp,kepler_node_package_joules_total",
       "0,kepler_node_package_joules_total,n1,dynamic,0,rapl-sysfs,1700000000,0",
     ]);
-    // The benchmark file now exists: a second run reads its window from it.
+    // The benchmark file now exists: a second run without a window reads
+    // its window from it.
     const again = await cli(
-      [
-        "query",
-        "--benchmark",
-        "idle",
-        "-o",
-        "again",
-        "--quiet",
-        "--interval",
-        "10",
-      ],
+      ["query", "--benchmark", "idle", "-o", "again", "--quiet"],
       env,
       true,
     );
@@ -166,6 +158,30 @@ Deno.test("`query` shows progress on a terminal, obeys env defaults and writes u
       again.stdout,
       /from 2023-11-14T22:13:20Z to 2023-11-14T22:18:20Z .*\(window from the benchmark file\)/,
     );
+    // An explicit window wins over the file and rewrites it (as upstream).
+    const before = await Deno.readTextFile(`${dir}/idle.json`);
+    const third = await cli(
+      [
+        "query",
+        "--benchmark",
+        "idle",
+        "-o",
+        "third",
+        "--quiet",
+        "--interval",
+        "10",
+      ],
+      env,
+      true,
+    );
+    assertEquals(third.code, 0, third.stderr);
+    assert(
+      !third.stdout.includes("window from the benchmark file"),
+      third.stdout,
+    );
+    const after = JSON.parse(await Deno.readTextFile(`${dir}/idle.json`));
+    assert(before !== JSON.stringify(after));
+    assertEquals(Object.keys(after), ["startTimeUTC", "endTimeUTC"]);
   } finally {
     await prom.close();
     await Deno.remove(dir, { recursive: true });

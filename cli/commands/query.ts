@@ -74,7 +74,7 @@ export const query: CommandDefinition = {
       )
       .option(
         "--benchmark <name>",
-        "benchmark file <data>/<name>.json: read the window from it if it exists, else write it",
+        "benchmark file <data>/<name>.json: written with the window; read when it exists and no --start-time/--end-time/--interval is given",
       )
       .option("-i, --input <name>", "read the window from <data>/<name>.json")
       .option(
@@ -159,6 +159,7 @@ export const query: CommandDefinition = {
       ...(startTime === undefined ? {} : { startTime }),
       ...(endTime === undefined ? {} : { endTime }),
       ...(benchmark === undefined ? {} : { benchmark }),
+      explicitWindow: startTime !== undefined || options.interval !== undefined,
       ...(input === undefined ? {} : { input }),
       ...(onProgress === undefined ? {} : { onProgress }),
       ...(config.promUsername === undefined

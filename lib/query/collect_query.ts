@@ -45,9 +45,16 @@ export interface CollectQueryOptions extends QueryRangeOptions {
   output?: string;
   /**
    * Benchmark name (`--benchmark`): the window is read from
-   * `<data>/<name>.json` when it exists, else written there. Default: none.
+   * `<data>/<name>.json` when it exists and no explicit window is given
+   * (see `explicitWindow`), else written there. Default: none.
    */
   benchmark?: string;
+  /**
+   * The user gave the window (`--start-time`/`--end-time` or `--interval`):
+   * it wins over an existing benchmark file, which is rewritten (as upstream
+   * rewrites it). Default: false.
+   */
+  explicitWindow?: boolean;
   /** A window file name (upstream's `-i` for query), read when it exists. Default: none. */
   input?: string;
   /** `--start-time`, `%Y-%m-%dT%H:%M:%SZ`. Default: none. */
@@ -136,7 +143,10 @@ export async function collectQuery(
 ): Promise<CollectQueryResult> {
   const output = options.output ?? "output";
   const step = options.step ?? 3;
-  const windowFiles = [options.input, options.benchmark]
+  const windowFiles = [
+    options.input,
+    options.explicitWindow ? undefined : options.benchmark,
+  ]
     .filter((n): n is string => n !== undefined && n !== "")
     .map((n) => benchmarkFile(dataPath, n));
   let windowFile: string | undefined;
