@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { COMMANDS } from "../cli/commands/registry.ts";
 import { ROOT } from "./_cli.ts";
 
-Deno.test("the bundle runs the same CLI as cli/main.ts", async () => {
+Deno.test("the bundle runs the same CLI as cli/main.ts, train included", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kepler-bundle-" });
   try {
     const out = join(dir, "kepler-model.js");
@@ -32,6 +32,38 @@ Deno.test("the bundle runs the same CLI as cli/main.ts", async () => {
     for (const def of COMMANDS) {
       assertMatch(help, new RegExp(`\\b${def.name}\\b`));
     }
+    // train's workers cannot load next to a bundle: it must fall back to
+    // training in the main thread, not hang.
+    const cli = (args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "--quiet", "--no-config", "-A", out, ...args],
+        cwd: dir,
+        env: { NO_COLOR: "1", DATAPATH: dir },
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(120_000),
+      }).output();
+    const sim = await cli([
+      "simulate",
+      "-o",
+      "q",
+      "--duration",
+      "600",
+      "--containers",
+      "3",
+    ]);
+    assertEquals(sim.code, 0, new TextDecoder().decode(sim.stderr));
+    const train = await cli([
+      "train",
+      "-i",
+      "q",
+      "--abs-trainers",
+      "SGDRegressorTrainer,XgboostFitTrainer",
+      "--dyn-trainers",
+      "SGDRegressorTrainer",
+    ]);
+    assertEquals(train.code, 0, new TextDecoder().decode(train.stderr));
+    assertMatch(new TextDecoder().decode(train.stdout), /XgboostFitTrainer_0/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -111,6 +111,7 @@ export class TrainPool {
   ): void {
     const p = this.#pending.get(data.id);
     this.#pending.delete(data.id);
+    (w as Worker & { task?: unknown }).task = undefined;
     this.#idle.push(w);
     if (p) {
       if (data.ok) p.resolve(data.result!);
@@ -123,27 +124,34 @@ export class TrainPool {
     this.#pump();
   }
 
-  #fail(w: Worker, _error: Error): void {
-    // A worker that cannot load (no module file in a bundle) breaks the pool:
-    // run what is left inline.
+  #fail(_w: Worker, _error: Error): void {
+    // A worker that cannot load (no module file next to a bundle) breaks the
+    // pool: every job in flight on any worker, and every queued job, runs in
+    // this thread instead.
+    if (this.#broken) return;
     this.#broken = true;
-    const inFlight =
-      (w as Worker & { task?: { id: number; job: SerializedJob } }).task;
-    const queued = [...this.#queue];
+    const tasks = [
+      ...this.#workers
+        .map((w) =>
+          (w as Worker & { task?: { id: number; job: SerializedJob } }).task
+        )
+        .filter((t): t is { id: number; job: SerializedJob } =>
+          t !== undefined
+        ),
+      ...this.#queue,
+    ];
     this.#queue = [];
-    const retry = (taskId: number, job: SerializedJob) => {
-      const p = this.#pending.get(taskId);
-      this.#pending.delete(taskId);
-      if (!p) return;
+    this.close();
+    for (const t of tasks) {
+      const p = this.#pending.get(t.id);
+      this.#pending.delete(t.id);
+      if (!p) continue;
       try {
-        p.resolve(runJobInline(job));
+        p.resolve(runJobInline(t.job));
       } catch (e) {
         p.reject(e as Error);
       }
-    };
-    if (inFlight !== undefined) retry(inFlight.id, inFlight.job);
-    for (const t of queued) retry(t.id, t.job);
-    this.close();
+    }
   }
 
   /** Stops the workers. */
