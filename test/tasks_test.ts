@@ -10,7 +10,7 @@ import { COMMANDS } from "../cli/commands/registry.ts";
 import { ENV_KEYS } from "../cli/config.ts";
 import { denoTasks, splitTask } from "./_cli.ts";
 
-type Grant = "read" | "write" | "net" | "sys" | "env";
+type Grant = "read" | "write" | "net" | "sys" | "env" | "ignore-env";
 
 /** What each command may do; anything else in its task is a failure. */
 const NEEDS: Record<string, readonly Grant[]> = {
@@ -28,6 +28,10 @@ const NEEDS: Record<string, readonly Grant[]> = {
   estimate: ["read", "write", "env"],
   plot: ["read", "write", "env"],
   serve: ["read", "env", "net"],
+  // ignore-env: the AWS SDK reads AWS_* variables and ~/.aws settings; they
+  // read as unset, so cli/config.ts stays the only reader of the environment.
+  "s3-push": ["read", "env", "net", "ignore-env"],
+  "s3-load": ["read", "write", "env", "net", "ignore-env"],
 };
 
 function grantsOf(
@@ -38,7 +42,8 @@ function grantsOf(
   let env: string[] = [];
   for (const flag of flags) {
     const m = /^--allow-(read|write|net|sys|env)(?:=(.*))?$/.exec(flag);
-    if (m) {
+    if (flag === "--ignore-env") grants.push("ignore-env");
+    else if (m) {
       grants.push(m[1] as Grant);
       if (m[1] === "env") env = (m[2] ?? "").split(",");
     } else other.push(flag);

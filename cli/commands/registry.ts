@@ -14,6 +14,8 @@ import { isolate } from "./isolate.ts";
 import { isolateFromData } from "./isolate_from_data.ts";
 import { profile } from "./profile.ts";
 import { train } from "./train.ts";
+import { s3PushCommand } from "./s3_push.ts";
+import { s3LoadCommand } from "./s3_load.ts";
 import { trainFromData } from "./train_from_data.ts";
 import { exportCommand } from "./export.ts";
 import { estimateCommand } from "./estimate.ts";
@@ -32,4 +34,6 @@ export const COMMANDS: readonly CommandDefinition[] = [
   trainFromData,
   estimateCommand,
   exportCommand,
+  s3PushCommand,
+  s3LoadCommand,
 ];

@@ -1,0 +1,56 @@
+# syntax=docker/dockerfile:1.7
+#
+# kepler-model: the CLI, bundled into one file, on the official Deno image.
+#
+#   docker build -t kepler-model:0.1.0 .
+#   docker run --rm -v "$(pwd)":/data kepler-model:0.1.0 train -i kepler_query --id m1
+#
+# The Tekton tasks in tekton/ run their scripts in this image and call
+# `kepler-model` (a wrapper that runs the bundle with the permissions the
+# commands need). See tekton/README.md for building and pushing it.
+
+ARG DENO_VERSION=2.9.5
+
+# ---- build: bundle cli/main.ts and its npm packages into one file
+# (denoland/deno:<version> is the Debian variant: sh, coreutils, tini, and
+# the user deno, uid 1993)
+FROM denoland/deno:${DENO_VERSION} AS build
+WORKDIR /src
+COPY deno.json deno.lock ./
+RUN deno install --frozen
+COPY cli/ cli/
+COPY lib/ lib/
+# The training pool starts workers from ./_train_worker.ts next to the
+# module that starts them: bundle the worker to that name beside the CLI.
+RUN deno bundle --quiet -o /out/kepler-model.js cli/main.ts \
+ && deno bundle --quiet -o /out/_train_worker.ts lib/train/_train_worker.ts \
+ && deno run --quiet --no-config -A /out/kepler-model.js --version
+
+# ---- image: the bundle, a wrapper on PATH, a non-root user
+FROM denoland/deno:${DENO_VERSION}
+LABEL org.opencontainers.image.title="kepler-model" \
+      org.opencontainers.image.description="Train, export and serve power models for Kepler" \
+      org.opencontainers.image.licenses="Apache-2.0"
+COPY --from=build /out/ /app/
+# The wrapper grants what the commands need: files, network (Prometheus,
+# buckets, the model server), the machine facts of `query`'s spec, and the
+# environment variables of cli/config.ts; other variables (the AWS SDK's)
+# read as unset.
+COPY --chmod=0755 <<'WRAPPER' /usr/local/bin/kepler-model
+#!/bin/sh
+exec deno run --quiet --no-config --no-prompt \
+  --allow-read --allow-write --allow-net --allow-sys=systemMemoryInfo,cpus \
+  --allow-env=DATAPATH,MODEL_PATH,PROM_SERVER,PROM_QUERY_INTERVAL,PROM_QUERY_STEP,PROM_SSL_DISABLE,PROM_THIRDPARTY_METRICS,PROM_USERNAME,PROM_PASSWORD,PROM_BEARER_TOKEN,MODEL_SERVER_PORT,INITIAL_PIPELINE_URL,ERROR_KEY,VM_JOB_NAME,NO_COLOR \
+  --ignore-env \
+  /app/kepler-model.js "$@"
+WRAPPER
+RUN mkdir -p /data && chown 1993:1993 /data
+ENV DATAPATH=/data \
+    MODEL_PATH=/data \
+    DENO_NO_UPDATE_CHECK=1
+# The base image's `deno` user, by number so that Kubernetes can check
+# runAsNonRoot; the base image's tini reaps processes and forwards signals.
+USER 1993:1993
+WORKDIR /data
+ENTRYPOINT ["/tini", "--", "/usr/local/bin/kepler-model"]
+CMD ["--help"]

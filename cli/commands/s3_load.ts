@@ -1,0 +1,52 @@
+/**
+ * `s3-load`: download a machine's data and a pipeline from an S3 bucket into
+ * DATAPATH and MODEL_PATH (before a re-train, as upstream's s3 loader).
+ *
+ * @module
+ */
+import type { CommandDefinition } from "../command.ts";
+import { optString } from "../command.ts";
+import { UsageError } from "../errors.ts";
+import { s3Load } from "../../lib/s3/mod.ts";
+import { defineS3Flags, openStoreFromFlags } from "./s3_push.ts";
+
+/** The `s3-load` command. */
+export const s3LoadCommand: CommandDefinition = {
+  name: "s3-load",
+  summary: "load a machine's data and a pipeline from an S3 bucket",
+  define(command) {
+    defineS3Flags(command).option(
+      "-p, --pipeline-name <name>",
+      "pipeline to load into MODEL_PATH (default: data only)",
+    );
+  },
+  async run(options, context) {
+    if (optString(options, "secret") === undefined) {
+      throw new UsageError("missing required option --secret <path>");
+    }
+    const { dataPath, modelPath } = context.config;
+    const machineId = optString(options, "machineId");
+    const pipeline = optString(options, "pipelineName");
+    const store = await openStoreFromFlags(options);
+    try {
+      const loaded = await s3Load(store, {
+        dataPath,
+        modelPath,
+        ...(machineId === undefined ? {} : { machineId }),
+        ...(pipeline === undefined ? {} : { pipeline }),
+        onObject: (key, path, bytes) => {
+          if (options.quiet !== true) {
+            context.err(`loaded ${key} -> ${path} (${bytes} B)`);
+          }
+        },
+      });
+      context.out(
+        `Loaded ${loaded.length} objects from bucket "${store.bucket}" at ${store.location} into ${dataPath}${
+          pipeline === undefined ? "" : ` and ${modelPath}`
+        }`,
+      );
+    } finally {
+      store.close();
+    }
+  },
+};
