@@ -14,6 +14,7 @@ import { isolate } from "./isolate.ts";
 import { isolateFromData } from "./isolate_from_data.ts";
 import { profile } from "./profile.ts";
 import { train } from "./train.ts";
+import { serve } from "./serve.ts";
 import { s3PushCommand } from "./s3_push.ts";
 import { s3LoadCommand } from "./s3_load.ts";
 import { trainFromData } from "./train_from_data.ts";
@@ -36,4 +37,5 @@ export const COMMANDS: readonly CommandDefinition[] = [
   exportCommand,
   s3PushCommand,
   s3LoadCommand,
+  serve,
 ];

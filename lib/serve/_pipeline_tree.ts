@@ -1,0 +1,183 @@
+/**
+ * A read-only view of a pipeline's files, from a folder or from the entries
+ * of a pipeline zip held in memory, so that one loader reads both. Paths
+ * are relative to the pipeline, `/`-separated, and built by the loader from
+ * directory listings and the vocabulary only.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import {
+  collectDir,
+  entryText,
+  safeEntryPath,
+  type ZipEntries,
+} from "../io/zip.ts";
+
+/** One entry of a listing. */
+export interface TreeEntry {
+  /** File or folder name. */
+  name: string;
+  /** Whether it is a folder. */
+  isDirectory: boolean;
+}
+
+/** A pipeline's files. */
+export interface PipelineTree {
+  /** Where it came from (a folder or a URL), for messages. */
+  readonly origin: string;
+  /** `"dir"` for a folder, `"zip"` for entries in memory. */
+  readonly kind: "dir" | "zip";
+  /** The entries of a folder (`""` is the top); empty when missing. */
+  list(dir: string): Promise<TreeEntry[]>;
+  /** A file's bytes, or undefined when missing. */
+  read(path: string): Promise<Uint8Array | undefined>;
+  /** A file's text, or undefined when missing. */
+  readText(path: string): Promise<string | undefined>;
+  /** All files below a folder, as zip entries relative to it. */
+  collect(dir: string): Promise<ZipEntries>;
+}
+
+function checkRelative(path: string): void {
+  if (path.startsWith("/") || path.split("/").some((s) => s === "..")) {
+    throw new RangeError(`Refusing path "${path}": it leaves the pipeline`);
+  }
+}
+
+/** A pipeline folder on disk. */
+export function dirTree(root: string): PipelineTree {
+  const full = (p: string) => {
+    checkRelative(p);
+    return p === "" ? root : join(root, p);
+  };
+  return {
+    origin: root,
+    kind: "dir",
+    async list(dir) {
+      const out: TreeEntry[] = [];
+      try {
+        for await (const e of Deno.readDir(full(dir))) {
+          if (e.name.startsWith(".")) continue;
+          let isDirectory = e.isDirectory;
+          if (e.isSymlink) {
+            // follow links (Kubernetes mounts ConfigMaps through them)
+            isDirectory = await Deno.stat(join(full(dir), e.name)).then(
+              (s) => s.isDirectory,
+              () => false,
+            );
+          }
+          out.push({ name: e.name, isDirectory });
+        }
+      } catch (error) {
+        if (
+          error instanceof Deno.errors.NotFound ||
+          error instanceof Deno.errors.NotADirectory
+        ) return [];
+        throw error;
+      }
+      return out.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    },
+    async read(path) {
+      try {
+        return await Deno.readFile(full(path));
+      } catch (error) {
+        if (
+          error instanceof Deno.errors.NotFound ||
+          error instanceof Deno.errors.IsADirectory
+        ) return undefined;
+        throw error;
+      }
+    },
+    async readText(path) {
+      const bytes = await this.read(path);
+      return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+    },
+    async collect(dir) {
+      try {
+        return await collectDir(full(dir));
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return {};
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * The entries of a pipeline zip. Entries that would leave the pipeline
+ * (absolute or `..`) make it a `RangeError`; a zip whose files all sit in
+ * one top folder (with `metadata.json` in it) is read from inside it.
+ * `keep` drops entries the server does not need (e.g. preprocessed data).
+ */
+export function zipTree(
+  entries: ZipEntries,
+  origin: string,
+  keep: (path: string) => boolean = () => true,
+): PipelineTree {
+  const files = new Map<string, Uint8Array>();
+  for (const [name, data] of Object.entries(entries)) {
+    safeEntryPath("/pipeline", name); // throws for entries that escape
+    const clean = name.replaceAll("\\", "/").replace(/^\.\//, "");
+    files.set(clean, data);
+  }
+  if (!files.has("metadata.json") && files.size > 0) {
+    const first = [...files.keys()][0]!;
+    const top = first.includes("/")
+      ? first.slice(0, first.indexOf("/") + 1)
+      : "";
+    if (
+      top !== "" && [...files.keys()].every((k) => k.startsWith(top)) &&
+      files.has(`${top}metadata.json`)
+    ) {
+      const inner = new Map<string, Uint8Array>();
+      for (const [k, v] of files) inner.set(k.slice(top.length), v);
+      files.clear();
+      for (const [k, v] of inner) files.set(k, v);
+    }
+  }
+  for (const k of [...files.keys()]) if (!keep(k)) files.delete(k);
+  const children = new Map<string, Map<string, boolean>>();
+  const add = (dir: string, name: string, isDirectory: boolean) => {
+    let m = children.get(dir);
+    if (m === undefined) children.set(dir, m = new Map());
+    if (!m.get(name)) m.set(name, isDirectory);
+  };
+  for (const path of files.keys()) {
+    const parts = path.split("/");
+    for (let i = 0; i < parts.length; i++) {
+      add(parts.slice(0, i).join("/"), parts[i]!, i < parts.length - 1);
+    }
+  }
+  const asEntries = Object.fromEntries(files);
+  return {
+    origin,
+    kind: "zip",
+    list(dir) {
+      checkRelative(dir);
+      const m = children.get(dir);
+      const out = m === undefined
+        ? []
+        : [...m].map(([name, isDirectory]) => ({ name, isDirectory }));
+      return Promise.resolve(
+        out.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      );
+    },
+    read(path) {
+      checkRelative(path);
+      return Promise.resolve(files.get(path));
+    },
+    readText(path) {
+      checkRelative(path);
+      return Promise.resolve(entryText(asEntries, path));
+    },
+    collect(dir) {
+      checkRelative(dir);
+      const prefix = dir === "" ? "" : `${dir}/`;
+      const out: ZipEntries = {};
+      for (const [k, v] of files) {
+        if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+      }
+      return Promise.resolve(out);
+    },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The estimator: powers per component for the rows of a PowerRequest, from
+ * a served model. A model with JSON fitted models (ours) is evaluated with
+ * `predict`, and with its conformal interval when it has one; a model with
+ * only a Kepler weight file (kepler-model-db's) is evaluated exactly as
+ * Kepler's local estimator does. Negative powers are clipped to 0, as
+ * upstream's estimator does (and lower bounds with them).
+ *
+ * The reply is upstream's `{"powers": {...}, "msg": "", "core_ratio": r}`,
+ * plus the model's name and, when the model has intervals, `coverage`,
+ * `lower` and `upper` per component.
+ *
+ * @module
+ */
+import type { Component } from "../types.ts";
+import { keplerCurveOf, keplerPredict } from "../train/kepler_weight_file.ts";
+import type { IntervalModel } from "../train/interval.ts";
+import type { ServedModel } from "./pipeline_catalog.ts";
+import type { PowerRequest } from "./power_request.ts";
+
+/** The estimator's reply. */
+export interface PowerEstimate {
+  /** Watts per component, one per row. */
+  powers: Partial<Record<Component, number[]>>;
+  /** `""` on success, else what went wrong. */
+  msg: string;
+  /**
+   * `min(1, requesting machine's cores / model machine's cores)`, 1 when
+   * either is unknown (Kepler scales idle power by it).
+   */
+  core_ratio: number;
+  /** The model that answered. */
+  model_name?: string;
+  /** Its pipeline. */
+  pipeline?: string;
+  /** Its feature group. */
+  feature_group?: string;
+  /** Nominal coverage of the interval bounds. */
+  coverage?: number;
+  /** Lower interval bounds per component (clipped at 0). */
+  lower?: Partial<Record<Component, number[]>>;
+  /** Upper interval bounds per component. */
+  upper?: Partial<Record<Component, number[]>>;
+}
+
+/** Options of {@linkcode estimatePower}. */
+export interface EstimateOptions {
+  /**
+   * Logical CPUs of the requesting machine, when the request's
+   * `machine_spec` does not say. Default: unknown (core ratio 1).
+   */
+  machineCores?: number;
+}
+
+function coreRatio(model: ServedModel, cores: number | undefined): number {
+  const modelCores = Number(model.machineSpec?.cores);
+  if (!(cores !== undefined && cores > 0 && modelCores > 0)) return 1;
+  return Math.min(1, cores / modelCores);
+}
+
+function column(request: PowerRequest, feature: string): Float64Array {
+  const j = request.metrics.indexOf(feature);
+  if (j >= 0) return request.columns[j]!;
+  const k = request.systemFeatures.indexOf(feature);
+  const v = k >= 0 ? Number(request.systemValues[k]) : 0;
+  return new Float64Array(request.rows).fill(Number.isFinite(v) ? v : 0);
+}
+
+function clip(values: ArrayLike<number>): number[] {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    out[i] = v > 0 ? v : 0;
+  }
+  return out;
+}
+
+function finite(powers: Partial<Record<Component, number[]>>): boolean {
+  return Object.values(powers).every((a) => a.every(Number.isFinite));
+}
+
+/**
+ * Estimates the powers of the request's rows with a model. Errors of the
+ * model (e.g. a non-finite prediction) are returned in `msg` with empty
+ * powers, as upstream's estimator does.
+ *
+ * @example
+ * ```ts
+ * import { estimatePower } from "./estimate_power.ts";
+ * import { parsePowerRequest } from "./power_request.ts";
+ * import type { ServedModel } from "./pipeline_catalog.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const model = { name: "SGDRegressorTrainer_0", pipeline: "p", featureGroup: "BPFOnly",
+ *   features: ["bpf_cpu_time_ms"], machineSpec: { cores: 8 },
+ *   weights: { platform: { All_Weights: { Bias_Weight: 10, Categorical_Variables: {},
+ *     Numerical_Variables: { bpf_cpu_time_ms: { scale: 100, weight: 50 } } } } },
+ *   load: () => Promise.resolve(undefined) } as unknown as ServedModel;
+ * const request = parsePowerRequest({ metrics: ["bpf_cpu_time_ms"], values: [[0], [50]],
+ *   output_type: "AbsPower", source: "acpi", system_features: [], system_values: [] });
+ * const r = await estimatePower(model, request, { machineCores: 4 });
+ * assertEquals([r.powers.platform, r.msg, r.core_ratio], [[10, 35], "", 0.5]);
+ * ```
+ */
+export async function estimatePower(
+  model: ServedModel,
+  request: PowerRequest,
+  options: EstimateOptions = {},
+): Promise<PowerEstimate> {
+  const out: PowerEstimate = {
+    powers: {},
+    msg: "",
+    core_ratio: coreRatio(
+      model,
+      request.machineSpec?.cores ?? options.machineCores,
+    ),
+    model_name: model.name,
+    pipeline: model.pipeline,
+    feature_group: model.featureGroup,
+  };
+  const loaded = await model.load();
+  if (loaded !== undefined) {
+    const x = loaded.features.map((f) => column(request, f));
+    const lower: Partial<Record<Component, number[]>> = {};
+    const upper: Partial<Record<Component, number[]>> = {};
+    let coverage: number | undefined;
+    let allIntervals = true;
+    for (const [c, fitted] of Object.entries(loaded.components)) {
+      const component = c as Component;
+      const iv = fitted as Partial<IntervalModel>;
+      if (typeof iv.predictInterval === "function" && iv.interval) {
+        const r = iv.predictInterval(x);
+        out.powers[component] = clip(r.yHat);
+        lower[component] = clip(r.lo);
+        upper[component] = clip(r.hi);
+        coverage = iv.interval.coverage;
+      } else {
+        out.powers[component] = clip(fitted!.predict(x));
+        allIntervals = false;
+      }
+    }
+    if (allIntervals && coverage !== undefined) {
+      out.coverage = coverage;
+      out.lower = lower;
+      out.upper = upper;
+    }
+  } else if (model.weights !== undefined) {
+    const curve = keplerCurveOf(model.name);
+    const features = new Set<string>();
+    for (const w of Object.values(model.weights)) {
+      for (const f of Object.keys(w.All_Weights.Numerical_Variables)) {
+        features.add(f);
+      }
+    }
+    const cols = [...features].map((f) => [f, column(request, f)] as const);
+    const categories: Record<string, string> = {};
+    request.systemFeatures.forEach((f, k) => {
+      categories[f] = request.systemValues[k]!;
+    });
+    const rows: Record<string, number>[] = [];
+    for (let i = 0; i < request.rows; i++) {
+      const row: Record<string, number> = {};
+      for (const [f, col] of cols) row[f] = col[i]!;
+      rows.push(row);
+    }
+    for (const [c, w] of Object.entries(model.weights)) {
+      out.powers[c as Component] = clip(
+        rows.map((row) => keplerPredict(w, curve, row, categories)),
+      );
+    }
+  } else {
+    return {
+      powers: {},
+      msg:
+        `model ${model.pipeline}/${model.name} cannot be evaluated here (no JSON model or weight file)`,
+      core_ratio: 1,
+    };
+  }
+  if (!finite(out.powers)) {
+    return {
+      powers: {},
+      msg: `model ${model.pipeline}/${model.name} predicted a non-finite power`,
+      core_ratio: 1,
+    };
+  }
+  return out;
+}

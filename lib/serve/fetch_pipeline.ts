@@ -1,0 +1,115 @@
+/**
+ * Downloading a pipeline zip (INITIAL_PIPELINE_URL) into memory: bounded in
+ * time and size, and never written to disk, so `serve` needs no write
+ * permission. The pipeline's name is the URL's file name without `.zip`,
+ * as upstream names it.
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import { checkPipelineName } from "./_fields.ts";
+import { loadPipelineZip, type ServedPipeline } from "./pipeline_catalog.ts";
+
+/** Options of {@linkcode fetchPipeline}. */
+export interface FetchPipelineOptions {
+  /** Time for the whole download, in ms. Default: 60,000. */
+  timeoutMs?: number;
+  /** Largest zip accepted, in bytes. Default: 512 MiB. */
+  maxBytes?: number;
+}
+
+/**
+ * The pipeline name of a pipeline zip URL. Throws a `TypeError` for a URL
+ * that does not parse, a `RangeError` for a scheme other than http(s) or a
+ * file name that is not a valid pipeline name.
+ *
+ * @example
+ * ```ts
+ * import { pipelineNameOfUrl } from "./fetch_pipeline.ts";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+ * assertEquals(pipelineNameOfUrl("https://raw.githubusercontent.com/x/models/v0.7/ec2-0.7.11.zip"), "ec2-0.7.11");
+ * assertThrows(() => pipelineNameOfUrl("http://h/%2e%2e.zip"), RangeError);
+ * ```
+ */
+export function pipelineNameOfUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new RangeError(
+      `Cannot download pipeline ${url}: only http and https URLs are supported`,
+    );
+  }
+  let file: string;
+  try {
+    file = decodeURIComponent(basename(parsed.pathname));
+  } catch {
+    throw new RangeError(`Cannot download pipeline ${url}: bad %-escape`);
+  }
+  return checkPipelineName(
+    file.replace(/\.zip$/i, ""),
+    `pipeline name in ${url}`,
+  );
+}
+
+/**
+ * Downloads a pipeline zip and reads it into memory. Throws when the URL
+ * is bad, the server answers other than 200, the download is too slow or
+ * too large, or the zip is not a pipeline.
+ */
+export async function fetchPipeline(
+  url: string,
+  options: FetchPipelineOptions = {},
+): Promise<ServedPipeline> {
+  const name = pipelineNameOfUrl(url);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const max = options.maxBytes ?? 512 * 2 ** 20;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let bytes: Uint8Array;
+  try {
+    const response = await fetch(url, { signal: controller.signal });
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new Error(
+        `Cannot download pipeline ${url}: the server answered ${response.status} ${response.statusText}`,
+      );
+    }
+    const declared = Number(response.headers.get("content-length") ?? "0");
+    if (declared > max) {
+      await response.body?.cancel();
+      throw new RangeError(
+        `Cannot download pipeline ${url}: ${declared} bytes is above the limit of ${max}`,
+      );
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    if (response.body !== null) {
+      for await (const chunk of response.body) {
+        total += chunk.length;
+        if (total > max) {
+          controller.abort();
+          throw new RangeError(
+            `Cannot download pipeline ${url}: more than the limit of ${max} bytes`,
+          );
+        }
+        chunks.push(chunk);
+      }
+    }
+    bytes = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+  } catch (error) {
+    if (controller.signal.aborted && !(error instanceof RangeError)) {
+      throw new Error(
+        `Cannot download pipeline ${url}: no complete answer within ${timeoutMs} ms`,
+        { cause: error },
+      );
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return await loadPipelineZip(bytes, { name, origin: url });
+}

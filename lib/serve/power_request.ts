@@ -1,0 +1,167 @@
+/**
+ * Upstream's PowerRequest (the estimator sidecar protocol, also `POST
+ * /estimate`), as Kepler's `EstimatorSidecar` sends it:
+ *
+ * ```json
+ * {"metrics": ["bpf_cpu_time_ms", "bpf_page_cache_hit"], "values": [[642.3, 0]],
+ *  "output_type": "AbsPower", "source": "intel_rapl",
+ *  "system_features": ["cpu_architecture"], "system_values": ["Skylake"],
+ *  "trainer_name": "", "filter": ""}
+ * ```
+ *
+ * `values` has one row per process (or one for the node), each as long as
+ * `metrics`. Optional keys of ours: `node_type`, `machine_spec`,
+ * `pipeline_name` (to pick the model as `POST /model` does) and
+ * `intervals` (ask the socket for interval bounds too).
+ *
+ * @module
+ */
+import type { EnergySource, MachineSpec, OutputType } from "../types.ts";
+import { parseOutputType } from "../types.ts";
+import {
+  booleanField,
+  checkPipelineName,
+  checkTrainerName,
+  machineSpecField,
+  nodeTypeField,
+  requestObject,
+  show,
+  stringField,
+  stringListField,
+} from "./_fields.ts";
+import { type ModelFilter, parseModelFilter } from "./model_filter.ts";
+import { requestSource } from "./model_request.ts";
+
+/** A parsed PowerRequest. */
+export interface PowerRequest {
+  /** Feature names, the columns of `values`. */
+  metrics: string[];
+  /** Feature values: `values[j][i]` is metric j of row i (columnar). */
+  columns: Float64Array[];
+  /** Number of rows. */
+  rows: number;
+  /** AbsPower or DynPower. */
+  outputType: OutputType;
+  /** Energy source. */
+  source: EnergySource;
+  /** System feature names (e.g. `cpu_architecture`). */
+  systemFeatures: string[];
+  /** System feature values, as strings. */
+  systemValues: string[];
+  /** Only models of this trainer; `""` for any. */
+  trainerName: string;
+  /** Filters on model metadata. */
+  filters: ModelFilter[];
+  /** Ours: node type (−1: any, the default). */
+  nodeType: number;
+  /** Ours: the requesting machine's spec. */
+  machineSpec?: Partial<MachineSpec>;
+  /** Ours: only this pipeline (`""`: the source's default). */
+  pipelineName: string;
+  /** Ours: include interval bounds in a socket reply. Default false. */
+  intervals: boolean;
+}
+
+/** Options of {@linkcode parsePowerRequest}. */
+export interface PowerRequestOptions {
+  /** Most rows accepted. Default: 10,000. */
+  maxRows?: number;
+}
+
+/**
+ * Parses and checks a PowerRequest body (already JSON-parsed) into columns.
+ * Throws a `TypeError` or `RangeError` naming the bad field.
+ *
+ * @example
+ * ```ts
+ * import { parsePowerRequest } from "./power_request.ts";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+ * const r = parsePowerRequest({ metrics: ["a", "b"], values: [[1, 2], [3, 4]],
+ *   output_type: "AbsPower", source: "acpi", system_features: [], system_values: [] });
+ * assertEquals([r.rows, [...r.columns[1]!]], [2, [2, 4]]);
+ * assertThrows(() => parsePowerRequest({ metrics: ["a"], values: [[1, 2]], output_type: "AbsPower" }), RangeError);
+ * ```
+ */
+export function parsePowerRequest(
+  body: unknown,
+  options: PowerRequestOptions = {},
+): PowerRequest {
+  const o = requestObject(body, "power request");
+  const metrics = stringListField(o, "metrics");
+  const values = o.values;
+  if (!Array.isArray(values)) {
+    throw new TypeError(
+      `Field "values" must be a list of rows of numbers, got ${
+        values === undefined ? "nothing" : show(values)
+      }`,
+    );
+  }
+  const maxRows = options.maxRows ?? 10_000;
+  if (values.length > maxRows) {
+    throw new RangeError(
+      `Field "values" has ${values.length} rows, the limit is ${maxRows}`,
+    );
+  }
+  const columns = metrics.map(() => new Float64Array(values.length));
+  for (const [i, row] of values.entries()) {
+    if (!Array.isArray(row) || row.length !== metrics.length) {
+      throw new RangeError(
+        `Row ${i} of "values" must be a list of ${metrics.length} numbers (one per metric), got ${
+          show(row)
+        }`,
+      );
+    }
+    for (let j = 0; j < row.length; j++) {
+      const v = row[j];
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new TypeError(
+          `Row ${i} of "values" has a non-number for ${metrics[j]}: ${show(v)}`,
+        );
+      }
+      columns[j]![i] = v;
+    }
+  }
+  const ot = o.output_type;
+  if (typeof ot !== "string") {
+    throw new TypeError(
+      `Field "output_type" must be AbsPower or DynPower, got ${
+        ot === undefined ? "nothing" : show(ot)
+      }`,
+    );
+  }
+  const systemFeatures = stringListField(o, "system_features", {
+    fallback: [],
+  });
+  const rawValues = o.system_values ?? [];
+  if (
+    !Array.isArray(rawValues) ||
+    rawValues.some((v) => typeof v !== "string" && typeof v !== "number")
+  ) {
+    throw new TypeError(
+      `Field "system_values" must be a list of strings, got ${show(rawValues)}`,
+    );
+  }
+  if (rawValues.length !== systemFeatures.length) {
+    throw new RangeError(
+      `Fields "system_features" (${systemFeatures.length}) and "system_values" (${rawValues.length}) must have the same length`,
+    );
+  }
+  const pipelineName = stringField(o, "pipeline_name", "");
+  const out: PowerRequest = {
+    metrics,
+    columns,
+    rows: values.length,
+    outputType: parseOutputType(ot),
+    source: requestSource(stringField(o, "source", "rapl-sysfs")),
+    systemFeatures,
+    systemValues: rawValues.map(String),
+    trainerName: checkTrainerName(stringField(o, "trainer_name", "")),
+    filters: parseModelFilter(stringField(o, "filter", "", 4096)),
+    nodeType: nodeTypeField(o, "node_type"),
+    pipelineName: pipelineName === "" ? "" : checkPipelineName(pipelineName),
+    intervals: booleanField(o, "intervals", false),
+  };
+  const spec = machineSpecField(o, ["machine_spec", "spec"]);
+  if (spec !== undefined) out.machineSpec = spec;
+  return out;
+}

@@ -1,0 +1,368 @@
+/**
+ * Model selection: which served model answers a request. Upstream's
+ * algorithm (`select_best_model` in `server/model_server.py`), with its
+ * bugs fixed:
+ *
+ * 1. One pipeline per energy source: the request's `pipeline_name`, else
+ *    the source's default (upstream's `ec2-0.7.11` for rapl-sysfs and
+ *    `specpower-0.7.11` for acpi, then `std_v0.7.11`), else the first
+ *    loaded pipeline (by name) that has the source.
+ * 2. Candidates: the output type; every feature (of the model and of its
+ *    feature group) among the request's metrics; the trainer, if given
+ *    (exact name, not a substring); the filters (which work, unlike
+ *    upstream's); and what the reply needs (weights, an archive, or a model
+ *    the estimator can evaluate).
+ * 3. Node type, compared as a number (upstream's `"_1" in name` also matched
+ *    10): an explicit node type wins; for −1 with a machine spec, node
+ *    types whose spec covers the request's win. Otherwise, when loose, the
+ *    most similar node type by upstream's spec similarity (processor 5,
+ *    cores 1, chips 1, memory 0.5, frequency 0.5); with no similarity,
+ *    upstream's fallback to the node type with the most cores.
+ * 4. The lowest error (`ERROR_KEY`, default `mae`) across feature groups;
+ *    models without it rank last instead of being dropped, so a pipeline
+ *    published without metadata is still served.
+ *
+ * One deliberate difference: Kepler v0.7.12 sends `node_type: 0` from every
+ * machine together with its real `machine_spec`. When the spec contradicts
+ * the requested node type's spec in the pipeline's index, the spec decides.
+ *
+ * @module
+ */
+import { DEFAULT_PIPELINE_NAME } from "../layout.ts";
+import {
+  ALL_FEATURE_GROUPS,
+  type EnergySource,
+  FEATURE_GROUP_FEATURES,
+  type FeatureGroup,
+  type MachineSpec,
+  NODE_ATTRIBUTES,
+  OUTPUT_TYPES,
+  type OutputType,
+} from "../types.ts";
+import { keplerCurveOf } from "../train/kepler_weight_file.ts";
+import { specCovers, specSimilarity } from "../train/node_type_index.ts";
+import { type ModelFilter, passesModelFilter } from "./model_filter.ts";
+import type { ServedModel, ServedPipeline } from "./pipeline_catalog.ts";
+
+/** Upstream's default pipeline of each energy source. */
+export const DEFAULT_PIPELINES: Readonly<
+  Partial<Record<EnergySource, string>>
+> = {
+  "rapl-sysfs": "ec2-0.7.11",
+  acpi: "specpower-0.7.11",
+};
+
+/** What the reply needs from the model. */
+export type ModelNeed = "weight" | "archive" | "estimate" | "any";
+
+/** A selection request. */
+export interface ModelQuery {
+  /** Energy source. */
+  source: EnergySource;
+  /** Output type. */
+  outputType: OutputType;
+  /** Metrics the client has; undefined skips the feature check. */
+  metrics?: readonly string[];
+  /** Node type, −1 for any. Default: −1. */
+  nodeType?: number;
+  /** The client's machine spec. */
+  machineSpec?: Partial<MachineSpec>;
+  /** Whether an inexact node type may be used. Default: true. */
+  looseNodeType?: boolean;
+  /** Only this trainer (`""` or undefined: any). */
+  trainerName?: string;
+  /** Filters on the model metadata. Default: none. */
+  filters?: readonly ModelFilter[];
+  /** Only this pipeline (`""` or undefined: the source's default). */
+  pipelineName?: string;
+  /** Only this feature group. Default: any. */
+  featureGroup?: FeatureGroup;
+  /** What the reply needs. Default: `"any"`. */
+  need?: ModelNeed;
+  /**
+   * Only linear weight files unless a trainer is named: a weight reply
+   * without `model_name` is evaluated as linear by Kepler. Default: false.
+   */
+  linearOnly?: boolean;
+}
+
+/** Options of {@linkcode selectModel}. */
+export interface SelectOptions {
+  /** Metadata key that ranks models (ERROR_KEY). Default: `"mae"`. */
+  errorKey?: string;
+  /** Default pipeline per source. Default: {@linkcode DEFAULT_PIPELINES}. */
+  defaultPipelines?: Readonly<Partial<Record<EnergySource, string>>>;
+}
+
+/** How the node type was matched. */
+export type NodeMatch = "node_type" | "covers" | "similar" | "largest" | "any";
+
+/** The chosen model. */
+export interface ModelSelection {
+  /** The model. */
+  model: ServedModel;
+  /** Its pipeline. */
+  pipeline: ServedPipeline;
+  /** How its node type was matched. */
+  match: NodeMatch;
+  /** Spec similarity of its node type to the request (1 when exact). */
+  similarity: number;
+}
+
+function known(
+  spec: Partial<MachineSpec> | undefined,
+): spec is Partial<MachineSpec> {
+  return spec !== undefined && NODE_ATTRIBUTES.some((a) => {
+    const v = spec[a];
+    return v !== undefined && v !== "" && v !== -1;
+  });
+}
+
+/**
+ * The pipeline that serves a source: the named one (if it has the source),
+ * else the default, else the first by name that has the source.
+ */
+export function choosePipeline(
+  pipelines: ReadonlyMap<string, ServedPipeline>,
+  source: EnergySource,
+  options: { pipelineName?: string } & Pick<SelectOptions, "defaultPipelines"> =
+    {},
+): ServedPipeline | undefined {
+  const has = (p: ServedPipeline | undefined) =>
+    p !== undefined && p.sources.includes(source) ? p : undefined;
+  if (options.pipelineName) return has(pipelines.get(options.pipelineName));
+  const defaults = options.defaultPipelines ?? DEFAULT_PIPELINES;
+  const preferred = defaults[source];
+  const found = (preferred ? has(pipelines.get(preferred)) : undefined) ??
+    has(pipelines.get(DEFAULT_PIPELINE_NAME));
+  if (found) return found;
+  return [...pipelines.keys()].sort().map((n) => pipelines.get(n)).find(has);
+}
+
+function errorOf(model: ServedModel, key: string): number {
+  const v = model.metadata[key];
+  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : Infinity;
+}
+
+function best(
+  models: readonly ServedModel[],
+  key: string,
+): ServedModel | undefined {
+  let out: ServedModel | undefined, outErr = Infinity;
+  for (const m of models) {
+    const e = errorOf(m, key);
+    if (
+      out === undefined || e < outErr ||
+      (e === outErr &&
+        (ALL_FEATURE_GROUPS.indexOf(m.featureGroup) <
+            ALL_FEATURE_GROUPS.indexOf(out.featureGroup) ||
+          (m.featureGroup === out.featureGroup && m.name < out.name)))
+    ) {
+      out = m;
+      outErr = e;
+    }
+  }
+  return out;
+}
+
+/** Whether a model can answer the query, ignoring node types. */
+export function isCandidate(model: ServedModel, query: ModelQuery): boolean {
+  if (model.source !== query.source || model.outputType !== query.outputType) {
+    return false;
+  }
+  if (
+    query.featureGroup !== undefined &&
+    model.featureGroup !== query.featureGroup
+  ) {
+    return false;
+  }
+  if (query.trainerName && model.trainer !== query.trainerName) return false;
+  const need = query.need ?? "any";
+  if (need === "weight") {
+    if (model.weightBody === undefined) return false;
+    if (
+      query.linearOnly && !query.trainerName &&
+      keplerCurveOf(model.name) !== "linear"
+    ) {
+      return false;
+    }
+  }
+  if (need === "archive" && !model.hasArchive) return false;
+  if (need === "estimate" && !model.estimable) return false;
+  if (query.metrics !== undefined) {
+    const have = query.metrics;
+    if (!model.features.every((f) => have.includes(f))) return false;
+    if (
+      !FEATURE_GROUP_FEATURES[model.featureGroup].every((f) => have.includes(f))
+    ) {
+      return false;
+    }
+  }
+  return passesModelFilter(model.metadata, model.features, query.filters ?? []);
+}
+
+/**
+ * Picks the node type and the best model among candidates of one pipeline
+ * (step 3 and 4 of the module doc).
+ */
+export function rankCandidates(
+  candidates: readonly ServedModel[],
+  pipeline: ServedPipeline,
+  query: ModelQuery,
+  options: SelectOptions = {},
+): Omit<ModelSelection, "pipeline"> | undefined {
+  if (candidates.length === 0) return undefined;
+  const key = options.errorKey ?? "mae";
+  const loose = query.looseNodeType ?? true;
+  const nodeType = query.nodeType ?? -1;
+  const attrsOf = (m: ServedModel): Partial<MachineSpec> | undefined =>
+    pipeline.nodeTypeIndex[String(m.nodeType)]?.attrs ?? m.machineSpec;
+  const spec = known(query.machineSpec) ? query.machineSpec : undefined;
+  let target: Partial<MachineSpec> | undefined = spec;
+  const pick = (
+    list: readonly ServedModel[],
+    match: NodeMatch,
+    similarity: number,
+  ) => {
+    const model = best(list, key);
+    return model === undefined ? undefined : { model, match, similarity };
+  };
+  const requested = nodeType >= 0
+    ? pipeline.nodeTypeIndex[String(nodeType)]?.attrs
+    : undefined;
+  const specWins = nodeType >= 0 && spec !== undefined &&
+    requested !== undefined &&
+    !specCovers(requested, spec);
+  if (nodeType >= 0 && !specWins) {
+    const exact = candidates.filter((m) => m.nodeType === nodeType);
+    if (exact.length > 0) return pick(exact, "node_type", 1);
+    if (!loose) return undefined;
+    target = spec ?? requested;
+  } else if (spec !== undefined) {
+    const covering = candidates.filter((m) => {
+      const a = attrsOf(m);
+      return a !== undefined && specCovers(a, spec);
+    });
+    if (covering.length > 0) return pick(covering, "covers", 1);
+    if (!loose) return undefined;
+  } else {
+    return pick(candidates, "any", 1);
+  }
+  if (target !== undefined) {
+    let top = 0;
+    const scored = candidates.map((m) => {
+      const a = attrsOf(m);
+      const s = a === undefined ? 0 : specSimilarity(a, target!);
+      if (s > top) top = s;
+      return [m, s] as const;
+    });
+    if (top > 0) {
+      return pick(
+        scored.filter(([, s]) => s >= top - 1e-12).map(([m]) => m),
+        "similar",
+        top,
+      );
+    }
+  }
+  // upstream's get_largest_candidates: the node type with the most cores
+  let most = 0;
+  for (const m of candidates) {
+    const cores = Number(attrsOf(m)?.cores ?? 0);
+    if (cores > most) most = cores;
+  }
+  if (most > 0) {
+    return pick(
+      candidates.filter((m) => Number(attrsOf(m)?.cores ?? 0) === most),
+      "largest",
+      0,
+    );
+  }
+  return pick(candidates, "any", 0);
+}
+
+/**
+ * The model that answers a query, or undefined when none can.
+ *
+ * @example
+ * ```ts
+ * import { selectModel } from "./select_model.ts";
+ * import type { ServedModel, ServedPipeline } from "./pipeline_catalog.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const model = (name: string, nodeType: number, mae: number) => ({ pipeline: "p", source: "acpi",
+ *   outputType: "AbsPower", featureGroup: "BPFOnly", name, trainer: name.split("_")[0], nodeType,
+ *   features: ["bpf_cpu_time_ms", "bpf_page_cache_hit"], metadata: { mae }, hasArchive: true,
+ *   estimable: false, archive: () => Promise.resolve(undefined), load: () => Promise.resolve(undefined),
+ * }) as ServedModel;
+ * const p = { name: "p", origin: "", kind: "dir", metadata: {}, nodeTypeIndex: {}, sources: ["acpi"],
+ *   warnings: [], loadedAt: 0, models: [model("A_1", 1, 5), model("B_10", 10, 1)] } as ServedPipeline;
+ * const q = { source: "acpi", outputType: "AbsPower", nodeType: 1, metrics: ["bpf_cpu_time_ms", "bpf_page_cache_hit"] } as const;
+ * assertEquals(selectModel(new Map([["p", p]]), q)?.model.name, "A_1");
+ * ```
+ */
+export function selectModel(
+  pipelines: ReadonlyMap<string, ServedPipeline>,
+  query: ModelQuery,
+  options: SelectOptions = {},
+): ModelSelection | undefined {
+  const pipeline = choosePipeline(pipelines, query.source, {
+    ...(query.pipelineName ? { pipelineName: query.pipelineName } : {}),
+    ...(options.defaultPipelines
+      ? { defaultPipelines: options.defaultPipelines }
+      : {}),
+  });
+  if (pipeline === undefined) return undefined;
+  const candidates = pipeline.models.filter((m) => isCandidate(m, query));
+  const ranked = rankCandidates(candidates, pipeline, query, options);
+  return ranked === undefined ? undefined : { ...ranked, pipeline };
+}
+
+/** Options of {@linkcode bestModels}. */
+export interface BestModelsQuery {
+  /** Energy source. */
+  source: EnergySource;
+  /** Only this output type. Default: both. */
+  outputType?: OutputType;
+  /** Only this feature group. Default: every group. */
+  featureGroup?: FeatureGroup;
+  /** Only this node type (strict). Default: any. */
+  nodeType?: number;
+  /** Filters. Default: none. */
+  filters?: readonly ModelFilter[];
+  /** Only this pipeline. Default: the source's default. */
+  pipelineName?: string;
+}
+
+/**
+ * Upstream's `GET /best-models`: the best model name per output type and
+ * feature group, `{"AbsPower": {"BPFOnly": "SGDRegressorTrainer_0"}, ...}`.
+ */
+export function bestModels(
+  pipelines: ReadonlyMap<string, ServedPipeline>,
+  query: BestModelsQuery,
+  options: SelectOptions = {},
+): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (
+    const outputType of query.outputType ? [query.outputType] : OUTPUT_TYPES
+  ) {
+    out[outputType] = {};
+    for (
+      const featureGroup of query.featureGroup
+        ? [query.featureGroup]
+        : ALL_FEATURE_GROUPS
+    ) {
+      const s = selectModel(pipelines, {
+        source: query.source,
+        outputType,
+        featureGroup,
+        nodeType: query.nodeType ?? -1,
+        looseNodeType: false,
+        filters: query.filters ?? [],
+        ...(query.pipelineName ? { pipelineName: query.pipelineName } : {}),
+      }, options);
+      if (s !== undefined) out[outputType]![featureGroup] = s.model.name;
+    }
+  }
+  return out;
+}

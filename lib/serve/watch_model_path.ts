@@ -1,0 +1,237 @@
+/**
+ * Noticing changed pipelines under MODEL_PATH without a restart, with read
+ * permission only: `Deno.watchFs` (inotify and the like), or polling file
+ * times where watching is not possible (network file systems, watch
+ * limits). Changes are reported per pipeline folder after a quiet period,
+ * so a training run that writes hundreds of files causes one reload.
+ *
+ * @module
+ */
+import { join, relative, sep } from "node:path";
+import {
+  groupDir,
+  modelMetadataCsv,
+  pipelineDir,
+  pipelineFile,
+} from "../layout.ts";
+import { ALL_FEATURE_GROUPS, ENERGY_SOURCES, OUTPUT_TYPES } from "../types.ts";
+
+/** How changes are noticed. */
+export type ReloadMode = "watch" | "poll" | "off";
+
+/** The reload modes. */
+export const RELOAD_MODES: readonly ReloadMode[] = ["watch", "poll", "off"];
+
+/** Options of {@linkcode watchModelPath}. */
+export interface WatchModelPathOptions {
+  /** `"watch"` (file events), `"poll"` or `"off"`. Default: `"watch"`. */
+  mode?: ReloadMode;
+  /** Quiet time before changes are reported, in ms. Default: 300. */
+  debounceMs?: number;
+  /** Poll period, in ms (mode `"poll"`). Default: 2,000. */
+  pollIntervalMs?: number;
+  /** Receives log lines. Default: none. */
+  log?: (line: string) => void;
+}
+
+/** A running watcher. */
+export interface ModelPathWatcher {
+  /** The mode in effect (`"poll"` when watching was not possible). */
+  readonly mode: ReloadMode;
+  /** Stops watching. */
+  close(): Promise<void>;
+}
+
+async function statKey(path: string): Promise<string> {
+  try {
+    const s = await Deno.stat(path);
+    return `${s.mtime?.getTime() ?? 0}:${s.size}`;
+  } catch {
+    return "-";
+  }
+}
+
+/**
+ * A signature of the files a pipeline is served from: top-level metadata,
+ * index and summaries, and every entry of every model group folder.
+ */
+export async function pipelineSignature(
+  modelPath: string,
+  name: string,
+): Promise<string> {
+  const dir = pipelineDir(modelPath, name);
+  const parts: string[] = [
+    await statKey(pipelineFile(dir, "metadata")),
+    await statKey(pipelineFile(dir, "nodeTypeIndex")),
+  ];
+  for (const source of ENERGY_SOURCES) {
+    if ((await statKey(join(dir, source))) === "-") continue;
+    for (const ot of OUTPUT_TYPES) {
+      parts.push(await statKey(modelMetadataCsv(dir, source, ot)));
+      for (const fg of ALL_FEATURE_GROUPS) {
+        const group = groupDir(dir, source, ot, fg);
+        const names: string[] = [];
+        try {
+          for await (const e of Deno.readDir(group)) names.push(e.name);
+        } catch {
+          continue;
+        }
+        names.sort();
+        for (const n of names) {
+          parts.push(`${group}/${n}=${await statKey(join(group, n))}`);
+        }
+      }
+    }
+  }
+  return parts.join("|");
+}
+
+async function pipelineFolders(modelPath: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(modelPath)) {
+      if ((e.isDirectory || e.isSymlink) && !e.name.startsWith(".")) {
+        out.push(e.name);
+      }
+    }
+  } catch { /* missing: none */ }
+  return out.sort();
+}
+
+/**
+ * Watches MODEL_PATH and calls `onChange` with the names of the top-level
+ * folders (pipelines) that changed, were added or were removed.
+ *
+ * @example
+ * ```ts
+ * import { watchModelPath } from "./watch_model_path.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const seen = Promise.withResolvers<string[]>();
+ * const watcher = watchModelPath(dir, (names) => seen.resolve(names), { mode: "poll", pollIntervalMs: 50 });
+ * await new Promise((r) => setTimeout(r, 120));
+ * await Deno.mkdir(`${dir}/p`);
+ * await Deno.writeTextFile(`${dir}/p/metadata.json`, "{}");
+ * assertEquals(await seen.promise, ["p"]);
+ * await watcher.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function watchModelPath(
+  modelPath: string,
+  onChange: (pipelines: string[]) => void,
+  options: WatchModelPathOptions = {},
+): ModelPathWatcher {
+  const debounceMs = options.debounceMs ?? 300;
+  let closed = false;
+  const pending = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    if (closed || pending.size === 0) return;
+    const names = [...pending].sort();
+    pending.clear();
+    onChange(names);
+  };
+  const mark = (name: string) => {
+    pending.add(name);
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(flush, debounceMs);
+  };
+
+  let mode = options.mode ?? "watch";
+  let fsWatcher: Deno.FsWatcher | undefined;
+  let loop: Promise<void> = Promise.resolve();
+  if (mode === "watch") {
+    try {
+      fsWatcher = Deno.watchFs(modelPath, { recursive: true });
+    } catch (error) {
+      options.log?.(
+        `cannot watch ${modelPath} (${
+          (error as Error).message
+        }); polling instead`,
+      );
+      mode = "poll";
+    }
+  }
+  if (fsWatcher !== undefined) {
+    const w = fsWatcher;
+    loop = (async () => {
+      try {
+        for await (const event of w) {
+          for (const path of event.paths) {
+            const rel = relative(modelPath, path);
+            const name = rel.split(sep)[0];
+            if (name && !rel.startsWith("..") && !name.startsWith(".")) {
+              mark(name);
+            }
+          }
+        }
+      } catch (error) {
+        if (!closed) {
+          options.log?.(
+            `watching ${modelPath} stopped: ${(error as Error).message}`,
+          );
+        }
+      }
+    })();
+  } else if (mode === "poll") {
+    const interval = options.pollIntervalMs ?? 2000;
+    let previous: Map<string, string> | undefined;
+    let pollTimer: ReturnType<typeof setTimeout> | undefined;
+    let wake: (() => void) | undefined;
+    const poll = async () => {
+      const now = new Map<string, string>();
+      for (const name of await pipelineFolders(modelPath)) {
+        now.set(name, await pipelineSignature(modelPath, name));
+      }
+      if (previous !== undefined) {
+        const changed = new Set<string>();
+        for (const [k, v] of now) if (previous.get(k) !== v) changed.add(k);
+        for (const k of previous.keys()) if (!now.has(k)) changed.add(k);
+        for (const k of changed) mark(k);
+      }
+      previous = now;
+    };
+    loop = (async () => {
+      while (!closed) {
+        try {
+          await poll();
+        } catch (error) {
+          options.log?.(
+            `polling ${modelPath} failed: ${(error as Error).message}`,
+          );
+        }
+        if (closed) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          pollTimer = setTimeout(resolve, interval);
+        });
+      }
+    })();
+    const stop = () => {
+      if (pollTimer !== undefined) clearTimeout(pollTimer);
+      wake?.();
+    };
+    return {
+      mode,
+      async close() {
+        closed = true;
+        stop();
+        if (timer !== undefined) clearTimeout(timer);
+        await loop;
+      },
+    };
+  }
+  return {
+    mode,
+    async close() {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      try {
+        fsWatcher?.close();
+      } catch { /* already closed */ }
+      await loop;
+    },
+  };
+}

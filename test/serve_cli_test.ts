@@ -1,0 +1,214 @@
+/**
+ * `serve` as a user runs it: with exactly the permissions of its deno
+ * task. `deno task serve` (no write permission) serves MODEL_PATH and a
+ * downloaded pipeline zip held in memory, on 127.0.0.1, until SIGTERM;
+ * the estimator socket needs `deno task serve_estimator`.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { zipEntries } from "../lib/io/zip.ts";
+import { denoTasks, ROOT, splitTask } from "./_cli.ts";
+
+const TMP = await Deno.makeTempDir({ prefix: "kepler-serve-cli-" });
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(TMP, { recursive: true });
+  } catch { /* gone */ }
+});
+
+const WEIGHT = JSON.stringify({
+  platform: {
+    All_Weights: {
+      Bias_Weight: 77,
+      Categorical_Variables: {},
+      Numerical_Variables: { bpf_cpu_time_ms: { scale: 1000, weight: 10 } },
+    },
+  },
+});
+const MODEL_PATH = join(TMP, "models");
+{
+  const group = join(MODEL_PATH, "local", "acpi", "AbsPower", "BPFOnly");
+  await Deno.mkdir(group, { recursive: true });
+  await Deno.writeTextFile(join(MODEL_PATH, "local", "metadata.json"), "{}");
+  await Deno.writeTextFile(join(group, "SGDRegressorTrainer_0.json"), WEIGHT);
+  await Deno.writeTextFile(
+    join(TMP, "spec.json"),
+    JSON.stringify({ cores: 4 }),
+  );
+}
+
+interface Running {
+  child: Deno.ChildProcess;
+  url: string;
+  stderr: () => Promise<string>;
+}
+
+/** Starts `cli/main.ts serve` with a task's flags; resolves once it listens. */
+async function startTask(
+  task: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<Running> {
+  const { flags, script, args: fixed } = splitTask((await denoTasks())[task]!);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...flags, join(ROOT, script), ...fixed, ...args],
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin",
+      NO_COLOR: "1",
+      MODEL_SERVER_PORT: "0",
+      ...env,
+    },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const errText = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const r = await reader.read();
+    if (r.done) break;
+    out += r.value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  const url = /on (http:\/\/[^ ]+) /.exec(out)?.[1];
+  if (url === undefined) {
+    const status = await child.status;
+    throw new Error(
+      `serve did not start (exit ${status.code}): ${out}${await errText}`,
+    );
+  }
+  return { child, url, stderr: () => errText };
+}
+
+async function stop(r: Running): Promise<number> {
+  r.child.kill("SIGTERM");
+  const status = await r.child.status;
+  await r.stderr();
+  return status.code;
+}
+
+Deno.test("deno task serve: loopback only, MODEL_PATH plus a downloaded zip held in memory, no write permission, stops on SIGTERM", async () => {
+  const zip = zipEntries({
+    "metadata.json": new TextEncoder().encode("{}"),
+    "acpi/AbsPower/BPFOnly/SGDRegressorTrainer_1.json": new TextEncoder()
+      .encode(WEIGHT.replace("77", "88")),
+  }) as Uint8Array<ArrayBuffer>;
+  const files = new AbortController();
+  const fileServer = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: files.signal, onListen() {} },
+    () => new Response(zip),
+  );
+  try {
+    const r = await startTask("serve", [], {
+      MODEL_PATH,
+      INITIAL_PIPELINE_URL:
+        `http://127.0.0.1:${fileServer.addr.port}/models/v0.7/remote-0.7.11.zip`,
+    });
+    try {
+      assert(r.url.startsWith("http://127.0.0.1:"), r.url);
+      const health = await (await fetch(`${r.url}/healthz`)).json();
+      assertEquals(health.pipelines, ["local", "remote-0.7.11"]);
+      const ask = async (pipeline: string) => {
+        const res = await fetch(`${r.url}/model`, {
+          method: "POST",
+          body: JSON.stringify({
+            metrics: ["bpf_cpu_time_ms", "bpf_page_cache_hit"],
+            output_type: "AbsPower",
+            source: "acpi",
+            weight: true,
+            pipeline_name: pipeline,
+          }),
+        });
+        return (await res.json()).platform.All_Weights.Bias_Weight;
+      };
+      assertEquals(await ask("local"), 77);
+      assertEquals(await ask("remote-0.7.11"), 88);
+    } finally {
+      assertEquals(await stop(r), 0);
+    }
+  } finally {
+    files.abort();
+    await fileServer.finished;
+  }
+});
+
+Deno.test("serve --estimator-socket needs write permission: deno task serve refuses it with a hint, serve_estimator serves it", async () => {
+  const path = join(TMP, "estimator.sock");
+  const { flags, script, args } = splitTask((await denoTasks()).serve!);
+  const refused = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...flags,
+      join(ROOT, script),
+      ...args,
+      "--estimator-socket",
+      path,
+    ],
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin",
+      NO_COLOR: "1",
+      MODEL_SERVER_PORT: "0",
+      MODEL_PATH,
+    },
+    clearEnv: true,
+  }).output();
+  const err = new TextDecoder().decode(refused.stderr);
+  assertEquals(refused.code, 1, err);
+  assert(/serve_estimator/.test(err), err);
+
+  const r = await startTask("serve_estimator", [
+    "--estimator-socket",
+    path,
+    "--machine-spec",
+    join(TMP, "spec.json"),
+  ], {
+    MODEL_PATH,
+  });
+  try {
+    const conn = await Deno.connect({ transport: "unix", path });
+    await conn.write(new TextEncoder().encode(JSON.stringify({
+      metrics: ["bpf_cpu_time_ms", "bpf_page_cache_hit"],
+      values: [[500, 0]],
+      output_type: "AbsPower",
+      source: "acpi",
+      system_features: [],
+      system_values: [],
+    })));
+    const reply = await new Response(conn.readable).json();
+    assertEquals(reply.powers, { platform: [77 + 10 * 500 / 1000] });
+    assertEquals(reply.msg, "");
+  } finally {
+    assertEquals(await stop(r), 0);
+  }
+});
+
+Deno.test("serve: --listen-all and --host exclude each other; a bad flag is a usage error", async () => {
+  const { flags, script, args } = splitTask((await denoTasks()).serve!);
+  for (
+    const extra of [["--listen-all", "--host", "127.0.0.1"], [
+      "--reload",
+      "sometimes",
+    ], ["--port", "70000"]]
+  ) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", ...flags, join(ROOT, script), ...args, ...extra],
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin",
+        NO_COLOR: "1",
+        MODEL_PATH,
+      },
+      clearEnv: true,
+    }).output();
+    assertEquals(
+      out.code,
+      2,
+      `${extra.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+});
