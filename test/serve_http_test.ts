@@ -975,6 +975,25 @@ Deno.test("bad inputs get 4xx with a message, never 500", async () => {
     );
     assert(slow.startsWith("HTTP/1.1 408"), slow);
     assert(/not received within 300 ms/.test(slow), slow);
+    // an oversized upload is refused before it is read, and the connection
+    // is closed (the client cannot keep streaming into the server)
+    const big = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: Number(port),
+    });
+    try {
+      await big.write(
+        new TextEncoder().encode(
+          "POST /model HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n{",
+        ),
+      );
+      const reply = await new Response(big.readable).text(); // ends at EOF
+      assert(reply.startsWith("HTTP/1.1 413"), reply);
+      assert(/limit of 2048 bytes/.test(reply), reply);
+    } catch (error) {
+      big.close();
+      throw error;
+    }
   });
 });
 

@@ -131,7 +131,7 @@ for (const mode of ["watch", "poll"] as ReloadMode[]) {
     );
     await eventually(
       "the broken load is reported",
-      async () => server.loadErrors.size > 0,
+      () => Promise.resolve(server.loadErrors.size > 0),
     );
     assertEquals(await answer(server), 222);
     await Deno.remove(join(modelPath, "p1"), { recursive: true });

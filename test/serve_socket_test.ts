@@ -326,9 +326,8 @@ Deno.test("many clients at once are all answered", async () => {
 
 Deno.test("a stale socket file is replaced; a live socket or another file is not", async () => {
   const path = join(ROOT, "stale.sock");
+  // a live socket: another server is using it
   const l = Deno.listen({ transport: "unix", path });
-  // leave the file behind as a crashed server would: copy a socket inode by listening elsewhere is not possible,
-  // so keep it live first
   let refused = "";
   try {
     await startModelServer({ port: 0, reload: "off", estimatorSocket: path });
@@ -337,7 +336,8 @@ Deno.test("a stale socket file is replaced; a live socket or another file is not
   }
   assert(/another process/.test(refused), refused);
   l.close();
-  // a listener closed without removing its file: make one with a hard link
+  // a stale socket file, as a crashed server leaves it (Deno removes the
+  // file on close, so keep a hard link to the socket inode)
   const l2 = Deno.listen({ transport: "unix", path });
   await Deno.link(path, join(ROOT, "stale2.sock"));
   l2.close();

@@ -36,6 +36,9 @@ import {
   startModelServer,
 } from "../../lib/serve/mod.ts";
 
+/** Upstream's estimator socket path (`SERVE_SOCKET`). */
+export const DEFAULT_ESTIMATOR_SOCKET = "/tmp/estimator.sock";
+
 function oneOf<T extends string>(what: string, values: readonly T[]) {
   return (value: string): T => {
     const v = values.find((x) => x === value.trim().toLowerCase());
@@ -74,7 +77,19 @@ export function parseDefaultPipelines(
   return out;
 }
 
-/** Reads a machine spec file (flat, or upstream's `{attrs: ...}`); partial specs are fine. */
+/**
+ * Reads a machine spec file (flat, or upstream's `{attrs: ...}`); partial specs are fine.
+ *
+ * @example
+ * ```ts
+ * import { readPartialMachineSpec } from "./serve.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/spec.json`, '{"attrs": {"processor": "p", "cores": 8}, "members": []}');
+ * assertEquals(await readPartialMachineSpec(`${dir}/spec.json`), { processor: "p", cores: 8 });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export async function readPartialMachineSpec(
   path: string,
 ): Promise<Partial<MachineSpec>> {
@@ -102,7 +117,9 @@ async function run(
   const hostname = listenAll ? "0.0.0.0" : host ?? "127.0.0.1";
   const port = (options.port as number | undefined) ??
     context.config.modelServerPort;
-  const socket = optString(options, "estimatorSocket");
+  const socket = options.estimatorSocket === true
+    ? DEFAULT_ESTIMATOR_SOCKET
+    : optString(options, "estimatorSocket");
   const specFile = optString(options, "machineSpec");
   const config = context.config;
   const serverOptions: ModelServerOptions = {
@@ -205,8 +222,8 @@ export const serve: CommandDefinition = {
         numberParser({ min: 0, max: 65535, integer: true }),
       )
       .option(
-        "--estimator-socket <path>",
-        "also serve the estimator sidecar on this unix socket (needs the serve_estimator task: write permission)",
+        "--estimator-socket [path]",
+        `also serve the estimator sidecar on this unix socket (default path: ${DEFAULT_ESTIMATOR_SOCKET}, upstream's; needs the serve_estimator task: write permission)`,
       )
       .option(
         "--estimator-framing <framing>",
@@ -216,7 +233,7 @@ export const serve: CommandDefinition = {
       )
       .option(
         "--machine-spec <file>",
-        "spec of the machine the estimator serves (its cores give core_ratio)",
+        "spec of the machine the estimator answers for: picks the node type and gives core_ratio when a request has no machine_spec",
       )
       .option(
         "--default-pipeline <source=name,...>",

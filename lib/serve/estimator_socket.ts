@@ -115,7 +115,20 @@ async function removeStaleSocket(path: string): Promise<void> {
   await Deno.remove(path);
 }
 
-/** A running estimator socket. */
+/**
+ * A running estimator socket.
+ *
+ * @example
+ * ```ts
+ * import { serveEstimatorSocket } from "./estimator_socket.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const socket = await serveEstimatorSocket(`${dir}/e.sock`, () => ({ powers: {}, msg: "" }), { framing: "length" });
+ * assertEquals(socket.path, `${dir}/e.sock`);
+ * await socket.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class EstimatorSocket {
   #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
   #handler: SocketHandler;

@@ -54,6 +54,17 @@ export function pipelineNameOfUrl(url: string): string {
  * Downloads a pipeline zip and reads it into memory. Throws when the URL
  * is bad, the server answers other than 200, the download is too slow or
  * too large, or the zip is not a pipeline.
+ *
+ * @example
+ * ```ts
+ * import { fetchPipeline } from "./fetch_pipeline.ts";
+ * import { zipEntries } from "../io/zip.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const zip = zipEntries({ "metadata.json": new TextEncoder().encode("{}") });
+ * await using files = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response(zip as Uint8Array<ArrayBuffer>));
+ * const p = await fetchPipeline(`http://127.0.0.1:${files.addr.port}/v0.7/ec2-0.7.11.zip`, { timeoutMs: 5000 });
+ * assertEquals([p.name, p.kind, p.models.length], ["ec2-0.7.11", "url", 0]);
+ * ```
  */
 export async function fetchPipeline(
   url: string,

@@ -63,7 +63,16 @@ export interface ModelRequest {
   looseNodeType: boolean;
 }
 
-/** Reads an energy source the way upstream does: any `rapl` is rapl-sysfs. */
+/**
+ * Reads an energy source the way upstream does: any `rapl` is rapl-sysfs.
+ *
+ * @example
+ * ```ts
+ * import { requestSource } from "./model_request.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals([requestSource("intel_rapl"), requestSource("acpi")], ["rapl-sysfs", "acpi"]);
+ * ```
+ */
 export function requestSource(value: string): EnergySource {
   if (value.trim() === "" || (/rapl/i.test(value) && value !== "rapl-msr")) {
     return "rapl-sysfs";

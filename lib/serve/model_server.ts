@@ -100,9 +100,10 @@ export interface ModelServerOptions {
   /** Framing on the estimator socket. Default: `"json"` (upstream's). */
   estimatorFraming?: SocketFraming;
   /**
-   * The machine the estimator runs for (its cores give `core_ratio` when a
-   * request carries no machine_spec). Default: for the socket, this host's
-   * logical CPUs; for HTTP, unknown.
+   * The machine the estimator answers for, used when a PowerRequest has no
+   * `machine_spec`: its spec picks the node type and its cores give
+   * `core_ratio`. Default: none (for the socket, this host's logical CPUs
+   * give `core_ratio`).
    */
   machineSpec?: Partial<MachineSpec>;
   /** Receives log lines. Default: none. */
@@ -121,22 +122,19 @@ const ROUTES = [
 const JSON_TYPE = "application/json";
 const encoder = new TextEncoder();
 
-function json(
-  value: unknown,
-  status = 200,
-  headers: HeadersInit = {},
-): Response {
+function json(value: unknown, status = 200): Response {
   return new Response(JSON.stringify(value), {
     status,
-    headers: { "content-type": JSON_TYPE, ...headers },
+    headers: { "content-type": JSON_TYPE },
   });
 }
 
 /**
- * A reply after which the connection is dropped: `Deno.serve` has no
- * per-connection timeout, and it would otherwise keep reading the rest of a
- * slow or oversized body. The whole reply is sent (its length is declared),
- * then the failing body stream makes the server close the connection.
+ * A reply after which the connection is dropped, for 408 and 413: the whole
+ * reply is sent (its length is declared), then the failing body stream
+ * makes `Deno.serve` close the connection instead of reading the rest of an
+ * oversized body. (A body that was partly read keeps its connection until
+ * the client leaves: `Deno.serve` offers no way to close it.)
  */
 function closing(value: unknown, status: number): Response {
   const bytes = encoder.encode(JSON.stringify(value));
@@ -192,9 +190,7 @@ function badRequest(error: unknown): HttpError {
 }
 
 /** Whether a raw request path has dot segments or escaped separators. */
-function traversal(rawUrl: string): boolean {
-  const start = rawUrl.indexOf("/", rawUrl.indexOf("//") + 2);
-  const path = (start < 0 ? "" : rawUrl.slice(start)).split(/[?#]/)[0]!;
+function traversal(path: string): boolean {
   return /(^|\/)\.\.?(\/|$)|%2e|%2f|%5c|\\|%00/i.test(path);
 }
 
@@ -208,18 +204,40 @@ function pathOf(rawUrl: string): string {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** A running model server (see {@linkcode startModelServer}). */
+/** A cached answer: the selection, and the weight reply with its headers. */
+interface CacheEntry {
+  selection?: ModelSelection;
+  body?: Uint8Array<ArrayBuffer>;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A running model server (see {@linkcode startModelServer}).
+ *
+ * @example
+ * ```ts
+ * import { ModelServer } from "./model_server.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * // handle() answers without listening: the same code as over HTTP
+ * const server = new ModelServer();
+ * const r = await server.handle(new Request("http://x/model", { method: "POST", body: "[]" }));
+ * assertEquals([r.status, (await r.json()).error], [400, "The model request must be a JSON object, got an array"]);
+ * const missing = await server.handle(new Request("http://x/nope"));
+ * assertEquals(missing.status, 404);
+ * await missing.body?.cancel();
+ * ```
+ */
 export class ModelServer {
   #options: ModelServerOptions;
   #pipelines: Map<string, ServedPipeline> = new Map();
   #errors = new Map<string, string>();
   #cache = new Map<
     string,
-    { selection?: ModelSelection; body?: Uint8Array<ArrayBuffer> }
+    CacheEntry
   >();
   #replies = new Map<
     string,
-    { selection?: ModelSelection; body?: Uint8Array<ArrayBuffer> }
+    CacheEntry
   >();
   #metrics = new ServerMetrics();
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
@@ -436,7 +454,7 @@ export class ModelServer {
         : path.startsWith("/models/")
         ? "/models"
         : "other";
-      if (traversal(request.url)) {
+      if (traversal(path)) {
         throw new HttpError(
           400,
           "Path traversal is not allowed: the path has '.' or '..' segments or escaped separators",
@@ -527,7 +545,7 @@ export class ModelServer {
 
   #cached(
     key: string,
-    make: () => { selection?: ModelSelection; body?: Uint8Array<ArrayBuffer> },
+    make: () => CacheEntry,
   ) {
     let v = this.#cache.get(key);
     if (v === undefined) {
@@ -539,14 +557,16 @@ export class ModelServer {
   }
 
   #modelReply(
-    entry: { selection?: ModelSelection; body?: Uint8Array<ArrayBuffer> },
+    entry: CacheEntry,
   ): Response | undefined {
     if (entry.selection === undefined || entry.body === undefined) {
       return undefined;
     }
-    return new Response(entry.body, {
-      headers: { "content-type": JSON_TYPE, ...modelHeaders(entry.selection) },
-    });
+    entry.headers ??= {
+      "content-type": JSON_TYPE,
+      ...modelHeaders(entry.selection),
+    };
+    return new Response(entry.body, { headers: entry.headers });
   }
 
   async #model(request: Request): Promise<Response> {
@@ -620,8 +640,9 @@ export class ModelServer {
     }
     const reply = this.#modelReply(entry);
     if (reply !== undefined) {
-      if (text.length <= 8192) {
-        if (this.#replies.size >= 4096) this.#replies.clear();
+      // bounded: at most 1024 bodies of up to 4 KiB (Kepler's are ~0.5 KiB)
+      if (text.length <= 4096) {
+        if (this.#replies.size >= 1024) this.#replies.clear();
         this.#replies.set(text, entry);
       }
       return reply;

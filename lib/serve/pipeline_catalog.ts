@@ -235,7 +235,6 @@ async function loadModelEntry(
   const parsed = parseModelName(name)!;
   let metadata: Record<string, unknown> | undefined;
   let dictText: string | undefined;
-  let zipContent: ZipEntries | undefined;
   if (files.folder !== undefined) {
     const text = await tree.readText(modelFile(files.folder, "metadata"));
     if (text !== undefined) {
@@ -251,7 +250,7 @@ async function loadModelEntry(
   ) {
     const bytes = await tree.read(files.zip);
     if (bytes !== undefined) {
-      zipContent = unzipEntries(bytes, `${tree.origin}/${files.zip}`);
+      const zipContent = unzipEntries(bytes, `${tree.origin}/${files.zip}`);
       const text = entryText(zipContent, MODEL_FILES.metadata);
       if (metadata === undefined && text !== undefined) {
         const m = parseJson(text, `${tree.origin}/${files.zip}:metadata.json`);
@@ -548,6 +547,18 @@ export async function loadPipelineZip(
 /**
  * The pipelines under MODEL_PATH: folders with a valid name and a
  * `metadata.json`. A missing MODEL_PATH has none.
+ *
+ * @example
+ * ```ts
+ * import { listPipelineDirs } from "./pipeline_catalog.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/p`);
+ * await Deno.writeTextFile(`${dir}/p/metadata.json`, "{}");
+ * await Deno.mkdir(`${dir}/not_a_pipeline`);
+ * assertEquals(await listPipelineDirs(dir), ["p"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function listPipelineDirs(modelPath: string): Promise<string[]> {
   const out: string[] = [];

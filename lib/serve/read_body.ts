@@ -5,7 +5,17 @@
  * @module
  */
 
-/** An error with the HTTP status the server answers it with. */
+/**
+ * An error with the HTTP status the server answers it with.
+ *
+ * @example
+ * ```ts
+ * import { HttpError } from "./read_body.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const e = new HttpError(413, "too large");
+ * assertEquals([e.status, e.message, e instanceof Error], [413, "too large", true]);
+ * ```
+ */
 export class HttpError extends Error {
   /** The HTTP status code, e.g. 400, 408, 413. */
   readonly status: number;

@@ -121,6 +121,18 @@ function known(
 /**
  * The pipeline that serves a source: the named one (if it has the source),
  * else the default, else the first by name that has the source.
+ *
+ * @example
+ * ```ts
+ * import { choosePipeline } from "./select_model.ts";
+ * import type { ServedPipeline } from "./pipeline_catalog.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const p = (name: string) => ({ name, sources: ["rapl-sysfs"] }) as unknown as ServedPipeline;
+ * const all = new Map([["mine", p("mine")], ["ec2-0.7.11", p("ec2-0.7.11")]]);
+ * assertEquals(choosePipeline(all, "rapl-sysfs")?.name, "ec2-0.7.11");
+ * assertEquals(choosePipeline(all, "rapl-sysfs", { pipelineName: "mine" })?.name, "mine");
+ * assertEquals(choosePipeline(all, "acpi"), undefined);
+ * ```
  */
 export function choosePipeline(
   pipelines: ReadonlyMap<string, ServedPipeline>,
@@ -166,7 +178,29 @@ function best(
   return out;
 }
 
-/** Whether a model can answer the query, ignoring node types. */
+/**
+ * Whether a model can answer the query, ignoring node types.
+ *
+ * @example
+ * ```ts
+ * import { isCandidate } from "./select_model.ts";
+ * import type { ServedModel, ServedPipeline } from "./pipeline_catalog.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const m = (name: string, nodeType: number, mae: number) => ({ pipeline: "p", source: "acpi",
+ *   outputType: "AbsPower", featureGroup: "BPFOnly", name, trainer: name.replace(/_\d+$/, ""), nodeType,
+ *   features: ["bpf_cpu_time_ms", "bpf_page_cache_hit"], metadata: { mae }, hasArchive: true,
+ *   estimable: true, archive: () => Promise.resolve(undefined), load: () => Promise.resolve(undefined),
+ * }) as ServedModel;
+ * const spec = (cores: number) => ({ processor: "x", cores, chips: 1, memory: 64, frequency: 3000 });
+ * const p = { name: "p", origin: "", kind: "dir", metadata: {}, sources: ["acpi"], warnings: [], loadedAt: 0,
+ *   nodeTypeIndex: { "0": { attrs: spec(16), members: [] }, "1": { attrs: spec(64), members: [] } },
+ *   models: [m("SGDRegressorTrainer_0", 0, 2), m("SGDRegressorTrainer_1", 1, 9)] } as ServedPipeline;
+ * const q = { source: "acpi", outputType: "AbsPower", metrics: ["bpf_cpu_time_ms", "bpf_page_cache_hit"] } as const;
+ * assertEquals(isCandidate(p.models[0]!, q), true);
+ * assertEquals(isCandidate(p.models[0]!, { ...q, metrics: ["bpf_cpu_time_ms"] }), false);
+ * assertEquals(isCandidate(p.models[0]!, { ...q, trainerName: "SGD" }), false);
+ * ```
+ */
 export function isCandidate(model: ServedModel, query: ModelQuery): boolean {
   if (model.source !== query.source || model.outputType !== query.outputType) {
     return false;
@@ -205,6 +239,26 @@ export function isCandidate(model: ServedModel, query: ModelQuery): boolean {
 /**
  * Picks the node type and the best model among candidates of one pipeline
  * (step 3 and 4 of the module doc).
+ *
+ * @example
+ * ```ts
+ * import { rankCandidates } from "./select_model.ts";
+ * import type { ServedModel, ServedPipeline } from "./pipeline_catalog.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const m = (name: string, nodeType: number, mae: number) => ({ pipeline: "p", source: "acpi",
+ *   outputType: "AbsPower", featureGroup: "BPFOnly", name, trainer: name.replace(/_\d+$/, ""), nodeType,
+ *   features: ["bpf_cpu_time_ms", "bpf_page_cache_hit"], metadata: { mae }, hasArchive: true,
+ *   estimable: true, archive: () => Promise.resolve(undefined), load: () => Promise.resolve(undefined),
+ * }) as ServedModel;
+ * const spec = (cores: number) => ({ processor: "x", cores, chips: 1, memory: 64, frequency: 3000 });
+ * const p = { name: "p", origin: "", kind: "dir", metadata: {}, sources: ["acpi"], warnings: [], loadedAt: 0,
+ *   nodeTypeIndex: { "0": { attrs: spec(16), members: [] }, "1": { attrs: spec(64), members: [] } },
+ *   models: [m("SGDRegressorTrainer_0", 0, 2), m("SGDRegressorTrainer_1", 1, 9)] } as ServedPipeline;
+ * const q = { source: "acpi", outputType: "AbsPower" } as const;
+ * assertEquals(rankCandidates(p.models, p, q)?.model.name, "SGDRegressorTrainer_0");
+ * const r = rankCandidates(p.models, p, { ...q, machineSpec: { cores: 60 } });
+ * assertEquals([r?.model.name, r?.match], ["SGDRegressorTrainer_1", "similar"]);
+ * ```
  */
 export function rankCandidates(
   candidates: readonly ServedModel[],
@@ -336,6 +390,25 @@ export interface BestModelsQuery {
 /**
  * Upstream's `GET /best-models`: the best model name per output type and
  * feature group, `{"AbsPower": {"BPFOnly": "SGDRegressorTrainer_0"}, ...}`.
+ *
+ * @example
+ * ```ts
+ * import { bestModels } from "./select_model.ts";
+ * import type { ServedModel, ServedPipeline } from "./pipeline_catalog.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const m = (name: string, nodeType: number, mae: number) => ({ pipeline: "p", source: "acpi",
+ *   outputType: "AbsPower", featureGroup: "BPFOnly", name, trainer: name.replace(/_\d+$/, ""), nodeType,
+ *   features: ["bpf_cpu_time_ms", "bpf_page_cache_hit"], metadata: { mae }, hasArchive: true,
+ *   estimable: true, archive: () => Promise.resolve(undefined), load: () => Promise.resolve(undefined),
+ * }) as ServedModel;
+ * const spec = (cores: number) => ({ processor: "x", cores, chips: 1, memory: 64, frequency: 3000 });
+ * const p = { name: "p", origin: "", kind: "dir", metadata: {}, sources: ["acpi"], warnings: [], loadedAt: 0,
+ *   nodeTypeIndex: { "0": { attrs: spec(16), members: [] }, "1": { attrs: spec(64), members: [] } },
+ *   models: [m("SGDRegressorTrainer_0", 0, 2), m("SGDRegressorTrainer_1", 1, 9)] } as ServedPipeline;
+ * const all = new Map([["p", p]]);
+ * assertEquals(bestModels(all, { source: "acpi", outputType: "AbsPower" }), { AbsPower: { BPFOnly: "SGDRegressorTrainer_0" } });
+ * assertEquals(bestModels(all, { source: "acpi", outputType: "AbsPower", nodeType: 1 }), { AbsPower: { BPFOnly: "SGDRegressorTrainer_1" } });
+ * ```
  */
 export function bestModels(
   pipelines: ReadonlyMap<string, ServedPipeline>,

@@ -33,7 +33,16 @@ export interface GaugeSample {
   value: number;
 }
 
-/** Escapes a label value (backslash, double quote, newline). */
+/**
+ * Escapes a label value (backslash, double quote, newline).
+ *
+ * @example
+ * ```ts
+ * import { escapeLabelValue } from "./server_metrics.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(escapeLabelValue('a"b\\c'), 'a\\"b\\\\c');
+ * ```
+ */
 export function escapeLabelValue(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll(
     "\n",
@@ -76,14 +85,15 @@ interface Histogram {
  * ```
  */
 export class ServerMetrics {
-  #requests = new Map<string, number>();
+  #requests = new Map<string, Map<number, number>>();
   #latency = new Map<string, Histogram>();
   #loads = new Map<string, number>();
 
   /** Records a request: its route, status code and duration in seconds. */
   observe(route: string, code: number, seconds: number): void {
-    const key = `${route}\u0000${code}`;
-    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+    let byCode = this.#requests.get(route);
+    if (byCode === undefined) this.#requests.set(route, byCode = new Map());
+    byCode.set(code, (byCode.get(code) ?? 0) + 1);
     let h = this.#latency.get(route);
     if (h === undefined) {
       h = { counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
@@ -104,9 +114,7 @@ export class ServerMetrics {
   /** Requests counted so far for a route (all codes). */
   requests(route: string): number {
     let n = 0;
-    for (const [k, v] of this.#requests) {
-      if (k.startsWith(`${route}\u0000`)) n += v;
-    }
+    for (const v of this.#requests.get(route)?.values() ?? []) n += v;
     return n;
   }
 
@@ -121,9 +129,15 @@ export class ServerMetrics {
       `# HELP ${p}_requests_total Requests answered, by route and HTTP status code (route "socket" is the estimator socket).`,
       `# TYPE ${p}_requests_total counter`,
     );
-    for (const [key, v] of [...this.#requests].sort()) {
-      const [route, code] = key.split("\u0000") as [string, string];
-      out.push(`${p}_requests_total${labelText({ route, code })} ${v}`);
+    for (const route of [...this.#requests.keys()].sort()) {
+      const byCode = this.#requests.get(route)!;
+      for (const code of [...byCode.keys()].sort((a, b) => a - b)) {
+        out.push(
+          `${p}_requests_total${labelText({ route, code: String(code) })} ${
+            byCode.get(code)
+          }`,
+        );
+      }
     }
     out.push(
       `# HELP ${p}_request_duration_seconds Time to answer a request, by route.`,

@@ -54,6 +54,18 @@ async function statKey(path: string): Promise<string> {
 /**
  * A signature of the files a pipeline is served from: top-level metadata,
  * index and summaries, and every entry of every model group folder.
+ *
+ * @example
+ * ```ts
+ * import { pipelineSignature } from "./watch_model_path.ts";
+ * import { ok as assert } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/p/acpi/AbsPower/BPFOnly`, { recursive: true });
+ * const before = await pipelineSignature(dir, "p");
+ * await Deno.writeTextFile(`${dir}/p/acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0.json`, "{}");
+ * assert(before !== await pipelineSignature(dir, "p"));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function pipelineSignature(
   modelPath: string,
@@ -65,7 +77,6 @@ export async function pipelineSignature(
     await statKey(pipelineFile(dir, "nodeTypeIndex")),
   ];
   for (const source of ENERGY_SOURCES) {
-    if ((await statKey(join(dir, source))) === "-") continue;
     for (const ot of OUTPUT_TYPES) {
       parts.push(await statKey(modelMetadataCsv(dir, source, ot)));
       for (const fg of ALL_FEATURE_GROUPS) {
