@@ -41,3 +41,16 @@ export async function timeIt<T>(
   const result = await fn();
   return { seconds: (performance.now() - t0) / 1000, result };
 }
+
+/**
+ * Peak resident memory of this process so far, in MB: VmHWM from
+ * /proc/self/status on Linux, else the current RSS.
+ */
+export function peakRssMb(): number {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    if (kb !== undefined) return Number(kb) * 1024 / 1e6;
+  } catch { /* not Linux */ }
+  return Deno.memoryUsage().rss / 1e6;
+}

@@ -16,6 +16,7 @@
  * @module
  */
 import type { BenchFigure, BenchSuite } from "./_types.ts";
+import { peakRssMb } from "./_types.ts";
 import { queryJsonBytes, simulate } from "../lib/simulate/mod.ts";
 import {
   extractFeatureGroups,
@@ -35,15 +36,6 @@ interface Measurement {
   isolateSeconds: number;
   baseMb: number;
   peakMb: number;
-}
-
-function peakRssMb(): number {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-    if (kb !== undefined) return Number(kb) * 1024 / 1e6;
-  } catch { /* not Linux */ }
-  return Deno.memoryUsage().rss / 1e6;
 }
 
 async function measure(path: string): Promise<Measurement> {

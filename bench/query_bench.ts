@@ -19,6 +19,7 @@
  */
 import { join } from "node:path";
 import type { BenchFigure, BenchSuite } from "./_types.ts";
+import { peakRssMb } from "./_types.ts";
 import { openMetricsBytes, simulate } from "../lib/simulate/mod.ts";
 import { collectQuery } from "../lib/query/mod.ts";
 
@@ -30,15 +31,6 @@ interface Measurement {
   series: number;
   jsonMb: number;
   peakMb: number;
-}
-
-function peakRssMb(): number {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-    if (kb !== undefined) return Number(kb) * 1024 / 1e6;
-  } catch { /* not Linux */ }
-  return Deno.memoryUsage().rss / 1e6;
 }
 
 /**

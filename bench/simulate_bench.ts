@@ -14,6 +14,7 @@
  * @module
  */
 import type { BenchFigure, BenchSuite } from "./_types.ts";
+import { peakRssMb } from "./_types.ts";
 import {
   openMetricsBytes,
   queryJsonBytes,
@@ -28,15 +29,6 @@ interface Measurement {
   peakMb: number;
   omSeconds: number;
   omMb: number;
-}
-
-function peakRssMb(): number {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-    if (kb !== undefined) return Number(kb) * 1024 / 1e6;
-  } catch { /* not Linux */ }
-  return Deno.memoryUsage().rss / 1e6;
 }
 
 function measure(): Measurement {
