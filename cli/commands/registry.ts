@@ -14,6 +14,7 @@ import { isolate } from "./isolate.ts";
 import { isolateFromData } from "./isolate_from_data.ts";
 import { profile } from "./profile.ts";
 import { train } from "./train.ts";
+import { plot } from "./plot.ts";
 import { serve } from "./serve.ts";
 import { s3PushCommand } from "./s3_push.ts";
 import { s3LoadCommand } from "./s3_load.ts";
@@ -33,6 +34,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   profile,
   train,
   trainFromData,
+  plot,
   estimateCommand,
   exportCommand,
   s3PushCommand,
