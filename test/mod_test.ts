@@ -17,11 +17,23 @@ Deno.test("mod.ts re-exports every public value of lib/", async () => {
       } catch { /* a folder without a public API yet */ }
     }
   }
+  const owner = new Map<string, string>();
+  const clashes: string[] = [];
   for (const path of paths) {
     const mod = await import(`${ROOT}/${path}`);
     for (const name of Object.keys(mod)) {
       if (!(name in root)) missing.push(`${path}: ${name}`);
+      // The same name from two modules: the root would re-export only one.
+      const first = owner.get(name);
+      if (
+        first !== undefined &&
+        mod[name] !== (root as Record<string, unknown>)[name]
+      ) {
+        clashes.push(`${name}: ${first} and ${path}`);
+      }
+      owner.set(name, first ?? path);
     }
   }
   assertEquals(missing, []);
+  assertEquals(clashes, []);
 });

@@ -67,7 +67,12 @@ export type { XgboostFitModel, XgboostFitParams } from "./xgboost_fit.ts";
 export { makeTrainer } from "./trainers.ts";
 export type { TrainerParams } from "./trainers.ts";
 export { loadModel, MODEL_KINDS } from "./load_model.ts";
-export { blockedHoldout, take, takeRows, trainTestSplit } from "./split.ts";
+export {
+  blockedHoldout,
+  take,
+  takeColumnRows,
+  trainTestSplit,
+} from "./split.ts";
 export type {
   BlockedHoldoutOptions,
   Split,
@@ -81,3 +86,78 @@ export type {
   IntervalModel,
   PredictionInterval,
 } from "./interval.ts";
+export {
+  checkNodeTypeIndex,
+  findNodeType,
+  indexMachine,
+  jaccard,
+  nodeTypes,
+  SIMILARITY_WEIGHTS,
+  specCovers,
+  specSimilarity,
+} from "./node_type_index.ts";
+export type {
+  NodeTypeEntry,
+  NodeTypeIndex,
+  NodeTypeMatch,
+} from "./node_type_index.ts";
+export {
+  keplerCurveOf,
+  keplerPredict,
+  readWeightFile,
+  toV0711WeightJson,
+} from "./kepler_weight_file.ts";
+export type { KeplerCurve, WeightFile } from "./kepler_weight_file.ts";
+export {
+  formatPipelineTime,
+  modelMetadataTable,
+  pythonFloat,
+  pythonRepr,
+  SUMMARY_COLUMNS,
+} from "./pipeline_metadata.ts";
+export type {
+  ModelMetadata,
+  PipelineMetadata,
+  SummaryOptions,
+  SummaryRow,
+} from "./pipeline_metadata.ts";
+export {
+  frameNodeTypes,
+  nodeTypeRows,
+  splitRows,
+  trainModel,
+} from "./train_model.ts";
+export type {
+  SplitKind,
+  TrainedComponent,
+  TrainedModel,
+  TrainModelOptions,
+} from "./train_model.ts";
+export {
+  listModelDirs,
+  readCheckpoints,
+  readModelDir,
+  readModelZipEntries,
+  writeModel,
+} from "./model_files.ts";
+export type { LoadedModel, ModelDictEntry } from "./model_files.ts";
+export {
+  commonFeatureGroups,
+  SUMMARY_EXTRA_COLUMNS,
+  trainPipeline,
+  writeSummary,
+} from "./pipeline.ts";
+export type {
+  ReportedModel,
+  TrainFailure,
+  TrainPipelineOptions,
+  TrainProgress,
+  TrainReport,
+} from "./pipeline.ts";
+export { featureGroupOfColumns, trainFromFrame } from "./train_from_data.ts";
+export type {
+  TrainFromFrameOptions,
+  TrainFromFrameReport,
+} from "./train_from_data.ts";
+export { backgroundModels } from "./background_models.ts";
+export type { BackgroundModelsOptions } from "./background_models.ts";

@@ -152,12 +152,15 @@ export function blockedHoldout(
  *
  * @example
  * ```ts
- * import { takeRows } from "./split.ts";
+ * import { takeColumnRows } from "./split.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * assertEquals(takeRows([Float64Array.of(5, 6, 7)], Uint32Array.of(2, 0)), [Float64Array.of(7, 5)]);
+ * assertEquals(takeColumnRows([Float64Array.of(5, 6, 7)], Uint32Array.of(2, 0)), [Float64Array.of(7, 5)]);
  * ```
  */
-export function takeRows(x: Columns, rows: ArrayLike<number>): Float64Array[] {
+export function takeColumnRows(
+  x: Columns,
+  rows: ArrayLike<number>,
+): Float64Array[] {
   return x.map((col) => take(col, rows));
 }
 

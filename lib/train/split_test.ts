@@ -4,7 +4,12 @@ import {
   ok as assert,
   throws as assertThrows,
 } from "node:assert/strict";
-import { blockedHoldout, take, takeRows, trainTestSplit } from "./split.ts";
+import {
+  blockedHoldout,
+  take,
+  takeColumnRows,
+  trainTestSplit,
+} from "./split.ts";
 
 Deno.test("`trainTestSplit()` makes a 90/10 partition with scikit-learn's sizes", () => {
   for (const n of [10, 11, 99, 1000, 2203]) {
@@ -87,9 +92,12 @@ Deno.test("`blockedHoldout()` rejects too few rows and bad options", () => {
   assertThrows(() => blockedHoldout(100, { every: 5, offset: 5 }), RangeError);
 });
 
-Deno.test("`takeRows()` and `take()` select rows by index", () => {
+Deno.test("`takeColumnRows()` and `take()` select rows by index", () => {
   assertEquals(
-    takeRows([Float64Array.of(1, 2, 3), Float64Array.of(4, 5, 6)], [2, 0]),
+    takeColumnRows([Float64Array.of(1, 2, 3), Float64Array.of(4, 5, 6)], [
+      2,
+      0,
+    ]),
     [
       Float64Array.of(3, 1),
       Float64Array.of(6, 4),

@@ -39,13 +39,13 @@ import { frameNodeTypes, type SplitKind, trainModel } from "./train_model.ts";
  *
  * @example
  * ```ts
- * import { featureGroupOf } from "./train_from_data.ts";
+ * import { featureGroupOfColumns } from "./train_from_data.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * assertEquals(featureGroupOf(["bpf_page_cache_hit", "bpf_cpu_time_ms"]), "BPFOnly");
- * assertEquals(featureGroupOf(["x"]), undefined);
+ * assertEquals(featureGroupOfColumns(["bpf_page_cache_hit", "bpf_cpu_time_ms"]), "BPFOnly");
+ * assertEquals(featureGroupOfColumns(["x"]), undefined);
  * ```
  */
-export function featureGroupOf(
+export function featureGroupOfColumns(
   features: readonly string[],
 ): FeatureGroup | undefined {
   const key = [...features].sort().join(",");
@@ -97,7 +97,7 @@ export async function trainFromFrame(
   options: TrainFromFrameOptions,
 ): Promise<TrainFromFrameReport> {
   const featureGroup = options.featureGroup ??
-    featureGroupOf(frame.featureNames);
+    featureGroupOfColumns(frame.featureNames);
   if (featureGroup === undefined) {
     throw new RangeError(
       `Cannot tell the feature group of columns [${
