@@ -1,0 +1,104 @@
+/**
+ * Every notebook runs headless on the Deno kernel (`jupyter nbconvert
+ * --execute`), as a user opening it would run it: a failing cell fails the
+ * test. The notebooks check their own results (e.g. extracted power within
+ * the simulator's noise of the ground truth) and throw when they are off.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { ROOT } from "./_cli.ts";
+import { requireTool } from "./_prometheus.ts";
+
+const jupyter = requireTool("jupyter-nbconvert", {
+  install:
+    "apt-get install jupyter-nbconvert python3-nbclient jupyter-client; deno jupyter --install",
+});
+
+const NOTEBOOKS = [
+  "01_collect_and_extract",
+  "02_train_and_compare",
+  "03_estimate_and_power_curves",
+];
+
+async function hasDenoKernel(): Promise<boolean> {
+  const out = await new Deno.Command("jupyter", {
+    args: ["kernelspec", "list"],
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output().catch(() => undefined);
+  return out !== undefined &&
+    /\bdeno\b/.test(new TextDecoder().decode(out.stdout));
+}
+
+Deno.test({
+  name:
+    "every notebook executes headless on the Deno kernel, importing only ../mod.ts",
+  ignore: jupyter.ignore,
+  async fn() {
+    if (!(await hasDenoKernel())) {
+      const install = await new Deno.Command(Deno.execPath(), {
+        args: ["jupyter", "--install", "--force"],
+      }).output();
+      assertEquals(install.code, 0, "deno jupyter --install failed");
+    }
+    const dir = await Deno.makeTempDir({ prefix: "kepler-notebooks-" });
+    try {
+      for (const name of NOTEBOOKS) {
+        const path = join(ROOT, "notebooks", `${name}.ipynb`);
+        const source = JSON.parse(await Deno.readTextFile(path));
+        assertEquals(source.metadata.kernelspec.name, "deno", name);
+        // Notebooks are thin: their only project import is ../mod.ts.
+        for (const cell of source.cells) {
+          const code = cell.source.join("");
+          for (const m of code.matchAll(/from\s+"([^"]+)"/g)) {
+            assertEquals(m[1], "../mod.ts", `${name}: ${m[1]}`);
+          }
+          assertEquals(
+            cell.outputs?.length ?? 0,
+            0,
+            `${name}: committed without outputs`,
+          );
+        }
+        const run = await new Deno.Command("jupyter", {
+          args: [
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--ExecutePreprocessor.kernel_name=deno",
+            "--ExecutePreprocessor.timeout=300",
+            "--ExecutePreprocessor.iopub_timeout=60",
+            "--output-dir",
+            dir,
+            path,
+          ],
+          cwd: join(ROOT, "notebooks"),
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const stderr = new TextDecoder().decode(run.stderr);
+        assertEquals(run.code, 0, `${name} failed:\n${stderr.slice(-3000)}`);
+        const executed = JSON.parse(
+          await Deno.readTextFile(join(dir, `${name}.ipynb`)),
+        );
+        const errors = executed.cells.flatMap((
+          c: { outputs?: { output_type: string }[] },
+        ) => c.outputs ?? [])
+          .filter((o: { output_type: string }) => o.output_type === "error");
+        assertEquals(errors, [], name);
+        assert(
+          executed.cells.some((c: { execution_count?: number }) =>
+            (c.execution_count ?? 0) > 0
+          ),
+          name,
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
