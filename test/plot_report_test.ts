@@ -12,6 +12,10 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { join } from "node:path";
+import { queryDataFrom } from "../lib/extract/mod.ts";
+import { exportPipeline } from "../lib/export/mod.ts";
+import { queryResult, simulate } from "../lib/simulate/mod.ts";
+import { trainPipeline } from "../lib/train/mod.ts";
 import {
   errorFigure,
   estimateFigure,
@@ -163,6 +167,64 @@ Deno.test({
       assert(bareDom.includes('data-plot-error="plotly.js is not loaded"'));
       const blank = chartDrew(decodePng(await Deno.readFile(barePng)));
       assertEquals(blank, { ok: false, far: 0, line: 0 });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "an exported pipeline's figures.html draws its charts in headless Chromium",
+  ...requireChromium(),
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "kepler-export-report-" });
+    try {
+      // Train a small pipeline on simulated data and export it, as a user
+      // publishing models would; then open the report they would open.
+      const sim = simulate({
+        start: 1_767_225_600,
+        duration: 900,
+        containers: 5,
+        seed: 5,
+        sources: ["rapl-sysfs"],
+      });
+      const report = await trainPipeline([queryDataFrom(queryResult(sim))], {
+        modelPath: dir,
+        pipelineName: "std",
+        sources: ["rapl-sysfs"],
+        featureGroups: ["BPFOnly", "Basic"],
+        absTrainers: ["SGDRegressorTrainer", "LinearRegressionTrainer"],
+        dynTrainers: ["SGDRegressorTrainer"],
+        machineSpec: sim.spec,
+        machineId: "m1",
+        workers: 1,
+      });
+      const exported = await exportPipeline(
+        report.pipelineDir,
+        join(dir, "db"),
+        {
+          publisher: "tester",
+          collectTime: "2026-01-01 00:00:00",
+          thresholds: { mae: 1000, mape: 1000, hard: 10_000 },
+        },
+      );
+      const html = join(exported.exportDir, "figures.html");
+      const png = join(dir, "figures.png");
+      const dom = await capturePage(html, png, { width: 1000, height: 800 });
+      await keep(png);
+      const plotted = Number(/data-plotted="(\d+)"/.exec(dom)?.[1] ?? 0);
+      assert(plotted >= 2, `figures drawn: ${plotted}`);
+      assert(!dom.includes("data-plot-error"));
+      const image = decodePng(await Deno.readFile(png));
+      const background = pixelAt(image, 2, 2);
+      const { far, total } = countPixels(image, background, {
+        region: PLOT_REGION,
+      });
+      assert(
+        far >= total * 0.05,
+        `the first chart's area is blank: ${far} of ${total} pixels differ`,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
