@@ -57,6 +57,7 @@ export {
   TRAINER_MODEL_CLASS,
   TRAINERS,
   VM_ID_LABELS,
+  vocabularyParser,
   WEIGHT_SUPPORT_TRAINERS,
   WORKLOAD_FEATURES,
 } from "./lib/types.ts";

@@ -54,3 +54,34 @@ export function peakRssMb(): number {
   } catch { /* not Linux */ }
   return Deno.memoryUsage().rss / 1e6;
 }
+
+/**
+ * Runs a benchmark module again in a fresh process (`--child` plus `args`,
+ * read permission only), so its memory figures are its own, and parses the
+ * JSON it prints.
+ */
+export async function runBenchChild<T>(
+  moduleUrl: string,
+  args: readonly string[],
+  label: string,
+): Promise<T> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      new URL(moduleUrl).pathname,
+      "--child",
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `${label} bench child failed (exit ${out.code}): ${
+        new TextDecoder().decode(out.stderr).trim()
+      }`,
+    );
+  }
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as T;
+}

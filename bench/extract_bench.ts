@@ -16,7 +16,7 @@
  * @module
  */
 import type { BenchFigure, BenchSuite } from "./_types.ts";
-import { peakRssMb } from "./_types.ts";
+import { peakRssMb, runBenchChild } from "./_types.ts";
 import { queryJsonBytes, simulate } from "../lib/simulate/mod.ts";
 import {
   extractFeatureGroups,
@@ -77,25 +77,7 @@ async function measure(path: string): Promise<Measurement> {
 }
 
 async function measureInChild(path: string): Promise<Measurement> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      new URL(import.meta.url).pathname,
-      "--child",
-      path,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `extract bench child failed (exit ${out.code}): ${
-        new TextDecoder().decode(out.stderr).trim()
-      }`,
-    );
-  }
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as Measurement;
+  return runBenchChild<Measurement>(import.meta.url, [path], "extract");
 }
 
 async function writeQuery(): Promise<{ path: string; dir: string }> {

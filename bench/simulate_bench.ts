@@ -14,7 +14,7 @@
  * @module
  */
 import type { BenchFigure, BenchSuite } from "./_types.ts";
-import { peakRssMb } from "./_types.ts";
+import { peakRssMb, runBenchChild } from "./_types.ts";
 import {
   openMetricsBytes,
   queryJsonBytes,
@@ -62,19 +62,7 @@ function measure(): Measurement {
 }
 
 async function measureInChild(): Promise<Measurement> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", new URL(import.meta.url).pathname, "--child"],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `simulate bench child failed (exit ${out.code}): ${
-        new TextDecoder().decode(out.stderr).trim()
-      }`,
-    );
-  }
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as Measurement;
+  return runBenchChild<Measurement>(import.meta.url, [], "simulate");
 }
 
 /** The simulate benchmark suite. */

@@ -525,7 +525,23 @@ export function resolveMetricAlias(
 
 // ------------------------------------------------------------- parsers
 
-function parseOf<T extends string>(
+/**
+ * A parser for a closed vocabulary: trims the input, accepts exact values,
+ * aliases and case-insensitive matches, and otherwise throws a `RangeError`
+ * that names the value and lists the valid ones. Every vocabulary parser of
+ * the project (here, in lib/simulate and the CLI) is built with it.
+ *
+ * @example
+ * ```ts
+ * import { vocabularyParser } from "./types.ts";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+ * const parseColour = vocabularyParser("colour", ["red", "green"] as const, { verde: "green" });
+ * assertEquals(parseColour(" Red"), "red");
+ * assertEquals(parseColour("verde"), "green");
+ * assertThrows(() => parseColour("blue"), /Unknown colour "blue": valid values are red, green/);
+ * ```
+ */
+export function vocabularyParser<T extends string>(
   what: string,
   values: readonly T[],
   aliases: Readonly<Record<string, T>> = {},
@@ -555,11 +571,12 @@ function parseOf<T extends string>(
  * assertThrows(() => parseEnergySource("solar"), RangeError);
  * ```
  */
-export const parseEnergySource: (input: string) => EnergySource = parseOf(
-  "energy source",
-  ENERGY_SOURCES,
-  ENERGY_SOURCE_ALIASES,
-);
+export const parseEnergySource: (input: string) => EnergySource =
+  vocabularyParser(
+    "energy source",
+    ENERGY_SOURCES,
+    ENERGY_SOURCE_ALIASES,
+  );
 
 /**
  * Parses an output type (`AbsPower` or `DynPower`, case-insensitive).
@@ -571,7 +588,7 @@ export const parseEnergySource: (input: string) => EnergySource = parseOf(
  * assertEquals(parseOutputType("dynpower"), "DynPower");
  * ```
  */
-export const parseOutputType: (input: string) => OutputType = parseOf(
+export const parseOutputType: (input: string) => OutputType = vocabularyParser(
   "output type",
   OUTPUT_TYPES,
 );
@@ -586,10 +603,11 @@ export const parseOutputType: (input: string) => OutputType = parseOf(
  * assertEquals(parseFeatureGroup("BPFOnly"), "BPFOnly");
  * ```
  */
-export const parseFeatureGroup: (input: string) => FeatureGroup = parseOf(
-  "feature group",
-  ALL_FEATURE_GROUPS,
-);
+export const parseFeatureGroup: (input: string) => FeatureGroup =
+  vocabularyParser(
+    "feature group",
+    ALL_FEATURE_GROUPS,
+  );
 
 /**
  * Parses a trainer name.
@@ -601,10 +619,11 @@ export const parseFeatureGroup: (input: string) => FeatureGroup = parseOf(
  * assertEquals(parseTrainerName("SGDRegressorTrainer"), "SGDRegressorTrainer");
  * ```
  */
-export const parseTrainerName: (input: string) => TrainerName = parseOf(
-  "trainer",
-  TRAINERS,
-);
+export const parseTrainerName: (input: string) => TrainerName =
+  vocabularyParser(
+    "trainer",
+    TRAINERS,
+  );
 
 /**
  * Parses an extractor name.
@@ -616,10 +635,11 @@ export const parseTrainerName: (input: string) => TrainerName = parseOf(
  * assertEquals(parseExtractorName("smooth"), "smooth");
  * ```
  */
-export const parseExtractorName: (input: string) => ExtractorName = parseOf(
-  "extractor",
-  EXTRACTORS,
-);
+export const parseExtractorName: (input: string) => ExtractorName =
+  vocabularyParser(
+    "extractor",
+    EXTRACTORS,
+  );
 
 /**
  * Parses an isolator name.
@@ -631,10 +651,11 @@ export const parseExtractorName: (input: string) => ExtractorName = parseOf(
  * assertEquals(parseIsolatorName("min"), "min");
  * ```
  */
-export const parseIsolatorName: (input: string) => IsolatorName = parseOf(
-  "isolator",
-  ISOLATORS,
-);
+export const parseIsolatorName: (input: string) => IsolatorName =
+  vocabularyParser(
+    "isolator",
+    ISOLATORS,
+  );
 
 /**
  * Parses a comma list with an element parser; empty items are ignored and

@@ -74,7 +74,7 @@ Deno.test("`kepler-model simulate` reports bad flags as usage errors (exit 2)", 
     ],
     [
       ["simulate", "-o", "x", "--faults", "fire"],
-      /valid faults are reset, gap, irregular, duplicate/,
+      /Unknown fault ".*": valid values are reset, gap, irregular, duplicate/,
     ],
     [
       ["simulate", "-o", "x", "--duration", "4"],

@@ -509,3 +509,47 @@ Deno.test("the trainer isolator takes its background model from an AbsPower pipe
     assert(/no rapl-sysfs AbsPower model in .*missing/.test(message), message);
   });
 });
+
+Deno.test({
+  name:
+    "train_from_data trains from upstream's own preprocessed CSV and infers group and source",
+  ignore: !haveShared,
+  async fn() {
+    await withTemp(async (dir) => {
+      const csv =
+        "generated-from-upstream-head/extract-isolate/extracted_default_acpi_BPFOnly_abs.csv";
+      await Deno.copyFile(new URL(csv, SHARED), join(dir, "upstream.csv"));
+      const { runTask } = await import("./_cli.ts");
+      const r = await runTask("train_from_data", [
+        "-i",
+        "upstream",
+        "-p",
+        "p",
+        "--trainers",
+        "SGDRegressorTrainer",
+      ], {
+        env: { DATAPATH: dir },
+      });
+      assertEquals(r.code, 0, r.stderr);
+      assert(r.stdout.startsWith("acpi BPFOnly (5 rows)"), r.stdout);
+      const md = JSON.parse(
+        await Deno.readTextFile(
+          join(
+            dir,
+            "p/acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0/metadata.json",
+          ),
+        ),
+      );
+      assertEquals(md.features, ["bpf_cpu_time_ms", "bpf_page_cache_hit"]);
+      assert(typeof md.platform_mae === "number");
+      const missing = await runTask("train_from_data", ["-i", "nope"], {
+        env: { DATAPATH: dir },
+      });
+      assertEquals(missing.code, 1);
+      assert(
+        /Cannot read .*nope\.csv: file not found/.test(missing.stderr),
+        missing.stderr,
+      );
+    });
+  },
+});

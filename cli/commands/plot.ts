@@ -46,6 +46,7 @@ import {
   parseEnergySource,
   parseFeatureGroup,
   parseOutputType,
+  vocabularyParser,
 } from "../../lib/types.ts";
 
 /** The kinds of `--target-data`. */
@@ -59,17 +60,7 @@ export const TARGET_DATA = [
 /** One kind. */
 export type TargetData = typeof TARGET_DATA[number];
 
-function parseTargetData(value: string): TargetData {
-  const found = TARGET_DATA.find((t) => t === value.trim());
-  if (found === undefined) {
-    throw new RangeError(
-      `Unknown target data "${value}": valid values are ${
-        TARGET_DATA.join(", ")
-      }`,
-    );
-  }
-  return found;
-}
+const parseTargetData = vocabularyParser("target data", TARGET_DATA);
 
 /** The `plot` command. */
 export const plot: CommandDefinition = {

@@ -33,7 +33,9 @@ import {
   powerMetric,
   type TrainerName,
   TRAINERS,
+  vocabularyParser,
 } from "../../lib/types.ts";
+import { SPLITS } from "../../lib/train/train_model.ts";
 import {
   trainPipeline,
   type TrainProgress,
@@ -165,14 +167,7 @@ export function defineTrainFlags(command: Command): Command {
     .option(
       "--split <kind>",
       "held-out split for errors: time (blocked, no leakage) or shuffle (upstream's)",
-      (v: string) => {
-        if (v !== "time" && v !== "shuffle") {
-          throw new UsageError(
-            `Unknown split "${v}": valid values are time, shuffle`,
-          );
-        }
-        return v;
-      },
+      parser(vocabularyParser("split", SPLITS)),
       "time",
     )
     .option(

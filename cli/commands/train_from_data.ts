@@ -9,8 +9,10 @@ import type { CommandDefinition } from "../command.ts";
 import { parser } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { csvFile } from "../../lib/layout.ts";
-import { readFrameCsv } from "../../lib/extract/mod.ts";
+import { parseFrameCsv } from "../../lib/extract/mod.ts";
+import { readTextFile } from "../../lib/io/read.ts";
 import {
+  type EnergySource,
   parseEnergySource,
   parseFeatureGroup,
   parseOutputType,
@@ -55,18 +57,12 @@ export const trainFromData: CommandDefinition = {
       throw new UsageError("missing required option -i, --input <name>");
     }
     const path = csvFile(dataPath, options.input);
-    const header = await Deno.open(path).then(async (f) => {
-      const buf = new Uint8Array(4096);
-      const n = await f.read(buf);
-      f.close();
-      return new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\n")[0] ??
-        "";
-    }).catch(() => "");
-    const source = (options.energySource as string | undefined) ??
-      (header.split(",").includes("platform_power") ? "acpi" : "rapl-sysfs");
-    const frame = await readFrameCsv(path, {
-      source: parseEnergySource(source),
-    });
+    // One read: the header says the source when -e is not given.
+    const text = await readTextFile(path);
+    const header = text.slice(0, text.indexOf("\n")).split(",");
+    const source = (options.energySource as EnergySource | undefined) ??
+      (header.includes("platform_power") ? "acpi" : "rapl-sysfs");
+    const frame = parseFrameCsv(text, { source, origin: path });
     const machine = await machineSpecFor(
       dataPath,
       options.id as string | undefined,

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { parseEnergySource } from "../types.ts";
+import { parseEnergySource, vocabularyParser } from "../types.ts";
 import type { Component, MachineSpec } from "../types.ts";
 import type { Labels } from "../query/format.ts";
 import {
@@ -316,17 +316,8 @@ export function parseSimulatedSource(input: string): SimulatedSource {
  * assertThrows(() => parseKeplerNaming("v0.9"), RangeError);
  * ```
  */
-export function parseKeplerNaming(input: string): KeplerNaming {
-  const value = input.trim();
-  if (!(KEPLER_NAMINGS as readonly string[]).includes(value)) {
-    throw new RangeError(
-      `Unknown Kepler naming "${input}": valid values are ${
-        KEPLER_NAMINGS.join(", ")
-      }`,
-    );
-  }
-  return value as KeplerNaming;
-}
+export const parseKeplerNaming: (input: string) => KeplerNaming =
+  vocabularyParser("Kepler naming", KEPLER_NAMINGS);
 
 /**
  * Parses a fault kind (`reset`, `gap`, `irregular`, `duplicate`).
@@ -339,15 +330,10 @@ export function parseKeplerNaming(input: string): KeplerNaming {
  * assertThrows(() => parseFaultKind("fire"), RangeError);
  * ```
  */
-export function parseFaultKind(input: string): FaultKind {
-  const value = input.trim();
-  if (!(FAULT_KINDS as readonly string[]).includes(value)) {
-    throw new RangeError(
-      `Unknown fault "${input}": valid faults are ${FAULT_KINDS.join(", ")}`,
-    );
-  }
-  return value as FaultKind;
-}
+export const parseFaultKind: (input: string) => FaultKind = vocabularyParser(
+  "fault",
+  FAULT_KINDS,
+);
 
 function check(ok: boolean, message: string): void {
   if (!ok) throw new RangeError(`Cannot simulate: ${message}`);

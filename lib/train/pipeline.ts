@@ -23,7 +23,7 @@
  */
 import { join } from "node:path";
 import type { Frame } from "../extract/frame.ts";
-import { extract } from "../extract/extract.ts";
+import { extract, extractFeatureGroups } from "../extract/extract.ts";
 import { writeFrameCsv } from "../extract/frame_csv.ts";
 import type { QueryData } from "../extract/read_query.ts";
 import { validFeatureGroups } from "../extract/valid_feature_groups.ts";
@@ -313,19 +313,38 @@ export async function trainPipeline(
   };
   const jobs: Job[] = [];
   for (const source of sources) {
+    const base = {
+      source,
+      extractor,
+      thirdParty,
+      vmJobName: options.vmJobName ?? "vm",
+      nodeType,
+    };
+    // Every group of a query at once: each metric is read once, not once per
+    // group. A batch that fails (one group's metrics broken) falls back to
+    // per-group extraction below, so the failure is reported for its group.
+    const batch = (level: "node" | "container") =>
+      queries.map((q) => {
+        try {
+          return extractFeatureGroups(q, groups, { ...base, level });
+        } catch {
+          return undefined;
+        }
+      });
+    const nodeFrames = batch("node");
+    const containerFrames = batch("container");
+    const framesOf = (
+      group: FeatureGroup,
+      level: "node" | "container",
+      batched: (Map<FeatureGroup, Frame> | undefined)[],
+    ) =>
+      queries.map((q, i) =>
+        batched[i]?.get(group) ?? extract(q, group, { ...base, level })
+      );
     for (const group of groups) {
       let abs: Frame, dyn: Frame;
       try {
-        const base = {
-          source,
-          extractor,
-          thirdParty,
-          vmJobName: options.vmJobName ?? "vm",
-          nodeType,
-        };
-        abs = concatNodeFrames(
-          queries.map((q) => extract(q, group, { ...base, level: "node" })),
-        );
+        abs = concatNodeFrames(framesOf(group, "node", nodeFrames));
         const isolateOptions = {
           isolator,
           ...(profiles?.[source] ? { profile: profiles[source] } : {}),
@@ -343,11 +362,8 @@ export async function trainPipeline(
             : {}),
         };
         dyn = concatNodeFrames(
-          queries.map((q) =>
-            isolate(
-              extract(q, group, { ...base, level: "container" }),
-              isolateOptions,
-            )
+          framesOf(group, "container", containerFrames).map((f) =>
+            isolate(f, isolateOptions)
           ),
         );
       } catch (error) {

@@ -45,8 +45,10 @@ import type { ModelMetadata } from "./pipeline_metadata.ts";
 import { modelName } from "../layout.ts";
 import type { MachineSpec } from "../types.ts";
 
-/** How rows are split into training and test rows. */
-export type SplitKind = "time" | "shuffle";
+/** How rows are split into training and test rows (`--split`). */
+export const SPLITS = ["time", "shuffle"] as const;
+/** One split kind. */
+export type SplitKind = typeof SPLITS[number];
 
 /** Options of {@linkcode trainModel}. */
 export interface TrainModelOptions {
