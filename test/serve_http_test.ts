@@ -17,7 +17,7 @@ import { unzipEntries, zipEntries } from "../lib/io/zip.ts";
 import { queryResult, simulate } from "../lib/simulate/mod.ts";
 import { readModelDir, readModelZipEntries } from "../lib/train/model_files.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
-import { startModelServer } from "../lib/serve/mod.ts";
+import { HTTP_ENGINES, startModelServer } from "../lib/serve/mod.ts";
 import type { ModelServerOptions } from "../lib/serve/mod.ts";
 
 // ------------------------------------------------------------ fixtures
@@ -364,7 +364,7 @@ const KEPLER_METRICS = JSON.parse(KEPLER_0712_BODY).metrics as string[];
 
 Deno.test({
   name:
-    "POST /model answers Kepler v0.7.12's exact request with the published weight JSON both Kepler versions decode",
+    "POST /model answers Kepler v0.7.12's exact request with the published weight JSON both Kepler versions decode (both HTTP engines)",
   ignore: !haveDb,
   async fn() {
     // oracle: SGD weight files of node type 0 in ec2-0.7.11, lowest published mae
@@ -399,30 +399,39 @@ Deno.test({
         ),
       ),
     );
-    await withServer({ modelPath: MODEL_PATH }, async (url) => {
-      const r = await post(`${url}/model`, KEPLER_0712_BODY, {
-        "content-type": "application/json; charset=UTF-8",
+    for (const engine of HTTP_ENGINES) {
+      await withServer({ modelPath: MODEL_PATH, engine }, async (url) => {
+        const r = await post(`${url}/model`, KEPLER_0712_BODY, {
+          "content-type": "application/json; charset=UTF-8",
+        });
+        assertEquals(r.status, 200, r.text());
+        assertEquals(
+          r.response.headers.get("content-type"),
+          "application/json",
+        );
+        assertEquals(
+          r.response.headers.get("x-kepler-model"),
+          `ec2-0.7.11/rapl-sysfs/AbsPower/${want.fg}/${want.name}`,
+        );
+        const reply = JSON.parse(r.text());
+        assertEquals(reply, file);
+        assertEquals(goV0711Errors(reply), []);
+        assertEquals(goV0712Errors(reply), []);
+        assert(
+          Object.keys(reply).every((k) =>
+            ["package", "core", "uncore", "dram"].includes(k)
+          ),
+        );
+        // Kepler's formula on the reply, by hand, for a busy m5.metal second
+        const x = {
+          cache_miss: 1e9,
+          cpu_cycles: 1e11,
+          cpu_instructions: 1.2e11,
+        };
+        const p = keplerLinear(reply.package, x);
+        assert(Number.isFinite(p) && p > 0, `package ${p} W`);
       });
-      assertEquals(r.status, 200, r.text());
-      assertEquals(r.response.headers.get("content-type"), "application/json");
-      assertEquals(
-        r.response.headers.get("x-kepler-model"),
-        `ec2-0.7.11/rapl-sysfs/AbsPower/${want.fg}/${want.name}`,
-      );
-      const reply = JSON.parse(r.text());
-      assertEquals(reply, file);
-      assertEquals(goV0711Errors(reply), []);
-      assertEquals(goV0712Errors(reply), []);
-      assert(
-        Object.keys(reply).every((k) =>
-          ["package", "core", "uncore", "dram"].includes(k)
-        ),
-      );
-      // Kepler's formula on the reply, by hand, for a busy m5.metal second
-      const x = { cache_miss: 1e9, cpu_cycles: 1e11, cpu_instructions: 1.2e11 };
-      const p = keplerLinear(reply.package, x);
-      assert(Number.isFinite(p) && p > 0, `package ${p} W`);
-    });
+    }
   },
 });
 
@@ -931,7 +940,7 @@ Deno.test("bad inputs get 4xx with a message, never 500", async () => {
     await badFile.body?.cancel();
     // raw HTTP: dot segments that fetch() would have removed, and a slow body
     const { port } = new URL(url);
-    // reads one response (Deno.serve may keep the connection open after it)
+    // reads one response
     const raw = async (request: string): Promise<string> => {
       const conn = await Deno.connect({
         hostname: "127.0.0.1",
@@ -1217,6 +1226,52 @@ Deno.test("GET /metrics counts requests, latencies and loaded models in Promethe
 Deno.test("the server binds 127.0.0.1 unless asked otherwise", async () => {
   await using server = await startModelServer({ port: 0, reload: "off" });
   assertEquals(server.addr.hostname, "127.0.0.1");
+});
+
+Deno.test("slow clients time out: a head trickled byte by byte gets 408 and is closed, idle connections are closed, and /metrics counts it", async () => {
+  await withServer({
+    modelPath: SYNTH_PATH,
+    headersTimeoutMs: 300,
+    idleTimeoutMs: 300,
+  }, async (url) => {
+    const port = Number(new URL(url).port);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const head = new TextEncoder().encode(
+      `POST /model HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Pad: ${
+        "p".repeat(200)
+      }\r\n\r\n`,
+    );
+    const reply = new Response(conn.readable).text(); // until the server closes
+    let sent = 0;
+    let closed = false;
+    reply.then(() => closed = true, () => closed = true);
+    for (; sent < head.length && !closed; sent++) {
+      try {
+        await conn.write(head.subarray(sent, sent + 1));
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const text = await reply;
+    assert(
+      sent < head.length,
+      `the server took the whole head (${sent} bytes)`,
+    );
+    assert(text.startsWith("HTTP/1.1 408 Request Timeout\r\n"), text);
+    assert(/connection: close/i.test(text), text);
+    assert(/Request headers not received within 300 ms/.test(text), text);
+    // an idle connection (no request at all) is closed without a reply
+    const idle = await Deno.connect({ hostname: "127.0.0.1", port });
+    assertEquals(await new Response(idle.readable).text(), "");
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert(
+      metrics.includes(
+        'kepler_model_server_requests_total{route="connection",code="408"} 1\n',
+      ),
+      metrics,
+    );
+  });
 });
 
 Deno.test("a pipeline zip built in memory is served like its folder", async () => {

@@ -25,8 +25,11 @@ import {
   type MachineSpec,
   NODE_ATTRIBUTES,
   parseEnergySource,
+  vocabularyParser,
 } from "../../lib/types.ts";
 import {
+  HTTP_ENGINES,
+  type HttpEngine,
   type ModelServer,
   type ModelServerOptions,
   RELOAD_MODES,
@@ -38,18 +41,6 @@ import {
 
 /** Upstream's estimator socket path (`SERVE_SOCKET`). */
 export const DEFAULT_ESTIMATOR_SOCKET = "/tmp/estimator.sock";
-
-function oneOf<T extends string>(what: string, values: readonly T[]) {
-  return (value: string): T => {
-    const v = values.find((x) => x === value.trim().toLowerCase());
-    if (v === undefined) {
-      throw new RangeError(
-        `Unknown ${what} "${value}": valid values are ${values.join(", ")}`,
-      );
-    }
-    return v;
-  };
-}
 
 /**
  * Parses `--default-pipeline rapl-sysfs=std,acpi=std`.
@@ -131,6 +122,10 @@ async function run(
     reload: options.reload as ReloadMode,
     maxBodyBytes: options.maxBodyBytes as number,
     bodyTimeoutMs: (options.requestTimeout as number) * 1000,
+    engine: options.httpEngine as HttpEngine,
+    headersTimeoutMs: (options.headersTimeout as number) * 1000,
+    idleTimeoutMs: (options.idleTimeout as number) * 1000,
+    maxConnections: options.maxConnections as number,
     download: { timeoutMs: (options.downloadTimeout as number) * 1000 },
     ...(options.defaultPipeline
       ? {
@@ -228,7 +223,7 @@ export const serve: CommandDefinition = {
       .option(
         "--estimator-framing <framing>",
         "json (upstream's: one request per connection) or length (4-byte big-endian length prefixes, many requests per connection)",
-        parser(oneOf("framing", SOCKET_FRAMINGS)),
+        parser(vocabularyParser("framing", SOCKET_FRAMINGS)),
         "json",
       )
       .option(
@@ -243,7 +238,7 @@ export const serve: CommandDefinition = {
       .option(
         "--reload <mode>",
         "how changed pipeline folders are noticed: watch, poll or off",
-        parser(oneOf("reload mode", RELOAD_MODES)),
+        parser(vocabularyParser("reload mode", RELOAD_MODES)),
         "watch",
       )
       .option(
@@ -254,9 +249,33 @@ export const serve: CommandDefinition = {
       )
       .option(
         "--request-timeout <seconds>",
-        "time for a request body to arrive (slower: 408)",
+        "time for a request body to arrive after its headers (slower: 408)",
         numberParser({ min: 0.1 }),
         10,
+      )
+      .option(
+        "--headers-timeout <seconds>",
+        "time for a request's headers to arrive after its first byte (slower: 408 and the connection closed)",
+        numberParser({ min: 0.1 }),
+        10,
+      )
+      .option(
+        "--idle-timeout <seconds>",
+        "time a kept-alive connection may wait for its next request",
+        numberParser({ min: 0.1 }),
+        30,
+      )
+      .option(
+        "--max-connections <n>",
+        "most open connections (more: 503)",
+        numberParser({ min: 1, integer: true }),
+        1024,
+      )
+      .option(
+        "--http-engine <engine>",
+        "guarded (deadlines on headers, bodies, idle and slow readers) or deno-serve (Deno.serve: faster, but no header or idle timeout — only behind a proxy that has them)",
+        parser(vocabularyParser("HTTP engine", HTTP_ENGINES)),
+        "guarded",
       )
       .option(
         "--download-timeout <seconds>",

@@ -1,5 +1,6 @@
 /**
- * Serving models to Kepler: a model server on `Deno.serve` compatible with
+ * Serving models to Kepler: a model server (on our HTTP/1.1 layer with
+ * deadlines, {@linkcode serveHttp1}, or on `Deno.serve`) compatible with
  * upstream's `model-server` (`POST /model`, `GET /best-models`), an
  * estimator (`POST /estimate`, and upstream's sidecar protocol on a unix
  * socket), model selection by node type and machine-spec similarity with
@@ -77,5 +78,13 @@ export type {
   ReloadMode,
   WatchModelPathOptions,
 } from "./watch_model_path.ts";
-export { ModelServer, startModelServer } from "./model_server.ts";
-export type { ModelServerOptions } from "./model_server.ts";
+export { HTTP_ENGINES, ModelServer, startModelServer } from "./model_server.ts";
+export type { HttpEngine, ModelServerOptions } from "./model_server.ts";
+export { serveHttp1 } from "./http1_server.ts";
+export type {
+  Http1Options,
+  Http1Server,
+  HttpHandler,
+  HttpReply,
+  HttpRequest,
+} from "./http1_server.ts";

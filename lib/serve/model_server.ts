@@ -1,6 +1,9 @@
 /**
- * The model server: upstream's `model-server` on `Deno.serve`, plus the
- * estimator sidecar on a unix socket in the same process.
+ * The model server: upstream's `model-server`, plus the estimator sidecar
+ * on a unix socket in the same process. HTTP is served by
+ * {@linkcode serveHttp1} (deadlines on headers, bodies, idle connections and
+ * slow readers; a connection limit) or, with `engine: "deno-serve"`, by
+ * `Deno.serve`, which has no header or idle timeout.
  *
  * Routes:
  *
@@ -56,6 +59,12 @@ import {
 import { parsePowerRequest, type PowerRequest } from "./power_request.ts";
 import { HttpError, parseJsonBody, readBody } from "./read_body.ts";
 import {
+  type Http1Server,
+  type HttpReply,
+  type HttpRequest,
+  serveHttp1,
+} from "./http1_server.ts";
+import {
   bestModels,
   type ModelSelection,
   selectModel,
@@ -87,6 +96,20 @@ export interface ModelServerOptions {
   maxBodyBytes?: number;
   /** Time for a request body to arrive, in ms. Default: 10,000. */
   bodyTimeoutMs?: number;
+  /**
+   * The HTTP layer: `"guarded"` ({@linkcode serveHttp1}: header, idle and
+   * write deadlines, a connection limit) or `"deno-serve"` (`Deno.serve`:
+   * faster, but a client that never finishes its headers is never timed
+   * out — for use behind a proxy that enforces deadlines). Default:
+   * `"guarded"`.
+   */
+  engine?: HttpEngine;
+  /** Time for a request's headers to arrive (guarded), in ms. Default: 10,000. */
+  headersTimeoutMs?: number;
+  /** Time an idle kept-alive connection stays open (guarded), in ms. Default: 30,000. */
+  idleTimeoutMs?: number;
+  /** Most open connections (guarded). Default: 1,024. */
+  maxConnections?: number;
   /** Download limits of INITIAL_PIPELINE_URL. Default: 60 s, 512 MiB. */
   download?: FetchPipelineOptions;
   /** How MODEL_PATH changes are noticed. Default: `"watch"`. */
@@ -110,6 +133,14 @@ export interface ModelServerOptions {
   log?: (line: string) => void;
 }
 
+/** The HTTP layers of {@linkcode ModelServerOptions.engine}. */
+export const HTTP_ENGINES = ["guarded", "deno-serve"] as const;
+/** An HTTP layer: `"guarded"` or `"deno-serve"`. */
+export type HttpEngine = typeof HTTP_ENGINES[number];
+
+/** A request as the routes see it, however it arrived. */
+type Incoming = Pick<HttpRequest, "method" | "path" | "query" | "body">;
+
 const ROUTES = [
   "/model",
   "/best-models",
@@ -122,11 +153,12 @@ const ROUTES = [
 const JSON_TYPE = "application/json";
 const encoder = new TextEncoder();
 
-function json(value: unknown, status = 200): Response {
-  return new Response(JSON.stringify(value), {
-    status,
-    headers: { "content-type": JSON_TYPE },
-  });
+const JSON_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": JSON_TYPE,
+};
+
+function json(value: unknown, status = 200): HttpReply {
+  return { status, headers: JSON_HEADERS, body: JSON.stringify(value) };
 }
 
 /**
@@ -136,8 +168,8 @@ function json(value: unknown, status = 200): Response {
  * oversized body. (A body that was partly read keeps its connection until
  * the client leaves: `Deno.serve` offers no way to close it.)
  */
-function closing(value: unknown, status: number): Response {
-  const bytes = encoder.encode(JSON.stringify(value));
+function closing(text: string, status: number): Response {
+  const bytes = encoder.encode(text);
   let sent = false;
   return new Response(
     new ReadableStream<Uint8Array>({
@@ -204,6 +236,38 @@ function pathOf(rawUrl: string): string {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+const METRICS_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/plain; version=0.0.4; charset=utf-8",
+};
+
+/** The metrics label of a path: a known route, `/models` or `other`. */
+function routeOf(path: string): string {
+  return (ROUTES as readonly string[]).includes(path)
+    ? path
+    : path.startsWith("/models/")
+    ? "/models"
+    : "other";
+}
+
+/** A reply as a `Response` (the `deno-serve` engine and `handle`). */
+function toResponse(reply: HttpReply): Response {
+  if (reply.close && (reply.status === 408 || reply.status === 413)) {
+    return closing(
+      typeof reply.body === "string"
+        ? reply.body
+        : new TextDecoder().decode(reply.body),
+      reply.status,
+    );
+  }
+  const body = reply.body === undefined || reply.body.length === 0
+    ? null
+    : reply.body as BodyInit;
+  return new Response(body, {
+    status: reply.status,
+    ...(reply.headers ? { headers: reply.headers } : {}),
+  });
+}
+
 /** A cached answer: the selection, and the weight reply with its headers. */
 interface CacheEntry {
   selection?: ModelSelection;
@@ -240,7 +304,7 @@ export class ModelServer {
     CacheEntry
   >();
   #metrics = new ServerMetrics();
-  #server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  #server: Http1Server | Deno.HttpServer<Deno.NetAddr> | undefined;
   #socket: EstimatorSocket | undefined;
   #watcher: ModelPathWatcher | undefined;
   #reloading: Promise<void> = Promise.resolve();
@@ -425,67 +489,113 @@ export class ModelServer {
           },
         );
       }
-      const listening = Promise.withResolvers<void>();
-      this.#server = Deno.serve({
-        hostname: o.hostname ?? "127.0.0.1",
-        port: o.port ?? 8100,
-        onListen: () => listening.resolve(),
-        onError: (error) => {
-          this.#log(`internal error: ${(error as Error).message}`);
-          return json({ error: "internal error" }, 500);
-        },
-      }, (request) => this.handle(request));
-      await listening.promise;
+      if ((o.engine ?? "guarded") === "guarded") {
+        this.#server = serveHttp1({
+          hostname: o.hostname ?? "127.0.0.1",
+          port: o.port ?? 8100,
+          maxBodyBytes: o.maxBodyBytes ?? 1 << 20,
+          bodyTimeoutMs: o.bodyTimeoutMs ?? 10_000,
+          headersTimeoutMs: o.headersTimeoutMs ?? 10_000,
+          idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
+          maxConnections: o.maxConnections ?? 1024,
+          onReject: (status) => this.#metrics.observe("connection", status, 0),
+          onError: (error) => this.#internal("request", error),
+        }, (request) => this.respond(request));
+      } else {
+        const listening = Promise.withResolvers<void>();
+        this.#server = Deno.serve({
+          hostname: o.hostname ?? "127.0.0.1",
+          port: o.port ?? 8100,
+          onListen: () => listening.resolve(),
+          onError: (error) => {
+            this.#log(`internal error: ${(error as Error).message}`);
+            return new Response('{"error":"internal error"}', {
+              status: 500,
+              headers: JSON_HEADERS,
+            });
+          },
+        }, (request) => this.handle(request));
+        await listening.promise;
+      }
     } catch (error) {
       await this.close();
       throw error;
     }
   }
 
-  /** Answers one HTTP request (the server's handler; usable directly). */
+  /**
+   * Answers one `Request` (the `deno-serve` engine's handler; usable
+   * directly): reads its body within the limits, then {@linkcode respond}.
+   */
   async handle(request: Request): Promise<Response> {
     const t0 = performance.now();
-    let route = "other";
-    let response: Response;
+    const path = pathOf(request.url);
+    const q = request.url.indexOf("?");
+    let body: Uint8Array = new Uint8Array(0);
+    if (request.body !== null) {
+      try {
+        body = await readBody(request, {
+          maxBytes: this.#options.maxBodyBytes ?? 1 << 20,
+          timeoutMs: this.#options.bodyTimeoutMs ?? 10_000,
+        });
+      } catch (error) {
+        const e = error instanceof HttpError ? error : badRequest(error);
+        this.#metrics.observe(
+          routeOf(path),
+          e.status,
+          (performance.now() - t0) / 1000,
+        );
+        return toResponse({
+          ...json({ error: e.message }, e.status),
+          close: e.status === 408 || e.status === 413,
+        });
+      }
+    }
+    return toResponse(
+      await this.respond({
+        method: request.method,
+        path,
+        query: q < 0 ? "" : request.url.slice(q + 1).replace(/#.*$/, ""),
+        body,
+      }),
+    );
+  }
+
+  /** Answers one request whose body has been read (the guarded engine's handler). */
+  async respond(request: Incoming): Promise<HttpReply> {
+    const t0 = performance.now();
+    const route = routeOf(request.path);
+    let reply: HttpReply;
     try {
-      const path = pathOf(request.url);
-      route = (ROUTES as readonly string[]).includes(path)
-        ? path
-        : path.startsWith("/models/")
-        ? "/models"
-        : "other";
-      if (traversal(path)) {
+      if (traversal(request.path)) {
         throw new HttpError(
           400,
           "Path traversal is not allowed: the path has '.' or '..' segments or escaped separators",
         );
       }
-      response = await this.#route(request, route);
+      reply = await this.#route(request, route);
     } catch (error) {
-      if (error instanceof HttpError) {
-        response = error.status === 408 || error.status === 413
-          ? closing({ error: error.message }, error.status)
-          : json({ error: error.message }, error.status);
-      } else {
-        this.#log(
-          `internal error on ${request.method} ${route}: ${
-            (error as Error).stack ?? error
-          }`,
-        );
-        response = json({
-          error: `internal error: ${(error as Error).message}`,
-        }, 500);
-      }
+      reply = error instanceof HttpError
+        ? {
+          ...json({ error: error.message }, error.status),
+          close: error.status === 408 || error.status === 413,
+        }
+        : this.#internal(`${request.method} ${route}`, error);
     }
     this.#metrics.observe(
       route,
-      response.status,
+      reply.status,
       (performance.now() - t0) / 1000,
     );
-    return response;
+    return reply;
   }
 
-  #method(request: Request, allowed: string): void {
+  #internal(where: string, error: unknown): HttpReply {
+    this.#log(`internal error on ${where}: ${(error as Error).stack ?? error}`);
+    return json({ error: `internal error: ${(error as Error).message}` }, 500);
+  }
+
+  #method(request: Incoming, allowed: string): void {
     if (
       request.method !== allowed &&
       !(allowed === "GET" && request.method === "HEAD")
@@ -497,50 +607,41 @@ export class ModelServer {
     }
   }
 
-  async #route(request: Request, route: string): Promise<Response> {
+  async #route(request: Incoming, route: string): Promise<HttpReply> {
     switch (route) {
       case "/model":
         this.#method(request, "POST");
-        return await this.#model(request);
+        return await this.#model(request.body);
       case "/estimate":
         this.#method(request, "POST");
-        return await this.#estimate(request);
+        return await this.#estimate(request.body);
       case "/best-models":
         this.#method(request, "GET");
-        return this.#bestModels(new URL(request.url));
+        return this.#bestModels(new URLSearchParams(request.query));
       case "/healthz":
         this.#method(request, "GET");
         return json(this.#health());
       case "/metrics":
         this.#method(request, "GET");
-        return new Response(this.metricsText(), {
-          headers: {
-            "content-type": "text/plain; version=0.0.4; charset=utf-8",
-          },
-        });
+        return {
+          status: 200,
+          headers: METRICS_HEADERS,
+          body: this.metricsText(),
+        };
       case "/pipelines":
         this.#method(request, "GET");
         return json(this.#pipelineList());
       case "/models":
         this.#method(request, "GET");
-        return await this.#file(new URL(request.url));
+        return await this.#file(request.path);
       default:
         throw new HttpError(
           404,
           `No route ${
-            new URL(request.url).pathname
+            show(request.path.slice(0, 100))
           }: see /healthz, /model, /best-models, /estimate, /metrics`,
         );
     }
-  }
-
-  async #body(request: Request): Promise<unknown> {
-    return parseJsonBody(
-      await readBody(request, {
-        maxBytes: this.#options.maxBodyBytes ?? 1 << 20,
-        timeoutMs: this.#options.bodyTimeoutMs ?? 10_000,
-      }),
-    );
   }
 
   #cached(
@@ -558,7 +659,7 @@ export class ModelServer {
 
   #modelReply(
     entry: CacheEntry,
-  ): Response | undefined {
+  ): HttpReply | undefined {
     if (entry.selection === undefined || entry.body === undefined) {
       return undefined;
     }
@@ -566,14 +667,10 @@ export class ModelServer {
       "content-type": JSON_TYPE,
       ...modelHeaders(entry.selection),
     };
-    return new Response(entry.body, { headers: entry.headers });
+    return { status: 200, headers: entry.headers, body: entry.body };
   }
 
-  async #model(request: Request): Promise<Response> {
-    const bytes = await readBody(request, {
-      maxBytes: this.#options.maxBodyBytes ?? 1 << 20,
-      timeoutMs: this.#options.bodyTimeoutMs ?? 10_000,
-    });
+  async #model(bytes: Uint8Array): Promise<HttpReply> {
     let text: string;
     try {
       text = utf8.decode(bytes);
@@ -654,14 +751,16 @@ export class ModelServer {
         `The archive of model ${selection.model.name} is missing from ${selection.pipeline.origin}`,
       );
     }
-    return new Response(zip, {
+    return {
+      status: 200,
       headers: {
         "content-type": "application/zip",
         "content-disposition":
           `attachment; filename="${selection.model.name}.zip"`,
         ...modelHeaders(selection),
       },
-    });
+      body: zip,
+    };
   }
 
   #noModel(
@@ -685,8 +784,7 @@ export class ModelServer {
     }... at the moment: no model matches the metrics, output type, trainer, node type and filter`;
   }
 
-  #bestModels(url: URL): Response {
-    const p = url.searchParams;
+  #bestModels(p: URLSearchParams): HttpReply {
     const get = (...names: string[]) => {
       for (const n of names) {
         const v = p.get(n);
@@ -778,8 +876,8 @@ export class ModelServer {
     );
   }
 
-  async #estimate(request: Request): Promise<Response> {
-    const body = await this.#body(request);
+  async #estimate(bytes: Uint8Array): Promise<HttpReply> {
+    const body = parseJsonBody(bytes);
     let r: PowerRequest;
     try {
       r = parsePowerRequest(body);
@@ -817,19 +915,24 @@ export class ModelServer {
     return reply;
   }
 
-  async #file(url: URL): Promise<Response> {
-    const parts = url.pathname.split("/").slice(1);
+  async #file(pathname: string): Promise<HttpReply> {
+    const parts = pathname.split("/").slice(1);
     if (parts.length !== 7 || parts[1] !== "v0.7") {
       throw new HttpError(
         404,
-        `No model file ${url.pathname}: use /models/v0.7/<pipeline>/<source>/<output type>/<feature group>/<model>.json|.zip`,
+        `No model file ${
+          show(pathname.slice(0, 200))
+        }: use /models/v0.7/<pipeline>/<source>/<output type>/<feature group>/<model>.json|.zip`,
       );
     }
     let decoded: string[];
     try {
       decoded = parts.slice(2).map(decodeURIComponent);
     } catch {
-      throw new HttpError(400, `Bad %-escape in ${url.pathname}`);
+      throw new HttpError(
+        400,
+        `Bad %-escape in ${show(pathname.slice(0, 200))}`,
+      );
     }
     const [pipeline, source, ot, fg, file] = decoded as [
       string,
@@ -874,20 +977,20 @@ export class ModelServer {
           `Model ${model.name} has no weight file (only weight-capable trainers have one)`,
         );
       }
-      return new Response(model.weightBody, {
-        headers: { "content-type": JSON_TYPE },
-      });
+      return { status: 200, headers: JSON_HEADERS, body: model.weightBody };
     }
     const zip = await model.archive();
     if (zip === undefined) {
       throw new HttpError(404, `Model ${model.name} has no archive`);
     }
-    return new Response(zip, {
+    return {
+      status: 200,
       headers: {
         "content-type": "application/zip",
         "content-disposition": `attachment; filename="${model.name}.zip"`,
       },
-    });
+      body: zip,
+    };
   }
 
   #health(): Record<string, unknown> {
