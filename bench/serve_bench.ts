@@ -1,14 +1,16 @@
 /**
  * `serve` under load on loopback: a trained pipeline (simulated node, SGD
  * and LinearRegression models) served by `cli/main.ts serve` in a child
- * process with the serve_estimator task's permissions, and a bounded Deno
- * load client in this process (fetch with keep-alive, 32 requests in
- * flight, then 8): 20,000 weight requests (`POST /model`, Kepler
- * v0.7.12's body) and 20,000 estimates (`POST /estimate`, one row, linear
- * model) at each concurrency after a warm-up, estimates on the unix socket
+ * process with the serve_estimator task's permissions, and a bounded load
+ * generator with keep-alive connections: wrk (Debian's `wrk`, one thread,
+ * so the server keeps a core) when it is installed, else a Deno fetch
+ * client in this process. Weight requests (`POST /model`, Kepler v0.7.12's
+ * body) and estimates (`POST /estimate`, one row, linear model) with 32 and
+ * 8 requests in flight after a warm-up, the same weight load on the
+ * `deno-serve` engine for comparison, estimates on the unix socket
  * (upstream's framing, one connection per request, 8 in flight), the
  * in-process cost of one linear estimate, and the server's resident memory
- * after 100,000 requests.
+ * after at least 100,000 requests.
  *
  * Goals (issue 9): ≥ 5,000 requests/s and p99 ≤ 5 ms for weight replies; an
  * estimate of a linear model in ≤ 1 ms. Throughput is measured with 32 in
@@ -84,6 +86,86 @@ interface Load {
   p50: number;
   p99: number;
   errors: number;
+  requests: number;
+}
+
+/** The load generator in use: `"wrk"` or `"deno fetch"`. */
+const WRK = (() => {
+  for (const dir of (Deno.env.get("PATH") ?? "/usr/bin").split(":")) {
+    try {
+      if (Deno.statSync(join(dir, "wrk")).isFile) return join(dir, "wrk");
+    } catch { /* not here */ }
+  }
+  return undefined;
+})();
+
+/** A wrk latency like `749.00us`, `1.18ms` or `1.02s`, in ms. */
+function wrkMs(text: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
+  if (m === null) throw new Error(`unexpected wrk latency ${text}`);
+  const v = Number(m[1]);
+  return m[2] === "us"
+    ? v / 1000
+    : m[2] === "ms"
+    ? v
+    : m[2] === "s"
+    ? v * 1000
+    : v * 60_000;
+}
+
+/**
+ * Runs wrk for `seconds` with `connections` in flight, POSTing `body`.
+ * Errors are non-2xx replies plus socket errors.
+ */
+async function wrkLoad(
+  url: string,
+  body: string,
+  connections: number,
+  seconds: number,
+  dir: string,
+): Promise<Load> {
+  const script = join(dir, `post-${connections}-${body.length}.lua`);
+  await Deno.writeTextFile(
+    script,
+    `wrk.method = "POST"\nwrk.body = ${
+      JSON.stringify(body)
+    }\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
+  const out = await new Deno.Command(WRK!, {
+    args: [
+      "-t1",
+      `-c${connections}`,
+      `-d${seconds}s`,
+      "--latency",
+      "-s",
+      script,
+      url,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    throw new Error(`wrk failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  const p = (q: string) =>
+    wrkMs(new RegExp(`^\\s+${q}%\\s+(\\S+)`, "m").exec(text)![1]!);
+  const requests = Number(/(\d+) requests in/.exec(text)![1]);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
+  const socketErrors =
+    /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+      text,
+    );
+  return {
+    perSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)![1]),
+    p50: p("50"),
+    p99: p("99"),
+    errors: non2xx +
+      (socketErrors
+        ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0)
+        : 0),
+    requests,
+  };
 }
 
 /** `total` requests, `concurrency` in flight; latencies in ms. */
@@ -112,6 +194,7 @@ async function load(
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     errors,
+    requests: total,
   };
 }
 
@@ -130,6 +213,53 @@ async function socketAsk(path: string, body: Uint8Array): Promise<boolean> {
   } finally {
     conn.close();
   }
+}
+
+/** Starts `serve` in a child process; resolves with its URL. */
+async function startServer(
+  modelPath: string,
+  socket: string | undefined,
+  engine: "guarded" | "deno-serve",
+): Promise<{ child: Deno.ChildProcess; url: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      join(ROOT, "cli/main.ts"),
+      "serve",
+      "--port",
+      "0",
+      "--reload",
+      "off",
+      "--http-engine",
+      engine,
+      ...(socket !== undefined ? ["--estimator-socket", socket] : []),
+    ],
+    env: { MODEL_PATH: modelPath, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const r = await reader.read();
+    if (r.done) break;
+    out += r.value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  const url = /on (http:\/\/[^ ]+) /.exec(out)?.[1];
+  if (url === undefined) {
+    child.kill("SIGTERM");
+    await child.status;
+    throw new Error(`serve did not start: ${out}`);
+  }
+  return { child, url };
 }
 
 async function run(): Promise<BenchFigure[]> {
@@ -173,39 +303,9 @@ async function run(): Promise<BenchFigure[]> {
     }
     const inProcessMs = (performance.now() - t0) / n;
 
-    child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--allow-net",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        join(ROOT, "cli/main.ts"),
-        "serve",
-        "--port",
-        "0",
-        "--reload",
-        "off",
-        "--estimator-socket",
-        socket,
-      ],
-      env: { MODEL_PATH: modelPath, NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let out = "";
-    while (!out.includes("\n")) {
-      const r = await reader.read();
-      if (r.done) break;
-      out += r.value;
-    }
-    reader.releaseLock();
-    child.stdout.cancel().catch(() => {});
-    const url = /on (http:\/\/[^ ]+) /.exec(out)?.[1];
-    if (url === undefined) throw new Error(`serve did not start: ${out}`);
+    const started = await startServer(modelPath, socket, "guarded");
+    child = started.child;
+    const url = started.url;
     const rssStart = rssMbOf(child.pid);
 
     const post = (path: string, body: string) => async () => {
@@ -213,28 +313,62 @@ async function run(): Promise<BenchFigure[]> {
       await r.arrayBuffer();
       return r.status === 200;
     };
-    const weight = post("/model", WEIGHT_BODY);
-    const estimate = post("/estimate", ESTIMATE_BODY);
     let sent = 0;
-    const counted = (n: number, c: number, f: () => Promise<boolean>) => {
-      sent += n;
-      return load(n, c, f);
+    /** `connections` in flight: wrk for `seconds`, else `n` fetches. */
+    const measure = async (
+      base: string,
+      path: string,
+      body: string,
+      connections: number,
+      n: number,
+      seconds: number,
+    ): Promise<Load> => {
+      const r = WRK !== undefined
+        ? await wrkLoad(`${base}${path}`, body, connections, seconds, dir)
+        : await load(n, connections, post(path, body));
+      if (base === url) sent += r.requests;
+      return r;
     };
-    // warm-up: JIT tiers and the client's connection pool
-    await counted(5000, 32, weight);
-    await counted(5000, 32, estimate);
-    const w32 = await counted(20_000, 32, weight);
-    const w8 = await counted(20_000, 8, weight);
-    const e32 = await counted(20_000, 32, estimate);
-    const e8 = await counted(20_000, 8, estimate);
-    const rssHalf = rssMbOf(child.pid);
+    let errors = 0;
+    const weight = async (c: number, n: number, seconds: number) => {
+      const r = await measure(url, "/model", WEIGHT_BODY, c, n, seconds);
+      errors += r.errors;
+      return r;
+    };
+    const estimate = async (c: number, n: number, seconds: number) => {
+      const r = await measure(url, "/estimate", ESTIMATE_BODY, c, n, seconds);
+      errors += r.errors;
+      return r;
+    };
+    // warm-up (JIT tiers, the client's connections), then up to 100,000
+    // requests in all before the first memory reading
+    await weight(32, 5000, 2);
+    await estimate(32, 5000, 2);
+    while (sent < 100_000) await weight(32, 100_000 - sent, 2);
+    const rss100k = rssMbOf(child.pid);
+    const sent100k = sent;
+    const w32 = await weight(32, 20_000, 5);
+    const w8 = await weight(8, 20_000, 5);
+    const e32 = await estimate(32, 20_000, 5);
+    const e8 = await estimate(8, 20_000, 5);
     const socketBody = new TextEncoder().encode(ESTIMATE_BODY);
-    const s = await counted(5_000, 8, () => socketAsk(socket, socketBody));
-    // up to 100,000 requests in all, then the server's memory
-    const rest = await counted(100_000 - sent, 32, weight);
-    const rssAfter = rssMbOf(child.pid);
-    const errors = w32.errors + w8.errors + e32.errors + e8.errors + s.errors +
-      rest.errors;
+    const s = await load(5_000, 8, () => socketAsk(socket, socketBody));
+    sent += s.requests;
+    errors += s.errors;
+    // more of the same: memory must not keep growing
+    await weight(32, 100_000, 5);
+    const rssEnd = rssMbOf(child.pid);
+    // the same weight load on Deno.serve, for comparison
+    const plain = await startServer(modelPath, undefined, "deno-serve");
+    let d8: Load;
+    try {
+      await measure(plain.url, "/model", WEIGHT_BODY, 32, 5000, 2);
+      d8 = await measure(plain.url, "/model", WEIGHT_BODY, 8, 20_000, 5);
+    } finally {
+      plain.child.kill("SIGTERM");
+      await plain.child.status;
+    }
+    errors += d8.errors;
     return [
       {
         name: "weight replies (POST /model, Kepler v0.7.12 body), 32 in flight",
@@ -299,11 +433,25 @@ async function run(): Promise<BenchFigure[]> {
       },
       { name: "socket estimate p50", value: s.p50, unit: "ms" },
       { name: "socket estimate p99", value: s.p99, unit: "ms" },
+      {
+        name: "deno-serve engine: weight replies, 8 in flight",
+        value: d8.perSecond,
+        unit: "req/s",
+      },
+      {
+        name: "deno-serve engine: weight reply p99, 8 in flight",
+        value: d8.p99,
+        unit: "ms",
+      },
       { name: "server RSS after start", value: rssStart, unit: "MB" },
-      { name: "server RSS after 90k requests", value: rssHalf, unit: "MB" },
+      {
+        name: `server RSS after ${sent100k} requests`,
+        value: rss100k,
+        unit: "MB",
+      },
       {
         name: `server RSS after ${sent} requests`,
-        value: rssAfter,
+        value: rssEnd,
         unit: "MB",
       },
       {
@@ -327,7 +475,9 @@ async function run(): Promise<BenchFigure[]> {
 
 /** The serve benchmark suite. */
 export const suite: BenchSuite = {
-  title: "serve: model server and estimator on loopback",
+  title: `serve: model server and estimator on loopback (load: ${
+    WRK !== undefined ? "wrk, one thread" : "Deno fetch client"
+  })`,
   run,
 };
 

@@ -273,7 +273,7 @@ export const serve: CommandDefinition = {
       )
       .option(
         "--http-engine <engine>",
-        "guarded (deadlines on headers, bodies, idle and slow readers) or deno-serve (Deno.serve: faster, but no header or idle timeout — only behind a proxy that has them)",
+        "guarded (our HTTP/1.1 layer: deadlines on headers, bodies, idle connections and slow readers) or deno-serve (Deno.serve: no header or idle timeout, so only behind a proxy that has them)",
         parser(vocabularyParser("HTTP engine", HTTP_ENGINES)),
         "guarded",
       )

@@ -99,9 +99,9 @@ export interface ModelServerOptions {
   /**
    * The HTTP layer: `"guarded"` ({@linkcode serveHttp1}: header, idle and
    * write deadlines, a connection limit) or `"deno-serve"` (`Deno.serve`:
-   * faster, but a client that never finishes its headers is never timed
-   * out — for use behind a proxy that enforces deadlines). Default:
-   * `"guarded"`.
+   * a client that never finishes its headers is never timed out, so only
+   * behind a proxy that enforces deadlines; also 4× slower with this
+   * handler in `deno task bench serve`). Default: `"guarded"`.
    */
   engine?: HttpEngine;
   /** Time for a request's headers to arrive (guarded), in ms. Default: 10,000. */
