@@ -76,7 +76,7 @@ async function measure(path: string): Promise<Measurement> {
   };
 }
 
-async function measureInChild(path: string): Promise<Measurement> {
+function measureInChild(path: string): Promise<Measurement> {
   return runBenchChild<Measurement>(import.meta.url, [path], "extract");
 }
 

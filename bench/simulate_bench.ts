@@ -61,7 +61,7 @@ function measure(): Measurement {
   };
 }
 
-async function measureInChild(): Promise<Measurement> {
+function measureInChild(): Promise<Measurement> {
   return runBenchChild<Measurement>(import.meta.url, [], "simulate");
 }
 
