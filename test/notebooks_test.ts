@@ -63,23 +63,41 @@ Deno.test({
             `${name}: committed without outputs`,
           );
         }
-        const run = await new Deno.Command("jupyter", {
-          args: [
-            "nbconvert",
-            "--to",
-            "notebook",
-            "--execute",
-            "--ExecutePreprocessor.kernel_name=deno",
-            "--ExecutePreprocessor.timeout=300",
-            "--ExecutePreprocessor.iopub_timeout=60",
-            "--output-dir",
-            dir,
-            path,
-          ],
-          cwd: join(ROOT, "notebooks"),
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
+        // The Deno kernel (2.9.5) now and then sends an iopub message whose
+        // HMAC jupyter_client rejects ("Invalid Signature") when the machine
+        // is loaded: a transport flake of the kernel, not of the notebook.
+        // Such a run is retried (at most twice, and said so); any other
+        // failure fails at once.
+        const execute = () =>
+          new Deno.Command("jupyter", {
+            args: [
+              "nbconvert",
+              "--to",
+              "notebook",
+              "--execute",
+              "--ExecutePreprocessor.kernel_name=deno",
+              "--ExecutePreprocessor.timeout=300",
+              "--ExecutePreprocessor.iopub_timeout=60",
+              "--output-dir",
+              dir,
+              path,
+            ],
+            cwd: join(ROOT, "notebooks"),
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+        let run = await execute();
+        for (
+          let retry = 1;
+          retry <= 2 && run.code !== 0 &&
+          new TextDecoder().decode(run.stderr).includes("Invalid Signature");
+          retry++
+        ) {
+          console.warn(
+            `${name}: the Deno kernel sent a message with an invalid signature; retry ${retry}`,
+          );
+          run = await execute();
+        }
         const stderr = new TextDecoder().decode(run.stderr);
         assertEquals(run.code, 0, `${name} failed:\n${stderr.slice(-3000)}`);
         const executed = JSON.parse(
