@@ -455,7 +455,7 @@ export class ModelServer {
   async start(): Promise<void> {
     const o = this.#options;
     if (o.modelPath !== undefined) {
-      await this.reload();
+      // watch first, then load: a change while loading is seen, not lost
       if ((o.reload ?? "watch") !== "off") {
         this.#watcher = watchModelPath(o.modelPath, (names) => {
           this.reload(names).catch((e) =>
@@ -471,7 +471,9 @@ export class ModelServer {
             : {}),
           log: (l) => this.#log(l),
         });
+        await this.#watcher.ready;
       }
+      await this.reload();
     }
     await Promise.all((o.pipelineUrls ?? []).map((u) => this.#loadUrl(u)));
     try {

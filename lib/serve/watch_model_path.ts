@@ -38,6 +38,12 @@ export interface WatchModelPathOptions {
 export interface ModelPathWatcher {
   /** The mode in effect (`"poll"` when watching was not possible). */
   readonly mode: ReloadMode;
+  /**
+   * Settles once changes are being noticed (polling: after the first scan,
+   * the baseline). Load pipelines after it, so no change falls between the
+   * load and the baseline.
+   */
+  readonly ready: Promise<void>;
   /** Stops watching. */
   close(): Promise<void>;
 }
@@ -120,7 +126,7 @@ async function pipelineFolders(modelPath: string): Promise<string[]> {
  * const dir = await Deno.makeTempDir();
  * const seen = Promise.withResolvers<string[]>();
  * const watcher = watchModelPath(dir, (names) => seen.resolve(names), { mode: "poll", pollIntervalMs: 50 });
- * await new Promise((r) => setTimeout(r, 120));
+ * await watcher.ready; // the baseline is taken: what follows is a change
  * await Deno.mkdir(`${dir}/p`);
  * await Deno.writeTextFile(`${dir}/p/metadata.json`, "{}");
  * assertEquals(await seen.promise, ["p"]);
@@ -191,6 +197,7 @@ export function watchModelPath(
     let previous: Map<string, string> | undefined;
     let pollTimer: ReturnType<typeof setTimeout> | undefined;
     let wake: (() => void) | undefined;
+    const baseline = Promise.withResolvers<void>();
     const poll = async () => {
       const now = new Map<string, string>();
       for (const name of await pipelineFolders(modelPath)) {
@@ -213,6 +220,7 @@ export function watchModelPath(
             `polling ${modelPath} failed: ${(error as Error).message}`,
           );
         }
+        baseline.resolve();
         if (closed) break;
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -226,6 +234,7 @@ export function watchModelPath(
     };
     return {
       mode,
+      ready: baseline.promise,
       async close() {
         closed = true;
         stop();
@@ -236,6 +245,7 @@ export function watchModelPath(
   }
   return {
     mode,
+    ready: Promise.resolve(),
     async close() {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
