@@ -149,6 +149,7 @@ export {
   zipEntries,
 } from "./lib/io/mod.ts";
 export type {
+  AtomicContent,
   CollectOptions,
   CsvCell,
   CsvTable,
@@ -177,6 +178,7 @@ export {
   parseUtc,
   PrometheusError,
   queryCsvTable,
+  queryJsonPieces,
   queryMetrics,
   queryRange,
   rangePoints,

@@ -15,9 +15,57 @@ export interface WriteAtomicOptions {
   mode?: number;
 }
 
+/** What {@linkcode writeFileAtomic} writes: text, bytes, or their pieces in order. */
+export type AtomicContent =
+  | string
+  | Uint8Array
+  | Iterable<string | Uint8Array>
+  | AsyncIterable<string | Uint8Array>;
+
+/** Pieces are gathered up to this size before a write. */
+const FLUSH_BYTES = 1 << 20;
+
+async function writePieces(
+  file: Deno.FsFile,
+  pieces: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+): Promise<void> {
+  const encoder = new TextEncoder();
+  let buffer = new Uint8Array(FLUSH_BYTES);
+  let used = 0;
+  const flush = async () => {
+    for (let at = 0; at < used;) {
+      at += await file.write(buffer.subarray(at, used));
+    }
+    used = 0;
+  };
+  for await (const piece of pieces) {
+    if (typeof piece === "string") {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit
+      if (piece.length * 3 > buffer.length - used) await flush();
+      if (piece.length * 3 > buffer.length) {
+        buffer = new Uint8Array(piece.length * 3);
+      }
+      used += encoder.encodeInto(piece, buffer.subarray(used)).written;
+    } else {
+      if (piece.length > buffer.length - used) await flush();
+      if (piece.length > buffer.length) {
+        for (let at = 0; at < piece.length;) {
+          at += await file.write(piece.subarray(at));
+        }
+      } else {
+        buffer.set(piece, used);
+        used += piece.length;
+      }
+    }
+  }
+  await flush();
+}
+
 /**
- * Writes bytes or text to `path` atomically (temp file in the same folder,
- * then rename). Parent folders are created unless `mkdir` is false.
+ * Writes text, bytes or a sequence of pieces to `path` atomically (temp
+ * file in the same folder, then rename). Pieces (strings are UTF-8 encoded)
+ * are written as they come, so a large file never has to exist in memory
+ * whole. Parent folders are created unless `mkdir` is false.
  *
  * @example
  * ```ts
@@ -26,12 +74,15 @@ export interface WriteAtomicOptions {
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a/b.txt`, "hello");
  * assertEquals(await Deno.readTextFile(`${dir}/a/b.txt`), "hello");
+ * function* pieces() { yield "h"; yield new Uint8Array([0xc3, 0xa9]); yield "llo ✓"; }
+ * await writeFileAtomic(`${dir}/a/b.txt`, pieces());
+ * assertEquals(await Deno.readTextFile(`${dir}/a/b.txt`), "héllo ✓");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeFileAtomic(
   path: string,
-  data: string | Uint8Array,
+  data: AtomicContent,
   options: WriteAtomicOptions = {},
 ): Promise<void> {
   const dir = dirname(path);
@@ -45,10 +96,19 @@ export async function writeFileAtomic(
     `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
   );
   try {
-    const bytes = typeof data === "string"
-      ? new TextEncoder().encode(data)
-      : data;
-    await Deno.writeFile(tmp, bytes, { mode: options.mode ?? 0o644 });
+    if (typeof data === "string" || data instanceof Uint8Array) {
+      const bytes = typeof data === "string"
+        ? new TextEncoder().encode(data)
+        : data;
+      await Deno.writeFile(tmp, bytes, { mode: options.mode ?? 0o644 });
+    } else {
+      using file = await Deno.open(tmp, {
+        write: true,
+        createNew: true,
+        mode: options.mode ?? 0o644,
+      });
+      await writePieces(file, data);
+    }
     await Deno.rename(tmp, path);
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});

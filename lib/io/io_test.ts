@@ -53,6 +53,43 @@ Deno.test("writeFileAtomic() keeps the old file when the write fails", async () 
   });
 });
 
+Deno.test("writeFileAtomic() writes pieces in order (strings, bytes, pieces larger than its buffer, async), byte-equal to the joined content", async () => {
+  await withTempDir(async (dir) => {
+    const big = "é".repeat(700_000); // 1.4 MB of UTF-8: more than one flush
+    const bytes = new Uint8Array(3_000_000).map((_, i) => 97 + (i % 26));
+    async function* pieces() {
+      yield "start ";
+      yield big;
+      yield bytes;
+      yield new Uint8Array([10]);
+      for (let i = 0; i < 1000; i++) yield `${i},`;
+    }
+    await writeFileAtomic(`${dir}/p.txt`, pieces());
+    const want = new TextEncoder().encode(
+      "start " + big + new TextDecoder().decode(bytes) + "\n" +
+        Array.from({ length: 1000 }, (_, i) => `${i},`).join(""),
+    );
+    assertEquals(await Deno.readFile(`${dir}/p.txt`), want);
+    assertEquals(await listNames(dir), ["p.txt"]);
+  });
+});
+
+Deno.test("writeFileAtomic() keeps the old file and no temp file when the pieces fail midway", async () => {
+  await withTempDir(async (dir) => {
+    await writeFileAtomic(`${dir}/f.txt`, "old");
+    function* failing() {
+      yield "x".repeat(2_000_000); // flushed to the temp file already
+      throw new RangeError("the source broke");
+    }
+    await assertRejects(
+      () => writeFileAtomic(`${dir}/f.txt`, failing()),
+      /the source broke/,
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/f.txt`), "old");
+    assertEquals(await listNames(dir), ["f.txt"]);
+  });
+});
+
 Deno.test("writeFileAtomic() names the file when the folder is read-only", async () => {
   if (Deno.uid() === 0) return; // root ignores file modes; covered by the CLI test.
   await withTempDir(async (dir) => {

@@ -4,7 +4,7 @@
  * @module
  */
 export { replaceDirAtomic, writeFileAtomic } from "./atomic.ts";
-export type { WriteAtomicOptions } from "./atomic.ts";
+export type { AtomicContent, WriteAtomicOptions } from "./atomic.ts";
 export { exists, readBinaryFile, readTextFile } from "./read.ts";
 export { readJsonFile, writeJsonFile } from "./json.ts";
 export type { WriteJsonOptions } from "./json.ts";

@@ -58,6 +58,7 @@ export type {
 export { formatPythonJson } from "./python_json.ts";
 export {
   formatQueryJson,
+  queryJsonPieces,
   readQueryJson,
   writeQueryJson,
 } from "./query_json.ts";

@@ -36,16 +36,37 @@ function formatValues(values: PromSeries["values"]): string {
  * ```
  */
 export function formatQueryJson(result: QueryResult): string {
-  const metrics: string[] = [];
+  return [...queryJsonPieces(result)].join("");
+}
+
+/**
+ * The query JSON of {@linkcode formatQueryJson} in pieces, one per series,
+ * for writing without holding the whole text.
+ *
+ * @example
+ * ```ts
+ * import { formatQueryJson, queryJsonPieces } from "./query_json.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const result = { a: [{ metric: { __name__: "a" }, values: [[1, "2"]] as [number, string][] }], b: [] };
+ * assertEquals([...queryJsonPieces(result)].join(""), formatQueryJson(result));
+ * assertEquals(formatQueryJson(result), '{"a": [{"metric": {"__name__": "a"}, "values": [[1, "2"]]}], "b": []}');
+ * ```
+ */
+export function* queryJsonPieces(result: QueryResult): Generator<string> {
+  yield "{";
+  let firstMetric = true;
   for (const [name, series] of Object.entries(result)) {
-    const items = series.map((s) =>
-      `{"metric": ${formatPythonJson(s.metric)}, "values": ${
-        formatValues(s.values)
-      }}`
-    );
-    metrics.push(`${formatPythonJson(name)}: [${items.join(", ")}]`);
+    yield `${firstMetric ? "" : ", "}${formatPythonJson(name)}: [`;
+    firstMetric = false;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
+      yield `${i === 0 ? "" : ", "}{"metric": ${
+        formatPythonJson(s.metric)
+      }, "values": ${formatValues(s.values)}}`;
+    }
+    yield "]";
   }
-  return `{${metrics.join(", ")}}`;
+  yield "}";
 }
 
 /**
@@ -66,7 +87,7 @@ export async function writeQueryJson(
   path: string,
   result: QueryResult,
 ): Promise<void> {
-  await writeFileAtomic(path, formatQueryJson(result));
+  await writeFileAtomic(path, queryJsonPieces(result));
 }
 
 /**
