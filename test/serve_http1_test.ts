@@ -183,18 +183,24 @@ Deno.test("headers trickled one byte at a time are cut off with 408 before they 
   );
 });
 
-Deno.test("a partial head that stops is answered 408 and closed; a connection that sends nothing is closed silently", async () => {
+Deno.test("a partial head that stops is answered 408 and closed; a new connection that sends nothing is closed silently at the headers deadline, not the idle one", async () => {
   await withEcho(
-    { headersTimeoutMs: 200, idleTimeoutMs: 200, tickMs: 25 },
-    async (port, seen) => {
+    { headersTimeoutMs: 200, idleTimeoutMs: 600_000, tickMs: 25 },
+    async (port, seen, server) => {
       const partial = await exchange(
         port,
         "POST /model HTTP/1.1\r\nHost: x\r\n",
       );
       assertEquals(parseReplies(partial.text).map((r) => r.status), [408]);
       assert(partial.eof);
-      const silent = await exchange(port, "");
-      assertEquals([silent.text, silent.eof], ["", true]);
+      const silent = await connect(port);
+      for (let i = 0; i < 5 && server.connections === 0; i++) await sleep(20);
+      // bounded: 200 ms deadline, checked for at most 4 s (the idle limit is 10 min)
+      for (let i = 0; i < 160 && server.connections > 0; i++) await sleep(25);
+      assertEquals(server.connections, 0);
+      const { text, eof } = await readUntil(silent);
+      silent.close();
+      assertEquals([text, eof], ["", true]);
       assertEquals(seen.length, 0);
     },
   );

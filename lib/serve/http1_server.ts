@@ -17,7 +17,8 @@
  *   in `maxBodyBytes` (413, answered from `Content-Length` before reading
  *   and the connection closed, so an oversized body is never read);
  * - a kept-alive connection waiting for its next request is closed after
- *   `idleTimeoutMs`, a reply the client does not read after
+ *   `idleTimeoutMs` (a new connection that sends nothing, after
+ *   `headersTimeoutMs`), a reply the client does not read after
  *   `writeTimeoutMs`;
  * - headers are limited to `maxHeaderBytes` (431) and connections to
  *   `maxConnections` (503 beyond);
@@ -602,13 +603,16 @@ export function serveHttp1(
 
   async function serveConnection(c: Connection): Promise<void> {
     const remote = c.conn.remoteAddr;
-    for (;;) {
+    for (let served = 0;; served++) {
       // ---- head ----
       let scanned = c.start;
       let end = headEnd(c.buf, scanned, c.end);
       if (c.start === c.end) {
+        // a new connection is opened to send a request: it gets the
+        // headers deadline; a kept-alive one may wait the idle time
         c.phase = "idle";
-        c.deadline = performance.now() + idleTimeout;
+        c.deadline = performance.now() +
+          (served === 0 ? Math.min(headersTimeout, idleTimeout) : idleTimeout);
       } else {
         c.phase = "head";
         c.deadline = performance.now() + headersTimeout;
