@@ -423,6 +423,7 @@ export {
   specCovers,
   specSimilarity,
   splitRows,
+  SPLITS,
   summarizeMetrics,
   SUMMARY_COLUMNS,
   SUMMARY_EXTRA_COLUMNS,
@@ -668,6 +669,7 @@ export {
 } from "./lib/serve/mod.ts";
 export type {
   BestModelsQuery,
+  EstimatePowerOptions,
   EstimatorSocketOptions,
   FetchPipelineOptions,
   GaugeSample,
@@ -691,6 +693,7 @@ export type {
   PowerRequestOptions,
   ReadBodyOptions,
   ReloadMode,
+  RoutedRequest,
   SelectOptions,
   ServedModel,
   ServedPipeline,

@@ -44,7 +44,7 @@ export interface PowerEstimate {
 }
 
 /** Options of {@linkcode estimatePower}. */
-export interface EstimateOptions {
+export interface EstimatePowerOptions {
   /**
    * Logical CPUs of the requesting machine, when the request's
    * `machine_spec` does not say. Default: unknown (core ratio 1).
@@ -104,7 +104,7 @@ function finite(powers: Partial<Record<Component, number[]>>): boolean {
 export async function estimatePower(
   model: ServedModel,
   request: PowerRequest,
-  options: EstimateOptions = {},
+  options: EstimatePowerOptions = {},
 ): Promise<PowerEstimate> {
   const out: PowerEstimate = {
     powers: {},

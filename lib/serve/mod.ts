@@ -46,7 +46,7 @@ export type {
   SelectOptions,
 } from "./select_model.ts";
 export { estimatePower } from "./estimate_power.ts";
-export type { EstimateOptions, PowerEstimate } from "./estimate_power.ts";
+export type { EstimatePowerOptions, PowerEstimate } from "./estimate_power.ts";
 export { JsonFrameScanner } from "./json_frame.ts";
 export {
   EstimatorSocket,
@@ -79,7 +79,11 @@ export type {
   WatchModelPathOptions,
 } from "./watch_model_path.ts";
 export { HTTP_ENGINES, ModelServer, startModelServer } from "./model_server.ts";
-export type { HttpEngine, ModelServerOptions } from "./model_server.ts";
+export type {
+  HttpEngine,
+  ModelServerOptions,
+  RoutedRequest,
+} from "./model_server.ts";
 export { serveHttp1 } from "./http1_server.ts";
 export type {
   Http1Options,

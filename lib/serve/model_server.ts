@@ -138,8 +138,11 @@ export const HTTP_ENGINES = ["guarded", "deno-serve"] as const;
 /** An HTTP layer: `"guarded"` or `"deno-serve"`. */
 export type HttpEngine = typeof HTTP_ENGINES[number];
 
-/** A request as the routes see it, however it arrived. */
-type Incoming = Pick<HttpRequest, "method" | "path" | "query" | "body">;
+/** A request as the routes see it, however it arrived: its body is read. */
+export type RoutedRequest = Pick<
+  HttpRequest,
+  "method" | "path" | "query" | "body"
+>;
 
 const ROUTES = [
   "/model",
@@ -564,7 +567,7 @@ export class ModelServer {
   }
 
   /** Answers one request whose body has been read (the guarded engine's handler). */
-  async respond(request: Incoming): Promise<HttpReply> {
+  async respond(request: RoutedRequest): Promise<HttpReply> {
     const t0 = performance.now();
     const route = routeOf(request.path);
     let reply: HttpReply;
@@ -597,7 +600,7 @@ export class ModelServer {
     return json({ error: `internal error: ${(error as Error).message}` }, 500);
   }
 
-  #method(request: Incoming, allowed: string): void {
+  #method(request: RoutedRequest, allowed: string): void {
     if (
       request.method !== allowed &&
       !(allowed === "GET" && request.method === "HEAD")
@@ -609,7 +612,7 @@ export class ModelServer {
     }
   }
 
-  async #route(request: Incoming, route: string): Promise<HttpReply> {
+  async #route(request: RoutedRequest, route: string): Promise<HttpReply> {
     switch (route) {
       case "/model":
         this.#method(request, "POST");

@@ -125,6 +125,7 @@ export {
   frameNodeTypes,
   nodeTypeRows,
   splitRows,
+  SPLITS,
   trainModel,
 } from "./train_model.ts";
 export type {
