@@ -37,3 +37,34 @@ Deno.test("mod.ts re-exports every public value of lib/", async () => {
   assertEquals(missing, []);
   assertEquals(clashes, []);
 });
+
+Deno.test("no two lib/*/mod.ts export a type of the same name (the root could re-export only one)", async () => {
+  const owner = new Map<string, string>();
+  const clashes: string[] = [];
+  for await (const e of Deno.readDir(`${ROOT}/lib`)) {
+    if (!e.isDirectory) continue;
+    let text: string;
+    try {
+      text = await Deno.readTextFile(`${ROOT}/lib/${e.name}/mod.ts`);
+    } catch {
+      continue;
+    }
+    for (const block of text.matchAll(/export type \{([^}]*)\}/g)) {
+      for (const raw of block[1]!.split(",")) {
+        const name = raw.trim().split(/\s+as\s+/).pop()!;
+        if (name === "") continue;
+        const first = owner.get(name);
+        if (first !== undefined && first !== e.name) {
+          clashes.push(`${name}: lib/${first} and lib/${e.name}`);
+        }
+        owner.set(name, first ?? e.name);
+      }
+    }
+  }
+  // the test can see a type: every stage has some
+  assertEquals(
+    owner.has("ModelServerOptions") && owner.has("QueryResult"),
+    true,
+  );
+  assertEquals(clashes, []);
+});
