@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { CommandDefinition } from "../command.ts";
 import { numberParser } from "../command.ts";
 import {
@@ -115,5 +115,16 @@ export const demo: CommandDefinition = {
     context.out(`  pipeline        ${report.pipelineDir}`);
     context.out(`  archive         ${report.zip}`);
     if (context.verbose) printReport(report, context);
+    const rel = (p: string) => relative(Deno.cwd(), p) || ".";
+    const models = rel(join(out, "models"));
+    context.out(
+      "\nnext (in this folder; `npx -y deno@2.9.5 task …` where Deno is not installed):",
+    );
+    context.out(
+      `  DATAPATH=${
+        rel(dataPath)
+      } MODEL_PATH=${models} deno task estimate -i kepler_query -p demo`,
+    );
+    context.out(`  MODEL_PATH=${models} deno task serve`);
   },
 };

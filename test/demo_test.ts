@@ -1,0 +1,141 @@
+/**
+ * The README's first command: `deno task demo` with its task's permissions,
+ * in a fresh folder. It must write the simulation and a trained pipeline,
+ * and the next steps it prints must work as printed (estimate, then serve
+ * with the printed environment, relative to the same folder).
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { denoTasks, ROOT, runTask, splitTask } from "./_cli.ts";
+import { parseCsv } from "../lib/io/csv.ts";
+
+/** `A=b C=d deno task name args…` → env, task and args. */
+function parseHint(line: string): {
+  env: Record<string, string>;
+  task: string;
+  args: string[];
+} {
+  const words = line.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_]+=/.test(words[0]!)) {
+    const [k, v] = words.shift()!.split("=") as [string, string];
+    env[k] = v;
+  }
+  assertEquals(words.slice(0, 2), ["deno", "task"], line);
+  return { env, task: words[2]!, args: words.slice(3) };
+}
+
+Deno.test("deno task demo trains a pipeline in a fresh folder, and the next steps it prints work as printed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler-demo-" });
+  try {
+    const demo = await runTask("demo", [
+      "--duration",
+      "900",
+      "--containers",
+      "6",
+    ], { cwd: dir });
+    assertEquals(demo.code, 0, demo.stderr);
+    const trained =
+      /trained (\d+) models \((\d+) feature groups × 2 output types × 2 energy sources\)/
+        .exec(demo.stdout);
+    assert(trained !== null, demo.stdout);
+    const models = Number(trained[1]);
+    // ten trainers per group, some may fail on little data: at most 10 each
+    assert(models > 0 && models <= Number(trained[2]) * 2 * 2 * 10);
+    const pipeline = join(dir, "demo_output", "models", "demo");
+    for (
+      const f of [
+        join(pipeline, "metadata.json"),
+        join(dir, "demo_output", "models", "demo.zip"),
+        join(dir, "demo_output", "data", "kepler_query.json"),
+        join(dir, "demo_output", "data", "kepler_query_truth.csv"),
+      ]
+    ) {
+      assert((await Deno.stat(f)).isFile, f);
+    }
+    // the best models it reports are real numbers of watts
+    const best = [
+      ...demo.stdout.matchAll(/^  (\S+ \S+Power) .* ([\d.]+) W$/gm),
+    ];
+    assertEquals(best.length, 4, demo.stdout);
+    for (const m of best) assert(Number(m[2]) > 0 && Number(m[2]) < 50, m[0]);
+
+    const hints = demo.stdout.slice(demo.stdout.indexOf("\nnext"))
+      .split("\n").filter((l) => l.includes("deno task"));
+    assertEquals(hints.length, 2, demo.stdout);
+    const estimate = parseHint(hints[0]!);
+    assertEquals(estimate.task, "estimate");
+    const est = await runTask(estimate.task, estimate.args, {
+      cwd: dir,
+      env: estimate.env,
+    });
+    assertEquals(est.code, 0, est.stderr);
+    const csv = parseCsv(
+      await Deno.readTextFile(
+        join(dir, estimate.env.DATAPATH!, "output", "estimation_result.csv"),
+      ),
+    );
+    assert(csv.rows.length > 100, `${csv.rows.length} rows`);
+
+    const serve = parseHint(hints[1]!);
+    assertEquals(serve.task, "serve");
+    const { flags, script, args: fixed } = splitTask(
+      (await denoTasks())[serve.task]!,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        ...flags,
+        join(ROOT, script),
+        ...fixed,
+        ...serve.args,
+      ],
+      cwd: dir,
+      env: { ...serve.env, MODEL_SERVER_PORT: "0", NO_COLOR: "1" },
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = child.stdout.pipeThrough(new TextDecoderStream())
+        .getReader();
+      let out = "";
+      while (!out.includes("\n")) {
+        const r = await reader.read();
+        if (r.done) break;
+        out += r.value;
+      }
+      reader.releaseLock();
+      child.stdout.cancel().catch(() => {});
+      assert(out.startsWith(`Serving ${models} models of 1 pipelines`), out);
+      const url = /on (http:\/\/[^ ]+) /.exec(out)![1];
+      const reply = await fetch(`${url}/model`, {
+        method: "POST",
+        body: JSON.stringify({
+          metrics: [
+            "bpf_cpu_time_ms",
+            "cpu_cycles",
+            "cpu_instructions",
+            "cache_miss",
+          ],
+          output_type: "AbsPower",
+          source: "rapl-sysfs",
+          weight: true,
+        }),
+      });
+      assertEquals(reply.status, 200);
+      assertEquals(reply.headers.get("x-kepler-model")?.split("/")[0], "demo");
+      const weights = await reply.json();
+      assert(typeof weights.package.All_Weights.Bias_Weight === "number");
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
