@@ -123,3 +123,60 @@ export async function runTask(
     ...args,
   ], options);
 }
+
+/** A `serve` child process that is listening (see {@linkcode startServeTask}). */
+export interface RunningServer {
+  /** The process; stop it with SIGTERM. */
+  child: Deno.ChildProcess;
+  /** Its base URL, from its first line of output. */
+  url: string;
+  /** That first line. */
+  firstLine: string;
+  /** Its whole standard error, once it has exited. */
+  stderr: () => Promise<string>;
+}
+
+/**
+ * Starts `serve` with exactly a deno task's flags in a clean environment
+ * (plus PATH, NO_COLOR, MODEL_SERVER_PORT=0 and `env`); resolves once it
+ * prints the URL it listens on.
+ */
+export async function startServeTask(
+  task: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string = ROOT,
+): Promise<RunningServer> {
+  const { flags, script, args: fixed } = splitTask((await denoTasks())[task]!);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...flags, join(ROOT, script), ...fixed, ...args],
+    cwd,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin",
+      NO_COLOR: "1",
+      MODEL_SERVER_PORT: "0",
+      ...env,
+    },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const errText = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const r = await reader.read();
+    if (r.done) break;
+    out += r.value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  const url = /on (http:\/\/[^ ]+) /.exec(out)?.[1];
+  if (url === undefined) {
+    const status = await child.status;
+    throw new Error(
+      `serve did not start (exit ${status.code}): ${out}${await errText}`,
+    );
+  }
+  return { child, url, firstLine: out.split("\n")[0]!, stderr: () => errText };
+}

@@ -9,7 +9,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { denoTasks, ROOT, runTask, splitTask } from "./_cli.ts";
+import { runTask, startServeTask } from "./_cli.ts";
 import { parseCsv } from "../lib/io/csv.ts";
 
 /** `A=b C=d deno task name args…` → env, task and args. */
@@ -58,7 +58,7 @@ Deno.test("deno task demo trains a pipeline in a fresh folder, and the next step
     }
     // the best models it reports are real numbers of watts
     const best = [
-      ...demo.stdout.matchAll(/^  (\S+ \S+Power) .* ([\d.]+) W$/gm),
+      ...demo.stdout.matchAll(/^ {2}(\S+ \S+Power) .* ([\d.]+) W$/gm),
     ];
     assertEquals(best.length, 4, demo.stdout);
     for (const m of best) assert(Number(m[2]) > 0 && Number(m[2]) < 50, m[0]);
@@ -82,38 +82,18 @@ Deno.test("deno task demo trains a pipeline in a fresh folder, and the next step
 
     const serve = parseHint(hints[1]!);
     assertEquals(serve.task, "serve");
-    const { flags, script, args: fixed } = splitTask(
-      (await denoTasks())[serve.task]!,
+    const server = await startServeTask(
+      serve.task,
+      serve.args,
+      serve.env,
+      dir,
     );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        ...flags,
-        join(ROOT, script),
-        ...fixed,
-        ...serve.args,
-      ],
-      cwd: dir,
-      env: { ...serve.env, MODEL_SERVER_PORT: "0", NO_COLOR: "1" },
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
     try {
-      const reader = child.stdout.pipeThrough(new TextDecoderStream())
-        .getReader();
-      let out = "";
-      while (!out.includes("\n")) {
-        const r = await reader.read();
-        if (r.done) break;
-        out += r.value;
-      }
-      reader.releaseLock();
-      child.stdout.cancel().catch(() => {});
-      assert(out.startsWith(`Serving ${models} models of 1 pipelines`), out);
-      const url = /on (http:\/\/[^ ]+) /.exec(out)![1];
-      const reply = await fetch(`${url}/model`, {
+      assert(
+        server.firstLine.startsWith(`Serving ${models} models of 1 pipelines`),
+        server.firstLine,
+      );
+      const reply = await fetch(`${server.url}/model`, {
         method: "POST",
         body: JSON.stringify({
           metrics: [
@@ -132,8 +112,8 @@ Deno.test("deno task demo trains a pipeline in a fresh folder, and the next step
       const weights = await reply.json();
       assert(typeof weights.package.All_Weights.Bias_Weight === "number");
     } finally {
-      child.kill("SIGTERM");
-      await child.status;
+      server.child.kill("SIGTERM");
+      await server.child.status;
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -10,7 +10,13 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { zipEntries } from "../lib/io/zip.ts";
-import { denoTasks, ROOT, splitTask } from "./_cli.ts";
+import {
+  denoTasks,
+  ROOT,
+  type RunningServer as Running,
+  splitTask,
+  startServeTask as startTask,
+} from "./_cli.ts";
 
 const TMP = await Deno.makeTempDir({ prefix: "kepler-serve-cli-" });
 globalThis.addEventListener("unload", () => {
@@ -38,51 +44,6 @@ const MODEL_PATH = join(TMP, "models");
     join(TMP, "spec.json"),
     JSON.stringify({ cores: 4 }),
   );
-}
-
-interface Running {
-  child: Deno.ChildProcess;
-  url: string;
-  stderr: () => Promise<string>;
-}
-
-/** Starts `cli/main.ts serve` with a task's flags; resolves once it listens. */
-async function startTask(
-  task: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<Running> {
-  const { flags, script, args: fixed } = splitTask((await denoTasks())[task]!);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, join(ROOT, script), ...fixed, ...args],
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin",
-      NO_COLOR: "1",
-      MODEL_SERVER_PORT: "0",
-      ...env,
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const errText = new Response(child.stderr).text();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("\n")) {
-    const r = await reader.read();
-    if (r.done) break;
-    out += r.value;
-  }
-  reader.releaseLock();
-  child.stdout.cancel().catch(() => {});
-  const url = /on (http:\/\/[^ ]+) /.exec(out)?.[1];
-  if (url === undefined) {
-    const status = await child.status;
-    throw new Error(
-      `serve did not start (exit ${status.code}): ${out}${await errText}`,
-    );
-  }
-  return { child, url, stderr: () => errText };
 }
 
 async function stop(r: Running): Promise<number> {
