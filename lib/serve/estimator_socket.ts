@@ -21,6 +21,7 @@
  * @module
  */
 import { JsonFrameScanner } from "./json_frame.ts";
+import { concatBytes, Deadline, TIMEOUT } from "./_deadline.ts";
 
 /** How requests and replies are delimited on the socket. */
 export type SocketFraming = "json" | "length";
@@ -59,33 +60,6 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < data.length) {
     offset += await conn.write(data.subarray(offset));
-  }
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-class Deadline {
-  #timer: ReturnType<typeof setTimeout>;
-  #expired: Promise<"timeout">;
-  constructor(ms: number) {
-    let fire!: (v: "timeout") => void;
-    this.#expired = new Promise((resolve) => fire = resolve);
-    this.#timer = setTimeout(() => fire("timeout"), ms);
-  }
-  race<T>(p: Promise<T>): Promise<T | "timeout"> {
-    p.catch(() => {}); // a read left pending is rejected when the conn closes
-    return Promise.race([p, this.#expired]);
-  }
-  clear(): void {
-    clearTimeout(this.#timer);
   }
 }
 
@@ -243,7 +217,7 @@ export class EstimatorSocket {
       const buf = new Uint8Array(64 * 1024);
       while (true) {
         const n = await deadline.race(conn.read(buf));
-        if (n === "timeout") {
+        if (n === TIMEOUT) {
           return await this.#fail(
             conn,
             `request not received within ${timeoutMs} ms`,
@@ -271,7 +245,7 @@ export class EstimatorSocket {
         if (end >= 0) break;
       }
       if (total === 0) return;
-      await this.#answer(conn, concat(chunks, total), t0);
+      await this.#answer(conn, concatBytes(chunks, total), t0);
     } finally {
       deadline.clear();
     }
@@ -286,7 +260,7 @@ export class EstimatorSocket {
     let at = 0;
     while (at < n) {
       const got = await deadline.race(conn.read(out.subarray(at)));
-      if (got === "timeout") return "timeout";
+      if (got === TIMEOUT) return "timeout";
       if (got === null) return at === 0 ? null : "timeout";
       at += got;
     }

@@ -38,6 +38,7 @@
  *
  * @module
  */
+import { concatBytes } from "./_deadline.ts";
 
 /** One request, with its whole body. */
 export interface HttpRequest {
@@ -591,14 +592,7 @@ export function serveHttp1(
         throw new Refusal(431, "The trailer section is too large");
       }
     }
-    if (parts.length === 1) return parts[0]!;
-    const body = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      body.set(p, at);
-      at += p.length;
-    }
-    return body;
+    return parts.length === 1 ? parts[0]! : concatBytes(parts, total);
   }
 
   async function serveConnection(c: Connection): Promise<void> {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes, Deadline, TIMEOUT } from "./_deadline.ts";
 
 /**
  * An error with the HTTP status the server answers it with.
@@ -63,14 +64,12 @@ export async function readBody(
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > max) throw tooLarge();
   if (request.body === null) return new Uint8Array(0);
-  const deadline = watchDeadline(timeoutMs);
+  const deadline = new Deadline(timeoutMs);
   try {
     if (declared !== null) {
       // HTTP framing bounds the body by its Content-Length: read it at once
       // (much faster than a stream reader), racing the deadline
-      const bytes = request.bytes();
-      bytes.catch(() => {});
-      const r = await Promise.race([bytes, deadline.expired]);
+      const r = await deadline.race(request.bytes());
       if (r === TIMEOUT) throw timedOut();
       return r;
     }
@@ -78,9 +77,7 @@ export async function readBody(
     const chunks: Uint8Array[] = [];
     let total = 0;
     while (true) {
-      const read = reader.read();
-      read.catch(() => {});
-      const r = await Promise.race([read, deadline.expired]);
+      const r = await deadline.race(reader.read());
       if (r === TIMEOUT) {
         reader.cancel().catch(() => {});
         throw timedOut();
@@ -93,13 +90,7 @@ export async function readBody(
       }
       chunks.push(r.value);
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return concatBytes(chunks, total);
   } catch (error) {
     if (error instanceof HttpError) throw error;
     throw new HttpError(
@@ -110,57 +101,6 @@ export async function readBody(
   } finally {
     deadline.clear();
   }
-}
-
-const TIMEOUT: unique symbol = Symbol("timeout");
-
-interface Deadline {
-  at: number;
-  expire: () => void;
-}
-
-/**
- * Deadlines share one sweeping interval instead of a timer each (a timer
- * per request was a measurable share of a weight reply's cost); the
- * interval stops when no deadline is pending.
- */
-const deadlines = new Set<Deadline>();
-let sweeper: ReturnType<typeof setInterval> | undefined;
-
-function sweep(): void {
-  const now = performance.now();
-  for (const d of deadlines) {
-    if (d.at <= now) {
-      deadlines.delete(d);
-      d.expire();
-    }
-  }
-  if (deadlines.size === 0 && sweeper !== undefined) {
-    clearInterval(sweeper);
-    sweeper = undefined;
-  }
-}
-
-function watchDeadline(
-  ms: number,
-): { expired: Promise<typeof TIMEOUT>; clear(): void } {
-  let expire!: () => void;
-  const expired = new Promise<typeof TIMEOUT>((resolve) =>
-    expire = () => resolve(TIMEOUT)
-  );
-  const d: Deadline = { at: performance.now() + ms, expire };
-  deadlines.add(d);
-  sweeper ??= setInterval(sweep, Math.max(10, Math.min(100, ms / 4)));
-  return {
-    expired,
-    clear() {
-      deadlines.delete(d);
-      if (deadlines.size === 0 && sweeper !== undefined) {
-        clearInterval(sweeper);
-        sweeper = undefined;
-      }
-    },
-  };
 }
 
 /**
