@@ -415,6 +415,7 @@ export {
   readCheckpoints,
   readModelDir,
   readModelZipEntries,
+  readNodeTypeIndex,
   readWeightFile,
   regressionMetrics,
   scaleGamma,

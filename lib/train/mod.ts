@@ -92,6 +92,7 @@ export {
   indexMachine,
   jaccard,
   nodeTypes,
+  readNodeTypeIndex,
   SIMILARITY_WEIGHTS,
   specCovers,
   specSimilarity,

@@ -14,6 +14,8 @@
  *
  * @module
  */
+import { readJsonFile } from "../io/json.ts";
+import { exists } from "../io/read.ts";
 import {
   type MachineSpec,
   NODE_ATTRIBUTES,
@@ -238,4 +240,25 @@ export function checkNodeTypeIndex(
     if (!Array.isArray(e.members)) e.members = [];
   }
   return value as NodeTypeIndex;
+}
+
+/**
+ * Reads a pipeline's `node_type_index.json`, or an empty index when the
+ * file does not exist yet; a bad file is a `TypeError` naming it.
+ *
+ * @example
+ * ```ts
+ * import { readNodeTypeIndex } from "./node_type_index.ts";
+ * import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * assertEquals(await readNodeTypeIndex(`${dir}/node_type_index.json`), {});
+ * await Deno.writeTextFile(`${dir}/node_type_index.json`, '{"x": {}}');
+ * await assertRejects(() => readNodeTypeIndex(`${dir}/node_type_index.json`), /node_type_index\.json: node type "x"/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readNodeTypeIndex(path: string): Promise<NodeTypeIndex> {
+  return (await exists(path))
+    ? checkNodeTypeIndex(await readJsonFile(path), path)
+    : {};
 }

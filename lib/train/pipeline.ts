@@ -65,11 +65,7 @@ import {
 import { concatNodeFrames } from "../extract/concat.ts";
 import { backgroundModels } from "./background_models.ts";
 import { listModelDirs, readCheckpoints, writeModel } from "./model_files.ts";
-import {
-  checkNodeTypeIndex,
-  indexMachine,
-  type NodeTypeIndex,
-} from "./node_type_index.ts";
+import { indexMachine, readNodeTypeIndex } from "./node_type_index.ts";
 import {
   formatPipelineTime,
   type ModelMetadata,
@@ -225,12 +221,6 @@ export function commonFeatureGroups(
   return common ?? [];
 }
 
-async function readIndex(path: string): Promise<NodeTypeIndex> {
-  return (await exists(path))
-    ? checkNodeTypeIndex(await readJsonFile(path), path)
-    : {};
-}
-
 /**
  * Runs the training pipeline on one or more queries and writes the
  * pipeline. Returns what was trained and what failed.
@@ -255,7 +245,7 @@ export async function trainPipeline(
   const dir = pipelineDir(options.modelPath, name);
 
   // Node type: index the machine spec into the pipeline's node_type_index.json.
-  let index = await readIndex(pipelineFile(dir, "nodeTypeIndex"));
+  let index = await readNodeTypeIndex(pipelineFile(dir, "nodeTypeIndex"));
   let nodeType = 0;
   if (options.machineSpec !== undefined) {
     const r = indexMachine(

@@ -9,8 +9,7 @@
  * @module
  */
 import type { Frame } from "../extract/frame.ts";
-import { readJsonFile, writeJsonFile } from "../io/json.ts";
-import { exists } from "../io/read.ts";
+import { writeJsonFile } from "../io/json.ts";
 import { groupDir, pipelineDir, pipelineFile } from "../layout.ts";
 import {
   ALL_FEATURE_GROUPS,
@@ -22,11 +21,7 @@ import {
   type TrainerName,
 } from "../types.ts";
 import { readCheckpoints, writeModel } from "./model_files.ts";
-import {
-  checkNodeTypeIndex,
-  indexMachine,
-  type NodeTypeIndex,
-} from "./node_type_index.ts";
+import { indexMachine, readNodeTypeIndex } from "./node_type_index.ts";
 import {
   type ReportedModel,
   type TrainFailure,
@@ -108,9 +103,7 @@ export async function trainFromFrame(
   const outputType = options.outputType ?? "AbsPower";
   const dir = pipelineDir(options.modelPath, options.pipelineName ?? "default");
   const indexPath = pipelineFile(dir, "nodeTypeIndex");
-  let index: NodeTypeIndex = (await exists(indexPath))
-    ? checkNodeTypeIndex(await readJsonFile(indexPath))
-    : {};
+  let index = await readNodeTypeIndex(indexPath);
   let data = frame;
   if (options.machineSpec !== undefined) {
     const r = indexMachine(
