@@ -23,6 +23,9 @@ import type {
 import { MIXED_KINDS, STRESS_PROFILES } from "./workload_plan.ts";
 import type { UsageProfile, WorkloadPhase } from "./workload_plan.ts";
 
+/** The components with an energy counter (`other` is what is left over). */
+const METERED = ["package", "core", "uncore", "dram", "platform"] as const;
+
 /** Energy sources the simulator can emit. */
 export const SIMULATED_SOURCES = ["rapl-sysfs", "acpi"] as const;
 /** One simulated energy source. */
@@ -466,15 +469,7 @@ export function createNodeEngine(config: EngineConfig): NodeEngine {
     wave[c * 3 + 2] = 2 * Math.PI * workRng.next();
   }
   const noiseRng = {} as Record<Component, Rng>;
-  for (
-    const component of [
-      "package",
-      "core",
-      "uncore",
-      "dram",
-      "platform",
-    ] as const
-  ) {
+  for (const component of METERED) {
     noiseRng[component] = createRng(seed, `noise:${nodeIndex}:${component}`);
   }
 
@@ -728,15 +723,7 @@ export function advanceNode(
     other: [0, 0],
   };
   const socketMj = new Map<string, number>();
-  for (
-    const component of [
-      "package",
-      "core",
-      "uncore",
-      "dram",
-      "platform",
-    ] as const
-  ) {
+  for (const component of METERED) {
     const sockets = component === "platform" ? 1 : chips;
     const rng = state.noiseRng[component];
     for (let s = 0; s < sockets; s++) {
