@@ -508,9 +508,11 @@ export type {
 export {
   bestWeightSupportModels,
   errorFigure,
+  estimatedComponents,
   estimateFigure,
   estimateScatterFigure,
   estimateStats,
+  estimationSources,
   featureAxisTitle,
   featureColumns,
   featureUnit,

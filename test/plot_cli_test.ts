@@ -121,3 +121,83 @@ Deno.test("plot writes offline HTML for each --target-data", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("plot --target-data estimate -e rapl,acpi finds the plain estimation_result.csv by its columns", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler-plot-est-" });
+  try {
+    const env = { DATAPATH: dir };
+    const ok = async (task: string, args: string[]) => {
+      const r = await runTask(task, args, { env });
+      assertEquals(r.code, 0, `${task} ${args.join(" ")}: ${r.stderr}`);
+      return r;
+    };
+    await ok("simulate", [
+      "-o",
+      "kq",
+      "--duration",
+      "600",
+      "--containers",
+      "3",
+      "--id",
+      "m1",
+    ]);
+    await ok("train", [
+      "-i",
+      "kq",
+      "--id",
+      "m1",
+      "-p",
+      "std",
+      "-e",
+      "rapl,acpi",
+      "--feature-group",
+      "BPFOnly",
+      "--abs-trainers",
+      "SGDRegressorTrainer",
+      "--dyn-trainers",
+      "SGDRegressorTrainer",
+    ]);
+    // one source: estimate writes the plain output/estimation_result.csv
+    await ok("estimate", ["-i", "kq", "-p", "std"]);
+    const both = await ok("plot", [
+      "--target-data",
+      "estimate",
+      "-e",
+      "rapl,acpi",
+    ]);
+    assertMatch(both.stdout, /rapl-sysfs_estimate\.html/);
+    assertMatch(
+      both.stderr,
+      /No estimation result for acpi in .*estimation_result\.csv holds package.* predictions \(rapl-sysfs/,
+    );
+    // an acpi estimate is never plotted as rapl-sysfs
+    await ok("estimate", ["-i", "kq", "-p", "std", "-e", "acpi"]);
+    const rapl = await runTask("plot", ["--target-data", "estimate"], { env });
+    assertEquals(rapl.code, 1);
+    assertMatch(
+      rapl.stderr,
+      /no estimation result for rapl-sysfs in .*holds platform predictions \(acpi, hmc, redfish\): run estimate -e rapl-sysfs first/,
+    );
+    const acpi = await ok("plot", [
+      "--target-data",
+      "estimate",
+      "-e",
+      "rapl,acpi",
+    ]);
+    assertMatch(acpi.stdout, /acpi_estimate\.html/);
+    assert(!acpi.stdout.includes("rapl-sysfs_estimate.html"), acpi.stdout);
+    // several sources: the prefixed files, newer than the plain one
+    await ok("estimate", ["-i", "kq", "-p", "std", "-e", "rapl,acpi"]);
+    const prefixed = await ok("plot", [
+      "--target-data",
+      "estimate",
+      "-e",
+      "rapl,acpi",
+    ]);
+    assertMatch(prefixed.stdout, /rapl-sysfs_estimate\.html/);
+    assertMatch(prefixed.stdout, /acpi_estimate\.html/);
+    assertEquals(prefixed.stderr, "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { CommandDefinition } from "../command.ts";
 import { listParser, parser } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { readCsvFile } from "../../lib/io/csv.ts";
+import { type CsvTable, readCsvFile } from "../../lib/io/csv.ts";
 import { exists } from "../../lib/io/read.ts";
 import { readJsonFile } from "../../lib/io/json.ts";
 import {
@@ -24,8 +24,10 @@ import {
 } from "../../lib/layout.ts";
 import {
   errorFigure,
+  estimatedComponents,
   estimateFigure,
   estimateScatterFigure,
+  estimationSources,
   type Figure,
   metadataFigure,
   modelSummaryFromCsv,
@@ -39,6 +41,7 @@ import {
   type WeightFile,
 } from "../../lib/train/kepler_weight_file.ts";
 import {
+  ENERGY_SOURCES,
   type EnergySource,
   type FeatureGroup,
   OUTPUT_TYPES,
@@ -155,17 +158,47 @@ export const plot: CommandDefinition = {
       }
     } else if (target === "estimate") {
       const folder = outputDir(dataPath, options.input as string);
+      // estimate writes <source>_estimation_result.csv with several sources
+      // and a plain estimation_result.csv with one; the plain file names no
+      // source, so its predicted columns say which source it holds.
+      // When both exist, the newer run wins.
+      const mtime = async (path: string) => {
+        try {
+          return (await Deno.stat(path)).mtime?.getTime() ?? 0;
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) return undefined;
+          throw e;
+        }
+      };
+      const plain = estimationResultFile(folder);
+      const plainTime = await mtime(plain);
+      const plainTable = plainTime === undefined
+        ? undefined
+        : await readCsvFile(plain);
+      const plainSources = plainTable === undefined
+        ? []
+        : estimationSources(plainTable.header, ENERGY_SOURCES);
+      let plainUsed = false;
+      const missing: EnergySource[] = [];
       for (const source of sources) {
-        // estimate writes <source>_estimation_result.csv with several sources
-        // and an unprefixed file with one; the unprefixed file names no
-        // source, so it is read only when one source is asked for.
-        const candidates = sources.length === 1
-          ? [estimationResultFile(folder, source), estimationResultFile(folder)]
-          : [estimationResultFile(folder, source)];
-        let path: string | undefined;
-        for (const c of candidates) if (await exists(c)) path = path ?? c;
-        if (path === undefined) continue;
-        const table = plotTableFromCsv(await readCsvFile(path), { source });
+        const prefixed = estimationResultFile(folder, source);
+        const prefixedTime = await mtime(prefixed);
+        let csv: CsvTable | undefined;
+        if (
+          plainTable !== undefined && !plainUsed &&
+          plainSources.includes(source) &&
+          (prefixedTime === undefined || prefixedTime < plainTime!)
+        ) {
+          csv = plainTable;
+          plainUsed = true;
+        } else if (prefixedTime !== undefined) {
+          csv = await readCsvFile(prefixed);
+        }
+        if (csv === undefined) {
+          missing.push(source);
+          continue;
+        }
+        const table = plotTableFromCsv(csv, { source });
         await write(`${source}_estimate`, `${source} estimate`, [
           estimateFigure(table, {
             title: `${source}: measured and estimated power`,
@@ -175,9 +208,25 @@ export const plot: CommandDefinition = {
           }),
         ]);
       }
+      const plainNote = plainTable === undefined
+        ? ""
+        : `; ${plain} holds ${
+          estimatedComponents(plainTable.header).join(", ") || "no"
+        } predictions (${plainSources.join(", ") || "no known source"})`;
       if (written.length === 0) {
         throw new Error(
-          `Cannot plot estimate: no estimation_result.csv in ${folder} (run estimate first)`,
+          `Cannot plot estimate: no estimation result for ${
+            sources.join(", ")
+          } in ${folder}${plainNote}: run estimate -e ${
+            sources.join(",")
+          } first`,
+        );
+      }
+      if (missing.length > 0) {
+        context.err(
+          `No estimation result for ${
+            missing.join(", ")
+          } in ${folder}${plainNote}: skipped`,
         );
       }
     } else {

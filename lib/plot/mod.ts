@@ -20,6 +20,10 @@ export {
   PREDICTED_POWER_PREFIX,
   predictedPowerColumn,
 } from "./estimate_columns.ts";
+export {
+  estimatedComponents,
+  estimationSources,
+} from "./estimation_sources.ts";
 export { preprocessFigure } from "./preprocess_figure.ts";
 export type { PreprocessFigureOptions } from "./preprocess_figure.ts";
 export {
