@@ -71,6 +71,48 @@ export function booleanField(
   return v;
 }
 
+/** Strings a loose boolean field reads as true or false (trimmed, any case). */
+export const LOOSE_BOOLEANS: Readonly<Record<string, boolean>> = {
+  true: true,
+  false: false,
+  "1": true,
+  "0": false,
+  yes: true,
+  no: false,
+  on: true,
+  off: false,
+  "": false,
+};
+
+/**
+ * A boolean field as upstream's Flask server lets it through, or the
+ * fallback when absent or null: `true`/`false`, the numbers 1 and 0, and the
+ * strings of {@linkcode LOOSE_BOOLEANS} (`"true"`, `"True"`, `"1"`, `"yes"`,
+ * `"on"` are true; `"false"`, `"0"`, `"no"`, `"off"` and `""` are false).
+ * Upstream tests the raw value with Python's truthiness, so its `"false"`
+ * counts as true there; here a string means what it says. Anything else
+ * (other numbers, other strings, lists, objects) is a `TypeError`.
+ */
+export function looseBooleanField(
+  o: JsonObject,
+  key: string,
+  fallback: boolean,
+): boolean {
+  const v = o[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === "boolean") return v;
+  if (v === 0 || v === 1) return v === 1;
+  if (typeof v === "string") {
+    const b = LOOSE_BOOLEANS[v.trim().toLowerCase()];
+    if (b !== undefined) return b;
+  }
+  throw new TypeError(
+    `Field "${key}" must be true or false (also "true"/"false", "1"/"0", 1/0), got ${
+      show(v)
+    }`,
+  );
+}
+
 /** A list of strings (required unless a fallback is given). */
 export function stringListField(
   o: JsonObject,
@@ -106,11 +148,17 @@ export function stringListField(
   return v as string[];
 }
 
-/** An integer node type ≥ −1 (numbers or integer strings). */
+/**
+ * An integer node type ≥ −1: a number, or an integer string (`"1"`,
+ * `"1.0"`; upstream's README calls the field a string). Absent, null or
+ * `""` is −1 (any).
+ */
 export function nodeTypeField(o: JsonObject, key: string): number {
   const v = o[key];
   if (v === undefined || v === null || v === "") return -1;
-  const n = typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+  const n = typeof v === "string" && /^-?\d+(\.0*)?$/.test(v.trim())
+    ? Number(v)
+    : v;
   if (typeof n !== "number" || !Number.isInteger(n) || n < -1 || n > 1e9) {
     throw new RangeError(
       `Field "${key}" must be an integer node type ≥ −1 (−1: any), got ${

@@ -13,7 +13,18 @@
  * Defaults are upstream's: source `rapl-sysfs` (every `rapl` spelling reads
  * as `rapl-sysfs`), node type −1 (any), weight false, no trainer, no filter,
  * loose node-type matching. Upstream's `spec` key is read as
- * `machine_spec` too. Unknown keys are ignored.
+ * `machine_spec` too. Unknown keys are ignored (upstream's
+ * `ModelRequest(**body)` fails on them with a 500).
+ *
+ * The loose forms upstream's Flask server lets through are read too, since
+ * upstream's own clients send them: `"weight": "true"` (upstream's
+ * `weight_model_request_test.py`), `node_type` as a string (`"1"`, as
+ * upstream's README documents it), and any optional field left out.
+ * `weight` and `loose_node_type` take booleans, 1/0 and the strings
+ * `"true"`/`"false"`, `"1"`/`"0"`, `"yes"`/`"no"`, `"on"`/`"off"`, `""`
+ * (any case). One deliberate difference: upstream tests `weight` with
+ * Python's truthiness, so `"false"` (a non-empty string) gets a weight JSON
+ * there; here `"false"` means false and gets the zip.
  *
  * @module
  */
@@ -25,9 +36,9 @@ import {
   parseOutputType,
 } from "../types.ts";
 import {
-  booleanField,
   checkPipelineName,
   checkTrainerName,
+  looseBooleanField,
   machineSpecField,
   nodeTypeField,
   requestObject,
@@ -113,12 +124,12 @@ export function parseModelRequest(body: unknown): ModelRequest {
     outputType: parseOutputType(ot),
     source: requestSource(stringField(o, "source", "rapl-sysfs")),
     nodeType: nodeTypeField(o, "node_type"),
-    weight: booleanField(o, "weight", false),
+    weight: looseBooleanField(o, "weight", false),
     trainerName: checkTrainerName(stringField(o, "trainer_name", "")),
     filters: parseModelFilter(filterText),
     filterText,
     pipelineName: pipelineName === "" ? "" : checkPipelineName(pipelineName),
-    looseNodeType: booleanField(o, "loose_node_type", true),
+    looseNodeType: looseBooleanField(o, "loose_node_type", true),
   };
   const spec = machineSpecField(o, ["machine_spec", "spec"]);
   if (spec !== undefined) out.machineSpec = spec;

@@ -55,7 +55,9 @@ Deno.test("parseModelRequest() rejects wrong types and names that could be paths
       { ...ok, metrics: Array(1001).fill("a") },
       { ...ok, node_type: -2 },
       { ...ok, node_type: "x" },
-      { ...ok, loose_node_type: 1 },
+      { ...ok, loose_node_type: 2 },
+      { ...ok, weight: "maybe" },
+      { ...ok, weight: [] },
       { ...ok, pipeline_name: ".." },
       { ...ok, pipeline_name: ".hidden" },
       { ...ok, pipeline_name: "a\\b" },
@@ -116,4 +118,36 @@ Deno.test("parsePowerRequest() builds columns and checks rows against metrics", 
       }, { maxRows: 1 }),
     RangeError,
   );
+});
+
+Deno.test("parseModelRequest() reads weight and loose_node_type as upstream's Flask lets them through, with strings meaning what they say", () => {
+  const ok = { metrics: ["a"], output_type: "AbsPower" };
+  const weight = (w: unknown) => parseModelRequest({ ...ok, weight: w }).weight;
+  for (const t of [true, "true", "True", " TRUE ", "1", 1, "yes", "on"]) {
+    assertEquals(weight(t), true, JSON.stringify(t));
+  }
+  // upstream: bool("false") is True in Python; here "false" is false
+  for (const f of [false, "false", "False", "0", 0, "", "no", "off", null]) {
+    assertEquals(weight(f), false, JSON.stringify(f));
+  }
+  assertEquals(parseModelRequest(ok).weight, false);
+  for (const bad of [2, -1, "maybe", [], {}, [true]]) {
+    assertThrows(() => weight(bad), /Field "weight" must be true or false/);
+  }
+  assertEquals(
+    parseModelRequest({ ...ok, loose_node_type: "false" }).looseNodeType,
+    false,
+  );
+  // node types as strings (upstream's README calls the field a string)
+  const nt = (v: unknown) =>
+    parseModelRequest({ ...ok, node_type: v }).nodeType;
+  assertEquals([nt("1"), nt(" 2 "), nt("1.0"), nt(1.0), nt(""), nt(null)], [
+    1,
+    2,
+    1,
+    1,
+    -1,
+    -1,
+  ]);
+  assertThrows(() => nt("1.5"), RangeError);
 });
