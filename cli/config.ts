@@ -138,3 +138,34 @@ export function readConfig(env: EnvSource = Deno.env): Config {
   if (token !== undefined) config.promBearerToken = token;
   return config;
 }
+
+/**
+ * Whether text written to a stream may carry ANSI colours: only when the
+ * stream is a terminal and NO_COLOR is unset or empty (https://no-color.org).
+ * FORCE_COLOR and CLICOLOR_FORCE are not read: kepler-model colours nothing
+ * itself, so there is nothing to force, and every task grants exactly
+ * {@linkcode ENV_KEYS}. Without an `env` argument it reads `Deno.env` only
+ * when NO_COLOR is already granted (never a permission error or prompt,
+ * e.g. for `--help` from the bundle run without `--allow-env`); not granted
+ * reads as no colour.
+ *
+ * @example
+ * ```ts
+ * import { colorOutput } from "./config.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(colorOutput(true, new Map()), true);
+ * assertEquals(colorOutput(true, new Map([["NO_COLOR", "1"]])), false);
+ * assertEquals(colorOutput(false, new Map()), false);
+ * ```
+ */
+export function colorOutput(isTerminal: boolean, env?: EnvSource): boolean {
+  if (!isTerminal) return false;
+  if (env === undefined) {
+    const granted = Deno.permissions.querySync({
+      name: "env",
+      variable: "NO_COLOR",
+    }).state === "granted";
+    if (!granted) return false;
+  }
+  return ((env ?? Deno.env).get("NO_COLOR") ?? "") === "";
+}

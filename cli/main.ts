@@ -8,7 +8,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import type { CliContext, CommandDefinition } from "./command.ts";
-import { type Config, readConfig } from "./config.ts";
+import { colorOutput, type Config, readConfig } from "./config.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { COMMANDS } from "./commands/registry.ts";
 
@@ -56,17 +56,64 @@ export interface MainIo {
   stderr(text: string): void;
   /** Whether stderr is a terminal. */
   stderrIsTerminal: boolean;
+  /** Whether stdout may carry ANSI colours. Default: false. */
+  stdoutHasColors?: boolean;
+  /** Whether stderr may carry ANSI colours. Default: false. */
+  stderrHasColors?: boolean;
 }
 
-const denoIo: MainIo = {
-  stdout: (text) => void Deno.stdout.writeSync(new TextEncoder().encode(text)),
-  stderr: (text) => void Deno.stderr.writeSync(new TextEncoder().encode(text)),
-  stderrIsTerminal: Deno.stderr.isTerminal(),
-};
+function denoIo(): MainIo {
+  const stderrIsTerminal = Deno.stderr.isTerminal();
+  return {
+    stdout: (text) =>
+      void Deno.stdout.writeSync(new TextEncoder().encode(text)),
+    stderr: (text) =>
+      void Deno.stderr.writeSync(new TextEncoder().encode(text)),
+    stderrIsTerminal,
+    stdoutHasColors: colorOutput(Deno.stdout.isTerminal()),
+    stderrHasColors: colorOutput(stderrIsTerminal),
+  };
+}
+
+/**
+ * How this CLI was started, for the hint of a permission error: from the
+ * source (`cli/main.ts`, as every deno task runs it), from the bundle
+ * (`deno task bundle` keeps `import.meta.url`: the bundle file), or as a
+ * `deno compile` binary.
+ */
+function origin(): "task" | "bundle" | "binary" {
+  if (Deno.build.standalone) return "binary";
+  return new URL(import.meta.url).pathname.endsWith("/cli/main.ts")
+    ? "task"
+    : "bundle";
+}
+
+/** The `--allow-*` flag a NotCapable message asks for, e.g. `--allow-env=DATAPATH`. */
+function allowFlag(message: string): string | undefined {
+  const m = /Requires (\w+) access(?: to "([^"]*)")?/.exec(message);
+  if (m === null) return undefined;
+  return m[2] === undefined ? `--allow-${m[1]}` : `--allow-${m[1]}=${m[2]}`;
+}
+
+function permissionHint(message: string): string {
+  const flag = allowFlag(message) ?? "the --allow-* flag it names";
+  switch (origin()) {
+    case "task":
+      return "the deno task of this command does not grant it";
+    case "bundle": {
+      const file = new URL(import.meta.url).pathname.split("/").pop();
+      return `add ${flag} to the deno run command line: deno run ${flag} ... ${file} ...`;
+    }
+    case "binary":
+      return `this binary was compiled without it: add ${flag} to deno compile`;
+  }
+}
 
 function describe(error: unknown): string {
   if (error instanceof Deno.errors.NotCapable) {
-    return `permission denied: ${error.message} (the deno task of this command does not grant it)`;
+    return `permission denied: ${error.message} (${
+      permissionHint(error.message)
+    })`;
   }
   if (error instanceof Deno.errors.PermissionDenied) {
     return `permission denied by the operating system: ${error.message}`;
@@ -133,8 +180,16 @@ export function buildProgram(
     .configureOutput({
       writeOut: (text) => io.stdout(text),
       writeErr: (text) => io.stderr(text),
+      // Our own colour decision (cli/config.ts): commander's default reads
+      // NO_COLOR, FORCE_COLOR and CLICOLOR_FORCE through process.env and
+      // asks node:tty, which reads more variables no task grants.
+      // (Its stripColor is a plain regular expression: kept.)
+      getOutHasColors: () => io.stdoutHasColors ?? false,
+      getErrHasColors: () => io.stderrHasColors ?? false,
+      // commander's own usage errors ("error: unknown option '--x'" and a
+      // suggestion on the next line): one line with the program prefix.
       outputError: (text, write) =>
-        write(text.endsWith("\n") ? text : text + "\n"),
+        write(`${PROGRAM}: ${text.trim().replace(/\s*\n\s*/g, " ")}\n`),
     })
     .addHelpText(
       "after",
@@ -161,7 +216,7 @@ export function buildProgram(
  */
 export async function main(
   args: readonly string[],
-  io: MainIo = denoIo,
+  io: MainIo = denoIo(),
   getConfig: () => Config = () => readConfig(),
 ): Promise<number> {
   let verbose = args.includes("--verbose");

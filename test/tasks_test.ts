@@ -42,6 +42,7 @@ function grantsOf(
   let env: string[] = [];
   for (const flag of flags) {
     const m = /^--allow-(read|write|net|sys|env)(?:=(.*))?$/.exec(flag);
+    if (flag === "--no-prompt") continue;
     if (flag === "--ignore-env") grants.push("ignore-env");
     else if (m) {
       grants.push(m[1] as Grant);
@@ -87,6 +88,18 @@ Deno.test("each command task grants exactly the permissions its command needs", 
     assertEquals(grants, [...needs].sort(), def.name);
     assertEquals(other, [], `${def.name} has other flags`);
     assertEquals(env.sort(), [...ENV_KEYS].sort(), `${def.name} env list`);
+  }
+});
+
+Deno.test("every command task runs with --no-prompt: a missing permission is an error, never a prompt", () => {
+  for (const def of COMMANDS) {
+    const { flags } = splitTask(tasks[def.name]!);
+    assert(flags.includes("--no-prompt"), `${def.name} lacks --no-prompt`);
+  }
+  for (const [name, command] of Object.entries(tasks)) {
+    if (command.startsWith("deno run") && command.includes("cli/main.ts")) {
+      assert(command.includes(" --no-prompt "), `task ${name}`);
+    }
   }
 });
 
