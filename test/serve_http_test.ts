@@ -857,7 +857,7 @@ Deno.test("bad inputs get 4xx with a message, never 500", async () => {
         ],
         [
           "weight not boolean",
-          JSON.stringify({ ...valid, weight: "yes" }),
+          JSON.stringify({ ...valid, weight: "maybe" }),
           400,
           /weight/,
         ],

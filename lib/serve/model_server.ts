@@ -11,8 +11,12 @@
  *   weight JSON when `weight` is true. The weight JSON has component keys
  *   only (Kepler v0.7.11 cannot read anything else) unless `node_type` is
  *   −1, where upstream adds `model_name`, `machine_spec` and `mae`.
- * - `GET /best-models?energy-source=&output-type=&feature-group=&node-type=&filter=`
- *   (upstream's older `source`, `ot`, `fg` too) → best model names.
+ * - `GET /best-models?energy-source=&output-type=&feature-group=&node-type=&filter=&all=`
+ *   (upstream's older `source`, `ot`, `fg` too) → best model names. Only
+ *   the feature groups upstream's clients know (upstream's `FeatureGroups`)
+ *   are listed unless `all=true` (IRQOnly, ThirdParty, CgroupOnly,
+ *   KubeletOnly would fail them with a KeyError); a `feature-group` asked by
+ *   name is always answered.
  * - `POST /estimate`: upstream's PowerRequest → powers per component, msg,
  *   core_ratio, and interval bounds when the model has them.
  * - `GET /models/v0.7/<pipeline>/<source>/<ot>/<FG>/<model>.{json,zip}`:
@@ -41,7 +45,13 @@ import {
   parseFeatureGroup,
   parseOutputType,
 } from "../types.ts";
-import { checkPipelineName, isObject, PIPELINE_NAME, show } from "./_fields.ts";
+import {
+  checkPipelineName,
+  isObject,
+  LOOSE_BOOLEANS,
+  PIPELINE_NAME,
+  show,
+} from "./_fields.ts";
 import { estimatePower, type PowerEstimate } from "./estimate_power.ts";
 import {
   type EstimatorSocket,
@@ -50,7 +60,12 @@ import {
 } from "./estimator_socket.ts";
 import { fetchPipeline, type FetchPipelineOptions } from "./fetch_pipeline.ts";
 import { parseModelFilter } from "./model_filter.ts";
-import { parseModelRequest, requestSource } from "./model_request.ts";
+import {
+  type ModelRequest,
+  parseModelRequest,
+  requestSource,
+} from "./model_request.ts";
+import { explainNoModel } from "./explain_no_model.ts";
 import {
   listPipelineDirs,
   loadPipelineDir,
@@ -66,9 +81,11 @@ import {
 } from "./http1_server.ts";
 import {
   bestModels,
+  choosePipeline,
   type ModelSelection,
   selectModel,
   type SelectOptions,
+  UPSTREAM_FEATURE_GROUPS,
 } from "./select_model.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import {
@@ -737,9 +754,7 @@ export class ModelServer {
       return { selection, body: encoder.encode(JSON.stringify(extended)) };
     });
     const selection = entry.selection;
-    if (selection === undefined) {
-      throw new HttpError(400, this.#noModel(q.source, q.pipelineName, body));
-    }
+    if (selection === undefined) return this.#noModel(q);
     const reply = this.#modelReply(entry);
     if (reply !== undefined) {
       // bounded: at most 1024 bodies of up to 4 KiB (Kepler's are ~0.5 KiB)
@@ -768,25 +783,28 @@ export class ModelServer {
     };
   }
 
-  #noModel(
-    source: EnergySource,
-    pipelineName: string,
-    request: unknown,
-  ): string {
+  /** The 400 of a model request nothing matches, saying what each feature group needs. */
+  #noModel(q: ModelRequest): HttpReply {
+    const { source, pipelineName } = q;
     if (pipelineName && !this.#pipelines.has(pipelineName)) {
-      return `No pipeline named ${pipelineName} is loaded (loaded: ${
-        [...this.#pipelines.keys()].join(", ") || "none"
-      })`;
+      throw new HttpError(
+        400,
+        `No pipeline named ${pipelineName} is loaded (loaded: ${
+          [...this.#pipelines.keys()].join(", ") || "none"
+        })`,
+      );
     }
-    const serving = [...this.#pipelines.values()].filter((p) =>
-      p.sources.includes(source)
-    );
-    if (serving.length === 0) {
-      return `No loaded pipeline has models for energy source ${source}`;
+    const pipeline = choosePipeline(this.#pipelines, source, {
+      ...(pipelineName ? { pipelineName } : {}),
+      ...this.#select(),
+    });
+    if (pipeline === undefined) {
+      throw new HttpError(
+        400,
+        `No loaded pipeline has models for energy source ${source}`,
+      );
     }
-    return `cannot find model for ${
-      show(request).slice(0, 60)
-    }... at the moment: no model matches the metrics, output type, trainer, node type and filter`;
+    return json(explainNoModel(pipeline, q), 400);
   }
 
   #bestModels(p: URLSearchParams): HttpReply {
@@ -811,8 +829,16 @@ export class ModelServer {
           );
         }
       }
+      const allText = get("all");
+      const all = allText === undefined
+        ? false
+        : LOOSE_BOOLEANS[allText.trim().toLowerCase()];
+      if (all === undefined) {
+        throw new RangeError(`all must be true or false, got ${show(allText)}`);
+      }
       const result = bestModels(this.#pipelines, {
         source: requestSource(get("energy-source", "source") ?? "rapl-sysfs"),
+        ...(all ? {} : { featureGroups: UPSTREAM_FEATURE_GROUPS }),
         ...(ot ? { outputType: parseOutputType(ot) as OutputType } : {}),
         ...(fg ? { featureGroup: parseFeatureGroup(fg) as FeatureGroup } : {}),
         ...(nodeType !== undefined ? { nodeType } : {}),

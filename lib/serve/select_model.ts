@@ -371,14 +371,38 @@ export function selectModel(
   return ranked === undefined ? undefined : { ...ranked, pipeline };
 }
 
+/**
+ * The feature groups upstream's `FeatureGroups` dict has (`util/train_types.py`):
+ * its clients look each name `GET /best-models` lists up in that dict
+ * (`FeatureGroups[FeatureGroup[name]]`), so any other name (IRQOnly,
+ * ThirdParty, the legacy CgroupOnly and KubeletOnly) fails them with a
+ * KeyError.
+ */
+export const UPSTREAM_FEATURE_GROUPS: readonly FeatureGroup[] = [
+  "Full",
+  "WorkloadOnly",
+  "CounterOnly",
+  "BPFOnly",
+  "BPFIRQ",
+  "CounterIRQCombined",
+  "Basic",
+  "AcceleratorOnly",
+];
+
 /** Options of {@linkcode bestModels}. */
 export interface BestModelsQuery {
   /** Energy source. */
   source: EnergySource;
   /** Only this output type. Default: both. */
   outputType?: OutputType;
-  /** Only this feature group. Default: every group. */
+  /** Only this feature group. Default: every group of `featureGroups`. */
   featureGroup?: FeatureGroup;
+  /**
+   * The groups listed when no `featureGroup` is given. Default: every group
+   * (the server passes {@linkcode UPSTREAM_FEATURE_GROUPS} unless asked for
+   * all).
+   */
+  featureGroups?: readonly FeatureGroup[];
   /** Only this node type (strict). Default: any. */
   nodeType?: number;
   /** Filters. Default: none. */
@@ -423,7 +447,7 @@ export function bestModels(
     for (
       const featureGroup of query.featureGroup
         ? [query.featureGroup]
-        : ALL_FEATURE_GROUPS
+        : query.featureGroups ?? ALL_FEATURE_GROUPS
     ) {
       const s = selectModel(pipelines, {
         source: query.source,
