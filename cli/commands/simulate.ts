@@ -169,6 +169,10 @@ export const simulate: CommandDefinition = {
         "also write <data>/<output>.om for a promtool backfill (about 400 MB per hour at 50 containers)",
       )
       .option(
+        "--idle",
+        "an idle node: no stress-ng load in the whole window (the input of profile)",
+      )
+      .option(
         "--serve <host:port>",
         "serve a live exporter on host:port instead of writing files",
         parser(parseAddress),
@@ -187,6 +191,9 @@ export const simulate: CommandDefinition = {
         ? { sources: options.sources as SimulatedSource[] }
         : {}),
       ...(options.faults ? { faults: options.faults as FaultKind[] } : {}),
+      ...(options.idle === true
+        ? { plan: { idle: options.duration as number } }
+        : {}),
       ...(options.startTime !== undefined
         ? { start: options.startTime as number }
         : {}),

@@ -8,9 +8,9 @@
 import type { CommandDefinition } from "../command.ts";
 import { parser } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { csvFile } from "../../lib/layout.ts";
+import { csvFile, pipelineDir, preprocessedDir } from "../../lib/layout.ts";
 import { parseFrameCsv } from "../../lib/extract/mod.ts";
-import { readTextFile } from "../../lib/io/read.ts";
+import { exists, readTextFile } from "../../lib/io/read.ts";
 import {
   type EnergySource,
   parseEnergySource,
@@ -27,7 +27,10 @@ export const trainFromData: CommandDefinition = {
   summary: "train models from a preprocessed CSV (upstream's columns)",
   define(command) {
     command
-      .option("-i, --input <name>", "preprocessed CSV: <data>/<name>.csv")
+      .option(
+        "-i, --input <name>",
+        "preprocessed CSV: <data>/<name>.csv, else <model path>/<pipeline>/preprocessed_data/<name>.csv",
+      )
       .option(
         "--trainers <list>",
         "trainers, comma separated (default for all ten)",
@@ -56,18 +59,22 @@ export const trainFromData: CommandDefinition = {
     if (typeof options.input !== "string") {
       throw new UsageError("missing required option -i, --input <name>");
     }
-    const path = csvFile(dataPath, options.input);
+    const path = await resolveInputCsv(
+      dataPath,
+      pipelineDir(modelPath, options.pipelineName as string),
+      options.input,
+    );
     // One read: the header says the source when -e is not given.
     const text = await readTextFile(path);
     const header = text.slice(0, text.indexOf("\n")).split(",");
     const source = (options.energySource as EnergySource | undefined) ??
       (header.includes("platform_power") ? "acpi" : "rapl-sysfs");
     const frame = parseFrameCsv(text, { source, origin: path });
-    const machine = await machineSpecFor(
-      dataPath,
-      options.id as string | undefined,
-      context,
-    );
+    // Without --id the CSV's node_type column says the node types (a CSV
+    // has no kepler_node_info to read a spec from).
+    const machine = options.id === undefined
+      ? {}
+      : await machineSpecFor(dataPath, options.id as string, context);
     const report = await trainFromFrame(frame, {
       modelPath,
       pipelineName: options.pipelineName as string,
@@ -107,3 +114,24 @@ export const trainFromData: CommandDefinition = {
     }
   },
 };
+
+/**
+ * The CSV `-i` names: `<data>/<name>.csv` as upstream reads it, else the
+ * preprocessed CSV of that name that `train` wrote into the pipeline.
+ */
+async function resolveInputCsv(
+  dataPath: string,
+  pipelineFolder: string,
+  name: string,
+): Promise<string> {
+  const candidates = [
+    csvFile(dataPath, name),
+    csvFile(preprocessedDir(pipelineFolder), name),
+  ];
+  for (const path of candidates) if (await exists(path)) return path;
+  throw new Error(
+    `Cannot find the CSV of -i ${name}: neither ${
+      candidates.join(" nor ")
+    } exists`,
+  );
+}
