@@ -11,6 +11,7 @@ import {
   needString,
   numberParser,
   optString,
+  parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -22,6 +23,11 @@ import {
 import { readJsonFile } from "../../lib/io/json.ts";
 import { exists } from "../../lib/io/read.ts";
 import { benchmarkFile, pipelineDir } from "../../lib/layout.ts";
+import {
+  WEIGHT_FORMATS,
+  type WeightFormat,
+} from "../../lib/train/kepler_weight_file.ts";
+import { vocabularyParser } from "../../lib/types.ts";
 
 function names(value: string | undefined): string[] {
   return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -75,7 +81,13 @@ export const exportCommand: CommandDefinition = {
         numberParser({ min: 0 }),
         100,
       )
-      .option("--no-figures", "do not write figures.html");
+      .option("--no-figures", "do not write figures.html")
+      .option(
+        "--weight-format <form>",
+        "<Trainer>_<nt>.json form: v0.7.11 (component keys only, as kepler-model-db; every Kepler v0.7) or v0.7.12 (adds model_name, for Kepler v0.7.12+ loading the file from a local path)",
+        parser(vocabularyParser("weight format", WEIGHT_FORMATS)),
+        "v0.7.11",
+      );
   },
   async run(options, context) {
     const { dataPath, modelPath, errorKey } = context.config;
@@ -123,6 +135,7 @@ export const exportCommand: CommandDefinition = {
         errorKey,
         zip: options.zip === true,
         figures: options.figures !== false,
+        weightFormat: options.weightFormat as WeightFormat,
         thresholds: {
           mae: options.maeThreshold as number,
           mape: options.mapeThreshold as number,

@@ -37,6 +37,10 @@ import {
 } from "../../lib/types.ts";
 import { SPLITS } from "../../lib/train/train_model.ts";
 import {
+  WEIGHT_FORMATS,
+  type WeightFormat,
+} from "../../lib/train/kepler_weight_file.ts";
+import {
   trainPipeline,
   type TrainProgress,
   type TrainReport,
@@ -299,6 +303,12 @@ export const train: CommandDefinition = {
       .option(
         "--abs-pipeline-name <name>",
         "trainer isolator: AbsPower pipeline",
+      )
+      .option(
+        "--weight-format <form>",
+        "weight.json form: v0.7.11 (component keys only; every Kepler v0.7) or v0.7.12 (adds model_name, for Kepler v0.7.12+ loading the file from a local path)",
+        parser(vocabularyParser("weight format", WEIGHT_FORMATS)),
+        "v0.7.11",
       );
     defineTrainFlags(command);
   },
@@ -374,6 +384,7 @@ export const train: CommandDefinition = {
       seed: options.seed as number,
       thirdParty,
       vmJobName: context.config.vmJobName,
+      weightFormat: options.weightFormat as WeightFormat,
       trainArguments,
       onProgress: progressPrinter(context),
       ...(options.featureGroup

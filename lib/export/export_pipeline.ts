@@ -56,8 +56,9 @@ import { figuresToHtml } from "../plot/html_report.ts";
 import { modelSummaryFromCsv } from "../plot/model_summary.ts";
 import {
   readWeightFile,
-  toV0711WeightJson,
+  toKeplerWeightJson,
   type WeightFile,
+  type WeightFormat,
 } from "../train/kepler_weight_file.ts";
 import {
   checkNodeTypeIndex,
@@ -124,6 +125,13 @@ export interface ExportPipelineOptions {
   plotlySource?: string;
   /** Clock of `export_time` (tests). Default: `() => new Date()`. */
   now?: () => Date;
+  /**
+   * The form of the `<Trainer>_<nt>.json` weight files: `"v0.7.12"` puts
+   * `model_name` first, for Kepler v0.7.12 loading a file from a local path
+   * (see `WEIGHT_FORMATS`). Default: `"v0.7.11"` (component keys only, as
+   * kepler-model-db publishes them; every Kepler v0.7.x reads it).
+   */
+  weightFormat?: WeightFormat;
 }
 
 /** A model the thresholds dropped, or one that could not be exported. */
@@ -582,7 +590,10 @@ export async function exportPipeline(
       if (k.weight) {
         await writeJsonFile(
           exportedWeightFile(folder, m.modelName),
-          toV0711WeightJson(k.weight),
+          toKeplerWeightJson(
+            { ...k.weight, modelName: m.modelName },
+            options.weightFormat,
+          ),
           { indent: 0 },
         );
       }

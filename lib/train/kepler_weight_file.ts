@@ -245,3 +245,50 @@ export function toV0711WeightJson(
   }
   return out;
 }
+
+/**
+ * The forms of a weight file we write:
+ *
+ * - `"v0.7.11"` (the default): component keys only. Every Kepler v0.7.x
+ *   reads it; v0.7.11 unmarshals into `map[string]ModelWeights` and fails
+ *   on any other top-level key. Kepler v0.7.12 takes the trainer from the
+ *   `*_INIT_URL` file name, but a local file (`ModelWeightsFilepath`)
+ *   brings no name, so v0.7.12 falls back to its linear predictor, which
+ *   rejects a curve-fit file (`CurveFit_Weights`).
+ * - `"v0.7.12"`: `model_name` first, then the components. Kepler v0.7.12
+ *   (and v0.8, v0.9) derive the trainer, and so the predictor, from it:
+ *   the form for a file deployed as a local path. Kepler v0.7.11 cannot
+ *   read it.
+ */
+export const WEIGHT_FORMATS = ["v0.7.11", "v0.7.12"] as const;
+/** A weight file form: `"v0.7.11"` or `"v0.7.12"`. */
+export type WeightFormat = typeof WEIGHT_FORMATS[number];
+
+/**
+ * A weight file in the given form (see {@linkcode WEIGHT_FORMATS}). The
+ * v0.7.12 form needs the model name (`<Trainer>_<node type>`).
+ *
+ * @example
+ * ```ts
+ * import { toKeplerWeightJson } from "./kepler_weight_file.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const w = { All_Weights: { Categorical_Variables: {}, Numerical_Variables: { a: { scale: 1 } },
+ *   CurveFit_Weights: [1, 2, 3] } };
+ * const file = { modelName: "LogarithmicRegressionTrainer_0", components: { package: w } };
+ * assertEquals(Object.keys(toKeplerWeightJson(file)), ["package"]);
+ * assertEquals(Object.keys(toKeplerWeightJson(file, "v0.7.12")), ["model_name", "package"]);
+ * ```
+ */
+export function toKeplerWeightJson(
+  file: WeightFile,
+  format: WeightFormat = "v0.7.11",
+): Record<string, unknown> {
+  const components = toV0711WeightJson(file);
+  if (format === "v0.7.11") return components;
+  if (!file.modelName) {
+    throw new TypeError(
+      "Cannot write a weight file in the v0.7.12 form: its model name (model_name) is unknown",
+    );
+  }
+  return { model_name: file.modelName, ...components };
+}

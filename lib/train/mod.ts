@@ -106,9 +106,15 @@ export {
   keplerCurveOf,
   keplerPredict,
   readWeightFile,
+  toKeplerWeightJson,
   toV0711WeightJson,
+  WEIGHT_FORMATS,
 } from "./kepler_weight_file.ts";
-export type { KeplerCurve, WeightFile } from "./kepler_weight_file.ts";
+export type {
+  KeplerCurve,
+  WeightFile,
+  WeightFormat,
+} from "./kepler_weight_file.ts";
 export {
   formatPipelineTime,
   modelMetadataTable,
@@ -142,7 +148,11 @@ export {
   readModelZipEntries,
   writeModel,
 } from "./model_files.ts";
-export type { LoadedModel, ModelDictEntry } from "./model_files.ts";
+export type {
+  LoadedModel,
+  ModelDictEntry,
+  WriteModelOptions,
+} from "./model_files.ts";
 export {
   commonFeatureGroups,
   SUMMARY_EXTRA_COLUMNS,

@@ -35,6 +35,7 @@ import {
   modelZip,
 } from "../layout.ts";
 import { type Component, COMPONENTS, type TrainerName } from "../types.ts";
+import { toKeplerWeightJson, type WeightFormat } from "./kepler_weight_file.ts";
 import { loadModel } from "./load_model.ts";
 import type { FittedModel, KeplerWeights } from "./model.ts";
 import type { ModelMetadata } from "./pipeline_metadata.ts";
@@ -50,6 +51,16 @@ export interface ModelDictEntry {
   fe_files: string[];
 }
 
+/** Options of {@linkcode writeModel}. */
+export interface WriteModelOptions {
+  /**
+   * The form of `weight.json` (see {@linkcode toKeplerWeightJson}): `"v0.7.12"`
+   * puts `model_name` first, for a file Kepler v0.7.12 loads from a local
+   * path. Default: `"v0.7.11"` (component keys only).
+   */
+  weightFormat?: WeightFormat;
+}
+
 /**
  * Writes a trained model's folder, its checkpoints and its zip under a
  * feature group folder. Returns the model folder.
@@ -57,6 +68,7 @@ export interface ModelDictEntry {
 export async function writeModel(
   groupFolder: string,
   trained: TrainedModel,
+  options: WriteModelOptions = {},
 ): Promise<string> {
   const dir = modelDir(groupFolder, trained.name);
   const dict: Record<string, ModelDictEntry> = {};
@@ -84,9 +96,13 @@ export async function writeModel(
   }
   await writeJsonFile(modelDictFile(dir, trained.name), dict, { indent: 0 });
   if (trained.weights !== undefined) {
-    await writeJsonFile(modelFile(dir, "weight"), trained.weights, {
-      indent: 0,
-    });
+    const weight = (options.weightFormat ?? "v0.7.11") === "v0.7.11"
+      ? trained.weights
+      : toKeplerWeightJson(
+        { modelName: trained.name, components: trained.weights },
+        options.weightFormat,
+      );
+    await writeJsonFile(modelFile(dir, "weight"), weight, { indent: 0 });
   } else {
     await Deno.remove(modelFile(dir, "weight")).catch(() => {});
   }
@@ -150,7 +166,12 @@ function loadEntries(
   }
   const out: LoadedModel = { metadata, features, components };
   const weight = read("weight.json");
-  if (weight !== undefined) out.weights = JSON.parse(weight);
+  if (weight !== undefined) {
+    // either form: component keys only, or model_name (v0.7.12) first
+    const { model_name: _name, machine_spec: _spec, ...components } = JSON
+      .parse(weight);
+    out.weights = components;
+  }
   return out;
 }
 

@@ -65,6 +65,7 @@ import {
 import { concatNodeFrames } from "../extract/concat.ts";
 import { backgroundModels } from "./background_models.ts";
 import { listModelDirs, readCheckpoints, writeModel } from "./model_files.ts";
+import type { WeightFormat } from "./kepler_weight_file.ts";
 import { indexMachine, readNodeTypeIndex } from "./node_type_index.ts";
 import {
   formatPipelineTime,
@@ -134,6 +135,12 @@ export interface TrainPipelineOptions {
   workers?: number;
   /** Clock for metadata times (tests). Default: `() => new Date()`. */
   now?: () => Date;
+  /**
+   * The form of each model's `weight.json`: `"v0.7.12"` adds `model_name`
+   * for Kepler v0.7.12 loading the file from a local path (see
+   * `WEIGHT_FORMATS`). Default: `"v0.7.11"` (component keys only).
+   */
+  weightFormat?: WeightFormat;
 }
 
 /** A progress event. */
@@ -451,7 +458,11 @@ export async function trainPipeline(
       try {
         const trained = trainedFromSerialized(await pool.run(j.job));
         trained.notes.forEach(note);
-        await writeModel(j.folder, trained);
+        await writeModel(
+          j.folder,
+          trained,
+          options.weightFormat ? { weightFormat: options.weightFormat } : {},
+        );
         report.models.push({
           source: j.source,
           outputType: j.outputType,
