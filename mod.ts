@@ -609,6 +609,7 @@ export type {
   VersionReadmeRow,
 } from "./lib/export/mod.ts";
 export {
+  compareEstimates,
   estimate,
   estimationTable,
   featureGroupOf,
@@ -617,6 +618,7 @@ export {
   pipelineEstimatorModel,
   pipelineModelCandidates,
   readPipelineInfo,
+  recordedError,
   weightEstimatorModel,
   writeEstimate,
 } from "./lib/estimate/mod.ts";
@@ -634,6 +636,7 @@ export type {
   PipelineInfo,
   PipelineModelKey,
   PipelineModelOptions,
+  RankedEstimate,
   SourceEstimate,
   WeightModelOptions,
 } from "./lib/estimate/mod.ts";

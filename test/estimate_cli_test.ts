@@ -75,11 +75,13 @@ Deno.test("`estimate -ot -fg -e` evaluates the group's models per source and wri
   assertEquals(r.code, 0, r.stderr);
   assertMatch(r.stdout, /rapl-sysfs DynPower: 1 models on \d+ rows/);
   assertMatch(r.stdout, /acpi DynPower: 1 models on \d+ rows/);
-  // One line per model: group, name, pipeline, MAE, MAPE, coverage of the nominal.
+  // One line per model: group, name, pipeline, holdout mae recorded at
+  // training (the ranking error), MAE, MAPE, coverage of the nominal.
   assertMatch(
     r.stdout,
-    /BPFOnly +SGDRegressorTrainer_0 +p +\d+\.\d\d +\d+\.\d\d +\d+\.\d% of 90\.0%/,
+    /BPFOnly +SGDRegressorTrainer_0 +p +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d% of 90\.0%/,
   );
+  assertMatch(r.stdout, /ranked by the mae on each model's training holdout/);
   assertMatch(
     r.stdout,
     /best: SGDRegressorTrainer_0 \(BPFOnly, pipeline p\): max-over-components MAE \d+\.\d\d W/,
@@ -119,10 +121,13 @@ Deno.test({
       "acpi",
     ]);
     assertEquals(r.code, 0, r.stderr);
+    // A weight file records no training error: ranked by MAE on the query.
     assertMatch(
       r.stdout,
-      /BPFOnly +acpi_AbsPowerModel +weight +\d+\.\d\d +\d+\.\d\d {2}-\n/,
+      /BPFOnly +acpi_AbsPowerModel +weight +- +\d+\.\d\d +\d+\.\d\d {2}-\n/,
     );
+    assertMatch(r.stdout, /ranked by MAE on this query: no model records/);
+    assertMatch(r.stdout, /picked by that MAE \(no training mae recorded\)/);
     const header =
       (await Deno.readTextFile(join(ws, "out2", "estimation_result.csv")))
         .split("\n")[0];

@@ -147,7 +147,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "`estimate()` with a pipeline writes upstream's columns, picks the smallest max-over-components MAE and reports coverage",
+    "`estimate()` with a pipeline writes upstream's columns, picks the smallest holdout mae recorded at training and reports coverage",
   ignore: !haveShared,
   fn: async () => {
     const report = await estimate([query], {
@@ -160,7 +160,13 @@ Deno.test({
       assertEquals(m.mae, Math.max(...m.components.map((c) => c.mae)));
       assertEquals(m.pipeline, "p");
     }
-    assertEquals(s.best.mae, Math.min(...s.models.map((m) => m.mae)));
+    // Ranked by the holdout error of the model's metadata, not the query's.
+    for (const m of s.models) assert(m.holdoutError !== undefined, m.name);
+    assertEquals(
+      s.best.holdoutError,
+      Math.min(...s.models.map((m) => m.holdoutError!)),
+    );
+    assertEquals([s.rankedBy, s.errorKey], ["holdout", "mae"]);
     // Columns: upstream's golden file without packge_ratio_*, then interval bounds.
     const golden = parseCsv(await Deno.readTextFile(GOLDEN)).header;
     const bounds = ["package", "core", "uncore", "dram"].flatMap((c) => [

@@ -16,6 +16,7 @@ import {
 import { readQueries } from "./train.ts";
 import { readQueryFile } from "../../lib/extract/mod.ts";
 import {
+  compareEstimates,
   estimate,
   type ModelEstimate,
   type SourceEstimate,
@@ -35,33 +36,51 @@ function percent(v: number | undefined): string {
   return v === undefined ? "-" : `${(v * 100).toFixed(1)}%`;
 }
 
-function modelLine(m: ModelEstimate): string {
+function modelLine(m: ModelEstimate, width: number): string {
   const mape = m.mape < 0 ? "-" : m.mape.toFixed(2);
   const coverage = m.coverage === undefined
     ? "-"
     : `${percent(m.coverage)} of ${percent(m.nominal)}`;
+  const holdout = m.holdoutError === undefined
+    ? "-"
+    : m.holdoutError.toFixed(2);
   return `${m.featureGroup.padEnd(20)} ${m.name.padEnd(36)} ${
     (m.pipeline ?? m.kind).padEnd(14)
-  } ${m.mae.toFixed(2).padStart(8)} ${mape.padStart(8)}  ${coverage}`;
+  } ${holdout.padStart(width)} ${m.mae.toFixed(2).padStart(8)} ${
+    mape.padStart(8)
+  }  ${coverage}`;
 }
 
 function printSource(s: SourceEstimate, context: CliContext): void {
+  const ranking = s.rankedBy === "holdout"
+    ? `ranked by the ${s.errorKey} on each model's training holdout (ERROR_KEY), as train, export and serve rank them`
+    : `ranked by MAE on this query: no model records a training ${s.errorKey}`;
   context.out(
-    `\n${s.source} ${s.outputType}: ${s.models.length} models on ${s.table.rows.length} rows (errors per row; MAE and MAPE are the max over components)`,
+    `\n${s.source} ${s.outputType}: ${s.models.length} models on ${s.table.rows.length} rows, ${ranking}; MAE and MAPE are per row of this query, the max over components`,
   );
+  const holdoutTitle = `holdout ${s.errorKey}`;
+  const width = Math.max(8, holdoutTitle.length);
   context.out(
     `${"feature group".padEnd(20)} ${"model".padEnd(36)} ${
       "pipeline".padEnd(14)
-    } ${"MAE W".padStart(8)} ${"MAPE %".padStart(8)}  interval coverage`,
+    } ${holdoutTitle.padStart(width)} ${"MAE W".padStart(8)} ${
+      "MAPE %".padStart(8)
+    }  interval coverage`,
   );
-  for (const m of [...s.models].sort((a, b) => a.mae - b.mae)) {
-    context.out(modelLine(m));
+  for (const m of [...s.models].sort(compareEstimates)) {
+    context.out(modelLine(m, width));
   }
   const b = s.best;
   context.out(
     `best: ${b.name} (${b.featureGroup}${
       b.pipeline ? `, pipeline ${b.pipeline}` : ""
-    }): max-over-components MAE ${b.mae.toFixed(2)} W`,
+    }): max-over-components MAE ${b.mae.toFixed(2)} W on this query; ${
+      b.holdoutError === undefined
+        ? `picked by that MAE (no training ${s.errorKey} recorded)`
+        : `picked by its training holdout ${s.errorKey} ${
+          b.holdoutError.toFixed(2)
+        }`
+    }`,
   );
   for (const c of b.components) {
     context.out(
@@ -154,6 +173,7 @@ export const estimateCommand: CommandDefinition = {
       thirdParty: (options.thirdpartyMetrics as string[] | undefined) ??
         context.config.promThirdpartyMetrics,
       vmJobName: context.config.vmJobName,
+      errorKey: context.config.errorKey,
       ...(options.featureGroup
         ? { featureGroup: options.featureGroup as FeatureGroup }
         : {}),

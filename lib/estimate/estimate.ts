@@ -1,8 +1,14 @@
 /**
  * `estimate`: power estimated per component from a query with every model
  * found (upstream's `estimate` command), the error of each model against
- * the measured power, and the best model — the one with the smallest
- * max-over-components MAE.
+ * the measured power, and the best model — the one with the lowest error
+ * recorded on its training holdout (`ERROR_KEY`, default `mae`: the model's
+ * metadata, else its row of the pipeline's model metadata CSV), as `train`
+ * sorts its summary, `export` publishes and `serve` selects. Upstream ranked
+ * by the error on the estimated query instead, which, when the query is
+ * the training data, favours the models that overfit it. Models without a
+ * recorded error (most weight files) rank after those with one; among
+ * them, and on ties, the lower max-over-components MAE on the query wins.
  *
  * The input is extracted as each model's pipeline extracted its training
  * data (the pipeline metadata's extractor; for DynPower also its
@@ -35,6 +41,7 @@ import type {
 import { concatNodeFrames as concatFrames } from "../extract/concat.ts";
 import type { ComponentPrediction, EstimatorModel } from "./estimator_model.ts";
 import { type EstimationTable, estimationTable } from "./estimation_table.ts";
+import { compareEstimates, recordedError } from "./compare_estimates.ts";
 import {
   listPipelines,
   type ModelCandidate,
@@ -68,6 +75,11 @@ export interface EstimateOptions {
   vmJobName?: string;
   /** Idle query: background containers of the `profile` isolator. Default: none. */
   idle?: QueryData;
+  /**
+   * The recorded training error that ranks models (`ERROR_KEY`): a key of
+   * the model metadata such as `mae` or `mape`. Default: `"mae"`.
+   */
+  errorKey?: string;
   /** Called after each model is evaluated. Default: none. */
   onModel?: (result: ModelEstimate) => void;
 }
@@ -106,7 +118,13 @@ export interface ModelEstimate {
   outputType: OutputType;
   /** Feature group. */
   featureGroup: FeatureGroup;
-  /** Largest component MAE, W (the ranking error). */
+  /**
+   * The error recorded at training on the model's holdout, under the
+   * ranking key (`errorKey`): the ranking error. Undefined when none is
+   * recorded (weight files).
+   */
+  holdoutError?: number;
+  /** Largest component MAE on the query, W (ranks models without a holdout error, and ties). */
   mae: number;
   /** Largest defined component MAPE, %, or −1. */
   mape: number;
@@ -128,6 +146,14 @@ export interface SourceEstimate {
   models: ModelEstimate[];
   /** The best model. */
   best: ModelEstimate;
+  /** The metadata key of the holdout error that ranked the models, e.g. `"mae"`. */
+  errorKey: string;
+  /**
+   * What picked the best model: `holdout`, its error recorded at training
+   * (`errorKey`); `query`, the max-over-components MAE on the query,
+   * because no model has a recorded error.
+   */
+  rankedBy: "holdout" | "query";
   /** The best model's data and predictions (estimation_result.csv). */
   table: EstimationTable;
   /** The best model's archive (model.zip). */
@@ -205,6 +231,7 @@ export async function estimate(
     }
   }
   const sources = options.sources ?? ["rapl-sysfs"];
+  const errorKey = options.errorKey ?? "mae";
   const outputType = options.outputType ?? "AbsPower";
   const thirdParty = options.thirdParty ?? [];
   const modelFiles = options.modelFiles ?? [];
@@ -417,6 +444,8 @@ export async function estimate(
       for (const e of components) {
         if (e.mape >= 0) mape = Math.max(mape, e.mape);
       }
+      const holdoutError = recordedError(model.recorded, errorKey) ??
+        recordedError(c.recorded, errorKey);
       const result: ModelEstimate = {
         name: model.name,
         kind: model.kind,
@@ -425,6 +454,7 @@ export async function estimate(
         source,
         outputType,
         featureGroup: c.featureGroup,
+        ...(holdoutError === undefined ? {} : { holdoutError }),
         mae: Math.max(...components.map((e) => e.mae)),
         mape,
         components,
@@ -438,7 +468,7 @@ export async function estimate(
       }
       models.push(result);
       options.onModel?.(result);
-      if (best === undefined || result.mae < best.result.mae) {
+      if (best === undefined || compareEstimates(result, best.result) < 0) {
         best = { result, model, frame, predictions };
       }
     }
@@ -459,6 +489,8 @@ export async function estimate(
       outputType,
       models,
       best: best.result,
+      errorKey,
+      rankedBy: best.result.holdoutError === undefined ? "query" : "holdout",
       table: estimationTable(best.frame, best.predictions),
       archive: best.model.archive,
       notes,

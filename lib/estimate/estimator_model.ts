@@ -64,6 +64,13 @@ export interface EstimatorModel {
   readonly origin: string;
   /** The archive written as `model.zip` when it is the best model. */
   readonly archive: Uint8Array;
+  /**
+   * What training recorded about it: a pipeline model's `metadata.json`
+   * (with the errors on its holdout: `mae`, `mape`, `<c>_mae`, ...); for a
+   * weight file, its top-level `mae` when it has one (a model server reply).
+   * Undefined when nothing is recorded.
+   */
+  readonly recorded?: Readonly<Record<string, unknown>>;
   /** Predicts every component over the frame's rows. */
   predict(frame: Frame): Partial<Record<Component, ComponentPrediction>>;
 }
@@ -155,6 +162,7 @@ export function pipelineEstimatorModel(
       : {}),
     origin: key.origin,
     archive: key.archive,
+    recorded: loaded.metadata as unknown as Readonly<Record<string, unknown>>,
     predict(frame) {
       missingFeatures({ name, features }, frame);
       const columns = features.map((f) => featureOf(frame, f));
@@ -301,6 +309,10 @@ export function weightEstimatorModel(
     feature_group: featureGroup,
     kepler_predictor: curve,
   };
+  const recordedMae = typeof json === "object" && json !== null &&
+      typeof (json as { mae?: unknown }).mae === "number"
+    ? (json as { mae: number }).mae
+    : undefined;
   const enc = new TextEncoder();
   const archive = zipEntries({
     "weight.json": enc.encode(JSON.stringify(toV0711WeightJson(file))),
@@ -319,6 +331,7 @@ export function weightEstimatorModel(
     components,
     origin,
     archive,
+    ...(recordedMae === undefined ? {} : { recorded: { mae: recordedMae } }),
     predict(frame) {
       missingFeatures({ name, features }, frame);
       const columns = features.map((f) => featureOf(frame, f));

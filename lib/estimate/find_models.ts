@@ -18,6 +18,7 @@ import {
   zipEntries,
 } from "../io/zip.ts";
 import type { ZipEntries } from "../io/zip.ts";
+import { readCsvFile } from "../io/csv.ts";
 import { readJsonFile } from "../io/json.ts";
 import { exists, readBinaryFile } from "../io/read.ts";
 import {
@@ -185,8 +186,40 @@ export interface ModelCandidate {
   pipeline?: PipelineInfo;
   /** Where it is, for messages. */
   origin: string;
+  /**
+   * Its row of the pipeline's `<source>_<ot>_model_metadata.csv` (the
+   * errors recorded at training, on the holdout), when it has one; the
+   * record of a model known only by its weight file.
+   */
+  recorded?: Readonly<Record<string, string>>;
   /** Reads it. */
   load(): Promise<EstimatorModel>;
+}
+
+/**
+ * The rows of a pipeline's `<source>_<ot>_model_metadata.csv` by
+ * `<feature group>/<model name>`; empty when the file or one of those two
+ * columns is missing.
+ */
+async function summaryRows(
+  folder: string,
+  target: EstimateTarget,
+): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  const path = modelMetadataCsv(folder, target.source, target.outputType);
+  if (!(await exists(path))) return out;
+  const { header, rows } = await readCsvFile(path);
+  const name = header.indexOf("model_name");
+  const group = header.indexOf("feature_group");
+  if (name < 0 || group < 0) return out;
+  for (const row of rows) {
+    const record: Record<string, string> = {};
+    header.forEach((h, j) => {
+      if (h !== "") record[h] = row[j] ?? "";
+    });
+    out.set(`${row[group]}/${row[name]}`, record);
+  }
+  return out;
 }
 
 /** Options of {@linkcode pipelineModelCandidates}. */
@@ -223,9 +256,12 @@ function zipModel(
  * await Deno.mkdir(`${dir}/acpi/AbsPower/BPFOnly`, { recursive: true });
  * await Deno.writeTextFile(`${dir}/acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0.json`, JSON.stringify({ platform:
  *   { All_Weights: { Bias_Weight: 1, Categorical_Variables: {}, Numerical_Variables: { bpf_cpu_time_ms: { scale: 1, weight: 1 } } } } }));
+ * await Deno.writeTextFile(`${dir}/acpi_AbsPower_model_metadata.csv`,
+ *   ",model_name,mae,feature_group\n0,SGDRegressorTrainer_0,2.5,BPFOnly\n");
  * const pipeline = { name: "p", folder: dir, extractor: "default" as const, isolator: "min" as const };
  * const { candidates } = await pipelineModelCandidates(pipeline, { source: "acpi", outputType: "AbsPower" });
  * assertEquals(candidates.map((c) => [c.name, c.featureGroup]), [["SGDRegressorTrainer_0", "BPFOnly"]]);
+ * assertEquals(candidates[0]!.recorded?.mae, "2.5"); // the holdout error recorded at training
  * assertEquals((await candidates[0]!.load()).kind, "weight");
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -254,6 +290,7 @@ export async function pipelineModelCandidates(
     groups.push(group);
   }
   groups.sort();
+  const summary = await summaryRows(pipeline.folder, target);
   for (const group of groups) {
     const folder = groupDir(pipeline.folder, source, outputType, group);
     const forms = new Map<
@@ -336,7 +373,15 @@ export async function pipelineModelCandidates(
         origin = weightPath;
         load = loadWeight;
       }
-      candidates.push({ name, ...key, pipeline, origin, load });
+      const recorded = summary.get(`${group}/${name}`);
+      candidates.push({
+        name,
+        ...key,
+        pipeline,
+        origin,
+        ...(recorded === undefined ? {} : { recorded }),
+        load,
+      });
     }
   }
   return { candidates, notes };

@@ -13,6 +13,8 @@ export type {
   ModelEstimate,
   SourceEstimate,
 } from "./estimate.ts";
+export { compareEstimates, recordedError } from "./compare_estimates.ts";
+export type { RankedEstimate } from "./compare_estimates.ts";
 export { writeEstimate } from "./write_estimate.ts";
 export { estimationTable } from "./estimation_table.ts";
 export type { EstimationTable } from "./estimation_table.ts";

@@ -22,7 +22,7 @@ import type { EstimateReport } from "./estimate.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * const source = { source: "acpi" as const, outputType: "AbsPower" as const, models: [], notes: [],
- *   best: {} as never, table: { header: ["timestamp"], rows: [[1]] }, archive: new Uint8Array([80, 75]) };
+ *   best: {} as never, errorKey: "mae", rankedBy: "holdout" as const, table: { header: ["timestamp"], rows: [[1]] }, archive: new Uint8Array([80, 75]) };
  * const paths = await writeEstimate({ sources: [source] }, `${dir}/output`);
  * assertEquals(paths, [`${dir}/output/estimation_result.csv`, `${dir}/output/model.zip`]);
  * assertEquals(await Deno.readTextFile(paths[0]!), "timestamp\n1\n");
