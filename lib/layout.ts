@@ -2,8 +2,9 @@
  * Every path and file name kepler-model reads or writes, built from typed
  * keys. No other module joins file names: they call these functions.
  *
- * The names follow upstream kepler-model-server (seed 002's tree and the
- * `[ran]` tree in `../shared/reference/upstream-kepler-model-server.md`), so
+ * The names follow upstream kepler-model-server (seed 002's tree and the tree
+ * its HEAD 3829b624 writes when run, `full-file-listing.txt` in
+ * test/testdata), so
  * a pipeline written here can be read by tools that read upstream's, with one
  * documented difference: models are JSON files where upstream writes pickles
  * (`<component>.json` and `scaler.json` instead of `.pkl`).

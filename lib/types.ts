@@ -5,9 +5,9 @@
  *
  * Everything here is data (`as const` arrays and literal unions) plus small
  * pure functions that parse user input into the vocabulary. Facts come from
- * Kepler v0.7.11/v0.7.12 and kepler-model-server (see
- * `../shared/reference/kepler-interfaces.md` and
- * `../shared/reference/upstream-kepler-model-server.md`).
+ * Kepler v0.7.11/v0.7.12 (metric names and labels, weight files) and
+ * kepler-model-server HEAD 3829b624 (`src/util/train_types.py`: feature
+ * groups, sources, components, trainers).
  *
  * @module
  */

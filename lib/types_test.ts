@@ -22,8 +22,8 @@ import {
   WEIGHT_SUPPORT_TRAINERS,
 } from "./types.ts";
 
-// Independent fixture: the feature lists as written in
-// ../shared/reference/upstream-kepler-model-server.md §3 (upstream HEAD).
+// Independent fixture: the feature lists of upstream kepler-model-server's
+// `FeatureGroups` (`src/util/train_types.py`, HEAD 3829b624).
 const UPSTREAM_GROUPS: Record<string, string[]> = {
   CounterOnly: ["cache_miss", "cpu_cycles", "cpu_instructions"],
   BPFOnly: ["bpf_cpu_time_ms", "bpf_page_cache_hit"],

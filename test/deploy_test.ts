@@ -16,6 +16,7 @@ import { parseAllDocuments } from "yaml";
 import { ENV_KEYS } from "../cli/config.ts";
 import { collectDir, zipEntries } from "../lib/io/zip.ts";
 import { ROOT, startServeTask } from "./_cli.ts";
+import { testdata } from "./testdata.ts";
 
 // deno-lint-ignore no-explicit-any
 type Doc = any;
@@ -103,23 +104,11 @@ Deno.test("deploy/: the Deployment, its Service and Kepler's ConfigMap agree on 
   assert(/^USER 1993:1993$/m.test(dockerfile));
 });
 
-const PUBLISHED = join(
-  ROOT,
-  "..",
-  "shared",
-  "data",
-  "kepler-model-db",
-  "models",
-  "v0.7",
-);
-const havePublished = await Deno.stat(join(PUBLISHED, "ec2-0.7.11"))
-  .then(() => true, () => false);
+const PUBLISHED = testdata("kepler-model-db/models/v0.7");
 
 Deno.test({
   name:
     "deploy/: the container's command line serves MODEL_PATH and the INITIAL_PIPELINE_URL zips, and answers the probe and Kepler",
-  // the published pipelines are the project's shared data (../shared)
-  ignore: !havePublished,
 }, async () => {
   assertEquals(container.args[0], "serve");
   const dir = await Deno.makeTempDir({ prefix: "kepler-deploy-" });

@@ -17,12 +17,11 @@ import { queryDataFrom } from "../lib/extract/mod.ts";
 import { queryJson, queryResult, simulate } from "../lib/simulate/mod.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
 import type { MachineSpec } from "../lib/types.ts";
+import { testdata } from "./testdata.ts";
 
-const KEPLER_WEIGHT = new URL(
-  "../../shared/data/kepler/kepler-v0.7.12/data/model_weight/acpi_AbsPowerModel.json",
-  import.meta.url,
-).pathname;
-const haveWeight = await Deno.stat(KEPLER_WEIGHT).then(() => true, () => false);
+const KEPLER_WEIGHT = testdata(
+  "kepler/kepler-v0.7.12/data/model_weight/acpi_AbsPowerModel.json",
+);
 
 const ws = await Deno.makeTempDir({ prefix: "kepler-estimate-cli-" });
 addEventListener("unload", () => Deno.removeSync(ws, { recursive: true }));
@@ -107,7 +106,6 @@ Deno.test("`estimate -ot -fg -e` evaluates the group's models per source and wri
 
 Deno.test({
   name: "`estimate --model-file` uses Kepler's own weight file",
-  ignore: !haveWeight,
   fn: async () => {
     const r = await cli([
       "estimate",
@@ -159,14 +157,12 @@ Deno.test("`estimate` errors are one line: missing input, pipeline or model, cor
       /Cannot read .*bad\.zip: not a valid zip archive/,
     ],
     [["estimate", "-i", "q", "-ot", "Power"], 2, /Unknown output type "Power"/],
-  ];
-  if (haveWeight) {
-    cases.push([
+    [
       ["estimate", "-i", "q", "--model-file", KEPLER_WEIGHT],
       1,
       /it predicts acpi power, but the energy sources are rapl-sysfs \(add -e acpi\)/,
-    ]);
-  }
+    ],
+  ];
   for (const [args, code, message] of cases) {
     const r = await cli(args);
     assertEquals(r.code, code, `${args.join(" ")}: ${r.stderr}`);

@@ -17,27 +17,21 @@ import type { QueryResult } from "../lib/query/format.ts";
 import { queryResult, simulate } from "../lib/simulate/mod.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
 import type { MachineSpec } from "../lib/types.ts";
+import { testdata } from "./testdata.ts";
 
-const SHARED = new URL("../../shared/data/", import.meta.url).pathname;
-const KEPLER_0711 = join(
-  SHARED,
+const KEPLER_0711 = testdata(
   "kepler/kepler-v0.7.11/data/model_weight/intel_rapl_AbsPowerModel.json",
 );
-const KEPLER_0712_ACPI = join(
-  SHARED,
+const KEPLER_0712_ACPI = testdata(
   "kepler/kepler-v0.7.12/data/model_weight/acpi_AbsPowerModel.json",
 );
-const DB_LOG = join(
-  SHARED,
+const DB_LOG = testdata(
   "kepler-model-server/kepler-model-db-samples/models/v0.7/ec2-0.7.11/rapl-sysfs/AbsPower/BPFOnly/LogarithmicRegressionTrainer_1.json",
 );
-const EC2 = join(SHARED, "kepler-model-db/models/v0.7/ec2-0.7.11");
-const GOLDEN = join(
-  SHARED,
+const EC2 = testdata("kepler-model-db/models/v0.7/ec2-0.7.11");
+const GOLDEN = testdata(
   "kepler-model-server/generated-from-upstream-head/estimate/rapl-sysfs_estimation_result.csv",
 );
-const haveShared = await Deno.stat(KEPLER_0711).then(() => true, () => false) &&
-  await Deno.stat(GOLDEN).then(() => true, () => false);
 
 const root = await Deno.makeTempDir({ prefix: "kepler-estimate-" });
 addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
@@ -81,7 +75,6 @@ const column = (t: { header: string[]; rows: unknown[][] }, name: string) => {
 Deno.test({
   name:
     "`estimate()` with Kepler's and kepler-model-db's weight files gives Kepler's formula for every row",
-  ignore: !haveShared,
   fn: async () => {
     // Linear (Kepler v0.7.11's own file): P = Bias + w · x / scale.
     const w11 = JSON.parse(await Deno.readTextFile(KEPLER_0711));
@@ -148,7 +141,6 @@ Deno.test({
 Deno.test({
   name:
     "`estimate()` with a pipeline writes upstream's columns, picks the smallest holdout mae recorded at training and reports coverage",
-  ignore: !haveShared,
   fn: async () => {
     const report = await estimate([query], {
       pipelines: [trained.pipelineDir],
@@ -245,7 +237,6 @@ Deno.test("`writeEstimate()` writes one unprefixed pair, or a <source>_ pair per
 Deno.test({
   name:
     "`estimate()` uses a published pipeline through its weight files and skips nothing it can read",
-  ignore: !haveShared,
   fn: async () => {
     const report = await estimate([query], {
       pipelines: [EC2],

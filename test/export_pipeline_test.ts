@@ -26,20 +26,13 @@ import {
   type MachineSpec,
   WEIGHT_SUPPORT_TRAINERS,
 } from "../lib/types.ts";
+import { testdata } from "./testdata.ts";
 
-const PUBLISHED = new URL(
-  "../../shared/data/kepler-model-db/models/v0.7/",
-  import.meta.url,
-).pathname;
+const PUBLISHED = testdata("kepler-model-db/models/v0.7");
 const EC2 = join(PUBLISHED, "ec2-0.7.11");
-const GOLDEN = new URL(
-  "../../shared/data/kepler-model-server/generated-from-upstream-head/export-kepler-model-db/v0.7/demo_pipeline/",
-  import.meta.url,
-).pathname;
-const haveShared = await Deno.stat(join(EC2, "README.md")).then(
-  () => true,
-  () => false,
-) && await Deno.stat(GOLDEN).then(() => true, () => false);
+const GOLDEN = testdata(
+  "kepler-model-server/generated-from-upstream-head/export-kepler-model-db/v0.7/demo_pipeline",
+);
 
 const WEIGHT = WEIGHT_SUPPORT_TRAINERS as readonly string[];
 const NOW = () => new Date(Date.UTC(2024, 7, 14, 7, 12, 48));
@@ -116,16 +109,12 @@ Deno.test("`exportPipeline()` writes every model's zip, and a weight file exactl
   const published = (await listFiles(EC2)).filter((f) =>
     f.split("/").length === 4
   );
-  if (haveShared) {
-    // Published: group files are <Trainer>_<nt>.{json,zip}, json only for weight-support trainers.
-    for (const f of published) {
-      assert(
-        /^[^/]+\/(AbsPower|DynPower)\/\w+\/\w+_\d+\.(json|zip)$/.test(f),
-        f,
-      );
-      if (f.endsWith(".json")) {
-        assert(WEIGHT.includes(f.split("/")[3]!.replace(/_\d+\.json$/, "")), f);
-      }
+  // Published: group files are <Trainer>_<nt>.{json,zip}, json only for weight-support trainers.
+  assert(published.length > 0, EC2);
+  for (const f of published) {
+    assert(/^[^/]+\/(AbsPower|DynPower)\/\w+\/\w+_\d+\.(json|zip)$/.test(f), f);
+    if (f.endsWith(".json")) {
+      assert(WEIGHT.includes(f.split("/")[3]!.replace(/_\d+\.json$/, "")), f);
     }
   }
   for (const f of models) {
@@ -158,7 +147,6 @@ Deno.test("`exportPipeline()` writes every model's zip, and a weight file exactl
 Deno.test({
   name:
     "`exportPipeline()` writes the pipeline-level files of the published pipeline (figures as HTML instead of PNGs)",
-  ignore: !haveShared,
   fn: async () => {
     const norm = (names: string[]) =>
       [
@@ -192,7 +180,6 @@ Deno.test({
 Deno.test({
   name:
     "`exportPipeline()` README has the published sections and node-type table columns",
-  ignore: !haveShared,
   fn: async () => {
     const pub = await lines(join(EC2, "README.md"));
     const ours = await lines(join(main.dir, "README.md"));
@@ -230,7 +217,6 @@ Deno.test({
 Deno.test({
   name:
     "`exportPipeline()` error reports have the published sections and columns, and the best model per group",
-  ignore: !haveShared,
   fn: async () => {
     const pub = await lines(join(EC2, "error_report", "node_type_0.md"));
     const ours = await lines(join(main.dir, "error_report", "node_type_0.md"));
@@ -290,7 +276,6 @@ Deno.test({
 Deno.test({
   name:
     "`exportPipeline()` metadata CSVs have upstream's columns and only the rows that pass",
-  ignore: !haveShared,
   fn: async () => {
     const golden =
       (await lines(join(GOLDEN, "rapl-sysfs_AbsPower_model_metadata.csv")))[0]!;
@@ -340,7 +325,6 @@ Deno.test({
 Deno.test({
   name:
     "`exportPipeline()` writes metadata.json with the published keys, the index, the version README row and the doc page",
-  ignore: !haveShared,
   fn: async () => {
     const pub = JSON.parse(await Deno.readTextFile(join(EC2, "metadata.json")));
     const ours = JSON.parse(

@@ -8,12 +8,12 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./_cli.ts";
+import { testdata } from "./testdata.ts";
 
 const FLAGS = ["--allow-read", "--allow-write", "--allow-env"];
-const IDLE = new URL(
-  "../../shared/data/kepler-model-server/upstream-head/tests/data/prom_output/idle.json",
-  import.meta.url,
-).pathname;
+const IDLE = testdata(
+  "kepler-model-server/upstream-head/tests/data/prom_output/idle.json",
+);
 
 async function dataDir(): Promise<string> {
   const dir = await Deno.makeTempDir();

@@ -6,8 +6,12 @@
  * Prometheus fed by `simulate` (OpenMetrics backfilled with promtool).
  * Each command must succeed and write what the seed says it writes.
  *
- * The command lines are kept here verbatim and checked against the seed
- * files when `../shared/seeds` is present.
+ * The command lines are kept verbatim in `test/testdata/seed_commands.json`
+ * (our fixture, always there). One more test checks that fixture against the
+ * seed files themselves: in `$KEPLER_SEEDS_DIR` if set (it must then hold
+ * them), else in the `shared/seeds` folder beside the repository (read-only
+ * reference material that developers and CI have). With neither, as in a
+ * user's clone, that one test is ignored and its name says so.
  */
 import {
   deepStrictEqual as assertEquals,
@@ -15,43 +19,36 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { requireTool, startPrometheus } from "./_prometheus.ts";
-import { type CliResult, runTask } from "./_cli.ts";
+import { type CliResult, ROOT, runTask } from "./_cli.ts";
+import { testdata } from "./testdata.ts";
 import { openMetrics, simulate } from "../lib/simulate/mod.ts";
 import { parseCsv, readZipFile } from "../lib/io/mod.ts";
 
 const tools = requireTool(["prometheus", "promtool"]);
 
-/** Seed 000 (manual metric collection, training and export), verbatim. */
-export const SEED_000 = [
-  "DATAPATH=/path/to/workspace python cmd/main.py query --benchmark $BENCHMARK --server $PROM_URL --output kepler_query --start-time $START_TIME --end-time $END_TIME --id $COLLECT_ID",
-  "DATAPATH=/path/to/workspace python cmd/main.py query --benchmark $BENCHMARK --server $PROM_URL --output kepler_query --interval $INTERVAL --id $COLLECT_ID",
-  "DATAPATH=/path/to/workspace MODEL_PATH=/path/to/workspace python cmd/main.py train --pipeline-name $PIPELINE_NAME --input kepler_query --id $COLLECT_ID",
-  "DATAPATH=/path/to/workspace MODEL_PATH=/path/to/workspace python cmd/main.py export --benchmark $BENCHMARK --pipeline-name $PIPELINE_NAME -o $EXPORT_PATH --publisher $PUBLISHER --zip=true ",
-  "DATAPATH=/path/to/workspace MODEL_PATH=/path/to/workspace python cmd/main.py export --pipeline-name $PIPELINE_NAME -o $EXPORT_PATH --publisher $PUBLISHER --zip=true --collect-date $COLLECT_DATE",
-] as const;
-
-/** Seed 002 (the docker entrypoint), verbatim. */
-export const SEED_002 = [
-  'docker run --rm -v "$(pwd)":/data --network=host quay.io/sustainable_computing_io/kepler-model-server:v0.6 query',
-  'docker run --rm -v "$(pwd)":/data quay.io/sustainable_computing_io/kepler-model-server:v0.6 query -s http://host.docker.internal:9090',
-  'docker run --rm -v "$(pwd)":/data quay.io/sustainable_computing_io/kepler-model-server:v0.6 train -i output.json',
-  'docker run --rm -v "$(pwd)":/data quay.io/sustainable_computing_io/kepler-model-server:v0.6 estimate -i output.json',
-] as const;
-
-const SEEDS = new URL("../../shared/seeds/", import.meta.url).pathname;
-
-async function seedText(prefix: string): Promise<string | undefined> {
-  try {
-    for await (const e of Deno.readDir(SEEDS)) {
-      if (e.name.startsWith(prefix)) {
-        return await Deno.readTextFile(join(SEEDS, e.name));
-      }
-    }
-  } catch {
-    // no seeds folder
-  }
-  return undefined;
+/** One seed's command lines in `seed_commands.json`. */
+interface SeedCommands {
+  /** The seed file's name (in the seeds folder). */
+  file: string;
+  /** Its command lines, verbatim. */
+  commands: string[];
 }
+
+const FIXTURE = testdata("seed_commands.json");
+const SEED_COMMANDS = JSON.parse(Deno.readTextFileSync(FIXTURE)).seeds as {
+  "000": SeedCommands;
+  "002": SeedCommands;
+};
+/** Seed 000 (manual metric collection, training and export), verbatim. */
+const SEED_000: readonly string[] = SEED_COMMANDS["000"].commands;
+/** Seed 002 (the docker entrypoint), verbatim. */
+const SEED_002: readonly string[] = SEED_COMMANDS["002"].commands;
+
+/** Where the seed files are, and whether a missing folder is an error. */
+const SEEDS_ENV = Deno.env.get("KEPLER_SEEDS_DIR");
+const SEEDS = SEEDS_ENV ?? join(ROOT, "..", "shared", "seeds");
+const haveSeeds = SEEDS_ENV !== undefined ||
+  await Deno.stat(SEEDS).then((s) => s.isDirectory, () => false);
 
 /** Splits a shell command line into words (double quotes, no expansion). */
 function words(line: string): string[] {
@@ -135,22 +132,36 @@ async function withPrometheus(
   }
 }
 
-Deno.test("seed command lines here are the seeds' own lines", async () => {
-  const seed000 = await seedText("000_");
-  const seed002 = await seedText("002_");
-  if (seed000 === undefined || seed002 === undefined) {
-    console.warn("skipped: ../shared/seeds not found");
-    return;
-  }
-  for (const line of SEED_000) assert(seed000.includes(line), line);
-  for (const line of SEED_002) assert(seed002.includes(line), line);
-  // Every command line of the seeds is here.
-  const commands = (text: string) =>
-    text.split("\n").map((l) => l.trim()).filter((l) =>
-      / python cmd\/main\.py |^docker run /.test(l)
+Deno.test("seed_commands.json holds 5 lines of seed 000 and 4 of seed 002, each a seed command line", () => {
+  assertEquals([SEED_000.length, SEED_002.length], [5, 4]);
+  for (const line of SEED_000) {
+    assert(
+      /^DATAPATH=\S+ (MODEL_PATH=\S+ )?python cmd\/main\.py /.test(line),
+      line,
     );
-  assertEquals(commands(seed000), SEED_000.map((l) => l.trim()));
-  assertEquals(commands(seed002), [...SEED_002]);
+  }
+  for (const line of SEED_002) assert(line.startsWith("docker run "), line);
+});
+
+Deno.test({
+  name:
+    "seed_commands.json is every command line of the seed files, verbatim (ignored when KEPLER_SEEDS_DIR is unset and no shared/seeds folder is beside the repository)",
+  ignore: !haveSeeds,
+  async fn() {
+    const seedText = async (seed: SeedCommands) =>
+      await Deno.readTextFile(join(SEEDS, seed.file));
+    const seed000 = await seedText(SEED_COMMANDS["000"]);
+    const seed002 = await seedText(SEED_COMMANDS["002"]);
+    for (const line of SEED_000) assert(seed000.includes(line), line);
+    for (const line of SEED_002) assert(seed002.includes(line), line);
+    // Every command line of the seeds is here.
+    const commands = (text: string) =>
+      text.split("\n").map((l) => l.trim()).filter((l) =>
+        / python cmd\/main\.py |^docker run /.test(l)
+      );
+    assertEquals(commands(seed000), SEED_000.map((l) => l.trim()));
+    assertEquals(commands(seed002), [...SEED_002]);
+  },
 });
 
 Deno.test({

@@ -19,16 +19,11 @@ import { readModelDir, readModelZipEntries } from "../lib/train/model_files.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
 import { HTTP_ENGINES, startModelServer } from "../lib/serve/mod.ts";
 import type { ModelServerOptions } from "../lib/serve/mod.ts";
+import { testdata } from "./testdata.ts";
 
 // ------------------------------------------------------------ fixtures
 
-const DB =
-  new URL("../../shared/data/kepler-model-db/models/v0.7/", import.meta.url)
-    .pathname;
-const haveDb = await Deno.stat(join(DB, "ec2-0.7.11", "metadata.json")).then(
-  () => true,
-  () => false,
-);
+const DB = testdata("kepler-model-db/models/v0.7");
 const PUBLISHED = ["ec2-0.7.11", "specpower-0.7.11", "specpower"];
 
 /** The trained pipeline's machine (not one of the published node types). */
@@ -71,10 +66,8 @@ const MODEL_PATH = join(ROOT, "models");
     machineSpec: TRAINED_SPEC,
     machineId: "gold",
   });
-  if (haveDb) {
-    for (const p of PUBLISHED) {
-      await Deno.symlink(join(DB, p), join(MODEL_PATH, p));
-    }
+  for (const p of PUBLISHED) {
+    await Deno.symlink(join(DB, p), join(MODEL_PATH, p));
   }
 }
 
@@ -365,7 +358,6 @@ const KEPLER_METRICS = JSON.parse(KEPLER_0712_BODY).metrics as string[];
 Deno.test({
   name:
     "POST /model answers Kepler v0.7.12's exact request with the published weight JSON both Kepler versions decode (both HTTP engines)",
-  ignore: !haveDb,
   async fn() {
     // oracle: SGD weight files of node type 0 in ec2-0.7.11, lowest published mae
     const rows = (await publishedModels("ec2-0.7.11", "rapl-sysfs", "AbsPower"))
@@ -438,7 +430,6 @@ Deno.test({
 Deno.test({
   name:
     "POST /model answers Kepler v0.7.11's request (node type 1, no machine spec) with node type 1's weights",
-  ignore: !haveDb,
   async fn() {
     const body = {
       metrics: [...KEPLER_METRICS],
@@ -489,7 +480,6 @@ Deno.test({
 Deno.test({
   name:
     "POST /model with node_type −1 matches the machine spec by upstream's similarity and adds model_name, machine_spec (ints) and mae",
-  ignore: !haveDb,
   async fn() {
     // no ec2 node type has 64 cores: similarity decides
     const spec = {
@@ -548,7 +538,6 @@ Deno.test({
 Deno.test({
   name:
     "POST /model: Kepler v0.7.12's node_type 0 with a spec that contradicts node type 0 is matched by the spec",
-  ignore: !haveDb,
   async fn() {
     // specpower-0.7.11's node type 0 is a 4-core intel_xeon_x3360; ask as an m5.metal
     const body = JSON.parse(KEPLER_0712_BODY);
@@ -724,7 +713,6 @@ Deno.test("POST /model without weight sends the trained model's zip, which unzip
 Deno.test({
   name:
     "the published pipelines are served: every weight file by its kepler-model-db path, and /best-models as the CSV says",
-  ignore: !haveDb,
   async fn() {
     await withServer({ modelPath: MODEL_PATH }, async (url) => {
       let files = 0;
@@ -1072,7 +1060,6 @@ Deno.test("POST /estimate gives Kepler's formula for a weight file and the train
 Deno.test({
   name:
     "POST /estimate evaluates a published weight file exactly as Kepler does",
-  ignore: !haveDb,
   async fn() {
     await withServer({ modelPath: MODEL_PATH }, async (url) => {
       const file = JSON.parse(

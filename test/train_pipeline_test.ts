@@ -20,19 +20,20 @@ import {
 import { type TrainerName, TRAINERS } from "../lib/types.ts";
 import { trainModel } from "../lib/train/train_model.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
+import { testdata } from "./testdata.ts";
 
-const SHARED = new URL(
-  "../../shared/data/kepler-model-server/",
-  import.meta.url,
+const IDLE = testdata(
+  "kepler-model-server/upstream-head/tests/data/prom_output/idle.json",
 );
-const has = async (rel: string) =>
-  await Deno.stat(new URL(rel, SHARED)).then(() => true, () => false);
-const IDLE = "upstream-head/tests/data/prom_output/idle.json";
-const DBE =
-  "upstream-history/dbe1166/tests/data/prom_output/prom_response.json";
-const GOLDEN = "generated-from-upstream-head/train-pipeline/";
-const haveShared = await has(IDLE) &&
-  await has(GOLDEN + "full-file-listing.txt");
+const DBE = testdata(
+  "kepler-model-server/upstream-history/dbe1166/tests/data/prom_output/prom_response.json",
+);
+const GOLDEN = testdata(
+  "kepler-model-server/generated-from-upstream-head/train-pipeline",
+);
+const EXTRACT_GOLDEN = testdata(
+  "kepler-model-server/generated-from-upstream-head/extract-isolate",
+);
 const TEST_SPEC = {
   processor: "intel_xeon_platinum_8259cl",
   cores: 96,
@@ -77,10 +78,9 @@ const UPSTREAM_ABS: TrainerName[] = [
 Deno.test({
   name:
     "trainPipeline() writes upstream's golden tree on upstream's own input (pkl → json)",
-  ignore: !haveShared,
   async fn() {
     await withTemp(async (dir) => {
-      const q = await readQueryFile(new URL(IDLE, SHARED).pathname);
+      const q = await readQueryFile(IDLE);
       const report = await trainPipeline([q], {
         modelPath: dir,
         pipelineName: "demo_pipeline",
@@ -104,7 +104,7 @@ Deno.test({
       // models are JSON (component .pkl → .json) and scale inside the model
       // (no scaler.pkl / poly_scaler.pkl files).
       const golden = (await Deno.readTextFile(
-        new URL(GOLDEN + "full-file-listing.txt", SHARED),
+        join(GOLDEN, "full-file-listing.txt"),
       ))
         .split("\n").filter((l) => l.startsWith("demo_pipeline/"))
         .map((l) => l.slice("demo_pipeline/".length))
@@ -130,10 +130,9 @@ Deno.test({
 
 Deno.test({
   name: "metadata files have upstream's fields with upstream's JSON types",
-  ignore: !haveShared,
   async fn() {
     await withTemp(async (dir) => {
-      const q = await readQueryFile(new URL(IDLE, SHARED).pathname);
+      const q = await readQueryFile(IDLE);
       const report = await trainPipeline([q], {
         modelPath: dir,
         pipelineName: "demo_pipeline",
@@ -155,7 +154,7 @@ Deno.test({
       for (const rel of pairs) {
         const theirs = JSON.parse(
           await Deno.readTextFile(
-            new URL(GOLDEN + "demo_pipeline/" + rel, SHARED),
+            join(GOLDEN, "demo_pipeline", rel),
           ),
         );
         const ours = JSON.parse(
@@ -184,10 +183,7 @@ Deno.test({
       ))
         .split("\n")[0]!.split(",");
       const goldenHeader = (await Deno.readTextFile(
-        new URL(
-          GOLDEN + "demo_pipeline/rapl-sysfs_AbsPower_model_metadata.csv",
-          SHARED,
-        ),
+        join(GOLDEN, "demo_pipeline/rapl-sysfs_AbsPower_model_metadata.csv"),
       ))
         .split("\n")[0]!.split(",");
       assertEquals(header.slice(0, goldenHeader.length), goldenHeader);
@@ -198,10 +194,9 @@ Deno.test({
 Deno.test({
   name:
     "trainPipeline() trains every valid feature group of the real dbe1166 dump (old names)",
-  ignore: !(await has(DBE)),
   async fn() {
     await withTemp(async (dir) => {
-      const q = await readQueryFile(new URL(DBE, SHARED).pathname);
+      const q = await readQueryFile(DBE);
       const report = await trainPipeline([q], {
         modelPath: dir,
         pipelineName: "dbe",
@@ -403,11 +398,10 @@ Deno.test("training again continues XgboostFit and adds a node type for another 
 Deno.test({
   name:
     "a trainer that fails is reported and skipped; the run goes on (upstream aborts)",
-  ignore: !haveShared,
   async fn() {
     await withTemp(async (dir) => {
       // idle.json has 5 rows: KNN (k = 6) cannot fit.
-      const q = await readQueryFile(new URL(IDLE, SHARED).pathname);
+      const q = await readQueryFile(IDLE);
       const report = await trainPipeline([q], {
         modelPath: dir,
         sources: ["rapl-sysfs"],
@@ -428,10 +422,9 @@ Deno.test({
 Deno.test({
   name:
     "specFromNodeInfo() reads the machine spec of idle.json from kepler_node_info",
-  ignore: !haveShared,
   async fn() {
     const { specFromNodeInfo } = await import("../cli/commands/train.ts");
-    const q = await readQueryFile(new URL(IDLE, SHARED).pathname);
+    const q = await readQueryFile(IDLE);
     // Broadwell, 72 logical CPUs (72 `cpu` labels of the frequency metric),
     // 2 sockets (package labels 0 and 1); the max frequency rounds to 3000 MHz.
     assertEquals(specFromNodeInfo(q), {
@@ -513,12 +506,12 @@ Deno.test("the trainer isolator takes its background model from an AbsPower pipe
 Deno.test({
   name:
     "train_from_data trains from upstream's own preprocessed CSV and infers group and source",
-  ignore: !haveShared,
   async fn() {
     await withTemp(async (dir) => {
-      const csv =
-        "generated-from-upstream-head/extract-isolate/extracted_default_acpi_BPFOnly_abs.csv";
-      await Deno.copyFile(new URL(csv, SHARED), join(dir, "upstream.csv"));
+      await Deno.copyFile(
+        join(EXTRACT_GOLDEN, "extracted_default_acpi_BPFOnly_abs.csv"),
+        join(dir, "upstream.csv"),
+      );
       const { runTask } = await import("./_cli.ts");
       const r = await runTask("train_from_data", [
         "-i",
@@ -547,7 +540,8 @@ Deno.test({
       });
       assertEquals(missing.code, 1);
       assert(
-        /Cannot read .*nope\.csv: file not found/.test(missing.stderr),
+        /Cannot find the CSV of -i nope: neither \S*\/nope\.csv nor \S*\/default\/preprocessed_data\/nope\.csv exists/
+          .test(missing.stderr),
         missing.stderr,
       );
     });

@@ -1,29 +1,29 @@
 /**
  * Small builders of synthetic query JSON for the tests of lib/extract, and
- * paths of the real dumps. Private to lib/extract.
+ * paths of the real dumps (in test/testdata). Private to lib/extract.
  *
  * @module
  */
 import type { PromSeries, QueryResult } from "../query/format.ts";
 import { type Component, featureMetric, powerMetric } from "../types.ts";
+import { testdata } from "../../test/testdata.ts";
 
-/** The shared reference data folder. */
-export const DATA = new URL(
-  "../../../shared/data/kepler-model-server/",
-  import.meta.url,
-).pathname;
+const KMS = "kepler-model-server/";
 
 /** The real idle dump (7 samples, 2023-12-13). */
-export const IDLE_JSON =
-  `${DATA}upstream-head/tests/data/prom_output/idle.json`;
+export const IDLE_JSON = testdata(
+  `${KMS}upstream-head/tests/data/prom_output/idle.json`,
+);
 
 /** The real coremark dump with old names (188 samples at 3 s, 2023-09-22). */
-export const PROM_RESPONSE_JSON =
-  `${DATA}upstream-history/dbe1166/tests/data/prom_output/prom_response.json`;
+export const PROM_RESPONSE_JSON = testdata(
+  `${KMS}upstream-history/dbe1166/tests/data/prom_output/prom_response.json`,
+);
 
 /** Upstream's golden extract/isolate outputs on idle.json. */
-export const GOLDEN_DIR =
-  `${DATA}generated-from-upstream-head/extract-isolate/`;
+export const GOLDEN_DIR = `${
+  testdata(`${KMS}generated-from-upstream-head/extract-isolate`)
+}/`;
 
 /** Samples as [time, value]. */
 export type Samples = readonly (readonly [number, number | string])[];

@@ -1,6 +1,6 @@
 /**
  * Byte compatibility of the query JSON and the per-metric CSVs with real
- * upstream files (skipped when ../shared/data is absent).
+ * upstream files (copies in test/testdata).
  */
 import {
   deepStrictEqual as assertEquals,
@@ -12,29 +12,18 @@ import { machineSpecFromQuery } from "./machine_spec.ts";
 import { queryCsvTable } from "./query_csv.ts";
 import { formatQueryJson } from "./query_json.ts";
 import { formatValidationSummary, validateQuery } from "./validate.ts";
+import { testdata } from "../../test/testdata.ts";
 
-const SHARED = new URL(
-  "../../../shared/data/kepler-model-server/",
-  import.meta.url,
-);
-async function text(rel: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(new URL(rel, SHARED));
-  } catch {
-    return undefined;
-  }
-}
+const text = (rel: string): Promise<string> =>
+  Deno.readTextFile(testdata(`kepler-model-server/${rel}`));
 
 const idleText = await text("upstream-head/tests/data/prom_output/idle.json");
-const idle = idleText === undefined
-  ? undefined
-  : JSON.parse(idleText) as QueryResult;
+const idle = JSON.parse(idleText) as QueryResult;
 
 Deno.test({
   name: "`formatQueryJson()` rewrites upstream's idle.json byte for byte",
-  ignore: idleText === undefined,
   fn() {
-    assertEquals(formatQueryJson(idle!), idleText);
+    assertEquals(formatQueryJson(idle), idleText);
   },
 });
 
@@ -77,7 +66,6 @@ function seriesOfCsv(metric: string, csv: string): PromSeries[] {
 Deno.test({
   name:
     "`queryCsvTable()` writes upstream 85db8ab's per-metric CSVs byte for byte",
-  ignore: csvs.some((c) => c === undefined),
   fn() {
     csvNames.forEach((metric, i) => {
       const csv = csvs[i]!;
@@ -92,9 +80,8 @@ Deno.test({
 Deno.test({
   name:
     "`validateQuery()` on upstream's idle.json finds its groups, sources and node",
-  ignore: idle === undefined,
   fn() {
-    const { rows, summary } = validateQuery(idle!, { benchmark: "idle" });
+    const { rows, summary } = validateQuery(idle, { benchmark: "idle" });
     const usable = summary.featureGroups.filter((g) => g.usable).map((g) =>
       g.group
     );
@@ -131,7 +118,7 @@ Deno.test({
     const bpf = rows.find((r) =>
       r.query === "kepler_container_bpf_cpu_time_ms_total"
     )!;
-    const bpfSamples = idle!.kepler_container_bpf_cpu_time_ms_total!
+    const bpfSamples = idle.kepler_container_bpf_cpu_time_ms_total!
       .reduce((n, s) => n + s.values.length, 0);
     assertEquals([bpf.pod, bpf.scenarioID, bpf.count], [
       "idle",
@@ -169,9 +156,8 @@ Deno.test({
 Deno.test({
   name:
     "`machineSpecFromQuery()` reads upstream's idle.json node as 72 CPUs on 2 sockets",
-  ignore: idle === undefined,
   fn() {
-    assertEquals(machineSpecFromQuery(idle!), {
+    assertEquals(machineSpecFromQuery(idle), {
       processor: "broadwell",
       cores: 72,
       chips: 2,

@@ -11,14 +11,9 @@ import {
   loadPipelineDir,
   loadPipelineZip,
 } from "./pipeline_catalog.ts";
+import { testdata } from "../../test/testdata.ts";
 
-const DB =
-  new URL("../../../shared/data/kepler-model-db/models/v0.7/", import.meta.url)
-    .pathname;
-const haveDb = await Deno.stat(join(DB, "ec2-0.7.11")).then(
-  () => true,
-  () => false,
-);
+const DB = testdata("kepler-model-db/models/v0.7");
 const text = (s: string) => new TextEncoder().encode(s);
 const WEIGHT =
   '{"platform": {"All_Weights": {"Bias_Weight": 1, "Categorical_Variables": {}, "Numerical_Variables": {"bpf_cpu_time_ms": {"scale": 2, "weight": 3}}}}}';
@@ -26,7 +21,6 @@ const WEIGHT =
 Deno.test({
   name:
     "loadPipelineDir() reads kepler-model-db's ec2-0.7.11: one model per file stem, metadata from the CSV, specs from the index",
-  ignore: !haveDb,
   async fn() {
     const dir = join(DB, "ec2-0.7.11");
     const p = await loadPipelineDir(dir);

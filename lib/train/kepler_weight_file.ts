@@ -3,8 +3,8 @@
  * Kepler's own `model_weight/*.json`): reading them in both the v0.7.11 form
  * (component keys only) and the v0.7.12 form (optional `model_name` and
  * `machine_spec`), and evaluating them exactly as Kepler v0.7 does
- * (`pkg/model/estimator/local/regressor`, see
- * `../shared/reference/kepler-interfaces.md` §2.4):
+ * (`pkg/model/estimator/local/regressor` in Kepler v0.7.12, the weight.json
+ * schema its local regressor reads):
  *
  * - linear (SGDRegressorTrainer and any unknown trainer):
  *   `P = Bias_Weight + Σ_cat weight + Σ_j weight_j · x_j / scale_j`,

@@ -9,15 +9,10 @@ import {
   readWeightFile,
   toV0711WeightJson,
 } from "./kepler_weight_file.ts";
+import { testdata } from "../../test/testdata.ts";
 
-const SHARED = new URL("../../../shared/data/", import.meta.url);
-async function load(rel: string): Promise<unknown | undefined> {
-  try {
-    return JSON.parse(await Deno.readTextFile(new URL(rel, SHARED)));
-  } catch {
-    return undefined;
-  }
-}
+const load = async (rel: string): Promise<unknown> =>
+  JSON.parse(await Deno.readTextFile(testdata(rel)));
 
 const near = (a: number, b: number, rel = 1e-12) =>
   assert(Math.abs(a - b) <= rel * Math.max(1, Math.abs(b)), `${a} != ${b}`);
@@ -28,7 +23,6 @@ const keplerAcpi = await load(
 Deno.test({
   name:
     "keplerPredict() on Kepler v0.7.12's acpi model equals the formula by hand",
-  ignore: keplerAcpi === undefined,
   fn() {
     const file = readWeightFile(keplerAcpi, "acpi_AbsPowerModel.json");
     assertEquals(file.modelName, "SGDRegressorTrainer_0");
@@ -54,7 +48,6 @@ const sgd = await load(
 Deno.test({
   name:
     "keplerPredict() sums weight·x/scale over every feature, negative weights included",
-  ignore: sgd === undefined,
   fn() {
     const file = readWeightFile(sgd);
     const pkg = file.components.package!;
@@ -84,7 +77,6 @@ const log = await load(
 Deno.test({
   name:
     "keplerPredict() applies a published logarithmic curve to the first feature",
-  ignore: log === undefined,
   fn() {
     const file = readWeightFile(log);
     const byHand = 52.51018993185623 *

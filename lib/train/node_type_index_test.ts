@@ -12,25 +12,19 @@ import {
   specCovers,
   specSimilarity,
 } from "./node_type_index.ts";
+import { testdata } from "../../test/testdata.ts";
 
-let ec2: NodeTypeIndex | undefined;
-try {
-  ec2 = checkNodeTypeIndex(JSON.parse(
-    await Deno.readTextFile(
-      new URL(
-        "../../../shared/data/kepler-model-db/models/v0.7/ec2-0.7.11/node_type_index.json",
-        import.meta.url,
-      ),
-    ),
-  ));
-} catch { /* ../shared absent */ }
+const ec2: NodeTypeIndex = checkNodeTypeIndex(JSON.parse(
+  await Deno.readTextFile(
+    testdata("kepler-model-db/models/v0.7/ec2-0.7.11/node_type_index.json"),
+  ),
+));
 
 Deno.test({
   name: "findNodeType() finds every published ec2 node type from its own spec",
-  ignore: ec2 === undefined,
   fn() {
-    for (const [key, entry] of Object.entries(ec2!)) {
-      const match = findNodeType(ec2!, entry.attrs);
+    for (const [key, entry] of Object.entries(ec2)) {
+      const match = findNodeType(ec2, entry.attrs);
       assertEquals(match?.nodeType, Number(key));
       assertEquals(match?.exact, true);
     }

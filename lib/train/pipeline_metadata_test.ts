@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { join } from "node:path";
 import { parseCsv } from "../io/csv.ts";
 import { formatCsv } from "../io/csv.ts";
 import {
@@ -6,24 +7,20 @@ import {
   modelMetadataTable,
   pythonRepr,
 } from "./pipeline_metadata.ts";
+import { testdata } from "../../test/testdata.ts";
 
-const GOLDEN = new URL(
-  "../../../shared/data/kepler-model-server/generated-from-upstream-head/train-pipeline/demo_pipeline/",
-  import.meta.url,
+const GOLDEN = testdata(
+  "kepler-model-server/generated-from-upstream-head/train-pipeline/demo_pipeline",
 );
-let golden: string | undefined;
-try {
-  golden = await Deno.readTextFile(
-    new URL("rapl-sysfs_AbsPower_model_metadata.csv", GOLDEN),
-  );
-} catch { /* ../shared absent */ }
+const golden = await Deno.readTextFile(
+  join(GOLDEN, "rapl-sysfs_AbsPower_model_metadata.csv"),
+);
 
 Deno.test({
   name:
     "modelMetadataTable() reproduces upstream's summary CSV from its model metadata",
-  ignore: golden === undefined,
   async fn() {
-    const table = parseCsv(golden!);
+    const table = parseCsv(golden);
     // Rebuild the rows from the per-model metadata.json files upstream wrote,
     // in the order upstream's index column says they were collected.
     const byIndex = table.rows.map((r) => ({
@@ -36,7 +33,7 @@ Deno.test({
     for (const { name, fg } of byIndex) {
       const md = JSON.parse(
         await Deno.readTextFile(
-          new URL(`rapl-sysfs/AbsPower/${fg}/${name}/metadata.json`, GOLDEN),
+          join(GOLDEN, `rapl-sysfs/AbsPower/${fg}/${name}/metadata.json`),
         ),
       ) as ModelMetadata;
       rows.push({ metadata: md, featureGroup: fg as "BPFOnly" });
