@@ -11,6 +11,7 @@ import {
   type CommandDefinition,
   numberParser,
   optString,
+  parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -19,8 +20,15 @@ import {
   formatUtc,
   formatValidationSummary,
   parseServerUrl,
+  parseUtc,
   type QueryProgress,
 } from "../../lib/query/mod.ts";
+
+/** Checks a `%Y-%m-%dT%H:%M:%SZ` time at parse time (a usage error). */
+const timeParser = parser((value: string) => {
+  parseUtc(value);
+  return value.trim();
+});
 
 function listOption(value: string, previous: string[] | undefined): string[] {
   const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -54,8 +62,8 @@ export const query: CommandDefinition = {
   define(command) {
     command
       .option("-s, --server <url>", "Prometheus URL (default: $PROM_SERVER)")
-      .option("--start-time <time>", "start, %Y-%m-%dT%H:%M:%SZ")
-      .option("--end-time <time>", "end, %Y-%m-%dT%H:%M:%SZ")
+      .option("--start-time <time>", "start, %Y-%m-%dT%H:%M:%SZ", timeParser)
+      .option("--end-time <time>", "end, %Y-%m-%dT%H:%M:%SZ", timeParser)
       .option(
         "--interval <seconds>",
         "query the last N seconds (default: $PROM_QUERY_INTERVAL, 300)",
@@ -137,6 +145,14 @@ export const query: CommandDefinition = {
         `--start-time and --end-time go together: got only ${
           startTime === undefined ? "--end-time" : "--start-time"
         }`,
+      );
+    }
+    if (
+      startTime !== undefined && endTime !== undefined &&
+      !(parseUtc(endTime) > parseUtc(startTime))
+    ) {
+      throw new UsageError(
+        `--end-time ${endTime} is not after --start-time ${startTime}`,
       );
     }
     const benchmark = optString(options, "benchmark");

@@ -96,6 +96,40 @@ export async function readPartialMachineSpec(
   return out as Partial<MachineSpec>;
 }
 
+/** A clear error for an address that cannot be listened on. */
+function listenError(hostname: string, port: number, error: unknown): Error {
+  const where = `${
+    hostname.includes(":") ? `[${hostname}]` : hostname
+  }:${port}`;
+  const why = error instanceof Deno.errors.AddrInUse
+    ? "address already in use"
+    : error instanceof Deno.errors.AddrNotAvailable
+    ? "no interface of this machine has that address"
+    : error instanceof Deno.errors.PermissionDenied
+    ? "permission denied by the operating system (ports below 1024 need privileges)"
+    : (error as Error).message;
+  const message = `cannot listen on ${where}: ${why}`;
+  return error instanceof URIError
+    ? new UsageError(message, { cause: error })
+    : new Error(message, { cause: error });
+}
+
+/**
+ * Binds the address once and lets it go, so a busy port or a bad host fails
+ * at once, before pipelines are loaded or downloaded (the server listens
+ * after loading them, so it never answers with an empty catalog).
+ */
+function checkListen(hostname: string, port: number): void {
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname, port });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    throw listenError(hostname, port, error);
+  }
+  listener.close();
+}
+
 async function run(
   options: Record<string, unknown>,
   context: CliContext,
@@ -108,6 +142,7 @@ async function run(
   const hostname = listenAll ? "0.0.0.0" : host ?? "127.0.0.1";
   const port = (options.port as number | undefined) ??
     context.config.modelServerPort;
+  checkListen(hostname, port);
   const socket = options.estimatorSocket === true
     ? DEFAULT_ESTIMATOR_SOCKET
     : optString(options, "estimatorSocket");
@@ -154,6 +189,9 @@ async function run(
         `${error.message}; the estimator socket needs write permission for ${socket}: run it with \`deno task serve_estimator\``,
         { cause: error },
       );
+    }
+    if (error instanceof Deno.errors.AddrInUse && socket === undefined) {
+      throw listenError(hostname, port, error); // taken since checkListen
     }
     throw error;
   }

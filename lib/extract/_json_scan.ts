@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { notQueryJson } from "../query/not_query_json.ts";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -289,9 +290,13 @@ function readValues(s: State): number {
 }
 
 function readSeries(s: State, metric: string, sink: ScanSink): void {
-  expect(s, LBRACE, "'{' opening a series");
-  let labels: Record<string, string> = {};
-  let n = 0;
+  const lacks = () =>
+    notQueryJson(s.origin, `a series of ${metric} lacks "metric" or "values"`);
+  ws(s);
+  if (s.b[s.i] !== LBRACE) throw lacks();
+  s.i++;
+  let labels: Record<string, string> | undefined;
+  let n: number | undefined;
   ws(s);
   if (s.b[s.i] === RBRACE) {
     s.i++;
@@ -311,6 +316,7 @@ function readSeries(s: State, metric: string, sink: ScanSink): void {
       fail(s, "expected ',' or '}' in a series");
     }
   }
+  if (labels === undefined || n === undefined) throw lacks();
   sink.series(metric, labels, s.t, s.v, n);
 }
 
@@ -332,7 +338,11 @@ export function scanQuery(
     v: new Float64Array(1024),
   };
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) s.i = 3;
-  expect(s, LBRACE, "'{' opening the query object");
+  ws(s);
+  if (s.b[s.i] !== LBRACE) {
+    throw notQueryJson(origin, "expected an object from metric name to series");
+  }
+  s.i++;
   ws(s);
   if (s.b[s.i] === RBRACE) {
     s.i++;
@@ -341,12 +351,12 @@ export function scanQuery(
       const metric = readString(s);
       expect(s, COLON, "':' after a metric name");
       ws(s);
+      if (s.b[s.i] !== LBRACKET) {
+        throw notQueryJson(origin, `metric ${metric} is not a list of series`);
+      }
       if (!sink.include(metric)) {
         skipValue(s);
       } else {
-        if (s.b[s.i] !== LBRACKET) {
-          fail(s, `expected '[' (an array of series) for metric ${metric}`);
-        }
         s.i++;
         ws(s);
         if (s.b[s.i] === RBRACKET) {

@@ -92,9 +92,18 @@ Deno.test("`parseQuery()` names the byte offset of malformed input", () => {
       message: /^Cannot parse q.json as a query JSON: .* at byte 41/,
     },
   );
-  assertThrows(() => parseQuery('{"m": {"metric": {}}}'), {
+  // A wrong shape is the message every reader of query files gives.
+  assertThrows(
+    () => parseQuery('{"m": {"metric": {}}}', { origin: "q.json" }),
+    {
+      name: "SyntaxError",
+      message:
+        /^q.json is not a query JSON: metric m is not a list of series \(/,
+    },
+  );
+  assertThrows(() => parseQuery('{"m": [{"metric": {}}]}'), {
     name: "SyntaxError",
-    message: /expected '\[' \(an array of series\) for metric m at byte 6/,
+    message: /a series of m lacks "metric" or "values"/,
   });
   assertThrows(() => parseQuery("[]"), SyntaxError);
   assertThrows(

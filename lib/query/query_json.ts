@@ -7,6 +7,7 @@
  */
 import { readJsonFile, writeFileAtomic } from "../io/mod.ts";
 import type { PromSeries, QueryResult } from "./format.ts";
+import { notQueryJson } from "./not_query_json.ts";
 import { formatPythonJson } from "./python_json.ts";
 
 const PLAIN_VALUE = /^[-+0-9.eE]+$|^NaN$|^[+-]?Inf$/;
@@ -107,25 +108,22 @@ export async function writeQueryJson(
 export async function readQueryJson(path: string): Promise<QueryResult> {
   const data = await readJsonFile<unknown>(path);
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw new SyntaxError(
-      `${path} is not a query JSON: expected an object from metric name to series`,
-    );
+    throw notQueryJson(path, "expected an object from metric name to series");
   }
   for (
     const [name, series] of Object.entries(data as Record<string, unknown>)
   ) {
     if (!Array.isArray(series)) {
-      throw new SyntaxError(
-        `${path} is not a query JSON: metric ${name} is not a list of series`,
-      );
+      throw notQueryJson(path, `metric ${name} is not a list of series`);
     }
     for (const s of series) {
       const ok = s !== null && typeof s === "object" &&
         typeof (s as PromSeries).metric === "object" &&
         Array.isArray((s as PromSeries).values);
       if (!ok) {
-        throw new SyntaxError(
-          `${path} is not a query JSON: a series of ${name} lacks "metric" or "values"`,
+        throw notQueryJson(
+          path,
+          `a series of ${name} lacks "metric" or "values"`,
         );
       }
     }
