@@ -102,7 +102,7 @@ function permissionHint(message: string): string {
       return "the deno task of this command does not grant it";
     case "bundle": {
       const file = new URL(import.meta.url).pathname.split("/").pop();
-      return `add ${flag} to the deno run command line: deno run ${flag} ... ${file} ...`;
+      return `add ${flag} to deno run, before ${file}`;
     }
     case "binary":
       return `this binary was compiled without it: add ${flag} to deno compile`;

@@ -32,6 +32,41 @@ Deno.test("the bundle runs the same CLI as cli/main.ts, train included", async (
     for (const def of COMMANDS) {
       assertMatch(help, new RegExp(`\\b${def.name}\\b`));
     }
+    // --help needs no permission at all (no colour detection through the
+    // environment), even with NO_COLOR unset.
+    const bare = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--no-config", "--no-prompt", out, "--help"],
+      cwd: dir,
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(bare.code, 0, new TextDecoder().decode(bare.stderr));
+    // A missing permission names the deno run flag to add, not a deno task.
+    const denied = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--no-config",
+        "--no-prompt",
+        "--allow-read",
+        "--allow-write",
+        out,
+        "simulate",
+        "-o",
+        "q",
+      ],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const deniedErr = new TextDecoder().decode(denied.stderr);
+    assertEquals(denied.code, 1, deniedErr);
+    assertEquals(
+      deniedErr,
+      'kepler-model: error: permission denied: Requires env access to "DATAPATH", run again with the --allow-env flag (add --allow-env=DATAPATH to deno run, before kepler-model.js)\n',
+    );
     // train's workers cannot load next to a bundle: it must fall back to
     // training in the main thread, not hang.
     const cli = (args: string[]) =>
