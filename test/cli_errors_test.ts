@@ -184,3 +184,15 @@ Deno.test("a JSON that is not a query gets the same message from every command r
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a permission missing from a task run of cli/main.ts names the deno task", async () => {
+  const r = await runCli(["--no-prompt", "--allow-read"], [
+    "validate",
+    "-i",
+    "q",
+  ]);
+  assertEquals(r.code, 1, r.stderr);
+  assertEquals(lines(r.stderr), [
+    'kepler-model: error: permission denied: Requires env access to "DATAPATH", run again with the --allow-env flag (the deno task of this command does not grant it)',
+  ]);
+});
