@@ -28,8 +28,9 @@ const NEEDS: Record<string, readonly Grant[]> = {
   estimate: ["read", "write", "env"],
   plot: ["read", "write", "env"],
   serve: ["read", "env", "net"],
-  // ignore-env: the AWS SDK reads AWS_* variables and ~/.aws settings; they
-  // read as unset, so cli/config.ts stays the only reader of the environment.
+  // ignore-env: lib/s3 reads no environment (fetch + aws4fetch, settings from
+  // the secret); any stray read of AWS_* or other variables reads as unset,
+  // so cli/config.ts stays the only reader of the environment.
   "s3-push": ["read", "env", "net", "ignore-env"],
   "s3-load": ["read", "write", "env", "net", "ignore-env"],
 };

@@ -9,8 +9,8 @@
  * and stress queries, a pipeline, an export and the bucket's objects; the
  * s3-load task then brings them back into an empty workspace.
  *
- * Needs the Debian `prometheus` package; skipped with a message when it is
- * missing and CI is unset.
+ * Needs the Debian `prometheus` package and the s3rver CLI (npm); skipped
+ * with a message when one is missing and CI is unset.
  */
 import {
   deepStrictEqual as assertEquals,
@@ -18,10 +18,10 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { join } from "node:path";
-import S3rver from "s3rver";
 import { COMMANDS } from "../cli/commands/registry.ts";
 import { openObjectStore } from "../lib/s3/mod.ts";
 import { freePort, requireTool, startPrometheus } from "./_prometheus.ts";
+import { requireS3rver, type S3rverHandle, startS3rver } from "./_s3rver.ts";
 import {
   installImageCli,
   runPipelineSpec,
@@ -31,6 +31,7 @@ import {
 } from "./_tekton.ts";
 
 const tools = requireTool(["prometheus"]);
+const s3rver = requireS3rver();
 const hasExport = COMMANDS.some((c) => c.name === "export");
 
 const STUB_STRESS_NG = `#!/bin/sh
@@ -64,20 +65,14 @@ async function waitForSamples(url: string, min: number): Promise<void> {
 Deno.test({
   name:
     "complete-train-pipeline runs collect → train → export → s3-push on this machine, and s3-load brings it back",
-  ignore: tools.ignore,
+  ignore: tools.ignore || s3rver.ignore,
   fn: async () => {
     const { tasks, pipelines } = await tektonCatalog();
     const root = await Deno.makeTempDir({ prefix: "kepler_tekton_e2e_" });
     const children: Deno.ChildProcess[] = [];
     const s3dir = join(root, "s3");
     await Deno.mkdir(s3dir);
-    const s3 = new S3rver({
-      address: "127.0.0.1",
-      port: 0,
-      silent: true,
-      directory: s3dir,
-      configureBuckets: [{ name: "kepler-power-model" }],
-    });
+    let s3: S3rverHandle | undefined;
     try {
       const bin = await installImageCli(root);
       await Deno.writeTextFile(join(bin, "stress-ng"), STUB_STRESS_NG, {
@@ -117,7 +112,10 @@ Deno.test({
       children.push(simulator);
       await waitForSamples(prom.url, 2);
 
-      const s3addr = await s3.run() as { port: number };
+      s3 = await startS3rver({
+        directory: s3dir,
+        buckets: ["kepler-power-model"],
+      });
       const secret = join(root, "secret");
       await Deno.mkdir(secret);
       for (
@@ -125,7 +123,7 @@ Deno.test({
           accessKeyID: "S3RVER",
           accessSecret: "S3RVER",
           bucketName: "kepler-power-model",
-          serviceEndpoint: `http://127.0.0.1:${s3addr.port}`,
+          serviceEndpoint: s3.url,
         })
       ) await Deno.writeTextFile(join(secret, k), v);
 
@@ -241,7 +239,7 @@ Deno.test({
         provider: "aws",
         bucket: "kepler-power-model",
         region: "us-east-1",
-        endpoint: `http://127.0.0.1:${s3addr.port}`,
+        endpoint: s3.url,
         forcePathStyle: true,
         auth: {
           kind: "hmac",
@@ -306,7 +304,7 @@ Deno.test({
         await child.status;
         await child.stderr.cancel().catch(() => {});
       }
-      await s3.close().catch(() => {});
+      await s3?.stop().catch(() => {});
       await Deno.remove(root, { recursive: true }).catch(() => {});
     }
   },

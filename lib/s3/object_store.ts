@@ -1,19 +1,20 @@
 /**
- * A bucket as four operations (put, get, list, close) on top of
- * `@aws-sdk/client-s3`, for AWS S3, S3-compatible servers and IBM Cloud
- * Object Storage (HMAC keys, or IAM bearer tokens from an API key).
+ * A bucket as four operations (put, get, list, close) over `fetch`, for AWS
+ * S3, S3-compatible servers and IBM Cloud Object Storage (HMAC keys, or IAM
+ * bearer tokens from an API key): PutObject, GetObject and ListObjectsV2 of
+ * S3's REST API, signed with Signature V4 (`aws4fetch`) or sent with an IBM
+ * IAM bearer token.
  *
- * The SDK is imported when a store is opened, not when this module is: it
- * reads `AWS_*` variables at import time, which the other commands' tasks do
- * not grant. Every setting the SDK would otherwise look up in the
- * environment or in `~/.aws/config` is given here, so a run under
- * `--allow-env=<kepler-model's keys> --ignore-env` (the s3 tasks' flags)
- * behaves the same on every machine.
+ * Nothing here reads the environment or `~/.aws`: every setting comes from
+ * the {@linkcode S3Connection}, so a run behaves the same on every machine
+ * (the s3 tasks still run with `--ignore-env`).
  *
  * @module
  */
 import type { S3Connection } from "./connection.ts";
 import { ibmIamTokenProvider } from "./ibm_iam_token.ts";
+import { s3Url, signV4 } from "./_s3_request.ts";
+import { childText, parseXml, type XmlElement } from "./_xml.ts";
 
 /** A bucket. */
 export interface ObjectStore {
@@ -27,40 +28,84 @@ export interface ObjectStore {
   getObject(key: string): Promise<Uint8Array>;
   /** Every key that starts with `prefix` (all pages). */
   listKeys(prefix: string): Promise<string[]>;
-  /** Releases connections. */
+  /** Aborts requests in flight; later operations fail. */
   close(): void;
 }
 
 /** Options of {@linkcode openObjectStore}. */
 export interface OpenObjectStoreOptions {
-  /** Attempts per request (with backoff). Default: 3. */
+  /**
+   * Attempts per request: network errors, HTTP 429 and 5xx, and S3's
+   * `SlowDown` are retried with jittered exponential backoff. Default: 3.
+   */
   maxAttempts?: number;
-  /** The fetch used for IBM IAM tokens. Default: `globalThis.fetch`. */
+  /** The fetch used for S3 requests and IBM IAM tokens. Default: `globalThis.fetch`. */
   fetch?: typeof fetch;
   /** User agent product. Default: `kepler-model`. */
   userAgent?: string;
 }
 
-/** What the SDK's errors carry. */
-interface SdkError {
-  name?: string;
-  message?: string;
-  Code?: string;
-  $metadata?: { httpStatusCode?: number };
+/** S3's error document (or the HTTP status when there is none), as a cause. */
+function s3ErrorOf(status: number, statusText: string, body: string): Error {
+  let code: string | undefined;
+  let message: string | undefined;
+  try {
+    const doc = parseXml(body);
+    if (doc.name === "Error") {
+      code = childText(doc, "Code")?.trim() || undefined;
+      message = childText(doc, "Message")?.trim() || undefined;
+    }
+  } catch {
+    // not XML (e.g. an empty body or a proxy's HTML page)
+  }
+  const name = code ??
+    (statusText.replace(/[^A-Za-z0-9]/g, "") || "UnknownError");
+  const error = new Error(message ?? name);
+  error.name = name;
+  return Object.assign(error, { status });
 }
 
-function describeSdkError(error: unknown): string {
-  const e = error as SdkError;
-  const status = e?.$metadata?.httpStatusCode;
-  const name = e?.Code ?? e?.name ?? "Error";
-  const message = e?.message && e.message !== name ? `: ${e.message}` : "";
-  return `${name}${status === undefined ? "" : ` (HTTP ${status})`}${message}`;
+function describe(error: unknown): string {
+  const e = error as { name?: unknown; message?: unknown; status?: unknown };
+  const name = typeof e?.name === "string" ? e.name : "Error";
+  const status = typeof e?.status === "number" ? ` (HTTP ${e.status})` : "";
+  const message = typeof e?.message === "string" && e.message !== "" &&
+      e.message !== name
+    ? `: ${e.message}`
+    : "";
+  return name === "Error" && status === "" && message !== ""
+    ? message.slice(2)
+    : `${name}${status}${message}`;
+}
+
+const RETRYABLE_CODES = new Set([
+  "SlowDown",
+  "RequestTimeout",
+  "InternalError",
+  "ServiceUnavailable",
+  "Throttling",
+  "ThrottlingException",
+]);
+
+/** Server time minus local time, from a `Date` header, in ms. */
+function skewOf(response: Response): number | undefined {
+  const date = Date.parse(response.headers.get("date") ?? "");
+  return Number.isNaN(date) ? undefined : date - Date.now();
+}
+
+/** `YYYYMMDDTHHMMSSZ` of a time in ms. */
+function amzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, "");
+}
+
+function isKeyList(doc: XmlElement): boolean {
+  return doc.name === "ListBucketResult";
 }
 
 /**
  * Opens a bucket. Nothing is sent until the first operation. Errors of an
- * operation name it, the bucket, the key or prefix and the location, with
- * the SDK's error as `cause`.
+ * operation name it, the bucket, the key or prefix and the location, and
+ * S3's error code, HTTP status and message, with that error as `cause`.
  *
  * @example
  * ```ts
@@ -88,141 +133,158 @@ function describeSdkError(error: unknown): string {
  * await server.shutdown();
  * ```
  */
-export async function openObjectStore(
+export function openObjectStore(
   connection: S3Connection,
   options: OpenObjectStoreOptions = {},
 ): Promise<ObjectStore> {
-  const sdk = await import("@aws-sdk/client-s3");
   const auth = connection.auth;
+  const bucket = connection.bucket;
   const location = connection.endpoint ?? `AWS S3 (${connection.region})`;
-  const common = {
-    region: connection.region,
-    forcePathStyle: connection.forcePathStyle,
-    ...(connection.endpoint === undefined
-      ? {}
-      : { endpoint: connection.endpoint }),
-    maxAttempts: options.maxAttempts ?? 3,
-    retryMode: "standard",
-    defaultsMode: "standard",
-    useFipsEndpoint: false,
-    useDualstackEndpoint: false,
-    useArnRegion: false,
-    disableMultiregionAccessPoints: true,
-    disableS3ExpressSessionAuth: true,
-    followRegionRedirects: false,
-    disableClockSkewCorrection: false,
-    ignoreConfiguredEndpointUrls: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    disableRequestCompression: true,
-    requestMinCompressionSizeBytes: 10240,
-    sigv4aSigningRegionSet: [],
-    authSchemePreference: [],
-    userAgentAppId: options.userAgent ?? "kepler-model",
-    defaultUserAgentProvider: () =>
-      Promise.resolve([[options.userAgent ?? "kepler-model"]]),
-  } as const;
-  let config: Record<string, unknown>;
-  if (auth.kind === "hmac") {
-    config = {
-      ...common,
-      credentials: {
-        accessKeyId: auth.accessKeyId,
-        secretAccessKey: auth.secretAccessKey,
-        ...(auth.sessionToken === undefined
-          ? {}
-          : { sessionToken: auth.sessionToken }),
-      },
-    };
-  } else {
-    const token = ibmIamTokenProvider(auth.apiKey, {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const userAgent = options.userAgent ?? "kepler-model";
+  const token = auth.kind === "iam"
+    ? ibmIamTokenProvider(auth.apiKey, {
       url: auth.iamEndpoint,
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    });
-    const schemeId = "ibm#iam";
-    config = {
-      ...common,
-      httpAuthSchemeProvider: () => [{ schemeId }],
-      httpAuthSchemes: [{
-        schemeId,
-        identityProvider: () => async () => ({ token: await token() }),
-        signer: {
-          sign: (
-            request: { headers: Record<string, string> },
-            identity: { token: string },
-          ) => {
-            request.headers["authorization"] = `Bearer ${identity.token}`;
-            request.headers["ibm-service-instance-id"] = auth.serviceInstanceId;
-            return Promise.resolve(request);
-          },
-        },
-      }],
-    };
+    })
+    : undefined;
+  const closing = new AbortController();
+  let skewMs = 0;
+
+  /** Sends one request (with retries); resolves to a 2xx response. */
+  async function send(
+    method: "GET" | "PUT",
+    url: URL,
+    body?: { bytes: Uint8Array; contentType: string },
+  ): Promise<Response> {
+    for (let attempt = 1;; attempt++) {
+      closing.signal.throwIfAborted();
+      const headers = new Headers({ "user-agent": userAgent });
+      if (body !== undefined) headers.set("content-type", body.contentType);
+      if (token !== undefined && auth.kind === "iam") {
+        headers.set("authorization", `Bearer ${await token()}`);
+        headers.set("ibm-service-instance-id", auth.serviceInstanceId);
+      } else if (auth.kind === "hmac") {
+        await signV4(method, url, headers, auth, connection.region, {
+          datetime: amzDate(Date.now() + skewMs),
+          ...(body === undefined ? {} : { body: body.bytes }),
+        });
+      }
+      let response: Response;
+      try {
+        response = await doFetch(url, {
+          method,
+          headers,
+          redirect: "manual",
+          signal: closing.signal,
+          ...(body === undefined
+            ? {}
+            : { body: body.bytes as Uint8Array<ArrayBuffer> }),
+        });
+      } catch (error) {
+        if (closing.signal.aborted || attempt >= maxAttempts) throw error;
+        await backoff(attempt);
+        continue;
+      }
+      if (response.ok) return response;
+      const error = s3ErrorOf(
+        response.status,
+        response.statusText,
+        await response.text(),
+      );
+      if (attempt >= maxAttempts) throw error;
+      if (error.name === "RequestTimeTooSkewed") {
+        // Sign with the server's clock from now on, as the SDK does.
+        const skew = skewOf(response);
+        if (skew === undefined) throw error;
+        skewMs = skew;
+        continue;
+      }
+      const retryable = response.status === 429 || response.status >= 500 ||
+        RETRYABLE_CODES.has(error.name);
+      if (!retryable) throw error;
+      await backoff(attempt);
+    }
   }
-  const client = new sdk.S3Client(
-    config as import("@aws-sdk/client-s3").S3ClientConfig,
-  );
-  const bucket = connection.bucket;
+
+  function backoff(attempt: number): Promise<void> {
+    const ms = Math.random() * Math.min(20_000, 100 * 2 ** attempt);
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
   const fail = (what: string, error: unknown): Error =>
     new Error(
       `S3 ${what} in bucket "${bucket}" at ${location} failed: ${
-        describeSdkError(error)
+        describe(error)
       }`,
       { cause: error },
     );
-  return {
+
+  const store: ObjectStore = {
     bucket,
     location,
     async putObject(key, body, contentType = "application/octet-stream") {
       try {
-        await client.send(
-          new sdk.PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            ContentType: contentType,
-            ContentLength: body.byteLength,
-          }),
-        );
+        const response = await send("PUT", s3Url(connection, key), {
+          bytes: body,
+          contentType,
+        });
+        await response.body?.cancel();
       } catch (error) {
         throw fail(`upload of "${key}"`, error);
       }
     },
     async getObject(key) {
       try {
-        const out = await client.send(
-          new sdk.GetObjectCommand({ Bucket: bucket, Key: key }),
-        );
-        if (out.Body === undefined) return new Uint8Array();
-        return await out.Body.transformToByteArray();
+        const response = await send("GET", s3Url(connection, key));
+        return new Uint8Array(await response.arrayBuffer());
       } catch (error) {
         throw fail(`download of "${key}"`, error);
       }
     },
     async listKeys(prefix) {
       const keys: string[] = [];
-      let token: string | undefined;
+      let continuation: string | undefined;
       try {
         do {
-          const page = await client.send(
-            new sdk.ListObjectsV2Command({
-              Bucket: bucket,
-              Prefix: prefix,
-              ...(token === undefined ? {} : { ContinuationToken: token }),
-            }),
-          );
-          for (const item of page.Contents ?? []) {
-            if (item.Key !== undefined) keys.push(item.Key);
+          const url = s3Url(connection, undefined, [
+            ["list-type", "2"],
+            ["prefix", prefix],
+            ...(continuation === undefined
+              ? []
+              : [["continuation-token", continuation] as const]),
+          ]);
+          const text = await (await send("GET", url)).text();
+          const page = parseXml(text);
+          if (!isKeyList(page)) {
+            throw new SyntaxError(
+              `expected a ListBucketResult document, got <${page.name}>`,
+            );
           }
-          token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token !== undefined);
+          for (const item of page.children) {
+            if (item.name !== "Contents") continue;
+            const key = childText(item, "Key");
+            if (key !== undefined) keys.push(key);
+          }
+          const truncated = childText(page, "IsTruncated")?.trim() === "true";
+          continuation = truncated
+            ? childText(page, "NextContinuationToken")
+            : undefined;
+          if (truncated && !continuation) {
+            throw new SyntaxError(
+              "a truncated page without a NextContinuationToken",
+            );
+          }
+        } while (continuation !== undefined);
       } catch (error) {
         throw fail(`listing of "${prefix}"`, error);
       }
       return keys;
     },
     close() {
-      client.destroy();
+      closing.abort(new Error("the object store was closed"));
     },
   };
+  return Promise.resolve(store);
 }
