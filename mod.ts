@@ -159,6 +159,7 @@ export type {
 } from "./lib/io/mod.ts";
 export {
   benchmarkWindow,
+  chooseMachineSpec,
   collectQuery,
   compareLabels,
   discoverMachineSpec,
@@ -167,6 +168,7 @@ export {
   formatQueryJson,
   formatUtc,
   formatValidationSummary,
+  inspectMachine,
   labelsKey,
   machineSpecFromQuery,
   MAX_POINTS_PER_SERIES,
@@ -182,10 +184,12 @@ export {
   queryMetrics,
   queryRange,
   rangePoints,
+  readMachineSpecFile,
   readQueryJson,
   resolveTimeWindow,
   roundFrequency,
   selectMetrics,
+  SPEC_FROM,
   splitRange,
   VALIDATE_COLUMNS,
   validateQuery,
@@ -197,6 +201,7 @@ export {
 } from "./lib/query/mod.ts";
 export type {
   BenchmarkWindow,
+  ChooseMachineSpecOptions,
   CollectQueryOptions,
   CollectQueryResult,
   CpuInfo,
@@ -204,6 +209,8 @@ export type {
   EnergyStatus,
   FeatureGroupStatus,
   Labels,
+  MachineInspection,
+  MachineSpecChoice,
   MachineSpecDocument,
   MetricsQuery,
   PrometheusErrorOptions,
@@ -219,6 +226,7 @@ export type {
   ResolveTimeWindowOptions,
   Sample,
   SelectMetricsOptions,
+  SpecFrom,
   SplitRangeOptions,
   TimeWindow,
   ValidateOptions,

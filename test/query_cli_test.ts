@@ -137,7 +137,11 @@ Deno.test("`query` shows progress on a terminal, obeys env defaults and writes u
       spec,
       '{"attrs": {"processor": "sapphire_rapids", "cores": -1, "chips": 1, "memory": -1, "frequency": -1}, "members": []}',
     );
-    assertMatch(r.stderr, /note: the machine spec .* is incomplete/);
+    assertMatch(
+      r.stdout,
+      /^Machine spec from kepler_node_info of instance n1: processor sapphire_rapids, cores -1, chips 1, memory -1, frequency -1 \(-1: not in Kepler's metrics\)$/m,
+    );
+    assert(!r.stderr.includes("note:"), r.stderr);
     const csv = await Deno.readTextFile(
       `${dir}/idle_csv/kepler_node_package_joules_total.csv`,
     );
@@ -175,6 +179,11 @@ Deno.test("`query` shows progress on a terminal, obeys env defaults and writes u
       true,
     );
     assertEquals(third.code, 0, third.stderr);
+    // `again` wrote machine_spec/unknown.json (no --id): kept, not replaced.
+    assertEquals(
+      third.stderr,
+      `note: kept the existing machine spec ${dir}/machine_spec/unknown.json (the same as the spec from kepler_node_info of instance n1)\n`,
+    );
     assert(
       !third.stdout.includes("window from the benchmark file"),
       third.stdout,

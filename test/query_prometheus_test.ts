@@ -413,13 +413,15 @@ Deno.test({
         "memory",
         "frequency",
       ]);
-      // Without --allow-sys the memory is unknown, and the CLI says so.
-      assert(spec.attrs.cores >= 1);
+      // The spec of the node the data come from (its kepler_node_info), not
+      // of this machine: Kepler exports no memory size.
+      assertEquals(spec.attrs.processor, "cascade_lake");
       assertEquals(spec.attrs.memory, -1);
       assertMatch(
-        ok.stderr,
-        /note: the machine spec .*m1\.json is incomplete .*--allow-sys=systemMemoryInfo,cpus/,
+        ok.stdout,
+        /^Machine spec from kepler_node_info of instance \S+: processor cascade_lake, cores -?\d+, chips \d+, memory -1, frequency -?\d+ \(-1: not in Kepler's metrics\)$/m,
       );
+      assert(!ok.stderr.includes("note:"), ok.stderr);
 
       const validate = await runCli(
         ["--allow-read", "--allow-write", `--allow-env=${QUERY_ENV_KEYS}`],
@@ -439,13 +441,33 @@ Deno.test({
         ",pod,scenarioID,query,count,>0,total",
       );
 
-      // `deno task query`'s own flags also grant the system facts of the spec.
+      // --spec-from machine without --allow-sys: memory unknown, and the
+      // note says which flag gives it.
+      const bare = await runCli(QUERY_FLAGS, [
+        ...args,
+        "-o",
+        "bare",
+        "--id",
+        "m0",
+        "--spec-from",
+        "machine",
+      ], { env: { DATAPATH: dir } });
+      assertEquals(bare.code, 0, describe(bare));
+      assertMatch(
+        bare.stderr,
+        /note: the machine spec .*m0\.json is incomplete \(.*memory unknown.*\): grant --allow-sys=systemMemoryInfo,cpus for the processor, cores and memory \(deno task query does\)/,
+      );
+
+      // `deno task query`'s own flags grant the system facts of the spec,
+      // and its note never asks for what the task already grants.
       const task = await runTask("query", [
         ...args.slice(1), // the task already names the command
         "-o",
         "task_query",
         "--id",
         "m2",
+        "--spec-from",
+        "machine",
       ], {
         env: { DATAPATH: dir },
       });
@@ -457,6 +479,37 @@ Deno.test({
         full.attrs.memory >= 0 && full.attrs.processor !== "",
         JSON.stringify(full),
       );
+      assert(!task.stderr.includes("grant --allow-sys"), task.stderr);
+      if (task.stderr.includes("is incomplete")) {
+        assertMatch(
+          task.stderr,
+          /--allow-sys=systemMemoryInfo,cpus \(granted, as deno task query does\) gives the processor, cores and memory/,
+        );
+      }
+
+      // An existing spec is never replaced: kept, and said in one line.
+      const mine =
+        '{"attrs": {"processor": "intel_xeon_silver_4210r", "cores": 40, "chips": 2, "memory": 125, "frequency": 3200}, "members": []}';
+      await Deno.writeTextFile(`${dir}/machine_spec/m1.json`, mine);
+      const again = await runTask("query", [
+        ...args.slice(1),
+        "-o",
+        "again",
+      ], { env: { DATAPATH: dir } });
+      assertEquals(again.code, 0, describe(again));
+      assertEquals(
+        await Deno.readTextFile(`${dir}/machine_spec/m1.json`),
+        mine,
+      );
+      assertEquals(
+        again.stderr.trim().split("\n").filter((l) => l.includes("m1.json")),
+        [
+          `note: kept the existing machine spec ${dir}/machine_spec/m1.json (processor intel_xeon_silver_4210r, cores 40, chips 2, memory 125, frequency 3200); the spec from kepler_node_info of instance ${
+            /instance (\S+):/.exec(ok.stdout)?.[1]
+          } differs (processor cascade_lake, cores ${spec.attrs.cores}, chips ${spec.attrs.chips}, memory -1, frequency ${spec.attrs.frequency}): delete the file to write it`,
+        ],
+      );
+      assert(!again.stdout.includes("m1.json"), again.stdout);
 
       const denied = await runCli(
         QUERY_FLAGS.filter((f) => f !== "--allow-net"),

@@ -17,12 +17,16 @@ import { UsageError } from "../errors.ts";
 import {
   collectQuery,
   type CollectQueryOptions,
+  type CollectQueryResult,
   formatUtc,
   formatValidationSummary,
   parseServerUrl,
   parseUtc,
   type QueryProgress,
+  SPEC_FROM,
+  type SpecFrom,
 } from "../../lib/query/mod.ts";
+import { type MachineSpec, NODE_ATTRIBUTES } from "../../lib/types.ts";
 
 /** Checks a `%Y-%m-%dT%H:%M:%SZ` time at parse time (a usage error). */
 const timeParser = parser((value: string) => {
@@ -53,6 +57,88 @@ function progressRenderer(
     context.err(drawn ? `\x1b[1A\x1b[2K${line}` : line);
     drawn = true;
   };
+}
+
+function describeSpec(spec: MachineSpec): string {
+  return NODE_ATTRIBUTES.map((a) => `${a} ${spec[a] === "" ? "?" : spec[a]}`)
+    .join(", ");
+}
+
+function granted(kind: "cpus" | "systemMemoryInfo"): boolean {
+  return Deno.permissions.querySync({ name: "sys", kind }).state === "granted";
+}
+
+/** What to say about the machine spec: results on stdout, notes on stderr. */
+function specMessages(
+  done: CollectQueryResult,
+  specFrom: SpecFrom,
+): { out: string[]; err: string[] } {
+  const out: string[] = [], err: string[] = [];
+  const path = done.files.machineSpec;
+  const found = done.specFound;
+  const origin = found.origin === "node_info"
+    ? `kepler_node_info${
+      found.instance === undefined ? "" : ` of instance ${found.instance}`
+    }`
+    : "the machine running query";
+  if (done.specKept !== undefined) {
+    const same = NODE_ATTRIBUTES.every((a) => done.spec[a] === found.spec[a]);
+    err.push(
+      done.specKept.error !== undefined
+        ? `note: kept the existing machine spec ${path}, which cannot be read (${done.specKept.error}); delete it to write the spec from ${origin} (${
+          describeSpec(found.spec)
+        })`
+        : same
+        ? `note: kept the existing machine spec ${path} (the same as the spec from ${origin})`
+        : `note: kept the existing machine spec ${path} (${
+          describeSpec(done.spec)
+        }); the spec from ${origin} differs (${
+          describeSpec(found.spec)
+        }): delete the file to write it`,
+    );
+    return { out, err };
+  }
+  if (found.origin === "node_info") {
+    const several = (found.instances ?? 1) > 1
+      ? `; the data hold ${found.instances} Kepler instances, this is the first's`
+      : "";
+    out.push(
+      `Machine spec from ${origin}: ${
+        describeSpec(found.spec)
+      } (-1: not in Kepler's metrics${several})`,
+    );
+    return { out, err };
+  }
+  const unknown: string[] = NODE_ATTRIBUTES.filter((a) =>
+    found.spec[a] === "" || found.spec[a] === -1
+  ).map((a) => `${a} unknown`);
+  if (found.cpuinfoRead === false) unknown.push("chips assumed 1");
+  if (specFrom === "machine") {
+    out.push(`Machine spec from ${origin}: ${describeSpec(found.spec)}`);
+  } else {
+    err.push(
+      `note: the data have no kepler_node_info naming a processor: ${path} holds the spec of the machine running query (${
+        describeSpec(found.spec)
+      }), which may not be the node the data come from`,
+    );
+  }
+  if (unknown.length > 0) {
+    const sys = granted("cpus") && granted("systemMemoryInfo");
+    const why = [
+      sys
+        ? "--allow-sys=systemMemoryInfo,cpus (granted, as deno task query does) gives the processor, cores and memory"
+        : "grant --allow-sys=systemMemoryInfo,cpus for the processor, cores and memory (deno task query does)",
+      found.cpuinfoRead === false
+        ? "sockets and frequency come from /proc/cpuinfo and cpufreq, which Deno reads only with --allow-all"
+        : "this machine reports no more",
+    ];
+    err.push(
+      `note: the machine spec ${path} is incomplete (${unknown.join(", ")}): ${
+        why.join("; ")
+      }`,
+    );
+  }
+  return { out, err };
 }
 
 /** The `query` command. */
@@ -93,9 +179,9 @@ export const query: CommandDefinition = {
       .addOption(
         new Option(
           "--spec-from <source>",
-          "machine spec from this machine or kepler_node_info",
+          "machine spec from the queried data's kepler_node_info, this machine, or auto: kepler_node_info when the data have it (an existing spec file is kept)",
         )
-          .choices(["machine", "node_info"]).default("machine"),
+          .choices(SPEC_FROM).default("auto"),
       )
       .option(
         "-o, --output <name>",
@@ -166,7 +252,7 @@ export const query: CommandDefinition = {
       metricPrefix: optString(options, "metricPrefix") ?? "kepler_",
       thirdParty,
       id: optString(options, "id") ?? "unknown",
-      specFrom: options.specFrom === "node_info" ? "node_info" : "machine",
+      specFrom: options.specFrom as SpecFrom,
       toCsv: options.toCsv === true,
       concurrency: options.concurrency as number,
       retries: options.retries as number,
@@ -189,21 +275,8 @@ export const query: CommandDefinition = {
         : { bearerToken: config.promBearerToken }),
     };
     const done = await collectQuery(server, config.dataPath, request);
-    const spec = done.spec;
-    if (
-      spec.processor === "" ||
-      [spec.cores, spec.chips, spec.memory, spec.frequency].includes(-1)
-    ) {
-      context.err(
-        `note: the machine spec ${done.files.machineSpec} is incomplete (${
-          JSON.stringify(spec)
-        }): ${
-          options.specFrom === "node_info"
-            ? "Kepler's metrics do not carry every attribute"
-            : "grant --allow-sys=systemMemoryInfo,cpus (as deno task query does), or use --spec-from node_info"
-        }`,
-      );
-    }
+    const spec = specMessages(done, options.specFrom as SpecFrom);
+    for (const line of spec.err) context.err(line);
     if (done.window.source === "benchmark" && (startTime !== undefined)) {
       context.err(
         "note: the window was read from the existing benchmark file; --start-time/--end-time were not used",
@@ -217,10 +290,11 @@ export const query: CommandDefinition = {
           ? " (window from the benchmark file)"
           : ""),
     );
+    for (const line of spec.out) context.out(line);
     const files = [
       done.files.query,
       done.files.benchmark,
-      done.files.machineSpec,
+      done.specKept === undefined ? done.files.machineSpec : undefined,
       done.files.csvDir,
       done.files.validate,
     ].filter((f): f is string => f !== undefined);

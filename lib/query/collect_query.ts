@@ -19,10 +19,11 @@ import type { MachineSpec } from "../types.ts";
 import { formatUtc, type QueryResult } from "./format.ts";
 import { fetchMetricNames } from "./fetch_metric_names.ts";
 import {
-  discoverMachineSpec,
-  machineSpecFromQuery,
-  writeMachineSpec,
-} from "./machine_spec.ts";
+  chooseMachineSpec,
+  type MachineSpecChoice,
+  type SpecFrom,
+} from "./choose_machine_spec.ts";
+import { readMachineSpecFile, writeMachineSpec } from "./machine_spec.ts";
 import { formatPythonJson } from "./python_json.ts";
 import { writeQueryCsvs } from "./query_csv.ts";
 import { writeQueryJson } from "./query_json.ts";
@@ -71,8 +72,13 @@ export interface CollectQueryOptions extends QueryRangeOptions {
   thirdParty?: readonly string[];
   /** Machine id (`--id`): spec at `<data>/machine_spec/<id>.json`. Default: `unknown`, as upstream. */
   id?: string;
-  /** Where the machine spec comes from. Default: `machine` (this machine, as upstream). */
-  specFrom?: "machine" | "node_info";
+  /**
+   * Where the machine spec comes from (`--spec-from`): `auto`, the queried
+   * data's `kepler_node_info` when it has one, else this machine; `node_info`;
+   * or `machine` (this machine, as upstream). An existing
+   * `machine_spec/<id>.json` is never replaced. Default: `auto`.
+   */
+  specFrom?: SpecFrom;
   /** Also write `<data>/<output>_csv/<metric>.csv`. Default: false. */
   toCsv?: boolean;
   /** Now, unix seconds (for `interval`). Default: the clock. */
@@ -91,8 +97,18 @@ export interface CollectQueryResult {
   series: number;
   /** Samples received. */
   samples: number;
-  /** The machine spec written. */
+  /**
+   * The machine spec in `files.machineSpec` after the run: the one found,
+   * or the existing file's, which is kept.
+   */
   spec: MachineSpec;
+  /** The spec this run found, and where from; written unless the file existed. */
+  specFound: MachineSpecChoice;
+  /**
+   * Set when `files.machineSpec` already existed: it was kept, not
+   * replaced (`error` says why it could not be read, if so).
+   */
+  specKept?: { error?: string };
   /** Files written (absolute or relative as `dataPath`). */
   files: {
     query: string;
@@ -209,9 +225,10 @@ export async function collectQuery(
     );
   }
 
-  const spec = options.specFrom === "node_info"
-    ? machineSpecFromQuery(result)
-    : await discoverMachineSpec();
+  const specFound = await chooseMachineSpec(result, {
+    specFrom: options.specFrom ?? "auto",
+  });
+  let spec = specFound.spec;
   const id = options.id ?? "unknown";
   const files: CollectQueryResult["files"] = {
     query: queryFile(dataPath, output),
@@ -229,7 +246,19 @@ export async function collectQuery(
       formatPythonJson(benchmarkWindow(window)),
     );
   }
-  await writeMachineSpec(files.machineSpec, spec);
+  let specKept: CollectQueryResult["specKept"];
+  if (await exists(files.machineSpec)) {
+    // Another query (or simulate) described this id: keep it, never
+    // replace it silently with this run's (maybe this host's) spec.
+    try {
+      spec = await readMachineSpecFile(files.machineSpec);
+      specKept = {};
+    } catch (error) {
+      specKept = { error: (error as Error).message };
+    }
+  } else {
+    await writeMachineSpec(files.machineSpec, spec);
+  }
   if (options.toCsv === true) {
     files.csvDir = queryCsvDir(dataPath, output);
     await writeQueryCsvs(files.csvDir, result);
@@ -249,5 +278,16 @@ export async function collectQuery(
   });
   const table = validateTableCells(report.rows);
   await writeFileAtomic(files.validate, formatCsv(table.header, table.rows));
-  return { window, step, metrics, series, samples, spec, files, report };
+  return {
+    window,
+    step,
+    metrics,
+    series,
+    samples,
+    spec,
+    specFound,
+    ...(specKept === undefined ? {} : { specKept }),
+    files,
+    report,
+  };
 }

@@ -7,9 +7,10 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../io/mod.ts";
+import { readJsonFile, writeFileAtomic } from "../io/mod.ts";
 import {
   type MachineSpec,
+  NODE_ATTRIBUTES,
   NODE_INFO_METRIC,
   powerMetric,
   resolveMetricAlias,
@@ -224,6 +225,37 @@ const GIB = 1024 ** 3;
 export async function discoverMachineSpec(
   options: DiscoverMachineSpecOptions = {},
 ): Promise<MachineSpec> {
+  return (await inspectMachine(options)).spec;
+}
+
+/** What {@linkcode inspectMachine} found. */
+export interface MachineInspection {
+  /** The spec, as {@linkcode discoverMachineSpec} returns it. */
+  spec: MachineSpec;
+  /**
+   * Whether `/proc/cpuinfo` was read. When it was not (Deno reads `/proc`
+   * and `/sys` only with `--allow-all`), `chips` is an assumed 1 and the
+   * frequency comes from `node:os` (0, so -1, on many VMs).
+   */
+  cpuinfoRead: boolean;
+}
+
+/**
+ * {@linkcode discoverMachineSpec}, also saying whether `/proc/cpuinfo` could
+ * be read (else the socket count is assumed, not known).
+ *
+ * @example
+ * ```ts
+ * import { inspectMachine } from "./machine_spec.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const found = await inspectMachine({ cpuinfo: "processor : 0\nmodel name : AMD EPYC 7R13 Processor\n",
+ *   memoryBytes: 64 * 1024 ** 3, maxFrequencyMhz: 3600 });
+ * assertEquals(found, { spec: { processor: "amd_epyc_7r13", cores: 1, chips: 1, memory: 64, frequency: 3600 }, cpuinfoRead: true });
+ * ```
+ */
+export async function inspectMachine(
+  options: DiscoverMachineSpecOptions = {},
+): Promise<MachineInspection> {
   const text = options.cpuinfo ?? await readOptional("/proc/cpuinfo");
   const info = text === undefined
     ? await osCpuInfo() ?? parseCpuinfo("")
@@ -237,11 +269,14 @@ export async function discoverMachineSpec(
     info.maxMhz,
   );
   return {
-    processor: normalizeProcessorName(info.modelName),
-    cores,
-    chips: info.chips,
-    memory: bytes > 0 ? Math.floor(bytes / GIB) : -1,
-    frequency: maxMhz > 0 ? roundFrequency(maxMhz) : -1,
+    spec: {
+      processor: normalizeProcessorName(info.modelName),
+      cores,
+      chips: info.chips,
+      memory: bytes > 0 ? Math.floor(bytes / GIB) : -1,
+      frequency: maxMhz > 0 ? roundFrequency(maxMhz) : -1,
+    },
+    cpuinfoRead: text !== undefined,
   };
 }
 
@@ -313,6 +348,49 @@ export function machineSpecFromQuery(
       ? roundFrequency(maxHz >= 1e8 ? maxHz / 1e6 : maxHz / 1e3)
       : -1,
   };
+}
+
+/**
+ * Reads a machine spec file: upstream's `{"attrs": {...}, "members": [...]}`
+ * or the flat form of the estimator's `--machine-spec`. Throws a
+ * `Deno.errors.NotFound` for a missing file, a `SyntaxError` for bad JSON
+ * and a `TypeError` naming the file for a missing or mistyped attribute.
+ *
+ * @example
+ * ```ts
+ * import { readMachineSpecFile, writeMachineSpec } from "./machine_spec.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const spec = { processor: "amd_epyc_7r13", cores: 8, chips: 1, memory: 32, frequency: 3600 };
+ * await writeMachineSpec(`${dir}/m1.json`, spec);
+ * assertEquals(await readMachineSpecFile(`${dir}/m1.json`), spec);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readMachineSpecFile(path: string): Promise<MachineSpec> {
+  const doc = await readJsonFile<unknown>(path);
+  const root = typeof doc === "object" && doc !== null
+    ? doc as Record<string, unknown>
+    : {};
+  const attrs = typeof root.attrs === "object" && root.attrs !== null
+    ? root.attrs as Record<string, unknown>
+    : root;
+  const spec: Record<string, unknown> = {};
+  for (const a of NODE_ATTRIBUTES) {
+    const v = attrs[a];
+    const ok = a === "processor"
+      ? typeof v === "string"
+      : typeof v === "number";
+    if (!ok) {
+      throw new TypeError(
+        `Invalid machine spec ${path}: attribute ${a} is ${
+          v === undefined ? "missing" : JSON.stringify(v)
+        }`,
+      );
+    }
+    spec[a] = v;
+  }
+  return spec as unknown as MachineSpec;
 }
 
 /**

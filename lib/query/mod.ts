@@ -42,17 +42,26 @@ export {
   resolveTimeWindow,
 } from "./time_window.ts";
 export type { ResolveTimeWindowOptions, TimeWindow } from "./time_window.ts";
+export { chooseMachineSpec, SPEC_FROM } from "./choose_machine_spec.ts";
+export type {
+  ChooseMachineSpecOptions,
+  MachineSpecChoice,
+  SpecFrom,
+} from "./choose_machine_spec.ts";
 export {
   discoverMachineSpec,
+  inspectMachine,
   machineSpecFromQuery,
   normalizeProcessorName,
   parseCpuinfo,
+  readMachineSpecFile,
   roundFrequency,
   writeMachineSpec,
 } from "./machine_spec.ts";
 export type {
   CpuInfo,
   DiscoverMachineSpecOptions,
+  MachineInspection,
   MachineSpecDocument,
 } from "./machine_spec.ts";
 export { formatPythonJson } from "./python_json.ts";
