@@ -36,7 +36,6 @@ async function run(args: string[], options: RunOptions): Promise<CliResult> {
   const env: Record<string, string> = {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     HOME: Deno.env.get("HOME") ?? "/tmp",
-    NO_COLOR: "1",
     ...(Deno.env.get("DENO_DIR")
       ? { DENO_DIR: Deno.env.get("DENO_DIR")! }
       : {}),
@@ -138,7 +137,7 @@ export interface RunningServer {
 
 /**
  * Starts `serve` with exactly a deno task's flags in a clean environment
- * (plus PATH, NO_COLOR, MODEL_SERVER_PORT=0 and `env`); resolves once it
+ * (plus PATH, MODEL_SERVER_PORT=0 and `env`); resolves once it
  * prints the URL it listens on.
  */
 export async function startServeTask(
@@ -153,7 +152,6 @@ export async function startServeTask(
     cwd,
     env: {
       PATH: Deno.env.get("PATH") ?? "/usr/bin",
-      NO_COLOR: "1",
       MODEL_SERVER_PORT: "0",
       ...env,
     },

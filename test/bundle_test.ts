@@ -23,7 +23,7 @@ Deno.test("the bundle runs the same CLI as cli/main.ts, train included", async (
     const run = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", "--no-config", "-A", out, "--help"],
       cwd: dir,
-      env: { NO_COLOR: "1" },
+      env: {},
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -73,7 +73,7 @@ Deno.test("the bundle runs the same CLI as cli/main.ts, train included", async (
       new Deno.Command(Deno.execPath(), {
         args: ["run", "--quiet", "--no-config", "-A", out, ...args],
         cwd: dir,
-        env: { NO_COLOR: "1", DATAPATH: dir },
+        env: { DATAPATH: dir },
         stdout: "piped",
         stderr: "piped",
         signal: AbortSignal.timeout(120_000),

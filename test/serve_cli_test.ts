@@ -113,7 +113,6 @@ Deno.test("serve --estimator-socket needs write permission: deno task serve refu
     ],
     env: {
       PATH: Deno.env.get("PATH") ?? "/usr/bin",
-      NO_COLOR: "1",
       MODEL_SERVER_PORT: "0",
       MODEL_PATH,
     },
@@ -161,7 +160,6 @@ Deno.test("serve: --listen-all and --host exclude each other; a bad flag is a us
       args: ["run", "--quiet", ...flags, join(ROOT, script), ...args, ...extra],
       env: {
         PATH: Deno.env.get("PATH") ?? "/usr/bin",
-        NO_COLOR: "1",
         MODEL_PATH,
       },
       clearEnv: true,

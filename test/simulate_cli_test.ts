@@ -108,7 +108,7 @@ Deno.test("`kepler-model simulate --serve` serves /metrics until interrupted", a
     ],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: {},
   }).spawn();
   try {
     const reader = child.stdout.pipeThrough(new TextDecoderStream())

@@ -191,7 +191,7 @@ Deno.test("the image's wrapper runs the bundled CLI: --version, --help and an er
       new Deno.Command(join(bin, "kepler-model"), {
         args,
         cwd: dir,
-        env: { HOME: dir, NO_COLOR: "1", DATAPATH: dir, AWS_PROFILE: "x" },
+        env: { HOME: dir, DATAPATH: dir, AWS_PROFILE: "x" },
         clearEnv: true,
         stdout: "piped",
         stderr: "piped",

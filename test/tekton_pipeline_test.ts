@@ -81,7 +81,6 @@ Deno.test({
       const env = {
         PATH: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
         HOME: root,
-        NO_COLOR: "1",
         STRESS_LOG: join(root, "stress-ng.log"),
       };
 
