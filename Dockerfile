@@ -34,8 +34,8 @@ LABEL org.opencontainers.image.title="kepler-model" \
 COPY --from=build /out/ /app/
 # The wrapper grants what the commands need: files, network (Prometheus,
 # buckets, the model server), the machine facts of `query`'s spec, and the
-# environment variables of cli/config.ts; other variables (the AWS SDK's)
-# read as unset.
+# environment variables of cli/config.ts; any other variable (e.g. a stray
+# AWS_*) reads as unset.
 COPY --chmod=0755 <<'WRAPPER' /usr/local/bin/kepler-model
 #!/bin/sh
 exec deno run --quiet --no-config --no-prompt \
