@@ -6,6 +6,7 @@
  */
 import {
   deepStrictEqual as assertEquals,
+  match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
 import { join } from "node:path";
@@ -73,6 +74,18 @@ Deno.test("deno task demo trains a pipeline in a fresh folder, and the next step
       env: estimate.env,
     });
     assertEquals(est.code, 0, est.stderr);
+    // estimate's best model is the demo's: both rank by the holdout error.
+    const demoBest = /^ {2}rapl-sysfs AbsPower +(\S+) +(\S+) /m.exec(
+      demo.stdout,
+    );
+    assert(demoBest !== null, demo.stdout);
+    assertMatch(
+      est.stdout,
+      new RegExp(
+        `^best: ${demoBest[2]} \\(${demoBest[1]}, pipeline demo\\)`,
+        "m",
+      ),
+    );
     const csv = parseCsv(
       await Deno.readTextFile(
         join(dir, estimate.env.DATAPATH!, "output", "estimation_result.csv"),
