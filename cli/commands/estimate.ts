@@ -1,7 +1,9 @@
 /**
  * `estimate`: power estimated from a query with the trained models (or
  * published weight files), as in seed 002 — `estimate -i output.json`
- * writes `output/estimation_result.csv` and `output/model.zip`.
+ * writes `output/estimation_result.csv` and `output/model.zip`. The best
+ * model is the one `train`, `export` and `serve` pick: the lowest holdout
+ * error recorded at training (`ERROR_KEY`), not the error on this query.
  *
  * @module
  */
@@ -98,7 +100,7 @@ function printSource(s: SourceEstimate, context: CliContext): void {
 export const estimateCommand: CommandDefinition = {
   name: "estimate",
   summary:
-    "estimate power from a query with trained models or weight files and pick the best",
+    "estimate power from a query with trained models or weight files; the best has the lowest holdout error recorded at training (ERROR_KEY)",
   define(command) {
     command
       .option(
