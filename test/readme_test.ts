@@ -39,6 +39,8 @@ const NOT_RUN_HERE: Readonly<Record<string, string>> = {
   "deno task ok": "the developers' gate; .github/workflows/ci.yml",
   "deno task bench": "benchmarks: run by hand, figures in BENCHMARKS.md",
   "deno task bench serve": "benchmarks: run by hand, figures in BENCHMARKS.md",
+  "deno task bench cold_demo":
+    "benchmarks: run by hand, figures in BENCHMARKS.md",
   "deno task compile": "needs dl.deno.land (see README): not runnable here",
   "deno task serve": "run below, in the sh block",
   "deno task serve_estimator --estimator-socket /tmp/estimator.sock":
