@@ -14,7 +14,8 @@ export type ZipEntries = Record<string, Uint8Array>;
 
 /**
  * Builds a zip archive from entries. Entry times are fixed (1980-01-01) so
- * the same entries always give the same bytes.
+ * the same entries always give the same bytes; entries that are zips
+ * themselves are stored, the others deflated (level 6).
  *
  * @example
  * ```ts
@@ -29,7 +30,10 @@ export function zipEntries(entries: ZipEntries): Uint8Array {
   for (const name of Object.keys(entries).sort()) {
     const data = entries[name];
     if (data === undefined) continue;
-    tree[name] = [data, { mtime: new Date(1980, 0, 1), level: 6 }];
+    // A zip inside a zip is stored: deflating compressed bytes again costs
+    // CPU and saves nothing.
+    const level = name.endsWith(".zip") ? 0 : 6;
+    tree[name] = [data, { mtime: new Date(1980, 0, 1), level }];
   }
   return zipSync(tree);
 }
