@@ -62,7 +62,11 @@ import {
   type NodeTypeIndex,
 } from "../train/node_type_index.ts";
 import { checkPipelineName, isObject } from "./_fields.ts";
-import { dirTree, type PipelineTree, zipTree } from "./_pipeline_tree.ts";
+import {
+  dirSource as dirTree,
+  type PipelineSource as PipelineTree,
+  zipSource as zipTree,
+} from "../pipeline/pipeline_source.ts";
 
 /** One servable model. */
 export interface ServedModel {

@@ -15,7 +15,7 @@ import {
 } from "../io/zip.ts";
 
 /** One entry of a listing. */
-export interface TreeEntry {
+export interface SourceEntry {
   /** File or folder name. */
   name: string;
   /** Whether it is a folder. */
@@ -23,13 +23,13 @@ export interface TreeEntry {
 }
 
 /** A pipeline's files. */
-export interface PipelineTree {
+export interface PipelineSource {
   /** Where it came from (a folder or a URL), for messages. */
   readonly origin: string;
   /** `"dir"` for a folder, `"zip"` for entries in memory. */
   readonly kind: "dir" | "zip";
   /** The entries of a folder (`""` is the top); empty when missing. */
-  list(dir: string): Promise<TreeEntry[]>;
+  list(dir: string): Promise<SourceEntry[]>;
   /** A file's bytes, or undefined when missing. */
   read(path: string): Promise<Uint8Array | undefined>;
   /** A file's text, or undefined when missing. */
@@ -45,7 +45,7 @@ function checkRelative(path: string): void {
 }
 
 /** A pipeline folder on disk. */
-export function dirTree(root: string): PipelineTree {
+export function dirSource(root: string): PipelineSource {
   const full = (p: string) => {
     checkRelative(p);
     return p === "" ? root : join(root, p);
@@ -54,7 +54,7 @@ export function dirTree(root: string): PipelineTree {
     origin: root,
     kind: "dir",
     async list(dir) {
-      const out: TreeEntry[] = [];
+      const out: SourceEntry[] = [];
       try {
         for await (const e of Deno.readDir(full(dir))) {
           if (e.name.startsWith(".")) continue;
@@ -109,11 +109,11 @@ export function dirTree(root: string): PipelineTree {
  * one top folder (with `metadata.json` in it) is read from inside it.
  * `keep` drops entries the server does not need (e.g. preprocessed data).
  */
-export function zipTree(
+export function zipSource(
   entries: ZipEntries,
   origin: string,
   keep: (path: string) => boolean = () => true,
-): PipelineTree {
+): PipelineSource {
   const files = new Map<string, Uint8Array>();
   for (const [name, data] of Object.entries(entries)) {
     safeEntryPath("/pipeline", name); // throws for entries that escape
