@@ -14,7 +14,7 @@ import {
   parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import type { ExtractOptions } from "../../lib/extract/mod.ts";
+import { type ExtractOptions, frameLevel } from "../../lib/extract/mod.ts";
 import type {
   BackgroundModel,
   IsolateFileOptions,
@@ -159,7 +159,7 @@ export function extractOptionsOf(
     instanceLabel: options.instanceLabel as string,
     vmJobName: context.config.vmJobName,
     nodeType: options.nodeType as number,
-    level: outputType === "DynPower" ? "container" : "node",
+    level: frameLevel(outputType),
   };
 }
 

@@ -43,3 +43,4 @@ export type { UnitPower, UnitPowerOptions } from "./unit_power.ts";
 export { extractFile, metricsNeeded } from "./extract_file.ts";
 export type { ExtractFileOptions } from "./extract_file.ts";
 export { concatNodeFrames } from "./concat.ts";
+export { frameLevel } from "./frame_level.ts";

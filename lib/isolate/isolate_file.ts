@@ -14,7 +14,6 @@
  * @module
  */
 import {
-  extract,
   type ExtractOptions,
   type Frame,
   type QueryData,
@@ -32,6 +31,7 @@ import {
 import type { EnergySource, FeatureGroup } from "../types.ts";
 import { backgroundContainers } from "./background_containers.ts";
 import { isolate, type IsolateOptions } from "./isolate.ts";
+import { prepareFrames } from "./prepare_frames.ts";
 import {
   type IdleProfiles,
   idleProfiles,
@@ -178,9 +178,9 @@ export async function isolateFile(
 ): Promise<IsolateFileResult> {
   const dataPath = options.dataPath ?? "data";
   const query = await readQueryFile(queryFile(dataPath, input));
-  const frame = extract(query, featureGroup, {
+  const frame = prepareFrames(query, featureGroup, "DynPower", {
     ...options,
-    level: "container",
+    isolation: null,
   });
   return await isolateWith(frame, options);
 }

@@ -41,6 +41,8 @@ export type {
   IdleProfiles,
   ProfileEntry,
 } from "./profile.ts";
+export { extractBatch, prepareFrames } from "./prepare_frames.ts";
+export type { FrameBatch, PrepareFramesOptions } from "./prepare_frames.ts";
 export {
   isolateDataFile,
   isolateFile,
