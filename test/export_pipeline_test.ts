@@ -19,7 +19,7 @@ import {
   keplerCurveOf,
   keplerPredict,
   readWeightFile,
-} from "../lib/train/kepler_weight_file.ts";
+} from "../lib/pipeline/kepler_weight_file.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
 import {
   COMPONENTS,

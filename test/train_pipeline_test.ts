@@ -11,12 +11,12 @@ import {
 import { join, relative } from "node:path";
 import { extract, queryDataFrom, readQueryFile } from "../lib/extract/mod.ts";
 import { queryResult, simulate } from "../lib/simulate/mod.ts";
-import { readModelDir } from "../lib/train/model_files.ts";
+import { readModelDir } from "../lib/train/loaded_model.ts";
 import {
   keplerCurveOf,
   keplerPredict,
   readWeightFile,
-} from "../lib/train/kepler_weight_file.ts";
+} from "../lib/pipeline/kepler_weight_file.ts";
 import { type TrainerName, TRAINERS } from "../lib/types.ts";
 import { trainModel } from "../lib/train/train_model.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";

@@ -26,7 +26,7 @@ import { benchmarkFile, pipelineDir } from "../../lib/layout.ts";
 import {
   WEIGHT_FORMATS,
   type WeightFormat,
-} from "../../lib/train/kepler_weight_file.ts";
+} from "../../lib/pipeline/kepler_weight_file.ts";
 import { vocabularyParser } from "../../lib/types.ts";
 
 function names(value: string | undefined): string[] {

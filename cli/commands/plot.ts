@@ -39,7 +39,7 @@ import { exportFigures } from "../../lib/export/export_figures.ts";
 import {
   readWeightFile,
   type WeightFile,
-} from "../../lib/train/kepler_weight_file.ts";
+} from "../../lib/pipeline/kepler_weight_file.ts";
 import {
   ENERGY_SOURCES,
   type EnergySource,

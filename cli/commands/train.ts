@@ -39,7 +39,7 @@ import { SPLITS } from "../../lib/train/train_model.ts";
 import {
   WEIGHT_FORMATS,
   type WeightFormat,
-} from "../../lib/train/kepler_weight_file.ts";
+} from "../../lib/pipeline/kepler_weight_file.ts";
 import {
   trainPipeline,
   type TrainProgress,

@@ -15,9 +15,9 @@ import {
   keplerPredict,
   readWeightFile,
   toV0711WeightJson,
-} from "../train/kepler_weight_file.ts";
+} from "../pipeline/kepler_weight_file.ts";
 import type { FittedModel } from "../train/model.ts";
-import type { LoadedModel } from "../train/model_files.ts";
+import type { LoadedModel } from "../train/loaded_model.ts";
 import {
   ALL_FEATURE_GROUPS,
   type Component,

@@ -34,7 +34,7 @@ import {
   type LoadedModel,
   readModelDir,
   readModelZipEntries,
-} from "../train/model_files.ts";
+} from "../train/loaded_model.ts";
 import {
   ALL_FEATURE_GROUPS,
   type EnergySource,

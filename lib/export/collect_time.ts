@@ -7,7 +7,7 @@
  * @module
  */
 import { parseBenchmarkWindow } from "../query/time_window.ts";
-import { formatPipelineTime } from "../train/pipeline_metadata.ts";
+import { formatPipelineTime } from "../pipeline/pipeline_metadata.ts";
 
 /**
  * The collect time of a benchmark file's content: its window start, as

@@ -23,7 +23,7 @@ import {
   keplerCurveOf,
   keplerPredict,
   type WeightFile,
-} from "../train/kepler_weight_file.ts";
+} from "../pipeline/kepler_weight_file.ts";
 import {
   type EnergySource,
   type OutputType,

@@ -59,15 +59,15 @@ import {
   toKeplerWeightJson,
   type WeightFile,
   type WeightFormat,
-} from "../train/kepler_weight_file.ts";
+} from "../pipeline/kepler_weight_file.ts";
 import {
   checkNodeTypeIndex,
   type NodeTypeIndex,
-} from "../train/node_type_index.ts";
+} from "../pipeline/node_type_index.ts";
 import {
   formatPipelineTime,
   type PipelineMetadata,
-} from "../train/pipeline_metadata.ts";
+} from "../pipeline/pipeline_metadata.ts";
 import {
   ENERGY_SOURCES,
   type EnergySource,

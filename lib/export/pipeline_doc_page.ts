@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { PipelineMetadata } from "../train/pipeline_metadata.ts";
+import type { PipelineMetadata } from "../pipeline/pipeline_metadata.ts";
 
 function bullets(trainers: readonly string[]): string {
   return trainers.map((t) => `  - ${t}\n`).join("");

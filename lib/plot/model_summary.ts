@@ -9,7 +9,7 @@
  */
 import type { CsvTable } from "../io/mod.ts";
 import { parseModelName } from "../layout.ts";
-import type { SummaryRow } from "../train/pipeline_metadata.ts";
+import type { SummaryRow } from "../pipeline/pipeline_metadata.ts";
 import {
   type FeatureGroup,
   type TrainerName,

@@ -3,10 +3,8 @@ import {
   throws as assertThrows,
 } from "node:assert/strict";
 import { formatCsv, parseCsv } from "../io/mod.ts";
-import {
-  type ModelMetadata,
-  modelMetadataTable,
-} from "../train/pipeline_metadata.ts";
+import { modelMetadataTable } from "../pipeline/pipeline_metadata.ts";
+import type { ModelMetadata } from "../pipeline/model_metadata.ts";
 import {
   bestWeightSupportModels,
   modelSummaryFromCsv,

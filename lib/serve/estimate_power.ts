@@ -13,7 +13,7 @@
  * @module
  */
 import type { Component } from "../types.ts";
-import { keplerCurveOf, keplerPredict } from "../train/kepler_weight_file.ts";
+import { keplerCurveOf, keplerPredict } from "../pipeline/kepler_weight_file.ts";
 import type { IntervalModel } from "../train/interval.ts";
 import type { ServedModel } from "./pipeline_catalog.ts";
 import type { PowerRequest } from "./power_request.ts";

@@ -54,13 +54,13 @@ import {
 import {
   readWeightFile,
   toV0711WeightJson,
-} from "../train/kepler_weight_file.ts";
+} from "../pipeline/kepler_weight_file.ts";
 import type { KeplerWeights } from "../train/model.ts";
-import { type LoadedModel, readModelZipEntries } from "../train/model_files.ts";
+import { type LoadedModel, readModelZipEntries } from "../train/loaded_model.ts";
 import {
   checkNodeTypeIndex,
   type NodeTypeIndex,
-} from "../train/node_type_index.ts";
+} from "../pipeline/node_type_index.ts";
 import { checkPipelineName, isObject } from "./_fields.ts";
 import {
   dirSource as dirTree,

@@ -39,8 +39,8 @@ import {
   OUTPUT_TYPES,
   type OutputType,
 } from "../types.ts";
-import { keplerCurveOf } from "../train/kepler_weight_file.ts";
-import { specCovers, specSimilarity } from "../train/node_type_index.ts";
+import { keplerCurveOf } from "../pipeline/kepler_weight_file.ts";
+import { specCovers, specSimilarity } from "../pipeline/node_type_index.ts";
 import { type ModelFilter, passesModelFilter } from "./model_filter.ts";
 import type { ServedModel, ServedPipeline } from "./pipeline_catalog.ts";
 

@@ -13,7 +13,8 @@ import type { BackgroundModel } from "../isolate/isolate_trainer.ts";
 import { exists } from "../io/read.ts";
 import { pipelineDir } from "../layout.ts";
 import type { Component, EnergySource, FeatureGroup } from "../types.ts";
-import { listModelDirs, readModelDir } from "./model_files.ts";
+import { listModelDirs } from "../pipeline/model_files.ts";
+import { readModelDir } from "./loaded_model.ts";
 
 /** Options of {@linkcode backgroundModels}. */
 export interface BackgroundModelsOptions {

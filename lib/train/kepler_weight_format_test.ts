@@ -17,8 +17,9 @@ import {
   toV0711WeightJson,
   WEIGHT_FORMATS,
   type WeightFile,
-} from "./kepler_weight_file.ts";
-import { readModelDir, writeModel } from "./model_files.ts";
+} from "../pipeline/kepler_weight_file.ts";
+import { writeModel } from "../pipeline/model_files.ts";
+import { readModelDir } from "./loaded_model.ts";
 import type { TrainedModel } from "./train_model.ts";
 
 // ------------------------------------------------- Kepler, modelled in Go terms

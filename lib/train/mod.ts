@@ -11,8 +11,6 @@ export type {
   Columns,
   FitOptions,
   FittedModel,
-  KeplerWeights,
-  ModelJson,
   Trainer,
   WeightExportable,
 } from "./model.ts";
@@ -87,48 +85,6 @@ export type {
   PredictionInterval,
 } from "./interval.ts";
 export {
-  checkNodeTypeIndex,
-  findNodeType,
-  indexMachine,
-  jaccard,
-  nodeTypes,
-  readNodeTypeIndex,
-  SIMILARITY_WEIGHTS,
-  specCovers,
-  specSimilarity,
-} from "./node_type_index.ts";
-export type {
-  NodeTypeEntry,
-  NodeTypeIndex,
-  NodeTypeMatch,
-} from "./node_type_index.ts";
-export {
-  keplerCurveOf,
-  keplerPredict,
-  readWeightFile,
-  toKeplerWeightJson,
-  toV0711WeightJson,
-  WEIGHT_FORMATS,
-} from "./kepler_weight_file.ts";
-export type {
-  KeplerCurve,
-  WeightFile,
-  WeightFormat,
-} from "./kepler_weight_file.ts";
-export {
-  formatPipelineTime,
-  modelMetadataTable,
-  pythonFloat,
-  pythonRepr,
-  SUMMARY_COLUMNS,
-} from "./pipeline_metadata.ts";
-export type {
-  ModelMetadata,
-  PipelineMetadata,
-  SummaryOptions,
-  SummaryRow,
-} from "./pipeline_metadata.ts";
-export {
   frameNodeTypes,
   nodeTypeRows,
   splitRows,
@@ -142,17 +98,11 @@ export type {
   TrainModelOptions,
 } from "./train_model.ts";
 export {
-  listModelDirs,
   readCheckpoints,
   readModelDir,
   readModelZipEntries,
-  writeModel,
-} from "./model_files.ts";
-export type {
-  LoadedModel,
-  ModelDictEntry,
-  WriteModelOptions,
-} from "./model_files.ts";
+} from "./loaded_model.ts";
+export type { LoadedModel } from "./loaded_model.ts";
 export {
   commonFeatureGroups,
   SUMMARY_EXTRA_COLUMNS,

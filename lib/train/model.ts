@@ -13,6 +13,10 @@
  * @module
  */
 import type { TrainerName } from "../types.ts";
+import type { KeplerWeights } from "../pipeline/kepler_weight_file.ts";
+import type { ModelJson } from "../pipeline/model_files.ts";
+
+export type { KeplerWeights, ModelJson };
 
 /** Feature columns: `x[j][i]` is feature j of row i. */
 export type Columns = readonly Float64Array[];
@@ -51,16 +55,6 @@ export interface Trainer<M extends FittedModel = FittedModel> {
   fit(x: Columns, y: Float64Array, options?: FitOptions): M;
 }
 
-/** The JSON form of a fitted model; `kind` selects the loader. */
-export interface ModelJson {
-  /** Literal model kind, e.g. `"linear"`, `"gbdt"`. */
-  kind: string;
-  /** Format version of this kind's JSON. */
-  version: number;
-  /** Everything else the model needs. */
-  [key: string]: unknown;
-}
-
 /** A fitted, immutable model. */
 export interface FittedModel {
   /** The literal kind written into its JSON. */
@@ -71,25 +65,6 @@ export interface FittedModel {
   predict(x: Columns): Float64Array;
   /** A JSON-safe form that `loadModel` turns back into an equal model. */
   toJSON(): ModelJson;
-}
-
-/**
- * Kepler's weight dict for one component (`All_Weights` of a weight.json):
- * `P = Bias_Weight + Σ weight_i × x_i / scale_i` for linear models, or a
- * curve fit on the first numerical variable with `CurveFit_Weights`.
- */
-export interface KeplerWeights {
-  /** The weights. */
-  All_Weights: {
-    /** Intercept (linear models only). */
-    Bias_Weight?: number;
-    /** Categorical weights; always `{}` for our models. */
-    Categorical_Variables: Record<string, Record<string, { weight: number }>>;
-    /** Per-feature scale (and weight, for linear models). */
-    Numerical_Variables: Record<string, { scale: number; weight?: number }>;
-    /** Curve parameters (curve-fit models only). */
-    CurveFit_Weights?: number[];
-  };
 }
 
 /** A fitted model that can be written as Kepler weights. */

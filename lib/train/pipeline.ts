@@ -64,16 +64,20 @@ import {
 } from "../types.ts";
 import { concatNodeFrames } from "../extract/concat.ts";
 import { backgroundModels } from "./background_models.ts";
-import { listModelDirs, readCheckpoints, writeModel } from "./model_files.ts";
-import type { WeightFormat } from "./kepler_weight_file.ts";
-import { indexMachine, readNodeTypeIndex } from "./node_type_index.ts";
+import { listModelDirs, writeModel } from "../pipeline/model_files.ts";
+import { readCheckpoints } from "./loaded_model.ts";
+import type { WeightFormat } from "../pipeline/kepler_weight_file.ts";
+import {
+  indexMachine,
+  readNodeTypeIndex,
+} from "../pipeline/node_type_index.ts";
 import {
   formatPipelineTime,
-  type ModelMetadata,
   modelMetadataTable,
   type PipelineMetadata,
   type SummaryRow,
-} from "./pipeline_metadata.ts";
+} from "../pipeline/pipeline_metadata.ts";
+import type { ModelMetadata } from "../pipeline/model_metadata.ts";
 import type { SplitKind } from "./train_model.ts";
 import { TrainPool } from "./_pool.ts";
 import {

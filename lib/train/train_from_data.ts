@@ -20,8 +20,12 @@ import {
   type OutputType,
   type TrainerName,
 } from "../types.ts";
-import { readCheckpoints, writeModel } from "./model_files.ts";
-import { indexMachine, readNodeTypeIndex } from "./node_type_index.ts";
+import { writeModel } from "../pipeline/model_files.ts";
+import { readCheckpoints } from "./loaded_model.ts";
+import {
+  indexMachine,
+  readNodeTypeIndex,
+} from "../pipeline/node_type_index.ts";
 import {
   type ReportedModel,
   type TrainFailure,

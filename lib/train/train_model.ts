@@ -41,7 +41,7 @@ import {
 } from "./model.ts";
 import { blockedHoldout, type Split, take, trainTestSplit } from "./split.ts";
 import { makeTrainer } from "./trainers.ts";
-import type { ModelMetadata } from "./pipeline_metadata.ts";
+import type { ModelMetadata } from "../pipeline/model_metadata.ts";
 import { modelName } from "../layout.ts";
 import type { MachineSpec } from "../types.ts";
 

@@ -13,11 +13,13 @@ import type {
   ExtractorName,
   FeatureGroup,
   IsolatorName,
-  MachineSpec,
-  ModelClass,
-  OutputType,
   TrainerName,
 } from "../types.ts";
+import {
+  type ModelMetadata,
+  pythonFloat,
+  pythonRepr,
+} from "./model_metadata.ts";
 
 /** A pipeline's `metadata.json` (upstream's keys; `publisher` etc. on export). */
 export interface PipelineMetadata {
@@ -53,34 +55,6 @@ export interface PipelineMetadata {
   kepler_model_version?: string;
 }
 
-/** A model's `metadata.json`. */
-export interface ModelMetadata {
-  /** `<Trainer>_<node type>`. */
-  model_name: string;
-  /** Trainer name. */
-  trainer: TrainerName;
-  /** `scikit`, `xgboost` or `curvefit`, as upstream. */
-  model_class: ModelClass;
-  /** The model dict file, `<model_name>.json`. */
-  model_file: string;
-  /** Input features, in model order. */
-  features: string[];
-  /** Extra transform files (always empty for our JSON models). */
-  fe_files: string[];
-  /** AbsPower or DynPower. */
-  output_type: OutputType;
-  /** Max over components of the test MAE (W), rounded to 2 places. */
-  mae: number;
-  /** Max over components with a defined MAPE (%), or −1. */
-  mape: number;
-  /** Node type, when known in the pipeline's index. */
-  node_type?: number;
-  /** Machine spec of the node type, when known. */
-  machine_spec?: MachineSpec;
-  /** Per-component errors: `<c>_mae`, `<c>_mape`; ours: `<c>_mse`, `<c>_r2`. */
-  [key: string]: unknown;
-}
-
 /**
  * Formats a UTC time as upstream writes it: `%Y-%m-%d %H:%M:%S`.
  *
@@ -93,60 +67,6 @@ export interface ModelMetadata {
  */
 export function formatPipelineTime(date: Date): string {
   return date.toISOString().slice(0, 19).replace("T", " ");
-}
-
-/**
- * Python's `repr` of a JSON-like value, as pandas writes lists and dicts
- * into CSV cells: `['a', 'b']`, `{'cores': 96}`, `True`, `None`.
- *
- * @example
- * ```ts
- * import { pythonRepr } from "./pipeline_metadata.ts";
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * assertEquals(pythonRepr(["a", "b"]), "['a', 'b']");
- * assertEquals(pythonRepr({ processor: "x", cores: 96, f: 1.5 }), "{'processor': 'x', 'cores': 96, 'f': 1.5}");
- * assertEquals(pythonRepr([]), "[]");
- * ```
- */
-export function pythonRepr(value: unknown): string {
-  if (value === null || value === undefined) return "None";
-  if (value === true) return "True";
-  if (value === false) return "False";
-  if (typeof value === "number") {
-    if (Number.isNaN(value)) return "nan";
-    if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
-    return String(value);
-  }
-  if (typeof value === "string") {
-    const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
-    const escaped = value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
-    return quote + (quote === "'" ? escaped.replaceAll("'", "\\'") : escaped) +
-      quote;
-  }
-  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(", ")}]`;
-  if (typeof value === "object") {
-    return `{${
-      Object.entries(value as Record<string, unknown>).map(([k, v]) =>
-        `${pythonRepr(k)}: ${pythonRepr(v)}`
-      ).join(", ")
-    }}`;
-  }
-  return String(value);
-}
-
-/**
- * A number as Python prints a float: whole numbers keep `.0`.
- *
- * @example
- * ```ts
- * import { pythonFloat } from "./pipeline_metadata.ts";
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * assertEquals([pythonFloat(0), pythonFloat(-1), pythonFloat(2.5)], ["0.0", "-1.0", "2.5"]);
- * ```
- */
-export function pythonFloat(n: number): string {
-  if (!Number.isFinite(n)) return pythonRepr(n);
-  return Number.isInteger(n) && Math.abs(n) < 1e16 ? `${n}.0` : String(n);
 }
 
 /** Upstream's leading columns of the summary CSV (after the index). */

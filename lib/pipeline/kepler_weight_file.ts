@@ -21,8 +21,26 @@
  *
  * @module
  */
-import type { KeplerWeights } from "./model.ts";
 import { type Component, COMPONENTS, type MachineSpec } from "../types.ts";
+
+/**
+ * Kepler's weight dict for one component (`All_Weights` of a weight.json):
+ * `P = Bias_Weight + Σ weight_i × x_i / scale_i` for linear models, or a
+ * curve fit on the first numerical variable with `CurveFit_Weights`.
+ */
+export interface KeplerWeights {
+  /** The weights. */
+  All_Weights: {
+    /** Intercept (linear models only). */
+    Bias_Weight?: number;
+    /** Categorical weights; always `{}` for our models. */
+    Categorical_Variables: Record<string, Record<string, { weight: number }>>;
+    /** Per-feature scale (and weight, for linear models). */
+    Numerical_Variables: Record<string, { scale: number; weight?: number }>;
+    /** Curve parameters (curve-fit models only). */
+    CurveFit_Weights?: number[];
+  };
+}
 
 /** A parsed weight file. */
 export interface WeightFile {

@@ -35,11 +35,41 @@ import {
   modelZip,
 } from "../layout.ts";
 import { type Component, COMPONENTS, type TrainerName } from "../types.ts";
-import { toKeplerWeightJson, type WeightFormat } from "./kepler_weight_file.ts";
-import { loadModel } from "./load_model.ts";
-import type { FittedModel, KeplerWeights } from "./model.ts";
-import type { ModelMetadata } from "./pipeline_metadata.ts";
-import type { TrainedModel } from "./train_model.ts";
+import {
+  type KeplerWeights,
+  toKeplerWeightJson,
+  type WeightFormat,
+} from "./kepler_weight_file.ts";
+import type { ModelMetadata } from "./model_metadata.ts";
+
+/** The JSON form of a fitted model; `kind` selects the loader. */
+export interface ModelJson {
+  /** Literal model kind, e.g. `"linear"`, `"gbdt"`. */
+  kind: string;
+  /** Format version of this kind's JSON. */
+  version: number;
+  /** Everything else the model needs. */
+  [key: string]: unknown;
+}
+
+/**
+ * What {@linkcode writeModel} writes: a trained model (lib/train's
+ * `TrainedModel` has this shape).
+ */
+export interface ModelToWrite {
+  /** `<Trainer>_<node type>`. */
+  name: string;
+  /** The trainer. */
+  trainer: TrainerName;
+  /** Feature names in model input order. */
+  features: readonly string[];
+  /** The fitted components, as their JSON forms. */
+  components: Partial<Record<Component, { model: { toJSON(): ModelJson } }>>;
+  /** The model's metadata. */
+  metadata: ModelMetadata;
+  /** Kepler weights per component, for weight-exportable models. */
+  weights?: Partial<Record<Component, KeplerWeights>>;
+}
 
 /** One component entry of a model dict (`<Trainer>_<nt>.json`). */
 export interface ModelDictEntry {
@@ -67,7 +97,7 @@ export interface WriteModelOptions {
  */
 export async function writeModel(
   groupFolder: string,
-  trained: TrainedModel,
+  trained: ModelToWrite,
   options: WriteModelOptions = {},
 ): Promise<string> {
   const dir = modelDir(groupFolder, trained.name);
@@ -116,22 +146,25 @@ export async function writeModel(
   return dir;
 }
 
-/** A model read back from its folder or zip. */
-export interface LoadedModel {
+/**
+ * A model read back from its folder or zip, its components as JSON
+ * (lib/train's `loadModel` turns each into a fitted model).
+ */
+export interface StoredModel {
   /** Its metadata. */
   metadata: ModelMetadata;
   /** Input features, in order. */
   features: string[];
-  /** Fitted models per component. */
-  components: Partial<Record<Component, FittedModel>>;
+  /** Model JSON per component. */
+  components: Partial<Record<Component, ModelJson>>;
   /** Kepler weights, when the model has a weight.json. */
   weights?: Partial<Record<Component, KeplerWeights>>;
 }
 
-function loadEntries(
+function storedEntries(
   read: (name: string) => string | undefined,
   source: string,
-): LoadedModel {
+): StoredModel {
   const metaText = read("metadata.json");
   if (metaText === undefined) {
     throw new TypeError(
@@ -146,7 +179,7 @@ function loadEntries(
     );
   }
   const dict = JSON.parse(dictText) as Record<string, ModelDictEntry>;
-  const components: Partial<Record<Component, FittedModel>> = {};
+  const components: Partial<Record<Component, ModelJson>> = {};
   let features: string[] = metadata.features ?? [];
   for (const [component, entry] of Object.entries(dict)) {
     if (!(COMPONENTS as readonly string[]).includes(component)) continue;
@@ -161,10 +194,10 @@ function loadEntries(
         `Cannot load the model in ${source}: ${entry.model_file} is missing`,
       );
     }
-    components[component as Component] = loadModel(JSON.parse(text));
+    components[component as Component] = JSON.parse(text);
     features = entry.features;
   }
-  const out: LoadedModel = { metadata, features, components };
+  const out: StoredModel = { metadata, features, components };
   const weight = read("weight.json");
   if (weight !== undefined) {
     // either form: component keys only, or model_name (v0.7.12) first
@@ -175,39 +208,39 @@ function loadEntries(
   return out;
 }
 
-/** Reads a model from its folder. */
-export async function readModelDir(dir: string): Promise<LoadedModel> {
+/** Reads a model's files from its folder. */
+export async function readStoredModelDir(dir: string): Promise<StoredModel> {
   const entries = await collectDir(dir);
-  return loadEntries((name) => entryText(entries, name), dir);
+  return storedEntries((name) => entryText(entries, name), dir);
 }
 
-/** Reads a model from the entries of its zip (a model folder's files at the top). */
-export function readModelZipEntries(
+/** Reads a model's files from the entries of its zip (a model folder's files at the top). */
+export function readStoredModelZipEntries(
   entries: ZipEntries,
   source = "model zip",
-): LoadedModel {
+): StoredModel {
   // Accept zips whose files sit in one top folder too.
   const names = Object.keys(entries);
   const prefix = names.every((n) => n.includes("/")) && names.length > 0
     ? names[0]!.slice(0, names[0]!.indexOf("/") + 1)
     : "";
-  return loadEntries((name) => entryText(entries, prefix + name), source);
+  return storedEntries((name) => entryText(entries, prefix + name), source);
 }
 
 /**
- * The checkpoints of a trainer and node type in a group folder, per
- * component, for a run that continues training (XgboostFit).
+ * The checkpoints (model JSON) of a trainer and node type in a group
+ * folder, per component, for a run that continues training (XgboostFit).
  */
-export async function readCheckpoints(
+export async function readCheckpointJson(
   groupFolder: string,
   trainer: TrainerName,
   nodeType: number,
   components: readonly Component[],
-): Promise<Partial<Record<Component, FittedModel>>> {
-  const out: Partial<Record<Component, FittedModel>> = {};
+): Promise<Partial<Record<Component, ModelJson>>> {
+  const out: Partial<Record<Component, ModelJson>> = {};
   for (const c of components) {
     const path = checkpointFile(groupFolder, trainer, c, nodeType);
-    if (await exists(path)) out[c] = loadModel(await readJsonFile(path));
+    if (await exists(path)) out[c] = await readJsonFile<ModelJson>(path);
   }
   return out;
 }

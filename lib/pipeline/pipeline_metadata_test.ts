@@ -2,11 +2,8 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { parseCsv } from "../io/csv.ts";
 import { formatCsv } from "../io/csv.ts";
-import {
-  type ModelMetadata,
-  modelMetadataTable,
-  pythonRepr,
-} from "./pipeline_metadata.ts";
+import { modelMetadataTable } from "./pipeline_metadata.ts";
+import { type ModelMetadata, pythonRepr } from "./model_metadata.ts";
 import { testdata } from "../../test/testdata.ts";
 
 const GOLDEN = testdata(
