@@ -11,32 +11,18 @@
  * @module
  */
 import { basename, extname, join } from "node:path";
-import {
-  collectDir,
-  readZipFile,
-  unzipEntries,
-  zipEntries,
-} from "../io/zip.ts";
+import { collectDir, readZipFile, zipEntries } from "../io/zip.ts";
 import type { ZipEntries } from "../io/zip.ts";
-import { readCsvFile } from "../io/csv.ts";
 import { readJsonFile } from "../io/json.ts";
 import { exists, readBinaryFile } from "../io/read.ts";
-import {
-  exportedWeightFile,
-  groupDir,
-  MODEL_FILES,
-  modelDir,
-  modelMetadataCsv,
-  modelZip,
-  pipelineFile,
-} from "../layout.ts";
+import { modelMetadataCsv, pipelineFile } from "../layout.ts";
+import { type PipelineModel, readPipeline } from "../pipeline/read_pipeline.ts";
 import {
   type LoadedModel,
   readModelDir,
   readModelZipEntries,
 } from "../train/loaded_model.ts";
 import {
-  ALL_FEATURE_GROUPS,
   type EnergySource,
   type ExtractorName,
   EXTRACTORS,
@@ -196,32 +182,6 @@ export interface ModelCandidate {
   load(): Promise<EstimatorModel>;
 }
 
-/**
- * The rows of a pipeline's `<source>_<ot>_model_metadata.csv` by
- * `<feature group>/<model name>`; empty when the file or one of those two
- * columns is missing.
- */
-async function summaryRows(
-  folder: string,
-  target: EstimateTarget,
-): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>();
-  const path = modelMetadataCsv(folder, target.source, target.outputType);
-  if (!(await exists(path))) return out;
-  const { header, rows } = await readCsvFile(path);
-  const name = header.indexOf("model_name");
-  const group = header.indexOf("feature_group");
-  if (name < 0 || group < 0) return out;
-  for (const row of rows) {
-    const record: Record<string, string> = {};
-    header.forEach((h, j) => {
-      if (h !== "") record[h] = row[j] ?? "";
-    });
-    out.set(`${row[group]}/${row[name]}`, record);
-  }
-  return out;
-}
-
 /** Options of {@linkcode pipelineModelCandidates}. */
 export interface PipelineModelOptions {
   /** Only these feature groups. Default: every group folder. */
@@ -271,120 +231,107 @@ export async function pipelineModelCandidates(
   target: EstimateTarget,
   options: PipelineModelOptions = {},
 ): Promise<{ candidates: ModelCandidate[]; notes: string[] }> {
-  const { source, outputType } = target;
+  const read = await readPipeline(pipeline.folder, {
+    sources: [target.source],
+    outputTypes: [target.outputType],
+    nodeTypeIndex: false,
+  });
+  const notes = read.otherFolders.map((f) =>
+    `skipped ${join(pipeline.folder, f)}: not a feature group folder`
+  );
+  const models = read.models.filter((m) =>
+    (options.featureGroups === undefined ||
+      options.featureGroups.includes(m.featureGroup)) &&
+    (options.modelName === undefined || m.name === options.modelName) &&
+    (m.metadataFrom === "folder" || m.forms.zip !== undefined ||
+      m.forms.weight !== undefined)
+  ).sort((a, b) =>
+    a.featureGroup < b.featureGroup
+      ? -1
+      : a.featureGroup > b.featureGroup
+      ? 1
+      : a.name < b.name
+      ? -1
+      : a.name > b.name
+      ? 1
+      : 0
+  );
   const candidates: ModelCandidate[] = [];
-  const notes: string[] = [];
-  const top = join(pipeline.folder, source, outputType);
-  if (!(await exists(top))) return { candidates, notes };
-  const groups: FeatureGroup[] = [];
-  for await (const e of Deno.readDir(top)) {
-    if (!e.isDirectory) continue;
-    const group = ALL_FEATURE_GROUPS.find((g) => g === e.name);
-    if (group === undefined) {
-      notes.push(`skipped ${join(top, e.name)}: not a feature group folder`);
-      continue;
-    }
-    if (options.featureGroups && !options.featureGroups.includes(group)) {
-      continue;
-    }
-    groups.push(group);
-  }
-  groups.sort();
-  const summary = await summaryRows(pipeline.folder, target);
-  for (const group of groups) {
-    const folder = groupDir(pipeline.folder, source, outputType, group);
-    const forms = new Map<
-      string,
-      { dir?: boolean; zip?: boolean; weight?: boolean }
-    >();
-    const add = (name: string, form: "dir" | "zip" | "weight") => {
-      const f = forms.get(name) ?? {};
-      f[form] = true;
-      forms.set(name, f);
-    };
-    for await (const e of Deno.readDir(folder)) {
-      if (e.isDirectory) {
-        if (
-          e.name !== "checkpoint" &&
-          await exists(join(folder, e.name, MODEL_FILES.metadata))
-        ) add(e.name, "dir");
-      } else if (e.isFile && extname(e.name) === ".zip") {
-        add(e.name.slice(0, -4), "zip");
-      } else if (e.isFile && extname(e.name) === ".json") {
-        add(e.name.slice(0, -5), "weight");
-      }
-    }
-    for (const name of [...forms.keys()].sort()) {
-      if (options.modelName !== undefined && name !== options.modelName) {
-        continue;
-      }
-      const form = forms.get(name)!;
-      const key = { source, outputType, featureGroup: group };
-      const dir = modelDir(folder, name);
-      const zipPath = modelZip(folder, name);
-      const weightPath = exportedWeightFile(folder, name);
-      const loadWeight = async () =>
-        weightEstimatorModel(await readJsonFile(weightPath), {
-          name,
-          source,
-          outputType,
-          featureGroup: group,
-          origin: weightPath,
-        });
-      let load: () => Promise<EstimatorModel>;
-      let origin: string;
-      if (form.dir) {
-        origin = dir;
-        load = async () => {
-          const loaded = await readModelDir(dir);
-          const archive = form.zip
-            ? await readBinaryFile(zipPath)
-            : zipEntries(await collectDir(dir));
-          return pipelineEstimatorModel(loaded, {
-            ...key,
-            origin: dir,
-            archive,
-          });
-        };
-      } else if (form.zip) {
-        const bytes = await readBinaryFile(zipPath);
-        const entries = unzipEntries(bytes, zipPath);
-        if (hasPickle(entries)) {
-          if (!form.weight) {
-            notes.push(
-              `skipped ${zipPath}: an upstream model with Python pickles (only JSON models and weight files can be read)`,
-            );
-            continue;
-          }
-          origin = weightPath;
-          load = loadWeight;
-        } else {
-          origin = zipPath;
-          load = () =>
-            Promise.resolve(
-              pipelineEstimatorModel(zipModel(entries, zipPath)!, {
-                ...key,
-                origin: zipPath,
-                archive: bytes,
-              }),
-            );
-        }
-      } else {
-        origin = weightPath;
-        load = loadWeight;
-      }
-      const recorded = summary.get(`${group}/${name}`);
-      candidates.push({
-        name,
-        ...key,
-        pipeline,
-        origin,
-        ...(recorded === undefined ? {} : { recorded }),
-        load,
-      });
-    }
+  for (const m of models) {
+    const found = await modelCandidate(m, pipeline);
+    if (typeof found === "string") notes.push(found);
+    else candidates.push(found);
   }
   return { candidates, notes };
+}
+
+/** How a pipeline model is read: its folder, else its zip, else its weight file. */
+async function modelLoader(
+  m: PipelineModel,
+  folder: string,
+): Promise<{ origin: string; load: () => Promise<EstimatorModel> } | string> {
+  const key = {
+    source: m.source,
+    outputType: m.outputType,
+    featureGroup: m.featureGroup,
+  };
+  const path = (p: string) => join(folder, p);
+  const weight = m.forms.weight === undefined
+    ? undefined
+    : path(m.forms.weight);
+  const loadWeight = async () =>
+    weightEstimatorModel(await readJsonFile(weight!), {
+      name: m.name,
+      ...key,
+      origin: weight!,
+    });
+  if (m.metadataFrom === "folder" && m.forms.folder !== undefined) {
+    const dir = path(m.forms.folder);
+    return {
+      origin: dir,
+      load: async () => {
+        const loaded = await readModelDir(dir);
+        const archive = (await m.readZip()) ??
+          zipEntries(await m.collectFolder());
+        return pipelineEstimatorModel(loaded, { ...key, origin: dir, archive });
+      },
+    };
+  }
+  if (m.forms.zip !== undefined) {
+    const zipPath = path(m.forms.zip);
+    const bytes = (await m.readZip())!;
+    const entries = (await m.zipEntries())!;
+    if (!hasPickle(entries)) {
+      const model = pipelineEstimatorModel(zipModel(entries, zipPath)!, {
+        ...key,
+        origin: zipPath,
+        archive: bytes,
+      });
+      return { origin: zipPath, load: () => Promise.resolve(model) };
+    }
+    if (weight === undefined) {
+      return `skipped ${zipPath}: an upstream model with Python pickles (only JSON models and weight files can be read)`;
+    }
+  }
+  return { origin: weight!, load: loadWeight };
+}
+
+async function modelCandidate(
+  m: PipelineModel,
+  pipeline: PipelineInfo,
+): Promise<ModelCandidate | string> {
+  const found = await modelLoader(m, pipeline.folder);
+  if (typeof found === "string") return found;
+  return {
+    name: m.name,
+    source: m.source,
+    outputType: m.outputType,
+    featureGroup: m.featureGroup,
+    pipeline,
+    origin: found.origin,
+    ...(m.summary === undefined ? {} : { recorded: m.summary }),
+    load: found.load,
+  };
 }
 
 /** Options of {@linkcode modelFileCandidate}. */

@@ -227,3 +227,26 @@ export function modelNodeType(
   if (typeof v === "number" && Number.isInteger(v)) return v;
   return parseModelName(name)?.nodeType;
 }
+
+/**
+ * A model's trainer: its metadata's `trainer`, else (a model known only by
+ * its file name) the trainer its name is made of.
+ *
+ * @param metadata The model's metadata.
+ * @param name The model's name, for the fallback.
+ * @returns The trainer name.
+ *
+ * @example
+ * ```ts
+ * import { modelTrainer } from "./model_metadata.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(modelTrainer({}, "SGDRegressorTrainer_3"), "SGDRegressorTrainer");
+ * ```
+ */
+export function modelTrainer(
+  metadata: Readonly<Record<string, unknown>>,
+  name: string,
+): string | undefined {
+  if (typeof metadata.trainer === "string") return metadata.trainer;
+  return parseModelName(name)?.trainer;
+}

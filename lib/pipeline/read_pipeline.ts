@@ -41,6 +41,7 @@ import {
 import {
   featuresOf,
   modelNodeType,
+  modelTrainer,
   parseSummaryRow,
 } from "./model_metadata.ts";
 import { checkNodeTypeIndex, type NodeTypeIndex } from "./node_type_index.ts";
@@ -77,9 +78,17 @@ export interface PipelineModel {
    * `{ model_name }`.
    */
   readonly metadata: Readonly<Record<string, unknown>>;
-  /** Where {@linkcode PipelineModel.metadata} came from. */
+  /**
+   * Where {@linkcode PipelineModel.metadata} came from; `"folder"` whenever
+   * its folder has a `metadata.json`, even one that cannot be read.
+   */
   readonly metadataFrom: MetadataOrigin;
-  /** Trainer (metadata's `trainer`), when known. */
+  /**
+   * Why its `metadata.json` (in its folder, or in its zip when it is read
+   * from there) could not be read: not JSON, or a corrupt zip.
+   */
+  readonly metadataError?: Error;
+  /** Trainer (see `modelTrainer`), when known. */
   readonly trainer?: string;
   /** Node type (see `modelNodeType`), when known. */
   readonly nodeType?: number;
@@ -139,6 +148,8 @@ export interface ReadPipelineOptions {
   sources?: readonly EnergySource[];
   /** Read only these output types. Default: all. */
   outputTypes?: readonly OutputType[];
+  /** Read (and check) the node type index. Default: true. */
+  nodeTypeIndex?: boolean;
 }
 
 const MODEL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,127}_-?\d{1,9}$/;
@@ -281,7 +292,22 @@ function modelReaders(
   };
 }
 
-/** Reads one model's metadata: folder, else summary row, else zip. */
+async function zipMetadata(
+  files: PipelineSource,
+  zip: string,
+  readers: Pick<PipelineModel, "zipEntries">,
+): Promise<Record<string, unknown> | undefined> {
+  const entries = await readers.zipEntries();
+  const text = entries && entryText(entries, MODEL_FILES.metadata);
+  if (text === undefined) return undefined;
+  const m = parseJson(text, `${files.origin}/${zip}:${MODEL_FILES.metadata}`);
+  return isObject(m) ? m : undefined;
+}
+
+/**
+ * Reads one model's metadata: folder, else summary row, else zip. A
+ * metadata file that cannot be read is kept as `metadataError`.
+ */
 async function readModel(
   files: PipelineSource,
   key: ModelKey,
@@ -291,27 +317,36 @@ async function readModel(
   const readers = modelReaders(files, forms);
   let metadata: Record<string, unknown> | undefined;
   let metadataFrom: MetadataOrigin = "none";
+  let metadataError: Error | undefined;
   const text = await readers.readFolderText(MODEL_FILES.metadata);
   if (text !== undefined) {
+    metadataFrom = "folder";
     const where = `${files.origin}/${forms.folder}/${MODEL_FILES.metadata}`;
-    const m = parseJson(text, where);
-    if (isObject(m)) [metadata, metadataFrom] = [m, "folder"];
+    try {
+      const m = parseJson(text, where);
+      if (isObject(m)) metadata = m;
+    } catch (error) {
+      metadataError = error as Error;
+    }
   }
   if (metadata === undefined && row !== undefined) {
     metadata = parseSummaryRow(row.header, row.cells);
     metadataFrom = "summary";
   }
-  if (metadata === undefined && forms.zip !== undefined) {
-    const entries = await readers.zipEntries();
-    const zipText = entries && entryText(entries, MODEL_FILES.metadata);
-    if (zipText !== undefined) {
-      const where = `${files.origin}/${forms.zip}:${MODEL_FILES.metadata}`;
-      const m = parseJson(zipText, where);
-      if (isObject(m)) [metadata, metadataFrom] = [m, "zip"];
+  if (
+    metadata === undefined && metadataError === undefined &&
+    forms.zip !== undefined
+  ) {
+    try {
+      metadata = await zipMetadata(files, forms.zip, readers);
+      if (metadata !== undefined) metadataFrom = "zip";
+    } catch (error) {
+      metadataError = error as Error;
     }
   }
   metadata = { ...(metadata ?? { model_name: key.name }) };
   const nodeType = modelNodeType(metadata, key.name);
+  const trainer = modelTrainer(metadata, key.name);
   const features = featuresOf(metadata.features);
   const summary = row === undefined ? undefined : Object.fromEntries(
     row.header.flatMap((h, j) => h === "" ? [] : [[h, row.cells[j] ?? ""]]),
@@ -321,12 +356,11 @@ async function readModel(
     forms,
     metadata,
     metadataFrom,
-    ...(typeof metadata.trainer === "string"
-      ? { trainer: metadata.trainer }
-      : {}),
+    ...(trainer === undefined ? {} : { trainer }),
     ...(nodeType === undefined ? {} : { nodeType }),
     ...(features === undefined ? {} : { features }),
     ...(summary === undefined ? {} : { summary }),
+    ...(metadataError === undefined ? {} : { metadataError }),
     ...readers,
   };
 }
@@ -425,11 +459,13 @@ export async function readPipeline(
     "metadata",
     (m) => isObject(m) ? m : {},
   );
-  const nodeTypeIndex = await readJsonIn(
-    files,
-    "nodeTypeIndex",
-    checkNodeTypeIndex,
-  );
+  const nodeTypeIndex = options.nodeTypeIndex === false
+    ? undefined
+    : await readJsonIn(
+      files,
+      "nodeTypeIndex",
+      checkNodeTypeIndex,
+    );
   const out = {
     models: [] as PipelineModel[],
     otherFolders: [] as string[],

@@ -20,53 +20,38 @@
  * @module
  */
 import { basename } from "node:path";
-import { parseCsv } from "../io/csv.ts";
 import {
   entryText,
   unzipEntries,
   type ZipEntries,
   zipEntries,
 } from "../io/zip.ts";
+import { groupDir, pipelineDir, pipelineFile } from "../layout.ts";
 import {
-  exportedWeightFile,
-  groupDir,
-  MODEL_FILES,
-  modelDictFile,
-  modelDir,
-  modelFile,
-  modelMetadataCsv,
-  modelZip,
-  parseModelName,
-  pipelineDir,
-  pipelineFile,
-} from "../layout.ts";
-import {
-  ALL_FEATURE_GROUPS,
   type Component,
-  ENERGY_SOURCES,
   type EnergySource,
   FEATURE_GROUP_FEATURES,
   type FeatureGroup,
   type MachineSpec,
-  OUTPUT_TYPES,
   type OutputType,
 } from "../types.ts";
 import {
+  type KeplerWeights,
   readWeightFile,
   toV0711WeightJson,
 } from "../pipeline/kepler_weight_file.ts";
-import type { KeplerWeights } from "../train/model.ts";
-import { type LoadedModel, readModelZipEntries } from "../train/loaded_model.ts";
+import type { NodeTypeIndex } from "../pipeline/node_type_index.ts";
 import {
-  checkNodeTypeIndex,
-  type NodeTypeIndex,
-} from "../pipeline/node_type_index.ts";
-import { checkPipelineName, isObject } from "./_fields.ts";
-import {
-  dirSource as dirTree,
-  type PipelineSource as PipelineTree,
-  zipSource as zipTree,
+  dirSource,
+  type PipelineSource,
+  zipSource,
 } from "../pipeline/pipeline_source.ts";
+import { type PipelineModel, readPipeline } from "../pipeline/read_pipeline.ts";
+import {
+  type LoadedModel,
+  readModelZipEntries,
+} from "../train/loaded_model.ts";
+import { checkPipelineName, isObject } from "./_fields.ts";
 
 /** One servable model. */
 export interface ServedModel {
@@ -129,47 +114,6 @@ export interface ServedPipeline {
   readonly loadedAt: number;
 }
 
-const MODEL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,127}_-?\d{1,9}$/;
-
-/** Reads Python's repr of a list of strings (`['a', 'b']`). */
-function pythonList(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/'([^']*)'|"([^"]*)"/g)) {
-    out.push((m[1] ?? m[2]) as string);
-  }
-  return out;
-}
-
-function csvValue(cell: string): unknown {
-  const t = cell.trim();
-  if (t === "") return undefined;
-  if (/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
-  if (t.startsWith("[")) return pythonList(t);
-  return t;
-}
-
-/** Rows of a `<source>_<ot>_model_metadata.csv`, by `<FG>/<model_name>`. */
-function csvRows(
-  text: string,
-  origin: string,
-): Map<string, Record<string, unknown>> {
-  const table = parseCsv(text, origin);
-  const out = new Map<string, Record<string, unknown>>();
-  const col = (name: string) => table.header.indexOf(name);
-  const nameAt = col("model_name"), fgAt = col("feature_group");
-  if (nameAt < 0) return out;
-  for (const row of table.rows) {
-    const record: Record<string, unknown> = {};
-    table.header.forEach((h, i) => {
-      if (h === "" || h.startsWith("Unnamed")) return;
-      const v = csvValue(row[i] ?? "");
-      if (v !== undefined) record[h] = v;
-    });
-    out.set(`${fgAt < 0 ? "" : row[fgAt]}/${row[nameAt]}`, record);
-  }
-  return out;
-}
-
 function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
@@ -179,16 +123,6 @@ function parseJson(text: string, where: string): unknown {
       { cause: error },
     );
   }
-}
-
-function featuresOf(value: unknown): string[] | undefined {
-  if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
-    return value as string[];
-  }
-  if (typeof value === "string" && value.startsWith("[")) {
-    return pythonList(value);
-  }
-  return undefined;
 }
 
 function specOf(value: unknown): MachineSpec | undefined {
@@ -214,112 +148,97 @@ function jsonModelDict(text: string | undefined): boolean {
   }
 }
 
-interface ModelFiles {
-  folder?: string;
-  zip?: string;
-  weight?: string;
+/** The model dict `<model>.json`: in its folder, else in its zip. */
+async function modelDictText(m: PipelineModel): Promise<string | undefined> {
+  const dict = `${m.name}.json`;
+  const text = await m.readFolderText(dict);
+  if (text !== undefined || m.forms.zip === undefined) return text;
+  const entries = await m.zipEntries();
+  return entries === undefined ? undefined : entryText(entries, dict);
 }
 
-async function loadModelEntry(
-  tree: PipelineTree,
-  pipeline: string,
-  key: {
-    source: EnergySource;
-    outputType: OutputType;
-    featureGroup: FeatureGroup;
-  },
-  name: string,
-  files: ModelFiles,
-  context: {
-    csv: Map<string, Record<string, unknown>>;
-    index: NodeTypeIndex;
-    warnings: string[];
-  },
-): Promise<ServedModel | undefined> {
-  const parsed = parseModelName(name)!;
-  let metadata: Record<string, unknown> | undefined;
-  let dictText: string | undefined;
-  if (files.folder !== undefined) {
-    const text = await tree.readText(modelFile(files.folder, "metadata"));
-    if (text !== undefined) {
-      const m = parseJson(text, `${tree.origin}/${files.folder}/metadata.json`);
-      if (isObject(m)) metadata = m;
-    }
-    dictText = await tree.readText(modelDictFile(files.folder, name));
-  }
-  metadata ??= context.csv.get(`${key.featureGroup}/${name}`);
-  if (
-    files.zip !== undefined &&
-    (metadata === undefined || dictText === undefined)
-  ) {
-    const bytes = await tree.read(files.zip);
-    if (bytes !== undefined) {
-      const zipContent = unzipEntries(bytes, `${tree.origin}/${files.zip}`);
-      const text = entryText(zipContent, MODEL_FILES.metadata);
-      if (metadata === undefined && text !== undefined) {
-        const m = parseJson(text, `${tree.origin}/${files.zip}:metadata.json`);
-        if (isObject(m)) metadata = m;
-      }
-      dictText ??= entryText(zipContent, `${name}.json`);
-    }
-  }
-  metadata = { ...(metadata ?? { model_name: name }) };
-
-  let weights: Partial<Record<Component, KeplerWeights>> | undefined;
-  let weightPath = files.folder === undefined
-    ? undefined
-    : modelFile(files.folder, "weight");
-  let weightText = weightPath === undefined
-    ? undefined
-    : await tree.readText(weightPath);
-  if (weightText === undefined && files.weight !== undefined) {
-    weightPath = files.weight;
-    weightText = await tree.readText(files.weight);
-  }
-  if (weightText !== undefined) {
-    const where = `${tree.origin}/${weightPath}`;
-    try {
-      weights = toV0711WeightJson(
-        readWeightFile(parseJson(weightText, where), where),
-      );
-    } catch (error) {
-      context.warnings.push(
-        `${where}: weight file skipped: ${(error as Error).message}`,
-      );
-    }
-  }
-  if (
-    files.folder === undefined && files.zip === undefined &&
-    weights === undefined
-  ) {
+/** Its Kepler weights (v0.7.11's form), or undefined with a warning. */
+async function weightsOf(
+  m: PipelineModel,
+  origin: string,
+  warnings: string[],
+): Promise<Partial<Record<Component, KeplerWeights>> | undefined> {
+  const file = await m.readWeight();
+  if (file === undefined) return undefined;
+  const where = `${origin}/${file.path}`;
+  try {
+    return toV0711WeightJson(
+      readWeightFile(parseJson(file.text, where), where),
+    );
+  } catch (error) {
+    warnings.push(`${where}: weight file skipped: ${(error as Error).message}`);
     return undefined;
   }
-  const nodeType = typeof metadata.node_type === "number" &&
-      Number.isInteger(metadata.node_type)
-    ? metadata.node_type
-    : parsed.nodeType;
-  const features = featuresOf(metadata.features) ??
+}
+
+/** Its fitted models, from its folder or else its zip. */
+async function loadFitted(
+  m: PipelineModel,
+  origin: string,
+): Promise<LoadedModel | undefined> {
+  const { folder, zip } = m.forms;
+  let entries: ZipEntries = await m.collectFolder();
+  if (Object.keys(entries).length === 0 && zip !== undefined) {
+    const bytes = await m.readZip();
+    if (bytes !== undefined) entries = unzipEntries(bytes, `${origin}/${zip}`);
+  }
+  if (Object.keys(entries).length === 0) return undefined;
+  const loaded = readModelZipEntries(entries, `${origin}/${folder ?? zip}`);
+  return Object.keys(loaded.components).length > 0 ? loaded : undefined;
+}
+
+/** Its archive: its zip, else its folder zipped. */
+async function archiveOf(
+  m: PipelineModel,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const bytes = await m.readZip();
+  if (bytes !== undefined) return bytes as Uint8Array<ArrayBuffer>;
+  const entries = await m.collectFolder();
+  if (Object.keys(entries).length > 0) {
+    return zipEntries(entries) as Uint8Array<ArrayBuffer>;
+  }
+  return undefined;
+}
+
+async function servedModel(
+  m: PipelineModel,
+  pipeline: { name: string; origin: string; index: NodeTypeIndex },
+  warnings: string[],
+): Promise<ServedModel | undefined> {
+  if (m.metadataError !== undefined) throw m.metadataError;
+  const dictText = await modelDictText(m);
+  const weights = await weightsOf(m, pipeline.origin, warnings);
+  const { folder, zip } = m.forms;
+  if (folder === undefined && zip === undefined && weights === undefined) {
+    return undefined;
+  }
+  const nodeType = m.nodeType!;
+  const features = m.features ??
     (weights
       ? Object.keys(
         Object.values(weights)[0]?.All_Weights.Numerical_Variables ?? {},
       )
       : undefined) ??
-    [...FEATURE_GROUP_FEATURES[key.featureGroup]];
-  const machineSpec = specOf(metadata.machine_spec) ??
-    context.index[String(nodeType)]?.attrs;
-  const folder = files.folder, zip = files.zip;
+    [...FEATURE_GROUP_FEATURES[m.featureGroup]];
+  const machineSpec = specOf(m.metadata.machine_spec) ??
+    pipeline.index[String(nodeType)]?.attrs;
   const estimableDict = jsonModelDict(dictText);
   let loaded: Promise<LoadedModel | undefined> | undefined;
-  const model: ServedModel = {
-    pipeline,
-    ...key,
-    name,
-    trainer: typeof metadata.trainer === "string"
-      ? metadata.trainer
-      : parsed.trainer,
+  return {
+    pipeline: pipeline.name,
+    source: m.source,
+    outputType: m.outputType,
+    featureGroup: m.featureGroup,
+    name: m.name,
+    trainer: m.trainer!,
     nodeType,
-    features,
-    metadata,
+    features: [...features],
+    metadata: m.metadata,
     ...(machineSpec ? { machineSpec } : {}),
     ...(weights
       ? {
@@ -329,42 +248,14 @@ async function loadModelEntry(
       : {}),
     hasArchive: zip !== undefined || folder !== undefined,
     estimable: weights !== undefined || estimableDict,
-    async archive() {
-      if (zip !== undefined) {
-        const bytes = await tree.read(zip);
-        if (bytes !== undefined) return bytes as Uint8Array<ArrayBuffer>;
-      }
-      if (folder !== undefined) {
-        const entries = await tree.collect(folder);
-        if (Object.keys(entries).length > 0) {
-          return zipEntries(entries) as Uint8Array<ArrayBuffer>;
-        }
-      }
-      return undefined;
-    },
+    archive: () => archiveOf(m),
     load() {
-      loaded ??= (async () => {
-        if (!estimableDict) return undefined;
-        let entries: ZipEntries = folder === undefined
-          ? {}
-          : await tree.collect(folder);
-        if (Object.keys(entries).length === 0 && zip !== undefined) {
-          const bytes = await tree.read(zip);
-          if (bytes !== undefined) {
-            entries = unzipEntries(bytes, `${tree.origin}/${zip}`);
-          }
-        }
-        if (Object.keys(entries).length === 0) return undefined;
-        const m = readModelZipEntries(
-          entries,
-          `${tree.origin}/${folder ?? zip}`,
-        );
-        return Object.keys(m.components).length > 0 ? m : undefined;
-      })();
+      loaded ??= estimableDict
+        ? loadFitted(m, pipeline.origin)
+        : Promise.resolve(undefined);
       return loaded;
     },
   };
-  return model;
 }
 
 /** Options of {@linkcode loadPipelineDir} and {@linkcode loadPipelineZip}. */
@@ -374,103 +265,42 @@ export interface LoadPipelineOptions {
 }
 
 async function loadPipeline(
-  tree: PipelineTree,
+  tree: PipelineSource,
   name: string,
   kind: "dir" | "url",
 ): Promise<ServedPipeline> {
   checkPipelineName(name);
-  const metaText = await tree.readText(pipelineFile("", "metadata"));
-  if (metaText === undefined) {
+  if ((await tree.read(pipelineFile("", "metadata"))) === undefined) {
     throw new TypeError(
       `Cannot serve ${tree.origin}: it has no metadata.json, so it is not a pipeline`,
     );
   }
-  const meta = parseJson(metaText, `${tree.origin}/metadata.json`);
-  const indexText = await tree.readText(pipelineFile("", "nodeTypeIndex"));
-  const index = indexText === undefined ? {} : checkNodeTypeIndex(
-    parseJson(indexText, `${tree.origin}/node_type_index.json`),
-    `${tree.origin}/node_type_index.json`,
-  );
-  const warnings: string[] = [];
+  const read = await readPipeline(tree);
+  const index = read.nodeTypeIndex ?? {};
+  const warnings = [...read.warnings];
   const models: ServedModel[] = [];
-  const top = new Set(
-    (await tree.list("")).filter((e) => e.isDirectory).map((e) => e.name),
-  );
-  for (const source of ENERGY_SOURCES) {
-    if (!top.has(source)) continue;
-    for (const outputType of OUTPUT_TYPES) {
-      let csv = new Map<string, Record<string, unknown>>();
-      const csvPath = modelMetadataCsv("", source, outputType);
-      const csvText = await tree.readText(csvPath);
-      if (csvText !== undefined) {
-        try {
-          csv = csvRows(csvText, `${tree.origin}/${csvPath}`);
-        } catch (error) {
-          warnings.push(
-            `${tree.origin}/${csvPath}: ${(error as Error).message}`,
-          );
-        }
-      }
-      for (const featureGroup of ALL_FEATURE_GROUPS) {
-        const group = groupDir("", source, outputType, featureGroup);
-        const byName = new Map<string, ModelFiles>();
-        for (const e of await tree.list(group)) {
-          let stem = e.name, kindOf: keyof ModelFiles = "folder";
-          if (!e.isDirectory) {
-            if (e.name.endsWith(".zip")) {
-              stem = e.name.slice(0, -4);
-              kindOf = "zip";
-            } else if (e.name.endsWith(".json")) {
-              stem = e.name.slice(0, -5);
-              kindOf = "weight";
-            } else continue;
-          }
-          if (e.isDirectory && e.name === "checkpoint") continue;
-          if (!MODEL_NAME.test(stem)) {
-            warnings.push(
-              `${tree.origin}/${group}/${e.name}: not a model name, skipped`,
-            );
-            continue;
-          }
-          const files = byName.get(stem) ?? {};
-          files[kindOf] = kindOf === "folder"
-            ? modelDir(group, stem)
-            : kindOf === "zip"
-            ? modelZip(group, stem)
-            : exportedWeightFile(group, stem);
-          byName.set(stem, files);
-        }
-        for (const [modelName, files] of byName) {
-          try {
-            const m = await loadModelEntry(
-              tree,
-              name,
-              {
-                source,
-                outputType,
-                featureGroup,
-              },
-              modelName,
-              files,
-              { csv, index, warnings },
-            );
-            if (m !== undefined) models.push(m);
-          } catch (error) {
-            warnings.push(
-              `${tree.origin}/${group}/${modelName}: skipped: ${
-                (error as Error).message
-              }`,
-            );
-          }
-        }
-      }
+  for (const m of read.models) {
+    try {
+      const served = await servedModel(
+        m,
+        { name, origin: tree.origin, index },
+        warnings,
+      );
+      if (served !== undefined) models.push(served);
+    } catch (error) {
+      const group = groupDir("", m.source, m.outputType, m.featureGroup);
+      warnings.push(
+        `${tree.origin}/${group}/${m.name}: skipped: ${
+          (error as Error).message
+        }`,
+      );
     }
   }
   return {
     name,
     origin: tree.origin,
     kind,
-    metadata: isObject(meta) ? meta : {},
+    metadata: read.metadata ?? {},
     nodeTypeIndex: index,
     models,
     sources: [...new Set(models.map((m) => m.source))],
@@ -503,7 +333,7 @@ export async function loadPipelineDir(
   options: LoadPipelineOptions = {},
 ): Promise<ServedPipeline> {
   return await loadPipeline(
-    dirTree(dir),
+    dirSource(dir),
     options.name ?? basename(dir),
     "dir",
   );
@@ -542,7 +372,7 @@ export async function loadPipelineZip(
   const entries = zip instanceof Uint8Array ? unzipEntries(zip, origin) : zip;
   const name = options.name ?? basename(origin).replace(/\.zip$/, "");
   return await loadPipeline(
-    zipTree(entries, origin, servedEntry),
+    zipSource(entries, origin, servedEntry),
     name,
     "url",
   );
