@@ -157,14 +157,6 @@ export type {
   WriteJsonOptions,
   ZipEntries,
 } from "./lib/io/mod.ts";
-export { serveHttp1 } from "./lib/http1/mod.ts";
-export type {
-  Http1Options,
-  Http1Server,
-  HttpHandler,
-  HttpReply,
-  HttpRequest,
-} from "./lib/http1/mod.ts";
 export {
   benchmarkWindow,
   chooseMachineSpec,
@@ -701,6 +693,7 @@ export {
   requestSource,
   selectModel,
   serveEstimatorSocket,
+  serveHttp1,
   ServerMetrics,
   SOCKET_FRAMINGS,
   startModelServer,
@@ -712,7 +705,12 @@ export type {
   EstimatorSocketOptions,
   FetchPipelineOptions,
   GaugeSample,
+  Http1Options,
+  Http1Server,
   HttpEngine,
+  HttpHandler,
+  HttpReply,
+  HttpRequest,
   LoadPipelineOptions,
   ModelFilter,
   ModelNeed,
