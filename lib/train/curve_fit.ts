@@ -16,7 +16,7 @@
  *
  * Upstream calls `scipy.optimize.curve_fit(maxfev=30000)` (MINPACK
  * Levenberg–Marquardt); here the fit is Levenberg–Marquardt with analytic
- * gradients and scipy's tolerances (`_levenberg_marquardt.ts`, which says
+ * gradients and scipy's tolerances (`lib/numeric/levenberg_marquardt.ts`, which says
  * why not ml-levenberg-marquardt). A fit that does not converge, or that
  * gives non-finite parameters, throws a `FitError` — never a silently bad
  * model. As with scipy, a fit that stops in a flat valley where the curve
@@ -51,7 +51,7 @@ import {
   type WeightExportable,
 } from "./model.ts";
 import { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
-import { levenbergMarquardt } from "./_levenberg_marquardt.ts";
+import { levenbergMarquardt } from "../numeric/levenberg_marquardt.ts";
 import {
   checkNumber,
   checkPredictColumns,

@@ -6,7 +6,7 @@
  *
  * Each round fits a regression tree to the residuals `y − pred` and adds
  * `learning_rate ×` its leaf means. The trees are grown on histograms (each
- * feature cut into at most 255 quantile bins, see `_histogram.ts`) instead of
+ * feature cut into at most 255 quantile bins, see `lib/numeric/histogram.ts`) instead of
  * scikit-learn's exact sorted search, so a fit scales to 100k+ rows; on a
  * feature with at most 255 distinct values the splits are the exact ones
  * (thresholds half-way between neighbouring values). The split criterion is
@@ -24,14 +24,9 @@ import type {
   Trainer,
 } from "./model.ts";
 import { checkNumber, checkTrainingData } from "./_validate.ts";
-import {
-  binColumns,
-  boost,
-  checkTreeParams,
-  forestModel,
-  loadForest,
-  MAX_BINS,
-} from "./_histogram.ts";
+import { binColumns, MAX_BINS } from "../numeric/histogram.ts";
+import { boost } from "../numeric/boost.ts";
+import { checkTreeParams, forestModel, loadForest } from "./_forest.ts";
 
 const NAME = "GradientBoostingRegressorTrainer";
 

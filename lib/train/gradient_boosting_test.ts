@@ -8,7 +8,7 @@ import {
   gradientBoostingRegressor,
   loadGradientBoosting,
 } from "./gradient_boosting.ts";
-import { mulberry32, normal } from "./_random.ts";
+import { mulberry32, normal } from "../numeric/random.ts";
 import type { ModelJson } from "./model.ts";
 
 /** Friedman #1: y = 10 sin(π x0 x1) + 20 (x2 − ½)² + 10 x3 + 5 x4 + noise. */

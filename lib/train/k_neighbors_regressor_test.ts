@@ -5,7 +5,7 @@ import {
 } from "node:assert/strict";
 import { kNeighborsRegressor } from "./k_neighbors_regressor.ts";
 import { loadModel } from "./load_model.ts";
-import { mulberry32 } from "./_random.ts";
+import { mulberry32 } from "../numeric/random.ts";
 
 /** Brute force: sort every training row by scaled distance, average k. */
 function bruteForce(

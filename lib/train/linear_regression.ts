@@ -5,7 +5,7 @@
  *
  * As scikit-learn does, the intercept is removed by centring x and y; the
  * centred problem is reduced by a Householder QR to a p×p one and solved by
- * Lawson–Hanson NNLS (see `_lstsq.ts`); the intercept is then
+ * Lawson–Hanson NNLS (see `lib/numeric/lstsq.ts`); the intercept is then
  * `ȳ − Σ coef_j · x̄_j`.
  *
  * @module
@@ -13,8 +13,8 @@
 import type { Columns, FitOptions, Trainer } from "./model.ts";
 import { type LinearModel, linearModel } from "./linear_model.ts";
 import { fitMaxAbsScaler } from "./scaler.ts";
-import { centre } from "./_qr.ts";
-import { solveLeastSquares } from "./_lstsq.ts";
+import { centre } from "../numeric/qr.ts";
+import { solveLeastSquares } from "../numeric/lstsq.ts";
 import { checkTrainingData } from "./_validate.ts";
 
 /** Hyperparameters of {@linkcode linearRegression}. */

@@ -20,8 +20,8 @@ import type {
   Trainer,
 } from "./model.ts";
 import { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
-import { centre } from "./_qr.ts";
-import { solveLeastSquares } from "./_lstsq.ts";
+import { centre } from "../numeric/qr.ts";
+import { solveLeastSquares } from "../numeric/lstsq.ts";
 import {
   checkPredictColumns,
   checkTrainingData,

@@ -13,7 +13,7 @@
  * @module
  */
 import type { Columns } from "./model.ts";
-import { mulberry32, permutation } from "./_random.ts";
+import { mulberry32, permutation } from "../numeric/random.ts";
 
 /** Row indices of a split (ascending). */
 export interface Split {

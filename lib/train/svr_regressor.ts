@@ -3,7 +3,7 @@
  * MaxAbs-scaled features — epsilon-SVR with scikit-learn's defaults: RBF
  * kernel, `gamma="scale"` = `1 / (n_features · Var(X))` over all entries of
  * the scaled X (1 when that variance is 0), `tol = 1e-3`, a 200 MB kernel
- * cache. Solved by SMO (`_smo.ts`), written here because no maintained
+ * cache. Solved by SMO (`lib/numeric/smo.ts`), written here because no maintained
  * JavaScript library does SVR.
  *
  * Kernel SVR costs O(n²) kernel evaluations, so a fit on more than
@@ -21,8 +21,8 @@ import {
   type Trainer,
 } from "./model.ts";
 import { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
-import { solveEpsilonSvr } from "./_smo.ts";
-import { mulberry32, permutation } from "./_random.ts";
+import { solveEpsilonSvr } from "../numeric/smo.ts";
+import { mulberry32, permutation } from "../numeric/random.ts";
 import {
   checkNumber,
   checkPredictColumns,

@@ -10,7 +10,7 @@
  * - squared error, second order: gradients `pred − y`, hessians 1;
  * - `base_score` = mean of y;
  * - per node, gradient/hessian histograms over at most 255 quantile bins per
- *   feature (see `_histogram.ts`), depth-wise growth to `max_depth` 6;
+ *   feature (see `lib/numeric/histogram.ts`), depth-wise growth to `max_depth` 6;
  * - leaf weight `w = −G/(H+λ)`, scaled by `eta` (0.1);
  * - split gain `½[G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)] − γ`, with λ = 1,
  *   γ = 0 and `min_child_weight` 1 (minimum hessian sum in each child); a
@@ -35,18 +35,17 @@ import type {
   ModelJson,
   Trainer,
 } from "./model.ts";
-import type { Tree } from "./_histogram.ts";
+import type { Tree } from "../numeric/boost.ts";
 import { checkNumber, checkTrainingData } from "./_validate.ts";
+import { binColumns, MAX_BINS } from "../numeric/histogram.ts";
+import { boost } from "../numeric/boost.ts";
 import {
-  binColumns,
-  boost,
   checkTreeParams,
   forestModel,
   loadForest,
-  MAX_BINS,
   parseForest,
   predictForest,
-} from "./_histogram.ts";
+} from "./_forest.ts";
 
 const NAME = "XgboostFitTrainer";
 

@@ -6,7 +6,7 @@ import {
 } from "node:assert/strict";
 import { loadXgboostFit, xgboostFit } from "./xgboost_fit.ts";
 import { gradientBoostingRegressor } from "./gradient_boosting.ts";
-import { mulberry32, normal } from "./_random.ts";
+import { mulberry32, normal } from "../numeric/random.ts";
 import type { ModelJson } from "./model.ts";
 
 interface TreeJson {

@@ -2,9 +2,9 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { nnls } from "./_nnls.ts";
-import { gaussSolve } from "./_testing.ts";
-import { mulberry32 } from "./_random.ts";
+import { nnls } from "./nnls.ts";
+import { gaussSolve } from "./testing.ts";
+import { mulberry32 } from "./random.ts";
 
 /** Brute force: the best feasible unconstrained solution over all supports. */
 function bruteForce(a: Float64Array, m: number, p: number, b: Float64Array) {

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { reduceLeastSquares } from "./_qr.ts";
+import { reduceLeastSquares } from "./qr.ts";
 
 /** A curve with its gradient in the parameters. */
 export interface CurveFunction {
@@ -112,7 +112,7 @@ function backSolve(
  *
  * @example
  * ```ts
- * import { levenbergMarquardt } from "./_levenberg_marquardt.ts";
+ * import { levenbergMarquardt } from "./levenberg_marquardt.ts";
  * import { ok as assert } from "node:assert/strict";
  * const line = {
  *   eval(t: ArrayLike<number>, x: number, g: Float64Array) {

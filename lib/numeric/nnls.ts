@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { minNormSolve } from "./_qr.ts";
+import { minNormSolve } from "./qr.ts";
 
 /** Options of {@linkcode nnls}. */
 export interface NnlsOptions {
@@ -39,7 +39,7 @@ export interface NnlsResult {
  *
  * @example
  * ```ts
- * import { nnls } from "./_nnls.ts";
+ * import { nnls } from "./nnls.ts";
  * import { ok as assert } from "node:assert/strict";
  * // A = [[1,0],[1,1],[1,2]], b = (2,1,0): the unconstrained solution is
  * // (2, -1); with x ≥ 0 it is (1, 0). Checked by the KKT conditions:

@@ -3,8 +3,8 @@ import { levenbergMarquardt as mlLevenbergMarquardt } from "ml-levenberg-marquar
 import {
   type CurveFunction,
   levenbergMarquardt,
-} from "./_levenberg_marquardt.ts";
-import { mulberry32, normal } from "./_random.ts";
+} from "./levenberg_marquardt.ts";
+import { mulberry32, normal } from "./random.ts";
 
 const f = (t: ArrayLike<number>, x: number) =>
   t[0]! / (1 + Math.exp(-t[2]! * (x - t[1]!))) + t[3]!;

@@ -59,7 +59,7 @@ const TAU = 1e-12;
  *
  * @example
  * ```ts
- * import { rbfKernelRows } from "./_smo.ts";
+ * import { rbfKernelRows } from "./smo.ts";
  * import { ok as assert } from "node:assert/strict";
  * const k = rbfKernelRows(Float64Array.of(0, 1), 2, 1, 0.5, 1);
  * assert(k.row(0)[0] === 1 && Math.abs(k.row(0)[1]! - Math.exp(-0.5)) < 1e-7);
@@ -120,7 +120,7 @@ export function rbfKernelRows(
  *
  * @example
  * ```ts
- * import { solveEpsilonSvr } from "./_smo.ts";
+ * import { solveEpsilonSvr } from "./smo.ts";
  * import { ok as assert } from "node:assert/strict";
  * // Two points 1 apart in y, tube 0.1: both end up as support vectors.
  * const r = solveEpsilonSvr(Float64Array.of(0, 1), 1, Float64Array.of(0, 1),

@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { minNormSolve, reduceLeastSquares } from "./_qr.ts";
-import { nnls } from "./_nnls.ts";
+import { minNormSolve, reduceLeastSquares } from "./qr.ts";
+import { nnls } from "./nnls.ts";
 
 /** Options of {@linkcode solveLeastSquares}. */
 export interface LeastSquaresOptions {
@@ -25,7 +25,7 @@ export interface LeastSquaresOptions {
  *
  * @example
  * ```ts
- * import { solveLeastSquares } from "./_lstsq.ts";
+ * import { solveLeastSquares } from "./lstsq.ts";
  * import { ok as assert, deepStrictEqual as assertEquals } from "node:assert/strict";
  * const x = solveLeastSquares(
  *   [Float64Array.of(1, -1, 0), new Float64Array(3)], Float64Array.of(2, -2, 0));

@@ -1,6 +1,6 @@
 import { ok as assert } from "node:assert/strict";
-import { solveEpsilonSvr } from "./_smo.ts";
-import { mulberry32, normal } from "./_random.ts";
+import { solveEpsilonSvr } from "./smo.ts";
+import { mulberry32, normal } from "./random.ts";
 
 function problem(seed: number, l: number, p: number) {
   const r = mulberry32(seed);

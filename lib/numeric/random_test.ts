@@ -4,7 +4,7 @@ import {
   ok as assert,
   throws as assertThrows,
 } from "node:assert/strict";
-import { mulberry32, normal, permutation, shuffleInPlace } from "./_random.ts";
+import { mulberry32, normal, permutation, shuffleInPlace } from "./random.ts";
 
 Deno.test("`mulberry32()` gives the same sequence for the same seed and another for another seed", () => {
   const a = mulberry32(42), b = mulberry32(42), c = mulberry32(43);

@@ -16,7 +16,7 @@ export type Random = () => number;
  *
  * @example
  * ```ts
- * import { mulberry32 } from "./_random.ts";
+ * import { mulberry32 } from "./random.ts";
  * import { ok as assert, deepStrictEqual as assertEquals } from "node:assert/strict";
  * const a = mulberry32(7), b = mulberry32(7);
  * const xs = [a(), a(), a()];
@@ -45,7 +45,7 @@ export function mulberry32(seed: number): Random {
  *
  * @example
  * ```ts
- * import { mulberry32, randomInt } from "./_random.ts";
+ * import { mulberry32, randomInt } from "./random.ts";
  * import { ok as assert } from "node:assert/strict";
  * const r = mulberry32(1);
  * for (let i = 0; i < 100; i++) { const k = randomInt(r, 5); assert(k >= 0 && k < 5); }
@@ -60,7 +60,7 @@ export function randomInt(random: Random, n: number): number {
  *
  * @example
  * ```ts
- * import { mulberry32, shuffleInPlace } from "./_random.ts";
+ * import { mulberry32, shuffleInPlace } from "./random.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const a = shuffleInPlace(Uint32Array.of(0, 1, 2, 3, 4), mulberry32(3));
  * assertEquals([...a].sort(), [0, 1, 2, 3, 4]);
@@ -84,7 +84,7 @@ export function shuffleInPlace(
  *
  * @example
  * ```ts
- * import { mulberry32, permutation } from "./_random.ts";
+ * import { mulberry32, permutation } from "./random.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals([...permutation(4, mulberry32(9))].sort(), [0, 1, 2, 3]);
  * ```
@@ -100,7 +100,7 @@ export function permutation(n: number, random: Random): Uint32Array {
  *
  * @example
  * ```ts
- * import { mulberry32, normal } from "./_random.ts";
+ * import { mulberry32, normal } from "./random.ts";
  * import { ok as assert } from "node:assert/strict";
  * const r = mulberry32(5);
  * let s = 0;

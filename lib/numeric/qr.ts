@@ -28,7 +28,7 @@ export interface Reduced {
  *
  * @example
  * ```ts
- * import { reduceLeastSquares } from "./_qr.ts";
+ * import { reduceLeastSquares } from "./qr.ts";
  * import { ok as assert } from "node:assert/strict";
  * // A = [[1],[1]], b = [1, 3]: R = ±√2, Qᵀb = ±2√2, rss = 2
  * const red = reduceLeastSquares([Float64Array.of(1, 1)], Float64Array.of(1, 3));
@@ -97,7 +97,7 @@ export interface MinNormOptions {
  *
  * @example
  * ```ts
- * import { minNormSolve } from "./_qr.ts";
+ * import { minNormSolve } from "./qr.ts";
  * import { ok as assert } from "node:assert/strict";
  * // Two identical columns: the min-norm solution splits the weight evenly.
  * const x = minNormSolve(Float64Array.of(1, 1, 2, 2), 2, 2, Float64Array.of(2, 4));
@@ -156,7 +156,7 @@ export interface Centred {
  *
  * @example
  * ```ts
- * import { centre } from "./_qr.ts";
+ * import { centre } from "./qr.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const c = centre([Float64Array.of(1, 3)], Float64Array.of(2, 4));
  * assertEquals(c.cols, [Float64Array.of(-1, 1)]);

@@ -3,9 +3,9 @@ import {
   ok as assert,
   throws as assertThrows,
 } from "node:assert/strict";
-import { centre, minNormSolve, reduceLeastSquares } from "./_qr.ts";
-import { gaussSolve, maxRelDiff } from "./_testing.ts";
-import { mulberry32 } from "./_random.ts";
+import { centre, minNormSolve, reduceLeastSquares } from "./qr.ts";
+import { gaussSolve, maxRelDiff } from "./testing.ts";
+import { mulberry32 } from "./random.ts";
 
 function backSubstitute(r: Float64Array, p: number, b: Float64Array): number[] {
   const x = new Array<number>(p).fill(0);
