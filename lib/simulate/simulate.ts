@@ -17,15 +17,8 @@
  * @module
  */
 import { parseEnergySource, vocabularyParser } from "../types.ts";
-import type { Component, MachineSpec } from "../types.ts";
 import type { Labels } from "../query/format.ts";
-import {
-  advanceNode,
-  createNodeEngine,
-  KEPLER_NAMINGS,
-  resetCounters,
-  SIMULATED_SOURCES,
-} from "./_engine.ts";
+import { KEPLER_NAMINGS, SIMULATED_SOURCES } from "./_engine.ts";
 import type {
   ContainerRole,
   IntervalResult,
@@ -34,53 +27,39 @@ import type {
   SimulatedContainer,
   SimulatedSource,
 } from "./_engine.ts";
-import { createRng } from "./_rng.ts";
-import {
-  DEFAULT_NODE_MODEL,
-  idlePower,
-  scaleNodeModel,
-  SIMULATED_FEATURES,
-} from "./node_model.ts";
-import type {
-  ComponentPower,
-  NodeModel,
-  SimulatedFeature,
-} from "./node_model.ts";
+import { simulateNode } from "./_simulate_node.ts";
+import type { SimulateSettings } from "./_simulate_node.ts";
+import { DEFAULT_NODE_MODEL } from "./node_model.ts";
+import type { NodeModel } from "./node_model.ts";
 import { workloadPlan } from "./workload_plan.ts";
-import type { WorkloadPhase, WorkloadPlanOptions } from "./workload_plan.ts";
+import type { WorkloadPlanOptions } from "./workload_plan.ts";
+import { FAULT_KINDS } from "./simulation.ts";
+import type {
+  FaultEvent,
+  FaultKind,
+  NodeTruth,
+  SimulatedNode,
+  SimulatedSeries,
+  Simulation,
+  SimulationMetadata,
+} from "./simulation.ts";
 
-export { KEPLER_NAMINGS, SIMULATED_SOURCES };
+export { FAULT_KINDS, KEPLER_NAMINGS, SIMULATED_SOURCES };
 export type {
   ContainerRole,
+  FaultEvent,
+  FaultKind,
   IntervalResult,
   KeplerNaming,
   MetricType,
+  NodeTruth,
   SimulatedContainer,
+  SimulatedNode,
+  SimulatedSeries,
   SimulatedSource,
+  Simulation,
+  SimulationMetadata,
 };
-
-/** Faults the simulator can inject. */
-export const FAULT_KINDS = ["reset", "gap", "irregular", "duplicate"] as const;
-/**
- * `reset`: Kepler restarts once per node (every counter restarts from 0);
- * `gap`: missed scrapes (a run of samples and a single one are absent);
- * `irregular`: sample times jitter by up to ±30 % of the step;
- * `duplicate`: a few samples appear twice (same time, same value) in the
- * query JSON.
- */
-export type FaultKind = typeof FAULT_KINDS[number];
-
-/** An injected fault at one sample of one node. */
-export interface FaultEvent {
-  /** What happened (`irregular` is not listed per sample). */
-  kind: Exclude<FaultKind, "irregular">;
-  /** The node's instance name. */
-  instance: string;
-  /** Sample index in the node's `timestamps`. */
-  index: number;
-  /** Unix time of that sample. */
-  time: number;
-}
 
 /** Options of {@linkcode simulate}. */
 export interface SimulateOptions {
@@ -133,108 +112,6 @@ export interface SimulateOptions {
   nodePrefix?: string;
   /** Workload plan options (cores and frequency come from the model). Default: `{}`. */
   plan?: Omit<WorkloadPlanOptions, "cores" | "maxFrequency">;
-}
-
-/** Metadata of a simulation: every option that shaped it. */
-export interface SimulationMetadata {
-  /** Always `"kepler-model simulate"`. */
-  generator: "kepler-model simulate";
-  /** The seed. */
-  seed: number;
-  /** First sample time (unix seconds). */
-  start: number;
-  /** Last sample time on the regular grid (unix seconds). */
-  end: number;
-  /** Sample period, seconds. */
-  step: number;
-  /** Requested duration, seconds. */
-  duration: number;
-  /** Samples per node (before gaps and duplicates). */
-  samples: number;
-  /** Number of nodes. */
-  nodes: number;
-  /** Application containers per node. */
-  containers: number;
-  /** Stress-ng worker containers per node. */
-  stressContainers: number;
-  /** Energy sources emitted. */
-  sources: SimulatedSource[];
-  /** Kepler naming version. */
-  naming: KeplerNaming;
-  /** Noise standard deviation, W. */
-  noise: number;
-  /** Injected fault kinds. */
-  faults: FaultKind[];
-  /** Prometheus job label. */
-  job: string;
-  /** Per-node variation. */
-  nodeVariation: number;
-}
-
-/** One series of a node with its value at every simulated sample. */
-export interface SimulatedSeries {
-  /** Metric name. */
-  name: string;
-  /** Kepler's own labels, sorted (scrape labels are added by the writers). */
-  labels: Labels;
-  /** Counter or gauge. */
-  type: MetricType;
-  /** HELP text. */
-  help: string;
-  /** Exposed value at each sample index (same length as `timestamps`). */
-  values: Float64Array;
-}
-
-/** The ground truth of a node, one entry per sample index. */
-export interface NodeTruth {
-  /**
-   * Per-second usage rates over the interval ending at each sample, summed
-   * over containers (exactly Σ Δcounter / Δt of the container series).
-   */
-  rates: Record<SimulatedFeature, Float64Array>;
-  /** True power per component over the interval ending at each sample (W). */
-  power: Record<Component, Float64Array>;
-  /** Measured power (truth + noise): Σ Δjoules / Δt over sockets and modes. */
-  measured: Record<Component, Float64Array>;
-  /** True idle power per component (W). */
-  idle: ComponentPower;
-  /** The phase covering most of the interval, or `break`. */
-  phase: string[];
-}
-
-/** One simulated node (one Kepler instance). */
-export interface SimulatedNode {
-  /** Node name: Kepler's `instance` label and the scrape `instance`. */
-  instance: string;
-  /** Its model (possibly scaled by `nodeVariation`). */
-  model: NodeModel;
-  /** Its containers, stress workers first, pseudo-containers last. */
-  containers: SimulatedContainer[];
-  /** Sample times (unix seconds), one per simulated sample. */
-  timestamps: Float64Array;
-  /**
-   * Indices of the samples the outputs contain, in order: missed scrapes are
-   * absent and duplicated samples repeated.
-   */
-  emitted: Int32Array;
-  /** Every series with its values. */
-  series: SimulatedSeries[];
-  /** The ground truth. */
-  truth: NodeTruth;
-}
-
-/** A simulation: metadata, machine spec, workload plan, nodes, faults. */
-export interface Simulation {
-  /** Options and derived sizes. */
-  metadata: SimulationMetadata;
-  /** The machine spec of the node type. */
-  spec: MachineSpec;
-  /** The workload plan (phases with start/end). */
-  plan: WorkloadPhase[];
-  /** The nodes. */
-  nodes: SimulatedNode[];
-  /** Injected faults. */
-  events: FaultEvent[];
 }
 
 /** Options of {@linkcode defaultStartTime}. */
@@ -339,44 +216,8 @@ function check(ok: boolean, message: string): void {
   if (!ok) throw new RangeError(`Cannot simulate: ${message}`);
 }
 
-function nodeTimestamps(
-  start: number,
-  step: number,
-  n: number,
-  irregular: boolean,
-  seed: number,
-  node: number,
-): Float64Array {
-  const t = new Float64Array(n);
-  const rng = createRng(seed, `jitter:${node}`);
-  for (let k = 0; k < n; k++) {
-    const jitter = irregular && k > 0 && k < n - 1
-      ? (rng.next() * 0.6 - 0.3) * step
-      : 0;
-    t[k] = Math.round((start + k * step + jitter) * 1000) / 1000;
-  }
-  return t;
-}
-
-/**
- * Runs the simulation. Deterministic: the same options give the same result
- * (the seed is in `metadata`). Invalid options are a `RangeError` naming
- * the option and its value.
- *
- * @example
- * ```ts
- * import { simulate } from "./simulate.ts";
- * import { ok as assert, deepStrictEqual as assertEquals } from "node:assert/strict";
- * const sim = simulate({ start: 1_700_000_000, duration: 60, containers: 3 });
- * assertEquals(sim.metadata.samples, 20);
- * const node = sim.nodes[0]!;
- * assertEquals(node.containers.length, 3 + 2);
- * const pkg = node.series.filter((s) => s.name === "kepler_node_package_joules_total");
- * assertEquals(pkg.length, 2 * 2); // 2 sockets × 2 modes
- * assert(node.truth.power.package.every((w) => w >= 36));
- * ```
- */
-export function simulate(options: SimulateOptions = {}): Simulation {
+/** The time grid and sizes of `options`, validated. */
+function resolveSizes(options: SimulateOptions) {
   const duration = options.duration ?? 3600;
   const step = options.step ?? 3;
   check(
@@ -411,6 +252,11 @@ export function simulate(options: SimulateOptions = {}): Simulation {
   );
   const seed = options.seed ?? 1;
   check(Number.isInteger(seed), `seed must be an integer, got ${seed}`);
+  return { duration, step, start, containers, stressContainers, nodes, seed };
+}
+
+/** What the nodes emit and how they vary, validated. */
+function resolveEmission(options: SimulateOptions) {
   const sources = [...new Set(options.sources ?? SIMULATED_SOURCES)];
   check(
     sources.length > 0 &&
@@ -444,148 +290,59 @@ export function simulate(options: SimulateOptions = {}): Simulation {
       nodeVariation < 0.3,
     `nodeVariation must be in [0, 0.3), got ${nodeVariation}`,
   );
+  return { sources, noise, naming, faults, nodeVariation };
+}
+
+/** Every option of `options` with its default, validated. */
+function resolveSettings(options: SimulateOptions): SimulateSettings {
+  const sizes = resolveSizes(options);
+  const emission = resolveEmission(options);
   const baseModel = options.model ?? DEFAULT_NODE_MODEL;
-  const job = options.job ?? "kepler-exporter";
-  const prefix = options.nodePrefix ?? "sim-node-";
-  const n = Math.floor(duration / step + 1e-9);
-  const plan = workloadPlan(start, duration, {
+  const plan = workloadPlan(sizes.start, sizes.duration, {
     ...options.plan,
     cores: baseModel.spec.cores,
     maxFrequency: baseModel.spec.frequency,
   });
+  return {
+    ...sizes,
+    ...emission,
+    baseModel,
+    job: options.job ?? "kepler-exporter",
+    prefix: options.nodePrefix ?? "sim-node-",
+    n: Math.floor(sizes.duration / sizes.step + 1e-9),
+    plan,
+  };
+}
 
+/**
+ * Runs the simulation. Deterministic: the same options give the same result
+ * (the seed is in `metadata`). Invalid options are a `RangeError` naming
+ * the option and its value.
+ *
+ * @example
+ * ```ts
+ * import { simulate } from "./simulate.ts";
+ * import { ok as assert, deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const sim = simulate({ start: 1_700_000_000, duration: 60, containers: 3 });
+ * assertEquals(sim.metadata.samples, 20);
+ * const node = sim.nodes[0]!;
+ * assertEquals(node.containers.length, 3 + 2);
+ * const pkg = node.series.filter((s) => s.name === "kepler_node_package_joules_total");
+ * assertEquals(pkg.length, 2 * 2); // 2 sockets × 2 modes
+ * assert(node.truth.power.package.every((w) => w >= 36));
+ * ```
+ */
+export function simulate(options: SimulateOptions = {}): Simulation {
+  const settings = resolveSettings(options);
   const events: FaultEvent[] = [];
   const simNodes: SimulatedNode[] = [];
-  for (let i = 0; i < nodes; i++) {
-    const instance = `${prefix}${i}`;
-    const varRng = createRng(seed, `variation:${i}`);
-    const model = i > 0 && nodeVariation > 0
-      ? scaleNodeModel(baseModel, Math.exp(nodeVariation * varRng.normal()))
-      : baseModel;
-    const engine = createNodeEngine({
-      model,
-      instance,
-      nodeIndex: i,
-      seed,
-      containers,
-      stressContainers,
-      noise,
-      sources,
-      naming,
-      plan,
-      planPeriod: Infinity,
-      planStart: start,
-      uptime: 86400 * (1 + 2 * varRng.next()),
-    });
-    const timestamps = nodeTimestamps(
-      start,
-      step,
-      n,
-      faults.includes("irregular"),
-      seed,
-      i,
-    );
-
-    // Fault positions.
-    const faultRng = createRng(seed, `faults:${i}`);
-    const pick = (lo: number, hi: number) =>
-      Math.min(n - 1, Math.floor(n * (lo + (hi - lo) * faultRng.next())));
-    const resetAt = faults.includes("reset") && n >= 4
-      ? Math.max(1, pick(0.55, 0.65))
-      : -1;
-    const missing = new Set<number>();
-    if (faults.includes("gap") && n >= 6) {
-      const len = Math.max(1, Math.min(5, Math.floor(n / 20)));
-      const from = Math.max(1, pick(0.3, 0.35));
-      for (let k = from; k < Math.min(n - 1, from + len); k++) missing.add(k);
-      const single = pick(0.78, 0.82);
-      if (single > 0 && single < n - 1) missing.add(single);
-    }
-    const duplicated = new Set<number>();
-    if (faults.includes("duplicate")) {
-      for (const at of [0.2, 0.5, 0.9]) {
-        const k = Math.min(n - 1, Math.floor(n * at));
-        if (!missing.has(k)) duplicated.add(k);
-      }
-    }
-
-    // Run.
-    const S = engine.series.length;
-    const data = new Float64Array(S * n);
-    const divisors = engine.series.map((s) =>
-      s.scale < 1 ? Math.round(1 / s.scale) : 0
-    );
-    const power = {} as Record<Component, Float64Array>;
-    const measured = {} as Record<Component, Float64Array>;
-    for (
-      const c of ["package", "core", "uncore", "dram", "platform"] as const
-    ) {
-      power[c] = new Float64Array(n);
-      measured[c] = new Float64Array(n);
-    }
-    const rates = {} as Record<SimulatedFeature, Float64Array>;
-    for (const f of SIMULATED_FEATURES) rates[f] = new Float64Array(n);
-    const phase: string[] = [];
-    const counters = engine.counters;
-    for (let k = 0; k < n; k++) {
-      const b = timestamps[k]!;
-      const a = k === 0 ? b - step : timestamps[k - 1]!;
-      if (k === resetAt) {
-        resetCounters(engine);
-        events.push({ kind: "reset", instance, index: k, time: b });
-      }
-      const result = advanceNode(engine, a, b);
-      for (let s = 0; s < S; s++) {
-        const def = engine.series[s]!;
-        const v = counters[def.slot]!;
-        const d = divisors[s]!;
-        data[s * n + k] = d > 0 ? v / d : v * def.scale;
-      }
-      for (
-        const c of ["package", "core", "uncore", "dram", "platform"] as const
-      ) {
-        power[c][k] = result.truth[c];
-        measured[c][k] = result.measured[c];
-      }
-      for (const f of SIMULATED_FEATURES) rates[f][k] = result.rates[f];
-      phase.push(result.phase);
-    }
-    const emitted: number[] = [];
-    for (let k = 0; k < n; k++) {
-      if (missing.has(k)) {
-        events.push({ kind: "gap", instance, index: k, time: timestamps[k]! });
-        continue;
-      }
-      emitted.push(k);
-      if (duplicated.has(k)) {
-        emitted.push(k);
-        events.push({
-          kind: "duplicate",
-          instance,
-          index: k,
-          time: timestamps[k]!,
-        });
-      }
-    }
-    simNodes.push({
-      instance,
-      model,
-      containers: [...engine.containers],
-      timestamps,
-      emitted: Int32Array.from(emitted),
-      series: engine.series.map((def, s) => ({
-        name: def.name,
-        labels: def.labels,
-        type: def.type,
-        help: def.help,
-        values: data.subarray(s * n, (s + 1) * n),
-      })),
-      truth: { rates, power, measured, idle: idlePower(model), phase },
-    });
+  for (let i = 0; i < settings.nodes; i++) {
+    simNodes.push(simulateNode(settings, i, events));
   }
   events.sort((x, y) =>
     x.time - y.time || x.instance.localeCompare(y.instance)
   );
+  const { seed, start, n, step, duration, nodes, containers } = settings;
   return {
     metadata: {
       generator: "kepler-model simulate",
@@ -597,16 +354,16 @@ export function simulate(options: SimulateOptions = {}): Simulation {
       samples: n,
       nodes,
       containers,
-      stressContainers,
-      sources,
-      naming,
-      noise,
-      faults,
-      job,
-      nodeVariation,
+      stressContainers: settings.stressContainers,
+      sources: settings.sources,
+      naming: settings.naming,
+      noise: settings.noise,
+      faults: settings.faults,
+      job: settings.job,
+      nodeVariation: settings.nodeVariation,
     },
-    spec: { ...baseModel.spec },
-    plan,
+    spec: { ...settings.baseModel.spec },
+    plan: settings.plan,
     nodes: simNodes,
     events,
   };
