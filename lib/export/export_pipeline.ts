@@ -30,10 +30,10 @@
  */
 import { basename } from "node:path";
 import { replaceDirAtomic, writeFileAtomic } from "../io/atomic.ts";
-import { type CsvTable, readCsvFile, writeCsvFile } from "../io/csv.ts";
-import { readJsonFile, writeJsonFile } from "../io/json.ts";
-import { exists, readBinaryFile, readTextFile } from "../io/read.ts";
-import { entryText, unzipEntries, zipDirToFile } from "../io/zip.ts";
+import { writeCsvFile } from "../io/csv.ts";
+import { writeJsonFile } from "../io/json.ts";
+import { exists, readTextFile } from "../io/read.ts";
+import { zipDirToFile } from "../io/zip.ts";
 import {
   errorReportFile,
   exportDocFile,
@@ -44,26 +44,18 @@ import {
   exportVersionDir,
   exportVersionReadme,
   groupDir,
-  MODEL_FILES,
-  modelDir,
-  modelFile,
   modelMetadataCsv,
   modelZip,
-  parseModelName,
   pipelineFile,
 } from "../layout.ts";
 import { figuresToHtml } from "../plot/html_report.ts";
 import { modelSummaryFromCsv } from "../plot/model_summary.ts";
 import {
-  readWeightFile,
   toKeplerWeightJson,
   type WeightFile,
   type WeightFormat,
 } from "../pipeline/kepler_weight_file.ts";
-import {
-  checkNodeTypeIndex,
-  type NodeTypeIndex,
-} from "../pipeline/node_type_index.ts";
+import type { NodeTypeIndex } from "../pipeline/node_type_index.ts";
 import {
   formatPipelineTime,
   type PipelineMetadata,
@@ -71,12 +63,16 @@ import {
 import {
   ENERGY_SOURCES,
   type EnergySource,
-  type FeatureGroup,
   OUTPUT_TYPES,
   type OutputType,
-  parseFeatureGroup,
-  WEIGHT_SUPPORT_TRAINERS,
 } from "../types.ts";
+import {
+  type ExportSkip,
+  type ExportSource,
+  readExportSource,
+  type Selection,
+  selectModels,
+} from "./_export_models.ts";
 import {
   bestExportedModels,
   type ExportedModel,
@@ -89,12 +85,10 @@ import {
   pipelineReadme,
   type ReadmeSection,
 } from "./pipeline_readme.ts";
-import {
-  checkThresholds,
-  type ExportThresholds,
-  passesThresholds,
-} from "./thresholds.ts";
+import { checkThresholds, type ExportThresholds } from "./thresholds.ts";
 import { versionReadme } from "./version_readme.ts";
+
+export type { ExportSkip } from "./_export_models.ts";
 
 /** Options of {@linkcode exportPipeline}. */
 export interface ExportPipelineOptions {
@@ -134,20 +128,6 @@ export interface ExportPipelineOptions {
   weightFormat?: WeightFormat;
 }
 
-/** A model the thresholds dropped, or one that could not be exported. */
-export interface ExportSkip {
-  /** Energy source. */
-  source: EnergySource;
-  /** Output type. */
-  outputType: OutputType;
-  /** Feature group, as in the summary. */
-  featureGroup: string;
-  /** Model name. */
-  modelName: string;
-  /** Why. */
-  reason: string;
-}
-
 /** What an export wrote. */
 export interface ExportReport {
   /** The pipeline name. */
@@ -174,38 +154,6 @@ export interface ExportReport {
   notes: string[];
 }
 
-interface Kept {
-  model: ExportedModel;
-  position: number;
-  cells: string[];
-  zip: Uint8Array;
-  weight?: WeightFile;
-}
-
-function checkPipelineMetadata(value: unknown, path: string): PipelineMetadata {
-  const m = value as Partial<PipelineMetadata> | null;
-  if (typeof m !== "object" || m === null || Array.isArray(m)) {
-    throw new TypeError(`Invalid pipeline metadata ${path}: not a JSON object`);
-  }
-  for (
-    const key of ["name", "extractor", "isolator", "last_update_time"] as const
-  ) {
-    if (typeof m[key] !== "string" || m[key] === "") {
-      throw new TypeError(
-        `Invalid pipeline metadata ${path}: field ${key} is missing or not a string`,
-      );
-    }
-  }
-  for (const key of ["abs_trainers", "dyn_trainers"] as const) {
-    if (!Array.isArray(m[key])) {
-      throw new TypeError(
-        `Invalid pipeline metadata ${path}: field ${key} is not a list`,
-      );
-    }
-  }
-  return m as PipelineMetadata;
-}
-
 function checkPublisher(publisher: string): string {
   if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(publisher)) {
     throw new RangeError(
@@ -213,60 +161,6 @@ function checkPublisher(publisher: string): string {
     );
   }
   return publisher;
-}
-
-function column(table: CsvTable, name: string, path: string): number {
-  const at = table.header.indexOf(name);
-  if (at < 0) {
-    throw new RangeError(
-      `Cannot export from ${path}: column ${name} is missing (columns: ${
-        table.header.join(", ")
-      })`,
-    );
-  }
-  return at;
-}
-
-function numberCell(
-  cells: readonly string[],
-  at: number,
-  what: string,
-  where: string,
-): number {
-  const cell = (cells[at] ?? "").trim();
-  const n = cell === "" ? Number.NaN : Number(cell);
-  if (Number.isNaN(n) && cell !== "nan") {
-    throw new RangeError(
-      `Cannot export: ${where} has ${what} "${cell}", not a number`,
-    );
-  }
-  return n;
-}
-
-async function readWeightOf(
-  groupFolder: string,
-  name: string,
-  zipEntries: Record<string, Uint8Array>,
-): Promise<{ file: WeightFile; where: string } | undefined> {
-  const dirWeight = modelFile(modelDir(groupFolder, name), "weight");
-  if (await exists(dirWeight)) {
-    return {
-      file: readWeightFile(await readJsonFile(dirWeight), dirWeight),
-      where: dirWeight,
-    };
-  }
-  const text = entryText(zipEntries, MODEL_FILES.weight);
-  if (text === undefined) return undefined;
-  const where = `${modelZip(groupFolder, name)} (${MODEL_FILES.weight})`;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new SyntaxError(
-      `Cannot parse ${where} as JSON: ${(error as Error).message}`,
-    );
-  }
-  return { file: readWeightFile(json, where), where };
 }
 
 /**
@@ -304,184 +198,13 @@ export async function exportPipeline(
   const errorKey = options.errorKey ?? "mae";
   const version = options.version ?? "v0.7";
   const publisher = checkPublisher(options.publisher);
-  const collectTime = options.collectTime;
-  if (collectTime.trim() === "" || /[|\r\n]/.test(collectTime)) {
-    throw new RangeError(
-      `Invalid collect time "${collectTime}": it must be non-empty, without "|" or line breaks`,
-    );
-  }
-  const metaPath = pipelineFile(pipelineFolder, "metadata");
-  if (!(await exists(metaPath))) {
-    throw new Deno.errors.NotFound(
-      `Cannot export pipeline ${
-        basename(pipelineFolder)
-      }: ${metaPath} does not exist (train -p ${
-        basename(pipelineFolder)
-      } writes it)`,
-    );
-  }
-  const metadata = checkPipelineMetadata(
-    await readJsonFile(metaPath),
-    metaPath,
-  );
+  const collectTime = checkCollectTime(options.collectTime);
+  const source = await readExportSource(pipelineFolder);
+  const selection = await selectModels(source, errorKey, thresholds);
+  const { metadata, index } = source;
   const name = metadata.name;
-  const indexPath = pipelineFile(pipelineFolder, "nodeTypeIndex");
-  if (!(await exists(indexPath))) {
-    throw new Deno.errors.NotFound(
-      `Cannot export pipeline ${name}: ${indexPath} does not exist`,
-    );
-  }
-  const index: NodeTypeIndex = checkNodeTypeIndex(
-    await readJsonFile(indexPath),
-    indexPath,
-  );
-
-  // Read the summaries and select the models.
-  const kept: Kept[] = [];
-  const skipped: ExportSkip[] = [];
-  const notes: string[] = [];
-  const tables = new Map<string, { table: CsvTable; rows: Kept[] }>();
-  let checked = 0;
-  let summaries = 0;
-  let bestMae = Infinity;
-  for (const source of ENERGY_SOURCES) {
-    for (const outputType of OUTPUT_TYPES) {
-      const path = modelMetadataCsv(pipelineFolder, source, outputType);
-      if (!(await exists(path))) continue;
-      summaries++;
-      const table = await readCsvFile(path);
-      const at = {
-        name: column(table, "model_name", path),
-        trainer: column(table, "trainer", path),
-        group: column(table, "feature_group", path),
-        mae: column(table, "mae", path),
-        mape: column(table, "mape", path),
-        key: column(table, errorKey, path),
-        nodeType: table.header.indexOf("node_type"),
-      };
-      const rows: Kept[] = [];
-      for (const [position, cells] of table.rows.entries()) {
-        checked++;
-        const where = `${path} row ${position + 1}`;
-        const modelName = cells[at.name] ?? "";
-        const groupCell = cells[at.group] ?? "";
-        const mae = numberCell(cells, at.mae, "mae", where);
-        const mape = numberCell(cells, at.mape, "mape", where);
-        const key = numberCell(cells, at.key, errorKey, where);
-        if (Number.isFinite(mae)) bestMae = Math.min(bestMae, mae);
-        const skip = (reason: string) =>
-          skipped.push({
-            source,
-            outputType,
-            featureGroup: groupCell,
-            modelName,
-            reason,
-          });
-        if (!passesThresholds({ mae, mape }, thresholds)) {
-          skip(`mae ${mae}, mape ${mape}: above the thresholds`);
-          continue;
-        }
-        let featureGroup: FeatureGroup;
-        try {
-          featureGroup = parseFeatureGroup(groupCell);
-        } catch (error) {
-          throw new RangeError(
-            `Cannot export: ${where}: ${(error as Error).message}`,
-          );
-        }
-        const nodeTypeCell = at.nodeType >= 0 ? (cells[at.nodeType] ?? "") : "";
-        const nodeType = nodeTypeCell.trim() !== ""
-          ? numberCell(cells, at.nodeType, "node_type", where)
-          : parseModelName(modelName)?.nodeType;
-        if (nodeType === undefined || !Number.isInteger(nodeType)) {
-          throw new RangeError(
-            `Cannot export: ${where} (${modelName}) has no node type`,
-          );
-        }
-        if (index[String(nodeType)] === undefined) {
-          throw new RangeError(
-            `Cannot export: ${where} (${modelName}) has node type ${nodeType}, which is not in ${indexPath}: the pipeline was trained without a machine spec for it (train --id <machine id>), and kepler-model-db needs each node type's spec`,
-          );
-        }
-        const folder = groupDir(
-          pipelineFolder,
-          source,
-          outputType,
-          featureGroup,
-        );
-        const zipPath = modelZip(folder, modelName);
-        if (!(await exists(zipPath))) {
-          skip(`its archive ${zipPath} is missing`);
-          continue;
-        }
-        const zip = await readBinaryFile(zipPath);
-        const entries = unzipEntries(zip, zipPath);
-        const trainer = cells[at.trainer] ?? "";
-        let weight: WeightFile | undefined;
-        if ((WEIGHT_SUPPORT_TRAINERS as readonly string[]).includes(trainer)) {
-          weight = (await readWeightOf(folder, modelName, entries))?.file;
-          if (weight === undefined) {
-            notes.push(
-              `${modelName} (${source} ${outputType} ${featureGroup}) has no weight.json: exported as a zip only`,
-            );
-          }
-        }
-        const errors: Record<string, number> = { mae, mape, [errorKey]: key };
-        const k: Kept = {
-          model: {
-            pipeline: name,
-            source,
-            outputType,
-            featureGroup,
-            modelName,
-            trainer,
-            nodeType,
-            mae,
-            mape,
-            errors,
-            hasWeight: weight !== undefined,
-          },
-          position,
-          cells,
-          zip,
-          ...(weight ? { weight } : {}),
-        };
-        rows.push(k);
-      }
-      rows.sort((a, b) =>
-        a.model.featureGroup < b.model.featureGroup
-          ? -1
-          : a.model.featureGroup > b.model.featureGroup
-          ? 1
-          : (a.model.errors[errorKey]! - b.model.errors[errorKey]!) ||
-            a.position - b.position
-      );
-      kept.push(...rows);
-      if (rows.length > 0) {
-        tables.set(`${source}/${outputType}`, { table, rows });
-      }
-    }
-  }
-  if (summaries === 0) {
-    throw new Deno.errors.NotFound(
-      `Cannot export pipeline ${name}: ${pipelineFolder} has no <source>_<AbsPower|DynPower>_model_metadata.csv (train writes them)`,
-    );
-  }
-  if (kept.length === 0) {
-    throw new RangeError(
-      `Cannot export pipeline ${name}: none of its ${checked} models passes the thresholds (mae ≤ ${thresholds.mae} W or mape ≤ ${thresholds.mape} %, both ≤ ${thresholds.hard}; best mae ${
-        Number.isFinite(bestMae) ? bestMae : "none"
-      }) or has its archive; relax them with --mae-threshold or --mape-threshold`,
-    );
-  }
-
-  // Everything the export folder holds.
-  const models = kept.map((k) => k.model);
+  const models = selection.kept.map((k) => k.model);
   const best = bestExportedModels(models, errorKey);
-  const urlOptions = {
-    version,
-    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-  };
   const now = options.now ?? (() => new Date());
   const exported: PipelineMetadata = {
     ...metadata,
@@ -491,13 +214,61 @@ export async function exportPipeline(
   };
   const versionDir = exportVersionDir(exportPath, version);
   const exportDir = exportPipelineDir(versionDir, name);
+  const page = exportPage(source, selection, best, options, thresholds);
+  await replaceDirAtomic(exportDir, async (tmp) => {
+    await writeExportDir(tmp, { exported, index, selection, best, page }, {
+      version,
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    }, options.weightFormat);
+  });
+  const docs = await writeVersionFiles(versionDir, exported, options);
+  const report: ExportReport = {
+    pipeline: name,
+    versionDir,
+    exportDir,
+    docPage: docs.docPage,
+    docPageWritten: docs.docPageWritten,
+    models,
+    checked: selection.checked,
+    skipped: selection.skipped,
+    notes: [...selection.notes, ...page.notes, ...docs.notes],
+  };
+  if (page.html !== undefined) report.figures = exportFiguresFile(exportDir);
+  if (options.zip) {
+    const zip = exportPipelineZip(versionDir, name);
+    await zipDirToFile(exportDir, zip);
+    report.zip = zip;
+  }
+  return report;
+}
 
-  // Figures.
-  const figureInputs = [...tables.entries()].map(([key, { table, rows }]) => {
-    const [source, outputType] = key.split("/") as [EnergySource, OutputType];
+function checkCollectTime(collectTime: string): string {
+  if (collectTime.trim() === "" || /[|\r\n]/.test(collectTime)) {
+    throw new RangeError(
+      `Invalid collect time "${collectTime}": it must be non-empty, without "|" or line breaks`,
+    );
+  }
+  return collectTime;
+}
+
+/** The figures page and the pipeline README of an export. */
+interface ExportPage {
+  html?: string;
+  readme: string;
+  notes: string[];
+}
+
+/** The figures' inputs: each summary's kept rows and BPFOnly weights. */
+function figureInputs(selection: Selection, source: ExportSource) {
+  return [...selection.tables.entries()].map(([key, { table, rows }]) => {
+    const [src, outputType] = key.split("/") as [EnergySource, OutputType];
     const summary = modelSummaryFromCsv(
       { header: table.header, rows: rows.map((r) => r.cells) },
-      { source: modelMetadataCsv(pipelineFolder, source, outputType) },
+      {
+        source: source.pipeline.files.where(
+          modelMetadataCsv("", src, outputType),
+        ),
+      },
     );
     const bpfWeights = new Map<string, WeightFile>();
     for (const r of rows) {
@@ -505,48 +276,66 @@ export async function exportPipeline(
         bpfWeights.set(r.model.modelName, r.weight);
       }
     }
-    return { source, outputType, rows: summary, bpfWeights };
+    return { source: src, outputType, rows: summary, bpfWeights };
   });
-  let figures: ExportFigure[] = [];
-  let figuresHtml: string | undefined;
-  const figuresPath = exportFiguresFile(exportDir);
-  const figuresName = basename(figuresPath);
-  if (options.figures ?? true) {
-    figures = exportFigures(figureInputs);
-    if (figures.length > 0) {
-      try {
-        figuresHtml = figuresToHtml(figures.map((f) => f.figure), {
-          title: `${name}: exported models`,
-          description:
-            `Model metadata (MAE of the exported models) and power curves (best BPFOnly weight model per node type, evaluated as Kepler does) of pipeline ${name}.`,
-          ...(options.plotlySource !== undefined
-            ? { plotlySource: options.plotlySource }
-            : {}),
-        });
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-        notes.push(`figures not written: ${(error as Error).message}`);
-        figures = [];
-      }
-    }
+}
+
+/** The figures (when asked for and plotly.js is there). */
+function exportFigureHtml(
+  name: string,
+  inputs: ReturnType<typeof figureInputs>,
+  options: ExportPipelineOptions,
+  notes: string[],
+): { figures: ExportFigure[]; html?: string } {
+  if (!(options.figures ?? true)) return { figures: [] };
+  const figures = exportFigures(inputs);
+  if (figures.length === 0) return { figures };
+  try {
+    const html = figuresToHtml(figures.map((f) => f.figure), {
+      title: `${name}: exported models`,
+      description:
+        `Model metadata (MAE of the exported models) and power curves (best BPFOnly weight model per node type, evaluated as Kepler does) of pipeline ${name}.`,
+      ...(options.plotlySource !== undefined
+        ? { plotlySource: options.plotlySource }
+        : {}),
+    });
+    return { figures, html };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    notes.push(`figures not written: ${(error as Error).message}`);
+    return { figures: [] };
   }
+}
+
+function exportPage(
+  source: ExportSource,
+  selection: Selection,
+  best: ReturnType<typeof bestExportedModels>,
+  options: ExportPipelineOptions,
+  thresholds: ExportThresholds,
+): ExportPage {
+  const { index, metadata: { name } } = source;
+  const notes: string[] = [];
+  const inputs = figureInputs(selection, source);
+  const { figures, html } = exportFigureHtml(name, inputs, options, notes);
+  const figuresName = basename(exportFiguresFile(""));
   const link = (f: ExportFigure): FigureLink => ({
     label: f.label,
     href: `${figuresName}#plot-${figures.indexOf(f)}`,
   });
   const sections: ReadmeSection[] = [];
   for (const outputType of OUTPUT_TYPES) {
-    for (const source of ENERGY_SOURCES) {
-      if (!tables.has(`${source}/${outputType}`)) continue;
+    for (const src of ENERGY_SOURCES) {
+      if (!selection.tables.has(`${src}/${outputType}`)) continue;
       const curves = figures.filter((f) =>
-        f.kind === "power_curve" && f.source === source &&
+        f.kind === "power_curve" && f.source === src &&
         f.outputType === outputType
       );
       sections.push({
-        source,
+        source: src,
         outputType,
         figures: curves.map(link),
-        note: figuresHtml === undefined
+        note: html === undefined
           ? "No figures were written."
           : "No power curve: no BPFOnly weight model was exported.",
       });
@@ -565,56 +354,77 @@ export async function exportPipeline(
     thresholds,
     ...(options.keplerVersion ? { keplerVersion: options.keplerVersion } : {}),
   });
+  return { ...(html === undefined ? {} : { html }), readme, notes };
+}
 
-  // Write the pipeline folder as a whole.
-  await replaceDirAtomic(exportDir, async (tmp) => {
-    await writeJsonFile(pipelineFile(tmp, "metadata"), exported, { indent: 0 });
-    await writeJsonFile(pipelineFile(tmp, "nodeTypeIndex"), index, {
-      indent: 0,
-    });
-    for (const [key, { table, rows }] of tables) {
-      const [source, outputType] = key.split("/") as [EnergySource, OutputType];
-      const header = table.header[0] === ""
-        ? ["", "Unnamed: 0", ...table.header.slice(1)]
-        : ["", ...table.header];
-      await writeCsvFile(
-        modelMetadataCsv(tmp, source, outputType),
-        header,
-        rows.map((r) => [r.position, ...r.cells]),
-      );
-    }
-    for (const k of kept) {
-      const m = k.model;
-      const folder = groupDir(tmp, m.source, m.outputType, m.featureGroup);
-      await writeFileAtomic(modelZip(folder, m.modelName), k.zip);
-      if (k.weight) {
-        await writeJsonFile(
-          exportedWeightFile(folder, m.modelName),
-          toKeplerWeightJson(
-            { ...k.weight, modelName: m.modelName },
-            options.weightFormat,
-          ),
-          { indent: 0 },
-        );
-      }
-    }
-    for (const [nodeType, byGroup] of best) {
-      await writeFileAtomic(
-        errorReportFile(tmp, nodeType),
-        errorReport(
-          { nodeType, attrs: index[String(nodeType)]!.attrs },
-          byGroup,
-          urlOptions,
-        ),
-      );
-    }
-    if (figuresHtml !== undefined) {
-      await writeFileAtomic(exportFiguresFile(tmp), figuresHtml);
-    }
-    await writeFileAtomic(pipelineFile(tmp, "readme"), readme);
+/** Writes the export folder's files into `tmp`. */
+async function writeExportDir(
+  tmp: string,
+  what: {
+    exported: PipelineMetadata;
+    index: NodeTypeIndex;
+    selection: Selection;
+    best: ReturnType<typeof bestExportedModels>;
+    page: ExportPage;
+  },
+  urlOptions: { version: string; baseUrl?: string },
+  weightFormat: WeightFormat | undefined,
+): Promise<void> {
+  const { exported, index, selection, best, page } = what;
+  await writeJsonFile(pipelineFile(tmp, "metadata"), exported, { indent: 0 });
+  await writeJsonFile(pipelineFile(tmp, "nodeTypeIndex"), index, {
+    indent: 0,
   });
+  for (const [key, { table, rows }] of selection.tables) {
+    const [source, outputType] = key.split("/") as [EnergySource, OutputType];
+    const header = table.header[0] === ""
+      ? ["", "Unnamed: 0", ...table.header.slice(1)]
+      : ["", ...table.header];
+    await writeCsvFile(
+      modelMetadataCsv(tmp, source, outputType),
+      header,
+      rows.map((r) => [r.position, ...r.cells]),
+    );
+  }
+  for (const k of selection.kept) {
+    const m = k.model;
+    const folder = groupDir(tmp, m.source, m.outputType, m.featureGroup);
+    await writeFileAtomic(modelZip(folder, m.modelName), k.zip);
+    if (k.weight) {
+      await writeJsonFile(
+        exportedWeightFile(folder, m.modelName),
+        toKeplerWeightJson(
+          { ...k.weight, modelName: m.modelName },
+          weightFormat,
+        ),
+        { indent: 0 },
+      );
+    }
+  }
+  for (const [nodeType, byGroup] of best) {
+    await writeFileAtomic(
+      errorReportFile(tmp, nodeType),
+      errorReport(
+        { nodeType, attrs: index[String(nodeType)]!.attrs },
+        byGroup,
+        urlOptions,
+      ),
+    );
+  }
+  if (page.html !== undefined) {
+    await writeFileAtomic(exportFiguresFile(tmp), page.html);
+  }
+  await writeFileAtomic(pipelineFile(tmp, "readme"), page.readme);
+}
 
-  const docPage = exportDocFile(versionDir, name);
+/** Writes the pipeline page (unless it exists) and the version README. */
+async function writeVersionFiles(
+  versionDir: string,
+  exported: PipelineMetadata,
+  options: ExportPipelineOptions,
+): Promise<{ docPage: string; docPageWritten: boolean; notes: string[] }> {
+  const notes: string[] = [];
+  const docPage = exportDocFile(versionDir, exported.name);
   const docPageWritten = !(await exists(docPage));
   if (docPageWritten) {
     await writeFileAtomic(
@@ -631,28 +441,11 @@ export async function exportPipeline(
   await writeFileAtomic(
     readmePath,
     versionReadme(existing, {
-      name,
-      collectTime,
-      lastUpdateTime: metadata.last_update_time,
-      publisher,
-    }, { version }),
+      name: exported.name,
+      collectTime: exported.collect_time!,
+      lastUpdateTime: exported.last_update_time,
+      publisher: exported.publisher!,
+    }, { version: options.version ?? "v0.7" }),
   );
-  const report: ExportReport = {
-    pipeline: name,
-    versionDir,
-    exportDir,
-    docPage,
-    docPageWritten,
-    models,
-    checked,
-    skipped,
-    notes,
-  };
-  if (figuresHtml !== undefined) report.figures = figuresPath;
-  if (options.zip) {
-    const zip = exportPipelineZip(versionDir, name);
-    await zipDirToFile(exportDir, zip);
-    report.zip = zip;
-  }
-  return report;
+  return { docPage, docPageWritten, notes };
 }

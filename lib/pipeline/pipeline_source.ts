@@ -28,6 +28,8 @@ export interface PipelineSource {
   readonly origin: string;
   /** `"dir"` for a folder, `"zip"` for entries in memory. */
   readonly kind: "dir" | "zip";
+  /** A path inside the pipeline as a full path or URL, for messages. */
+  where(path: string): string;
   /** The entries of a folder (`""` is the top); empty when missing. */
   list(dir: string): Promise<SourceEntry[]>;
   /** A file's bytes, or undefined when missing. */
@@ -53,6 +55,7 @@ export function dirSource(root: string): PipelineSource {
   return {
     origin: root,
     kind: "dir",
+    where: (p) => join(root, p),
     async list(dir) {
       const out: SourceEntry[] = [];
       try {
@@ -152,6 +155,7 @@ export function zipSource(
   return {
     origin,
     kind: "zip",
+    where: (p) => `${origin}/${p}`,
     list(dir) {
       checkRelative(dir);
       const m = children.get(dir);
