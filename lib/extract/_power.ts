@@ -200,12 +200,8 @@ export function instancePower(
   return { instances, problems };
 }
 
-function powerOfInstance(
-  instance: string,
-  slots: Slot[],
-  components: readonly Component[],
-): InstancePower {
-  const raw = unionGrid(slots);
+/** Places every slot's samples on the union grid `raw` (NaN / -1 where none). */
+function placeOnGrid(slots: Slot[], raw: Float64Array) {
   const n = raw.length;
   for (const slot of slots) {
     slot.val = new Float64Array(n).fill(NaN);
@@ -222,7 +218,17 @@ function powerOfInstance(
       }
     });
   }
-  // Stale repeats: a scrape where no counter of the source moved.
+}
+
+/**
+ * Drops stale repeats (a scrape where no counter of the source moved) from
+ * the grid and the slots; returns the kept grid and the stale times.
+ */
+function dropStale(
+  slots: Slot[],
+  raw: Float64Array,
+): { grid: Float64Array; stale: Set<number> } {
+  const n = raw.length;
   const kept: number[] = [];
   const stale = new Set<number>();
   for (let k = 0; k < n; k++) {
@@ -252,44 +258,60 @@ function powerOfInstance(
     slot.inc = inc;
   };
   slots.forEach(compact);
+  return { grid, stale };
+}
 
-  const column = (members: Slot[]): PowerColumn => {
-    const watts = new Float64Array(m);
-    const valid = new Uint8Array(m);
-    for (let k = 1; k < m; k++) {
-      const dt = grid[k]! - grid[k - 1]!;
-      let sum = 0;
-      let ok = true;
-      for (const s of members) {
-        const a = s.val[k - 1]!;
-        const b = s.val[k]!;
-        const d = b - a;
-        if (s.inc[k]! < 0 || s.inc[k] !== s.inc[k - 1] || !(d >= 0)) {
-          ok = false;
-          break;
-        }
-        sum += d / dt;
+/** Σ Δjoules/Δt of `members` on each grid row where every counter is valid. */
+function powerColumn(members: Slot[], grid: Float64Array): PowerColumn {
+  const m = grid.length;
+  const watts = new Float64Array(m);
+  const valid = new Uint8Array(m);
+  for (let k = 1; k < m; k++) {
+    const dt = grid[k]! - grid[k - 1]!;
+    let sum = 0;
+    let ok = true;
+    for (const s of members) {
+      const a = s.val[k - 1]!;
+      const b = s.val[k]!;
+      const d = b - a;
+      if (s.inc[k]! < 0 || s.inc[k] !== s.inc[k - 1] || !(d >= 0)) {
+        ok = false;
+        break;
       }
-      if (ok && Number.isFinite(sum)) {
-        watts[k] = sum;
-        valid[k] = 1;
-      }
+      sum += d / dt;
     }
-    return { watts, valid };
-  };
+    if (ok && Number.isFinite(sum)) {
+      watts[k] = sum;
+      valid[k] = 1;
+    }
+  }
+  return { watts, valid };
+}
 
+function powerOfInstance(
+  instance: string,
+  slots: Slot[],
+  components: readonly Component[],
+): InstancePower {
+  const raw = unionGrid(slots);
+  placeOnGrid(slots, raw);
+  const { grid, stale } = dropStale(slots, raw);
+  const m = grid.length;
   const byComponent = new Map<Component, PowerColumn>();
   const byUnit = new Map<Component, Map<string, PowerColumn>>();
   const valid = new Uint8Array(m).fill(1);
   valid[0] = 0;
   for (const component of components) {
     const members = slots.filter((s) => s.component === component);
-    const col = column(members);
+    const col = powerColumn(members, grid);
     byComponent.set(component, col);
     for (let k = 0; k < m; k++) if (!col.valid[k]) valid[k] = 0;
     const units = new Map<string, PowerColumn>();
     for (const unit of [...new Set(members.map((s) => s.unit))].sort()) {
-      units.set(unit, column(members.filter((s) => s.unit === unit)));
+      units.set(
+        unit,
+        powerColumn(members.filter((s) => s.unit === unit), grid),
+      );
     }
     byUnit.set(component, units);
   }

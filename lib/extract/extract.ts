@@ -45,22 +45,18 @@ import {
   featureMetric,
   SOURCE_COMPONENTS,
 } from "../types.ts";
-import type { ContainerKey, Frame, FrameLevel } from "./frame.ts";
-import {
-  instanceOf,
-  type InstancePower,
-  instancePower,
-  type SeriesOptions,
-} from "./_power.ts";
+import type { Frame, FrameLevel } from "./frame.ts";
+import { instanceOf, instancePower, type SeriesOptions } from "./_power.ts";
 import {
   containerOf,
   counterUsage,
   gaugeUsage,
   type InstanceGrid,
   type InstanceUsage,
-  type SeriesRates,
 } from "./_usage.ts";
 import type { QueryData } from "./read_query.ts";
+import { assemble } from "./_assemble.ts";
+import type { Prepared } from "./_assemble.ts";
 import { smoothFrame } from "./smooth.ts";
 import {
   isGaugeFeature,
@@ -92,15 +88,6 @@ export interface ExtractOptions {
    * instance name (instances not listed get 0). Default: 0.
    */
   nodeType?: number | Readonly<Record<string, number>>;
-}
-
-interface Prepared {
-  source: EnergySource;
-  components: readonly Component[];
-  power: Map<string, InstancePower>;
-  usage: Map<string, Map<string, InstanceUsage>>;
-  containerLevel: Map<string, boolean>;
-  instances: string[];
 }
 
 function describeMissing(
@@ -135,22 +122,13 @@ function describeMissing(
   return `Cannot extract ${group} features: ${parts.join("; ")}`;
 }
 
-function prepare(
+/** Every instance's power on its grid; throws when none is usable. */
+function preparePower(
   query: QueryData,
-  groups: readonly FeatureGroup[],
-  options: ExtractOptions,
-): Prepared {
-  const thirdParty = options.thirdParty ?? [];
-  const problems = groups.map((g) => describeMissing(query, g, thirdParty))
-    .filter((m): m is string => m !== undefined);
-  if (problems.length > 0) throw new RangeError(problems.join(". "));
-
-  const source = options.source ?? DEFAULT_ENERGY_SOURCE;
-  const components = SOURCE_COMPONENTS[source];
-  const seriesOptions: SeriesOptions = {
-    instanceLabel: options.instanceLabel ?? "instance",
-    vmJobName: options.vmJobName ?? "vm",
-  };
+  source: EnergySource,
+  components: readonly Component[],
+  seriesOptions: SeriesOptions,
+) {
   const { instances: power, problems: powerProblems } = instancePower(
     query,
     source,
@@ -171,10 +149,21 @@ function prepare(
       })`,
     );
   }
+  return power;
+}
 
-  const features = [
-    ...new Set(groups.flatMap((g) => featureGroupFeatures(g, { thirdParty }))),
-  ];
+/**
+ * How a usage series' labels map to a power instance: by the instance
+ * label, or onto the only power instance when usage and power come from
+ * one instance each under different names.
+ */
+function instanceMapper(
+  query: QueryData,
+  features: readonly string[],
+  power: ReadonlyMap<string, unknown>,
+  source: string,
+  seriesOptions: SeriesOptions,
+): (labels: Readonly<Record<string, string>>) => string {
   const featureInstances = new Set<string>();
   for (const f of features) {
     for (const s of query.metrics.get(featureMetric(f)) ?? []) {
@@ -198,7 +187,36 @@ function prepare(
       } (label "${seriesOptions.instanceLabel}"); pass the label that names a Kepler instance in both`,
     );
   }
+  return mapInstance;
+}
 
+function prepare(
+  query: QueryData,
+  groups: readonly FeatureGroup[],
+  options: ExtractOptions,
+): Prepared {
+  const thirdParty = options.thirdParty ?? [];
+  const problems = groups.map((g) => describeMissing(query, g, thirdParty))
+    .filter((m): m is string => m !== undefined);
+  if (problems.length > 0) throw new RangeError(problems.join(". "));
+
+  const source = options.source ?? DEFAULT_ENERGY_SOURCE;
+  const components = SOURCE_COMPONENTS[source];
+  const seriesOptions: SeriesOptions = {
+    instanceLabel: options.instanceLabel ?? "instance",
+    vmJobName: options.vmJobName ?? "vm",
+  };
+  const power = preparePower(query, source, components, seriesOptions);
+  const features = [
+    ...new Set(groups.flatMap((g) => featureGroupFeatures(g, { thirdParty }))),
+  ];
+  const mapInstance = instanceMapper(
+    query,
+    features,
+    power,
+    source,
+    seriesOptions,
+  );
   const grids = new Map<string, InstanceGrid>(power);
   const usage = new Map<string, Map<string, InstanceUsage>>();
   const containerLevel = new Map<string, boolean>();
@@ -224,221 +242,6 @@ function prepare(
     containerLevel,
     instances: [...power.keys()].sort(),
   };
-}
-
-function nodeTypeOf(options: ExtractOptions, instance: string): number {
-  const nt = options.nodeType ?? 0;
-  return typeof nt === "number" ? nt : nt[instance] ?? 0;
-}
-
-/** One container's summed rates per counter feature on rows [k0, k0+len). */
-interface ContainerRates {
-  k0: number;
-  /** One column per counter feature of the group (undefined: no series). */
-  values: (Float64Array | undefined)[];
-  /** 1 where any of its series has a rate on the row. */
-  touched: Uint8Array;
-}
-
-function containerRates(
-  lists: readonly (readonly SeriesRates[] | undefined)[],
-): ContainerRates {
-  let k0 = Infinity;
-  let k1 = -Infinity;
-  for (const list of lists) {
-    for (const r of list ?? []) {
-      k0 = Math.min(k0, r.k0);
-      k1 = Math.max(k1, r.k0 + r.values.length);
-    }
-  }
-  if (k0 === Infinity) return { k0: 0, values: [], touched: new Uint8Array(0) };
-  const len = k1 - k0;
-  const touched = new Uint8Array(len);
-  const values = lists.map((list) => {
-    if (list === undefined) return undefined;
-    const out = new Float64Array(len);
-    for (const r of list) {
-      const off = r.k0 - k0;
-      for (let j = 0; j < r.values.length; j++) {
-        if (r.touched[j]) {
-          out[off + j]! += r.values[j]!;
-          touched[off + j] = 1;
-        }
-      }
-    }
-    return out;
-  });
-  return { k0, values, touched };
-}
-
-function assemble(
-  p: Prepared,
-  query: QueryData,
-  group: FeatureGroup,
-  level: FrameLevel,
-  options: ExtractOptions,
-): Frame {
-  const featureNames = featureGroupFeatures(group, {
-    thirdParty: options.thirdParty ?? [],
-  });
-  const gauge = featureNames.map((f) => isGaugeFeature(f));
-  const counters = featureNames.filter((_, j) => !gauge[j]);
-  if (level === "container") {
-    const nodeOnly = counters.filter((f) => !p.containerLevel.get(f));
-    if (nodeOnly.length > 0) {
-      throw new RangeError(
-        `Cannot extract ${group} features per container: ${
-          nodeOnly.map((f) => featureMetric(f)).join(", ")
-        } ${
-          nodeOnly.length === 1
-            ? "is a node-level metric"
-            : "are node-level metrics"
-        } (use the node level)`,
-      );
-    }
-  }
-  // rows as parallel arrays: time, instance, grid row, container
-  const rowT: number[] = [];
-  const rowInst: number[] = [];
-  const rowK: number[] = [];
-  const rowC: number[] = [];
-  const containers: ContainerKey[] = [];
-  const containerData: ContainerRates[] = [];
-  const usageOf: (InstanceUsage | undefined)[][] = [];
-  p.instances.forEach((instance, inst) => {
-    const power = p.power.get(instance)!;
-    const usages = featureNames.map((f) => p.usage.get(f)?.get(instance));
-    usageOf.push(usages);
-    const n = power.grid.length;
-    const ok = new Uint8Array(n);
-    if (usages.every((u) => u !== undefined)) {
-      for (let k = 1; k < n; k++) {
-        let good = power.valid[k] === 1;
-        for (let j = 0; good && j < usages.length; j++) {
-          const u = usages[j]!;
-          good = u.covered[k] === 1 && u.invalid[k] === 0;
-        }
-        ok[k] = good ? 1 : 0;
-      }
-    }
-    if (level === "node") {
-      for (let k = 1; k < n; k++) {
-        if (!ok[k]) continue;
-        rowT.push(power.grid[k]!);
-        rowInst.push(inst);
-        rowK.push(k);
-        rowC.push(-1);
-      }
-      return;
-    }
-    // container level: the instance's containers, sorted by id
-    const keyOf = new Map<string, ContainerKey>();
-    for (const f of counters) {
-      for (
-        const [id, entry] of p.usage.get(f)?.get(instance)?.byContainer ?? []
-      ) {
-        if (entry.key !== undefined) keyOf.set(id, entry.key);
-      }
-    }
-    const ids = [...keyOf.keys()].sort();
-    const first = containers.length;
-    for (const id of ids) {
-      containers.push(keyOf.get(id)!);
-      containerData.push(containerRates(
-        counters.map((f) =>
-          p.usage.get(f)?.get(instance)?.byContainer.get(id)?.rates
-        ),
-      ));
-    }
-    for (let k = 1; k < n; k++) {
-      if (!ok[k]) continue;
-      for (let c = first; c < containers.length; c++) {
-        const d = containerData[c]!;
-        const j = k - d.k0;
-        if (j < 0 || j >= d.touched.length || !d.touched[j]) continue;
-        rowT.push(power.grid[k]!);
-        rowInst.push(inst);
-        rowK.push(k);
-        rowC.push(c);
-      }
-    }
-  });
-  // order by timestamp, then instance (rows of one instance are in order)
-  const order = Array.from(rowT, (_, i) => i);
-  if (p.instances.length > 1) {
-    order.sort((a, b) =>
-      rowT[a]! - rowT[b]! || rowInst[a]! - rowInst[b]! || a - b
-    );
-  }
-
-  const length = order.length;
-  if (length === 0) {
-    throw new RangeError(
-      `Cannot extract ${group} features from ${query.origin}: no interval has both ${p.source} power and usage data for the same Kepler instance (instances with ${p.source} power: ${
-        p.instances.map((i) => i === "" ? '""' : i).join(", ")
-      }; each needs two consecutive scrapes with every energy counter present)`,
-    );
-  }
-  const timestamp = new Float64Array(length);
-  const instance = new Uint32Array(length);
-  const nodeType = new Int32Array(length);
-  const container = level === "container" ? new Uint32Array(length) : undefined;
-  const columns = featureNames.map(() => new Float64Array(length));
-  const powerColumns = p.components.map(() => new Float64Array(length));
-  const watts = p.instances.map((name) =>
-    p.components.map((c) => p.power.get(name)!.components.get(c)!.watts)
-  );
-  const nodeTypes = p.instances.map((i) => nodeTypeOf(options, i));
-  const counterIndex = featureNames.map((f) => counters.indexOf(f));
-  for (let r = 0; r < length; r++) {
-    const i = order[r]!;
-    const inst = rowInst[i]!;
-    const k = rowK[i]!;
-    timestamp[r] = rowT[i]!;
-    instance[r] = inst;
-    nodeType[r] = nodeTypes[inst]!;
-    const w = watts[inst]!;
-    for (let c = 0; c < powerColumns.length; c++) {
-      powerColumns[c]![r] = w[c]![k]!;
-    }
-    const usages = usageOf[inst]!;
-    if (container === undefined) {
-      for (let j = 0; j < columns.length; j++) {
-        columns[j]![r] = usages[j]!.total[k]!;
-      }
-      continue;
-    }
-    const ci = rowC[i]!;
-    container[r] = ci;
-    const d = containerData[ci]!;
-    for (let j = 0; j < columns.length; j++) {
-      if (gauge[j]) {
-        columns[j]![r] = usages[j]!.total[k]!;
-      } else {
-        const col = d.values[counterIndex[j]!];
-        columns[j]![r] = col === undefined ? 0 : col[k - d.k0]!;
-      }
-    }
-  }
-  const features: Record<string, Float64Array> = {};
-  featureNames.forEach((f, j) => features[f] = columns[j]!);
-  const power: Partial<Record<Component, Float64Array>> = {};
-  p.components.forEach((c, j) => power[c] = powerColumns[j]!);
-  const frame: Frame = {
-    level,
-    source: p.source,
-    length,
-    timestamp,
-    instances: p.instances,
-    instance,
-    containers,
-    featureNames,
-    features,
-    components: p.components,
-    power,
-    nodeType,
-  };
-  return container === undefined ? frame : { ...frame, container };
 }
 
 /**

@@ -195,6 +195,63 @@ export function parseFrameCsv(
 ): Frame {
   const origin = options.origin ?? "CSV input";
   const { header, rows } = parseCsv(text, origin);
+  const layout = csvColumns(header, origin);
+  const { order } = layout;
+  const source: EnergySource = options.source ??
+    (order.length === 1 && order[0] === "platform" ? "acpi" : "rapl-sysfs");
+  const cells = readCells(header, rows, layout, origin);
+  const { instCol, idCol } = layout;
+  const n = rows.length;
+  const instances = [...cells.instanceNames].sort();
+  const instanceIndex = new Map(instances.map((name, i) => [name, i]));
+  const instance = new Uint32Array(n);
+  for (let r = 0; r < n; r++) {
+    instance[r] = instanceIndex.get(instCol < 0 ? "" : rows[r]![instCol]!)!;
+  }
+  const ids = cells.ids;
+  const containerLevel = idCol >= 0 &&
+    [...ids].some((id) => id !== ALL_CONTAINERS_ID);
+  let frame: Frame = {
+    level: containerLevel ? "container" : "node",
+    source,
+    length: n,
+    timestamp: cells.timestamp,
+    instances,
+    instance,
+    containers: [],
+    featureNames: layout.featureNames,
+    features: cells.features,
+    components: order,
+    power: cells.power,
+    nodeType: cells.nodeType,
+  };
+  if (containerLevel) {
+    const sortedIds = [...ids].sort();
+    const idIndex = new Map(sortedIds.map((id, i) => [id, i]));
+    const container = new Uint32Array(n);
+    for (let r = 0; r < n; r++) container[r] = idIndex.get(rows[r]![idCol]!)!;
+    frame = { ...frame, containers: sortedIds.map(containerKeyOf), container };
+  }
+  return takeRows(frame, frameOrder(frame));
+}
+
+/** What each column of a frame CSV holds. */
+interface CsvColumns {
+  tCol: number;
+  instCol: number;
+  idCol: number;
+  ntCol: number;
+  /** Components in column order, and their columns. */
+  components: Component[];
+  powerCols: number[];
+  /** Components in the source's order. */
+  order: Component[];
+  /** Feature names, sorted, and their columns. */
+  featureNames: string[];
+  featureCols: Map<string, number>;
+}
+
+function csvColumns(header: readonly string[], origin: string): CsvColumns {
   const col = (name: string) => header.indexOf(name);
   const tCol = col("timestamp");
   if (tCol < 0) {
@@ -237,10 +294,29 @@ export function parseFrameCsv(
   }
   // keep the source's component order
   const order = COMPONENTS.filter((c) => components.includes(c));
-  const source: EnergySource = options.source ??
-    (order.length === 1 && order[0] === "platform" ? "acpi" : "rapl-sysfs");
   featureNames.sort();
+  return {
+    tCol,
+    instCol,
+    idCol,
+    ntCol,
+    components,
+    powerCols,
+    order,
+    featureNames,
+    featureCols,
+  };
+}
 
+/** The numeric columns of every row, and the instance names and ids seen. */
+function readCells(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  layout: CsvColumns,
+  origin: string,
+) {
+  const { tCol, ntCol, instCol, idCol, components, powerCols } = layout;
+  const { featureNames, featureCols, order } = layout;
   const n = rows.length;
   const num = (r: number, j: number): number => {
     const cell = rows[r]![j]!;
@@ -270,43 +346,19 @@ export function parseFrameCsv(
     instanceNames.add(instCol < 0 ? "" : rows[r]![instCol]!);
     if (idCol >= 0) ids.add(rows[r]![idCol]!);
   }
-  const instances = [...instanceNames].sort();
-  const instanceIndex = new Map(instances.map((name, i) => [name, i]));
-  const instance = new Uint32Array(n);
-  for (let r = 0; r < n; r++) {
-    instance[r] = instanceIndex.get(instCol < 0 ? "" : rows[r]![instCol]!)!;
-  }
-  const containerLevel = idCol >= 0 &&
-    [...ids].some((id) => id !== ALL_CONTAINERS_ID);
-  let frame: Frame = {
-    level: containerLevel ? "container" : "node",
-    source,
-    length: n,
-    timestamp,
-    instances,
-    instance,
-    containers: [],
-    featureNames,
-    features,
-    components: order,
-    power,
-    nodeType,
-  };
-  if (containerLevel) {
-    const sortedIds = [...ids].sort();
-    const idIndex = new Map(sortedIds.map((id, i) => [id, i]));
-    const container = new Uint32Array(n);
-    for (let r = 0; r < n; r++) container[r] = idIndex.get(rows[r]![idCol]!)!;
-    frame = { ...frame, containers: sortedIds.map(containerKeyOf), container };
-  }
-  // rows in the frame order: timestamp, instance, container
-  const idx = Array.from({ length: n }, (_, i) => i);
+  return { timestamp, nodeType, features, power, instanceNames, ids };
+}
+
+/** Row indices in the frame order: timestamp, instance, container. */
+function frameOrder(frame: Frame): Uint32Array {
+  const { timestamp, instance } = frame;
+  const idx = Array.from({ length: frame.length }, (_, i) => i);
   const c = frame.container;
   idx.sort((a, b) =>
     timestamp[a]! - timestamp[b]! || instance[a]! - instance[b]! ||
     (c === undefined ? 0 : c[a]! - c[b]!) || a - b
   );
-  return takeRows(frame, Uint32Array.from(idx));
+  return Uint32Array.from(idx);
 }
 
 /**
