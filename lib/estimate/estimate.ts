@@ -21,12 +21,11 @@
  *
  * @module
  */
-import { extract } from "../extract/extract.ts";
 import type { Frame } from "../extract/frame.ts";
 import type { QueryData } from "../extract/read_query.ts";
 import { missingFeatureMetrics } from "../extract/valid_feature_groups.ts";
 import { backgroundContainers } from "../isolate/background_containers.ts";
-import { isolate } from "../isolate/isolate.ts";
+import { prepareFrames } from "../isolate/prepare_frames.ts";
 import { readIdleProfiles } from "../isolate/profile.ts";
 import { formatUtc } from "../query/format.ts";
 import { regressionMetrics } from "../train/metrics.ts";
@@ -38,11 +37,11 @@ import type {
   IsolatorName,
   OutputType,
 } from "../types.ts";
-import { concatNodeFrames as concatFrames } from "../extract/concat.ts";
 import type { ComponentPrediction, EstimatorModel } from "./estimator_model.ts";
 import { type EstimationTable, estimationTable } from "./estimation_table.ts";
 import { compareEstimates, recordedError } from "./compare_estimates.ts";
 import {
+  type EstimateTarget,
   listPipelines,
   type ModelCandidate,
   modelFileCandidate,
@@ -220,6 +219,26 @@ export async function estimate(
   queries: readonly QueryData[],
   options: EstimateOptions,
 ): Promise<EstimateReport> {
+  checkQueries(queries);
+  const sources = options.sources ?? ["rapl-sysfs"];
+  const outputType = options.outputType ?? "AbsPower";
+  const files = await fileCandidates(sources, outputType, options);
+  const background = options.idle === undefined
+    ? undefined
+    : backgroundContainers(options.idle);
+  const report: EstimateReport = { sources: [] };
+  for (const source of sources) {
+    const target = { source, outputType };
+    const found = await findCandidates(target, files, options);
+    const frameOf = frameCache(queries, target, options, background);
+    report.sources.push(
+      await evaluateSource(queries, target, found, frameOf, options),
+    );
+  }
+  return report;
+}
+
+function checkQueries(queries: readonly QueryData[]): void {
   if (queries.length === 0) {
     throw new RangeError("Cannot estimate: no query was given");
   }
@@ -230,15 +249,16 @@ export async function estimate(
       );
     }
   }
-  const sources = options.sources ?? ["rapl-sysfs"];
-  const errorKey = options.errorKey ?? "mae";
-  const outputType = options.outputType ?? "AbsPower";
-  const thirdParty = options.thirdParty ?? [];
-  const modelFiles = options.modelFiles ?? [];
-  const explicit = modelFiles.length > 0 || options.modelName !== undefined ||
-    options.featureGroup !== undefined;
-  const fileCandidates: ModelCandidate[] = [];
-  for (const path of modelFiles) {
+}
+
+/** The single model files given, checked against the energy sources. */
+async function fileCandidates(
+  sources: readonly EnergySource[],
+  outputType: OutputType,
+  options: EstimateOptions,
+): Promise<ModelCandidate[]> {
+  const out: ModelCandidate[] = [];
+  for (const path of options.modelFiles ?? []) {
     const c = await modelFileCandidate(path, {
       outputType,
       ...(options.featureGroup ? { featureGroup: options.featureGroup } : {}),
@@ -250,251 +270,326 @@ export async function estimate(
         } (add -e ${c.source})`,
       );
     }
-    fileCandidates.push(c);
+    out.push(c);
   }
-  const background = options.idle === undefined
-    ? undefined
-    : backgroundContainers(options.idle);
+  return out;
+}
 
-  const report: EstimateReport = { sources: [] };
-  for (const source of sources) {
-    const target = { source, outputType };
-    const notes: string[] = [];
-    const candidates: ModelCandidate[] = [];
-    let folders: readonly string[] = options.pipelines ?? [];
-    if (options.pipelines === undefined && modelFiles.length === 0) {
-      if (options.modelPath === undefined) {
-        throw new RangeError(
-          "Cannot estimate: give pipelines, model files or a model path",
-        );
-      }
-      folders = await listPipelines(options.modelPath, target);
-    }
-    const available: string[] = [];
-    for (const folder of folders) {
-      const info = await readPipelineInfo(folder);
-      const found = await pipelineModelCandidates(info, target, {
-        ...(options.featureGroup
-          ? { featureGroups: [options.featureGroup] }
-          : {}),
-      });
-      notes.push(...found.notes);
-      for (const c of found.candidates) {
-        available.push(c.name);
-        if (options.modelName === undefined || c.name === options.modelName) {
-          candidates.push(c);
-        }
-      }
-    }
-    for (const c of fileCandidates) {
-      if (
-        c.source === source &&
-        (options.modelName === undefined || c.name === options.modelName)
-      ) candidates.push(c);
-      if (c.source === source) available.push(c.name);
-    }
-    if (candidates.length === 0) {
-      const where = folders.length > 0
-        ? `pipelines ${folders.join(", ")}`
-        : modelFiles.length > 0
-        ? `model files ${modelFiles.join(", ")}`
-        : `MODEL_PATH ${options.modelPath} (no pipeline has ${source}_${outputType}_model_metadata.csv)`;
-      throw new RangeError(
-        options.modelName !== undefined
-          ? `Cannot estimate ${source} ${outputType}: no model named ${options.modelName} in ${where}${
-            available.length > 0
-              ? ` (models: ${[...new Set(available)].sort().join(", ")})`
-              : ""
-          }`
-          : `Cannot estimate ${source} ${outputType}: no model in ${where}`,
-      );
-    }
+/** The candidates of one energy source, with notes on what was skipped. */
+interface Found {
+  candidates: ModelCandidate[];
+  notes: string[];
+}
 
-    const frames = new Map<string, Frame>();
-    const frameOf = async (key: FrameKey): Promise<Frame> => {
-      const id = `${key.extractor}|${key.isolator}|${
-        key.folder ?? ""
-      }|${key.group}`;
-      const cached = frames.get(id);
-      if (cached) return cached;
-      const base = {
-        source,
-        extractor: key.extractor,
-        thirdParty,
-        vmJobName: options.vmJobName ?? "vm",
-      };
-      let parts: Frame[];
-      if (outputType === "AbsPower") {
-        parts = queries.map((q) =>
-          extract(q, key.group, { ...base, level: "node" })
-        );
-      } else {
-        if (key.isolator === "trainer") {
-          throw new RangeError(
-            "Cannot estimate DynPower with a pipeline of the trainer isolator: its background model is not available here",
-          );
-        }
-        const profile = key.isolator === "profile" && key.folder !== undefined
-          ? (await readIdleProfiles(key.folder, [source]))[source]
-          : undefined;
-        parts = queries.map((q) =>
-          isolate(extract(q, key.group, { ...base, level: "container" }), {
-            isolator: key.isolator,
-            ...(profile ? { profile } : {}),
-            ...(background ? { backgroundContainers: background } : {}),
-          })
-        );
-      }
-      const frame = concatFrames(parts);
-      if (frame.length === 0) {
-        throw new RangeError(
-          `Cannot estimate with feature group ${key.group}: ${
-            queries.map((q) => q.origin).join(", ")
-          } give no usable rows (every interval is empty, reset or NaN)`,
-        );
-      }
-      frames.set(id, frame);
-      return frame;
-    };
+/** The pipeline folders to read: given, else MODEL_PATH's. */
+async function pipelineFolders(
+  target: EstimateTarget,
+  options: EstimateOptions,
+): Promise<readonly string[]> {
+  const modelFiles = options.modelFiles ?? [];
+  if (options.pipelines !== undefined || modelFiles.length > 0) {
+    return options.pipelines ?? [];
+  }
+  if (options.modelPath === undefined) {
+    throw new RangeError(
+      "Cannot estimate: give pipelines, model files or a model path",
+    );
+  }
+  return await listPipelines(options.modelPath, target);
+}
 
-    const models: ModelEstimate[] = [];
-    const skippedGroups = new Map<FeatureGroup, string>();
-    let best:
-      | {
-        result: ModelEstimate;
-        model: EstimatorModel;
-        frame: Frame;
-        predictions: Partial<Record<Component, ComponentPrediction>>;
-      }
-      | undefined;
-    for (const c of candidates) {
-      const missing = queries.flatMap((q) =>
-        missingFeatureMetrics(q, c.featureGroup, { thirdParty }).map((m) => ({
-          ...m,
-          origin: q.origin,
-        }))
-      );
-      if (missing.length > 0) {
-        if (!explicit) {
-          skippedGroups.set(c.featureGroup, describeMissing(missing));
-          continue;
-        }
-        const model = await c.load();
-        const own = missing.filter((m) => model.features.includes(m.feature));
-        throw new RangeError(
-          own.length > 0
-            ? `Cannot estimate with ${model.name} (${model.origin}): its features ${
-              [...new Set(own.map((m) => m.feature))].join(", ")
-            } are absent from the query: ${describeMissing(own)}`
-            : `Cannot estimate with ${model.name} (${model.origin}): its input is extracted as feature group ${c.featureGroup}, whose features ${
-              [...new Set(missing.map((m) => m.feature))].join(", ")
-            } are absent from the query: ${describeMissing(missing)}`,
-        );
-      }
-      const model = await c.load();
-      const frame = await frameOf({
-        extractor: c.pipeline?.extractor ?? "default",
-        isolator: c.pipeline?.isolator ?? "min",
-        ...(c.pipeline ? { folder: c.pipeline.folder } : {}),
-        group: c.featureGroup,
-      });
-      const predictions = model.predict(frame);
-      const components: ComponentEstimate[] = [];
-      for (const component of model.components) {
-        const y = frame.power[component];
-        const p = predictions[component];
-        if (y === undefined || p === undefined) continue;
-        for (let i = 0; i < p.yHat.length; i++) {
-          if (!Number.isFinite(p.yHat[i]!)) {
-            throw new RangeError(
-              `Cannot estimate with ${model.name} (${model.origin}): its ${component} prediction at ${
-                formatUtc(frame.timestamp[i]!)
-              } (row ${i + 1}) is ${p.yHat[i]}`,
-            );
-          }
-        }
-        const m = regressionMetrics(y, p.yHat);
-        const e: ComponentEstimate = {
-          component,
-          mae: m.mae,
-          mape: m.mape,
-          mse: m.mse,
-          n: y.length,
-        };
-        if (p.lo !== undefined && p.hi !== undefined) {
-          let inside = 0;
-          for (let i = 0; i < y.length; i++) {
-            if (y[i]! >= p.lo[i]! && y[i]! <= p.hi[i]!) inside++;
-          }
-          e.coverage = inside / y.length;
-          if (p.nominal !== undefined) e.nominal = p.nominal;
-        }
-        components.push(e);
-      }
-      if (components.length === 0) {
-        notes.push(
-          `skipped ${model.name} (${model.origin}): it predicts none of ${
-            frame.components.join(", ")
-          }`,
-        );
-        continue;
-      }
-      const covered = components.filter((e) => e.coverage !== undefined);
-      let mape = -1;
-      for (const e of components) {
-        if (e.mape >= 0) mape = Math.max(mape, e.mape);
-      }
-      const holdoutError = recordedError(model.recorded, errorKey) ??
-        recordedError(c.recorded, errorKey);
-      const result: ModelEstimate = {
-        name: model.name,
-        kind: model.kind,
-        ...(c.pipeline ? { pipeline: c.pipeline.name } : {}),
-        origin: model.origin,
-        source,
-        outputType,
-        featureGroup: c.featureGroup,
-        ...(holdoutError === undefined ? {} : { holdoutError }),
-        mae: Math.max(...components.map((e) => e.mae)),
-        mape,
-        components,
-      };
-      if (covered.length > 0) {
-        result.coverage = Math.min(...covered.map((e) => e.coverage!));
-        const nominal = covered.filter((e) => e.nominal !== undefined);
-        if (nominal.length > 0) {
-          result.nominal = Math.min(...nominal.map((e) => e.nominal!));
-        }
-      }
-      models.push(result);
-      options.onModel?.(result);
-      if (best === undefined || compareEstimates(result, best.result) < 0) {
-        best = { result, model, frame, predictions };
-      }
-    }
-    for (const [group, why] of skippedGroups) {
-      notes.push(`skipped the ${group} models: the query lacks ${why}`);
-    }
-    if (best === undefined) {
-      throw new RangeError(
-        `Cannot estimate ${source} ${outputType}: none of the ${candidates.length} models can be used with ${
-          queries.map((q) => q.origin).join(", ")
-        }: ${
-          [...skippedGroups].map(([g, why]) => `${g} needs ${why}`).join("; ")
-        }`,
-      );
-    }
-    report.sources.push({
-      source,
-      outputType,
-      models,
-      best: best.result,
-      errorKey,
-      rankedBy: best.result.holdoutError === undefined ? "query" : "holdout",
-      table: estimationTable(best.frame, best.predictions),
-      archive: best.model.archive,
-      notes,
+/** Finds the candidates: the pipelines' models and the model files. */
+async function findCandidates(
+  target: EstimateTarget,
+  files: readonly ModelCandidate[],
+  options: EstimateOptions,
+): Promise<Found> {
+  const { source, outputType } = target;
+  const wanted = (c: ModelCandidate) =>
+    options.modelName === undefined || c.name === options.modelName;
+  const notes: string[] = [];
+  const candidates: ModelCandidate[] = [];
+  const available: string[] = [];
+  const folders = await pipelineFolders(target, options);
+  for (const folder of folders) {
+    const info = await readPipelineInfo(folder);
+    const found = await pipelineModelCandidates(info, target, {
+      ...(options.featureGroup
+        ? { featureGroups: [options.featureGroup] }
+        : {}),
     });
+    notes.push(...found.notes);
+    for (const c of found.candidates) {
+      available.push(c.name);
+      if (wanted(c)) candidates.push(c);
+    }
   }
-  return report;
+  for (const c of files) {
+    if (c.source === source && wanted(c)) candidates.push(c);
+    if (c.source === source) available.push(c.name);
+  }
+  if (candidates.length > 0) return { candidates, notes };
+  const modelFiles = options.modelFiles ?? [];
+  const where = folders.length > 0
+    ? `pipelines ${folders.join(", ")}`
+    : modelFiles.length > 0
+    ? `model files ${modelFiles.join(", ")}`
+    : `MODEL_PATH ${options.modelPath} (no pipeline has ${source}_${outputType}_model_metadata.csv)`;
+  throw new RangeError(
+    options.modelName !== undefined
+      ? `Cannot estimate ${source} ${outputType}: no model named ${options.modelName} in ${where}${
+        available.length > 0
+          ? ` (models: ${[...new Set(available)].sort().join(", ")})`
+          : ""
+      }`
+      : `Cannot estimate ${source} ${outputType}: no model in ${where}`,
+  );
+}
+
+/** The frames models are evaluated on, prepared once per key. */
+function frameCache(
+  queries: readonly QueryData[],
+  target: EstimateTarget,
+  options: EstimateOptions,
+  background: ReturnType<typeof backgroundContainers> | undefined,
+): (key: FrameKey) => Promise<Frame> {
+  const { source, outputType } = target;
+  const frames = new Map<string, Frame>();
+  return async (key) => {
+    const id = `${key.extractor}|${key.isolator}|${
+      key.folder ?? ""
+    }|${key.group}`;
+    const cached = frames.get(id);
+    if (cached) return cached;
+    if (outputType === "DynPower" && key.isolator === "trainer") {
+      throw new RangeError(
+        "Cannot estimate DynPower with a pipeline of the trainer isolator: its background model is not available here",
+      );
+    }
+    const profile = outputType === "DynPower" && key.isolator === "profile" &&
+        key.folder !== undefined
+      ? (await readIdleProfiles(key.folder, [source]))[source]
+      : undefined;
+    const frame = prepareFrames(queries, key.group, outputType, {
+      source,
+      extractor: key.extractor,
+      thirdParty: options.thirdParty ?? [],
+      vmJobName: options.vmJobName ?? "vm",
+      isolation: {
+        isolator: key.isolator,
+        ...(profile ? { profile } : {}),
+        ...(background ? { backgroundContainers: background } : {}),
+      },
+    });
+    if (frame.length === 0) {
+      throw new RangeError(
+        `Cannot estimate with feature group ${key.group}: ${
+          queries.map((q) => q.origin).join(", ")
+        } give no usable rows (every interval is empty, reset or NaN)`,
+      );
+    }
+    frames.set(id, frame);
+    return frame;
+  };
+}
+
+/** A model evaluated: its result, and what the best one keeps. */
+interface Evaluated {
+  result: ModelEstimate;
+  model: EstimatorModel;
+  frame: Frame;
+  predictions: Partial<Record<Component, ComponentPrediction>>;
+}
+
+/** The error of each component a model predicts. */
+function componentEstimates(
+  model: EstimatorModel,
+  frame: Frame,
+  predictions: Partial<Record<Component, ComponentPrediction>>,
+): ComponentEstimate[] {
+  const components: ComponentEstimate[] = [];
+  for (const component of model.components) {
+    const y = frame.power[component];
+    const p = predictions[component];
+    if (y === undefined || p === undefined) continue;
+    for (let i = 0; i < p.yHat.length; i++) {
+      if (!Number.isFinite(p.yHat[i]!)) {
+        throw new RangeError(
+          `Cannot estimate with ${model.name} (${model.origin}): its ${component} prediction at ${
+            formatUtc(frame.timestamp[i]!)
+          } (row ${i + 1}) is ${p.yHat[i]}`,
+        );
+      }
+    }
+    const m = regressionMetrics(y, p.yHat);
+    const e: ComponentEstimate = {
+      component,
+      mae: m.mae,
+      mape: m.mape,
+      mse: m.mse,
+      n: y.length,
+    };
+    if (p.lo !== undefined && p.hi !== undefined) {
+      let inside = 0;
+      for (let i = 0; i < y.length; i++) {
+        if (y[i]! >= p.lo[i]! && y[i]! <= p.hi[i]!) inside++;
+      }
+      e.coverage = inside / y.length;
+      if (p.nominal !== undefined) e.nominal = p.nominal;
+    }
+    components.push(e);
+  }
+  return components;
+}
+
+/** A model's result from its component errors. */
+function modelEstimate(
+  c: ModelCandidate,
+  model: EstimatorModel,
+  components: ComponentEstimate[],
+  errorKey: string,
+): ModelEstimate {
+  let mape = -1;
+  for (const e of components) {
+    if (e.mape >= 0) mape = Math.max(mape, e.mape);
+  }
+  const holdoutError = recordedError(model.recorded, errorKey) ??
+    recordedError(c.recorded, errorKey);
+  const result: ModelEstimate = {
+    name: model.name,
+    kind: model.kind,
+    ...(c.pipeline ? { pipeline: c.pipeline.name } : {}),
+    origin: model.origin,
+    source: c.source,
+    outputType: c.outputType,
+    featureGroup: c.featureGroup,
+    ...(holdoutError === undefined ? {} : { holdoutError }),
+    mae: Math.max(...components.map((e) => e.mae)),
+    mape,
+    components,
+  };
+  const covered = components.filter((e) => e.coverage !== undefined);
+  if (covered.length > 0) {
+    result.coverage = Math.min(...covered.map((e) => e.coverage!));
+    const nominal = covered.filter((e) => e.nominal !== undefined);
+    if (nominal.length > 0) {
+      result.nominal = Math.min(...nominal.map((e) => e.nominal!));
+    }
+  }
+  return result;
+}
+
+/** The features of a candidate's group that the queries lack. */
+function missingOf(
+  queries: readonly QueryData[],
+  c: ModelCandidate,
+  thirdParty: readonly string[],
+) {
+  return queries.flatMap((q) =>
+    missingFeatureMetrics(q, c.featureGroup, { thirdParty }).map((m) => ({
+      ...m,
+      origin: q.origin,
+    }))
+  );
+}
+
+/** Why a model asked for by name cannot be used with the queries. */
+async function absentFeatures(
+  c: ModelCandidate,
+  missing: ReturnType<typeof missingOf>,
+): Promise<RangeError> {
+  const model = await c.load();
+  const own = missing.filter((m) => model.features.includes(m.feature));
+  return new RangeError(
+    own.length > 0
+      ? `Cannot estimate with ${model.name} (${model.origin}): its features ${
+        [...new Set(own.map((m) => m.feature))].join(", ")
+      } are absent from the query: ${describeMissing(own)}`
+      : `Cannot estimate with ${model.name} (${model.origin}): its input is extracted as feature group ${c.featureGroup}, whose features ${
+        [...new Set(missing.map((m) => m.feature))].join(", ")
+      } are absent from the query: ${describeMissing(missing)}`,
+  );
+}
+
+/** Evaluates one candidate on its frame; a note when it predicts nothing. */
+async function evaluate(
+  c: ModelCandidate,
+  frameOf: (key: FrameKey) => Promise<Frame>,
+  errorKey: string,
+): Promise<Evaluated | string> {
+  const model = await c.load();
+  const frame = await frameOf({
+    extractor: c.pipeline?.extractor ?? "default",
+    isolator: c.pipeline?.isolator ?? "min",
+    ...(c.pipeline ? { folder: c.pipeline.folder } : {}),
+    group: c.featureGroup,
+  });
+  const predictions = model.predict(frame);
+  const components = componentEstimates(model, frame, predictions);
+  if (components.length === 0) {
+    return `skipped ${model.name} (${model.origin}): it predicts none of ${
+      frame.components.join(", ")
+    }`;
+  }
+  const result = modelEstimate(c, model, components, errorKey);
+  return { result, model, frame, predictions };
+}
+
+/** Evaluates every candidate of one energy source and picks the best. */
+async function evaluateSource(
+  queries: readonly QueryData[],
+  target: EstimateTarget,
+  found: Found,
+  frameOf: (key: FrameKey) => Promise<Frame>,
+  options: EstimateOptions,
+): Promise<SourceEstimate> {
+  const errorKey = options.errorKey ?? "mae";
+  const explicit = (options.modelFiles ?? []).length > 0 ||
+    options.modelName !== undefined || options.featureGroup !== undefined;
+  const { candidates, notes } = found;
+  const models: ModelEstimate[] = [];
+  const skippedGroups = new Map<FeatureGroup, string>();
+  let best: Evaluated | undefined;
+  for (const c of candidates) {
+    const missing = missingOf(queries, c, options.thirdParty ?? []);
+    if (missing.length > 0) {
+      if (explicit) throw await absentFeatures(c, missing);
+      skippedGroups.set(c.featureGroup, describeMissing(missing));
+      continue;
+    }
+    const evaluated = await evaluate(c, frameOf, errorKey);
+    if (typeof evaluated === "string") {
+      notes.push(evaluated);
+      continue;
+    }
+    models.push(evaluated.result);
+    options.onModel?.(evaluated.result);
+    if (
+      best === undefined || compareEstimates(evaluated.result, best.result) < 0
+    ) {
+      best = evaluated;
+    }
+  }
+  for (const [group, why] of skippedGroups) {
+    notes.push(`skipped the ${group} models: the query lacks ${why}`);
+  }
+  if (best === undefined) {
+    throw new RangeError(
+      `Cannot estimate ${target.source} ${target.outputType}: none of the ${candidates.length} models can be used with ${
+        queries.map((q) => q.origin).join(", ")
+      }: ${
+        [...skippedGroups].map(([g, why]) => `${g} needs ${why}`).join("; ")
+      }`,
+    );
+  }
+  return {
+    ...target,
+    models,
+    best: best.result,
+    errorKey,
+    rankedBy: best.result.holdoutError === undefined ? "query" : "holdout",
+    table: estimationTable(best.frame, best.predictions),
+    archive: best.model.archive,
+    notes,
+  };
 }

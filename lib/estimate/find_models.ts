@@ -15,7 +15,11 @@ import { collectDir, readZipFile, zipEntries } from "../io/zip.ts";
 import type { ZipEntries } from "../io/zip.ts";
 import { readJsonFile } from "../io/json.ts";
 import { exists, readBinaryFile } from "../io/read.ts";
-import { modelMetadataCsv, pipelineFile } from "../layout.ts";
+import { pipelineFile } from "../layout.ts";
+import {
+  listPipelines as listPipelineNames,
+  pipelineFolder,
+} from "../pipeline/list_pipelines.ts";
 import { type PipelineModel, readPipeline } from "../pipeline/read_pipeline.ts";
 import {
   type LoadedModel,
@@ -135,17 +139,9 @@ export async function listPipelines(
   modelPath: string,
   target: EstimateTarget,
 ): Promise<string[]> {
-  const { source, outputType } = target;
-  const out: string[] = [];
   try {
-    for await (const e of Deno.readDir(modelPath)) {
-      if (!e.isDirectory) continue;
-      const folder = join(modelPath, e.name);
-      if (
-        await exists(pipelineFile(folder, "metadata")) &&
-        await exists(modelMetadataCsv(folder, source, outputType))
-      ) out.push(folder);
-    }
+    const names = await listPipelineNames(modelPath, { summary: target });
+    return names.map((name) => pipelineFolder(modelPath, name));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new Deno.errors.NotFound(
@@ -155,7 +151,6 @@ export async function listPipelines(
     }
     throw error;
   }
-  return out.sort();
 }
 
 /** A model found, not yet read. */

@@ -26,7 +26,7 @@ import {
   type ZipEntries,
   zipEntries,
 } from "../io/zip.ts";
-import { groupDir, pipelineDir, pipelineFile } from "../layout.ts";
+import { groupDir, pipelineFile } from "../layout.ts";
 import {
   type Component,
   type EnergySource,
@@ -46,6 +46,7 @@ import {
   type PipelineSource,
   zipSource,
 } from "../pipeline/pipeline_source.ts";
+import { listPipelines } from "../pipeline/list_pipelines.ts";
 import { type PipelineModel, readPipeline } from "../pipeline/read_pipeline.ts";
 import {
   type LoadedModel,
@@ -395,24 +396,19 @@ export async function loadPipelineZip(
  * ```
  */
 export async function listPipelineDirs(modelPath: string): Promise<string[]> {
-  const out: string[] = [];
   try {
-    for await (const e of Deno.readDir(modelPath)) {
-      if (!e.isDirectory && !e.isSymlink) continue;
-      try {
-        checkPipelineName(e.name);
-      } catch {
-        continue;
-      }
-      try {
-        const s = await Deno.stat(
-          pipelineFile(pipelineDir(modelPath, e.name), "metadata"),
-        );
-        if (s.isFile) out.push(e.name);
-      } catch { /* not a pipeline */ }
-    }
+    return await listPipelines(modelPath, {
+      accept: (name) => {
+        try {
+          checkPipelineName(name);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    });
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
   }
-  return out.sort();
 }
