@@ -13,6 +13,7 @@ import {
   buildHistogram,
   findBestSplit,
   type NodeTotals,
+  type Split,
   type SplitRule,
   subtractHistogram,
 } from "./histogram.ts";
@@ -111,190 +112,270 @@ export function boost(
   options: BoostOptions = {},
 ): BoostResult {
   const nEstimators = options.nEstimators ?? 100;
-  const maxDepth = options.maxDepth ?? 3;
-  const learningRate = options.learningRate ?? 0.1;
   const subsample = options.subsample ?? 1;
-  const lambda = options.lambda ?? 0;
-  const minSamplesLeaf = options.minSamplesLeaf ?? 1;
-  const minChildWeight = options.minChildWeight ?? 0;
-  const rule: SplitRule = {
-    lambda,
-    gamma: options.gamma ?? 0,
-    minChildWeight,
-    minSamplesLeaf,
-  };
   const random = mulberry32(options.seed ?? 42);
-  const { nRows: n, nFeatures, codes, offsets } = binned;
+  const { nRows: n, nFeatures, offsets } = binned;
   const pred = options.start
     ? Float64Array.from(options.start)
     : new Float64Array(n);
-  const grad = new Float64Array(n);
-  const hess = new Float64Array(n).fill(1);
-  const rows = new Uint32Array(n);
-  const scratch = new Uint32Array(n);
   const histSize = 3 * offsets[nFeatures]!;
   const pool: Float64Array[] = [];
-  const acquire = () => pool.pop() ?? new Float64Array(histSize);
-  const release = (h: Float64Array) => void pool.push(h);
+  const ctx: Grower = {
+    binned,
+    rule: splitRule(options),
+    maxDepth: options.maxDepth ?? 3,
+    learningRate: options.learningRate ?? 0.1,
+    pred,
+    grad: new Float64Array(n),
+    hess: new Float64Array(n).fill(1),
+    rows: new Uint32Array(n),
+    scratch: new Uint32Array(n),
+    acquire: () => pool.pop() ?? new Float64Array(histSize),
+    release: (h: Float64Array) => void pool.push(h),
+  };
+  const { grad, rows } = ctx;
   const nIn = Math.max(1, Math.min(n, Math.floor(subsample * n)));
   const trees: Tree[] = [];
-
-  const canSplit = (depth: number, t: NodeTotals) =>
-    depth < maxDepth && t.count >= 2 * minSamplesLeaf &&
-    t.hess >= 2 * minChildWeight;
-
   for (let round = 0; round < nEstimators; round++) {
     for (let i = 0; i < n; i++) grad[i] = pred[i]! - y[i]!;
-    // Rows of this round: rows[0..nIn) grow the tree, the rest are out of bag.
-    if (nIn === n) {
-      for (let i = 0; i < n; i++) rows[i] = i;
-    } else {
-      let a = 0;
-      let b = nIn;
-      for (let i = 0; i < n; i++) {
-        if (random() * (n - i) < nIn - a) rows[a++] = i;
-        else rows[b++] = i;
-      }
-    }
-    let G = 0;
-    let H = 0;
-    for (let k = 0; k < nIn; k++) {
-      const r = rows[k]!;
-      G += grad[r]!;
-      H += hess[r]!;
-    }
-    const feature: number[] = [];
-    const threshold: number[] = [];
-    const bin: number[] = [];
-    const left: number[] = [];
-    const right: number[] = [];
-    const value: number[] = [];
-    const gain: number[] = [];
-    const newNode = () => {
-      feature.push(-1);
-      threshold.push(0);
-      bin.push(-1);
-      left.push(-1);
-      right.push(-1);
-      value.push(0);
-      gain.push(0);
-      return feature.length - 1;
-    };
-    const rootTotals = { grad: G, hess: H, count: nIn };
-    let rootHist: Float64Array | undefined;
-    if (canSplit(0, rootTotals)) {
-      rootHist = acquire();
-      buildHistogram(
-        { binned, grad, hess, rows, start: 0, end: nIn },
-        rootHist,
-      );
-    }
-    const stack: Pending[] = [{
-      id: newNode(),
-      start: 0,
-      end: nIn,
-      depth: 0,
-      hist: rootHist,
-      totals: rootTotals,
-    }];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      const { id, start, end, depth, hist, totals } = node;
-      const split = hist
-        ? findBestSplit(binned, hist, totals, rule)
-        : undefined;
-      if (!hist || !split) {
-        const v = (-totals.grad / (totals.hess + lambda)) * learningRate + 0;
-        value[id] = v;
-        for (let k = start; k < end; k++) {
-          const r = rows[k]!;
-          pred[r] = pred[r]! + v;
-        }
-        if (hist) release(hist);
-        continue;
-      }
-      feature[id] = split.feature;
-      threshold[id] = split.threshold + 0;
-      bin[id] = split.bin;
-      gain[id] = split.gain;
-      // Stable partition: bin ≤ split.bin to the front.
-      let mid = start;
-      let s = 0;
-      const f = split.feature;
-      for (let k = start; k < end; k++) {
-        const r = rows[k]!;
-        if (codes[r * nFeatures + f]! <= split.bin) rows[mid++] = r;
-        else scratch[s++] = r;
-      }
-      rows.set(scratch.subarray(0, s), mid);
-      const l = newNode();
-      const rr = newNode();
-      left[id] = l;
-      right[id] = rr;
-      const needL = canSplit(depth + 1, split.left);
-      const needR = canSplit(depth + 1, split.right);
-      let histL: Float64Array | undefined;
-      let histR: Float64Array | undefined;
-      if (needL || needR) {
-        const small = acquire();
-        const leftSmaller = mid - start <= end - mid;
-        buildHistogram(
-          leftSmaller
-            ? { binned, grad, hess, rows, start, end: mid }
-            : { binned, grad, hess, rows, start: mid, end },
-          small,
-        );
-        subtractHistogram(hist, small);
-        histL = leftSmaller ? small : hist;
-        histR = leftSmaller ? hist : small;
-        if (!needL) {
-          release(histL);
-          histL = undefined;
-        }
-        if (!needR) {
-          release(histR);
-          histR = undefined;
-        }
-      } else {
-        release(hist);
-      }
-      stack.push({
-        id: rr,
-        start: mid,
-        end,
-        depth: depth + 1,
-        hist: histR,
-        totals: split.right,
-      });
-      stack.push({
-        id: l,
-        start,
-        end: mid,
-        depth: depth + 1,
-        hist: histL,
-        totals: split.left,
-      });
-    }
-    // Out-of-bag rows follow the tree by bin codes.
-    for (let k = nIn; k < n; k++) {
-      const r = rows[k]!;
-      const c = r * nFeatures;
-      let node = 0;
-      while (feature[node]! >= 0) {
-        node = codes[c + feature[node]!]! <= bin[node]!
-          ? left[node]!
-          : right[node]!;
-      }
-      pred[r] = pred[r]! + value[node]!;
-    }
+    sampleRows(random, rows, n, nIn);
+    const tree = growTree(ctx, nIn);
+    followOutOfBag(ctx, tree, nIn);
     trees.push({
-      feature: Int32Array.from(feature),
-      threshold: Float64Array.from(threshold),
-      left: Int32Array.from(left),
-      right: Int32Array.from(right),
-      value: Float64Array.from(value),
-      gain: Float64Array.from(gain),
+      feature: Int32Array.from(tree.feature),
+      threshold: Float64Array.from(tree.threshold),
+      left: Int32Array.from(tree.left),
+      right: Int32Array.from(tree.right),
+      value: Float64Array.from(tree.value),
+      gain: Float64Array.from(tree.gain),
     });
   }
   return { trees, pred };
+}
+
+/** The split rule of the options, with scikit-learn GBR's defaults. */
+function splitRule(options: BoostOptions): Required<SplitRule> {
+  return {
+    lambda: options.lambda ?? 0,
+    gamma: options.gamma ?? 0,
+    minChildWeight: options.minChildWeight ?? 0,
+    minSamplesLeaf: options.minSamplesLeaf ?? 1,
+  };
+}
+
+/** What growing the trees of one {@linkcode boost} call shares. */
+interface Grower {
+  binned: BinnedColumns;
+  rule: Required<SplitRule>;
+  maxDepth: number;
+  learningRate: number;
+  /** Training predictions, updated as leaves are set. */
+  pred: Float64Array;
+  grad: Float64Array;
+  hess: Float64Array;
+  /** Row indices: a node's rows are a contiguous range. */
+  rows: Uint32Array;
+  scratch: Uint32Array;
+  /** A histogram buffer from the pool. */
+  acquire(): Float64Array;
+  /** Returns a histogram buffer to the pool. */
+  release(h: Float64Array): void;
+}
+
+/** A tree being grown: parallel node arrays, plus each split's bin. */
+interface GrowingTree {
+  feature: number[];
+  threshold: number[];
+  bin: number[];
+  left: number[];
+  right: number[];
+  value: number[];
+  gain: number[];
+}
+
+function newNode(t: GrowingTree): number {
+  t.feature.push(-1);
+  t.threshold.push(0);
+  t.bin.push(-1);
+  t.left.push(-1);
+  t.right.push(-1);
+  t.value.push(0);
+  t.gain.push(0);
+  return t.feature.length - 1;
+}
+
+function canSplit(ctx: Grower, depth: number, t: NodeTotals): boolean {
+  return depth < ctx.maxDepth && t.count >= 2 * ctx.rule.minSamplesLeaf &&
+    t.hess >= 2 * ctx.rule.minChildWeight;
+}
+
+/**
+ * Rows of this round: rows[0..nIn) grow the tree (a seeded sample without
+ * replacement, in row order), the rest are out of bag.
+ */
+function sampleRows(
+  random: () => number,
+  rows: Uint32Array,
+  n: number,
+  nIn: number,
+): void {
+  if (nIn === n) {
+    for (let i = 0; i < n; i++) rows[i] = i;
+    return;
+  }
+  let a = 0;
+  let b = nIn;
+  for (let i = 0; i < n; i++) {
+    if (random() * (n - i) < nIn - a) rows[a++] = i;
+    else rows[b++] = i;
+  }
+}
+
+/** Grows one tree on rows[0..nIn), depth first, adding leaves to `pred`. */
+function growTree(ctx: Grower, nIn: number): GrowingTree {
+  const { binned, grad, hess, rows } = ctx;
+  let G = 0;
+  let H = 0;
+  for (let k = 0; k < nIn; k++) {
+    const r = rows[k]!;
+    G += grad[r]!;
+    H += hess[r]!;
+  }
+  const tree: GrowingTree = {
+    feature: [],
+    threshold: [],
+    bin: [],
+    left: [],
+    right: [],
+    value: [],
+    gain: [],
+  };
+  const rootTotals = { grad: G, hess: H, count: nIn };
+  let rootHist: Float64Array | undefined;
+  if (canSplit(ctx, 0, rootTotals)) {
+    rootHist = ctx.acquire();
+    buildHistogram(
+      { binned, grad, hess, rows, start: 0, end: nIn },
+      rootHist,
+    );
+  }
+  const stack: Pending[] = [{
+    id: newNode(tree),
+    start: 0,
+    end: nIn,
+    depth: 0,
+    hist: rootHist,
+    totals: rootTotals,
+  }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const split = node.hist
+      ? findBestSplit(binned, node.hist, node.totals, ctx.rule)
+      : undefined;
+    if (!node.hist || !split) setLeaf(ctx, tree, node);
+    else stack.push(...splitNode(ctx, tree, node, node.hist, split));
+  }
+  return tree;
+}
+
+/** Makes a node a leaf: its value, added to its rows' predictions. */
+function setLeaf(ctx: Grower, tree: GrowingTree, node: Pending): void {
+  const { id, start, end, hist, totals } = node;
+  const { rows, pred } = ctx;
+  const v = (-totals.grad / (totals.hess + ctx.rule.lambda)) *
+      ctx.learningRate + 0;
+  tree.value[id] = v;
+  for (let k = start; k < end; k++) {
+    const r = rows[k]!;
+    pred[r] = pred[r]! + v;
+  }
+  if (hist) ctx.release(hist);
+}
+
+/**
+ * Splits a node: partitions its rows (stably, bin ≤ split.bin to the
+ * front), adds its two children and returns them as pending nodes, right
+ * then left (so the left is grown first), with the histograms they need.
+ */
+function splitNode(
+  ctx: Grower,
+  tree: GrowingTree,
+  node: Pending,
+  hist: Float64Array,
+  split: Split,
+): [Pending, Pending] {
+  const { id, start, end, depth } = node;
+  const { binned, grad, hess, rows, scratch } = ctx;
+  const { nFeatures, codes } = binned;
+  tree.feature[id] = split.feature;
+  tree.threshold[id] = split.threshold + 0;
+  tree.bin[id] = split.bin;
+  tree.gain[id] = split.gain;
+  let mid = start;
+  let s = 0;
+  const f = split.feature;
+  for (let k = start; k < end; k++) {
+    const r = rows[k]!;
+    if (codes[r * nFeatures + f]! <= split.bin) rows[mid++] = r;
+    else scratch[s++] = r;
+  }
+  rows.set(scratch.subarray(0, s), mid);
+  const l = newNode(tree);
+  const rr = newNode(tree);
+  tree.left[id] = l;
+  tree.right[id] = rr;
+  const needL = canSplit(ctx, depth + 1, split.left);
+  const needR = canSplit(ctx, depth + 1, split.right);
+  let histL: Float64Array | undefined;
+  let histR: Float64Array | undefined;
+  if (needL || needR) {
+    const small = ctx.acquire();
+    const leftSmaller = mid - start <= end - mid;
+    buildHistogram(
+      leftSmaller
+        ? { binned, grad, hess, rows, start, end: mid }
+        : { binned, grad, hess, rows, start: mid, end },
+      small,
+    );
+    subtractHistogram(hist, small);
+    histL = leftSmaller ? small : hist;
+    histR = leftSmaller ? hist : small;
+    if (!needL) {
+      ctx.release(histL);
+      histL = undefined;
+    }
+    if (!needR) {
+      ctx.release(histR);
+      histR = undefined;
+    }
+  } else {
+    ctx.release(hist);
+  }
+  const child = (id: number, start: number, end: number) => ({
+    id,
+    start,
+    end,
+    depth: depth + 1,
+  });
+  return [
+    { ...child(rr, mid, end), hist: histR, totals: split.right },
+    { ...child(l, start, mid), hist: histL, totals: split.left },
+  ];
+}
+
+/** Out-of-bag rows rows[nIn..n) follow the tree by bin codes. */
+function followOutOfBag(ctx: Grower, tree: GrowingTree, nIn: number): void {
+  const { binned: { nRows: n, nFeatures, codes }, rows, pred } = ctx;
+  const { feature, bin, left, right, value } = tree;
+  for (let k = nIn; k < n; k++) {
+    const r = rows[k]!;
+    const c = r * nFeatures;
+    let node = 0;
+    while (feature[node]! >= 0) {
+      node = codes[c + feature[node]!]! <= bin[node]!
+        ? left[node]!
+        : right[node]!;
+    }
+    pred[r] = pred[r]! + value[node]!;
+  }
 }

@@ -132,25 +132,15 @@ export function levenbergMarquardt(
   theta0: readonly number[],
   options: LmOptions = {},
 ): LmResult {
-  const maxIterations = options.maxIterations ?? 10_000;
-  const ftol = options.ftol ?? 1.49012e-8;
-  const xtol = options.xtol ?? 1.49012e-8;
-  const gtol = options.gtol ?? 1e-10;
+  const { maxIterations, ftol, xtol, gtol } = withDefaults(options);
   const m = theta0.length;
   const n = x.length;
   let theta = Float64Array.from(theta0);
-  let r = new Float64Array(n);
+  let r = new Float64Array(n), rTrial = new Float64Array(n);
   let jac = Array.from({ length: m }, () => new Float64Array(n));
-  let rTrial = new Float64Array(n);
   let jacTrial = Array.from({ length: m }, () => new Float64Array(n));
   let sse = evaluate(curve, theta, x, y, r, jac);
-  let sst = 0;
-  {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += y[i]!;
-    const mean = s / n;
-    for (let i = 0; i < n; i++) sst += (y[i]! - mean) ** 2;
-  }
+  const sst = totalSumOfSquares(y, n);
   const result = (
     converged: boolean,
     reason: LmResult["reason"],
@@ -166,64 +156,22 @@ export function levenbergMarquardt(
 
   // QR of the current J: R (m×m) and Qᵀr; redone after each accepted step.
   let red = reduceLeastSquares(jac.map((c) => c.slice()), r.slice());
-  const colNorm = new Float64Array(m);
-  const diag = new Float64Array(m);
-  const refresh = () => {
-    for (let k = 0; k < m; k++) {
-      let s = 0;
-      for (let i = 0; i <= k; i++) s += red.r[i * m + k]! ** 2;
-      colNorm[k] = Math.sqrt(s);
-      diag[k] = Math.max(diag[k]!, colNorm[k]!);
-    }
-  };
-  refresh();
-  let lambda = 1e-3;
-  let nu = 2;
+  const colNorm = new Float64Array(m), diag = new Float64Array(m);
+  scaleColumns(red.r, m, colNorm, diag);
+  let lambda = 1e-3, nu = 2;
   const stack = new Float64Array(2 * m);
   for (let it = 1; it <= maxIterations; it++) {
     if (sse === 0 || sse <= 1e-20 * sst) return result(true, "exact", it - 1);
-    // gtol: Jᵀr = Rᵀ(Qᵀr); columns nearly orthogonal to the residual.
-    let cos = 0;
-    for (let k = 0; k < m; k++) {
-      if (colNorm[k]! === 0) continue;
-      let s = 0;
-      for (let i = 0; i <= k; i++) s += red.r[i * m + k]! * red.qtb[i]!;
-      cos = Math.max(cos, Math.abs(s) / (colNorm[k]! * Math.sqrt(sse)));
-    }
+    const cos = gradientCosine(red, m, colNorm, sse);
     if (cos <= gtol) return result(true, "gtol", it - 1);
-    // Step: least squares of [R; √λ·D] δ ≈ [Qᵀr; 0], by a small QR.
-    const cols: Float64Array[] = [];
-    const sl = Math.sqrt(lambda);
-    for (let k = 0; k < m; k++) {
-      const c = new Float64Array(2 * m);
-      for (let i = 0; i <= k; i++) c[i] = red.r[i * m + k]!;
-      c[m + k] = sl * (diag[k]! > 0 ? diag[k]! : 1);
-      cols.push(c);
-    }
-    stack.fill(0);
-    stack.set(red.qtb);
-    const small = reduceLeastSquares(cols, stack.slice());
-    const delta = backSolve(small.r, m, small.qtb);
+    const delta = dampedStep(red, m, diag, lambda, stack);
     if (delta === undefined) {
       lambda *= nu;
       nu *= 2;
       continue;
     }
-    // Predicted reduction of the linear model: ‖Qᵀr‖² − ‖Qᵀr − Rδ‖².
-    let predicted = 0;
-    for (let i = 0; i < m; i++) {
-      let rd = 0;
-      for (let k = i; k < m; k++) rd += red.r[i * m + k]! * delta[k]!;
-      const q = red.qtb[i]!;
-      predicted += q * q - (q - rd) ** 2;
-    }
-    let stepNorm = 0, thetaNorm = 0;
-    const trial = new Float64Array(m);
-    for (let k = 0; k < m; k++) {
-      trial[k] = theta[k]! + delta[k]!;
-      stepNorm += (diag[k]! * delta[k]!) ** 2;
-      thetaNorm += (diag[k]! * theta[k]!) ** 2;
-    }
+    const predicted = predictedReduction(red, m, delta);
+    const { trial, stepNorm, thetaNorm } = trialPoint(theta, delta, diag);
     const trialSse = evaluate(curve, trial, x, y, rTrial, jacTrial);
     const actual = sse - trialSse;
     const rho = predicted > 0 ? actual / predicted : -1;
@@ -234,15 +182,15 @@ export function levenbergMarquardt(
       [r, rTrial] = [rTrial, r];
       [jac, jacTrial] = [jacTrial, jac];
       red = reduceLeastSquares(jac.map((c) => c.slice()), r.slice());
-      refresh();
+      scaleColumns(red.r, m, colNorm, diag);
       lambda *= Math.max(1 / 3, 1 - (2 * rho - 1) ** 3);
       nu = 2;
-      if (actual <= ftol * old && predicted <= ftol * old) {
-        return result(true, "ftol", it);
-      }
-      if (Math.sqrt(stepNorm) <= xtol * Math.sqrt(thetaNorm)) {
-        return result(true, "xtol", it);
-      }
+      const reason = actual <= ftol * old && predicted <= ftol * old
+        ? "ftol"
+        : Math.sqrt(stepNorm) <= xtol * Math.sqrt(thetaNorm)
+        ? "xtol"
+        : undefined;
+      if (reason) return result(true, reason, it);
     } else {
       lambda *= nu;
       nu *= 2;
@@ -256,4 +204,123 @@ export function levenbergMarquardt(
     }
   }
   return result(false, "maxIterations", maxIterations);
+}
+
+/** `Σ (y_i − ȳ)²` over the first n values. */
+function totalSumOfSquares(y: Float64Array, n: number): number {
+  let sst = 0;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += y[i]!;
+  const mean = s / n;
+  for (let i = 0; i < n; i++) sst += (y[i]! - mean) ** 2;
+  return sst;
+}
+
+/** A QR reduction of J: R (m×m, row-major) and Qᵀr. */
+type Reduced = ReturnType<typeof reduceLeastSquares>;
+
+/**
+ * Writes the column norms of R (those of J) into `colNorm` and raises the
+ * scaling `diag` to them (MINPACK's `diag`, never decreasing).
+ */
+function scaleColumns(
+  rm: Float64Array,
+  m: number,
+  colNorm: Float64Array,
+  diag: Float64Array,
+): void {
+  for (let k = 0; k < m; k++) {
+    let s = 0;
+    for (let i = 0; i <= k; i++) s += rm[i * m + k]! ** 2;
+    colNorm[k] = Math.sqrt(s);
+    diag[k] = Math.max(diag[k]!, colNorm[k]!);
+  }
+}
+
+/**
+ * gtol: Jᵀr = Rᵀ(Qᵀr); the largest cosine between a column and the
+ * residual (columns nearly orthogonal to it mean a stationary point).
+ */
+function gradientCosine(
+  red: Reduced,
+  m: number,
+  colNorm: Float64Array,
+  sse: number,
+): number {
+  let cos = 0;
+  for (let k = 0; k < m; k++) {
+    if (colNorm[k]! === 0) continue;
+    let s = 0;
+    for (let i = 0; i <= k; i++) s += red.r[i * m + k]! * red.qtb[i]!;
+    cos = Math.max(cos, Math.abs(s) / (colNorm[k]! * Math.sqrt(sse)));
+  }
+  return cos;
+}
+
+/**
+ * The step: least squares of [R; √λ·D] δ ≈ [Qᵀr; 0], by a small QR;
+ * `undefined` when that system is singular. `stack` is scratch of 2m.
+ */
+function dampedStep(
+  red: Reduced,
+  m: number,
+  diag: Float64Array,
+  lambda: number,
+  stack: Float64Array,
+): Float64Array | undefined {
+  const cols: Float64Array[] = [];
+  const sl = Math.sqrt(lambda);
+  for (let k = 0; k < m; k++) {
+    const c = new Float64Array(2 * m);
+    for (let i = 0; i <= k; i++) c[i] = red.r[i * m + k]!;
+    c[m + k] = sl * (diag[k]! > 0 ? diag[k]! : 1);
+    cols.push(c);
+  }
+  stack.fill(0);
+  stack.set(red.qtb);
+  const small = reduceLeastSquares(cols, stack.slice());
+  return backSolve(small.r, m, small.qtb);
+}
+
+/** Predicted reduction of the linear model: ‖Qᵀr‖² − ‖Qᵀr − Rδ‖². */
+function predictedReduction(
+  red: Reduced,
+  m: number,
+  delta: Float64Array,
+): number {
+  let predicted = 0;
+  for (let i = 0; i < m; i++) {
+    let rd = 0;
+    for (let k = i; k < m; k++) rd += red.r[i * m + k]! * delta[k]!;
+    const q = red.qtb[i]!;
+    predicted += q * q - (q - rd) ** 2;
+  }
+  return predicted;
+}
+
+/** The options with their defaults. */
+function withDefaults(options: LmOptions): Required<LmOptions> {
+  return {
+    maxIterations: options.maxIterations ?? 10_000,
+    ftol: options.ftol ?? 1.49012e-8,
+    xtol: options.xtol ?? 1.49012e-8,
+    gtol: options.gtol ?? 1e-10,
+  };
+}
+
+/** θ + δ, with the scaled norms ‖Dδ‖² and ‖Dθ‖² of the xtol test. */
+function trialPoint(
+  theta: Float64Array,
+  delta: Float64Array,
+  diag: Float64Array,
+): { trial: Float64Array<ArrayBuffer>; stepNorm: number; thetaNorm: number } {
+  const m = theta.length;
+  let stepNorm = 0, thetaNorm = 0;
+  const trial = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    trial[k] = theta[k]! + delta[k]!;
+    stepNorm += (diag[k]! * delta[k]!) ** 2;
+    thetaNorm += (diag[k]! * theta[k]!) ** 2;
+  }
+  return { trial, stepNorm, thetaNorm };
 }

@@ -69,35 +69,9 @@ export function nnls(
   const x = new Float64Array(p);
   const passive = new Uint8Array(p);
   const w = new Float64Array(p);
-  const dual = () => {
-    const resid = new Float64Array(m);
-    for (let i = 0; i < m; i++) {
-      let s = b[i]!;
-      for (let j = 0; j < p; j++) s -= a[i * p + j]! * x[j]!;
-      resid[i] = s;
-    }
-    for (let j = 0; j < p; j++) {
-      let s = 0;
-      for (let i = 0; i < m; i++) s += a[i * p + j]! * resid[i]!;
-      w[j] = s;
-    }
-  };
-  // Least squares restricted to the passive columns; zero elsewhere.
-  const solvePassive = (): Float64Array => {
-    const idx: number[] = [];
-    for (let j = 0; j < p; j++) if (passive[j]) idx.push(j);
-    const k = idx.length;
-    const sub = new Float64Array(m * k);
-    for (let i = 0; i < m; i++) {
-      for (let c = 0; c < k; c++) sub[i * k + c] = a[i * p + idx[c]!]!;
-    }
-    const zs = minNormSolve(sub, m, k, b);
-    const z = new Float64Array(p);
-    for (let c = 0; c < k; c++) z[idx[c]!] = zs[c]!;
-    return z;
-  };
+  const problem: Problem = { a, m, p, b, x, passive, w, tol };
 
-  dual();
+  dual(problem);
   let iterations = 0;
   let skip = -1;
   for (;;) {
@@ -116,39 +90,88 @@ export function nnls(
       );
     }
     passive[t] = 1;
-    // Inner loop: step back towards feasibility until the passive solution
-    // is strictly positive.
-    for (;;) {
-      const z = solvePassive();
-      let feasible = true;
-      for (let j = 0; j < p; j++) {
-        if (passive[j] && z[j]! <= 0) feasible = false;
-      }
-      if (feasible) {
-        x.set(z);
-        break;
-      }
-      let alpha = Infinity;
-      for (let j = 0; j < p; j++) {
-        if (passive[j] && z[j]! <= 0) {
-          const denom = x[j]! - z[j]!;
-          const step = denom > 0 ? x[j]! / denom : 0;
-          if (step < alpha) alpha = step;
-        }
-      }
-      for (let j = 0; j < p; j++) {
-        x[j] = x[j]! + alpha * (z[j]! - x[j]!);
-        if (passive[j] && x[j]! <= tol) {
-          passive[j] = 0;
-          x[j] = 0;
-        }
-      }
-    }
-    dual();
+    stepToFeasible(problem);
+    dual(problem);
     // If the variable just added dropped straight out (possible only through
     // rounding), do not pick it again at once: that would cycle.
     skip = passive[t] ? -1 : t;
   }
   for (let j = 0; j < p; j++) if (x[j]! < 0) x[j] = 0;
   return { x, w, iterations };
+}
+
+/** The state of one NNLS solve: `a` is m × p row-major. */
+interface Problem {
+  a: Float64Array;
+  m: number;
+  p: number;
+  b: Float64Array;
+  x: Float64Array;
+  passive: Uint8Array;
+  w: Float64Array;
+  tol: number;
+}
+
+/** The dual `w = Aᵀ(b − Ax)`, written into `w`. */
+function dual({ a, m, p, b, x, w }: Problem): void {
+  const resid = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let s = b[i]!;
+    for (let j = 0; j < p; j++) s -= a[i * p + j]! * x[j]!;
+    resid[i] = s;
+  }
+  for (let j = 0; j < p; j++) {
+    let s = 0;
+    for (let i = 0; i < m; i++) s += a[i * p + j]! * resid[i]!;
+    w[j] = s;
+  }
+}
+
+/** Least squares restricted to the passive columns; zero elsewhere. */
+function solvePassive({ a, m, p, b, passive }: Problem): Float64Array {
+  const idx: number[] = [];
+  for (let j = 0; j < p; j++) if (passive[j]) idx.push(j);
+  const k = idx.length;
+  const sub = new Float64Array(m * k);
+  for (let i = 0; i < m; i++) {
+    for (let c = 0; c < k; c++) sub[i * k + c] = a[i * p + idx[c]!]!;
+  }
+  const zs = minNormSolve(sub, m, k, b);
+  const z = new Float64Array(p);
+  for (let c = 0; c < k; c++) z[idx[c]!] = zs[c]!;
+  return z;
+}
+
+/**
+ * The inner loop: steps `x` back towards feasibility, dropping variables
+ * that reach zero, until the passive solution is strictly positive.
+ */
+function stepToFeasible(problem: Problem): void {
+  const { p, x, passive, tol } = problem;
+  for (;;) {
+    const z = solvePassive(problem);
+    let feasible = true;
+    for (let j = 0; j < p; j++) {
+      if (passive[j] && z[j]! <= 0) feasible = false;
+    }
+    if (feasible) {
+      x.set(z);
+      return;
+    }
+    let alpha = Infinity;
+    for (let j = 0; j < p; j++) {
+      if (passive[j] && z[j]! <= 0) {
+        const denom = x[j]! - z[j]!;
+        const step = denom > 0 ? x[j]! / denom : 0;
+        if (step < alpha) alpha = step;
+      }
+    }
+    for (let j = 0; j < p; j++) {
+      x[j] = x[j]! + alpha * (z[j]! - x[j]!);
+      if (passive[j] && x[j]! <= tol) {
+        passive[j] = 0;
+        x[j] = 0;
+      }
+    }
+  }
 }

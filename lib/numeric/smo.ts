@@ -146,155 +146,240 @@ export function solveEpsilonSvr(
     options.gamma,
     options.cacheMb ?? 200,
   );
-  // RBF: K(x, x) = 1 for every row.
-  const qd = 1;
   const alpha = new Float64Array(L);
   const g = new Float64Array(L);
   for (let t = 0; t < l; t++) {
     g[t] = options.epsilon - y[t]!;
     g[t + l] = options.epsilon + y[t]!;
   }
-  const sign = (t: number) => (t < l ? 1 : -1);
-  const u = new Float64Array(l);
-  const zeroRow = new Float32Array(l);
+  const state: SmoState = {
+    l,
+    c,
+    alpha,
+    g,
+    kernel,
+    u: new Float64Array(l),
+    zeroRow: new Float32Array(l),
+  };
+  const pair: Pair = { i: -1, j: -1, gap: 0 };
 
   let iterations = 0;
   let converged = false;
   while (iterations < maxIterations) {
-    // --- select i: maximal violation among I_up
-    let gmax = -Infinity;
-    let gmaxIdx = -1;
-    for (let t = 0; t < l; t++) {
-      if (alpha[t]! < c && -g[t]! >= gmax) {
-        gmax = -g[t]!;
-        gmaxIdx = t;
-      }
-    }
-    for (let t = l; t < L; t++) {
-      if (alpha[t]! > 0 && g[t]! >= gmax) {
-        gmax = g[t]!;
-        gmaxIdx = t;
-      }
-    }
-    const i = gmaxIdx;
-    // --- select j: largest second-order decrease among I_low
-    let gmax2 = -Infinity;
-    let gminIdx = -1;
-    let objDiffMin = Infinity;
-    // (when i is −1 the problem is optimal; only gmax2 matters then)
-    const ki = i === -1 ? zeroRow : kernel.row(i % l);
-    const canPick = i !== -1;
-    // t < l: sign +1, eligible when α_t > 0, gradient term G_t
-    for (let t = 0; t < l; t++) {
-      if (!(alpha[t]! > 0)) continue;
-      const gt = g[t]!;
-      if (gt >= gmax2) gmax2 = gt;
-      const gradDiff = gmax + gt;
-      if (canPick && gradDiff > 0) {
-        const quad = 2 * qd - 2 * ki[t]!;
-        const objDiff = -(gradDiff * gradDiff) / (quad > 0 ? quad : TAU);
-        if (objDiff <= objDiffMin) {
-          gminIdx = t;
-          objDiffMin = objDiff;
-        }
-      }
-    }
-    // t ≥ l: sign −1, eligible when α_t < C, gradient term −G_t
-    for (let t = l; t < L; t++) {
-      if (!(alpha[t]! < c)) continue;
-      const gt = -g[t]!;
-      if (gt >= gmax2) gmax2 = gt;
-      const gradDiff = gmax + gt;
-      if (canPick && gradDiff > 0) {
-        const quad = 2 * qd - 2 * ki[t - l]!;
-        const objDiff = -(gradDiff * gradDiff) / (quad > 0 ? quad : TAU);
-        if (objDiff <= objDiffMin) {
-          gminIdx = t;
-          objDiffMin = objDiff;
-        }
-      }
-    }
-    if (gmax + gmax2 < eps || gminIdx === -1) {
+    selectPair(state, pair);
+    if (pair.gap < eps || pair.j === -1) {
       converged = true;
       break;
     }
     iterations++;
-    const j = gminIdx;
-    const si = sign(i), sj = sign(j);
-    const kj = kernel.row(j % l);
-    // kernel.row(j) may have evicted row i; fetch it again (a cache hit
-    // unless the cache holds only two rows).
-    const kiRow = kernel.row(i % l);
-    const kij = kiRow[j % l]!;
-    const oldI = alpha[i]!, oldJ = alpha[j]!;
-    let ai = oldI, aj = oldJ;
-    if (si !== sj) {
-      // Q_ij = si·sj·K = −K
-      let quad = qd + qd + 2 * (si * sj * kij);
-      if (quad <= 0) quad = TAU;
-      const delta = (-g[i]! - g[j]!) / quad;
-      const diff = ai - aj;
-      ai += delta;
-      aj += delta;
-      if (diff > 0) {
-        if (aj < 0) {
-          aj = 0;
-          ai = diff;
-        }
-      } else if (ai < 0) {
-        ai = 0;
-        aj = -diff;
-      }
-      if (diff > 0) {
-        if (ai > c) {
-          ai = c;
-          aj = c - diff;
-        }
-      } else if (aj > c) {
-        aj = c;
-        ai = c + diff;
-      }
-    } else {
-      let quad = qd + qd - 2 * (si * sj * kij);
-      if (quad <= 0) quad = TAU;
-      const delta = (g[i]! - g[j]!) / quad;
-      const sum = ai + aj;
-      ai -= delta;
-      aj += delta;
-      if (sum > c) {
-        if (ai > c) {
-          ai = c;
-          aj = sum - c;
-        }
-      } else if (aj < 0) {
-        aj = 0;
-        ai = sum;
-      }
-      if (sum > c) {
-        if (aj > c) {
-          aj = c;
-          ai = sum - c;
-        }
-      } else if (ai < 0) {
-        ai = 0;
-        aj = sum;
-      }
-    }
-    alpha[i] = ai;
-    alpha[j] = aj;
-    const dai = (ai - oldI) * si, daj = (aj - oldJ) * sj;
-    // G_t += Q_ti·Δa_i + Q_tj·Δa_j with Q_tu = s_t s_u K.
-    for (let r = 0; r < l; r++) u[r] = kiRow[r]! * dai + kj[r]! * daj;
-    for (let r = 0; r < l; r++) {
-      g[r] = g[r]! + u[r]!;
-      g[r + l] = g[r + l]! - u[r]!;
-    }
+    updatePair(state, pair.i, pair.j);
   }
 
-  // --- rho (LIBSVM calculate_rho)
+  const rho = computeRho(state);
+  const beta = new Float64Array(l);
+  for (let t = 0; t < l; t++) beta[t] = alpha[t]! - alpha[t + l]!;
+  return { beta, rho, iterations, converged };
+}
+
+/** The state of one SMO solve over the 2l dual variables. */
+interface SmoState {
+  /** Number of rows. */
+  l: number;
+  /** Box bound C. */
+  c: number;
+  /** The dual variables: α⁺ in `[0, l)`, α⁻ in `[l, 2l)`. */
+  alpha: Float64Array;
+  /** The gradient of the dual objective. */
+  g: Float64Array;
+  /** Kernel rows, cached. */
+  kernel: { row(i: number): Float32Array };
+  /** Scratch for the gradient update. */
+  u: Float64Array;
+  /** The kernel row used when no `i` is eligible. */
+  zeroRow: Float32Array;
+}
+
+/** A working pair and its optimality gap `gmax + gmax2`. */
+interface Pair {
+  i: number;
+  j: number;
+  gap: number;
+}
+
+// RBF: K(x, x) = 1 for every row.
+const QD = 1;
+
+/**
+ * LIBSVM's working-set selection (WSS 2): `i` by maximal violation among
+ * I_up, `j` by the largest second-order decrease among I_low; `j` is −1 when
+ * no pair decreases the objective. Writes into `out`.
+ */
+function selectPair(state: SmoState, out: Pair): void {
+  const { l, c, alpha, g } = state;
+  const L = 2 * l;
+  const qd = QD;
+  // --- select i: maximal violation among I_up
+  let gmax = -Infinity;
+  let gmaxIdx = -1;
+  for (let t = 0; t < l; t++) {
+    if (alpha[t]! < c && -g[t]! >= gmax) {
+      gmax = -g[t]!;
+      gmaxIdx = t;
+    }
+  }
+  for (let t = l; t < L; t++) {
+    if (alpha[t]! > 0 && g[t]! >= gmax) {
+      gmax = g[t]!;
+      gmaxIdx = t;
+    }
+  }
+  const i = gmaxIdx;
+  // --- select j: largest second-order decrease among I_low
+  let gmax2 = -Infinity;
+  let gminIdx = -1;
+  let objDiffMin = Infinity;
+  // (when i is −1 the problem is optimal; only gmax2 matters then)
+  const ki = i === -1 ? state.zeroRow : state.kernel.row(i % l);
+  const canPick = i !== -1;
+  // t < l: sign +1, eligible when α_t > 0, gradient term G_t
+  for (let t = 0; t < l; t++) {
+    if (!(alpha[t]! > 0)) continue;
+    const gt = g[t]!;
+    if (gt >= gmax2) gmax2 = gt;
+    const gradDiff = gmax + gt;
+    if (canPick && gradDiff > 0) {
+      const quad = 2 * qd - 2 * ki[t]!;
+      const objDiff = -(gradDiff * gradDiff) / (quad > 0 ? quad : TAU);
+      if (objDiff <= objDiffMin) {
+        gminIdx = t;
+        objDiffMin = objDiff;
+      }
+    }
+  }
+  // t ≥ l: sign −1, eligible when α_t < C, gradient term −G_t
+  for (let t = l; t < L; t++) {
+    if (!(alpha[t]! < c)) continue;
+    const gt = -g[t]!;
+    if (gt >= gmax2) gmax2 = gt;
+    const gradDiff = gmax + gt;
+    if (canPick && gradDiff > 0) {
+      const quad = 2 * qd - 2 * ki[t - l]!;
+      const objDiff = -(gradDiff * gradDiff) / (quad > 0 ? quad : TAU);
+      if (objDiff <= objDiffMin) {
+        gminIdx = t;
+        objDiffMin = objDiff;
+      }
+    }
+  }
+  out.i = i;
+  out.j = gminIdx;
+  out.gap = gmax + gmax2;
+}
+
+/**
+ * Solves the two-variable subproblem of pair (i, j) analytically, clips
+ * it to the box, and updates the gradient.
+ */
+function updatePair(state: SmoState, i: number, j: number): void {
+  const { l, alpha, g, u } = state;
+  const si = i < l ? 1 : -1, sj = j < l ? 1 : -1;
+  const kj = state.kernel.row(j % l);
+  // kernel.row(j) may have evicted row i; fetch it again (a cache hit
+  // unless the cache holds only two rows).
+  const kiRow = state.kernel.row(i % l);
+  const kij = kiRow[j % l]!;
+  const oldI = alpha[i]!, oldJ = alpha[j]!;
+  const [ai, aj] = si !== sj
+    ? clipOpposite(state, i, j, si * sj * kij)
+    : clipSame(state, i, j, si * sj * kij);
+  alpha[i] = ai;
+  alpha[j] = aj;
+  const dai = (ai - oldI) * si, daj = (aj - oldJ) * sj;
+  // G_t += Q_ti·Δa_i + Q_tj·Δa_j with Q_tu = s_t s_u K.
+  for (let r = 0; r < l; r++) u[r] = kiRow[r]! * dai + kj[r]! * daj;
+  for (let r = 0; r < l; r++) {
+    g[r] = g[r]! + u[r]!;
+    g[r + l] = g[r + l]! - u[r]!;
+  }
+}
+
+/** The pair's new values when their signs differ (Q_ij = −K). */
+function clipOpposite(
+  { c, alpha, g }: SmoState,
+  i: number,
+  j: number,
+  qij: number,
+): [number, number] {
+  const qd = QD;
+  let ai = alpha[i]!, aj = alpha[j]!;
+  let quad = qd + qd + 2 * qij;
+  if (quad <= 0) quad = TAU;
+  const delta = (-g[i]! - g[j]!) / quad;
+  const diff = ai - aj;
+  ai += delta;
+  aj += delta;
+  if (diff > 0) {
+    if (aj < 0) {
+      aj = 0;
+      ai = diff;
+    }
+  } else if (ai < 0) {
+    ai = 0;
+    aj = -diff;
+  }
+  if (diff > 0) {
+    if (ai > c) {
+      ai = c;
+      aj = c - diff;
+    }
+  } else if (aj > c) {
+    aj = c;
+    ai = c + diff;
+  }
+  return [ai, aj];
+}
+
+/** The pair's new values when their signs agree. */
+function clipSame(
+  { c, alpha, g }: SmoState,
+  i: number,
+  j: number,
+  qij: number,
+): [number, number] {
+  const qd = QD;
+  let ai = alpha[i]!, aj = alpha[j]!;
+  let quad = qd + qd - 2 * qij;
+  if (quad <= 0) quad = TAU;
+  const delta = (g[i]! - g[j]!) / quad;
+  const sum = ai + aj;
+  ai -= delta;
+  aj += delta;
+  if (sum > c) {
+    if (ai > c) {
+      ai = c;
+      aj = sum - c;
+    }
+  } else if (aj < 0) {
+    aj = 0;
+    ai = sum;
+  }
+  if (sum > c) {
+    if (aj > c) {
+      aj = c;
+      ai = sum - c;
+    }
+  } else if (ai < 0) {
+    ai = 0;
+    aj = sum;
+  }
+  return [ai, aj];
+}
+
+/** The bias ρ (LIBSVM `calculate_rho`). */
+function computeRho({ l, c, alpha, g }: SmoState): number {
   let ub = Infinity, lb = -Infinity, sumFree = 0, nFree = 0;
-  for (let t = 0; t < L; t++) {
-    const st = sign(t);
+  for (let t = 0; t < 2 * l; t++) {
+    const st = t < l ? 1 : -1;
     const yg = st * g[t]!;
     if (alpha[t]! >= c) {
       if (st === -1) ub = Math.min(ub, yg);
@@ -307,8 +392,5 @@ export function solveEpsilonSvr(
       sumFree += yg;
     }
   }
-  const rho = nFree > 0 ? sumFree / nFree : (ub + lb) / 2;
-  const beta = new Float64Array(l);
-  for (let t = 0; t < l; t++) beta[t] = alpha[t]! - alpha[t + l]!;
-  return { beta, rho, iterations, converged };
+  return nFree > 0 ? sumFree / nFree : (ub + lb) / 2;
 }

@@ -203,68 +203,75 @@ export function parseForest(
     fail(`params is ${JSON.stringify(params)}, expected an object`);
   }
   if (!Array.isArray(trees)) fail(`trees is not an array`);
-  const out: Tree[] = [];
-  (trees as unknown[]).forEach((t, ti) => {
-    if (t === null || typeof t !== "object") fail(`trees[${ti}] is ${t}`);
-    const obj = t as Record<string, unknown>;
-    const arrays: Record<string, number[]> = {};
-    let n = -1;
-    for (const key of TREE_KEYS) {
-      const a = obj[key];
-      if (!Array.isArray(a) || !a.every((v) => typeof v === "number")) {
-        fail(`trees[${ti}].${key} is not an array of numbers`);
-      }
-      const arr = a as number[];
-      if (n < 0) n = arr.length;
-      if (arr.length !== n || n === 0) {
-        fail(
-          `trees[${ti}].${key} has ${arr.length} nodes, expected ${
-            Math.max(n, 1)
-          }`,
-        );
-      }
-      arrays[key] = arr;
-    }
-    const { feature, threshold, left, right, value, gain } = arrays as Record<
-      typeof TREE_KEYS[number],
-      number[]
-    >;
-    for (let i = 0; i < n; i++) {
-      const f = feature[i]!;
-      const where = `trees[${ti}] node ${i}`;
-      if (!isInt(f) || f < -1 || f >= nf) {
-        fail(`${where} has feature ${f}, expected −1 or 0..${nf - 1}`);
-      }
-      if (f >= 0) {
-        for (const [name, c] of [["left", left[i]], ["right", right[i]]]) {
-          if (!isInt(c) || (c as number) <= i || (c as number) >= n) {
-            fail(
-              `${where} has ${name} child ${c}, expected ${i + 1}..${n - 1}`,
-            );
-          }
-        }
-        if (!Number.isFinite(threshold[i])) {
-          fail(`${where} has threshold ${threshold[i]}`);
-        }
-      } else if (!Number.isFinite(value[i])) {
-        fail(`${where} has leaf value ${value[i]}`);
-      }
-    }
-    out.push({
-      feature: Int32Array.from(feature),
-      threshold: Float64Array.from(threshold),
-      left: Int32Array.from(left),
-      right: Int32Array.from(right),
-      value: Float64Array.from(value),
-      gain: Float64Array.from(gain),
-    });
-  });
+  const out = (trees as unknown[]).map((t, ti) => parseTree(t, ti, nf, fail));
   return {
     forest: { nFeatures: nf, baseScore: baseScore as number, trees: out },
     meta: {
       params: params as Record<string, unknown>,
       seed: seed as number,
     },
+  };
+}
+
+/** Reads and validates `trees[ti]` of a forest of nf features. */
+function parseTree(
+  t: unknown,
+  ti: number,
+  nf: number,
+  fail: (what: string) => never,
+): Tree {
+  if (t === null || typeof t !== "object") fail(`trees[${ti}] is ${t}`);
+  const obj = t as Record<string, unknown>;
+  const arrays: Record<string, number[]> = {};
+  let n = -1;
+  for (const key of TREE_KEYS) {
+    const a = obj[key];
+    if (!Array.isArray(a) || !a.every((v) => typeof v === "number")) {
+      fail(`trees[${ti}].${key} is not an array of numbers`);
+    }
+    const arr = a as number[];
+    if (n < 0) n = arr.length;
+    if (arr.length !== n || n === 0) {
+      fail(
+        `trees[${ti}].${key} has ${arr.length} nodes, expected ${
+          Math.max(n, 1)
+        }`,
+      );
+    }
+    arrays[key] = arr;
+  }
+  const { feature, threshold, left, right, value, gain } = arrays as Record<
+    typeof TREE_KEYS[number],
+    number[]
+  >;
+  for (let i = 0; i < n; i++) {
+    const f = feature[i]!;
+    const where = `trees[${ti}] node ${i}`;
+    if (!isInt(f) || f < -1 || f >= nf) {
+      fail(`${where} has feature ${f}, expected −1 or 0..${nf - 1}`);
+    }
+    if (f >= 0) {
+      for (const [name, c] of [["left", left[i]], ["right", right[i]]]) {
+        if (!isInt(c) || (c as number) <= i || (c as number) >= n) {
+          fail(
+            `${where} has ${name} child ${c}, expected ${i + 1}..${n - 1}`,
+          );
+        }
+      }
+      if (!Number.isFinite(threshold[i])) {
+        fail(`${where} has threshold ${threshold[i]}`);
+      }
+    } else if (!Number.isFinite(value[i])) {
+      fail(`${where} has leaf value ${value[i]}`);
+    }
+  }
+  return {
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    value: Float64Array.from(value),
+    gain: Float64Array.from(gain),
   };
 }
 
