@@ -121,44 +121,8 @@ export interface CollectQueryResult {
   report: ValidationReport;
 }
 
-/**
- * Runs the query step against `server` and writes its files under
- * `dataPath`. Throws a `PrometheusError` when Prometheus fails, and a
- * `RangeError` (with nothing written) when no metric matches or the window
- * holds no samples.
- *
- * @example
- * ```ts
- * import { collectQuery } from "./collect_query.ts";
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
- *   const url = new URL(req.url);
- *   if (url.pathname.endsWith("/values")) return Response.json({ status: "success", data: ["kepler_x_total", "up"] });
- *   const start = Number(url.searchParams.get("start"));
- *   return Response.json({ status: "success", data: { resultType: "matrix",
- *     result: [{ metric: { __name__: "kepler_x_total" }, values: [[start, "1"]] }] } });
- * });
- * const dir = await Deno.makeTempDir();
- * const done = await collectQuery(`http://127.0.0.1:${server.addr.port}`, dir, {
- *   output: "kepler_query", benchmark: "idle", interval: 60, now: 1702462686, id: "m1",
- *   specFrom: "machine",
- * });
- * assertEquals(done.metrics, ["kepler_x_total"]);
- * assertEquals(await Deno.readTextFile(`${dir}/idle.json`),
- *   '{"startTimeUTC": "2023-12-13T10:17:06Z", "endTimeUTC": "2023-12-13T10:18:06Z"}');
- * assertEquals(await Deno.readTextFile(`${dir}/kepler_query.json`),
- *   '{"kepler_x_total": [{"metric": {"__name__": "kepler_x_total"}, "values": [[1702462626, "1"]]}]}');
- * await server.shutdown();
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function collectQuery(
-  server: string,
-  dataPath: string,
-  options: CollectQueryOptions = {},
-): Promise<CollectQueryResult> {
-  const output = options.output ?? "output";
-  const step = options.step ?? 3;
+/** The window to query, and the benchmark file it was read from, if any. */
+async function queryWindow(dataPath: string, options: CollectQueryOptions) {
   const windowFiles = [
     options.input,
     options.explicitWindow ? undefined : options.benchmark,
@@ -184,7 +148,20 @@ export async function collectQuery(
     ...(options.interval === undefined ? {} : { interval: options.interval }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  return { window, windowFile };
+}
 
+/**
+ * The Kepler (and third-party) metrics over `window`; a `RangeError` when
+ * none matches or none has samples.
+ */
+async function queryKepler(
+  server: string,
+  options: CollectQueryOptions,
+  window: { start: number; end: number },
+  windowFile: string | undefined,
+  step: number,
+) {
   const names = await fetchMetricNames(server, options);
   const prefix = options.metricPrefix ?? "kepler_";
   const metrics = selectMetrics(names, {
@@ -224,11 +201,104 @@ export async function collectQuery(
       }.`,
     );
   }
+  return { metrics, result, series, samples };
+}
 
+/**
+ * Writes `found` to `path` unless a spec is there already: another query
+ * (or simulate) described this id, so it is kept, never replaced silently
+ * with this run's (maybe this host's) spec.
+ */
+async function keepOrWriteSpec(
+  path: string,
+  found: MachineSpec,
+): Promise<{ spec: MachineSpec; specKept?: { error?: string } }> {
+  if (!(await exists(path))) {
+    await writeMachineSpec(path, found);
+    return { spec: found };
+  }
+  try {
+    return { spec: await readMachineSpecFile(path), specKept: {} };
+  } catch (error) {
+    return { spec: found, specKept: { error: (error as Error).message } };
+  }
+}
+
+/** Validates `result` and writes the validation CSV to `path`. */
+async function writeValidation(
+  result: QueryResult,
+  path: string,
+  options: CollectQueryOptions,
+  windowFile: string | undefined,
+  step: number,
+): Promise<ValidationReport> {
+  const benchmarkContent = windowFile === undefined
+    ? undefined
+    : await readJsonFile<unknown>(windowFile);
+  const report = validateQuery(result, {
+    step,
+    ...(options.benchmark === undefined
+      ? {}
+      : { benchmark: options.benchmark }),
+    ...(benchmarkContent === undefined ? {} : { benchmarkContent }),
+    ...(options.thirdParty === undefined
+      ? {}
+      : { thirdParty: options.thirdParty }),
+  });
+  const table = validateTableCells(report.rows);
+  await writeFileAtomic(path, formatCsv(table.header, table.rows));
+  return report;
+}
+
+/**
+ * Runs the query step against `server` and writes its files under
+ * `dataPath`. Throws a `PrometheusError` when Prometheus fails, and a
+ * `RangeError` (with nothing written) when no metric matches or the window
+ * holds no samples.
+ *
+ * @example
+ * ```ts
+ * import { collectQuery } from "./collect_query.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+ *   const url = new URL(req.url);
+ *   if (url.pathname.endsWith("/values")) return Response.json({ status: "success", data: ["kepler_x_total", "up"] });
+ *   const start = Number(url.searchParams.get("start"));
+ *   return Response.json({ status: "success", data: { resultType: "matrix",
+ *     result: [{ metric: { __name__: "kepler_x_total" }, values: [[start, "1"]] }] } });
+ * });
+ * const dir = await Deno.makeTempDir();
+ * const done = await collectQuery(`http://127.0.0.1:${server.addr.port}`, dir, {
+ *   output: "kepler_query", benchmark: "idle", interval: 60, now: 1702462686, id: "m1",
+ *   specFrom: "machine",
+ * });
+ * assertEquals(done.metrics, ["kepler_x_total"]);
+ * assertEquals(await Deno.readTextFile(`${dir}/idle.json`),
+ *   '{"startTimeUTC": "2023-12-13T10:17:06Z", "endTimeUTC": "2023-12-13T10:18:06Z"}');
+ * assertEquals(await Deno.readTextFile(`${dir}/kepler_query.json`),
+ *   '{"kepler_x_total": [{"metric": {"__name__": "kepler_x_total"}, "values": [[1702462626, "1"]]}]}');
+ * await server.shutdown();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function collectQuery(
+  server: string,
+  dataPath: string,
+  options: CollectQueryOptions = {},
+): Promise<CollectQueryResult> {
+  const output = options.output ?? "output";
+  const step = options.step ?? 3;
+  const { window, windowFile } = await queryWindow(dataPath, options);
+  const { metrics, result, series, samples } = await queryKepler(
+    server,
+    options,
+    window,
+    windowFile,
+    step,
+  );
   const specFound = await chooseMachineSpec(result, {
     specFrom: options.specFrom ?? "auto",
   });
-  let spec = specFound.spec;
   const id = options.id ?? "unknown";
   const files: CollectQueryResult["files"] = {
     query: queryFile(dataPath, output),
@@ -246,38 +316,21 @@ export async function collectQuery(
       formatPythonJson(benchmarkWindow(window)),
     );
   }
-  let specKept: CollectQueryResult["specKept"];
-  if (await exists(files.machineSpec)) {
-    // Another query (or simulate) described this id: keep it, never
-    // replace it silently with this run's (maybe this host's) spec.
-    try {
-      spec = await readMachineSpecFile(files.machineSpec);
-      specKept = {};
-    } catch (error) {
-      specKept = { error: (error as Error).message };
-    }
-  } else {
-    await writeMachineSpec(files.machineSpec, spec);
-  }
+  const { spec, specKept } = await keepOrWriteSpec(
+    files.machineSpec,
+    specFound.spec,
+  );
   if (options.toCsv === true) {
     files.csvDir = queryCsvDir(dataPath, output);
     await writeQueryCsvs(files.csvDir, result);
   }
-  const benchmarkContent = windowFile === undefined
-    ? undefined
-    : await readJsonFile<unknown>(windowFile);
-  const report = validateQuery(result, {
+  const report = await writeValidation(
+    result,
+    files.validate,
+    options,
+    windowFile,
     step,
-    ...(options.benchmark === undefined
-      ? {}
-      : { benchmark: options.benchmark }),
-    ...(benchmarkContent === undefined ? {} : { benchmarkContent }),
-    ...(options.thirdParty === undefined
-      ? {}
-      : { thirdParty: options.thirdParty }),
-  });
-  const table = validateTableCells(report.rows);
-  await writeFileAtomic(files.validate, formatCsv(table.header, table.rows));
+  );
   return {
     window,
     step,

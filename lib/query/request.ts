@@ -261,6 +261,69 @@ export interface RequestDescription {
   what: string;
 }
 
+/** The outcome of one attempt: an answer, or why there was none. */
+type Attempt =
+  | { response: RawResponse }
+  | { response?: undefined; reason: string; cause: unknown };
+
+/**
+ * One GET with its own timeout, following `options.signal`. Throws a
+ * `PrometheusError` for what no retry can fix (a denied permission, an
+ * untrusted certificate) and the signal's reason on an abort.
+ */
+async function attemptGet(
+  transport: Transport,
+  request: RequestDescription,
+  options: PrometheusRequestOptions,
+  attempt: number,
+): Promise<Attempt> {
+  const server = transport.server;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const where = `Prometheus at ${server}`;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`no answer within ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return {
+      response: await transport.get(
+        request.path,
+        request.params,
+        controller.signal,
+      ),
+    };
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new PrometheusError(
+        `Cannot query ${where}: permission denied (${error.message})`,
+        { server, cause: error, attempts: attempt },
+      );
+    }
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (isCertificateError(error)) {
+      throw new PrometheusError(
+        `Cannot query ${where}: its TLS certificate is not trusted (${
+          messageChain(error)
+        }); set PROM_SSL_DISABLE=true to skip verification or give its CA certificate`,
+        { server, cause: error, attempts: attempt },
+      );
+    }
+    return {
+      reason: timedOut
+        ? `no answer within ${timeoutMs} ms`
+        : messageChain(error),
+      cause: error,
+    };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
 /**
  * GETs one API path with retries and returns the envelope's `data`.
  * Retries (with exponential backoff) after 5xx answers, network errors and
@@ -288,7 +351,6 @@ export async function requestApi(
 ): Promise<unknown> {
   const server = transport.server;
   const retries = options.retries ?? 3;
-  const timeoutMs = options.timeoutMs ?? 60_000;
   const backoff = options.backoffMs ?? 500;
   const maxBackoff = options.maxBackoffMs ?? 8_000;
   const where = `Prometheus at ${server}`;
@@ -297,47 +359,13 @@ export async function requestApi(
   let lastStatus: number | undefined;
   for (let attempt = 1;; attempt++) {
     options.signal?.throwIfAborted();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`no answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onAbort = () => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    let response: RawResponse | undefined;
-    try {
-      response = await transport.get(
-        request.path,
-        request.params,
-        controller.signal,
-      );
-    } catch (error) {
-      if (error instanceof Deno.errors.NotCapable) {
-        throw new PrometheusError(
-          `Cannot query ${where}: permission denied (${error.message})`,
-          { server, cause: error, attempts: attempt },
-        );
-      }
-      if (options.signal?.aborted) throw options.signal.reason;
-      if (isCertificateError(error)) {
-        throw new PrometheusError(
-          `Cannot query ${where}: its TLS certificate is not trusted (${
-            messageChain(error)
-          }); set PROM_SSL_DISABLE=true to skip verification or give its CA certificate`,
-          { server, cause: error, attempts: attempt },
-        );
-      }
-      lastCause = error;
+    const outcome = await attemptGet(transport, request, options, attempt);
+    const response = outcome.response;
+    if (response === undefined) {
+      lastCause = outcome.cause;
       lastStatus = undefined;
-      lastReason = timedOut
-        ? `no answer within ${timeoutMs} ms`
-        : messageChain(error);
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-    }
-    if (response !== undefined) {
+      lastReason = outcome.reason;
+    } else {
       if (response.status < 500) {
         return parseEnvelope(response, transport, request, attempt);
       }

@@ -331,6 +331,79 @@ function energyStatus(result: QueryResult): EnergyStatus[] {
   );
 }
 
+/** What the summary counts over every series. */
+interface Tally {
+  first: number;
+  last: number;
+  series: number;
+  samples: number;
+  instances: Set<string>;
+  nodes: Set<string>;
+  containers: Set<string>;
+  gapCount: number;
+  gapSeries: number;
+  largestGap: number;
+  resetCount: number;
+  resetSeries: number;
+  resetMetrics: Set<string>;
+}
+
+/** Counts gaps (intervals over 1.5 steps) among one series' intervals. */
+function tallyGaps(tally: Tally, diffs: readonly number[], step: number) {
+  if (!(Number.isFinite(step) && step > 0)) return;
+  let gaps = 0;
+  for (const d of diffs) {
+    if (d > 1.5 * step) {
+      gaps++;
+      if (d > tally.largestGap) tally.largestGap = d;
+    }
+  }
+  if (gaps > 0) {
+    tally.gapCount += gaps;
+    tally.gapSeries++;
+  }
+}
+
+/** Adds one series of metric `name` to `tally`. */
+function tallySeries(
+  tally: Tally,
+  name: string,
+  s: QueryResult[string][number],
+  options: ValidateOptions,
+): void {
+  const counter = name.endsWith("_total");
+  tally.series++;
+  tally.samples += s.values.length;
+  const m = s.metric;
+  if (m.instance !== undefined) tally.instances.add(m.instance);
+  if (m.exported_instance !== undefined) tally.nodes.add(m.exported_instance);
+  if (name.includes("container") && m.container_name !== undefined) {
+    tally.containers.add(
+      [m.container_id, m.pod_name, m.container_name, m.container_namespace]
+        .join("/"),
+    );
+  }
+  const v = s.values;
+  const head = v[0];
+  const tail = v[v.length - 1];
+  if (head !== undefined && head[0] < tally.first) tally.first = head[0];
+  if (tail !== undefined && tail[0] > tally.last) tally.last = tail[0];
+  const diffs: number[] = [];
+  let resets = 0;
+  for (let i = 1; i < v.length; i++) {
+    const a = v[i - 1] as [number, string];
+    const b = v[i] as [number, string];
+    diffs.push(b[0] - a[0]);
+    if (counter && Number(b[1]) < Number(a[1])) resets++;
+  }
+  if (resets > 0) {
+    tally.resetCount += resets;
+    tally.resetSeries++;
+    tally.resetMetrics.add(name);
+  }
+  tallyGaps(tally, diffs, options.step ?? median(diffs));
+}
+
 /**
  * Validates a query result: upstream's table plus a readable summary.
  *
@@ -356,87 +429,48 @@ export function validateQuery(
   options: ValidateOptions = {},
 ): ValidationReport {
   const { rows, filtered } = upstreamRows(result, options);
-  let first = Infinity;
-  let last = -Infinity;
-  let series = 0;
-  let samples = 0;
-  const instances = new Set<string>();
-  const nodes = new Set<string>();
-  const containers = new Set<string>();
+  const t: Tally = {
+    first: Infinity,
+    last: -Infinity,
+    series: 0,
+    samples: 0,
+    instances: new Set(),
+    nodes: new Set(),
+    containers: new Set(),
+    gapCount: 0,
+    gapSeries: 0,
+    largestGap: 0,
+    resetCount: 0,
+    resetSeries: 0,
+    resetMetrics: new Set(),
+  };
   const emptyMetrics: string[] = [];
-  let gapCount = 0;
-  let gapSeries = 0;
-  let largestGap = 0;
-  let resetCount = 0;
-  let resetSeries = 0;
-  const resetMetrics = new Set<string>();
   for (const [name, list] of Object.entries(result)) {
     if (list.length === 0) emptyMetrics.push(name);
-    const counter = name.endsWith("_total");
-    for (const s of list) {
-      series++;
-      samples += s.values.length;
-      const m = s.metric;
-      if (m.instance !== undefined) instances.add(m.instance);
-      if (m.exported_instance !== undefined) nodes.add(m.exported_instance);
-      if (name.includes("container") && m.container_name !== undefined) {
-        containers.add(
-          [m.container_id, m.pod_name, m.container_name, m.container_namespace]
-            .join("/"),
-        );
-      }
-      const v = s.values;
-      const head = v[0];
-      const tail = v[v.length - 1];
-      if (head !== undefined && head[0] < first) first = head[0];
-      if (tail !== undefined && tail[0] > last) last = tail[0];
-      const diffs: number[] = [];
-      let resets = 0;
-      for (let i = 1; i < v.length; i++) {
-        const a = v[i - 1] as [number, string];
-        const b = v[i] as [number, string];
-        diffs.push(b[0] - a[0]);
-        if (counter && Number(b[1]) < Number(a[1])) resets++;
-      }
-      if (resets > 0) {
-        resetCount += resets;
-        resetSeries++;
-        resetMetrics.add(name);
-      }
-      const step = options.step ?? median(diffs);
-      if (Number.isFinite(step) && step > 0) {
-        let gaps = 0;
-        for (const d of diffs) {
-          if (d > 1.5 * step) {
-            gaps++;
-            if (d > largestGap) largestGap = d;
-          }
-        }
-        if (gaps > 0) {
-          gapCount += gaps;
-          gapSeries++;
-        }
-      }
-    }
+    for (const s of list) tallySeries(t, name, s, options);
   }
   return {
     rows,
     summary: {
-      window: samples > 0 ? { first, last } : undefined,
+      window: t.samples > 0 ? { first: t.first, last: t.last } : undefined,
       metrics: Object.keys(result).length,
-      series,
-      samples,
+      series: t.series,
+      samples: t.samples,
       emptyMetrics,
-      instances: [...instances].sort(),
-      nodes: [...nodes].sort(),
-      containers: containers.size,
+      instances: [...t.instances].sort(),
+      nodes: [...t.nodes].sort(),
+      containers: t.containers.size,
       featureGroups: featureGroupStatus(result, options.thirdParty ?? []),
       energy: energyStatus(result),
-      gaps: { count: gapCount, series: gapSeries, largestSeconds: largestGap },
+      gaps: {
+        count: t.gapCount,
+        series: t.gapSeries,
+        largestSeconds: t.largestGap,
+      },
       counterResets: {
-        count: resetCount,
-        series: resetSeries,
-        metrics: [...resetMetrics].sort(),
+        count: t.resetCount,
+        series: t.resetSeries,
+        metrics: [...t.resetMetrics].sort(),
       },
       filteredByBenchmark: filtered,
     },

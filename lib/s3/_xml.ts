@@ -54,6 +54,101 @@ function decodeEntities(raw: string, at: number): string {
 
 const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
 
+/** The parser's position and open elements. */
+interface XmlState {
+  text: string;
+  i: number;
+  stack: XmlElement[];
+  root: XmlElement | undefined;
+}
+
+function fail(p: XmlState, why: string, at = p.i): SyntaxError {
+  return new SyntaxError(`Invalid XML at offset ${at}: ${why}`);
+}
+
+/** The offset just past the next `end`, from the current one. */
+function skipPast(p: XmlState, end: string, what: string): number {
+  const j = p.text.indexOf(end, p.i);
+  if (j === -1) throw fail(p, `unterminated ${what}`);
+  return j + end.length;
+}
+
+/**
+ * Skips or reads the markup at `p.i` that is not an element's tag: a
+ * processing instruction, comment, CDATA section or DOCTYPE. Returns
+ * whether there was one.
+ */
+function otherMarkup(p: XmlState): boolean {
+  const { text, i } = p;
+  if (text.startsWith("<?", i)) {
+    p.i = skipPast(p, "?>", "processing instruction");
+  } else if (text.startsWith("<!--", i)) {
+    p.i = skipPast(p, "-->", "comment");
+  } else if (text.startsWith("<![CDATA[", i)) {
+    const top = p.stack.at(-1);
+    if (top === undefined) throw fail(p, "CDATA outside the root element");
+    const end = skipPast(p, "]]>", "CDATA section");
+    top.text += text.slice(i + 9, end - 3);
+    p.i = end;
+  } else if (text.startsWith("<!DOCTYPE", i)) {
+    const end = skipPast(p, ">", "DOCTYPE");
+    if (text.slice(i, end).includes("[")) {
+      throw fail(p, "a DOCTYPE with an internal subset is not supported");
+    }
+    p.i = end;
+  } else return false;
+  return true;
+}
+
+/** Reads the end tag at `p.i`, closing the open element it names. */
+function endTag(p: XmlState): void {
+  const end = skipPast(p, ">", "end tag");
+  const name = p.text.slice(p.i + 2, end - 1).trim();
+  const top = p.stack.pop();
+  if (top === undefined || top.name !== name) {
+    throw fail(
+      p,
+      top === undefined
+        ? `end tag </${name}> without a start tag`
+        : `end tag </${name}> does not close <${top.name}>`,
+    );
+  }
+  p.i = end;
+}
+
+/** Reads the start (or empty-element) tag at `p.i` with its attributes. */
+function startTag(p: XmlState): void {
+  const text = p.text;
+  const name = /^<([^\s/>!?]+)/.exec(text.slice(p.i, p.i + 1024))?.[1];
+  if (name === undefined) throw fail(p, '"<" not followed by a tag name');
+  const element: XmlElement = {
+    name,
+    attributes: {},
+    children: [],
+    text: "",
+  };
+  p.i += 1 + name.length;
+  for (;;) {
+    while (/\s/.test(text[p.i] ?? "")) p.i++;
+    if (text.startsWith("/>", p.i) || text[p.i] === ">") break;
+    ATTRIBUTE.lastIndex = p.i;
+    const m = ATTRIBUTE.exec(text);
+    if (m === null) throw fail(p, `malformed attribute in <${name}>`);
+    element.attributes[m[1]!] = decodeEntities(m[2] ?? m[3] ?? "", p.i);
+    p.i = ATTRIBUTE.lastIndex;
+  }
+  const parent = p.stack.at(-1);
+  if (parent !== undefined) parent.children.push(element);
+  else if (p.root !== undefined) throw fail(p, "a second root element");
+  else p.root = element;
+  if (text[p.i] === ">") {
+    p.stack.push(element);
+    p.i += 1;
+  } else {
+    p.i += 2;
+  }
+}
+
 /**
  * Parses an XML document into its root element. Line ends are normalized
  * to `\n`. Malformed input (unclosed or mismatched tags, text or a second
@@ -71,90 +166,33 @@ const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
  */
 export function parseXml(input: string): XmlElement {
   const text = input.replace(/\r\n?/g, "\n");
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const fail = (why: string, at = i): SyntaxError =>
-    new SyntaxError(`Invalid XML at offset ${at}: ${why}`);
-  const skipPast = (end: string, what: string): number => {
-    const j = text.indexOf(end, i);
-    if (j === -1) throw fail(`unterminated ${what}`);
-    return j + end.length;
+  const p: XmlState = {
+    text,
+    i: text.charCodeAt(0) === 0xfeff ? 1 : 0,
+    stack: [],
+    root: undefined,
   };
-  while (i < text.length) {
-    const lt = text.indexOf("<", i);
-    const chars = text.slice(i, lt === -1 ? text.length : lt);
+  while (p.i < text.length) {
+    const lt = text.indexOf("<", p.i);
+    const chars = text.slice(p.i, lt === -1 ? text.length : lt);
     if (chars !== "") {
-      const top = stack.at(-1);
-      if (top !== undefined) top.text += decodeEntities(chars, i);
-      else if (chars.trim() !== "") throw fail("text outside the root element");
+      const top = p.stack.at(-1);
+      if (top !== undefined) top.text += decodeEntities(chars, p.i);
+      else if (chars.trim() !== "") {
+        throw fail(p, "text outside the root element");
+      }
     }
     if (lt === -1) break;
-    i = lt;
-    if (text.startsWith("<?", i)) {
-      i = skipPast("?>", "processing instruction");
-    } else if (text.startsWith("<!--", i)) {
-      i = skipPast("-->", "comment");
-    } else if (text.startsWith("<![CDATA[", i)) {
-      const top = stack.at(-1);
-      if (top === undefined) throw fail("CDATA outside the root element");
-      const end = skipPast("]]>", "CDATA section");
-      top.text += text.slice(i + 9, end - 3);
-      i = end;
-    } else if (text.startsWith("<!DOCTYPE", i)) {
-      const end = skipPast(">", "DOCTYPE");
-      if (text.slice(i, end).includes("[")) {
-        throw fail("a DOCTYPE with an internal subset is not supported");
-      }
-      i = end;
-    } else if (text.startsWith("</", i)) {
-      const end = skipPast(">", "end tag");
-      const name = text.slice(i + 2, end - 1).trim();
-      const top = stack.pop();
-      if (top === undefined || top.name !== name) {
-        throw fail(
-          top === undefined
-            ? `end tag </${name}> without a start tag`
-            : `end tag </${name}> does not close <${top.name}>`,
-        );
-      }
-      i = end;
-    } else {
-      const name = /^<([^\s/>!?]+)/.exec(text.slice(i, i + 1024))?.[1];
-      if (name === undefined) throw fail('"<" not followed by a tag name');
-      const element: XmlElement = {
-        name,
-        attributes: {},
-        children: [],
-        text: "",
-      };
-      i += 1 + name.length;
-      for (;;) {
-        while (/\s/.test(text[i] ?? "")) i++;
-        if (text.startsWith("/>", i) || text[i] === ">") break;
-        ATTRIBUTE.lastIndex = i;
-        const m = ATTRIBUTE.exec(text);
-        if (m === null) throw fail(`malformed attribute in <${name}>`);
-        element.attributes[m[1]!] = decodeEntities(m[2] ?? m[3] ?? "", i);
-        i = ATTRIBUTE.lastIndex;
-      }
-      const parent = stack.at(-1);
-      if (parent !== undefined) parent.children.push(element);
-      else if (root !== undefined) throw fail("a second root element");
-      else root = element;
-      if (text[i] === ">") {
-        stack.push(element);
-        i += 1;
-      } else {
-        i += 2;
-      }
-    }
+    p.i = lt;
+    if (otherMarkup(p)) continue;
+    if (text.startsWith("</", p.i)) endTag(p);
+    else startTag(p);
   }
-  if (stack.length > 0) {
-    throw fail(`<${stack.at(-1)!.name}> is never closed`, text.length);
+  if (p.stack.length > 0) {
+    throw fail(p, `<${p.stack.at(-1)!.name}> is never closed`, text.length);
   }
-  if (root === undefined) throw fail("no root element", 0);
-  return root;
+  if (p.root === undefined) throw fail(p, "no root element", 0);
+  return p.root;
 }
 
 /**

@@ -137,6 +137,85 @@ function endpointUrl(value: string, from: string): string {
   return withScheme.replace(/\/+$/, "");
 }
 
+/** A secret's trimmed value, or undefined when absent or empty. */
+type SecretGetter = (key: string) => string | undefined;
+
+/** HMAC keys from the secret, if any; both or neither. */
+function hmacAuth(get: SecretGetter, source: string): HmacAuth | undefined {
+  const K = SECRET_KEYS;
+  const accessKeyId = get(K.accessKeyId);
+  const secretAccessKey = get(K.secretAccessKey);
+  if (accessKeyId === undefined && secretAccessKey === undefined) {
+    return undefined;
+  }
+  if (accessKeyId === undefined || secretAccessKey === undefined) {
+    throw new TypeError(
+      `Incomplete credentials: ${source} has ${
+        accessKeyId === undefined ? K.secretAccessKey : K.accessKeyId
+      } but no ${
+        accessKeyId === undefined ? K.accessKeyId : K.secretAccessKey
+      }`,
+    );
+  }
+  const sessionToken = get(K.sessionToken);
+  return {
+    kind: "hmac",
+    accessKeyId,
+    secretAccessKey,
+    ...(sessionToken === undefined ? {} : { sessionToken }),
+  };
+}
+
+/** IBM Cloud credentials: an API key (IAM), else HMAC keys. */
+function ibmAuth(
+  get: SecretGetter,
+  overrides: ConnectionOverrides,
+  endpoint: string | undefined,
+  source: string,
+): HmacAuth | IamAuth {
+  const K = SECRET_KEYS;
+  if (endpoint === undefined) {
+    throw new TypeError(
+      `IBM Cloud Object Storage needs an endpoint: ${source} has no ${K.endpoint} key (e.g. s3.us-south.cloud-object-storage.appdomain.cloud)`,
+    );
+  }
+  const apiKey = get(K.apiKey);
+  if (apiKey === undefined) {
+    const h = hmacAuth(get, source);
+    if (h === undefined) {
+      throw new TypeError(
+        `No IBM Cloud credentials: ${source} has neither ${K.apiKey} and ${K.serviceInstanceId} nor HMAC keys ${K.accessKeyId} and ${K.secretAccessKey}`,
+      );
+    }
+    return h;
+  }
+  const serviceInstanceId = get(K.serviceInstanceId);
+  if (serviceInstanceId === undefined) {
+    throw new TypeError(
+      `Incomplete IBM Cloud credentials: ${source} has ${K.apiKey} but no ${K.serviceInstanceId}`,
+    );
+  }
+  const iam = overrides.iamEndpoint ?? get(K.iamEndpoint) ??
+    IBM_IAM_TOKEN_URL;
+  return {
+    kind: "iam",
+    apiKey,
+    serviceInstanceId,
+    iamEndpoint: endpointUrl(iam, "IAM endpoint"),
+  };
+}
+
+/** AWS credentials: HMAC keys. */
+function awsAuth(get: SecretGetter, source: string): HmacAuth {
+  const h = hmacAuth(get, source);
+  if (h === undefined) {
+    throw new TypeError(
+      `No AWS credentials: ${source} has no ${SECRET_KEYS.accessKeyId} and ${SECRET_KEYS.secretAccessKey} keys`,
+    );
+  }
+  return h;
+}
+
 /**
  * Builds the connection from a secret's values and overrides. Throws a
  * `TypeError` that names the missing keys (never their values).
@@ -165,7 +244,7 @@ export function connectionFromSecret(
   overrides: ConnectionOverrides = {},
   source = "the secret",
 ): S3Connection {
-  const get = (key: string): string | undefined => {
+  const get: SecretGetter = (key) => {
     const v = secret[key]?.trim();
     return v === undefined || v === "" ? undefined : v;
   };
@@ -188,70 +267,9 @@ export function connectionFromSecret(
     endpointValue,
     overrides.endpoint === undefined ? `${K.endpoint} of ${source}` : "flag",
   );
-  const hmac = (): HmacAuth | undefined => {
-    const accessKeyId = get(K.accessKeyId);
-    const secretAccessKey = get(K.secretAccessKey);
-    if (accessKeyId === undefined && secretAccessKey === undefined) {
-      return undefined;
-    }
-    if (accessKeyId === undefined || secretAccessKey === undefined) {
-      throw new TypeError(
-        `Incomplete credentials: ${source} has ${
-          accessKeyId === undefined ? K.secretAccessKey : K.accessKeyId
-        } but no ${
-          accessKeyId === undefined ? K.accessKeyId : K.secretAccessKey
-        }`,
-      );
-    }
-    const sessionToken = get(K.sessionToken);
-    return {
-      kind: "hmac",
-      accessKeyId,
-      secretAccessKey,
-      ...(sessionToken === undefined ? {} : { sessionToken }),
-    };
-  };
-  let auth: HmacAuth | IamAuth;
-  if (provider === "ibmcloud") {
-    if (endpoint === undefined) {
-      throw new TypeError(
-        `IBM Cloud Object Storage needs an endpoint: ${source} has no ${K.endpoint} key (e.g. s3.us-south.cloud-object-storage.appdomain.cloud)`,
-      );
-    }
-    const apiKey = get(K.apiKey);
-    if (apiKey !== undefined) {
-      const serviceInstanceId = get(K.serviceInstanceId);
-      if (serviceInstanceId === undefined) {
-        throw new TypeError(
-          `Incomplete IBM Cloud credentials: ${source} has ${K.apiKey} but no ${K.serviceInstanceId}`,
-        );
-      }
-      const iam = overrides.iamEndpoint ?? get(K.iamEndpoint) ??
-        IBM_IAM_TOKEN_URL;
-      auth = {
-        kind: "iam",
-        apiKey,
-        serviceInstanceId,
-        iamEndpoint: endpointUrl(iam, "IAM endpoint"),
-      };
-    } else {
-      const h = hmac();
-      if (h === undefined) {
-        throw new TypeError(
-          `No IBM Cloud credentials: ${source} has neither ${K.apiKey} and ${K.serviceInstanceId} nor HMAC keys ${K.accessKeyId} and ${K.secretAccessKey}`,
-        );
-      }
-      auth = h;
-    }
-  } else {
-    const h = hmac();
-    if (h === undefined) {
-      throw new TypeError(
-        `No AWS credentials: ${source} has no ${K.accessKeyId} and ${K.secretAccessKey} keys`,
-      );
-    }
-    auth = h;
-  }
+  const auth = provider === "ibmcloud"
+    ? ibmAuth(get, overrides, endpoint, source)
+    : awsAuth(get, source);
   const region = overrides.region ?? get(K.region) ??
     (endpoint !== undefined ? "us-east-1" : undefined);
   if (region === undefined) {

@@ -102,6 +102,130 @@ function isKeyList(doc: XmlElement): boolean {
   return doc.name === "ListBucketResult";
 }
 
+/** What every request of one store shares. */
+interface Sender {
+  connection: S3Connection;
+  doFetch: typeof fetch;
+  userAgent: string;
+  token: (() => Promise<string>) | undefined;
+  closing: AbortController;
+  maxAttempts: number;
+  /** The server's clock minus ours, once it said ours is skewed. */
+  skewMs: number;
+}
+
+/** The headers of one request, signed (HMAC) or with a bearer token (IAM). */
+async function requestHeaders(
+  sender: Sender,
+  method: "GET" | "PUT",
+  url: URL,
+  body?: { bytes: Uint8Array; contentType: string },
+): Promise<Headers> {
+  const { auth, region } = sender.connection;
+  const headers = new Headers({ "user-agent": sender.userAgent });
+  if (body !== undefined) headers.set("content-type", body.contentType);
+  if (sender.token !== undefined && auth.kind === "iam") {
+    headers.set("authorization", `Bearer ${await sender.token()}`);
+    headers.set("ibm-service-instance-id", auth.serviceInstanceId);
+  } else if (auth.kind === "hmac") {
+    await signV4(method, url, headers, auth, region, {
+      datetime: amzDate(Date.now() + sender.skewMs),
+      ...(body === undefined ? {} : { body: body.bytes }),
+    });
+  }
+  return headers;
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(20_000, 100 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Sends one request (with retries); resolves to a 2xx response. */
+async function send(
+  sender: Sender,
+  method: "GET" | "PUT",
+  url: URL,
+  body?: { bytes: Uint8Array; contentType: string },
+): Promise<Response> {
+  const { closing, maxAttempts } = sender;
+  for (let attempt = 1;; attempt++) {
+    closing.signal.throwIfAborted();
+    const headers = await requestHeaders(sender, method, url, body);
+    let response: Response;
+    try {
+      response = await sender.doFetch(url, {
+        method,
+        headers,
+        redirect: "manual",
+        signal: closing.signal,
+        ...(body === undefined
+          ? {}
+          : { body: body.bytes as Uint8Array<ArrayBuffer> }),
+      });
+    } catch (error) {
+      if (closing.signal.aborted || attempt >= maxAttempts) throw error;
+      await backoff(attempt);
+      continue;
+    }
+    if (response.ok) return response;
+    const error = s3ErrorOf(
+      response.status,
+      response.statusText,
+      await response.text(),
+    );
+    if (attempt >= maxAttempts) throw error;
+    if (error.name === "RequestTimeTooSkewed") {
+      // Sign with the server's clock from now on, as the SDK does.
+      const skew = skewOf(response);
+      if (skew === undefined) throw error;
+      sender.skewMs = skew;
+      continue;
+    }
+    const retryable = response.status === 429 || response.status >= 500 ||
+      RETRYABLE_CODES.has(error.name);
+    if (!retryable) throw error;
+    await backoff(attempt);
+  }
+}
+
+/** Every key under `prefix`, page by page (ListObjectsV2). */
+async function listAllKeys(sender: Sender, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let continuation: string | undefined;
+  do {
+    const url = s3Url(sender.connection, undefined, [
+      ["list-type", "2"],
+      ["prefix", prefix],
+      ...(continuation === undefined
+        ? []
+        : [["continuation-token", continuation] as const]),
+    ]);
+    const text = await (await send(sender, "GET", url)).text();
+    const page = parseXml(text);
+    if (!isKeyList(page)) {
+      throw new SyntaxError(
+        `expected a ListBucketResult document, got <${page.name}>`,
+      );
+    }
+    for (const item of page.children) {
+      if (item.name !== "Contents") continue;
+      const key = childText(item, "Key");
+      if (key !== undefined) keys.push(key);
+    }
+    const truncated = childText(page, "IsTruncated")?.trim() === "true";
+    continuation = truncated
+      ? childText(page, "NextContinuationToken")
+      : undefined;
+    if (truncated && !continuation) {
+      throw new SyntaxError(
+        "a truncated page without a NextContinuationToken",
+      );
+    }
+  } while (continuation !== undefined);
+  return keys;
+}
+
 /**
  * Opens a bucket. Nothing is sent until the first operation. Errors of an
  * operation name it, the bucket, the key or prefix and the location, and
@@ -140,79 +264,20 @@ export function openObjectStore(
   const auth = connection.auth;
   const bucket = connection.bucket;
   const location = connection.endpoint ?? `AWS S3 (${connection.region})`;
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
-  const doFetch = options.fetch ?? globalThis.fetch;
-  const userAgent = options.userAgent ?? "kepler-model";
-  const token = auth.kind === "iam"
-    ? ibmIamTokenProvider(auth.apiKey, {
-      url: auth.iamEndpoint,
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    })
-    : undefined;
-  const closing = new AbortController();
-  let skewMs = 0;
-
-  /** Sends one request (with retries); resolves to a 2xx response. */
-  async function send(
-    method: "GET" | "PUT",
-    url: URL,
-    body?: { bytes: Uint8Array; contentType: string },
-  ): Promise<Response> {
-    for (let attempt = 1;; attempt++) {
-      closing.signal.throwIfAborted();
-      const headers = new Headers({ "user-agent": userAgent });
-      if (body !== undefined) headers.set("content-type", body.contentType);
-      if (token !== undefined && auth.kind === "iam") {
-        headers.set("authorization", `Bearer ${await token()}`);
-        headers.set("ibm-service-instance-id", auth.serviceInstanceId);
-      } else if (auth.kind === "hmac") {
-        await signV4(method, url, headers, auth, connection.region, {
-          datetime: amzDate(Date.now() + skewMs),
-          ...(body === undefined ? {} : { body: body.bytes }),
-        });
-      }
-      let response: Response;
-      try {
-        response = await doFetch(url, {
-          method,
-          headers,
-          redirect: "manual",
-          signal: closing.signal,
-          ...(body === undefined
-            ? {}
-            : { body: body.bytes as Uint8Array<ArrayBuffer> }),
-        });
-      } catch (error) {
-        if (closing.signal.aborted || attempt >= maxAttempts) throw error;
-        await backoff(attempt);
-        continue;
-      }
-      if (response.ok) return response;
-      const error = s3ErrorOf(
-        response.status,
-        response.statusText,
-        await response.text(),
-      );
-      if (attempt >= maxAttempts) throw error;
-      if (error.name === "RequestTimeTooSkewed") {
-        // Sign with the server's clock from now on, as the SDK does.
-        const skew = skewOf(response);
-        if (skew === undefined) throw error;
-        skewMs = skew;
-        continue;
-      }
-      const retryable = response.status === 429 || response.status >= 500 ||
-        RETRYABLE_CODES.has(error.name);
-      if (!retryable) throw error;
-      await backoff(attempt);
-    }
-  }
-
-  function backoff(attempt: number): Promise<void> {
-    const ms = Math.random() * Math.min(20_000, 100 * 2 ** attempt);
-    return new Promise((resolve) => setTimeout(resolve, ms));
-  }
-
+  const sender: Sender = {
+    connection,
+    doFetch: options.fetch ?? globalThis.fetch,
+    userAgent: options.userAgent ?? "kepler-model",
+    token: auth.kind === "iam"
+      ? ibmIamTokenProvider(auth.apiKey, {
+        url: auth.iamEndpoint,
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      })
+      : undefined,
+    closing: new AbortController(),
+    maxAttempts: Math.max(1, options.maxAttempts ?? 3),
+    skewMs: 0,
+  };
   const fail = (what: string, error: unknown): Error =>
     new Error(
       `S3 ${what} in bucket "${bucket}" at ${location} failed: ${
@@ -220,13 +285,12 @@ export function openObjectStore(
       }`,
       { cause: error },
     );
-
   const store: ObjectStore = {
     bucket,
     location,
     async putObject(key, body, contentType = "application/octet-stream") {
       try {
-        const response = await send("PUT", s3Url(connection, key), {
+        const response = await send(sender, "PUT", s3Url(connection, key), {
           bytes: body,
           contentType,
         });
@@ -237,53 +301,21 @@ export function openObjectStore(
     },
     async getObject(key) {
       try {
-        const response = await send("GET", s3Url(connection, key));
+        const response = await send(sender, "GET", s3Url(connection, key));
         return new Uint8Array(await response.arrayBuffer());
       } catch (error) {
         throw fail(`download of "${key}"`, error);
       }
     },
     async listKeys(prefix) {
-      const keys: string[] = [];
-      let continuation: string | undefined;
       try {
-        do {
-          const url = s3Url(connection, undefined, [
-            ["list-type", "2"],
-            ["prefix", prefix],
-            ...(continuation === undefined
-              ? []
-              : [["continuation-token", continuation] as const]),
-          ]);
-          const text = await (await send("GET", url)).text();
-          const page = parseXml(text);
-          if (!isKeyList(page)) {
-            throw new SyntaxError(
-              `expected a ListBucketResult document, got <${page.name}>`,
-            );
-          }
-          for (const item of page.children) {
-            if (item.name !== "Contents") continue;
-            const key = childText(item, "Key");
-            if (key !== undefined) keys.push(key);
-          }
-          const truncated = childText(page, "IsTruncated")?.trim() === "true";
-          continuation = truncated
-            ? childText(page, "NextContinuationToken")
-            : undefined;
-          if (truncated && !continuation) {
-            throw new SyntaxError(
-              "a truncated page without a NextContinuationToken",
-            );
-          }
-        } while (continuation !== undefined);
+        return await listAllKeys(sender, prefix);
       } catch (error) {
         throw fail(`listing of "${prefix}"`, error);
       }
-      return keys;
     },
     close() {
-      closing.abort(new Error("the object store was closed"));
+      sender.closing.abort(new Error("the object store was closed"));
     },
   };
   return Promise.resolve(store);
