@@ -253,11 +253,17 @@ export function modelName(trainer: TrainerName, nodeType: number): string {
   return `${trainer}_${nodeType}`;
 }
 
-/** Parses a model name back into trainer and node type, or undefined. */
+/**
+ * A model name's trainer and node type, or undefined when `name` is not a
+ * model name (`<Trainer>_<nt>`: a letter, then at most 127 letters, digits
+ * or `_`, then `_` and an integer of at most 9 digits). The one model-name
+ * pattern: it tells model files from others in a listing; a model's node
+ * type is read from its metadata (`modelNodeType` in lib/pipeline).
+ */
 export function parseModelName(
   name: string,
 ): { trainer: string; nodeType: number } | undefined {
-  const match = /^(.+)_(-?\d+)$/.exec(name);
+  const match = /^([A-Za-z][A-Za-z0-9_]{0,127})_(-?\d{1,9})$/.exec(name);
   if (!match || match[1] === undefined || match[2] === undefined) {
     return undefined;
   }

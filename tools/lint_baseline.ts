@@ -21,7 +21,6 @@ export const FUNCTION_BASELINE: Readonly<Record<string, number>> = {
   "cli/commands/serve.ts#run": 102,
   "cli/commands/simulate.ts#run": 83,
   "cli/commands/train.ts#run": 94,
-  "lib/estimate/estimator_model.ts#weightEstimatorModel": 102,
   "lib/extract/_power.ts#powerOfInstance": 102,
   "lib/extract/extract.ts#assemble": 169,
   "lib/extract/extract.ts#prepare": 90,

@@ -11,11 +11,14 @@ import { featureOf, type Frame } from "../extract/frame.ts";
 import { zipEntries } from "../io/zip.ts";
 import type { IntervalModel } from "../train/interval.ts";
 import {
+  type KeplerCurve,
   keplerCurveOf,
   keplerPredict,
   readWeightFile,
   toV0711WeightJson,
+  type WeightFile,
 } from "../pipeline/kepler_weight_file.ts";
+import { modelTrainer } from "../pipeline/model_metadata.ts";
 import type { FittedModel } from "../train/model.ts";
 import type { LoadedModel } from "../train/loaded_model.ts";
 import {
@@ -231,6 +234,81 @@ export function featureGroupOf(
   return best?.group;
 }
 
+/** The features of a weight file's components, in first-seen order. */
+function weightFeatures(
+  file: WeightFile,
+  components: readonly Component[],
+): string[] {
+  const features: string[] = [];
+  for (const c of components) {
+    for (
+      const f of Object.keys(
+        file.components[c]!.All_Weights.Numerical_Variables,
+      )
+    ) {
+      if (!features.includes(f)) features.push(f);
+    }
+  }
+  return features;
+}
+
+/** The feature group of a weight file's features, checked. */
+function weightFeatureGroup(
+  features: readonly string[],
+  origin: string,
+  options: WeightModelOptions,
+): FeatureGroup {
+  const featureGroup = options.featureGroup ?? featureGroupOf(features);
+  if (featureGroup === undefined) {
+    throw new RangeError(
+      `Cannot use weight file ${origin}: its features ${
+        features.join(", ")
+      } are not all in one feature group`,
+    );
+  }
+  const groupFeatures = featureGroupFeatures(featureGroup);
+  const outside = features.filter((f) => !groupFeatures.includes(f));
+  if (outside.length > 0) {
+    throw new RangeError(
+      `Cannot use weight file ${origin} with feature group ${featureGroup}: features ${
+        outside.join(", ")
+      } are not in it`,
+    );
+  }
+  return featureGroup;
+}
+
+/** Kepler's evaluation of a weight file, row by row. */
+function weightPredict(
+  file: WeightFile,
+  curve: KeplerCurve,
+  model: {
+    name: string;
+    features: readonly string[];
+    components: readonly Component[];
+  },
+  frame: Frame,
+): Partial<Record<Component, ComponentPrediction>> {
+  const { features, components } = model;
+  missingFeatures(model, frame);
+  const columns = features.map((f) => featureOf(frame, f));
+  const n = frame.length ?? columns[0]?.length ?? 0;
+  const out: Partial<Record<Component, ComponentPrediction>> = {};
+  const values: Record<string, number> = {};
+  for (const c of components) {
+    const w = file.components[c]!;
+    const yHat = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < features.length; j++) {
+        values[features[j]!] = columns[j]![i]!;
+      }
+      yHat[i] = keplerPredict(w, curve, values);
+    }
+    out[c] = { yHat };
+  }
+  return out;
+}
+
 /**
  * An estimator model of a Kepler weight file's JSON value: each component
  * is `keplerPredict` of the file's weights on the row's raw features,
@@ -271,33 +349,8 @@ export function weightEstimatorModel(
       }, not ${SOURCE_COMPONENTS[source].join(", ")}`,
     );
   }
-  const features: string[] = [];
-  for (const c of components) {
-    for (
-      const f of Object.keys(
-        file.components[c]!.All_Weights.Numerical_Variables,
-      )
-    ) {
-      if (!features.includes(f)) features.push(f);
-    }
-  }
-  const featureGroup = options.featureGroup ?? featureGroupOf(features);
-  if (featureGroup === undefined) {
-    throw new RangeError(
-      `Cannot use weight file ${origin}: its features ${
-        features.join(", ")
-      } are not all in one feature group`,
-    );
-  }
-  const groupFeatures = featureGroupFeatures(featureGroup);
-  const outside = features.filter((f) => !groupFeatures.includes(f));
-  if (outside.length > 0) {
-    throw new RangeError(
-      `Cannot use weight file ${origin} with feature group ${featureGroup}: features ${
-        outside.join(", ")
-      } are not in it`,
-    );
-  }
+  const features = weightFeatures(file, components);
+  const featureGroup = weightFeatureGroup(features, origin, options);
   const curve = keplerCurveOf(file.modelName ?? name);
   const outputType = options.outputType ?? "AbsPower";
   const metadata = {
@@ -322,7 +375,7 @@ export function weightEstimatorModel(
     name,
     kind: "weight",
     ...(file.modelName
-      ? { trainer: file.modelName.replace(/_-?\d+$/, "") }
+      ? { trainer: modelTrainer({}, file.modelName) ?? file.modelName }
       : {}),
     source,
     outputType,
@@ -332,25 +385,8 @@ export function weightEstimatorModel(
     origin,
     archive,
     ...(recordedMae === undefined ? {} : { recorded: { mae: recordedMae } }),
-    predict(frame) {
-      missingFeatures({ name, features }, frame);
-      const columns = features.map((f) => featureOf(frame, f));
-      const n = frame.length ?? columns[0]?.length ?? 0;
-      const out: Partial<Record<Component, ComponentPrediction>> = {};
-      const values: Record<string, number> = {};
-      for (const c of components) {
-        const w = file.components[c]!;
-        const yHat = new Float64Array(n);
-        for (let i = 0; i < n; i++) {
-          for (let j = 0; j < features.length; j++) {
-            values[features[j]!] = columns[j]![i]!;
-          }
-          yHat[i] = keplerPredict(w, curve, values);
-        }
-        out[c] = { yHat };
-      }
-      return out;
-    },
+    predict: (frame) =>
+      weightPredict(file, curve, { name, features, components }, frame),
   };
   return Object.freeze(model);
 }

@@ -27,6 +27,7 @@ import {
   modelFile,
   modelMetadataCsv,
   modelZip,
+  parseModelName,
   type PIPELINE_FILES,
   pipelineFile,
 } from "../layout.ts";
@@ -152,8 +153,6 @@ export interface ReadPipelineOptions {
   nodeTypeIndex?: boolean;
 }
 
-const MODEL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,127}_-?\d{1,9}$/;
-
 function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
@@ -222,7 +221,7 @@ async function groupForms(
       } else continue;
     }
     if (e.isDirectory && e.name === "checkpoint") continue;
-    if (!MODEL_NAME.test(stem)) {
+    if (parseModelName(stem) === undefined) {
       warnings.push(
         `${files.origin}/${group}/${e.name}: not a model name, skipped`,
       );

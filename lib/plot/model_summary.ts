@@ -8,7 +8,7 @@
  * @module
  */
 import type { CsvTable } from "../io/mod.ts";
-import { parseModelName } from "../layout.ts";
+import { modelNodeType } from "../pipeline/model_metadata.ts";
 import type { SummaryRow } from "../pipeline/pipeline_metadata.ts";
 import {
   type FeatureGroup,
@@ -132,8 +132,9 @@ export function modelSummaryFromMetadata(
 }
 
 /**
- * The node type of a summary row: its `node_type`, else the number at the
- * end of its model name, else undefined.
+ * The node type of a summary row: its `node_type`, else (an old summary
+ * without the column) the node type its model is named with
+ * (`modelNodeType`), else undefined.
  *
  * @example
  * ```ts
@@ -143,10 +144,7 @@ export function modelSummaryFromMetadata(
  * ```
  */
 export function summaryNodeType(row: ModelSummaryRow): number | undefined {
-  if (typeof row.node_type === "number" && Number.isInteger(row.node_type)) {
-    return row.node_type;
-  }
-  return parseModelName(row.model_name)?.nodeType;
+  return modelNodeType(row, row.model_name);
 }
 
 /** Options of {@linkcode bestWeightSupportModels}. */
