@@ -103,15 +103,18 @@ function statsText(s: EstimateStats): string {
   return parts.join(", ");
 }
 
+/** One component's columns and stats. */
+interface PreparedComponent {
+  component: Component;
+  measured: Float64Array;
+  predicted: Float64Array;
+  interval?: { lo: Float64Array; hi: Float64Array };
+  stats: EstimateStats;
+}
+
 interface Prepared {
   x: string[];
-  components: {
-    component: Component;
-    measured: Float64Array;
-    predicted: Float64Array;
-    interval?: { lo: Float64Array; hi: Float64Array };
-    stats: EstimateStats;
-  }[];
+  components: PreparedComponent[];
   combined: boolean;
 }
 
@@ -172,6 +175,73 @@ function combinedNote(p: Prepared): string {
   return p.combined
     ? "<br><sup>rows of one timestamp combined: predictions summed, measured power averaged</sup>"
     : "";
+}
+
+/** The shaded prediction interval of one component: lower and upper bound. */
+function intervalTraces(
+  x: string[],
+  interval: { lo: Float64Array; hi: Float64Array },
+  on: { xaxis: string; yaxis: string },
+  bandName: string,
+  showBand: boolean,
+): Trace[] {
+  return [{
+    type: "scatter",
+    mode: "lines",
+    name: bandName,
+    x,
+    y: jsonColumn(interval.lo),
+    ...on,
+    line: { width: 0, color: withAlpha(PREDICTED_COLOR, 0.25) },
+    legendgroup: "interval",
+    showlegend: false,
+    hovertemplate: `lower bound: %{y:.2f} W<extra></extra>`,
+  }, {
+    type: "scatter",
+    mode: "lines",
+    name: bandName,
+    x,
+    y: jsonColumn(interval.hi),
+    ...on,
+    fill: "tonexty",
+    fillcolor: withAlpha(PREDICTED_COLOR, 0.25),
+    line: { width: 0, color: withAlpha(PREDICTED_COLOR, 0.25) },
+    legendgroup: "interval",
+    showlegend: showBand,
+    hovertemplate: `upper bound: %{y:.2f} W<extra></extra>`,
+  }];
+}
+
+/** The measured and predicted lines of one component. */
+function powerLines(
+  x: string[],
+  comp: PreparedComponent,
+  on: { xaxis: string; yaxis: string },
+  first: boolean,
+): Trace[] {
+  return [{
+    type: "scatter",
+    mode: "lines",
+    name: "measured",
+    x,
+    y: jsonColumn(comp.measured),
+    ...on,
+    line: { color: MEASURED_COLOR, width: 2 },
+    legendgroup: "measured",
+    showlegend: first,
+    hovertemplate: `measured: %{y:.2f} W<extra></extra>`,
+  }, {
+    type: "scatter",
+    mode: "lines",
+    name: "predicted",
+    x,
+    y: jsonColumn(comp.predicted),
+    ...on,
+    line: { color: PREDICTED_COLOR, width: 2 },
+    legendgroup: "predicted",
+    showlegend: first,
+    hovertemplate: `predicted: %{y:.2f} W<extra></extra>`,
+  }];
 }
 
 /**
@@ -236,57 +306,12 @@ export function estimateFigure(
     );
     const on = { xaxis: cell.x, yaxis: cell.y };
     if (comp.interval) {
-      const showBand = !bandShown;
+      data.push(
+        ...intervalTraces(p.x, comp.interval, on, bandName, !bandShown),
+      );
       bandShown = true;
-      data.push({
-        type: "scatter",
-        mode: "lines",
-        name: bandName,
-        x: p.x,
-        y: jsonColumn(comp.interval.lo),
-        ...on,
-        line: { width: 0, color: withAlpha(PREDICTED_COLOR, 0.25) },
-        legendgroup: "interval",
-        showlegend: false,
-        hovertemplate: `lower bound: %{y:.2f} W<extra></extra>`,
-      }, {
-        type: "scatter",
-        mode: "lines",
-        name: bandName,
-        x: p.x,
-        y: jsonColumn(comp.interval.hi),
-        ...on,
-        fill: "tonexty",
-        fillcolor: withAlpha(PREDICTED_COLOR, 0.25),
-        line: { width: 0, color: withAlpha(PREDICTED_COLOR, 0.25) },
-        legendgroup: "interval",
-        showlegend: showBand,
-        hovertemplate: `upper bound: %{y:.2f} W<extra></extra>`,
-      });
     }
-    data.push({
-      type: "scatter",
-      mode: "lines",
-      name: "measured",
-      x: p.x,
-      y: jsonColumn(comp.measured),
-      ...on,
-      line: { color: MEASURED_COLOR, width: 2 },
-      legendgroup: "measured",
-      showlegend: first,
-      hovertemplate: `measured: %{y:.2f} W<extra></extra>`,
-    }, {
-      type: "scatter",
-      mode: "lines",
-      name: "predicted",
-      x: p.x,
-      y: jsonColumn(comp.predicted),
-      ...on,
-      line: { color: PREDICTED_COLOR, width: 2 },
-      legendgroup: "predicted",
-      showlegend: first,
-      hovertemplate: `predicted: %{y:.2f} W<extra></extra>`,
-    });
+    data.push(...powerLines(p.x, comp, on, first));
   });
   layout.annotations = annotations;
   return { data, layout };
@@ -305,6 +330,44 @@ function finiteRange(...columns: ArrayLike<number>[]): [number, number] {
   if (lo > hi) return [0, 1];
   const pad = hi > lo ? (hi - lo) * 0.05 : Math.max(1, Math.abs(hi) * 0.05);
   return [lo - pad, hi + pad];
+}
+
+/** Measured against predicted points, with the interval as error bars. */
+function scatterTrace(
+  comp: PreparedComponent,
+  on: { xaxis: string; yaxis: string },
+): Trace {
+  const c = comp.component;
+  const trace: Trace = {
+    type: "scatter",
+    mode: "markers",
+    name: c,
+    x: jsonColumn(comp.measured),
+    y: jsonColumn(comp.predicted),
+    ...on,
+    marker: { color: componentColor(c), size: 6, opacity: 0.75 },
+    hovertemplate:
+      `measured %{x:.2f} W<br>predicted %{y:.2f} W<extra>${c}</extra>`,
+  };
+  if (comp.interval) {
+    const up: AxisValue[] = [], down: AxisValue[] = [];
+    for (let k = 0; k < comp.predicted.length; k++) {
+      const v = comp.predicted[k]!;
+      const hi = comp.interval.hi[k]! - v, lo = v - comp.interval.lo[k]!;
+      up.push(Number.isFinite(hi) ? round(hi, 9) : null);
+      down.push(Number.isFinite(lo) ? round(lo, 9) : null);
+    }
+    trace.error_y = {
+      type: "data",
+      symmetric: false,
+      array: up,
+      arrayminus: down,
+      color: withAlpha(componentColor(c), 0.5),
+      thickness: 1,
+      width: 0,
+    };
+  }
+  return trace;
 }
 
 /**
@@ -366,36 +429,7 @@ export function estimateScatterFigure(
     };
     annotations.push(cellTitle(cell, `${c}: ${statsText(comp.stats)}`));
     const on = { xaxis: cell.x, yaxis: cell.y };
-    const trace: Trace = {
-      type: "scatter",
-      mode: "markers",
-      name: c,
-      x: jsonColumn(comp.measured),
-      y: jsonColumn(comp.predicted),
-      ...on,
-      marker: { color: componentColor(c), size: 6, opacity: 0.75 },
-      hovertemplate:
-        `measured %{x:.2f} W<br>predicted %{y:.2f} W<extra>${c}</extra>`,
-    };
-    if (comp.interval) {
-      const up: AxisValue[] = [], down: AxisValue[] = [];
-      for (let k = 0; k < comp.predicted.length; k++) {
-        const v = comp.predicted[k]!;
-        const hi = comp.interval.hi[k]! - v, lo = v - comp.interval.lo[k]!;
-        up.push(Number.isFinite(hi) ? round(hi, 9) : null);
-        down.push(Number.isFinite(lo) ? round(lo, 9) : null);
-      }
-      trace.error_y = {
-        type: "data",
-        symmetric: false,
-        array: up,
-        arrayminus: down,
-        color: withAlpha(componentColor(c), 0.5),
-        thickness: 1,
-        width: 0,
-      };
-    }
-    data.push(trace, {
+    data.push(scatterTrace(comp, on), {
       type: "scatter",
       mode: "lines",
       name: "predicted = measured",

@@ -19,6 +19,7 @@ import {
   utcLabel,
 } from "./_style.ts";
 import { featureUnit } from "./feature_unit.ts";
+import type { GridCell } from "./_style.ts";
 import type { Figure, Trace } from "./figure.ts";
 import {
   featureColumns,
@@ -36,6 +37,56 @@ export interface PreprocessFigureOptions {
   components?: readonly Component[];
   /** Height of each subplot's plot area in px. Default: 180. */
   rowHeight?: number;
+}
+
+/** The features and components to plot; a `RangeError` when there are none. */
+function plottedColumns(
+  table: PlotTable,
+  options: PreprocessFigureOptions,
+  what: string,
+) {
+  const features = options.features ?? featureColumns(table);
+  const components = sortComponents(
+    options.components ??
+      Object.keys(table).map(powerColumnComponent).filter((c) =>
+        c !== undefined
+      ),
+  );
+  if (features.length === 0 && components.length === 0) {
+    throw new RangeError(
+      `Cannot plot ${what}: the table has no feature or <component>_power columns; columns are ${
+        Object.keys(table).join(", ")
+      }`,
+    );
+  }
+  return { features, components };
+}
+
+/** Sets the time and value axes of panel `cellIndex` of `panels`. */
+function timeAxes(
+  layout: Figure["layout"],
+  cell: GridCell,
+  cellIndex: number,
+  panels: number,
+  yTitle: string,
+): GridCell {
+  const last = cellIndex === panels - 1;
+  layout[cell.xKey] = {
+    ...AXIS_STYLE,
+    type: "date",
+    domain: cell.xDomain,
+    anchor: cell.y,
+    ...(cellIndex === 0 ? {} : { matches: "x" }),
+    ...(last ? { title: { text: "time (UTC)" } } : {}),
+  };
+  layout[cell.yKey] = {
+    ...AXIS_STYLE,
+    domain: cell.yDomain,
+    anchor: cell.x,
+    rangemode: "tozero",
+    title: { text: yTitle },
+  };
+  return cell;
 }
 
 /**
@@ -63,20 +114,7 @@ export function preprocessFigure(
   options: PreprocessFigureOptions = {},
 ): Figure {
   const what = "preprocessed data";
-  const features = options.features ?? featureColumns(table);
-  const components = sortComponents(
-    options.components ??
-      Object.keys(table).map(powerColumnComponent).filter((c) =>
-        c !== undefined
-      ),
-  );
-  if (features.length === 0 && components.length === 0) {
-    throw new RangeError(
-      `Cannot plot ${what}: the table has no feature or <component>_power columns; columns are ${
-        Object.keys(table).join(", ")
-      }`,
-    );
-  }
+  const { features, components } = plottedColumns(table, options, what);
   const combine: Record<string, Combine> = {};
   for (const c of components) combine[powerColumn(c)] = "mean";
   for (const f of features) combine[f] = "sum";
@@ -95,26 +133,8 @@ export function preprocessFigure(
   const annotations: Record<string, unknown>[] = [];
   const data: Trace[] = [];
   let panel = 0;
-  const axes = (cellIndex: number, yTitle: string) => {
-    const cell = g.cells[cellIndex]!;
-    const last = cellIndex === panels - 1;
-    layout[cell.xKey] = {
-      ...AXIS_STYLE,
-      type: "date",
-      domain: cell.xDomain,
-      anchor: cell.y,
-      ...(cellIndex === 0 ? {} : { matches: "x" }),
-      ...(last ? { title: { text: "time (UTC)" } } : {}),
-    };
-    layout[cell.yKey] = {
-      ...AXIS_STYLE,
-      domain: cell.yDomain,
-      anchor: cell.x,
-      rangemode: "tozero",
-      title: { text: yTitle },
-    };
-    return cell;
-  };
+  const axes = (cellIndex: number, yTitle: string) =>
+    timeAxes(layout, g.cells[cellIndex]!, cellIndex, panels, yTitle);
   if (components.length > 0) {
     const cell = axes(panel++, "power (W)");
     annotations.push(cellTitle(cell, "measured power"));
