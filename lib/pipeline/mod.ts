@@ -4,6 +4,47 @@
  * weight files, the node type index, the pipeline's metadata and its
  * summary CSVs).
  *
+ * ## The generation contract
+ *
+ * A training publishes a pipeline as a whole generation, so no reader ever
+ * sees a mix of two trainings:
+ *
+ * ```
+ * <models>/<pipeline>                      symlink → .<pipeline>.generations/<n>
+ * <models>/.<pipeline>.generations/<n>/    published generations; n only grows
+ * <models>/.<pipeline>.building-<id>/      a generation being built
+ * <models>/<pipeline>.zip                  the current generation, zipped
+ * ```
+ *
+ * 1. `beginGeneration` builds the new generation aside, in
+ *    `.<pipeline>.building-<id>/`, starting from hard links to the published
+ *    generation's files (so a training continues: other node types are
+ *    kept, XgboostFit continues from its checkpoints). Every write is a
+ *    rename of a new file, never a write into a linked one, so the
+ *    published files never change.
+ * 2. `publish()` renames the finished folder to
+ *    `.<pipeline>.generations/<n>` and then swaps the symlink
+ *    `<models>/<pipeline>` to it by renaming a new symlink over it: one
+ *    rename(2), atomic. A reader that opens a path through
+ *    `<models>/<pipeline>` sees the old generation before that instant and
+ *    the new one after; a reader that resolved the link earlier keeps
+ *    reading its (complete) generation.
+ * 3. After the swap the zip `<pipeline>.zip` is written (atomically) from
+ *    the new generation, and generations older than the previous one are
+ *    removed (the previous one is kept for readers still in it).
+ * 4. A training that fails or is killed before the swap leaves the
+ *    published pipeline as it was (`abort()` removes the folder being
+ *    built; a killed run leaves a `.<pipeline>.building-<id>/` folder that
+ *    no reader looks at). Names starting with `.` are never pipelines.
+ *
+ * A pipeline folder of the layout before generations (a real folder) is
+ * moved into `.<pipeline>.generations/` and replaced by a symlink on the
+ * first publish; during that one migration the name is missing for the
+ * instant between two renames. Readers address everything through
+ * `<models>/<pipeline>`, so upstream's layout below it is unchanged. One
+ * writer per pipeline at a time: two concurrent trainings each publish a
+ * complete generation, and the last one wins.
+ *
  * @module
  */
 export {
@@ -62,3 +103,25 @@ export type {
 } from "./model_files.ts";
 export { pythonFloat, pythonRepr } from "./model_metadata.ts";
 export type { ModelMetadata } from "./model_metadata.ts";
+export { beginGeneration, generationsDir } from "./generation.ts";
+export type {
+  BeginGenerationOptions,
+  Generation,
+  PublishOptions,
+} from "./generation.ts";
+export {
+  mergeSummaryModels,
+  readSummaryModels,
+  SUMMARY_EXTRA_COLUMNS,
+  writeSummaryCsv,
+} from "./summary.ts";
+export type { SummaryModel } from "./summary.ts";
+export {
+  readPipelineCheckpoints,
+  readPipelineMetadata,
+  readPipelineNodeTypeIndex,
+  writePipelineFiles,
+  writePipelineModel,
+  writePreprocessed,
+} from "./write_pipeline.ts";
+export type { GroupKey, PipelineFiles } from "./write_pipeline.ts";

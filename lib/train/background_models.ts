@@ -10,11 +10,10 @@
 import { join } from "node:path";
 import type { Frame } from "../extract/frame.ts";
 import type { BackgroundModel } from "../isolate/isolate_trainer.ts";
-import { exists } from "../io/read.ts";
 import { pipelineDir } from "../layout.ts";
+import { type PipelineModel, readPipeline } from "../pipeline/read_pipeline.ts";
 import type { Component, EnergySource, FeatureGroup } from "../types.ts";
-import { listModelDirs } from "../pipeline/model_files.ts";
-import { readModelDir } from "./loaded_model.ts";
+import { type LoadedModel, readModelZipEntries } from "./loaded_model.ts";
 
 /** Options of {@linkcode backgroundModels}. */
 export interface BackgroundModelsOptions {
@@ -26,63 +25,82 @@ export interface BackgroundModelsOptions {
   features?: readonly string[];
 }
 
+/** A loaded model as a background predictor. */
+function predictor(group: string, model: LoadedModel): BackgroundModel {
+  return {
+    name: `${group}/${model.metadata.model_name}`,
+    mae: model.metadata.mae,
+    predict(usage: Frame) {
+      const x = model.features.map((f) => {
+        const column = usage.features[f];
+        if (column === undefined) {
+          throw new RangeError(
+            `Background model ${group}/${model.metadata.model_name} needs feature ${f}`,
+          );
+        }
+        return column;
+      });
+      const power: Partial<Record<Component, Float64Array>> = {};
+      for (const [c, m] of Object.entries(model.components)) {
+        if (m) power[c as Component] = m.predict(x);
+      }
+      return power;
+    },
+  };
+}
+
+/** A model's folder, read through lib/pipeline, as a loaded model. */
+async function loadFolder(
+  dir: string,
+  m: PipelineModel,
+): Promise<LoadedModel> {
+  return readModelZipEntries(
+    await m.collectFolder(),
+    join(dir, m.forms.folder!),
+  );
+}
+
 /**
- * Loads the AbsPower models of a pipeline as background predictors. Throws
- * a `RangeError` naming the folder when the pipeline has none.
+ * Loads the AbsPower models of a pipeline (read with `readPipeline`) as
+ * background predictors, by feature group then name.
+ *
+ * @param modelPath MODEL_PATH.
+ * @param pipeline The pipeline whose AbsPower models predict background power.
+ * @param options Source, feature groups and features to keep.
+ * @returns The predictors.
+ * @throws {RangeError} Naming the folder when the pipeline has none.
  */
 export async function backgroundModels(
   modelPath: string,
   pipeline: string,
   options: BackgroundModelsOptions,
 ): Promise<BackgroundModel[]> {
-  const top = join(
-    pipelineDir(modelPath, pipeline),
-    options.source,
-    "AbsPower",
-  );
+  const dir = pipelineDir(modelPath, pipeline);
+  const { models } = await readPipeline(dir, {
+    sources: [options.source],
+    outputTypes: ["AbsPower"],
+    nodeTypeIndex: false,
+  });
+  const key = (m: PipelineModel) => `${m.featureGroup}/${m.name}`;
   const out: BackgroundModel[] = [];
-  if (await exists(top)) {
-    const groups: string[] = [];
-    for await (const e of Deno.readDir(top)) {
-      if (e.isDirectory) groups.push(e.name);
-    }
-    for (const group of groups.sort()) {
-      if (
-        options.featureGroups &&
-        !options.featureGroups.includes(group as FeatureGroup)
-      ) continue;
-      for (const dir of await listModelDirs(join(top, group))) {
-        const model = await readModelDir(dir);
-        if (
-          options.features &&
-          !model.features.every((f) => options.features!.includes(f))
-        ) continue;
-        out.push({
-          name: `${group}/${model.metadata.model_name}`,
-          mae: model.metadata.mae,
-          predict(usage: Frame) {
-            const x = model.features.map((f) => {
-              const column = usage.features[f];
-              if (column === undefined) {
-                throw new RangeError(
-                  `Background model ${group}/${model.metadata.model_name} needs feature ${f}`,
-                );
-              }
-              return column;
-            });
-            const power: Partial<Record<Component, Float64Array>> = {};
-            for (const [c, m] of Object.entries(model.components)) {
-              if (m) power[c as Component] = m.predict(x);
-            }
-            return power;
-          },
-        });
-      }
-    }
+  for (
+    const m of models.filter((m) =>
+      m.forms.folder !== undefined && m.metadataFrom === "folder" &&
+      (options.featureGroups?.includes(m.featureGroup) ?? true)
+    ).sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)
+  ) {
+    const model = await loadFolder(dir, m);
+    if (
+      options.features &&
+      !model.features.every((f) => options.features!.includes(f))
+    ) continue;
+    out.push(predictor(m.featureGroup, model));
   }
   if (out.length === 0) {
     throw new RangeError(
-      `Cannot isolate with the trainer isolator: no ${options.source} AbsPower model in ${top} (train that pipeline first, or pass --abs-pipeline-name)`,
+      `Cannot isolate with the trainer isolator: no ${options.source} AbsPower model in ${
+        join(dir, options.source, "AbsPower")
+      } (train that pipeline first, or pass --abs-pipeline-name)`,
     );
   }
   return out;

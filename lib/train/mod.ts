@@ -105,7 +105,6 @@ export {
 export type { LoadedModel } from "./loaded_model.ts";
 export {
   commonFeatureGroups,
-  SUMMARY_EXTRA_COLUMNS,
   trainPipeline,
   writeSummary,
 } from "./pipeline.ts";
@@ -123,3 +122,5 @@ export type {
 } from "./train_from_data.ts";
 export { backgroundModels } from "./background_models.ts";
 export type { BackgroundModelsOptions } from "./background_models.ts";
+export { trainArguments } from "./train_arguments.ts";
+export type { TrainArgumentsInput } from "./train_arguments.ts";

@@ -21,64 +21,52 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { Frame } from "../extract/frame.ts";
-import { extract, extractFeatureGroups } from "../extract/extract.ts";
-import { writeFrameCsv } from "../extract/frame_csv.ts";
 import type { QueryData } from "../extract/read_query.ts";
-import { validFeatureGroups } from "../extract/valid_feature_groups.ts";
-import { isolate } from "../isolate/isolate.ts";
-import { backgroundContainers } from "../isolate/background_containers.ts";
 import {
-  type IdleProfiles,
-  idleProfiles,
-  writeIdleProfiles,
-} from "../isolate/profile.ts";
-import { writeFileAtomic } from "../io/atomic.ts";
-import { writeCsvFile } from "../io/csv.ts";
-import { readJsonFile, writeJsonFile } from "../io/json.ts";
-import { exists } from "../io/read.ts";
-import { collectDir, zipEntries } from "../io/zip.ts";
+  extractBatch,
+  type FrameBatch,
+  prepareFrames,
+} from "../isolate/prepare_frames.ts";
+import { writeIdleProfiles } from "../isolate/profile.ts";
 import {
-  DEFAULT_PIPELINE_NAME,
-  groupDir,
-  modelMetadataCsv,
-  pipelineDir,
-  pipelineFile,
-  pipelineZip,
-  preprocessedFile,
-} from "../layout.ts";
-import {
-  ALL_FEATURE_GROUPS,
   type Component,
   type EnergySource,
   type ExtractorName,
   type FeatureGroup,
-  type IsolatorName,
-  type MachineSpec,
   OUTPUT_TYPES,
   type OutputType,
-  SOURCE_COMPONENTS,
   type TrainerName,
   TRAINERS,
 } from "../types.ts";
-import { concatNodeFrames } from "../extract/concat.ts";
-import { backgroundModels } from "./background_models.ts";
-import { listModelDirs, writeModel } from "../pipeline/model_files.ts";
-import { readCheckpoints } from "./loaded_model.ts";
-import type { WeightFormat } from "../pipeline/kepler_weight_file.ts";
-import {
-  indexMachine,
-  readNodeTypeIndex,
-} from "../pipeline/node_type_index.ts";
+import { beginGeneration } from "../pipeline/generation.ts";
 import {
   formatPipelineTime,
-  modelMetadataTable,
   type PipelineMetadata,
-  type SummaryRow,
 } from "../pipeline/pipeline_metadata.ts";
-import type { ModelMetadata } from "../pipeline/model_metadata.ts";
-import type { SplitKind } from "./train_model.ts";
+import {
+  mergeSummaryModels,
+  readSummaryModels,
+  type SummaryModel,
+  writeSummaryCsv,
+} from "../pipeline/summary.ts";
+import {
+  type GroupKey,
+  readPipelineCheckpoints,
+  readPipelineMetadata,
+  writePipelineFiles,
+  writePipelineModel,
+  writePreprocessed,
+} from "../pipeline/write_pipeline.ts";
+import {
+  isolationOf,
+  type Run,
+  type RunContext,
+  runContext,
+  type Settings,
+  settingsOf,
+} from "./_train_run.ts";
+import { loadModel } from "./load_model.ts";
 import { TrainPool } from "./_pool.ts";
 import {
   type SerializedJob,
@@ -87,364 +75,187 @@ import {
 } from "./_train_job.ts";
 import type { ModelJson } from "./model.ts";
 
-/** Options of {@linkcode trainPipeline}. */
-export interface TrainPipelineOptions {
-  /** MODEL_PATH: the folder that holds pipelines. */
-  modelPath: string;
-  /** Pipeline name. Default: `"default"` (seed 002). */
-  pipelineName?: string;
-  /** Energy sources. Default: `["rapl-sysfs"]`. */
-  sources?: readonly EnergySource[];
-  /** Feature groups to train. Default: every group valid in all inputs. */
-  featureGroups?: readonly FeatureGroup[];
-  /** Extractor. Default: `"default"`. */
-  extractor?: ExtractorName;
-  /** Isolator of DynPower data. Default: `"min"`. */
-  isolator?: IsolatorName;
-  /** AbsPower trainers. Default: all ten. */
-  absTrainers?: readonly TrainerName[];
-  /** DynPower trainers. Default: all ten. */
-  dynTrainers?: readonly TrainerName[];
-  /** Split for the reported errors. Default: `"time"`. */
-  split?: SplitKind;
-  /** Seed of all randomness. Default: 42. */
-  seed?: number;
-  /** Machine spec of the data's node; indexed into node_type_index.json. */
-  machineSpec?: MachineSpec;
-  /** Machine id recorded as a member of the node type. Default: `"unknown"`. */
-  machineId?: string;
-  /** Idle query for the `profile` isolator (and profile/<source>.json). */
-  idle?: QueryData;
-  /**
-   * Trainer isolator: the pipeline whose AbsPower models predict background
-   * power. Default: `std_v0.7.11` (upstream's).
-   */
-  absPipelineName?: string;
-  /** Trainer isolator: target container name parts. Default: none. */
-  targetHints?: readonly string[];
-  /** Trainer isolator: background container name parts. Default: none. */
-  bgHints?: readonly string[];
-  /** Third-party metrics (ThirdParty feature group). Default: none. */
-  thirdParty?: readonly string[];
-  /** Prometheus job of VM metrics. Default: `"vm"`. */
-  vmJobName?: string;
-  /** Written as train_arguments.json. Default: the options above. */
-  trainArguments?: Record<string, unknown>;
-  /** Receives progress events. Default: none. */
-  onProgress?: (event: TrainProgress) => void;
-  /**
-   * Training workers; 0 or 1 trains in this thread. Default: the core count
-   * (`navigator.hardwareConcurrency`).
-   */
-  workers?: number;
-  /** Clock for metadata times (tests). Default: `() => new Date()`. */
-  now?: () => Date;
-  /**
-   * The form of each model's `weight.json`: `"v0.7.12"` adds `model_name`
-   * for Kepler v0.7.12 loading the file from a local path (see
-   * `WEIGHT_FORMATS`). Default: `"v0.7.11"` (component keys only).
-   */
-  weightFormat?: WeightFormat;
+export type {
+  ReportedModel,
+  TrainFailure,
+  TrainPipelineOptions,
+  TrainProgress,
+  TrainReport,
+} from "./train_report.ts";
+import type {
+  ReportedModel,
+  TrainPipelineOptions,
+  TrainReport,
+} from "./train_report.ts";
+
+export { commonFeatureGroups } from "./_train_run.ts";
+
+/** A training job: one trainer on one group's frame. */
+interface Job {
+  key: GroupKey;
+  trainer: TrainerName;
+  index: number;
+  total: number;
+  job: SerializedJob;
 }
 
-/** A progress event. */
-export type TrainProgress =
-  | {
-    kind: "group";
+/** The frames of one source, extracted once for every group. */
+interface SourceFrames {
+  source: EnergySource;
+  base: {
     source: EnergySource;
-    featureGroup: FeatureGroup;
-    rows: { abs: number; dyn: number };
-  }
-  | {
-    kind: "trainer";
-    source: EnergySource;
-    outputType: OutputType;
-    featureGroup: FeatureGroup;
-    trainer: TrainerName;
-    done: number;
-    total: number;
-    mae?: number;
-    error?: string;
+    extractor: ExtractorName;
+    thirdParty: readonly string[];
+    vmJobName: string;
+    nodeType: number;
   };
-
-/** A trained model in the report. */
-export interface ReportedModel {
-  /** Energy source. */
-  source: EnergySource;
-  /** Output type. */
-  outputType: OutputType;
-  /** Feature group. */
-  featureGroup: FeatureGroup;
-  /** The model's metadata. */
-  metadata: ModelMetadata;
-}
-
-/** A failure that was reported and skipped. */
-export interface TrainFailure {
-  /** Energy source. */
-  source: EnergySource;
-  /** Feature group. */
-  featureGroup: FeatureGroup;
-  /** Output type, when the failure was one trainer's. */
-  outputType?: OutputType;
-  /** Trainer, when the failure was one trainer's. */
-  trainer?: TrainerName;
-  /** What went wrong. */
-  message: string;
-}
-
-/** What a pipeline run did. */
-export interface TrainReport {
-  /** The pipeline folder. */
-  pipelineDir: string;
-  /** The pipeline archive. */
-  zip: string;
-  /** The node type trained. */
-  nodeType: number;
-  /** Feature groups trained. */
-  featureGroups: FeatureGroup[];
-  /** Models trained in this run. */
-  models: ReportedModel[];
-  /** Failures that were skipped. */
-  failures: TrainFailure[];
-  /** Notes (split fallbacks and the like), without duplicates. */
-  notes: string[];
-}
-
-/** The feature groups valid in every query (upstream's intersection). */
-export function commonFeatureGroups(
-  queries: readonly QueryData[],
-  options: {
-    thirdParty?: readonly string[];
-    groups?: readonly FeatureGroup[];
-  } = {},
-): FeatureGroup[] {
-  let common: FeatureGroup[] | undefined;
-  for (const q of queries) {
-    const valid = validFeatureGroups(q, {
-      thirdParty: options.thirdParty ?? [],
-      groups: options.groups ?? ALL_FEATURE_GROUPS,
-    });
-    common = common === undefined
-      ? valid
-      : common.filter((g) => valid.includes(g));
-  }
-  return common ?? [];
+  node: FrameBatch;
+  container: FrameBatch;
 }
 
 /**
- * Runs the training pipeline on one or more queries and writes the
- * pipeline. Returns what was trained and what failed.
+ * Step 1, prepare frames: a group's AbsPower frame (node level) and
+ * DynPower frame (container level, isolated), or the failure reported.
  */
-export async function trainPipeline(
+async function prepareGroup(
   queries: readonly QueryData[],
-  options: TrainPipelineOptions,
-): Promise<TrainReport> {
-  if (queries.length === 0) {
-    throw new RangeError("Cannot train: no query was given");
+  frames: SourceFrames,
+  group: FeatureGroup,
+  run: Run,
+): Promise<{ abs: Frame; dyn: Frame } | undefined> {
+  const { s, ctx, options, report } = run;
+  const source = frames.source;
+  let abs: Frame, dyn: Frame;
+  try {
+    abs = prepareFrames(queries, group, "AbsPower", {
+      ...frames.base,
+      extracted: frames.node,
+    });
+    const isolation = await isolationOf(source, group, s, ctx, options);
+    dyn = prepareFrames(queries, group, "DynPower", {
+      ...frames.base,
+      extracted: frames.container,
+      isolation,
+    });
+  } catch (error) {
+    report.failures.push({
+      source,
+      featureGroup: group,
+      message: (error as Error).message,
+    });
+    return undefined;
   }
-  const now = options.now ?? (() => new Date());
-  const name = options.pipelineName ?? "default";
-  const sources = options.sources ?? ["rapl-sysfs"];
-  const extractor = options.extractor ?? "default";
-  const isolator = options.isolator ?? "min";
-  const absTrainers = options.absTrainers ?? TRAINERS;
-  const dynTrainers = options.dynTrainers ?? TRAINERS;
-  const seed = options.seed ?? 42;
-  const split = options.split ?? "time";
-  const thirdParty = options.thirdParty ?? [];
-  const dir = pipelineDir(options.modelPath, name);
+  if (!report.featureGroups.includes(group)) report.featureGroups.push(group);
+  options.onProgress?.({
+    kind: "group",
+    source,
+    featureGroup: group,
+    rows: { abs: abs.length, dyn: dyn.length },
+  });
+  return { abs, dyn };
+}
 
-  // Node type: index the machine spec into the pipeline's node_type_index.json.
-  let index = await readNodeTypeIndex(pipelineFile(dir, "nodeTypeIndex"));
-  let nodeType = 0;
-  if (options.machineSpec !== undefined) {
-    const r = indexMachine(
-      index,
-      options.machineSpec,
-      options.machineId ?? "unknown",
-    );
-    index = r.index;
-    nodeType = r.nodeType;
-  }
-  const machineSpec = index[String(nodeType)]?.attrs;
-
-  const groups = options.featureGroups ??
-    commonFeatureGroups(queries, { thirdParty });
-  if (groups.length === 0) {
-    throw new RangeError(
-      "Cannot train: no feature group has all its metrics in the input (run `validate` to see what is missing)",
-    );
-  }
-
-  let profiles: IdleProfiles | undefined;
-  let background: Set<string> | undefined;
-  if (options.idle !== undefined) {
-    profiles = idleProfiles(options.idle, { sources, nodeType });
-    background = backgroundContainers(options.idle);
-  }
-  if (isolator === "profile" && profiles === undefined) {
-    throw new RangeError(
-      "Cannot isolate with the profile isolator: no idle query was given (--profile)",
-    );
-  }
-
-  const report: TrainReport = {
-    pipelineDir: dir,
-    zip: pipelineZip(options.modelPath, name),
-    nodeType,
-    featureGroups: [],
-    models: [],
-    failures: [],
-    notes: [],
-  };
-  const note = (n: string) => {
-    if (!report.notes.includes(n)) report.notes.push(n);
-  };
-
-  type Job = {
-    source: EnergySource;
-    group: FeatureGroup;
-    outputType: OutputType;
-    trainer: TrainerName;
-    folder: string;
-    index: number;
-    total: number;
-    job: SerializedJob;
-  };
+/**
+ * Step 2, plan jobs: writes a group's preprocessed data and one job per
+ * trainer (XgboostFit continuing from its checkpoints).
+ */
+async function planGroup(
+  key: Omit<GroupKey, "outputType">,
+  outputType: OutputType,
+  frame: Frame,
+  run: Run,
+): Promise<Job[]> {
+  const { s, ctx, dir } = run;
+  const groupKey: GroupKey = { ...key, outputType };
+  await writePreprocessed(dir, {
+    outputType,
+    extractor: s.extractor,
+    isolator: s.isolator,
+    source: key.source,
+    featureGroup: key.featureGroup,
+  }, frame);
+  const trainers = outputType === "AbsPower" ? s.absTrainers : s.dynTrainers;
+  const serialized = serializeFrame(frame);
   const jobs: Job[] = [];
-  for (const source of sources) {
+  for (const trainer of trainers) {
+    const init: Partial<Record<Component, ModelJson>> = {};
+    if (trainer === "XgboostFitTrainer") {
+      const checkpoints = await readPipelineCheckpoints(
+        dir,
+        groupKey,
+        trainer,
+        ctx.nodeType,
+        frame.components,
+      );
+      for (const [c, m] of Object.entries(checkpoints)) {
+        if (m) init[c as Component] = loadModel(m).toJSON();
+      }
+    }
+    jobs.push({
+      key: groupKey,
+      trainer,
+      index: jobs.length + 1,
+      total: trainers.length,
+      job: {
+        frame: serialized,
+        trainer,
+        init,
+        options: {
+          featureGroup: key.featureGroup,
+          outputType,
+          nodeType: ctx.nodeType,
+          split: s.split,
+          seed: s.seed,
+          thirdParty: s.thirdParty,
+          ...(ctx.machineSpec ? { machineSpec: ctx.machineSpec } : {}),
+        },
+      },
+    });
+  }
+  return jobs;
+}
+
+/** Steps 1 and 2 for every source and group. */
+async function planJobs(
+  queries: readonly QueryData[],
+  run: Run,
+): Promise<Job[]> {
+  const { s, ctx, options } = run;
+  const jobs: Job[] = [];
+  for (const source of s.sources) {
     const base = {
       source,
-      extractor,
-      thirdParty,
+      extractor: s.extractor,
+      thirdParty: s.thirdParty,
       vmJobName: options.vmJobName ?? "vm",
-      nodeType,
+      nodeType: ctx.nodeType,
     };
     // Every group of a query at once: each metric is read once, not once per
     // group. A batch that fails (one group's metrics broken) falls back to
-    // per-group extraction below, so the failure is reported for its group.
-    const batch = (level: "node" | "container") =>
-      queries.map((q) => {
-        try {
-          return extractFeatureGroups(q, groups, { ...base, level });
-        } catch {
-          return undefined;
-        }
-      });
-    const nodeFrames = batch("node");
-    const containerFrames = batch("container");
-    const framesOf = (
-      group: FeatureGroup,
-      level: "node" | "container",
-      batched: (Map<FeatureGroup, Frame> | undefined)[],
-    ) =>
-      queries.map((q, i) =>
-        batched[i]?.get(group) ?? extract(q, group, { ...base, level })
-      );
-    for (const group of groups) {
-      let abs: Frame, dyn: Frame;
-      try {
-        abs = concatNodeFrames(framesOf(group, "node", nodeFrames));
-        const isolateOptions = {
-          isolator,
-          ...(profiles?.[source] ? { profile: profiles[source] } : {}),
-          ...(background ? { backgroundContainers: background } : {}),
-          ...(options.targetHints ? { targetHints: options.targetHints } : {}),
-          ...(options.bgHints ? { bgHints: options.bgHints } : {}),
-          ...(isolator === "trainer"
-            ? {
-              predict: await backgroundModels(
-                options.modelPath,
-                options.absPipelineName ?? DEFAULT_PIPELINE_NAME,
-                { source, featureGroups: [group] },
-              ),
-            }
-            : {}),
-        };
-        dyn = concatNodeFrames(
-          framesOf(group, "container", containerFrames).map((f) =>
-            isolate(f, isolateOptions)
-          ),
-        );
-      } catch (error) {
-        report.failures.push({
-          source,
-          featureGroup: group,
-          message: (error as Error).message,
-        });
-        continue;
-      }
-      if (!report.featureGroups.includes(group)) {
-        report.featureGroups.push(group);
-      }
-      options.onProgress?.({
-        kind: "group",
-        source,
-        featureGroup: group,
-        rows: { abs: abs.length, dyn: dyn.length },
-      });
-      for (
-        const [outputType, frame, trainers] of [
-          ["AbsPower", abs, absTrainers],
-          ["DynPower", dyn, dynTrainers],
-        ] as const
-      ) {
-        await writeFrameCsv(
-          preprocessedFile(dir, {
-            outputType,
-            extractor,
-            isolator,
-            source,
-            featureGroup: group,
-          }),
-          frame,
-          { layout: outputType === "AbsPower" ? "extracted" : "isolated" },
-        );
-        const folder = groupDir(dir, source, outputType, group);
-        const serialized = serializeFrame(frame);
-        let position = 0;
-        for (const trainer of trainers) {
-          const init: Partial<Record<Component, ModelJson>> = {};
-          if (trainer === "XgboostFitTrainer") {
-            const checkpoints = await readCheckpoints(
-              folder,
-              trainer,
-              nodeType,
-              frame.components,
-            );
-            for (const [c, m] of Object.entries(checkpoints)) {
-              if (m) init[c as Component] = m.toJSON();
-            }
-          }
-          jobs.push({
-            source,
-            group,
-            outputType,
-            trainer,
-            folder,
-            index: ++position,
-            total: trainers.length,
-            job: {
-              frame: serialized,
-              trainer,
-              init,
-              options: {
-                featureGroup: group,
-                outputType,
-                nodeType,
-                split,
-                seed,
-                thirdParty,
-                ...(machineSpec ? { machineSpec } : {}),
-              },
-            },
-          });
-        }
-      }
+    // per-group extraction, so the failure is reported for its group.
+    const frames: SourceFrames = {
+      source,
+      base,
+      node: extractBatch(queries, ctx.groups, "AbsPower", base),
+      container: extractBatch(queries, ctx.groups, "DynPower", base),
+    };
+    for (const group of ctx.groups) {
+      const prepared = await prepareGroup(queries, frames, group, run);
+      if (prepared === undefined) continue;
+      const key = { source, featureGroup: group };
+      jobs.push(...await planGroup(key, "AbsPower", prepared.abs, run));
+      jobs.push(...await planGroup(key, "DynPower", prepared.dyn, run));
     }
   }
+  return jobs;
+}
 
+/** Step 3, run jobs: trains on the worker pool and writes each model. */
+async function runJobs(jobs: readonly Job[], run: Run): Promise<void> {
+  const { options, report, dir } = run;
+  const note = (n: string) => {
+    if (!report.notes.includes(n)) report.notes.push(n);
+  };
   const pool = new TrainPool(
     Math.min(options.workers ?? navigator.hardwareConcurrency, jobs.length),
   );
@@ -452,9 +263,9 @@ export async function trainPipeline(
     await Promise.all(jobs.map(async (j) => {
       const event = {
         kind: "trainer" as const,
-        source: j.source,
-        outputType: j.outputType,
-        featureGroup: j.group,
+        source: j.key.source,
+        outputType: j.key.outputType,
+        featureGroup: j.key.featureGroup,
         trainer: j.trainer,
         done: j.index,
         total: j.total,
@@ -462,24 +273,25 @@ export async function trainPipeline(
       try {
         const trained = trainedFromSerialized(await pool.run(j.job));
         trained.notes.forEach(note);
-        await writeModel(
-          j.folder,
+        await writePipelineModel(
+          dir,
+          j.key,
           trained,
           options.weightFormat ? { weightFormat: options.weightFormat } : {},
         );
         report.models.push({
-          source: j.source,
-          outputType: j.outputType,
-          featureGroup: j.group,
+          source: j.key.source,
+          outputType: j.key.outputType,
+          featureGroup: j.key.featureGroup,
           metadata: trained.metadata,
         });
         options.onProgress?.({ ...event, mae: trained.metadata.mae });
       } catch (error) {
         const message = (error as Error).message;
         report.failures.push({
-          source: j.source,
-          featureGroup: j.group,
-          outputType: j.outputType,
+          source: j.key.source,
+          featureGroup: j.key.featureGroup,
+          outputType: j.key.outputType,
           trainer: j.trainer,
           message,
         });
@@ -489,16 +301,13 @@ export async function trainPipeline(
   } finally {
     pool.close();
   }
-  const order = (
-    m: {
-      source: string;
-      outputType?: string;
-      featureGroup: string;
-      trainer?: string;
-    },
-  ) =>
-    `${sources.indexOf(m.source as EnergySource)}|${m.outputType ?? ""}|${
-      groups.indexOf(m.featureGroup as FeatureGroup)
+}
+
+/** Orders the report's models (source, output type, group, trainer). */
+function sortModels(report: TrainReport, s: Settings, ctx: RunContext) {
+  const order = (m: ReportedModel) =>
+    `${s.sources.indexOf(m.source)}|${m.outputType}|${
+      ctx.groups.indexOf(m.featureGroup)
     }`;
   report.models.sort((a, b) =>
     order(a) < order(b)
@@ -508,7 +317,6 @@ export async function trainPipeline(
       : TRAINERS.indexOf(a.metadata.trainer) -
         TRAINERS.indexOf(b.metadata.trainer)
   );
-
   if (report.models.length === 0) {
     const first = report.failures[0];
     throw new RangeError(
@@ -519,98 +327,158 @@ export async function trainPipeline(
       }`,
     );
   }
+}
 
-  // Pipeline-level files.
-  if (profiles !== undefined) await writeIdleProfiles(dir, profiles);
-  const metaPath = pipelineFile(dir, "metadata");
-  const old = (await exists(metaPath))
-    ? await readJsonFile<PipelineMetadata>(metaPath)
-    : undefined;
+/** The pipeline's metadata.json after this run (merged with the old one). */
+function pipelineMetadata(
+  old: PipelineMetadata | undefined,
+  s: Settings,
+  time: string,
+): PipelineMetadata {
   const union = (
     a: readonly TrainerName[] | undefined,
     b: readonly TrainerName[],
   ) => [...new Set([...(a ?? []), ...b])];
-  const time = formatPipelineTime(now());
-  const metadata: PipelineMetadata = {
-    name,
-    isolator,
-    extractor,
-    abs_trainers: union(old?.abs_trainers, absTrainers),
-    dyn_trainers: union(old?.dyn_trainers, dynTrainers),
+  return {
+    name: s.name,
+    isolator: s.isolator,
+    extractor: s.extractor,
+    abs_trainers: union(old?.abs_trainers, s.absTrainers),
+    dyn_trainers: union(old?.dyn_trainers, s.dynTrainers),
     metric_type: "bm_metrics",
     init_time: old?.init_time ?? time,
     last_update_time: time,
-    energy_sources: [...new Set([...(old?.energy_sources ?? []), ...sources])],
-    split,
-    seed,
+    energy_sources: [
+      ...new Set([...(old?.energy_sources ?? []), ...s.sources]),
+    ],
+    split: s.split,
+    seed: s.seed,
   };
-  await writeJsonFile(metaPath, metadata, { indent: 0 });
-  await writeJsonFile(
-    pipelineFile(dir, "trainArguments"),
-    options.trainArguments ?? {
-      pipeline_name: name,
-      energy_source: sources.join(","),
-      extractor,
-      isolator,
-      abs_trainers: absTrainers.join(","),
-      dyn_trainers: dynTrainers.join(","),
-      split,
-      seed,
-    },
-    { indent: 0 },
-  );
-  await writeJsonFile(pipelineFile(dir, "nodeTypeIndex"), index, { indent: 0 });
-  for (const source of sources) {
-    for (const outputType of OUTPUT_TYPES) {
-      await writeSummary(dir, source, outputType);
-    }
-  }
-  await writeFileAtomic(
-    report.zip,
-    zipEntries(await collectDir(dir, { prefix: "" })),
-  );
-  return report;
 }
 
-/** Our columns after upstream's in the summary CSV. */
-export const SUMMARY_EXTRA_COLUMNS = [
-  "split",
-  "seed",
-  "train_rows",
-  "test_rows",
-  "interval_coverage",
-] as const;
+/**
+ * Step 4, write files: idle profiles, metadata.json, train_arguments.json,
+ * node_type_index.json and the summary CSVs (from the kept models and the
+ * ones trained now).
+ */
+async function writeFiles(run: Run, kept: SummaryModel[][]): Promise<void> {
+  const { s, ctx, options, report, dir } = run;
+  if (ctx.profiles !== undefined) await writeIdleProfiles(dir, ctx.profiles);
+  const now = options.now ?? (() => new Date());
+  await writePipelineFiles(dir, {
+    metadata: pipelineMetadata(
+      await readPipelineMetadata(dir),
+      s,
+      formatPipelineTime(now()),
+    ),
+    trainArguments: options.trainArguments ?? {
+      pipeline_name: s.name,
+      energy_source: s.sources.join(","),
+      extractor: s.extractor,
+      isolator: s.isolator,
+      abs_trainers: s.absTrainers.join(","),
+      dyn_trainers: s.dynTrainers.join(","),
+      split: s.split,
+      seed: s.seed,
+    },
+    nodeTypeIndex: ctx.index,
+  });
+  let i = 0;
+  for (const source of s.sources) {
+    for (const outputType of OUTPUT_TYPES) {
+      const trained = report.models.filter((m) =>
+        m.source === source && m.outputType === outputType
+      );
+      await writeSummaryCsv(
+        dir,
+        source,
+        outputType,
+        mergeSummaryModels(kept[i++]!, trained),
+      );
+    }
+  }
+}
+
+/** The models of the previous generation, per source and output type. */
+async function keptModels(dir: string, s: Settings): Promise<SummaryModel[][]> {
+  const out: SummaryModel[][] = [];
+  for (const source of s.sources) {
+    for (const outputType of OUTPUT_TYPES) {
+      out.push(await readSummaryModels(dir, source, outputType));
+    }
+  }
+  return out;
+}
 
 /**
- * Rewrites `<source>_<ot>_model_metadata.csv` from every model folder of the
- * pipeline (all feature groups and node types, as upstream collects them).
+ * Runs the training pipeline on one or more queries and publishes the
+ * pipeline as a new generation (built aside, swapped in at once: readers
+ * see the old pipeline until the new one is complete). Returns what was
+ * trained and what failed.
+ *
+ * @param queries The queries to learn from.
+ * @param options Where to write and what to train.
+ * @returns What was trained and what failed.
+ * @throws {RangeError} When no query is given, no feature group is valid,
+ *   or every trainer failed (the published pipeline is then unchanged).
+ */
+export async function trainPipeline(
+  queries: readonly QueryData[],
+  options: TrainPipelineOptions,
+): Promise<TrainReport> {
+  if (queries.length === 0) {
+    throw new RangeError("Cannot train: no query was given");
+  }
+  const s = settingsOf(options);
+  const generation = await beginGeneration(options.modelPath, s.name);
+  try {
+    const ctx = await runContext(generation.dir, queries, s, options);
+    const run: Run = {
+      s,
+      ctx,
+      options,
+      dir: generation.dir,
+      report: {
+        pipelineDir: generation.pipelineDir,
+        zip: generation.zip,
+        nodeType: ctx.nodeType,
+        featureGroups: [],
+        models: [],
+        failures: [],
+        notes: [],
+      },
+    };
+    const kept = await keptModels(generation.dir, s);
+    await runJobs(await planJobs(queries, run), run);
+    sortModels(run.report, s, ctx);
+    await writeFiles(run, kept);
+    await generation.publish();
+    return run.report;
+  } catch (error) {
+    await generation.abort();
+    throw error;
+  }
+}
+
+/**
+ * Rewrites `<source>_<ot>_model_metadata.csv` from every model folder of a
+ * pipeline folder (all feature groups and node types, as upstream collects
+ * them).
+ *
+ * @param dir The pipeline folder.
+ * @param source The energy source.
+ * @param outputType The output type.
+ * @returns The file written, or undefined when the pipeline has no model.
  */
 export async function writeSummary(
   dir: string,
   source: EnergySource,
   outputType: OutputType,
 ): Promise<string | undefined> {
-  const rows: SummaryRow[] = [];
-  const top = join(dir, source, outputType);
-  if (!(await exists(top))) return undefined;
-  const groups: string[] = [];
-  for await (const e of Deno.readDir(top)) {
-    if (e.isDirectory) groups.push(e.name);
-  }
-  for (const group of groups.sort()) {
-    for (const modelFolder of await listModelDirs(join(top, group))) {
-      const metadata = await readJsonFile<ModelMetadata>(
-        join(modelFolder, "metadata.json"),
-      );
-      rows.push({ metadata, featureGroup: group as FeatureGroup });
-    }
-  }
-  if (rows.length === 0) return undefined;
-  const table = modelMetadataTable(rows, {
-    components: SOURCE_COMPONENTS[source],
-    extraColumns: SUMMARY_EXTRA_COLUMNS,
-  });
-  const path = modelMetadataCsv(dir, source, outputType);
-  await writeCsvFile(path, table.header, table.rows);
-  return path;
+  return await writeSummaryCsv(
+    dir,
+    source,
+    outputType,
+    await readSummaryModels(dir, source, outputType),
+  );
 }

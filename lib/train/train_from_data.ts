@@ -9,10 +9,9 @@
  * @module
  */
 import type { Frame } from "../extract/frame.ts";
-import { writeJsonFile } from "../io/json.ts";
-import { groupDir, pipelineDir, pipelineFile } from "../layout.ts";
 import {
   ALL_FEATURE_GROUPS,
+  type Component,
   type EnergySource,
   FEATURE_GROUP_FEATURES,
   type FeatureGroup,
@@ -20,17 +19,26 @@ import {
   type OutputType,
   type TrainerName,
 } from "../types.ts";
-import { writeModel } from "../pipeline/model_files.ts";
-import { readCheckpoints } from "./loaded_model.ts";
+import { beginGeneration } from "../pipeline/generation.ts";
 import {
   indexMachine,
-  readNodeTypeIndex,
+  type NodeTypeIndex,
 } from "../pipeline/node_type_index.ts";
 import {
-  type ReportedModel,
-  type TrainFailure,
-  writeSummary,
-} from "./pipeline.ts";
+  mergeSummaryModels,
+  readSummaryModels,
+  writeSummaryCsv,
+} from "../pipeline/summary.ts";
+import {
+  type GroupKey,
+  readPipelineCheckpoints,
+  readPipelineNodeTypeIndex,
+  writePipelineFiles,
+  writePipelineModel,
+} from "../pipeline/write_pipeline.ts";
+import { loadModel } from "./load_model.ts";
+import type { FittedModel } from "./model.ts";
+import type { ReportedModel, TrainFailure } from "./train_report.ts";
 import { frameNodeTypes, type SplitKind, trainModel } from "./train_model.ts";
 
 /**
@@ -90,7 +98,89 @@ export interface TrainFromFrameReport {
   failures: TrainFailure[];
 }
 
-/** Trains models from a frame read from a preprocessed CSV. */
+/** The checkpoints a trainer continues from, as fitted models. */
+async function checkpoints(
+  dir: string,
+  key: GroupKey,
+  trainer: TrainerName,
+  nodeType: number,
+  components: readonly Component[],
+): Promise<Partial<Record<Component, FittedModel>>> {
+  const out: Partial<Record<Component, FittedModel>> = {};
+  if (trainer !== "XgboostFitTrainer") return out;
+  const json = await readPipelineCheckpoints(
+    dir,
+    key,
+    trainer,
+    nodeType,
+    components,
+  );
+  for (const [c, m] of Object.entries(json)) {
+    if (m !== undefined) out[c as Component] = loadModel(m);
+  }
+  return out;
+}
+
+/** Trains every trainer for every node type of the data into `dir`. */
+async function trainInto(
+  dir: string,
+  key: GroupKey,
+  data: Frame,
+  index: NodeTypeIndex,
+  options: TrainFromFrameOptions,
+  report: TrainFromFrameReport,
+): Promise<void> {
+  const { source, featureGroup, outputType } = key;
+  for (const nodeType of frameNodeTypes(data)) {
+    for (const trainer of options.trainers ?? ["XgboostFitTrainer"]) {
+      try {
+        const init = await checkpoints(
+          dir,
+          key,
+          trainer,
+          nodeType,
+          data.components,
+        );
+        const spec = index[String(nodeType)]?.attrs;
+        const trained = trainModel(data, trainer, {
+          featureGroup,
+          outputType,
+          nodeType,
+          split: options.split ?? "time",
+          seed: options.seed ?? 42,
+          init,
+          ...(spec ? { machineSpec: spec } : {}),
+        });
+        await writePipelineModel(dir, key, trained);
+        report.models.push({
+          source,
+          outputType,
+          featureGroup,
+          metadata: trained.metadata,
+        });
+      } catch (error) {
+        report.failures.push({
+          source,
+          featureGroup,
+          outputType,
+          trainer,
+          message: (error as Error).message,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Trains models from a frame read from a preprocessed CSV, and publishes
+ * the pipeline as a new generation (see lib/pipeline's contract; the
+ * pipeline zip is left as it is, as before).
+ *
+ * @param frame The preprocessed data.
+ * @param options Where to write and what to train.
+ * @returns What was trained and what failed.
+ * @throws {RangeError} When the feature group cannot be told.
+ */
 export async function trainFromFrame(
   frame: Frame,
   options: TrainFromFrameOptions,
@@ -105,65 +195,47 @@ export async function trainFromFrame(
     );
   }
   const outputType = options.outputType ?? "AbsPower";
-  const dir = pipelineDir(options.modelPath, options.pipelineName ?? "default");
-  const indexPath = pipelineFile(dir, "nodeTypeIndex");
-  let index = await readNodeTypeIndex(indexPath);
-  let data = frame;
-  if (options.machineSpec !== undefined) {
-    const r = indexMachine(
-      index,
-      options.machineSpec,
-      options.machineId ?? "unknown",
-    );
-    index = r.index;
-    data = {
-      ...frame,
-      nodeType: new Int32Array(frame.length).fill(r.nodeType),
-    };
-  }
-  const folder = groupDir(dir, frame.source, outputType, featureGroup);
-  const report: TrainFromFrameReport = {
-    pipelineDir: dir,
-    source: frame.source,
-    featureGroup,
-    models: [],
-    failures: [],
-  };
-  for (const nodeType of frameNodeTypes(data)) {
-    for (const trainer of options.trainers ?? ["XgboostFitTrainer"]) {
-      try {
-        const init = trainer === "XgboostFitTrainer"
-          ? await readCheckpoints(folder, trainer, nodeType, data.components)
-          : {};
-        const spec = index[String(nodeType)]?.attrs;
-        const trained = trainModel(data, trainer, {
-          featureGroup,
-          outputType,
-          nodeType,
-          split: options.split ?? "time",
-          seed: options.seed ?? 42,
-          init,
-          ...(spec ? { machineSpec: spec } : {}),
-        });
-        await writeModel(folder, trained);
-        report.models.push({
-          source: frame.source,
-          outputType,
-          featureGroup,
-          metadata: trained.metadata,
-        });
-      } catch (error) {
-        report.failures.push({
-          source: frame.source,
-          featureGroup,
-          outputType,
-          trainer,
-          message: (error as Error).message,
-        });
-      }
+  const key: GroupKey = { source: frame.source, outputType, featureGroup };
+  const generation = await beginGeneration(
+    options.modelPath,
+    options.pipelineName ?? "default",
+  );
+  try {
+    const dir = generation.dir;
+    let index = await readPipelineNodeTypeIndex(dir);
+    let data = frame;
+    if (options.machineSpec !== undefined) {
+      const r = indexMachine(
+        index,
+        options.machineSpec,
+        options.machineId ?? "unknown",
+      );
+      index = r.index;
+      data = {
+        ...frame,
+        nodeType: new Int32Array(frame.length).fill(r.nodeType),
+      };
     }
+    const report: TrainFromFrameReport = {
+      pipelineDir: generation.pipelineDir,
+      source: frame.source,
+      featureGroup,
+      models: [],
+      failures: [],
+    };
+    const kept = await readSummaryModels(dir, frame.source, outputType);
+    await trainInto(dir, key, data, index, options, report);
+    await writePipelineFiles(dir, { nodeTypeIndex: index });
+    await writeSummaryCsv(
+      dir,
+      frame.source,
+      outputType,
+      mergeSummaryModels(kept, report.models),
+    );
+    await generation.publish({ zip: false });
+    return report;
+  } catch (error) {
+    await generation.abort();
+    throw error;
   }
-  await writeJsonFile(indexPath, index, { indent: 0 });
-  await writeSummary(dir, frame.source, outputType);
-  return report;
 }

@@ -1,0 +1,143 @@
+/**
+ * What {@linkcode trainPipeline} takes and reports: its options, progress
+ * events, and the report of what was trained and what failed.
+ *
+ * @module
+ */
+import type { QueryData } from "../extract/read_query.ts";
+import type { WeightFormat } from "../pipeline/kepler_weight_file.ts";
+import type { ModelMetadata } from "../pipeline/model_metadata.ts";
+import type {
+  EnergySource,
+  ExtractorName,
+  FeatureGroup,
+  IsolatorName,
+  MachineSpec,
+  OutputType,
+  TrainerName,
+} from "../types.ts";
+import type { SplitKind } from "./train_model.ts";
+
+/** Options of `trainPipeline`. */
+export interface TrainPipelineOptions {
+  /** MODEL_PATH: the folder that holds pipelines. */
+  modelPath: string;
+  /** Pipeline name. Default: `"default"` (seed 002). */
+  pipelineName?: string;
+  /** Energy sources. Default: `["rapl-sysfs"]`. */
+  sources?: readonly EnergySource[];
+  /** Feature groups to train. Default: every group valid in all inputs. */
+  featureGroups?: readonly FeatureGroup[];
+  /** Extractor. Default: `"default"`. */
+  extractor?: ExtractorName;
+  /** Isolator of DynPower data. Default: `"min"`. */
+  isolator?: IsolatorName;
+  /** AbsPower trainers. Default: all ten. */
+  absTrainers?: readonly TrainerName[];
+  /** DynPower trainers. Default: all ten. */
+  dynTrainers?: readonly TrainerName[];
+  /** Split for the reported errors. Default: `"time"`. */
+  split?: SplitKind;
+  /** Seed of all randomness. Default: 42. */
+  seed?: number;
+  /** Machine spec of the data's node; indexed into node_type_index.json. */
+  machineSpec?: MachineSpec;
+  /** Machine id recorded as a member of the node type. Default: `"unknown"`. */
+  machineId?: string;
+  /** Idle query for the `profile` isolator (and profile/<source>.json). */
+  idle?: QueryData;
+  /**
+   * Trainer isolator: the pipeline whose AbsPower models predict background
+   * power. Default: `std_v0.7.11` (upstream's).
+   */
+  absPipelineName?: string;
+  /** Trainer isolator: target container name parts. Default: none. */
+  targetHints?: readonly string[];
+  /** Trainer isolator: background container name parts. Default: none. */
+  bgHints?: readonly string[];
+  /** Third-party metrics (ThirdParty feature group). Default: none. */
+  thirdParty?: readonly string[];
+  /** Prometheus job of VM metrics. Default: `"vm"`. */
+  vmJobName?: string;
+  /** Written as train_arguments.json. Default: the options above. */
+  trainArguments?: Record<string, unknown>;
+  /** Receives progress events. Default: none. */
+  onProgress?: (event: TrainProgress) => void;
+  /**
+   * Training workers; 0 or 1 trains in this thread. Default: the core count
+   * (`navigator.hardwareConcurrency`).
+   */
+  workers?: number;
+  /** Clock for metadata times (tests). Default: `() => new Date()`. */
+  now?: () => Date;
+  /**
+   * The form of each model's `weight.json`: `"v0.7.12"` adds `model_name`
+   * for Kepler v0.7.12 loading the file from a local path (see
+   * `WEIGHT_FORMATS`). Default: `"v0.7.11"` (component keys only).
+   */
+  weightFormat?: WeightFormat;
+}
+
+/** A progress event. */
+export type TrainProgress =
+  | {
+    kind: "group";
+    source: EnergySource;
+    featureGroup: FeatureGroup;
+    rows: { abs: number; dyn: number };
+  }
+  | {
+    kind: "trainer";
+    source: EnergySource;
+    outputType: OutputType;
+    featureGroup: FeatureGroup;
+    trainer: TrainerName;
+    done: number;
+    total: number;
+    mae?: number;
+    error?: string;
+  };
+
+/** A trained model in the report. */
+export interface ReportedModel {
+  /** Energy source. */
+  source: EnergySource;
+  /** Output type. */
+  outputType: OutputType;
+  /** Feature group. */
+  featureGroup: FeatureGroup;
+  /** The model's metadata. */
+  metadata: ModelMetadata;
+}
+
+/** A failure that was reported and skipped. */
+export interface TrainFailure {
+  /** Energy source. */
+  source: EnergySource;
+  /** Feature group. */
+  featureGroup: FeatureGroup;
+  /** Output type, when the failure was one trainer's. */
+  outputType?: OutputType;
+  /** Trainer, when the failure was one trainer's. */
+  trainer?: TrainerName;
+  /** What went wrong. */
+  message: string;
+}
+
+/** What a pipeline run did. */
+export interface TrainReport {
+  /** The pipeline folder. */
+  pipelineDir: string;
+  /** The pipeline archive. */
+  zip: string;
+  /** The node type trained. */
+  nodeType: number;
+  /** Feature groups trained. */
+  featureGroups: FeatureGroup[];
+  /** Models trained in this run. */
+  models: ReportedModel[];
+  /** Failures that were skipped. */
+  failures: TrainFailure[];
+  /** Notes (split fallbacks and the like), without duplicates. */
+  notes: string[];
+}

@@ -1,0 +1,188 @@
+/**
+ * The generation contract of lib/pipeline, end to end: a `train` child
+ * process killed (SIGKILL) at a random moment leaves the pipeline folder
+ * either the complete old generation or the complete new one, never a mix;
+ * and a training that fails before publishing leaves the old one intact.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  rejects as assertRejects,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { queryDataFrom } from "../lib/extract/read_query.ts";
+import { queryResult } from "../lib/simulate/query_json.ts";
+import { simulate } from "../lib/simulate/simulate.ts";
+import { trainPipeline } from "../lib/train/pipeline.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const CLI = join(ROOT, "cli", "main.ts");
+
+async function tree(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (d: string, rel: string) => {
+    for await (const e of Deno.readDir(d)) {
+      if (e.isDirectory) await walk(join(d, e.name), `${rel}${e.name}/`);
+      else {
+        const bytes = await Deno.readFile(join(d, e.name));
+        const hash = await crypto.subtle.digest("SHA-256", bytes);
+        out.set(
+          rel + e.name,
+          btoa(String.fromCharCode(...new Uint8Array(hash))),
+        );
+      }
+    }
+  };
+  await walk(dir, "");
+  return out;
+}
+
+const same = (a: Map<string, string>, b: Map<string, string>) =>
+  a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+
+function cli(args: string[], env: Record<string, string>) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    env,
+    stdout: "null",
+    stderr: "piped",
+  });
+}
+
+const TRAIN = [
+  "train",
+  "-i",
+  "q",
+  "--abs-trainers",
+  "SGDRegressorTrainer,XgboostFitTrainer",
+  "--dyn-trainers",
+  "SGDRegressorTrainer",
+];
+
+async function cp(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) {
+    if (e.isDirectory) await cp(join(from, e.name), join(to, e.name));
+    else if (e.isFile) {
+      await Deno.copyFile(join(from, e.name), join(to, e.name));
+    }
+  }
+}
+
+/** A MODEL_PATH holding a copy of `pipeline` as its published generation. */
+async function modelsWith(dir: string, pipeline: string, zip: string) {
+  await cp(pipeline, join(dir, ".default.generations", "1"));
+  await Deno.symlink(join(".default.generations", "1"), join(dir, "default"));
+  await Deno.copyFile(zip, join(dir, "default.zip"));
+}
+
+Deno.test({
+  name:
+    "a train killed (SIGKILL) at a random moment leaves the old pipeline or the new one, never a mix",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "kepler-kill-" });
+    try {
+      const env = (models: string) => ({ DATAPATH: dir, MODEL_PATH: models });
+      const sim = await cli(
+        ["simulate", "-o", "q", "--duration", "600", "--containers", "3"],
+        env(dir),
+      ).output();
+      assertEquals(sim.code, 0, new TextDecoder().decode(sim.stderr));
+      // The old generation, and the listing of a complete new one.
+      const ref = join(dir, "ref");
+      const first = await cli(TRAIN, env(ref)).output();
+      assertEquals(first.code, 0, new TextDecoder().decode(first.stderr));
+      const old = await tree(join(ref, "default"));
+      const oldDir = join(dir, "old");
+      await cp(join(ref, "default"), oldDir);
+      await Deno.copyFile(join(ref, "default.zip"), join(dir, "old.zip"));
+      const t0 = performance.now();
+      const second = await cli(TRAIN, env(ref)).output();
+      assertEquals(second.code, 0, new TextDecoder().decode(second.stderr));
+      const runMs = performance.now() - t0;
+      const newPaths = [...(await tree(join(ref, "default"))).keys()].sort();
+      const outcomes = { old: 0, new: 0 };
+      for (let k = 0; k < 6; k++) {
+        const models = join(dir, `m${k}`);
+        await modelsWith(models, oldDir, join(dir, "old.zip"));
+        const child = cli(TRAIN, env(models)).spawn();
+        // spread the kills over the whole run, the publish at its end included
+        const delay = runMs * (0.3 + 0.8 * (k + Math.random()) / 6);
+        await new Promise((r) => setTimeout(r, delay));
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already exited */ }
+        await child.status;
+        const now = await tree(join(models, "default"));
+        if (same(now, old)) outcomes.old++;
+        else {
+          assertEquals([...now.keys()].sort(), newPaths, `run ${k}: a mix`);
+          const meta = JSON.parse(
+            await Deno.readTextFile(join(models, "default", "metadata.json")),
+          );
+          const oldMeta = JSON.parse(
+            await Deno.readTextFile(join(oldDir, "metadata.json")),
+          );
+          assert(meta.last_update_time >= oldMeta.last_update_time);
+          for (const path of now.keys()) {
+            if (path.endsWith(".json")) {
+              JSON.parse(
+                await Deno.readTextFile(join(models, "default", path)),
+              );
+            }
+          }
+          outcomes.new++;
+        }
+      }
+      assertEquals(outcomes.old + outcomes.new, 6);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("trainPipeline() that fails before publishing leaves the published pipeline intact", async () => {
+  const models = await Deno.makeTempDir({ prefix: "kepler-fail-" });
+  try {
+    const q = queryDataFrom(
+      queryResult(simulate({ duration: 600, containers: 3, seed: 1 })),
+    );
+    const options = {
+      modelPath: models,
+      absTrainers: ["SGDRegressorTrainer"] as const,
+      dynTrainers: ["SGDRegressorTrainer"] as const,
+      workers: 0,
+    };
+    await trainPipeline([q], options);
+    const before = await tree(join(models, "default"));
+    const zipBefore = await Deno.readFile(join(models, "default.zip"));
+    let groups = 0;
+    await assertRejects(
+      trainPipeline([q], {
+        ...options,
+        seed: 7,
+        // the second group's event comes after the first group's files were
+        // written into the generation being built
+        onProgress: (e) => {
+          if (e.kind === "group" && ++groups === 2) {
+            throw new Error("interrupted");
+          }
+        },
+      }),
+      /interrupted/,
+    );
+    assert(groups === 2);
+    assertEquals(same(await tree(join(models, "default")), before), true);
+    assertEquals(await Deno.readFile(join(models, "default.zip")), zipBefore);
+    const top: string[] = [];
+    for await (const e of Deno.readDir(models)) top.push(e.name);
+    assertEquals(top.sort(), [
+      ".default.generations",
+      "default",
+      "default.zip",
+    ]);
+  } finally {
+    await Deno.remove(models, { recursive: true });
+  }
+});
