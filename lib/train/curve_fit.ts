@@ -51,7 +51,10 @@ import {
   type WeightExportable,
 } from "./model.ts";
 import { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
-import { levenbergMarquardt } from "../numeric/levenberg_marquardt.ts";
+import {
+  type CurveFunction,
+  levenbergMarquardt,
+} from "../numeric/levenberg_marquardt.ts";
 import {
   checkNumber,
   checkPredictColumns,
@@ -340,29 +343,8 @@ function fitCurve(
       if (theta0.some((v) => !Number.isFinite(v))) {
         throw new FitError(who, `the initial values ${theta0} are not finite`);
       }
-      // On many rows, first fit every k-th row (cheap), then refine on all
-      // rows from there: the long walk down a flat valley (hundreds of
-      // iterations when the data are close to linear) then costs little,
-      // and the result is still a converged full-data fit.
-      let start = theta0;
-      let spent = 0;
-      const n = xs.length;
-      if (n >= 2000) {
-        const k = Math.max(4, Math.floor(n / WARM_START_ROWS));
-        const m2 = Math.floor(n / k);
-        const sx = new Float64Array(m2), sy = new Float64Array(m2);
-        for (let i = 0; i < m2; i++) {
-          sx[i] = xs[i * k]!;
-          sy[i] = y[i * k]!;
-        }
-        const warm = levenbergMarquardt(spec, sx, sy, theta0, {
-          maxIterations,
-          gtol,
-          ftol,
-        });
-        if (warm.converged) start = warm.theta;
-        spent = warm.iterations;
-      }
+      const tolerances = { maxIterations, gtol, ftol };
+      const { start, spent } = warmStart(spec, xs, y, theta0, tolerances);
       const res = levenbergMarquardt(spec, xs, y, start, {
         maxIterations: Math.max(1, maxIterations - spent),
         gtol,
@@ -384,6 +366,36 @@ function fitCurve(
       }
       return makeCurveFitModel(curve, scaler.scale, main, theta);
     },
+  };
+}
+
+/**
+ * On many rows, first fit every k-th row (cheap), then refine on all rows
+ * from there: the long walk down a flat valley (hundreds of iterations when
+ * the data are close to linear) then costs little, and the result is still
+ * a converged full-data fit. Returns where to start the full fit and the
+ * iterations spent.
+ */
+function warmStart(
+  spec: CurveFunction,
+  xs: Float64Array,
+  y: Float64Array,
+  theta0: number[],
+  tolerances: { maxIterations: number; gtol: number; ftol: number },
+): { start: number[]; spent: number } {
+  const n = xs.length;
+  if (n < 2000) return { start: theta0, spent: 0 };
+  const k = Math.max(4, Math.floor(n / WARM_START_ROWS));
+  const m2 = Math.floor(n / k);
+  const sx = new Float64Array(m2), sy = new Float64Array(m2);
+  for (let i = 0; i < m2; i++) {
+    sx[i] = xs[i * k]!;
+    sy[i] = y[i * k]!;
+  }
+  const warm = levenbergMarquardt(spec, sx, sy, theta0, tolerances);
+  return {
+    start: warm.converged ? warm.theta : theta0,
+    spent: warm.iterations,
   };
 }
 

@@ -80,81 +80,17 @@ export function sgdRegressor(
     params: Object.freeze({ ...resolved }),
     fit(x: Columns, y: Float64Array, options: FitOptions = {}): LinearModel {
       const n = checkTrainingData(who, x, y, 1);
-      const alpha = checkNumber(who, "alpha", resolved.alpha, { min: 0 });
-      const eta0 = checkNumber(who, "eta0", resolved.eta0, {
-        min: 0,
-        exclusiveMin: true,
-      });
-      const powerT = checkNumber(who, "powerT", resolved.powerT, {});
-      const maxIter = checkNumber(who, "maxIter", resolved.maxIter, {
-        min: 1,
-        integer: true,
-      });
-      const tol = resolved.tol === null
-        ? -Infinity
-        : checkNumber(who, "tol", resolved.tol, {});
-      const nIterNoChange = checkNumber(
-        who,
-        "nIterNoChange",
-        resolved.nIterNoChange,
-        { min: 1, integer: true },
-      );
+      const checked = checkParams(who, resolved);
       const seed = options.seed ?? 42;
-      const random = mulberry32(seed);
-
       const scaler = fitMaxAbsScaler(x);
       const cols = scaler.transform(x);
-      const p = cols.length;
-      // Row-major copy: each SGD step reads one row.
-      const rows = new Float64Array(n * p);
-      for (let j = 0; j < p; j++) {
-        const col = cols[j]!;
-        for (let i = 0; i < n; i++) rows[i * p + j] = col[i]!;
-      }
-      const w = new Float64Array(p);
-      let intercept = 0;
-      let t = 1;
-      const order = new Uint32Array(n);
-      for (let i = 0; i < n; i++) order[i] = i;
-      let bestLoss = Infinity;
-      let noImprovement = 0;
-      let epochs = 0;
-      for (let epoch = 0; epoch < maxIter; epoch++) {
-        epochs = epoch + 1;
-        if (resolved.shuffle) shuffleInPlace(order, random);
-        let sumLoss = 0;
-        for (let k = 0; k < n; k++) {
-          const i = order[k]!;
-          const off = i * p;
-          let pred = intercept;
-          for (let j = 0; j < p; j++) pred += w[j]! * rows[off + j]!;
-          const eta = eta0 / Math.pow(t, powerT);
-          const diff = pred - y[i]!;
-          sumLoss += 0.5 * diff * diff;
-          const dloss = diff < -MAX_DLOSS
-            ? -MAX_DLOSS
-            : diff > MAX_DLOSS
-            ? MAX_DLOSS
-            : diff;
-          const update = -eta * dloss;
-          const decay = Math.max(0, 1 - eta * alpha);
-          for (let j = 0; j < p; j++) {
-            w[j] = w[j]! * decay + update * rows[off + j]!;
-          }
-          intercept += update;
-          t += 1;
-        }
-        if (!Number.isFinite(intercept) || w.some((v) => !Number.isFinite(v))) {
-          throw new FitError(
-            who,
-            `the weights overflowed at epoch ${epochs}; try a smaller eta0`,
-          );
-        }
-        if (sumLoss > bestLoss - tol * n) noImprovement += 1;
-        else noImprovement = 0;
-        if (sumLoss < bestLoss) bestLoss = sumLoss;
-        if (noImprovement >= nIterNoChange) break;
-      }
+      const rows = rowMajor(cols, n);
+      const { w, intercept, epochs } = descend(rows, cols.length, y, {
+        ...checked,
+        who,
+        shuffle: resolved.shuffle,
+        random: mulberry32(seed),
+      });
       return linearModel({
         trainer: who,
         scale: scaler.scale,
@@ -164,4 +100,139 @@ export function sgdRegressor(
       });
     },
   };
+}
+
+/** The checked hyperparameters (`tol: null` becomes −∞). */
+interface Checked {
+  alpha: number;
+  eta0: number;
+  powerT: number;
+  maxIter: number;
+  tol: number;
+  nIterNoChange: number;
+}
+
+/** Checks the hyperparameters; throws a `RangeError` naming a bad one. */
+function checkParams(
+  who: string,
+  resolved: Required<SgdRegressorParams>,
+): Checked {
+  const alpha = checkNumber(who, "alpha", resolved.alpha, { min: 0 });
+  const eta0 = checkNumber(who, "eta0", resolved.eta0, {
+    min: 0,
+    exclusiveMin: true,
+  });
+  const powerT = checkNumber(who, "powerT", resolved.powerT, {});
+  const maxIter = checkNumber(who, "maxIter", resolved.maxIter, {
+    min: 1,
+    integer: true,
+  });
+  const tol = resolved.tol === null
+    ? -Infinity
+    : checkNumber(who, "tol", resolved.tol, {});
+  const nIterNoChange = checkNumber(
+    who,
+    "nIterNoChange",
+    resolved.nIterNoChange,
+    { min: 1, integer: true },
+  );
+  return { alpha, eta0, powerT, maxIter, tol, nIterNoChange };
+}
+
+/** Row-major copy of the columns: each SGD step reads one row. */
+function rowMajor(cols: Columns, n: number): Float64Array {
+  const p = cols.length;
+  const rows = new Float64Array(n * p);
+  for (let j = 0; j < p; j++) {
+    const col = cols[j]!;
+    for (let i = 0; i < n; i++) rows[i * p + j] = col[i]!;
+  }
+  return rows;
+}
+
+/** The weights SGD moves: coefficients, intercept and step count t. */
+interface SgdState {
+  w: Float64Array;
+  intercept: number;
+  t: number;
+}
+
+/**
+ * Epochs of SGD until `maxIter` or `nIterNoChange` epochs without a loss
+ * improvement of `tol · n`; throws a `FitError` when the weights overflow.
+ */
+function descend(
+  rows: Float64Array,
+  p: number,
+  y: Float64Array,
+  o: Checked & {
+    who: "SGDRegressorTrainer";
+    shuffle: boolean;
+    random: () => number;
+  },
+): SgdState & { epochs: number } {
+  const n = y.length;
+  const state: SgdState = { w: new Float64Array(p), intercept: 0, t: 1 };
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let bestLoss = Infinity;
+  let noImprovement = 0;
+  let epochs = 0;
+  for (let epoch = 0; epoch < o.maxIter; epoch++) {
+    epochs = epoch + 1;
+    if (o.shuffle) shuffleInPlace(order, o.random);
+    const sumLoss = epochSgd(state, rows, p, y, order, o);
+    const { w, intercept } = state;
+    if (!Number.isFinite(intercept) || w.some((v) => !Number.isFinite(v))) {
+      throw new FitError(
+        o.who,
+        `the weights overflowed at epoch ${epochs}; try a smaller eta0`,
+      );
+    }
+    if (sumLoss > bestLoss - o.tol * n) noImprovement += 1;
+    else noImprovement = 0;
+    if (sumLoss < bestLoss) bestLoss = sumLoss;
+    if (noImprovement >= o.nIterNoChange) break;
+  }
+  return { ...state, epochs };
+}
+
+/** One pass over the rows in `order`; returns the summed squared loss / 2. */
+function epochSgd(
+  state: SgdState,
+  rows: Float64Array,
+  p: number,
+  y: Float64Array,
+  order: Uint32Array,
+  { eta0, powerT, alpha }: Checked,
+): number {
+  const { w } = state;
+  let intercept = state.intercept;
+  let t = state.t;
+  const n = order.length;
+  let sumLoss = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    const off = i * p;
+    let pred = intercept;
+    for (let j = 0; j < p; j++) pred += w[j]! * rows[off + j]!;
+    const eta = eta0 / Math.pow(t, powerT);
+    const diff = pred - y[i]!;
+    sumLoss += 0.5 * diff * diff;
+    const dloss = diff < -MAX_DLOSS
+      ? -MAX_DLOSS
+      : diff > MAX_DLOSS
+      ? MAX_DLOSS
+      : diff;
+    const update = -eta * dloss;
+    const decay = Math.max(0, 1 - eta * alpha);
+    for (let j = 0; j < p; j++) {
+      w[j] = w[j]! * decay + update * rows[off + j]!;
+    }
+    intercept += update;
+    t += 1;
+  }
+  state.intercept = intercept;
+  state.t = t;
+  return sumLoss;
 }

@@ -227,24 +227,10 @@ export function svrRegressor(params: SvrParams = {}): Trainer<SvrModel> {
           min: 0,
           exclusiveMin: true,
         });
-      // Rows to train on: all, or a seeded subsample kept in time order.
-      let rowsUsed: Uint32Array;
-      if (n > maxSamples) {
-        rowsUsed = permutation(n, mulberry32(seed)).slice(0, maxSamples)
-          .sort();
-      } else {
-        rowsUsed = new Uint32Array(n);
-        for (let i = 0; i < n; i++) rowsUsed[i] = i;
-      }
+      const rowsUsed = rowsToTrain(n, maxSamples, seed);
       const l = rowsUsed.length;
       const p = cols.length;
-      const pts = new Float64Array(l * p);
-      const ty = new Float64Array(l);
-      for (let r = 0; r < l; r++) {
-        const i = rowsUsed[r]!;
-        ty[r] = y[i]!;
-        for (let j = 0; j < p; j++) pts[r * p + j] = cols[j]![i]!;
-      }
+      const { pts, ty } = trainingPoints(cols, y, rowsUsed);
       const res = solveEpsilonSvr(pts, p, ty, {
         c,
         epsilon,
@@ -258,16 +244,7 @@ export function svrRegressor(params: SvrParams = {}): Trainer<SvrModel> {
           `SMO did not converge in ${res.iterations} iterations`,
         );
       }
-      let m = 0;
-      for (let r = 0; r < l; r++) if (res.beta[r] !== 0) m++;
-      const sv = new Float64Array(m * p);
-      const coef = new Float64Array(m);
-      for (let r = 0, v = 0; r < l; r++) {
-        if (res.beta[r] === 0) continue;
-        coef[v] = res.beta[r]!;
-        sv.set(pts.subarray(r * p, r * p + p), v * p);
-        v++;
-      }
+      const { sv, coef } = supportVectors(res.beta, pts, p);
       return makeSvrModel(scaler.scale, gamma, sv, coef, -res.rho, {
         rows: l,
         iterations: res.iterations,
@@ -275,6 +252,54 @@ export function svrRegressor(params: SvrParams = {}): Trainer<SvrModel> {
       });
     },
   };
+}
+
+/** Rows to train on: all, or a seeded subsample kept in time order. */
+function rowsToTrain(n: number, maxSamples: number, seed: number): Uint32Array {
+  if (n > maxSamples) {
+    return permutation(n, mulberry32(seed)).slice(0, maxSamples).sort();
+  }
+  const rowsUsed = new Uint32Array(n);
+  for (let i = 0; i < n; i++) rowsUsed[i] = i;
+  return rowsUsed;
+}
+
+/** The chosen rows as row-major points and their targets. */
+function trainingPoints(
+  cols: Columns,
+  y: Float64Array,
+  rowsUsed: Uint32Array,
+): { pts: Float64Array; ty: Float64Array } {
+  const l = rowsUsed.length;
+  const p = cols.length;
+  const pts = new Float64Array(l * p);
+  const ty = new Float64Array(l);
+  for (let r = 0; r < l; r++) {
+    const i = rowsUsed[r]!;
+    ty[r] = y[i]!;
+    for (let j = 0; j < p; j++) pts[r * p + j] = cols[j]![i]!;
+  }
+  return { pts, ty };
+}
+
+/** The points with a non-zero dual coefficient, and those coefficients. */
+function supportVectors(
+  beta: Float64Array,
+  pts: Float64Array,
+  p: number,
+): { sv: Float64Array; coef: Float64Array } {
+  const l = beta.length;
+  let m = 0;
+  for (let r = 0; r < l; r++) if (beta[r] !== 0) m++;
+  const sv = new Float64Array(m * p);
+  const coef = new Float64Array(m);
+  for (let r = 0, v = 0; r < l; r++) {
+    if (beta[r] === 0) continue;
+    coef[v] = beta[r]!;
+    sv.set(pts.subarray(r * p, r * p + p), v * p);
+    v++;
+  }
+  return { sv, coef };
 }
 
 /**

@@ -38,6 +38,7 @@ import {
   type FittedModel,
   isWeightExportable,
   type KeplerWeights,
+  type Trainer,
 } from "./model.ts";
 import { blockedHoldout, type Split, take, trainTestSplit } from "./split.ts";
 import { makeTrainer } from "./trainers.ts";
@@ -157,18 +158,7 @@ export function trainModel(
   const seed = options.seed ?? 42;
   const rows = nodeTypeRows(frame, options.nodeType);
   const features = frame.featureNames;
-  if (features.length === 0) {
-    throw new RangeError(
-      `Cannot train ${trainerName}: the frame has no features`,
-    );
-  }
-  if (rows.length < 2) {
-    throw new RangeError(
-      `Cannot train ${trainerName} on ${options.featureGroup}: only ${rows.length} row(s) for node type ${
-        options.nodeType ?? 0
-      }`,
-    );
-  }
+  checkRows(trainerName, options, features, rows);
   const { split, used } = splitRows(rows.length, options.split ?? "time", seed);
   const notes: string[] = [];
   if (used !== (options.split ?? "time")) {
@@ -179,68 +169,26 @@ export function trainModel(
   const trainRows = Uint32Array.from(split.train, (i) => rows[i]!);
   const testRows = Uint32Array.from(split.test, (i) => rows[i]!);
   const column = (name: string) => frame.features[name]!;
-  const xTrain: Columns = features.map((f) => take(column(f), trainRows));
-  const xTest: Columns = features.map((f) => take(column(f), testRows));
+  const data: SplitData = {
+    xTrain: features.map((f) => take(column(f), trainRows)),
+    xTest: features.map((f) => take(column(f), testRows)),
+    trainRows,
+    testRows,
+  };
   const trainer = makeTrainer(trainerName);
   const components: Partial<Record<Component, TrainedComponent>> = {};
   const metrics: Record<string, ComponentMetrics> = {};
   for (const component of frame.components) {
     const y = frame.power[component];
     if (y === undefined) continue;
-    const main = features.indexOf(
-      mainFeature(options.featureGroup, component, {
-        thirdParty: options.thirdParty ?? [],
-      }),
-    );
-    const fitOptions: {
-      seed: number;
-      mainFeature: number;
-      init?: FittedModel;
-    } = {
+    const trained = fitComponent(trainer, component, y, data, {
+      ...options,
+      trainerName,
       seed,
-      mainFeature: main < 0 ? 0 : main,
-    };
-    const init = options.init?.[component];
-    if (init !== undefined) fitOptions.init = init;
-    const yTrain = take(y, trainRows);
-    const yTest = take(y, testRows);
-    let fitted: FittedModel;
-    try {
-      fitted = trainer.fit(xTrain, yTrain, fitOptions);
-    } catch (error) {
-      if (error instanceof FitError || error instanceof RangeError) {
-        throw new FitError(
-          trainerName,
-          `${component}: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-      throw error;
-    }
-    const yHat = fitted.predict(xTest);
-    for (const v of yHat) {
-      if (!Number.isFinite(v)) {
-        throw new FitError(
-          trainerName,
-          `${component}: the model predicts non-finite values`,
-        );
-      }
-    }
-    const m = regressionMetrics(yTest, yHat);
-    metrics[component] = m;
-    let interval: PredictionInterval | undefined;
-    try {
-      interval = conformalInterval(yTest, yHat, {
-        coverage: options.coverage ?? 0.9,
-      });
-    } catch {
-      interval = undefined;
-    }
-    components[component] = {
-      model: interval === undefined ? fitted : withInterval(fitted, interval),
-      metrics: m,
-      ...(interval === undefined ? {} : { interval }),
-    };
+      features,
+    });
+    metrics[component] = trained.metrics;
+    components[component] = trained;
   }
   if (Object.keys(metrics).length === 0) {
     throw new RangeError(
@@ -254,6 +202,151 @@ export function trainModel(
       } interval`,
     );
   }
+  const metadata = modelMetadata(trainerName, frame, options, {
+    features,
+    components,
+    metrics,
+    used,
+    seed,
+    data,
+  });
+  const out: TrainedModel = {
+    name: metadata.model_name,
+    trainer: trainerName,
+    features,
+    components,
+    metadata,
+    notes,
+  };
+  const weights = keplerWeightsOf(frame.components, components, features);
+  if (weights !== undefined) out.weights = weights;
+  return out;
+}
+
+/** Throws a `RangeError` when a frame cannot train a model. */
+function checkRows(
+  trainerName: TrainerName,
+  options: TrainModelOptions,
+  features: readonly string[],
+  rows: ArrayLike<number>,
+): void {
+  if (features.length === 0) {
+    throw new RangeError(
+      `Cannot train ${trainerName}: the frame has no features`,
+    );
+  }
+  if (rows.length < 2) {
+    throw new RangeError(
+      `Cannot train ${trainerName} on ${options.featureGroup}: only ${rows.length} row(s) for node type ${
+        options.nodeType ?? 0
+      }`,
+    );
+  }
+}
+
+/** The features of the training and test rows, and those rows. */
+interface SplitData {
+  xTrain: Columns;
+  xTest: Columns;
+  trainRows: Uint32Array;
+  testRows: Uint32Array;
+}
+
+/** The options of {@linkcode fitComponent}. */
+interface ComponentOptions extends TrainModelOptions {
+  trainerName: TrainerName;
+  seed: number;
+  features: readonly string[];
+}
+
+/**
+ * Fits one component's power, checks its test predictions are finite,
+ * and measures its metrics and interval on the test rows.
+ */
+function fitComponent(
+  trainer: Trainer,
+  component: Component,
+  y: Float64Array,
+  data: SplitData,
+  options: ComponentOptions,
+): TrainedComponent {
+  const { trainerName } = options;
+  const main = options.features.indexOf(
+    mainFeature(options.featureGroup, component, {
+      thirdParty: options.thirdParty ?? [],
+    }),
+  );
+  const fitOptions: {
+    seed: number;
+    mainFeature: number;
+    init?: FittedModel;
+  } = {
+    seed: options.seed,
+    mainFeature: main < 0 ? 0 : main,
+  };
+  const init = options.init?.[component];
+  if (init !== undefined) fitOptions.init = init;
+  const yTrain = take(y, data.trainRows);
+  const yTest = take(y, data.testRows);
+  let fitted: FittedModel;
+  try {
+    fitted = trainer.fit(data.xTrain, yTrain, fitOptions);
+  } catch (error) {
+    if (error instanceof FitError || error instanceof RangeError) {
+      throw new FitError(
+        trainerName,
+        `${component}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const yHat = fitted.predict(data.xTest);
+  for (const v of yHat) {
+    if (!Number.isFinite(v)) {
+      throw new FitError(
+        trainerName,
+        `${component}: the model predicts non-finite values`,
+      );
+    }
+  }
+  const m = regressionMetrics(yTest, yHat);
+  let interval: PredictionInterval | undefined;
+  try {
+    interval = conformalInterval(yTest, yHat, {
+      coverage: options.coverage ?? 0.9,
+    });
+  } catch {
+    interval = undefined;
+  }
+  return {
+    model: interval === undefined ? fitted : withInterval(fitted, interval),
+    metrics: m,
+    ...(interval === undefined ? {} : { interval }),
+  };
+}
+
+/** What {@linkcode modelMetadata} records besides the options. */
+interface Fitted {
+  features: readonly string[];
+  components: Partial<Record<Component, TrainedComponent>>;
+  metrics: Record<string, ComponentMetrics>;
+  used: SplitKind;
+  seed: number;
+  data: SplitData;
+}
+
+/**
+ * The model's metadata: upstream's fields first (name, trainer, features,
+ * errors per component), then ours (mse, r², interval, split, seed, rows).
+ */
+function modelMetadata(
+  trainerName: TrainerName,
+  frame: Frame,
+  options: TrainModelOptions,
+  fitted: Fitted,
+): ModelMetadata {
+  const { features, components, metrics, used, seed, data } = fitted;
   const summary = summarizeMetrics(metrics);
   const nodeType = options.nodeType ?? 0;
   const name = modelName(trainerName, nodeType);
@@ -294,28 +387,27 @@ export function trainModel(
   }
   metadata.split = used;
   metadata.seed = seed;
-  metadata.train_rows = trainRows.length;
-  metadata.test_rows = testRows.length;
+  metadata.train_rows = data.trainRows.length;
+  metadata.test_rows = data.testRows.length;
   metadata.interval_coverage = options.coverage ?? 0.9;
-  const out: TrainedModel = {
-    name,
-    trainer: trainerName,
-    features,
-    components,
-    metadata,
-    notes,
-  };
+  return metadata;
+}
+
+/**
+ * Kepler weights of every component's model, or `undefined` when a model
+ * is not weight-exportable (or there is none).
+ */
+function keplerWeightsOf(
+  frameComponents: readonly Component[],
+  components: Partial<Record<Component, TrainedComponent>>,
+  features: readonly string[],
+): Partial<Record<Component, KeplerWeights>> | undefined {
   const weights: Partial<Record<Component, KeplerWeights>> = {};
-  let exportable = true;
-  for (const c of frame.components) {
+  for (const c of frameComponents) {
     const model = components[c]?.model;
     if (model === undefined) continue;
-    if (!isWeightExportable(model)) {
-      exportable = false;
-      break;
-    }
+    if (!isWeightExportable(model)) return undefined;
     weights[c] = model.keplerWeights(features);
   }
-  if (exportable && Object.keys(weights).length > 0) out.weights = weights;
-  return out;
+  return Object.keys(weights).length > 0 ? weights : undefined;
 }
