@@ -80,7 +80,7 @@ export const PIPELINE_FOLDER_ALLOWLIST: Readonly<Record<string, string>> = {
   "lib/isolate/profile.ts": "reads and writes <pipeline>/profile/<source>.json",
   "lib/s3/push_plan.ts": "pushes a pipeline folder and its zip as files",
   "lib/s3/s3_load.ts": "loads a pipeline folder and its zip as files",
-  "lib/serve/model_server.ts":
+  "lib/serve/pipeline_registry.ts":
     "B/A2: the registry reads pipelines through lib/pipeline",
   "lib/serve/pipeline_catalog.ts": "A2 migrates it to readPipeline()",
   "lib/serve/watch_model_path.ts":

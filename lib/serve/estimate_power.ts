@@ -13,7 +13,10 @@
  * @module
  */
 import type { Component } from "../types.ts";
-import { keplerCurveOf, keplerPredict } from "../pipeline/kepler_weight_file.ts";
+import {
+  keplerCurveOf,
+  keplerPredict,
+} from "../pipeline/kepler_weight_file.ts";
 import type { IntervalModel } from "../train/interval.ts";
 import type { ServedModel } from "./pipeline_catalog.ts";
 import type { PowerRequest } from "./power_request.ts";
@@ -119,54 +122,9 @@ export async function estimatePower(
   };
   const loaded = await model.load();
   if (loaded !== undefined) {
-    const x = loaded.features.map((f) => column(request, f));
-    const lower: Partial<Record<Component, number[]>> = {};
-    const upper: Partial<Record<Component, number[]>> = {};
-    let coverage: number | undefined;
-    let allIntervals = true;
-    for (const [c, fitted] of Object.entries(loaded.components)) {
-      const component = c as Component;
-      const iv = fitted as Partial<IntervalModel>;
-      if (typeof iv.predictInterval === "function" && iv.interval) {
-        const r = iv.predictInterval(x);
-        out.powers[component] = clip(r.yHat);
-        lower[component] = clip(r.lo);
-        upper[component] = clip(r.hi);
-        coverage = iv.interval.coverage;
-      } else {
-        out.powers[component] = clip(fitted!.predict(x));
-        allIntervals = false;
-      }
-    }
-    if (allIntervals && coverage !== undefined) {
-      out.coverage = coverage;
-      out.lower = lower;
-      out.upper = upper;
-    }
+    predictLoaded(out, loaded, request);
   } else if (model.weights !== undefined) {
-    const curve = keplerCurveOf(model.name);
-    const features = new Set<string>();
-    for (const w of Object.values(model.weights)) {
-      for (const f of Object.keys(w.All_Weights.Numerical_Variables)) {
-        features.add(f);
-      }
-    }
-    const cols = [...features].map((f) => [f, column(request, f)] as const);
-    const categories: Record<string, string> = {};
-    request.systemFeatures.forEach((f, k) => {
-      categories[f] = request.systemValues[k]!;
-    });
-    const rows: Record<string, number>[] = [];
-    for (let i = 0; i < request.rows; i++) {
-      const row: Record<string, number> = {};
-      for (const [f, col] of cols) row[f] = col[i]!;
-      rows.push(row);
-    }
-    for (const [c, w] of Object.entries(model.weights)) {
-      out.powers[c as Component] = clip(
-        rows.map((row) => keplerPredict(w, curve, row, categories)),
-      );
-    }
+    predictWeights(out, model.name, model.weights, request);
   } else {
     return {
       powers: {},
@@ -183,4 +141,68 @@ export async function estimatePower(
     };
   }
   return out;
+}
+
+/** A model loaded from its JSON: powers, and interval bounds when every component has them. */
+function predictLoaded(
+  out: PowerEstimate,
+  loaded: NonNullable<Awaited<ReturnType<ServedModel["load"]>>>,
+  request: PowerRequest,
+): void {
+  const x = loaded.features.map((f) => column(request, f));
+  const lower: Partial<Record<Component, number[]>> = {};
+  const upper: Partial<Record<Component, number[]>> = {};
+  let coverage: number | undefined;
+  let allIntervals = true;
+  for (const [c, fitted] of Object.entries(loaded.components)) {
+    const component = c as Component;
+    const iv = fitted as Partial<IntervalModel>;
+    if (typeof iv.predictInterval === "function" && iv.interval) {
+      const r = iv.predictInterval(x);
+      out.powers[component] = clip(r.yHat);
+      lower[component] = clip(r.lo);
+      upper[component] = clip(r.hi);
+      coverage = iv.interval.coverage;
+    } else {
+      out.powers[component] = clip(fitted!.predict(x));
+      allIntervals = false;
+    }
+  }
+  if (allIntervals && coverage !== undefined) {
+    out.coverage = coverage;
+    out.lower = lower;
+    out.upper = upper;
+  }
+}
+
+/** A model known by its Kepler weight file only: Kepler's formula per row. */
+function predictWeights(
+  out: PowerEstimate,
+  name: string,
+  weights: NonNullable<ServedModel["weights"]>,
+  request: PowerRequest,
+): void {
+  const curve = keplerCurveOf(name);
+  const features = new Set<string>();
+  for (const w of Object.values(weights)) {
+    for (const f of Object.keys(w.All_Weights.Numerical_Variables)) {
+      features.add(f);
+    }
+  }
+  const cols = [...features].map((f) => [f, column(request, f)] as const);
+  const categories: Record<string, string> = {};
+  request.systemFeatures.forEach((f, k) => {
+    categories[f] = request.systemValues[k]!;
+  });
+  const rows: Record<string, number>[] = [];
+  for (let i = 0; i < request.rows; i++) {
+    const row: Record<string, number> = {};
+    for (const [f, col] of cols) row[f] = col[i]!;
+    rows.push(row);
+  }
+  for (const [c, w] of Object.entries(weights)) {
+    out.powers[c as Component] = clip(
+      rows.map((row) => keplerPredict(w, curve, row, categories)),
+    );
+  }
 }

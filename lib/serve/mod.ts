@@ -1,6 +1,6 @@
 /**
  * Serving models to Kepler: a model server (on our HTTP/1.1 layer with
- * deadlines, {@linkcode serveHttp1}, or on `Deno.serve`) compatible with
+ * deadlines, lib/http1's `serveHttp1`, or on `Deno.serve`) compatible with
  * upstream's `model-server` (`POST /model`, `GET /best-models`), an
  * estimator (`POST /estimate`, and upstream's sidecar protocol on a unix
  * socket), model selection by node type and machine-spec similarity with
@@ -84,11 +84,3 @@ export type {
   ModelServerOptions,
   RoutedRequest,
 } from "./model_server.ts";
-export { serveHttp1 } from "./http1_server.ts";
-export type {
-  Http1Options,
-  Http1Server,
-  HttpHandler,
-  HttpReply,
-  HttpRequest,
-} from "./http1_server.ts";

@@ -88,6 +88,35 @@ export function parsePowerRequest(
 ): PowerRequest {
   const o = requestObject(body, "power request");
   const metrics = stringListField(o, "metrics");
+  const { columns, rows } = valueColumns(o, metrics, options.maxRows ?? 10_000);
+  const ot = outputTypeText(o);
+  const { systemFeatures, rawValues } = systemFields(o);
+  const pipelineName = stringField(o, "pipeline_name", "");
+  const out: PowerRequest = {
+    metrics,
+    columns,
+    rows,
+    outputType: parseOutputType(ot),
+    source: requestSource(stringField(o, "source", "rapl-sysfs")),
+    systemFeatures,
+    systemValues: rawValues.map(String),
+    trainerName: checkTrainerName(stringField(o, "trainer_name", "")),
+    filters: parseModelFilter(stringField(o, "filter", "", 4096)),
+    nodeType: nodeTypeField(o, "node_type"),
+    pipelineName: pipelineName === "" ? "" : checkPipelineName(pipelineName),
+    intervals: booleanField(o, "intervals", false),
+  };
+  const spec = machineSpecField(o, ["machine_spec", "spec"]);
+  if (spec !== undefined) out.machineSpec = spec;
+  return out;
+}
+
+/** The `values` rows as one column per metric, checked. */
+function valueColumns(
+  o: Record<string, unknown>,
+  metrics: readonly string[],
+  maxRows: number,
+): { columns: Float64Array[]; rows: number } {
   const values = o.values;
   if (!Array.isArray(values)) {
     throw new TypeError(
@@ -96,7 +125,6 @@ export function parsePowerRequest(
       }`,
     );
   }
-  const maxRows = options.maxRows ?? 10_000;
   if (values.length > maxRows) {
     throw new RangeError(
       `Field "values" has ${values.length} rows, the limit is ${maxRows}`,
@@ -121,6 +149,11 @@ export function parsePowerRequest(
       columns[j]![i] = v;
     }
   }
+  return { columns, rows: values.length };
+}
+
+/** The `output_type` field's text. */
+function outputTypeText(o: Record<string, unknown>): string {
   const ot = o.output_type;
   if (typeof ot !== "string") {
     throw new TypeError(
@@ -129,6 +162,13 @@ export function parsePowerRequest(
       }`,
     );
   }
+  return ot;
+}
+
+/** The `system_features` names and their `system_values`, checked. */
+function systemFields(
+  o: Record<string, unknown>,
+): { systemFeatures: string[]; rawValues: (string | number)[] } {
   const systemFeatures = stringListField(o, "system_features", {
     fallback: [],
   });
@@ -146,22 +186,5 @@ export function parsePowerRequest(
       `Fields "system_features" (${systemFeatures.length}) and "system_values" (${rawValues.length}) must have the same length`,
     );
   }
-  const pipelineName = stringField(o, "pipeline_name", "");
-  const out: PowerRequest = {
-    metrics,
-    columns,
-    rows: values.length,
-    outputType: parseOutputType(ot),
-    source: requestSource(stringField(o, "source", "rapl-sysfs")),
-    systemFeatures,
-    systemValues: rawValues.map(String),
-    trainerName: checkTrainerName(stringField(o, "trainer_name", "")),
-    filters: parseModelFilter(stringField(o, "filter", "", 4096)),
-    nodeType: nodeTypeField(o, "node_type"),
-    pipelineName: pipelineName === "" ? "" : checkPipelineName(pipelineName),
-    intervals: booleanField(o, "intervals", false),
-  };
-  const spec = machineSpecField(o, ["machine_spec", "spec"]);
-  if (spec !== undefined) out.machineSpec = spec;
-  return out;
+  return { systemFeatures, rawValues };
 }

@@ -139,7 +139,38 @@ export function watchModelPath(
   onChange: (pipelines: string[]) => void,
   options: WatchModelPathOptions = {},
 ): ModelPathWatcher {
-  const debounceMs = options.debounceMs ?? 300;
+  const changes = debouncer(onChange, options.debounceMs ?? 300);
+  if ((options.mode ?? "watch") === "watch") {
+    try {
+      const fsWatcher = Deno.watchFs(modelPath, { recursive: true });
+      return watchEvents(modelPath, fsWatcher, changes, options);
+    } catch (error) {
+      options.log?.(
+        `cannot watch ${modelPath} (${
+          (error as Error).message
+        }); polling instead`,
+      );
+      return pollFolders(modelPath, changes, options);
+    }
+  }
+  if (options.mode === "poll") return pollFolders(modelPath, changes, options);
+  return idle(options.mode ?? "off", changes);
+}
+
+/** Changed pipeline names collected over a quiet period, then reported. */
+interface Debouncer {
+  /** Notes a changed pipeline; reported after `debounceMs` of quiet. */
+  mark(name: string): void;
+  /** Stops reporting. */
+  close(): void;
+  /** Whether `close()` was called. */
+  readonly closed: boolean;
+}
+
+function debouncer(
+  onChange: (pipelines: string[]) => void,
+  debounceMs: number,
+): Debouncer {
   let closed = false;
   const pending = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -150,108 +181,127 @@ export function watchModelPath(
     pending.clear();
     onChange(names);
   };
-  const mark = (name: string) => {
-    pending.add(name);
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(flush, debounceMs);
+  return {
+    mark(name) {
+      pending.add(name);
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(flush, debounceMs);
+    },
+    close() {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+    },
+    get closed() {
+      return closed;
+    },
   };
+}
 
-  let mode = options.mode ?? "watch";
-  let fsWatcher: Deno.FsWatcher | undefined;
-  let loop: Promise<void> = Promise.resolve();
-  if (mode === "watch") {
-    try {
-      fsWatcher = Deno.watchFs(modelPath, { recursive: true });
-    } catch (error) {
-      options.log?.(
-        `cannot watch ${modelPath} (${
-          (error as Error).message
-        }); polling instead`,
-      );
-      mode = "poll";
-    }
-  }
-  if (fsWatcher !== undefined) {
-    const w = fsWatcher;
-    loop = (async () => {
-      try {
-        for await (const event of w) {
-          for (const path of event.paths) {
-            const rel = relative(modelPath, path);
-            const name = rel.split(sep)[0];
-            if (name && !rel.startsWith("..") && !name.startsWith(".")) {
-              mark(name);
-            }
-          }
-        }
-      } catch (error) {
-        if (!closed) {
-          options.log?.(
-            `watching ${modelPath} stopped: ${(error as Error).message}`,
-          );
-        }
-      }
-    })();
-  } else if (mode === "poll") {
-    const interval = options.pollIntervalMs ?? 2000;
-    let previous: Map<string, string> | undefined;
-    let pollTimer: ReturnType<typeof setTimeout> | undefined;
-    let wake: (() => void) | undefined;
-    const baseline = Promise.withResolvers<void>();
-    const poll = async () => {
-      const now = new Map<string, string>();
-      for (const name of await pipelineFolders(modelPath)) {
-        now.set(name, await pipelineSignature(modelPath, name));
-      }
-      if (previous !== undefined) {
-        const changed = new Set<string>();
-        for (const [k, v] of now) if (previous.get(k) !== v) changed.add(k);
-        for (const k of previous.keys()) if (!now.has(k)) changed.add(k);
-        for (const k of changed) mark(k);
-      }
-      previous = now;
-    };
-    loop = (async () => {
-      while (!closed) {
-        try {
-          await poll();
-        } catch (error) {
-          options.log?.(
-            `polling ${modelPath} failed: ${(error as Error).message}`,
-          );
-        }
-        baseline.resolve();
-        if (closed) break;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          pollTimer = setTimeout(resolve, interval);
-        });
-      }
-    })();
-    const stop = () => {
-      if (pollTimer !== undefined) clearTimeout(pollTimer);
-      wake?.();
-    };
-    return {
-      mode,
-      ready: baseline.promise,
-      async close() {
-        closed = true;
-        stop();
-        if (timer !== undefined) clearTimeout(timer);
-        await loop;
-      },
-    };
-  }
+/** A watcher that reports nothing (`reload: "off"`). */
+function idle(mode: ReloadMode, changes: Debouncer): ModelPathWatcher {
   return {
     mode,
     ready: Promise.resolve(),
+    close() {
+      changes.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Reports the pipeline folders `Deno.watchFs` events touch. */
+function watchEvents(
+  modelPath: string,
+  w: Deno.FsWatcher,
+  changes: Debouncer,
+  options: WatchModelPathOptions,
+): ModelPathWatcher {
+  const loop = (async () => {
+    try {
+      for await (const event of w) {
+        for (const path of event.paths) {
+          const rel = relative(modelPath, path);
+          const name = rel.split(sep)[0];
+          if (name && !rel.startsWith("..") && !name.startsWith(".")) {
+            changes.mark(name);
+          }
+        }
+      }
+    } catch (error) {
+      if (!changes.closed) {
+        options.log?.(
+          `watching ${modelPath} stopped: ${(error as Error).message}`,
+        );
+      }
+    }
+  })();
+  return {
+    mode: "watch",
+    ready: Promise.resolve(),
     async close() {
-      closed = true;
-      if (timer !== undefined) clearTimeout(timer);
+      changes.close();
       try {
-        fsWatcher?.close();
+        w.close();
       } catch { /* already closed */ }
+      await loop;
+    },
+  };
+}
+
+/** One poll: marks the pipelines whose signature changed since `previous`. */
+async function pollOnce(
+  modelPath: string,
+  previous: Map<string, string> | undefined,
+  changes: Debouncer,
+): Promise<Map<string, string>> {
+  const now = new Map<string, string>();
+  for (const name of await pipelineFolders(modelPath)) {
+    now.set(name, await pipelineSignature(modelPath, name));
+  }
+  if (previous !== undefined) {
+    const changed = new Set<string>();
+    for (const [k, v] of now) if (previous.get(k) !== v) changed.add(k);
+    for (const k of previous.keys()) if (!now.has(k)) changed.add(k);
+    for (const k of changed) changes.mark(k);
+  }
+  return now;
+}
+
+/** Reports the pipeline folders whose file times change between polls. */
+function pollFolders(
+  modelPath: string,
+  changes: Debouncer,
+  options: WatchModelPathOptions,
+): ModelPathWatcher {
+  const interval = options.pollIntervalMs ?? 2000;
+  let previous: Map<string, string> | undefined;
+  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  let wake: (() => void) | undefined;
+  const baseline = Promise.withResolvers<void>();
+  const loop = (async () => {
+    while (!changes.closed) {
+      try {
+        previous = await pollOnce(modelPath, previous, changes);
+      } catch (error) {
+        options.log?.(
+          `polling ${modelPath} failed: ${(error as Error).message}`,
+        );
+      }
+      baseline.resolve();
+      if (changes.closed) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        pollTimer = setTimeout(resolve, interval);
+      });
+    }
+  })();
+  return {
+    mode: "poll",
+    ready: baseline.promise,
+    async close() {
+      changes.close();
+      if (pollTimer !== undefined) clearTimeout(pollTimer);
+      wake?.();
       await loop;
     },
   };

@@ -1,0 +1,126 @@
+/**
+ * `POST /estimate` and the estimator socket: upstream's PowerRequest →
+ * powers per component, msg, core_ratio, and interval bounds when the
+ * model has them.
+ *
+ * @module
+ */
+import type { HttpReply } from "../http1/mod.ts";
+import { estimatePower, type PowerEstimate } from "./estimate_power.ts";
+import { parsePowerRequest, type PowerRequest } from "./power_request.ts";
+import { parseJsonBody } from "./read_body.ts";
+import { type ModelSelection, selectModel } from "./select_model.ts";
+import { json, type RouteContext } from "./route_context.ts";
+
+/** The model of a power request, from the cache. */
+function estimateSelection(
+  context: RouteContext,
+  r: PowerRequest,
+): ModelSelection | undefined {
+  const spec = r.machineSpec ?? context.machineSpec;
+  const key = JSON.stringify([
+    "estimate",
+    r.source,
+    r.outputType,
+    [...r.metrics, ...r.systemFeatures].sort(),
+    r.nodeType,
+    spec ?? null,
+    r.trainerName,
+    r.filters,
+    r.pipelineName,
+  ]);
+  const registry = context.registry;
+  return registry.cached(key, () => {
+    const selection = selectModel(registry.pipelines, {
+      source: r.source,
+      outputType: r.outputType,
+      metrics: [...r.metrics, ...r.systemFeatures],
+      nodeType: r.nodeType,
+      ...(spec ? { machineSpec: spec } : {}),
+      trainerName: r.trainerName,
+      filters: r.filters,
+      pipelineName: r.pipelineName,
+      need: "estimate",
+    }, registry.selectOptions);
+    return selection ? { selection } : {};
+  }).selection;
+}
+
+/** Estimates with the model a request selects (socket: this host's cores). */
+async function estimateWith(
+  context: RouteContext,
+  r: PowerRequest,
+  socket: boolean,
+): Promise<PowerEstimate> {
+  const selection = estimateSelection(context, r);
+  if (selection === undefined) {
+    return {
+      powers: {},
+      msg: `no model for ${r.outputType} ${r.source} with metrics ${
+        [...r.metrics, ...r.systemFeatures].join(",")
+      }${r.trainerName ? ` and trainer ${r.trainerName}` : ""}${
+        r.filters.length ? " and the filter" : ""
+      }`,
+      core_ratio: 1,
+    };
+  }
+  const cores = context.machineSpec?.cores ??
+    (socket ? navigator.hardwareConcurrency : undefined);
+  return await estimatePower(
+    selection.model,
+    r,
+    cores ? { machineCores: cores } : {},
+  );
+}
+
+/** The reply of `POST /estimate`. */
+export async function estimateRoute(
+  context: RouteContext,
+  bytes: Uint8Array,
+): Promise<HttpReply> {
+  const body = parseJsonBody(bytes);
+  let r: PowerRequest;
+  try {
+    r = parsePowerRequest(body);
+  } catch (error) {
+    return json({ powers: {}, msg: (error as Error).message }, 400);
+  }
+  const result = await estimateWith(context, r, false);
+  const status = result.msg === "" ? 200 : result.model_name ? 500 : 400;
+  return json(result, status);
+}
+
+/**
+ * The answer to one estimator-socket request (upstream's reply fields;
+ * `model_name`, `coverage`, `lower`, `upper` when `intervals` is asked).
+ * A failed estimate throws its msg, so it is answered and counted as an
+ * error.
+ */
+export async function socketRequest(
+  context: RouteContext,
+  body: Uint8Array,
+): Promise<unknown> {
+  let r: PowerRequest;
+  try {
+    r = parsePowerRequest(parseJsonBody(body));
+  } catch (error) {
+    return {
+      powers: {},
+      msg: `failed to handle request: ${(error as Error).message}`,
+    };
+  }
+  const result = await estimateWith(context, r, true);
+  const reply: Record<string, unknown> = {
+    powers: result.powers,
+    msg: result.msg,
+    core_ratio: result.core_ratio,
+  };
+  if (r.intervals) {
+    for (const k of ["model_name", "coverage", "lower", "upper"] as const) {
+      if (result[k] !== undefined) reply[k] = result[k];
+    }
+  }
+  // a failed estimate is answered with its msg and counted as an error
+  if (result.msg !== "") throw new Error(result.msg);
+  return reply;
+}

@@ -1,0 +1,23 @@
+/**
+ * `GET /healthz`: status, pipelines, model count, reload mode, estimator
+ * socket and load errors.
+ *
+ * @module
+ */
+import type { HttpReply } from "../http1/mod.ts";
+import { json, type RouteContext } from "./route_context.ts";
+
+/** The reply of `GET /healthz`. */
+export function healthzRoute(context: RouteContext): HttpReply {
+  const pipelines = context.registry.pipelines;
+  let models = 0;
+  for (const p of pipelines.values()) models += p.models.length;
+  return json({
+    status: "ok",
+    pipelines: [...pipelines.keys()].sort(),
+    models,
+    reload: context.reloadMode,
+    estimator_socket: context.socketPath ?? null,
+    load_errors: Object.fromEntries(context.registry.errors),
+  });
+}

@@ -1,0 +1,48 @@
+/**
+ * `GET /metrics`: the Prometheus exposition of the request counters and
+ * the served models per pipeline, source and output type.
+ *
+ * @module
+ */
+import type { HttpReply } from "../http1/mod.ts";
+import type { RouteContext } from "./route_context.ts";
+
+const METRICS_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/plain; version=0.0.4; charset=utf-8",
+};
+
+/** The Prometheus exposition of `GET /metrics`. */
+export function metricsText(
+  context: Pick<RouteContext, "registry" | "metrics">,
+): string {
+  const pipelines = context.registry.pipelines;
+  const counts = new Map<
+    string,
+    { labels: Record<string, string>; value: number }
+  >();
+  for (const p of pipelines.values()) {
+    for (const m of p.models) {
+      const key = `${p.name}\u0000${m.source}\u0000${m.outputType}`;
+      const g = counts.get(key) ??
+        {
+          labels: {
+            pipeline: p.name,
+            source: m.source,
+            output_type: m.outputType,
+          },
+          value: 0,
+        };
+      g.value++;
+      counts.set(key, g);
+    }
+  }
+  return context.metrics.render(
+    [...counts.entries()].sort(([a], [b]) => a < b ? -1 : 1).map(([, g]) => g),
+    pipelines.size,
+  );
+}
+
+/** The reply of `GET /metrics`. */
+export function metricsRoute(context: RouteContext): HttpReply {
+  return { status: 200, headers: METRICS_HEADERS, body: metricsText(context) };
+}
