@@ -21,7 +21,6 @@ export const FUNCTION_BASELINE: Readonly<Record<string, number>> = {
   "cli/commands/serve.ts#run": 102,
   "cli/commands/simulate.ts#run": 83,
   "cli/commands/train.ts#run": 94,
-  "lib/estimate/estimator_model.ts#weightEstimatorModel": 102,
   "lib/extract/_power.ts#powerOfInstance": 102,
   "lib/extract/extract.ts#assemble": 169,
   "lib/extract/extract.ts#prepare": 90,
@@ -44,7 +43,6 @@ export const FUNCTION_BASELINE: Readonly<Record<string, number>> = {
   "lib/simulate/simulate.ts#simulate": 235,
   "lib/train/_forest.ts#parseForest": 93,
   "lib/train/curve_fit.ts#fitCurve": 86,
-  "lib/train/pipeline.ts#trainPipeline": 335,
   "lib/train/sgd_regressor.ts#fit": 85,
   "lib/train/sgd_regressor.ts#sgdRegressor": 103,
   "lib/train/svr_regressor.ts#svrRegressor": 90,
@@ -55,6 +53,5 @@ export const FUNCTION_BASELINE: Readonly<Record<string, number>> = {
 export const FILE_BASELINE: Readonly<Record<string, number>> = {
   "lib/simulate/_engine.ts": 809,
   "lib/simulate/simulate.ts": 686,
-  "lib/train/pipeline.ts": 616,
   "lib/types.ts": 679,
 };
