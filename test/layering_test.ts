@@ -73,8 +73,6 @@ export const PIPELINE_FOLDER_ALLOWLIST: Readonly<Record<string, string>> = {
     "plot command walks a pipeline's summary, models and preprocessed data (D/A2: move into lib/plot via lib/pipeline)",
   "cli/commands/train_from_data.ts":
     "names the pipeline and preprocessed folders (A1: lib/pipeline)",
-  "lib/estimate/find_models.ts": "A2 migrates it to readPipeline()",
-  "lib/export/export_pipeline.ts": "A2 migrates it to readPipeline()",
   "lib/isolate/isolate_file.ts":
     "names the pipeline folder of a trained background model",
   "lib/isolate/profile.ts": "reads and writes <pipeline>/profile/<source>.json",
@@ -82,7 +80,6 @@ export const PIPELINE_FOLDER_ALLOWLIST: Readonly<Record<string, string>> = {
   "lib/s3/s3_load.ts": "loads a pipeline folder and its zip as files",
   "lib/serve/pipeline_registry.ts":
     "B/A2: the registry reads pipelines through lib/pipeline",
-  "lib/serve/pipeline_catalog.ts": "A2 migrates it to readPipeline()",
   "lib/serve/watch_model_path.ts":
     "A2/B: watches the files readPipeline() reads",
   "lib/train/background_models.ts":

@@ -15,7 +15,6 @@ import { collectDir, readZipFile, zipEntries } from "../io/zip.ts";
 import type { ZipEntries } from "../io/zip.ts";
 import { readJsonFile } from "../io/json.ts";
 import { exists, readBinaryFile } from "../io/read.ts";
-import { pipelineFile } from "../layout.ts";
 import {
   listPipelines as listPipelineNames,
   pipelineFolder,
@@ -77,7 +76,6 @@ export interface PipelineInfo {
  * ```
  */
 export async function readPipelineInfo(folder: string): Promise<PipelineInfo> {
-  const path = pipelineFile(folder, "metadata");
   if (!(await exists(folder))) {
     throw new Deno.errors.NotFound(
       `Cannot estimate with pipeline ${
@@ -85,14 +83,19 @@ export async function readPipelineInfo(folder: string): Promise<PipelineInfo> {
       }: ${folder} does not exist (train -p ${basename(folder)} writes it)`,
     );
   }
-  if (!(await exists(path))) {
+  const read = await readPipeline(folder, {
+    sources: [],
+    nodeTypeIndex: false,
+  });
+  const path = read.paths.metadata;
+  if (read.metadata === undefined) {
     throw new Deno.errors.NotFound(
       `Cannot estimate with pipeline ${
         basename(folder)
       }: ${path} does not exist`,
     );
   }
-  const m = await readJsonFile<Record<string, unknown>>(path);
+  const m = read.metadata;
   const pick = <T extends string>(
     key: string,
     values: readonly T[],

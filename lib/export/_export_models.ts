@@ -7,8 +7,6 @@
  */
 import { basename } from "node:path";
 import type { CsvTable } from "../io/csv.ts";
-import { entryText, type ZipEntries } from "../io/zip.ts";
-import { groupDir, MODEL_FILES, modelZip, pipelineFile } from "../layout.ts";
 import {
   readWeightFile,
   type WeightFile,
@@ -80,8 +78,8 @@ export interface Selection {
   skipped: ExportSkip[];
   /** Notes. */
   notes: string[];
-  /** The summaries with kept rows, by `<source>/<ot>`. */
-  tables: Map<string, { table: CsvTable; rows: Kept[] }>;
+  /** The summaries with kept rows (and where they are), by `<source>/<ot>`. */
+  tables: Map<string, { table: CsvTable; rows: Kept[]; path: string }>;
   /** Rows checked. */
   checked: number;
 }
@@ -118,7 +116,7 @@ export async function readExportSource(
   pipelineFolder: string,
 ): Promise<ExportSource> {
   const pipeline = await readPipeline(pipelineFolder);
-  const metaPath = pipeline.files.where(pipelineFile("", "metadata"));
+  const metaPath = pipeline.paths.metadata;
   if (pipeline.metadata === undefined) {
     const name = basename(pipelineFolder);
     throw new Deno.errors.NotFound(
@@ -126,7 +124,7 @@ export async function readExportSource(
     );
   }
   const metadata = checkPipelineMetadata(pipeline.metadata, metaPath);
-  const indexPath = pipeline.files.where(pipelineFile("", "nodeTypeIndex"));
+  const indexPath = pipeline.paths.nodeTypeIndex;
   if (pipeline.nodeTypeIndex === undefined) {
     throw new Deno.errors.NotFound(
       `Cannot export pipeline ${metadata.name}: ${indexPath} does not exist`,
@@ -166,25 +164,18 @@ function numberCell(
 /** The weight file of a model: its folder's `weight.json`, else its zip's. */
 async function readWeightOf(
   model: PipelineModel,
-  entries: ZipEntries,
-  where: (path: string) => string,
 ): Promise<WeightFile | undefined> {
-  const file = await model.readWeight();
-  if (file !== undefined) {
-    return readWeightFile(JSON.parse(file.text), where(file.path));
-  }
-  const text = entryText(entries, MODEL_FILES.weight);
-  if (text === undefined) return undefined;
-  const at = `${where(model.forms.zip!)} (${MODEL_FILES.weight})`;
+  const file = await model.readWeight({ fromZip: true });
+  if (file === undefined) return undefined;
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(file.text);
   } catch (error) {
     throw new SyntaxError(
-      `Cannot parse ${at} as JSON: ${(error as Error).message}`,
+      `Cannot parse ${file.path} as JSON: ${(error as Error).message}`,
     );
   }
-  return readWeightFile(json, at);
+  return readWeightFile(json, file.path);
 }
 
 /** The columns of a summary an export reads. */
@@ -292,16 +283,17 @@ async function selectRow(
     ? undefined
     : await model.readZip();
   if (model === undefined || zip === undefined) {
-    const zipPath = pipeline.files.where(
-      modelZip(groupDir("", source, outputType, featureGroup), modelName),
+    const zipPath = pipeline.pathOf(
+      { source, outputType, featureGroup, name: modelName },
+      "zip",
     );
     return skip(`its archive ${zipPath} is missing`);
   }
-  const entries = (await model.zipEntries())!;
+  await model.zipEntries(); // a corrupt archive is an error
   const trainer = cells[at.trainer] ?? "";
   let weight: WeightFile | undefined;
   if ((WEIGHT_SUPPORT_TRAINERS as readonly string[]).includes(trainer)) {
-    weight = await readWeightOf(model, entries, pipeline.files.where);
+    weight = await readWeightOf(model);
     if (weight === undefined) {
       out.notes.push(
         `${modelName} (${source} ${outputType} ${featureGroup}) has no weight.json: exported as a zip only`,
@@ -344,7 +336,7 @@ export async function selectModels(
     kept: [] as Kept[],
     skipped: [] as ExportSkip[],
     notes: [] as string[],
-    tables: new Map<string, { table: CsvTable; rows: Kept[] }>(),
+    tables: new Map<string, { table: CsvTable; rows: Kept[]; path: string }>(),
     checked: 0,
     bestMae: Infinity,
   };
@@ -374,6 +366,7 @@ export async function selectModels(
       out.tables.set(`${summary.source}/${summary.outputType}`, {
         table,
         rows,
+        path,
       });
     }
   }

@@ -30,31 +30,23 @@
  */
 import { basename } from "node:path";
 import { replaceDirAtomic, writeFileAtomic } from "../io/atomic.ts";
-import { writeCsvFile } from "../io/csv.ts";
-import { writeJsonFile } from "../io/json.ts";
 import { exists, readTextFile } from "../io/read.ts";
 import { zipDirToFile } from "../io/zip.ts";
 import {
-  errorReportFile,
   exportDocFile,
-  exportedWeightFile,
   exportFiguresFile,
   exportPipelineDir,
   exportPipelineZip,
   exportVersionDir,
   exportVersionReadme,
-  groupDir,
-  modelMetadataCsv,
-  modelZip,
-  pipelineFile,
 } from "../layout.ts";
 import { figuresToHtml } from "../plot/html_report.ts";
 import { modelSummaryFromCsv } from "../plot/model_summary.ts";
-import {
-  toKeplerWeightJson,
-  type WeightFile,
-  type WeightFormat,
+import type {
+  WeightFile,
+  WeightFormat,
 } from "../pipeline/kepler_weight_file.ts";
+import { writeExportedPipeline } from "../pipeline/write_exported_pipeline.ts";
 import type { NodeTypeIndex } from "../pipeline/node_type_index.ts";
 import {
   formatPipelineTime,
@@ -259,16 +251,12 @@ interface ExportPage {
 }
 
 /** The figures' inputs: each summary's kept rows and BPFOnly weights. */
-function figureInputs(selection: Selection, source: ExportSource) {
-  return [...selection.tables.entries()].map(([key, { table, rows }]) => {
+function figureInputs(selection: Selection) {
+  return [...selection.tables.entries()].map(([key, { table, rows, path }]) => {
     const [src, outputType] = key.split("/") as [EnergySource, OutputType];
     const summary = modelSummaryFromCsv(
       { header: table.header, rows: rows.map((r) => r.cells) },
-      {
-        source: source.pipeline.files.where(
-          modelMetadataCsv("", src, outputType),
-        ),
-      },
+      { source: path },
     );
     const bpfWeights = new Map<string, WeightFile>();
     for (const r of rows) {
@@ -316,7 +304,7 @@ function exportPage(
 ): ExportPage {
   const { index, metadata: { name } } = source;
   const notes: string[] = [];
-  const inputs = figureInputs(selection, source);
+  const inputs = figureInputs(selection);
   const { figures, html } = exportFigureHtml(name, inputs, options, notes);
   const figuresName = basename(exportFiguresFile(""));
   const link = (f: ExportFigure): FigureLink => ({
@@ -371,39 +359,22 @@ async function writeExportDir(
   weightFormat: WeightFormat | undefined,
 ): Promise<void> {
   const { exported, index, selection, best, page } = what;
-  await writeJsonFile(pipelineFile(tmp, "metadata"), exported, { indent: 0 });
-  await writeJsonFile(pipelineFile(tmp, "nodeTypeIndex"), index, {
-    indent: 0,
-  });
-  for (const [key, { table, rows }] of selection.tables) {
+  const summaries = [...selection.tables].map(([key, { table, rows }]) => {
     const [source, outputType] = key.split("/") as [EnergySource, OutputType];
     const header = table.header[0] === ""
       ? ["", "Unnamed: 0", ...table.header.slice(1)]
       : ["", ...table.header];
-    await writeCsvFile(
-      modelMetadataCsv(tmp, source, outputType),
+    return {
+      source,
+      outputType,
       header,
-      rows.map((r) => [r.position, ...r.cells]),
-    );
-  }
-  for (const k of selection.kept) {
-    const m = k.model;
-    const folder = groupDir(tmp, m.source, m.outputType, m.featureGroup);
-    await writeFileAtomic(modelZip(folder, m.modelName), k.zip);
-    if (k.weight) {
-      await writeJsonFile(
-        exportedWeightFile(folder, m.modelName),
-        toKeplerWeightJson(
-          { ...k.weight, modelName: m.modelName },
-          weightFormat,
-        ),
-        { indent: 0 },
-      );
-    }
-  }
+      rows: rows.map((r) => [r.position, ...r.cells]),
+    };
+  });
+  const errorReports = new Map<number, string>();
   for (const [nodeType, byGroup] of best) {
-    await writeFileAtomic(
-      errorReportFile(tmp, nodeType),
+    errorReports.set(
+      nodeType,
       errorReport(
         { nodeType, attrs: index[String(nodeType)]!.attrs },
         byGroup,
@@ -411,10 +382,20 @@ async function writeExportDir(
       ),
     );
   }
-  if (page.html !== undefined) {
-    await writeFileAtomic(exportFiguresFile(tmp), page.html);
-  }
-  await writeFileAtomic(pipelineFile(tmp, "readme"), page.readme);
+  await writeExportedPipeline(tmp, {
+    metadata: exported,
+    nodeTypeIndex: index,
+    summaries,
+    models: selection.kept.map((k) => ({
+      ...k.model,
+      name: k.model.modelName,
+      zip: k.zip,
+      ...(k.weight ? { weight: k.weight } : {}),
+    })),
+    errorReports,
+    ...(page.html === undefined ? {} : { figuresHtml: page.html }),
+    readme: page.readme,
+  }, weightFormat);
 }
 
 /** Writes the pipeline page (unless it exists) and the version README. */

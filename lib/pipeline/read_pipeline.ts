@@ -71,6 +71,8 @@ export interface PipelineModel {
   readonly featureGroup: FeatureGroup;
   /** `<Trainer>_<node type>` (its file name). */
   readonly name: string;
+  /** Its feature-group folder `<source>/<ot>/<FG>`, inside the pipeline. */
+  readonly group: string;
   /** Its files. */
   readonly forms: ModelForms;
   /**
@@ -97,8 +99,14 @@ export interface PipelineModel {
   readonly features?: readonly string[];
   /** Its row of the summary CSV, cells as text, when it has one. */
   readonly summary?: Readonly<Record<string, string>>;
-  /** The text of its weight file: the folder's `weight.json`, else the exported `<model>.json`. */
-  readWeight(): Promise<{ text: string; path: string } | undefined>;
+  /**
+   * The text of its weight file and where it is (a full path): the
+   * folder's `weight.json`, else the exported `<model>.json`, else (with
+   * `fromZip`) the zip's `weight.json`.
+   */
+  readWeight(
+    options?: { fromZip?: boolean },
+  ): Promise<{ text: string; path: string } | undefined>;
   /** The bytes of its zip, when it has one. */
   readZip(): Promise<Uint8Array | undefined>;
   /** The entries of its zip (read once), when it has one; a corrupt zip is a `SyntaxError`. */
@@ -129,6 +137,22 @@ export interface Pipeline {
   readonly origin: string;
   /** Its files. */
   readonly files: PipelineSource;
+  /**
+   * Where a model's file of a form is or would be (a full path, for
+   * messages), e.g. the zip a summary row names.
+   */
+  pathOf(
+    model: Pick<
+      PipelineModel,
+      "source" | "outputType" | "featureGroup" | "name"
+    >,
+    form: keyof ModelForms,
+  ): string;
+  /** Where its own files are (full paths, for messages). */
+  readonly paths: {
+    readonly metadata: string;
+    readonly nodeTypeIndex: string;
+  };
   /** Its `metadata.json` (an object, else `{}`), undefined when missing. */
   readonly metadata?: Readonly<Record<string, unknown>>;
   /** Its node type index, undefined when missing. */
@@ -242,6 +266,7 @@ interface ModelKey {
   outputType: OutputType;
   featureGroup: FeatureGroup;
   name: string;
+  group: string;
 }
 
 function modelReaders(
@@ -254,8 +279,16 @@ function modelReaders(
   let entries: Promise<ZipEntries | undefined> | undefined;
   const readZip = async () =>
     forms.zip === undefined ? undefined : await files.read(forms.zip);
+  const zipEntries = () => {
+    entries ??= readZip().then((bytes) =>
+      bytes === undefined
+        ? undefined
+        : unzipEntries(bytes, `${files.origin}/${forms.zip}`)
+    );
+    return entries;
+  };
   return {
-    async readWeight() {
+    async readWeight(options = {}) {
       for (
         const path of [
           forms.folder === undefined
@@ -266,19 +299,19 @@ function modelReaders(
       ) {
         if (path === undefined) continue;
         const text = await files.readText(path);
-        if (text !== undefined) return { text, path };
+        if (text !== undefined) return { text, path: files.where(path) };
       }
-      return undefined;
+      if (!options.fromZip || forms.zip === undefined) return undefined;
+      const entries = await zipEntries();
+      const text = entries && entryText(entries, MODEL_FILES.weight);
+      if (text === undefined) return undefined;
+      return {
+        text,
+        path: `${files.where(forms.zip)} (${MODEL_FILES.weight})`,
+      };
     },
     readZip,
-    zipEntries() {
-      entries ??= readZip().then((bytes) =>
-        bytes === undefined
-          ? undefined
-          : unzipEntries(bytes, `${files.origin}/${forms.zip}`)
-      );
-      return entries;
-    },
+    zipEntries,
     async readFolderText(file) {
       if (forms.folder === undefined) return undefined;
       return await files.readText(`${forms.folder}/${file}`);
@@ -397,7 +430,7 @@ async function readOutputType(
     const group = groupDir("", source, outputType, featureGroup);
     const forms = await groupForms(files, group, out.warnings);
     for (const [name, form] of forms) {
-      const key = { source, outputType, featureGroup, name };
+      const key = { source, outputType, featureGroup, name, group };
       try {
         out.models.push(
           await readModel(
@@ -486,6 +519,20 @@ export async function readPipeline(
   return {
     origin: files.origin,
     files,
+    pathOf(m, form) {
+      const group = groupDir("", m.source, m.outputType, m.featureGroup);
+      return files.where(
+        form === "folder"
+          ? modelDir(group, m.name)
+          : form === "zip"
+          ? modelZip(group, m.name)
+          : exportedWeightFile(group, m.name),
+      );
+    },
+    paths: {
+      metadata: files.where(pipelineFile("", "metadata")),
+      nodeTypeIndex: files.where(pipelineFile("", "nodeTypeIndex")),
+    },
     ...(metadata === undefined ? {} : { metadata }),
     ...(nodeTypeIndex === undefined ? {} : { nodeTypeIndex }),
     summaries,

@@ -26,7 +26,6 @@ import {
   type ZipEntries,
   zipEntries,
 } from "../io/zip.ts";
-import { groupDir, pipelineFile } from "../layout.ts";
 import {
   type Component,
   type EnergySource,
@@ -161,12 +160,11 @@ async function modelDictText(m: PipelineModel): Promise<string | undefined> {
 /** Its Kepler weights (v0.7.11's form), or undefined with a warning. */
 async function weightsOf(
   m: PipelineModel,
-  origin: string,
   warnings: string[],
 ): Promise<Partial<Record<Component, KeplerWeights>> | undefined> {
   const file = await m.readWeight();
   if (file === undefined) return undefined;
-  const where = `${origin}/${file.path}`;
+  const where = file.path;
   try {
     return toV0711WeightJson(
       readWeightFile(parseJson(file.text, where), where),
@@ -213,7 +211,7 @@ async function servedModel(
 ): Promise<ServedModel | undefined> {
   if (m.metadataError !== undefined) throw m.metadataError;
   const dictText = await modelDictText(m);
-  const weights = await weightsOf(m, pipeline.origin, warnings);
+  const weights = await weightsOf(m, warnings);
   const { folder, zip } = m.forms;
   if (folder === undefined && zip === undefined && weights === undefined) {
     return undefined;
@@ -271,12 +269,12 @@ async function loadPipeline(
   kind: "dir" | "url",
 ): Promise<ServedPipeline> {
   checkPipelineName(name);
-  if ((await tree.read(pipelineFile("", "metadata"))) === undefined) {
+  const read = await readPipeline(tree);
+  if (read.metadata === undefined) {
     throw new TypeError(
       `Cannot serve ${tree.origin}: it has no metadata.json, so it is not a pipeline`,
     );
   }
-  const read = await readPipeline(tree);
   const index = read.nodeTypeIndex ?? {};
   const warnings = [...read.warnings];
   const models: ServedModel[] = [];
@@ -289,9 +287,8 @@ async function loadPipeline(
       );
       if (served !== undefined) models.push(served);
     } catch (error) {
-      const group = groupDir("", m.source, m.outputType, m.featureGroup);
       warnings.push(
-        `${tree.origin}/${group}/${m.name}: skipped: ${
+        `${tree.origin}/${m.group}/${m.name}: skipped: ${
           (error as Error).message
         }`,
       );
