@@ -100,6 +100,98 @@ function best(runs: DemoRun[]): DemoRun {
   return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 }
 
+/** The demo runs: cold (each with a new empty DENO_DIR), then warm. */
+async function demoRuns(clone: string, tmp: string) {
+  // Cold, twice: each with a new empty DENO_DIR and no node_modules.
+  const colds: DemoRun[] = [];
+  let denoDir = "";
+  for (let i = 0; i < COLD_RUNS; i++) {
+    await Deno.remove(join(clone, "node_modules"), { recursive: true })
+      .catch(() => {});
+    denoDir = join(tmp, `deno_dir_${i}`);
+    colds.push(await demo(clone, denoDir, join(tmp, `out_cold_${i}`)));
+  }
+  // Warm: the last cold run's caches and node_modules in place.
+  const warms: DemoRun[] = [];
+  for (let i = 0; i < WARM_RUNS; i++) {
+    warms.push(await demo(clone, denoDir, join(tmp, `out_warm_${i}`)));
+  }
+  return { colds, warms };
+}
+
+/** What the runs measured. */
+interface ColdDemo {
+  head: string;
+  load: number;
+  colds: DemoRun[];
+  warms: DemoRun[];
+  install: { seconds: number };
+}
+
+function figures(r: ColdDemo): BenchFigure[] {
+  const { head, load, colds, warms, install } = r;
+  const cold = best(colds);
+  const warm = best(warms);
+  return [
+    {
+      name:
+        `cold demo, best of ${COLD_RUNS} (commit ${head}: fresh clone, empty DENO_DIR, no node_modules)`,
+      value: cold.seconds,
+      unit: "s",
+      goal: "≤ 20 s",
+      ok: cold.seconds <= 20,
+    },
+    {
+      name: `warm demo, best of ${WARM_RUNS} (same clone and DENO_DIR)`,
+      value: warm.seconds,
+      unit: "s",
+      goal: "≤ 12 s",
+      ok: warm.seconds <= 12,
+    },
+    {
+      name:
+        `slowest of the ${COLD_RUNS} cold runs (the spread is the machine's load)`,
+      value: Math.max(...colds.map((r) => r.seconds)),
+      unit: "s",
+    },
+    {
+      name: `slowest of the ${WARM_RUNS} warm runs`,
+      value: Math.max(...warms.map((r) => r.seconds)),
+      unit: "s",
+    },
+    {
+      name: "npm packages fetched by a cold run (= packages in deno.lock)",
+      value: cold.packages.length,
+      unit: "packages",
+    },
+    {
+      name: "Download lines of a cold run (tarballs + package metadata)",
+      value: cold.downloads,
+      unit: "downloads",
+    },
+    {
+      name: "npm packages fetched by a warm run",
+      value: Math.max(...warms.map((r) => r.packages.length)),
+      unit: "packages",
+    },
+    {
+      name: "fetch + install alone (deno install --frozen, empty caches)",
+      value: install.seconds,
+      unit: "s",
+    },
+    {
+      name: "training inside the best warm run (the demo's own figure)",
+      value: warm.trainSeconds,
+      unit: "s",
+    },
+    {
+      name: "load average (1 min) before the runs; 2 cores, shared",
+      value: load,
+      unit: "",
+    },
+  ];
+}
+
 /** The suite. */
 export const suite: BenchSuite = {
   title:
@@ -113,20 +205,7 @@ export const suite: BenchSuite = {
         cwd: clone,
       })).stdout.trim();
       const load = loadAverage();
-      // Cold, twice: each with a new empty DENO_DIR and no node_modules.
-      const colds: DemoRun[] = [];
-      let denoDir = "";
-      for (let i = 0; i < COLD_RUNS; i++) {
-        await Deno.remove(join(clone, "node_modules"), { recursive: true })
-          .catch(() => {});
-        denoDir = join(tmp, `deno_dir_${i}`);
-        colds.push(await demo(clone, denoDir, join(tmp, `out_cold_${i}`)));
-      }
-      // Warm: the last cold run's caches and node_modules in place.
-      const warms: DemoRun[] = [];
-      for (let i = 0; i < WARM_RUNS; i++) {
-        warms.push(await demo(clone, denoDir, join(tmp, `out_warm_${i}`)));
-      }
+      const { colds, warms } = await demoRuns(clone, tmp);
       // What the cold run adds, alone: fetch and install from deno.lock.
       await Deno.remove(join(clone, "node_modules"), { recursive: true });
       const install = await run(Deno.execPath(), ["install", "--frozen"], {
@@ -134,7 +213,6 @@ export const suite: BenchSuite = {
         env: { DENO_DIR: join(tmp, "deno_dir_install") },
       });
       const cold = best(colds);
-      const warm = best(warms);
       console.log(
         `commit ${head}; ${cold.packages.length} npm packages fetched: ${
           cold.packages.join(" ")
@@ -144,64 +222,7 @@ export const suite: BenchSuite = {
         `cold runs: ${colds.map((r) => r.seconds.toFixed(1)).join(", ")} s; ` +
           `warm runs: ${warms.map((r) => r.seconds.toFixed(1)).join(", ")} s`,
       );
-      return [
-        {
-          name:
-            `cold demo, best of ${COLD_RUNS} (commit ${head}: fresh clone, empty DENO_DIR, no node_modules)`,
-          value: cold.seconds,
-          unit: "s",
-          goal: "≤ 20 s",
-          ok: cold.seconds <= 20,
-        },
-        {
-          name: `warm demo, best of ${WARM_RUNS} (same clone and DENO_DIR)`,
-          value: warm.seconds,
-          unit: "s",
-          goal: "≤ 12 s",
-          ok: warm.seconds <= 12,
-        },
-        {
-          name:
-            `slowest of the ${COLD_RUNS} cold runs (the spread is the machine's load)`,
-          value: Math.max(...colds.map((r) => r.seconds)),
-          unit: "s",
-        },
-        {
-          name: `slowest of the ${WARM_RUNS} warm runs`,
-          value: Math.max(...warms.map((r) => r.seconds)),
-          unit: "s",
-        },
-        {
-          name: "npm packages fetched by a cold run (= packages in deno.lock)",
-          value: cold.packages.length,
-          unit: "packages",
-        },
-        {
-          name: "Download lines of a cold run (tarballs + package metadata)",
-          value: cold.downloads,
-          unit: "downloads",
-        },
-        {
-          name: "npm packages fetched by a warm run",
-          value: Math.max(...warms.map((r) => r.packages.length)),
-          unit: "packages",
-        },
-        {
-          name: "fetch + install alone (deno install --frozen, empty caches)",
-          value: install.seconds,
-          unit: "s",
-        },
-        {
-          name: "training inside the best warm run (the demo's own figure)",
-          value: warm.trainSeconds,
-          unit: "s",
-        },
-        {
-          name: "load average (1 min) before the runs; 2 cores, shared",
-          value: load,
-          unit: "",
-        },
-      ];
+      return figures({ head, load, colds, warms, install });
     } finally {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
     }

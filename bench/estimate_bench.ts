@@ -40,35 +40,45 @@ async function median(
   return times[Math.floor(times.length / 2)]!;
 }
 
+/** Trains the pipeline to estimate with (30 min × 50 containers). */
+function trainBenchPipeline(dir: string) {
+  const train = simulate({
+    start: 1_700_000_001,
+    duration: 1800,
+    containers: 50,
+    seed: 11,
+  });
+  return trainPipeline(
+    [queryDataFrom(queryResult(train), { origin: "train" })],
+    {
+      modelPath: dir,
+      pipelineName: "bench",
+      machineSpec: train.spec as MachineSpec,
+    },
+  );
+}
+
+/** Writes the query JSON to estimate from (1 h × 50 containers); its MB. */
+async function writeBenchQuery(path: string): Promise<number> {
+  const sim = simulate({
+    start: 1_700_010_001,
+    duration: 3600,
+    containers: 50,
+    seed: 12,
+  });
+  await Deno.writeFile(path, queryJsonBytes(sim));
+  return (await Deno.stat(path)).size / 1e6;
+}
+
 /** The estimate benchmark suite. */
 export const suite: BenchSuite = {
   title: "estimate: 1 h × 50 containers at 3 s with the best model",
   async run(): Promise<BenchFigure[]> {
     const dir = await Deno.makeTempDir({ prefix: "estimate_bench_" });
     try {
-      const train = simulate({
-        start: 1_700_000_001,
-        duration: 1800,
-        containers: 50,
-        seed: 11,
-      });
-      const report = await trainPipeline(
-        [queryDataFrom(queryResult(train), { origin: "train" })],
-        {
-          modelPath: dir,
-          pipelineName: "bench",
-          machineSpec: train.spec as MachineSpec,
-        },
-      );
-      const sim = simulate({
-        start: 1_700_010_001,
-        duration: 3600,
-        containers: 50,
-        seed: 12,
-      });
+      const report = await trainBenchPipeline(dir);
       const path = `${dir}/kepler_query.json`;
-      await Deno.writeFile(path, queryJsonBytes(sim));
-      const jsonMb = (await Deno.stat(path)).size / 1e6;
+      const jsonMb = await writeBenchQuery(path);
 
       const read = await timeIt(() => readQueryFile(path));
       const query = read.result;

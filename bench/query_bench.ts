@@ -103,102 +103,126 @@ async function run(cmd: string, args: string[]): Promise<string> {
   return text;
 }
 
+/**
+ * 1 h ending 2 h ago (so no live head block overlaps, aligned to 3 s),
+ * backfilled into a Prometheus data folder under `root` with promtool.
+ */
+async function backfill(root: string) {
+  const start = Math.floor((Date.now() / 1000 - 3 * 3600) / 3) * 3;
+  const sim = simulate({
+    start,
+    duration: 3600,
+    containers: 50,
+    step: 3,
+    seed: 1,
+  });
+  const times = sim.nodes[0]!.timestamps;
+  const end = times[times.length - 1]!;
+  const om = join(root, "data.om");
+  await Deno.writeFile(om, openMetricsBytes(sim));
+  const data = join(root, "data");
+  const tb = performance.now();
+  await run("promtool", [
+    "tsdb",
+    "create-blocks-from",
+    "openmetrics",
+    om,
+    data,
+  ]);
+  const backfillSeconds = (performance.now() - tb) / 1000;
+  await Deno.remove(om);
+  return { start, end, data, backfillSeconds };
+}
+
+/** Starts Prometheus on `data` and waits until it is ready. */
+async function startPrometheus(
+  root: string,
+  data: string,
+): Promise<{ prometheus: Deno.ChildProcess; url: string }> {
+  const config = join(root, "prometheus.yml");
+  await Deno.writeTextFile(
+    config,
+    "global:\n  scrape_interval: 15s\nscrape_configs: []\n",
+  );
+  const port = freePort();
+  const prometheus = new Deno.Command("prometheus", {
+    args: [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${data}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--storage.tsdb.retention.time=10y",
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(`${url}/-/ready`).then(async (r) => {
+      await r.body?.cancel();
+      return r.ok;
+    }, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      prometheus.kill("SIGTERM");
+      await prometheus.status;
+      throw new Error(`Prometheus at ${url} did not become ready`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { prometheus, url };
+}
+
+function figures(backfillSeconds: number, m: Measurement): BenchFigure[] {
+  const ok = m.collectSeconds <= 5;
+  return [
+    {
+      name: "backfill with promtool (setup, not the goal)",
+      value: backfillSeconds,
+      unit: "s",
+    },
+    {
+      name: `list + range-query: ${m.requests} requests (${
+        (m.samples / 1e6).toFixed(2)
+      } M samples, ${m.series} series)`,
+      value: m.querySeconds,
+      unit: "s",
+    },
+    {
+      name: "query step: query + write query JSON + validate table + spec",
+      value: m.collectSeconds,
+      unit: "s",
+      goal: "≤ 5 s",
+      ok,
+    },
+    { name: "query JSON size", value: m.jsonMb, unit: "MB" },
+    {
+      name: "peak resident memory of the query process",
+      value: m.peakMb,
+      unit: "MB",
+    },
+  ];
+}
+
 async function benchmark(): Promise<BenchFigure[]> {
   const root = await Deno.makeTempDir({ prefix: "kepler_query_bench_" });
   let prometheus: Deno.ChildProcess | undefined;
   try {
-    // 1 h ending 2 h ago, so no live head block overlaps; aligned to 3 s.
-    const start = Math.floor((Date.now() / 1000 - 3 * 3600) / 3) * 3;
-    const sim = simulate({
-      start,
-      duration: 3600,
-      containers: 50,
-      step: 3,
-      seed: 1,
-    });
-    const times = sim.nodes[0]!.timestamps;
-    const end = times[times.length - 1]!;
-    const om = join(root, "data.om");
-    await Deno.writeFile(om, openMetricsBytes(sim));
-    const data = join(root, "data");
-    const tb = performance.now();
-    await run("promtool", [
-      "tsdb",
-      "create-blocks-from",
-      "openmetrics",
-      om,
-      data,
-    ]);
-    const backfillSeconds = (performance.now() - tb) / 1000;
-    await Deno.remove(om);
-    const config = join(root, "prometheus.yml");
-    await Deno.writeTextFile(
-      config,
-      "global:\n  scrape_interval: 15s\nscrape_configs: []\n",
-    );
-    const port = freePort();
-    prometheus = new Deno.Command("prometheus", {
-      args: [
-        `--config.file=${config}`,
-        `--storage.tsdb.path=${data}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--storage.tsdb.retention.time=10y",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const ok = await fetch(`${url}/-/ready`).then(async (r) => {
-        await r.body?.cancel();
-        return r.ok;
-      }, () => false);
-      if (ok) break;
-      if (Date.now() > deadline) {
-        throw new Error(`Prometheus at ${url} did not become ready`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const { start, end, data, backfillSeconds } = await backfill(root);
+    const started = await startPrometheus(root, data);
+    prometheus = started.prometheus;
     const out = await run(Deno.execPath(), [
       "run",
       "-A",
       new URL(import.meta.url).pathname,
       "--child",
-      url,
+      started.url,
       join(root, "out"),
       String(start),
       String(end),
     ]);
     const m = JSON.parse(out.trim().split("\n").at(-1)!) as Measurement;
-    const ok = m.collectSeconds <= 5;
-    return [
-      {
-        name: "backfill with promtool (setup, not the goal)",
-        value: backfillSeconds,
-        unit: "s",
-      },
-      {
-        name: `list + range-query: ${m.requests} requests (${
-          (m.samples / 1e6).toFixed(2)
-        } M samples, ${m.series} series)`,
-        value: m.querySeconds,
-        unit: "s",
-      },
-      {
-        name: "query step: query + write query JSON + validate table + spec",
-        value: m.collectSeconds,
-        unit: "s",
-        goal: "≤ 5 s",
-        ok,
-      },
-      { name: "query JSON size", value: m.jsonMb, unit: "MB" },
-      {
-        name: "peak resident memory of the query process",
-        value: m.peakMb,
-        unit: "MB",
-      },
-    ];
+    return figures(backfillSeconds, m);
   } finally {
     if (prometheus !== undefined) {
       try {

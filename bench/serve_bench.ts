@@ -262,205 +262,297 @@ async function startServer(
   return { child, url };
 }
 
+/** Trains the pipeline the server serves. */
+async function trainBenchPipeline(modelPath: string): Promise<void> {
+  const sim = simulate({
+    duration: 1800,
+    containers: 10,
+    seed: 3,
+    sources: ["rapl-sysfs", "acpi"],
+  });
+  await trainPipeline([queryDataFrom(queryResult(sim))], {
+    modelPath,
+    pipelineName: "std_v0.7.11",
+    sources: ["rapl-sysfs", "acpi"],
+    featureGroups: ["BPFOnly", "Basic", "CounterOnly"],
+    absTrainers: ["SGDRegressorTrainer", "LinearRegressionTrainer"],
+    dynTrainers: ["SGDRegressorTrainer"],
+    machineSpec: {
+      processor: "intel_xeon_platinum_8259cl",
+      cores: 96,
+      chips: 2,
+      memory: 377,
+      frequency: 3500,
+    },
+  });
+}
+
+/** One linear estimate in process (selection cached, as in the server), ms. */
+async function inProcessEstimateMs(modelPath: string): Promise<number> {
+  const pipeline = await loadPipelineDir(join(modelPath, "std_v0.7.11"));
+  const sgd = pipeline.models.find((m) =>
+    m.source === "rapl-sysfs" && m.outputType === "AbsPower" &&
+    m.featureGroup === "BPFOnly" && m.trainer === "SGDRegressorTrainer"
+  )!;
+  await estimatePower(sgd, parsePowerRequest(ESTIMATE));
+  const n = 20_000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await estimatePower(sgd, parsePowerRequest(JSON.parse(ESTIMATE_BODY)));
+  }
+  return (performance.now() - t0) / n;
+}
+
+/** What the loads on the server measured. */
+interface ServerLoads {
+  w32: Load;
+  w8: Load;
+  e32: Load;
+  e8: Load;
+  s: Load;
+  d8: Load;
+  rssStart: number;
+  rss100k: number;
+  sent100k: number;
+  sent: number;
+  rssEnd: number;
+  errors: number;
+}
+
+/** Sends `body` to `path`: wrk for `seconds`, else `n` fetches. */
+type Measure = (
+  base: string,
+  path: string,
+  body: string,
+  connections: number,
+  n: number,
+  seconds: number,
+) => Promise<Load>;
+
+/** The same weight load on Deno.serve, for comparison. */
+async function denoServeLoad(
+  modelPath: string,
+  measure: Measure,
+): Promise<Load> {
+  const plain = await startServer(modelPath, undefined, "deno-serve");
+  try {
+    await measure(plain.url, "/model", WEIGHT_BODY, 32, 5000, 2);
+    return await measure(plain.url, "/model", WEIGHT_BODY, 8, 20_000, 5);
+  } finally {
+    plain.child.kill("SIGTERM");
+    await plain.child.status;
+  }
+}
+
+/** Loads the guarded server at `url` (pid `pid`) and its estimator socket. */
+async function loadServer(
+  url: string,
+  pid: number,
+  socket: string,
+  modelPath: string,
+  dir: string,
+): Promise<ServerLoads> {
+  const rssStart = rssMbOf(pid);
+  const post = (path: string, body: string) => async () => {
+    const r = await fetch(`${url}${path}`, { method: "POST", body });
+    await r.arrayBuffer();
+    return r.status === 200;
+  };
+  let sent = 0;
+  const measure: Measure = async (
+    base,
+    path,
+    body,
+    connections,
+    n,
+    seconds,
+  ) => {
+    const r = WRK !== undefined
+      ? await wrkLoad(`${base}${path}`, body, connections, seconds, dir)
+      : await load(n, connections, post(path, body));
+    if (base === url) sent += r.requests;
+    return r;
+  };
+  let errors = 0;
+  const weight = async (c: number, n: number, seconds: number) => {
+    const r = await measure(url, "/model", WEIGHT_BODY, c, n, seconds);
+    errors += r.errors;
+    return r;
+  };
+  const estimate = async (c: number, n: number, seconds: number) => {
+    const r = await measure(url, "/estimate", ESTIMATE_BODY, c, n, seconds);
+    errors += r.errors;
+    return r;
+  };
+  // warm-up (JIT tiers, the client's connections), then up to 100,000
+  // requests in all before the first memory reading
+  await weight(32, 5000, 2);
+  await estimate(32, 5000, 2);
+  while (sent < 100_000) await weight(32, 100_000 - sent, 2);
+  const rss100k = rssMbOf(pid);
+  const sent100k = sent;
+  const w32 = await weight(32, 20_000, 5);
+  const w8 = await weight(8, 20_000, 5);
+  const e32 = await estimate(32, 20_000, 5);
+  const e8 = await estimate(8, 20_000, 5);
+  const socketBody = new TextEncoder().encode(ESTIMATE_BODY);
+  const s = await load(5_000, 8, () => socketAsk(socket, socketBody));
+  sent += s.requests;
+  errors += s.errors;
+  // more of the same: memory must not keep growing
+  await weight(32, 100_000, 5);
+  const rssEnd = rssMbOf(pid);
+  const d8 = await denoServeLoad(modelPath, measure);
+  errors += d8.errors;
+  return {
+    w32,
+    w8,
+    e32,
+    e8,
+    s,
+    d8,
+    rssStart,
+    rss100k,
+    sent100k,
+    sent,
+    rssEnd,
+    errors,
+  };
+}
+
+/** The weight-reply figures. */
+function weightFigures(l: ServerLoads): BenchFigure[] {
+  const { w32, w8 } = l;
+  return [
+    {
+      name: "weight replies (POST /model, Kepler v0.7.12 body), 32 in flight",
+      value: w32.perSecond,
+      unit: "req/s",
+      goal: "≥ 5000 req/s",
+      ok: w32.perSecond >= 5000,
+    },
+    { name: "weight reply p50, 32 in flight", value: w32.p50, unit: "ms" },
+    { name: "weight reply p99, 32 in flight", value: w32.p99, unit: "ms" },
+    {
+      name: "weight replies, 8 in flight",
+      value: w8.perSecond,
+      unit: "req/s",
+      goal: "≥ 5000 req/s",
+      ok: w8.perSecond >= 5000,
+    },
+    { name: "weight reply p50, 8 in flight", value: w8.p50, unit: "ms" },
+    {
+      name: "weight reply p99, 8 in flight",
+      value: w8.p99,
+      unit: "ms",
+      goal: "≤ 5 ms",
+      ok: w8.p99 <= 5,
+    },
+  ];
+}
+
+/** The estimate figures: over HTTP, in process, over the socket, Deno.serve. */
+function estimateFigures(l: ServerLoads, inProcessMs: number): BenchFigure[] {
+  const { e32, e8, s, d8 } = l;
+  return [
+    {
+      name: "estimates (POST /estimate, 1 row, linear), 32 in flight",
+      value: e32.perSecond,
+      unit: "req/s",
+    },
+    {
+      name: "estimate p50 over HTTP, 32 in flight",
+      value: e32.p50,
+      unit: "ms",
+    },
+    {
+      name: "estimate p99 over HTTP, 32 in flight",
+      value: e32.p99,
+      unit: "ms",
+    },
+    {
+      name: "estimate p50 over HTTP, 8 in flight",
+      value: e8.p50,
+      unit: "ms",
+    },
+    {
+      name: "estimate p99 over HTTP, 8 in flight",
+      value: e8.p99,
+      unit: "ms",
+    },
+    {
+      name: "one linear estimate in process (parse + predict)",
+      value: inProcessMs * 1000,
+      unit: "µs",
+      goal: "≤ 1000 µs",
+      ok: inProcessMs <= 1,
+    },
+    {
+      name: "socket estimates (one connection each, 8 in flight)",
+      value: s.perSecond,
+      unit: "req/s",
+    },
+    { name: "socket estimate p50", value: s.p50, unit: "ms" },
+    { name: "socket estimate p99", value: s.p99, unit: "ms" },
+    {
+      name: "deno-serve engine: weight replies, 8 in flight",
+      value: d8.perSecond,
+      unit: "req/s",
+    },
+    {
+      name: "deno-serve engine: weight reply p99, 8 in flight",
+      value: d8.p99,
+      unit: "ms",
+    },
+  ];
+}
+
+/** Memory and failure figures. */
+function memoryFigures(l: ServerLoads): BenchFigure[] {
+  const { rssStart, rss100k, sent100k, sent, rssEnd, errors } = l;
+  return [
+    { name: "server RSS after start", value: rssStart, unit: "MB" },
+    {
+      name: `server RSS after ${sent100k} requests`,
+      value: rss100k,
+      unit: "MB",
+    },
+    {
+      name: `server RSS after ${sent} requests`,
+      value: rssEnd,
+      unit: "MB",
+    },
+    {
+      name: "failed requests",
+      value: errors,
+      unit: "",
+      goal: "0",
+      ok: errors === 0,
+    },
+  ];
+}
+
 async function run(): Promise<BenchFigure[]> {
   const dir = await Deno.makeTempDir({ prefix: "kepler-serve-bench-" });
   const modelPath = join(dir, "models");
   const socket = join(dir, "estimator.sock");
   let child: Deno.ChildProcess | undefined;
   try {
-    const sim = simulate({
-      duration: 1800,
-      containers: 10,
-      seed: 3,
-      sources: ["rapl-sysfs", "acpi"],
-    });
-    await trainPipeline([queryDataFrom(queryResult(sim))], {
-      modelPath,
-      pipelineName: "std_v0.7.11",
-      sources: ["rapl-sysfs", "acpi"],
-      featureGroups: ["BPFOnly", "Basic", "CounterOnly"],
-      absTrainers: ["SGDRegressorTrainer", "LinearRegressionTrainer"],
-      dynTrainers: ["SGDRegressorTrainer"],
-      machineSpec: {
-        processor: "intel_xeon_platinum_8259cl",
-        cores: 96,
-        chips: 2,
-        memory: 377,
-        frequency: 3500,
-      },
-    });
-    // in-process: one linear estimate (selection cached, as in the server)
-    const pipeline = await loadPipelineDir(join(modelPath, "std_v0.7.11"));
-    const sgd = pipeline.models.find((m) =>
-      m.source === "rapl-sysfs" && m.outputType === "AbsPower" &&
-      m.featureGroup === "BPFOnly" && m.trainer === "SGDRegressorTrainer"
-    )!;
-    await estimatePower(sgd, parsePowerRequest(ESTIMATE));
-    const n = 20_000;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      await estimatePower(sgd, parsePowerRequest(JSON.parse(ESTIMATE_BODY)));
-    }
-    const inProcessMs = (performance.now() - t0) / n;
-
+    await trainBenchPipeline(modelPath);
+    const inProcessMs = await inProcessEstimateMs(modelPath);
     const started = await startServer(modelPath, socket, "guarded");
     child = started.child;
-    const url = started.url;
-    const rssStart = rssMbOf(child.pid);
-
-    const post = (path: string, body: string) => async () => {
-      const r = await fetch(`${url}${path}`, { method: "POST", body });
-      await r.arrayBuffer();
-      return r.status === 200;
-    };
-    let sent = 0;
-    /** `connections` in flight: wrk for `seconds`, else `n` fetches. */
-    const measure = async (
-      base: string,
-      path: string,
-      body: string,
-      connections: number,
-      n: number,
-      seconds: number,
-    ): Promise<Load> => {
-      const r = WRK !== undefined
-        ? await wrkLoad(`${base}${path}`, body, connections, seconds, dir)
-        : await load(n, connections, post(path, body));
-      if (base === url) sent += r.requests;
-      return r;
-    };
-    let errors = 0;
-    const weight = async (c: number, n: number, seconds: number) => {
-      const r = await measure(url, "/model", WEIGHT_BODY, c, n, seconds);
-      errors += r.errors;
-      return r;
-    };
-    const estimate = async (c: number, n: number, seconds: number) => {
-      const r = await measure(url, "/estimate", ESTIMATE_BODY, c, n, seconds);
-      errors += r.errors;
-      return r;
-    };
-    // warm-up (JIT tiers, the client's connections), then up to 100,000
-    // requests in all before the first memory reading
-    await weight(32, 5000, 2);
-    await estimate(32, 5000, 2);
-    while (sent < 100_000) await weight(32, 100_000 - sent, 2);
-    const rss100k = rssMbOf(child.pid);
-    const sent100k = sent;
-    const w32 = await weight(32, 20_000, 5);
-    const w8 = await weight(8, 20_000, 5);
-    const e32 = await estimate(32, 20_000, 5);
-    const e8 = await estimate(8, 20_000, 5);
-    const socketBody = new TextEncoder().encode(ESTIMATE_BODY);
-    const s = await load(5_000, 8, () => socketAsk(socket, socketBody));
-    sent += s.requests;
-    errors += s.errors;
-    // more of the same: memory must not keep growing
-    await weight(32, 100_000, 5);
-    const rssEnd = rssMbOf(child.pid);
-    // the same weight load on Deno.serve, for comparison
-    const plain = await startServer(modelPath, undefined, "deno-serve");
-    let d8: Load;
-    try {
-      await measure(plain.url, "/model", WEIGHT_BODY, 32, 5000, 2);
-      d8 = await measure(plain.url, "/model", WEIGHT_BODY, 8, 20_000, 5);
-    } finally {
-      plain.child.kill("SIGTERM");
-      await plain.child.status;
-    }
-    errors += d8.errors;
+    const loads = await loadServer(
+      started.url,
+      child.pid,
+      socket,
+      modelPath,
+      dir,
+    );
     return [
-      {
-        name: "weight replies (POST /model, Kepler v0.7.12 body), 32 in flight",
-        value: w32.perSecond,
-        unit: "req/s",
-        goal: "≥ 5000 req/s",
-        ok: w32.perSecond >= 5000,
-      },
-      { name: "weight reply p50, 32 in flight", value: w32.p50, unit: "ms" },
-      { name: "weight reply p99, 32 in flight", value: w32.p99, unit: "ms" },
-      {
-        name: "weight replies, 8 in flight",
-        value: w8.perSecond,
-        unit: "req/s",
-        goal: "≥ 5000 req/s",
-        ok: w8.perSecond >= 5000,
-      },
-      { name: "weight reply p50, 8 in flight", value: w8.p50, unit: "ms" },
-      {
-        name: "weight reply p99, 8 in flight",
-        value: w8.p99,
-        unit: "ms",
-        goal: "≤ 5 ms",
-        ok: w8.p99 <= 5,
-      },
-      {
-        name: "estimates (POST /estimate, 1 row, linear), 32 in flight",
-        value: e32.perSecond,
-        unit: "req/s",
-      },
-      {
-        name: "estimate p50 over HTTP, 32 in flight",
-        value: e32.p50,
-        unit: "ms",
-      },
-      {
-        name: "estimate p99 over HTTP, 32 in flight",
-        value: e32.p99,
-        unit: "ms",
-      },
-      {
-        name: "estimate p50 over HTTP, 8 in flight",
-        value: e8.p50,
-        unit: "ms",
-      },
-      {
-        name: "estimate p99 over HTTP, 8 in flight",
-        value: e8.p99,
-        unit: "ms",
-      },
-      {
-        name: "one linear estimate in process (parse + predict)",
-        value: inProcessMs * 1000,
-        unit: "µs",
-        goal: "≤ 1000 µs",
-        ok: inProcessMs <= 1,
-      },
-      {
-        name: "socket estimates (one connection each, 8 in flight)",
-        value: s.perSecond,
-        unit: "req/s",
-      },
-      { name: "socket estimate p50", value: s.p50, unit: "ms" },
-      { name: "socket estimate p99", value: s.p99, unit: "ms" },
-      {
-        name: "deno-serve engine: weight replies, 8 in flight",
-        value: d8.perSecond,
-        unit: "req/s",
-      },
-      {
-        name: "deno-serve engine: weight reply p99, 8 in flight",
-        value: d8.p99,
-        unit: "ms",
-      },
-      { name: "server RSS after start", value: rssStart, unit: "MB" },
-      {
-        name: `server RSS after ${sent100k} requests`,
-        value: rss100k,
-        unit: "MB",
-      },
-      {
-        name: `server RSS after ${sent} requests`,
-        value: rssEnd,
-        unit: "MB",
-      },
-      {
-        name: "failed requests",
-        value: errors,
-        unit: "",
-        goal: "0",
-        ok: errors === 0,
-      },
+      ...weightFigures(loads),
+      ...estimateFigures(loads, inProcessMs),
+      ...memoryFigures(loads),
     ];
   } finally {
     if (child !== undefined) {
