@@ -16,7 +16,7 @@ import type { ZipEntries } from "../io/zip.ts";
 import { readJsonFile } from "../io/json.ts";
 import { exists, readBinaryFile } from "../io/read.ts";
 import {
-  listPipelines as listPipelineNames,
+  listPipelineNames,
   pipelineFolder,
 } from "../pipeline/list_pipelines.ts";
 import { type PipelineModel, readPipeline } from "../pipeline/read_pipeline.ts";

@@ -7,7 +7,7 @@
 import { modelMetadataCsv, pipelineDir, pipelineFile } from "../layout.ts";
 import type { EnergySource, OutputType } from "../types.ts";
 
-/** Options of {@linkcode listPipelines}. */
+/** Options of {@linkcode listPipelineNames}. */
 export interface ListPipelinesOptions {
   /**
    * Only pipelines with models of this source and output type (a
@@ -38,18 +38,18 @@ async function isFile(path: string): Promise<boolean> {
  *
  * @example
  * ```ts
- * import { listPipelines } from "./list_pipelines.ts";
+ * import { listPipelineNames } from "./list_pipelines.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * await Deno.mkdir(`${dir}/p`);
  * await Deno.writeTextFile(`${dir}/p/metadata.json`, "{}");
  * await Deno.mkdir(`${dir}/not_a_pipeline`);
- * assertEquals(await listPipelines(dir), ["p"]);
- * assertEquals(await listPipelines(dir, { summary: { source: "acpi", outputType: "AbsPower" } }), []);
+ * assertEquals(await listPipelineNames(dir), ["p"]);
+ * assertEquals(await listPipelineNames(dir, { summary: { source: "acpi", outputType: "AbsPower" } }), []);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function listPipelines(
+export async function listPipelineNames(
   modelPath: string,
   options: ListPipelinesOptions = {},
 ): Promise<string[]> {

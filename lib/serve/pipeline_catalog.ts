@@ -45,7 +45,7 @@ import {
   type PipelineSource,
   zipSource,
 } from "../pipeline/pipeline_source.ts";
-import { listPipelines } from "../pipeline/list_pipelines.ts";
+import { listPipelineNames } from "../pipeline/list_pipelines.ts";
 import { type PipelineModel, readPipeline } from "../pipeline/read_pipeline.ts";
 import {
   type LoadedModel,
@@ -394,7 +394,7 @@ export async function loadPipelineZip(
  */
 export async function listPipelineDirs(modelPath: string): Promise<string[]> {
   try {
-    return await listPipelines(modelPath, {
+    return await listPipelineNames(modelPath, {
       accept: (name) => {
         try {
           checkPipelineName(name);
