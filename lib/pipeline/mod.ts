@@ -101,8 +101,36 @@ export type {
   StoredModel,
   WriteModelOptions,
 } from "./model_files.ts";
-export { pythonFloat, pythonRepr } from "./model_metadata.ts";
+export {
+  featuresOf,
+  modelNodeType,
+  modelTrainer,
+  parsePythonList,
+  parseSummaryCell,
+  parseSummaryRow,
+  pythonFloat,
+  pythonRepr,
+} from "./model_metadata.ts";
 export type { ModelMetadata } from "./model_metadata.ts";
+export { readPipeline } from "./read_pipeline.ts";
+export type {
+  MetadataOrigin,
+  ModelForms,
+  ModelSummary,
+  Pipeline,
+  PipelineModel,
+  ReadPipelineOptions,
+} from "./read_pipeline.ts";
+export { dirSource, zipSource } from "./pipeline_source.ts";
+export type { PipelineSource, SourceEntry } from "./pipeline_source.ts";
+export { listPipelineNames, pipelineFolder } from "./list_pipelines.ts";
+export type { ListPipelinesOptions } from "./list_pipelines.ts";
+export { writeExportedPipeline } from "./write_exported_pipeline.ts";
+export type {
+  PublishedModel,
+  PublishedPipeline,
+  PublishedSummary,
+} from "./write_exported_pipeline.ts";
 export { beginGeneration, generationsDir } from "./generation.ts";
 export type {
   BeginGenerationOptions,
