@@ -14,6 +14,9 @@ import { queryDataFrom } from "../lib/extract/read_query.ts";
 import { queryResult } from "../lib/simulate/query_json.ts";
 import { simulate } from "../lib/simulate/simulate.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
+import { beginGeneration } from "../lib/pipeline/generation.ts";
+import { writeFileAtomic } from "../lib/io/atomic.ts";
+import { watchModelPath } from "../lib/serve/watch_model_path.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const CLI = join(ROOT, "cli", "main.ts");
@@ -48,6 +51,9 @@ function cli(args: string[], env: Record<string, string>) {
     stderr: "piped",
   });
 }
+
+/** Kills per run of the test (each a `train` child process). */
+const RUNS = 4;
 
 const TRAIN = [
   "train",
@@ -103,12 +109,12 @@ Deno.test({
       const runMs = performance.now() - t0;
       const newPaths = [...(await tree(join(ref, "default"))).keys()].sort();
       const outcomes = { old: 0, new: 0 };
-      for (let k = 0; k < 6; k++) {
+      for (let k = 0; k < RUNS; k++) {
         const models = join(dir, `m${k}`);
         await modelsWith(models, oldDir, join(dir, "old.zip"));
         const child = cli(TRAIN, env(models)).spawn();
         // spread the kills over the whole run, the publish at its end included
-        const delay = runMs * (0.3 + 0.8 * (k + Math.random()) / 6);
+        const delay = runMs * (0.3 + 0.8 * (k + Math.random()) / RUNS);
         await new Promise((r) => setTimeout(r, delay));
         try {
           child.kill("SIGKILL");
@@ -135,7 +141,7 @@ Deno.test({
           outcomes.new++;
         }
       }
-      assertEquals(outcomes.old + outcomes.new, 6);
+      assertEquals(outcomes.old + outcomes.new, RUNS);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -186,3 +192,41 @@ Deno.test("trainPipeline() that fails before publishing leaves the published pip
     await Deno.remove(models, { recursive: true });
   }
 });
+
+for (const mode of ["watch", "poll"] as const) {
+  Deno.test(`serve's watcher (${mode}) notices a new generation swapped in`, async () => {
+    const models = await Deno.makeTempDir({ prefix: "kepler-watch-" });
+    try {
+      const publish = async (text: string) => {
+        const g = await beginGeneration(models, "p");
+        await writeFileAtomic(join(g.dir, "metadata.json"), text);
+        await writeFileAtomic(
+          join(g.dir, "acpi_AbsPower_model_metadata.csv"),
+          text,
+        );
+        await g.publish();
+      };
+      await publish("{}");
+      const seen: string[][] = [];
+      let wake: () => void = () => {};
+      const watcher = watchModelPath(models, (names) => {
+        seen.push(names);
+        wake();
+      }, { mode, pollIntervalMs: 50, debounceMs: 50 });
+      await watcher.ready;
+      const changed = new Promise<void>((r) => wake = r);
+      await publish('{"v": 2}');
+      await Promise.race([
+        changed,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error("no change noticed")), 10_000)
+        ),
+      ]);
+      await watcher.close();
+      // the pipeline's name (and, as before generations, its zip's)
+      assert(seen.flat().includes("p"), JSON.stringify(seen));
+    } finally {
+      await Deno.remove(models, { recursive: true });
+    }
+  });
+}

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import type { Frame } from "../extract/frame.ts";
 import type { BackgroundModel } from "../isolate/isolate_trainer.ts";
-import { pipelineDir } from "../layout.ts";
+import { pipelineFolder } from "../pipeline/list_pipelines.ts";
 import { type PipelineModel, readPipeline } from "../pipeline/read_pipeline.ts";
 import type { Component, EnergySource, FeatureGroup } from "../types.ts";
 import { type LoadedModel, readModelZipEntries } from "./loaded_model.ts";
@@ -75,7 +75,7 @@ export async function backgroundModels(
   pipeline: string,
   options: BackgroundModelsOptions,
 ): Promise<BackgroundModel[]> {
-  const dir = pipelineDir(modelPath, pipeline);
+  const dir = pipelineFolder(modelPath, pipeline);
   const { models } = await readPipeline(dir, {
     sources: [options.source],
     outputTypes: ["AbsPower"],
