@@ -81,8 +81,6 @@ export const PIPELINE_FOLDER_ALLOWLIST: Readonly<Record<string, string>> = {
   "lib/s3/s3_load.ts": "loads a pipeline folder and its zip as files",
   "lib/serve/pipeline_registry.ts":
     "B/A2: the registry reads pipelines through lib/pipeline",
-  "lib/serve/watch_model_path.ts":
-    "A2/B: watches the files readPipeline() reads",
 };
 
 /** One module of the graph: its path and the modules it imports. */
