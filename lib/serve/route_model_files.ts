@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseModelName } from "../layout.ts";
 import { ALL_FEATURE_GROUPS, ENERGY_SOURCES, OUTPUT_TYPES } from "../types.ts";
 import type { HttpReply } from "../http1/mod.ts";
 import { checkPipelineName, show } from "./_fields.ts";
@@ -64,10 +65,8 @@ function parseModelFilePath(pathname: string): ModelFileName {
   } catch (error) {
     throw badRequest(error);
   }
-  const m = /^([A-Za-z][A-Za-z0-9_]{0,127}_-?\d{1,9})\.(json|zip)$/.exec(
-    file,
-  );
-  if (m === null) {
+  const m = /^(.+)\.(json|zip)$/.exec(file);
+  if (m === null || parseModelName(m[1]!) === undefined) {
     throw new HttpError(
       400,
       `Invalid model file name ${
