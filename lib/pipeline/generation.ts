@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { collectDir, zipEntries } from "../io/zip.ts";
 import { pipelineDir, pipelineZip } from "../layout.ts";
@@ -53,7 +53,8 @@ export interface BeginGenerationOptions {
 
 /** `<models>/.<pipeline>.generations`: the published generations. */
 export function generationsDir(modelPath: string, pipeline: string): string {
-  return join(modelPath, `.${pipeline}.generations`);
+  const link = pipelineDir(modelPath, pipeline);
+  return join(dirname(link), `.${basename(link)}.generations`);
 }
 
 async function lstatOrUndefined(
@@ -114,7 +115,7 @@ async function pointAt(link: string, gens: string, n: number): Promise<void> {
     dirname(link),
     `.${basename(link)}.link-${crypto.randomUUID().slice(0, 8)}`,
   );
-  await Deno.symlink(join(basename(gens), String(n)), tmp);
+  await Deno.symlink(relative(dirname(link), join(gens, String(n))), tmp);
   try {
     await Deno.rename(tmp, link);
   } catch (error) {
@@ -180,12 +181,13 @@ export async function beginGeneration(
   const link = pipelineDir(modelPath, pipeline);
   const gens = generationsDir(modelPath, pipeline);
   const dir = join(
-    modelPath,
-    `.${pipeline}.building-${crypto.randomUUID().slice(0, 8)}`,
+    dirname(link),
+    `.${basename(link)}.building-${crypto.randomUUID().slice(0, 8)}`,
   );
-  await Deno.mkdir(modelPath, { recursive: true });
-  const current = await lstatOrUndefined(link);
-  if ((options.copy ?? true) && current !== undefined) {
+  await Deno.mkdir(dirname(link), { recursive: true });
+  // stat, not lstat: a link whose generation was removed is no pipeline
+  const current = await Deno.stat(link).catch(() => undefined);
+  if ((options.copy ?? true) && current?.isDirectory) {
     await linkTree(link, dir);
   } else await Deno.mkdir(dir);
   const zip = pipelineZip(modelPath, pipeline);

@@ -145,3 +145,12 @@ Deno.test("beginGeneration({ copy: false }) starts empty; a removed link starts 
     assertEquals(await tree(join(models, "p")), { "metadata.json": "3" });
   });
 });
+
+Deno.test("beginGeneration(): a link whose generation is gone starts afresh", async () => {
+  await withModels(async (models) => {
+    await publishTree(models, { "metadata.json": "1" });
+    await Deno.remove(generationsDir(models, "p"), { recursive: true });
+    await publishTree(models, { "metadata.json": "2" });
+    assertEquals(await tree(join(models, "p")), { "metadata.json": "2" });
+  });
+});
