@@ -17,8 +17,8 @@
  */
 import type { BenchFigure, BenchSuite } from "./_types.ts";
 import { timeIt } from "./_types.ts";
-import { gradientBoostingRegressor } from "../lib/train/gradient_boosting.ts";
-import { xgboostFit } from "../lib/train/xgboost_fit.ts";
+import { gradientBoostingRegressor } from "../lib/train/trainers/gradient_boosting.ts";
+import { xgboostFit } from "../lib/train/trainers/xgboost_fit.ts";
 import type { Trainer } from "../lib/train/model.ts";
 import { syntheticData } from "./_synthetic.ts";
 

@@ -25,16 +25,16 @@
 import type { BenchFigure, BenchSuite } from "./_types.ts";
 import { timeIt } from "./_types.ts";
 import type { Trainer } from "../lib/train/model.ts";
-import { linearRegression } from "../lib/train/linear_regression.ts";
-import { sgdRegressor } from "../lib/train/sgd_regressor.ts";
-import { polynomialRegression } from "../lib/train/polynomial_regression.ts";
+import { linearRegression } from "../lib/train/trainers/linear_regression.ts";
+import { sgdRegressor } from "../lib/train/trainers/sgd_regressor.ts";
+import { polynomialRegression } from "../lib/train/trainers/polynomial_regression.ts";
 import {
   exponentialRegression,
   logarithmicRegression,
   logisticRegression,
-} from "../lib/train/curve_fit.ts";
-import { kNeighborsRegressor } from "../lib/train/k_neighbors_regressor.ts";
-import { svrRegressor } from "../lib/train/svr_regressor.ts";
+} from "../lib/train/trainers/curve_fit.ts";
+import { kNeighborsRegressor } from "../lib/train/trainers/k_neighbors_regressor.ts";
+import { svrRegressor } from "../lib/train/trainers/svr_regressor.ts";
 import { syntheticData } from "./_synthetic.ts";
 
 const SIZES = [

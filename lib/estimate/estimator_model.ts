@@ -120,7 +120,7 @@ export interface PipelineModelKey {
  * @example
  * ```ts
  * import { pipelineEstimatorModel } from "./estimator_model.ts";
- * import { linearModel } from "../train/linear_model.ts";
+ * import { linearModel } from "../train/trainers/linear_model.ts";
  * import { withInterval } from "../train/interval.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const m = withInterval(linearModel({ trainer: "SGDRegressorTrainer", scale: [100], coef: [50], intercept: 10 }),

@@ -103,7 +103,7 @@ export interface IntervalModel extends FittedModel {
  * @example
  * ```ts
  * import { withInterval } from "./interval.ts";
- * import { linearModel } from "./linear_model.ts";
+ * import { linearModel } from "./trainers/linear_model.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const m = linearModel({ trainer: "SGDRegressorTrainer", scale: [1], coef: [2], intercept: 0 });
  * const w = withInterval(m, { coverage: 0.9, halfWidth: 1, n: 100 });

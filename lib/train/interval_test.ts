@@ -4,10 +4,10 @@ import {
   throws as assertThrows,
 } from "node:assert/strict";
 import { conformalInterval, withInterval } from "./interval.ts";
-import { linearRegression } from "./linear_regression.ts";
+import { linearRegression } from "./trainers/linear_regression.ts";
 import { isWeightExportable } from "./model.ts";
 import { loadModel } from "./load_model.ts";
-import { syntheticPower } from "./_testing.ts";
+import { syntheticPower } from "./testing.ts";
 
 Deno.test("`conformalInterval()` takes the ⌈(n+1)(1−α)⌉-th smallest residual", () => {
   // residuals 1..99 in shuffled order; ⌈100 · 0.9⌉ = 90

@@ -11,13 +11,13 @@
  * @module
  */
 import type { FittedModel, ModelJson } from "./model.ts";
-import { loadLinearModel } from "./linear_model.ts";
-import { loadPolynomialModel } from "./polynomial_regression.ts";
-import { loadCurveFitModel } from "./curve_fit.ts";
-import { loadKNeighborsModel } from "./k_neighbors_regressor.ts";
-import { loadSvrModel } from "./svr_regressor.ts";
-import { loadGradientBoosting } from "./gradient_boosting.ts";
-import { loadXgboostFit } from "./xgboost_fit.ts";
+import { loadLinearModel } from "./trainers/linear_model.ts";
+import { loadPolynomialModel } from "./trainers/polynomial_regression.ts";
+import { loadCurveFitModel } from "./trainers/curve_fit.ts";
+import { loadKNeighborsModel } from "./trainers/k_neighbors_regressor.ts";
+import { loadSvrModel } from "./trainers/svr_regressor.ts";
+import { loadGradientBoosting } from "./trainers/gradient_boosting.ts";
+import { loadXgboostFit } from "./trainers/xgboost_fit.ts";
 import { readInterval, withInterval } from "./interval.ts";
 
 /** The loader of each model kind. */
@@ -45,7 +45,7 @@ export const MODEL_KINDS: readonly string[] = Object.freeze(
  * @example
  * ```ts
  * import { loadModel } from "./load_model.ts";
- * import { linearRegression } from "./linear_regression.ts";
+ * import { linearRegression } from "./trainers/linear_regression.ts";
  * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
  * const x = [Float64Array.of(1, 2, 3)], y = Float64Array.of(2, 4, 6.5);
  * const m = linearRegression().fit(x, y);

@@ -7,7 +7,7 @@ import { TRAINERS } from "../types.ts";
 import { loadModel, MODEL_KINDS } from "./load_model.ts";
 import { type IntervalModel, withInterval } from "./interval.ts";
 import { makeTrainer } from "./trainers.ts";
-import { syntheticPower } from "./_testing.ts";
+import { syntheticPower } from "./testing.ts";
 
 Deno.test("`loadModel()` round-trips every trainer's model bit-identically", () => {
   const { x, y } = syntheticPower({ n: 300, p: 3, noise: 2, seed: 51 });

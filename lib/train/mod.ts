@@ -20,48 +20,55 @@ export type {
   LinearModel,
   LinearModelJson,
   LinearTrainerName,
-} from "./linear_model.ts";
-export { linearRegression } from "./linear_regression.ts";
-export type { LinearRegressionParams } from "./linear_regression.ts";
-export { sgdRegressor } from "./sgd_regressor.ts";
-export type { SgdRegressorParams } from "./sgd_regressor.ts";
+} from "./trainers/linear_model.ts";
+export { linearRegression } from "./trainers/linear_regression.ts";
+export type { LinearRegressionParams } from "./trainers/linear_regression.ts";
+export { sgdRegressor } from "./trainers/sgd_regressor.ts";
+export type { SgdRegressorParams } from "./trainers/sgd_regressor.ts";
 export {
   polynomialFeatures,
   polynomialRegression,
-} from "./polynomial_regression.ts";
+} from "./trainers/polynomial_regression.ts";
 export type {
   PolynomialModel,
   PolynomialModelJson,
   PolynomialRegressionParams,
-} from "./polynomial_regression.ts";
+} from "./trainers/polynomial_regression.ts";
 export {
   CURVES,
   exponentialRegression,
   initialValues,
   logarithmicRegression,
   logisticRegression,
-} from "./curve_fit.ts";
+} from "./trainers/curve_fit.ts";
 export type {
   Curve,
   CurveFitModel,
   CurveFitModelJson,
   CurveFitParams,
-} from "./curve_fit.ts";
-export { kNeighborsRegressor } from "./k_neighbors_regressor.ts";
+} from "./trainers/curve_fit.ts";
+export { kNeighborsRegressor } from "./trainers/k_neighbors_regressor.ts";
 export type {
   KNeighborsModel,
   KNeighborsModelJson,
   KNeighborsParams,
-} from "./k_neighbors_regressor.ts";
-export { scaleGamma, svrRegressor } from "./svr_regressor.ts";
-export type { SvrModel, SvrModelJson, SvrParams } from "./svr_regressor.ts";
-export { gradientBoostingRegressor } from "./gradient_boosting.ts";
+} from "./trainers/k_neighbors_regressor.ts";
+export { scaleGamma, svrRegressor } from "./trainers/svr_regressor.ts";
+export type {
+  SvrModel,
+  SvrModelJson,
+  SvrParams,
+} from "./trainers/svr_regressor.ts";
+export { gradientBoostingRegressor } from "./trainers/gradient_boosting.ts";
 export type {
   GradientBoostingModel,
   GradientBoostingParams,
-} from "./gradient_boosting.ts";
-export { xgboostFit } from "./xgboost_fit.ts";
-export type { XgboostFitModel, XgboostFitParams } from "./xgboost_fit.ts";
+} from "./trainers/gradient_boosting.ts";
+export { xgboostFit } from "./trainers/xgboost_fit.ts";
+export type {
+  XgboostFitModel,
+  XgboostFitParams,
+} from "./trainers/xgboost_fit.ts";
 export { makeTrainer } from "./trainers.ts";
 export type { TrainerParams } from "./trainers.ts";
 export { loadModel, MODEL_KINDS } from "./load_model.ts";

@@ -9,28 +9,31 @@ import type { Trainer } from "./model.ts";
 import {
   polynomialRegression,
   type PolynomialRegressionParams,
-} from "./polynomial_regression.ts";
+} from "./trainers/polynomial_regression.ts";
 import {
   type GradientBoostingParams,
   gradientBoostingRegressor,
-} from "./gradient_boosting.ts";
+} from "./trainers/gradient_boosting.ts";
 import {
   type KNeighborsParams,
   kNeighborsRegressor,
-} from "./k_neighbors_regressor.ts";
+} from "./trainers/k_neighbors_regressor.ts";
 import {
   linearRegression,
   type LinearRegressionParams,
-} from "./linear_regression.ts";
-import { type SvrParams, svrRegressor } from "./svr_regressor.ts";
-import { xgboostFit, type XgboostFitParams } from "./xgboost_fit.ts";
-import { sgdRegressor, type SgdRegressorParams } from "./sgd_regressor.ts";
+} from "./trainers/linear_regression.ts";
+import { type SvrParams, svrRegressor } from "./trainers/svr_regressor.ts";
+import { xgboostFit, type XgboostFitParams } from "./trainers/xgboost_fit.ts";
+import {
+  sgdRegressor,
+  type SgdRegressorParams,
+} from "./trainers/sgd_regressor.ts";
 import {
   type CurveFitParams,
   exponentialRegression,
   logarithmicRegression,
   logisticRegression,
-} from "./curve_fit.ts";
+} from "./trainers/curve_fit.ts";
 
 /** The hyperparameters each trainer takes. */
 export interface TrainerParams {

@@ -6,7 +6,7 @@ import {
 import { TRAINERS, WEIGHT_SUPPORT_TRAINERS } from "../types.ts";
 import { makeTrainer } from "./trainers.ts";
 import { isWeightExportable } from "./model.ts";
-import { syntheticPower } from "./_testing.ts";
+import { syntheticPower } from "./testing.ts";
 
 Deno.test("`makeTrainer()` makes each of the ten trainers under its upstream name", () => {
   const { x, y } = syntheticPower({ n: 200, p: 2, noise: 1, seed: 61 });

@@ -22,10 +22,10 @@ import type {
   FittedModel,
   ModelJson,
   Trainer,
-} from "./model.ts";
+} from "../model.ts";
 import { checkNumber, checkTrainingData } from "./_validate.ts";
-import { binColumns, MAX_BINS } from "../numeric/histogram.ts";
-import { boost } from "../numeric/boost.ts";
+import { binColumns, MAX_BINS } from "../../numeric/histogram.ts";
+import { boost } from "../../numeric/boost.ts";
 import { checkTreeParams, forestModel, loadForest } from "./_forest.ts";
 
 const NAME = "GradientBoostingRegressorTrainer";

@@ -18,10 +18,10 @@ import {
   FitError,
   type FitOptions,
   type Trainer,
-} from "./model.ts";
+} from "../model.ts";
 import { type LinearModel, linearModel } from "./linear_model.ts";
-import { fitMaxAbsScaler } from "./scaler.ts";
-import { mulberry32, shuffleInPlace } from "../numeric/random.ts";
+import { fitMaxAbsScaler } from "../scaler.ts";
+import { mulberry32, shuffleInPlace } from "../../numeric/random.ts";
 import { checkNumber, checkTrainingData } from "./_validate.ts";
 
 /** Hyperparameters of {@linkcode sgdRegressor} (scikit-learn's names). */

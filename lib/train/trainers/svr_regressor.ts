@@ -19,10 +19,10 @@ import {
   type FittedModel,
   type ModelJson,
   type Trainer,
-} from "./model.ts";
-import { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
-import { solveEpsilonSvr } from "../numeric/smo.ts";
-import { mulberry32, permutation } from "../numeric/random.ts";
+} from "../model.ts";
+import { fitMaxAbsScaler, maxAbsScaler } from "../scaler.ts";
+import { solveEpsilonSvr } from "../../numeric/smo.ts";
+import { mulberry32, permutation } from "../../numeric/random.ts";
 import {
   checkNumber,
   checkPredictColumns,

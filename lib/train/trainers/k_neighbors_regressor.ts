@@ -15,8 +15,8 @@ import type {
   FittedModel,
   ModelJson,
   Trainer,
-} from "./model.ts";
-import { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
+} from "../model.ts";
+import { fitMaxAbsScaler, maxAbsScaler } from "../scaler.ts";
 import {
   checkNumber,
   checkPredictColumns,

@@ -5,15 +5,15 @@ import {
   throws as assertThrows,
 } from "node:assert/strict";
 import { sgdRegressor } from "./sgd_regressor.ts";
-import { FitError } from "./model.ts";
-import { loadModel } from "./load_model.ts";
+import { FitError } from "../model.ts";
+import { loadModel } from "../load_model.ts";
 import {
   gaussSolve,
   keplerPredict,
   maxRelDiff,
   olsReference,
   syntheticPower,
-} from "./_testing.ts";
+} from "../testing.ts";
 
 /** Ridge on scaled columns: min (1/2n)Σ(y − b − wᵀx)² + (α/2)‖w‖². */
 function ridge(xs: Float64Array[], y: Float64Array, alpha: number) {

@@ -34,11 +34,11 @@ import type {
   FittedModel,
   ModelJson,
   Trainer,
-} from "./model.ts";
-import type { Tree } from "../numeric/boost.ts";
+} from "../model.ts";
+import type { Tree } from "../../numeric/boost.ts";
 import { checkNumber, checkTrainingData } from "./_validate.ts";
-import { binColumns, MAX_BINS } from "../numeric/histogram.ts";
-import { boost } from "../numeric/boost.ts";
+import { binColumns, MAX_BINS } from "../../numeric/histogram.ts";
+import { boost } from "../../numeric/boost.ts";
 import {
   checkTreeParams,
   forestModel,

@@ -40,7 +40,7 @@
  *
  * @module
  */
-import type { TrainerName } from "../types.ts";
+import type { TrainerName } from "../../types.ts";
 import {
   type Columns,
   FitError,
@@ -49,12 +49,12 @@ import {
   type ModelJson,
   type Trainer,
   type WeightExportable,
-} from "./model.ts";
-import { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
+} from "../model.ts";
+import { fitMaxAbsScaler, maxAbsScaler } from "../scaler.ts";
 import {
   type CurveFunction,
   levenbergMarquardt,
-} from "../numeric/levenberg_marquardt.ts";
+} from "../../numeric/levenberg_marquardt.ts";
 import {
   checkNumber,
   checkPredictColumns,

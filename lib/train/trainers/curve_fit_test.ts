@@ -10,11 +10,11 @@ import {
   logarithmicRegression,
   logisticRegression,
 } from "./curve_fit.ts";
-import { FitError, type Trainer } from "./model.ts";
+import { FitError, type Trainer } from "../model.ts";
 import type { CurveFitModel } from "./curve_fit.ts";
-import { loadModel } from "./load_model.ts";
-import { keplerPredict, maxRelDiff } from "./_testing.ts";
-import { mulberry32, normal } from "../numeric/random.ts";
+import { loadModel } from "../load_model.ts";
+import { keplerPredict, maxRelDiff } from "../testing.ts";
+import { mulberry32, normal } from "../../numeric/random.ts";
 
 const FEATURES = ["bpf_block_irq", "bpf_cpu_time_ms", "bpf_net_rx_irq"];
 const MAX = 96_000;

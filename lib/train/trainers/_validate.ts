@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Columns } from "./model.ts";
+import type { Columns } from "../model.ts";
 
 /**
  * Checks training data and returns the number of rows: at least one column,

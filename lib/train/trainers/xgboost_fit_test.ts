@@ -6,8 +6,8 @@ import {
 } from "node:assert/strict";
 import { loadXgboostFit, xgboostFit } from "./xgboost_fit.ts";
 import { gradientBoostingRegressor } from "./gradient_boosting.ts";
-import { mulberry32, normal } from "../numeric/random.ts";
-import type { ModelJson } from "./model.ts";
+import { mulberry32, normal } from "../../numeric/random.ts";
+import type { ModelJson } from "../model.ts";
 
 interface TreeJson {
   feature: number[];

@@ -11,8 +11,8 @@ import type {
   KeplerWeights,
   ModelJson,
   WeightExportable,
-} from "./model.ts";
-import { maxAbsScaler } from "./scaler.ts";
+} from "../model.ts";
+import { maxAbsScaler } from "../scaler.ts";
 import {
   checkPredictColumns,
   checkVersion,

@@ -7,9 +7,9 @@ import {
   polynomialFeatures,
   polynomialRegression,
 } from "./polynomial_regression.ts";
-import { loadModel } from "./load_model.ts";
-import { maxRelDiff } from "./_testing.ts";
-import { mulberry32 } from "../numeric/random.ts";
+import { loadModel } from "../load_model.ts";
+import { maxRelDiff } from "../testing.ts";
+import { mulberry32 } from "../../numeric/random.ts";
 
 function quadratic(a: number, b: number): number {
   return 7 + 0.5 * a - 2 * b + 0.01 * a * a + 0.03 * a * b - 0.02 * b * b;

@@ -10,11 +10,11 @@
  *
  * @module
  */
-import type { Columns, FitOptions, Trainer } from "./model.ts";
+import type { Columns, FitOptions, Trainer } from "../model.ts";
 import { type LinearModel, linearModel } from "./linear_model.ts";
-import { fitMaxAbsScaler } from "./scaler.ts";
-import { centre } from "../numeric/qr.ts";
-import { solveLeastSquares } from "../numeric/lstsq.ts";
+import { fitMaxAbsScaler } from "../scaler.ts";
+import { centre } from "../../numeric/qr.ts";
+import { solveLeastSquares } from "../../numeric/lstsq.ts";
 import { checkTrainingData } from "./_validate.ts";
 
 /** Hyperparameters of {@linkcode linearRegression}. */

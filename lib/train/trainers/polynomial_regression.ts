@@ -18,10 +18,10 @@ import type {
   FittedModel,
   ModelJson,
   Trainer,
-} from "./model.ts";
-import { fitMaxAbsScaler, maxAbsScaler } from "./scaler.ts";
-import { centre } from "../numeric/qr.ts";
-import { solveLeastSquares } from "../numeric/lstsq.ts";
+} from "../model.ts";
+import { fitMaxAbsScaler, maxAbsScaler } from "../scaler.ts";
+import { centre } from "../../numeric/qr.ts";
+import { solveLeastSquares } from "../../numeric/lstsq.ts";
 import {
   checkPredictColumns,
   checkTrainingData,

@@ -28,7 +28,7 @@ export type KeplerPredictor =
  *
  * @example
  * ```ts
- * import { keplerPower } from "./_testing.ts";
+ * import { keplerPower } from "./testing.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const w = { All_Weights: { Bias_Weight: 10, Categorical_Variables: {},
  *   Numerical_Variables: { cpu: { scale: 2, weight: 4 } } } };
@@ -70,7 +70,7 @@ export function keplerPower(
  *
  * @example
  * ```ts
- * import { keplerPredict } from "./_testing.ts";
+ * import { keplerPredict } from "./testing.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const w = { All_Weights: { Bias_Weight: 1, Categorical_Variables: {},
  *   Numerical_Variables: { a: { scale: 1, weight: 1 } } } };
@@ -115,7 +115,7 @@ export interface SyntheticOptions {
  *
  * @example
  * ```ts
- * import { syntheticPower } from "./_testing.ts";
+ * import { syntheticPower } from "./testing.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const { x, y } = syntheticPower({ n: 10, p: 2, noise: 0 });
  * assertEquals(x.length, 2);
@@ -154,7 +154,7 @@ export function syntheticPower(
  *
  * @example
  * ```ts
- * import { olsReference } from "./_testing.ts";
+ * import { olsReference } from "./testing.ts";
  * import { ok as assert } from "node:assert/strict";
  * const b = olsReference([Float64Array.of(0, 1, 2)], Float64Array.of(1, 3, 5));
  * assert(Math.abs(b[0]! - 1) < 1e-12 && Math.abs(b[1]! - 2) < 1e-12);

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import type { Columns, FittedModel, ModelJson } from "./model.ts";
-import type { Forest, Tree } from "../numeric/boost.ts";
-import { MAX_BINS } from "../numeric/histogram.ts";
+import type { Columns, FittedModel, ModelJson } from "../model.ts";
+import type { Forest, Tree } from "../../numeric/boost.ts";
+import { MAX_BINS } from "../../numeric/histogram.ts";
 import { checkNumber, checkPredictColumns } from "./_validate.ts";
 
 /**

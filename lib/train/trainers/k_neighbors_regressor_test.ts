@@ -4,8 +4,8 @@ import {
   throws as assertThrows,
 } from "node:assert/strict";
 import { kNeighborsRegressor } from "./k_neighbors_regressor.ts";
-import { loadModel } from "./load_model.ts";
-import { mulberry32 } from "../numeric/random.ts";
+import { loadModel } from "../load_model.ts";
+import { mulberry32 } from "../../numeric/random.ts";
 
 /** Brute force: sort every training row by scaled distance, average k. */
 function bruteForce(

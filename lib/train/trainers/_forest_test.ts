@@ -3,16 +3,16 @@ import {
   ok as assert,
   throws as assertThrows,
 } from "node:assert/strict";
-import { binColumns } from "../numeric/histogram.ts";
-import { boost } from "../numeric/boost.ts";
-import { mulberry32 } from "../numeric/random.ts";
+import { binColumns } from "../../numeric/histogram.ts";
+import { boost } from "../../numeric/boost.ts";
+import { mulberry32 } from "../../numeric/random.ts";
 import {
   forestModel,
   loadForest,
   parseForest,
   predictForest,
 } from "./_forest.ts";
-import type { ModelJson } from "./model.ts";
+import type { ModelJson } from "../model.ts";
 
 function randomColumn(n: number, seed: number, round = 0): Float64Array {
   const r = mulberry32(seed);

@@ -4,13 +4,13 @@ import {
   throws as assertThrows,
 } from "node:assert/strict";
 import { linearRegression } from "./linear_regression.ts";
-import { loadModel } from "./load_model.ts";
+import { loadModel } from "../load_model.ts";
 import {
   keplerPredict,
   maxRelDiff,
   olsReference,
   syntheticPower,
-} from "./_testing.ts";
+} from "../testing.ts";
 
 const FEATURES = ["bpf_cpu_time_ms", "cpu_cycles", "cpu_instructions"];
 

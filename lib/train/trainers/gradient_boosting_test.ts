@@ -8,8 +8,8 @@ import {
   gradientBoostingRegressor,
   loadGradientBoosting,
 } from "./gradient_boosting.ts";
-import { mulberry32, normal } from "../numeric/random.ts";
-import type { ModelJson } from "./model.ts";
+import { mulberry32, normal } from "../../numeric/random.ts";
+import type { ModelJson } from "../model.ts";
 
 /** Friedman #1: y = 10 sin(π x0 x1) + 20 (x2 − ½)² + 10 x3 + 5 x4 + noise. */
 function friedman1(n: number, seed: number, noise = 1) {

@@ -4,8 +4,8 @@ import {
   throws as assertThrows,
 } from "node:assert/strict";
 import { scaleGamma, svrRegressor } from "./svr_regressor.ts";
-import { loadModel } from "./load_model.ts";
-import { mulberry32, normal } from "../numeric/random.ts";
+import { loadModel } from "../load_model.ts";
+import { mulberry32, normal } from "../../numeric/random.ts";
 
 Deno.test("`svrRegressor()` fits a smooth 1-D function well with upstream's defaults", () => {
   const r = mulberry32(31);
