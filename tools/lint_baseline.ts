@@ -9,12 +9,7 @@
  */
 
 /** Functions over 80 lines, by `<path>#<name>`, with their length. */
-export const FUNCTION_BASELINE: Readonly<Record<string, number>> = {
-  "cli/commands/plot.ts#run": 172,
-  "cli/commands/serve.ts#define": 83,
-  "cli/commands/serve.ts#run": 102,
-};
+export const FUNCTION_BASELINE: Readonly<Record<string, number>> = {};
 
 /** Files over 600 lines, by path, with their length. */
-export const FILE_BASELINE: Readonly<Record<string, number>> = {
-};
+export const FILE_BASELINE: Readonly<Record<string, number>> = {};
