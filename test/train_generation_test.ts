@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { queryDataFrom } from "../lib/extract/read_query.ts";
 import { queryResult } from "../lib/simulate/query_json.ts";
 import { simulate } from "../lib/simulate/simulate.ts";
-import { trainPipeline } from "../lib/train/pipeline.ts";
+import { trainPipeline, writeSummary } from "../lib/train/pipeline.ts";
 import { beginGeneration } from "../lib/pipeline/generation.ts";
 import { writeFileAtomic } from "../lib/io/atomic.ts";
 import { watchModelPath } from "../lib/serve/watch_model_path.ts";
@@ -230,3 +230,46 @@ for (const mode of ["watch", "poll"] as const) {
     }
   });
 }
+
+Deno.test("the summary written from memory equals the one rebuilt from the model folders, after a second node type", async () => {
+  const models = await Deno.makeTempDir({ prefix: "kepler-summary-" });
+  try {
+    const q = queryDataFrom(
+      queryResult(simulate({ duration: 600, containers: 3, seed: 2 })),
+    );
+    const spec = (cores: number) => ({
+      processor: "p",
+      cores,
+      chips: 1,
+      memory: 64,
+      frequency: 3000,
+    });
+    const options = {
+      modelPath: models,
+      absTrainers: ["SGDRegressorTrainer", "XgboostFitTrainer"] as const,
+      dynTrainers: ["SGDRegressorTrainer"] as const,
+      workers: 0,
+    };
+    await trainPipeline([q], { ...options, machineSpec: spec(8) });
+    const report = await trainPipeline([q], {
+      ...options,
+      machineSpec: spec(96),
+    });
+    // the same folders, their summaries rebuilt by reading every model's
+    // metadata.json back (what train did before it wrote from memory)
+    const copy = join(models, "copy");
+    await cp(report.pipelineDir, copy);
+    for (const ot of ["AbsPower", "DynPower"] as const) {
+      const name = `rapl-sysfs_${ot}_model_metadata.csv`;
+      const fromMemory = await Deno.readTextFile(
+        join(report.pipelineDir, name),
+      );
+      await Deno.remove(join(copy, name));
+      await writeSummary(copy, "rapl-sysfs", ot);
+      assertEquals(fromMemory, await Deno.readTextFile(join(copy, name)));
+      assert(/_1,/.test(fromMemory), "both node types are listed");
+    }
+  } finally {
+    await Deno.remove(models, { recursive: true });
+  }
+});
