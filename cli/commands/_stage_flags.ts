@@ -5,12 +5,13 @@
  *
  * @module
  */
-import type { Command } from "commander";
 import {
   type CliContext,
+  given,
   listParser,
   numberParser,
-  optString,
+  option,
+  type OptionValues,
   parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
@@ -23,9 +24,7 @@ import { backgroundModels } from "../../lib/train/background_models.ts";
 import { DEFAULT_PIPELINE_NAME } from "../../lib/layout.ts";
 import {
   type EnergySource,
-  type ExtractorName,
   type FeatureGroup,
-  type IsolatorName,
   type OutputType,
   parseEnergySource,
   parseExtractorName,
@@ -34,99 +33,99 @@ import {
   parseOutputType,
 } from "../../lib/types.ts";
 
-function listOption(value: string, previous: string[] | undefined): string[] {
-  const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  return [...(previous ?? []), ...items];
-}
+/** `-i`, `-o` and the extraction flags. */
+export const EXTRACT_OPTIONS = {
+  input: option("-i, --input <name>", "query JSON: <data>/<name>.json"),
+  output: option("-o, --output <name>", "output name", { default: "output" }),
+  extractor: option("--extractor <name>", "default or smooth", {
+    parse: parser(parseExtractorName),
+    default: "default",
+  }),
+  featureGroup: option(
+    "--feature-group <group>",
+    "feature group, e.g. BPFOnly (also -fg)",
+    { parse: parser(parseFeatureGroup) },
+  ),
+  energySource: option(
+    "-e, --energy-source <source>",
+    "energy source of the power labels (rapl and intel_rapl read as rapl-sysfs)",
+    { parse: parser(parseEnergySource), default: "rapl-sysfs" },
+  ),
+  thirdpartyMetrics: option(
+    "--thirdparty-metrics <names...>",
+    "third-party metrics (also -tm; default: $PROM_THIRDPARTY_METRICS)",
+    { parse: listParser() },
+  ),
+  smoothWindow: option(
+    "--smooth-window <rows>",
+    "rolling-mean window of the smooth extractor",
+    { parse: numberParser({ min: 1, integer: true }), default: 30 },
+  ),
+  instanceLabel: option(
+    "--instance-label <label>",
+    "label that names a Kepler instance in node and container metrics",
+    { default: "instance" },
+  ),
+  nodeType: option(
+    "--node-type <n>",
+    "node type written in the node_type column",
+    { parse: numberParser({ integer: true }), default: 0 },
+  ),
+} as const;
 
-/** Adds `-i`, `-o` and the extraction flags. */
-export function defineExtractFlags(command: Command): Command {
-  return command
-    .option("-i, --input <name>", "query JSON: <data>/<name>.json")
-    .option("-o, --output <name>", "output name", "output")
-    .option(
-      "--extractor <name>",
-      "default or smooth",
-      parser(parseExtractorName),
-      "default",
-    )
-    .option(
-      "--feature-group <group>",
-      "feature group, e.g. BPFOnly (also -fg)",
-      parser(parseFeatureGroup),
-    )
-    .option(
-      "-e, --energy-source <source>",
-      "energy source of the power labels (rapl and intel_rapl read as rapl-sysfs)",
-      parser(parseEnergySource),
-      "rapl-sysfs",
-    )
-    .option(
-      "--thirdparty-metrics <names...>",
-      "third-party metrics (also -tm; default: $PROM_THIRDPARTY_METRICS)",
-      listOption,
-    )
-    .option(
-      "--smooth-window <rows>",
-      "rolling-mean window of the smooth extractor",
-      numberParser({ min: 1, integer: true }),
-      30,
-    )
-    .option(
-      "--instance-label <label>",
-      "label that names a Kepler instance in node and container metrics",
-      "instance",
-    )
-    .option(
-      "--node-type <n>",
-      "node type written in the node_type column",
-      numberParser({ integer: true }),
-      0,
-    );
-}
+/** The isolator flags. */
+export const ISOLATE_OPTIONS = {
+  isolator: option(
+    "--isolator <name>",
+    "none, min, profile, trainer or quantile",
+    {
+      parse: parser(parseIsolatorName),
+      default: "min",
+    },
+  ),
+  quantile: option("--quantile <q>", "idle quantile of the quantile isolator", {
+    parse: numberParser({ min: 0, max: 1 }),
+    default: 0.05,
+  }),
+  profile: option(
+    "--profile <name>",
+    "idle query <data>/<name>.json: profiles written to the pipeline, its containers are background",
+  ),
+  targetHints: option(
+    "--target-hints <names>",
+    "trainer isolator: target container name parts",
+    { parse: listParser() },
+  ),
+  bgHints: option(
+    "--bg-hints <names>",
+    "trainer isolator: background container name parts",
+    { parse: listParser() },
+  ),
+  pipelineName: option(
+    "-p, --pipeline-name <name>",
+    "pipeline that receives idle profiles (default: std_v0.7.11)",
+  ),
+  absPipelineName: option(
+    "--abs-pipeline-name <name>",
+    "trainer isolator: pipeline of the AbsPower models that predict background power",
+  ),
+} as const;
 
-/** Adds the isolator flags. */
-export function defineIsolateFlags(command: Command): Command {
-  return command
-    .option(
-      "--isolator <name>",
-      "none, min, profile, trainer or quantile",
-      parser(parseIsolatorName),
-      "min",
-    )
-    .option(
-      "--quantile <q>",
-      "idle quantile of the quantile isolator",
-      numberParser({ min: 0, max: 1 }),
-      0.05,
-    )
-    .option(
-      "--profile <name>",
-      "idle query <data>/<name>.json: profiles written to the pipeline, its containers are background",
-    )
-    .option(
-      "--target-hints <names>",
-      "trainer isolator: target container name parts",
-      listParser((s) => s),
-    )
-    .option(
-      "--bg-hints <names>",
-      "trainer isolator: background container name parts",
-      listParser((s) => s),
-    )
-    .option(
-      "-p, --pipeline-name <name>",
-      "pipeline that receives idle profiles (default: std_v0.7.11)",
-    )
-    .option(
-      "--abs-pipeline-name <name>",
-      "trainer isolator: pipeline of the AbsPower models that predict background power",
-    );
-}
+/** `-ot/--output-type`. */
+export const OUTPUT_TYPE_OPTION = {
+  outputType: option(
+    "--output-type <type>",
+    "AbsPower (node rows) or DynPower (container rows) (also -ot)",
+    { parse: parser(parseOutputType), default: "AbsPower" },
+  ),
+} as const;
+
+type ExtractFlags = OptionValues<typeof EXTRACT_OPTIONS>;
+type IsolateFlags = OptionValues<typeof ISOLATE_OPTIONS>;
 
 /** The input name, required. */
-export function inputOf(options: Record<string, unknown>): string {
-  const input = optString(options, "input");
+export function inputOf(options: { input?: string | undefined }): string {
+  const input = given(options.input);
   if (input === undefined) {
     throw new UsageError("missing required option -i/--input");
   }
@@ -134,8 +133,10 @@ export function inputOf(options: Record<string, unknown>): string {
 }
 
 /** The feature group, required. */
-export function featureGroupOf(options: Record<string, unknown>): FeatureGroup {
-  const group = options.featureGroup as FeatureGroup | undefined;
+export function featureGroupOf(
+  options: { featureGroup?: FeatureGroup | undefined },
+): FeatureGroup {
+  const group = options.featureGroup;
   if (group === undefined) {
     throw new UsageError("missing required option -fg/--feature-group");
   }
@@ -144,22 +145,19 @@ export function featureGroupOf(options: Record<string, unknown>): FeatureGroup {
 
 /** Extraction options from the flags. */
 export function extractOptionsOf(
-  options: Record<string, unknown>,
+  options: ExtractFlags & { outputType?: OutputType },
   context: CliContext,
 ): ExtractOptions {
-  const thirdParty = (options.thirdpartyMetrics as string[] | undefined) ??
-    context.config.promThirdpartyMetrics;
-  const outputType = (options.outputType as OutputType | undefined) ??
-    "AbsPower";
   return {
-    source: options.energySource as EnergySource,
-    extractor: options.extractor as ExtractorName,
-    smoothWindow: options.smoothWindow as number,
-    thirdParty,
-    instanceLabel: options.instanceLabel as string,
+    source: options.energySource,
+    extractor: options.extractor,
+    smoothWindow: options.smoothWindow,
+    thirdParty: options.thirdpartyMetrics ??
+      context.config.promThirdpartyMetrics,
+    instanceLabel: options.instanceLabel,
     vmJobName: context.config.vmJobName,
-    nodeType: options.nodeType as number,
-    level: frameLevel(outputType),
+    nodeType: options.nodeType,
+    level: frameLevel(options.outputType ?? "AbsPower"),
   };
 }
 
@@ -169,15 +167,21 @@ export function extractOptionsOf(
  * other isolators.
  */
 export async function backgroundModelsOf(
-  options: Record<string, unknown>,
+  options: IsolateFlags & {
+    energySource?: EnergySource | undefined;
+    featureGroup?: FeatureGroup | undefined;
+  },
   context: CliContext,
 ): Promise<{ predict?: BackgroundModel[] }> {
   if (options.isolator !== "trainer") return {};
-  const pipeline = optString(options, "absPipelineName") ??
-    DEFAULT_PIPELINE_NAME;
+  const pipeline = given(options.absPipelineName) ?? DEFAULT_PIPELINE_NAME;
+  const source = options.energySource;
+  if (source === undefined) {
+    throw new UsageError("--isolator trainer needs -e/--energy-source");
+  }
   return {
     predict: await backgroundModels(context.config.modelPath, pipeline, {
-      source: options.energySource as EnergySource,
+      source,
       featureGroups: [featureGroupOf(options)],
     }),
   };
@@ -185,40 +189,28 @@ export async function backgroundModelsOf(
 
 /** Isolation options from the flags (without the extraction ones). */
 export function isolateOptionsOf(
-  options: Record<string, unknown>,
+  options: IsolateFlags & { output: string },
   context: CliContext,
 ): IsolateFileOptions {
-  const isolator = options.isolator as IsolatorName;
-  if (isolator === "profile" && optString(options, "profile") === undefined) {
+  const profile = given(options.profile);
+  if (options.isolator === "profile" && profile === undefined) {
     throw new UsageError(
       "--isolator profile needs --profile <idle query name>",
     );
   }
-  const profile = optString(options, "profile");
-  const pipelineName = optString(options, "pipelineName");
-  const targetHints = options.targetHints as string[] | undefined;
-  const bgHints = options.bgHints as string[] | undefined;
+  const pipelineName = given(options.pipelineName);
+  const { targetHints, bgHints } = options;
   return {
     dataPath: context.config.dataPath,
     modelPath: context.config.modelPath,
-    output: optString(options, "output") ?? "output",
-    isolator,
-    q: options.quantile as number,
+    output: given(options.output) ?? "output",
+    isolator: options.isolator,
+    q: options.quantile,
     ...(profile === undefined ? {} : { profile }),
     ...(pipelineName === undefined ? {} : { pipelineName }),
     ...(targetHints === undefined ? {} : { targetHints }),
     ...(bgHints === undefined ? {} : { bgHints }),
   };
-}
-
-/** Adds `-ot/--output-type`. */
-export function defineOutputTypeFlag(command: Command): Command {
-  return command.option(
-    "--output-type <type>",
-    "AbsPower (node rows) or DynPower (container rows) (also -ot)",
-    parser(parseOutputType),
-    "AbsPower",
-  );
 }
 
 /** Parses a comma list of energy sources. */

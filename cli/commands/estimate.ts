@@ -9,12 +9,13 @@
  */
 import {
   type CliContext,
-  type CommandDefinition,
+  command,
+  given,
   listParser,
-  needString,
-  optString,
+  option,
   parser,
 } from "../command.ts";
+import { UsageError } from "../errors.ts";
 import { readQueries } from "./train.ts";
 import { readQueryFile } from "../../lib/extract/mod.ts";
 import {
@@ -26,9 +27,6 @@ import {
 } from "../../lib/estimate/mod.ts";
 import { outputDir, pipelineDir, queryFile } from "../../lib/layout.ts";
 import {
-  type EnergySource,
-  type FeatureGroup,
-  type OutputType,
   parseEnergySource,
   parseFeatureGroup,
   parseOutputType,
@@ -97,71 +95,72 @@ function printSource(s: SourceEstimate, context: CliContext): void {
 }
 
 /** The `estimate` command. */
-export const estimateCommand: CommandDefinition = {
+export const estimateCommand = command({
   name: "estimate",
   summary:
     "estimate power from a query with trained models or weight files; the best has the lowest holdout error recorded at training (ERROR_KEY)",
-  define(command) {
-    command
-      .option(
-        "-i, --input <names>",
-        "query JSON names, comma separated (with or without .json)",
-      )
-      .option(
-        "-o, --output <name>",
-        "output folder <data>/<name>/",
-        "output",
-      )
-      .option(
-        "-p, --pipeline-name <name>",
-        "pipeline in MODEL_PATH, or a pipeline folder path (default: every pipeline with models)",
-      )
-      .option(
-        "--model-name <name>",
-        "only this model, e.g. SGDRegressorTrainer_0",
-      )
-      .option(
-        "--model-file <paths>",
-        "weight JSON files, model zips or model folders, comma separated",
-      )
-      .option(
-        "-e, --energy-source <list>",
-        "energy sources, comma separated (rapl reads as rapl-sysfs)",
-        listParser(parseEnergySource),
-        ["rapl-sysfs"],
-      )
-      .option(
-        "--output-type <type>",
-        "AbsPower or DynPower (also -ot)",
-        parser(parseOutputType),
-        "AbsPower",
-      )
-      .option(
-        "--feature-group <group>",
-        "only this feature group (also -fg)",
-        parser(parseFeatureGroup),
-      )
-      .option(
-        "--profile <name>",
-        "idle query JSON: background containers for the profile isolator",
-      )
-      .option(
-        "--thirdparty-metrics <names...>",
-        "third-party metrics (also -tm)",
-      );
+  options: {
+    input: option(
+      "-i, --input <names>",
+      "query JSON names, comma separated (with or without .json)",
+      { parse: listParser() },
+    ),
+    output: option("-o, --output <name>", "output folder <data>/<name>/", {
+      default: "output",
+    }),
+    pipelineName: option(
+      "-p, --pipeline-name <name>",
+      "pipeline in MODEL_PATH, or a pipeline folder path (default: every pipeline with models)",
+    ),
+    modelName: option(
+      "--model-name <name>",
+      "only this model, e.g. SGDRegressorTrainer_0",
+    ),
+    modelFile: option(
+      "--model-file <paths>",
+      "weight JSON files, model zips or model folders, comma separated",
+      { parse: listParser() },
+    ),
+    energySource: option(
+      "-e, --energy-source <list>",
+      "energy sources, comma separated (rapl reads as rapl-sysfs)",
+      { parse: listParser(parseEnergySource), default: ["rapl-sysfs"] },
+    ),
+    outputType: option(
+      "--output-type <type>",
+      "AbsPower or DynPower (also -ot)",
+      {
+        parse: parser(parseOutputType),
+        default: "AbsPower",
+      },
+    ),
+    featureGroup: option(
+      "--feature-group <group>",
+      "only this feature group (also -fg)",
+      { parse: parser(parseFeatureGroup) },
+    ),
+    profile: option(
+      "--profile <name>",
+      "idle query JSON: background containers for the profile isolator",
+    ),
+    thirdpartyMetrics: option(
+      "--thirdparty-metrics <names...>",
+      "third-party metrics (also -tm)",
+      { parse: listParser() },
+    ),
   },
   async run(options, context) {
     const { dataPath, modelPath } = context.config;
-    const input = needString(options, "input", "-i/--input");
-    const queries = await readQueries(dataPath, input);
-    const pipeline = optString(options, "pipelineName");
-    const modelFiles = (optString(options, "modelFile") ?? "").split(",")
-      .map((s) => s.trim()).filter((s) => s !== "");
-    const profile = optString(options, "profile");
+    if (options.input === undefined || options.input.length === 0) {
+      throw new UsageError("missing required option -i/--input");
+    }
+    const queries = await readQueries(dataPath, options.input);
+    const pipeline = given(options.pipelineName);
+    const profile = given(options.profile);
     const idle = profile === undefined
       ? undefined
       : await readQueryFile(queryFile(dataPath, profile));
-    const modelName = optString(options, "modelName");
+    const modelName = given(options.modelName);
     const report = await estimate(queries, {
       modelPath,
       ...(pipeline === undefined ? {} : {
@@ -169,25 +168,23 @@ export const estimateCommand: CommandDefinition = {
           pipeline.includes("/") ? pipeline : pipelineDir(modelPath, pipeline),
         ],
       }),
-      modelFiles,
-      sources: options.energySource as EnergySource[],
-      outputType: options.outputType as OutputType,
-      thirdParty: (options.thirdpartyMetrics as string[] | undefined) ??
+      modelFiles: options.modelFile ?? [],
+      sources: options.energySource,
+      outputType: options.outputType,
+      thirdParty: options.thirdpartyMetrics ??
         context.config.promThirdpartyMetrics,
       vmJobName: context.config.vmJobName,
       errorKey: context.config.errorKey,
-      ...(options.featureGroup
-        ? { featureGroup: options.featureGroup as FeatureGroup }
-        : {}),
+      ...(options.featureGroup ? { featureGroup: options.featureGroup } : {}),
       ...(modelName === undefined ? {} : { modelName }),
       ...(idle === undefined ? {} : { idle }),
     });
     for (const s of report.sources) printSource(s, context);
     const written = await writeEstimate(
       report,
-      outputDir(dataPath, options.output as string),
+      outputDir(dataPath, options.output),
     );
     context.out("");
     for (const path of written) context.out(`Wrote ${path}`);
   },
-};
+});

@@ -7,11 +7,14 @@
  */
 import {
   booleanFlag,
-  type CommandDefinition,
-  needString,
+  command,
+  flag,
+  given,
+  listParser,
   numberParser,
-  optString,
+  option,
   parser,
+  required,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -23,107 +26,118 @@ import {
 import { readJsonFile } from "../../lib/io/json.ts";
 import { exists } from "../../lib/io/read.ts";
 import { benchmarkFile, pipelineDir } from "../../lib/layout.ts";
-import {
-  WEIGHT_FORMATS,
-  type WeightFormat,
-} from "../../lib/pipeline/kepler_weight_file.ts";
+import { WEIGHT_FORMATS } from "../../lib/pipeline/kepler_weight_file.ts";
 import { vocabularyParser } from "../../lib/types.ts";
 
-function names(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+/** The collect time of `--benchmark` or `--collect-date`. */
+async function collectTimeOf(
+  dataPath: string,
+  benchmark: string | undefined,
+  collectDate: string | undefined,
+): Promise<string> {
+  if (benchmark !== undefined && collectDate !== undefined) {
+    throw new UsageError(
+      "give either --benchmark or --collect-date, not both",
+    );
+  }
+  if (benchmark !== undefined) {
+    const path = benchmarkFile(dataPath, benchmark);
+    if (!(await exists(path))) {
+      throw new UsageError(
+        `Cannot read the collect time of --benchmark ${benchmark}: ${path} does not exist (query --benchmark ${benchmark} writes it; or give --collect-date)`,
+      );
+    }
+    return collectTimeOfBenchmark(await readJsonFile(path), path);
+  }
+  if (collectDate !== undefined) {
+    try {
+      return normalizeCollectDate(collectDate);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  throw new UsageError(
+    "missing collect time: give --benchmark <name> or --collect-date <date>",
+  );
 }
 
 /** The `export` command. */
-export const exportCommand: CommandDefinition = {
+export const exportCommand = command({
   name: "export",
   summary:
     "publish a pipeline's models that pass the thresholds in kepler-model-db's layout",
-  define(command) {
-    command
-      .option("-p, --pipeline-name <name>", "pipeline in MODEL_PATH to export")
-      .option(
-        "-o, --output <path>",
-        "the kepler-model-db models folder (e.g. kepler-model-db/models)",
-      )
-      .option("--publisher <account>", "GitHub account of the publisher")
-      .option(
-        "--benchmark <name>",
-        "benchmark file <data>/<name>.json: the collect time is its start",
-      )
-      .option(
-        "--collect-date <date>",
-        "collect time, when there is no benchmark file (e.g. 2024-07-25T21:05:43Z or free text)",
-      )
-      .option(
-        "--zip [bool]",
-        "also write <output>/v0.7/<pipeline>.zip (--zip, --zip=true)",
-        booleanFlag,
-      )
-      .option(
-        "-i, --input <names>",
-        "workload information: benchmark or query names, comma separated",
-      )
-      .option(
-        "--mae-threshold <W>",
-        "keep models with MAE at most this",
-        numberParser({ min: 0 }),
-        10,
-      )
-      .option(
-        "--mape-threshold <percent>",
-        "keep models with a defined MAPE at most this",
-        numberParser({ min: 0 }),
-        20,
-      )
-      .option(
-        "--hard-threshold <n>",
-        "drop models with MAE or MAPE above this",
-        numberParser({ min: 0 }),
-        100,
-      )
-      .option("--no-figures", "do not write figures.html")
-      .option(
-        "--weight-format <form>",
-        "<Trainer>_<nt>.json form: v0.7.11 (component keys only, as kepler-model-db; every Kepler v0.7) or v0.7.12 (adds model_name, for Kepler v0.7.12+ loading the file from a local path)",
-        parser(vocabularyParser("weight format", WEIGHT_FORMATS)),
-        "v0.7.11",
-      );
+  options: {
+    pipelineName: option(
+      "-p, --pipeline-name <name>",
+      "pipeline in MODEL_PATH to export",
+    ),
+    output: option(
+      "-o, --output <path>",
+      "the kepler-model-db models folder (e.g. kepler-model-db/models)",
+    ),
+    publisher: option(
+      "--publisher <account>",
+      "GitHub account of the publisher",
+    ),
+    benchmark: option(
+      "--benchmark <name>",
+      "benchmark file <data>/<name>.json: the collect time is its start",
+    ),
+    collectDate: option(
+      "--collect-date <date>",
+      "collect time, when there is no benchmark file (e.g. 2024-07-25T21:05:43Z or free text)",
+    ),
+    zip: option(
+      "--zip [bool]",
+      "also write <output>/v0.7/<pipeline>.zip (--zip, --zip=true)",
+      { parse: booleanFlag },
+    ),
+    input: option(
+      "-i, --input <names>",
+      "workload information: benchmark or query names, comma separated",
+      { parse: listParser() },
+    ),
+    maeThreshold: option(
+      "--mae-threshold <W>",
+      "keep models with MAE at most this",
+      {
+        parse: numberParser({ min: 0 }),
+        default: 10,
+      },
+    ),
+    mapeThreshold: option(
+      "--mape-threshold <percent>",
+      "keep models with a defined MAPE at most this",
+      { parse: numberParser({ min: 0 }), default: 20 },
+    ),
+    hardThreshold: option(
+      "--hard-threshold <n>",
+      "drop models with MAE or MAPE above this",
+      { parse: numberParser({ min: 0 }), default: 100 },
+    ),
+    figures: flag("--no-figures", "do not write figures.html"),
+    weightFormat: option(
+      "--weight-format <form>",
+      "<Trainer>_<nt>.json form: v0.7.11 (component keys only, as kepler-model-db; every Kepler v0.7) or v0.7.12 (adds model_name, for Kepler v0.7.12+ loading the file from a local path)",
+      {
+        parse: parser(vocabularyParser("weight format", WEIGHT_FORMATS)),
+        default: "v0.7.11",
+      },
+    ),
   },
   async run(options, context) {
     const { dataPath, modelPath, errorKey } = context.config;
-    const pipeline = needString(options, "pipelineName", "-p/--pipeline-name");
-    const output = needString(options, "output", "-o/--output");
-    const publisher = needString(options, "publisher", "--publisher");
-    const benchmark = optString(options, "benchmark");
-    const collectDate = optString(options, "collectDate");
-    if (benchmark !== undefined && collectDate !== undefined) {
-      throw new UsageError(
-        "give either --benchmark or --collect-date, not both",
-      );
-    }
-    let collectTime: string;
-    if (benchmark !== undefined) {
-      const path = benchmarkFile(dataPath, benchmark);
-      if (!(await exists(path))) {
-        throw new UsageError(
-          `Cannot read the collect time of --benchmark ${benchmark}: ${path} does not exist (query --benchmark ${benchmark} writes it; or give --collect-date)`,
-        );
-      }
-      collectTime = collectTimeOfBenchmark(await readJsonFile(path), path);
-    } else if (collectDate !== undefined) {
-      try {
-        collectTime = normalizeCollectDate(collectDate);
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
-    } else {
-      throw new UsageError(
-        "missing collect time: give --benchmark <name> or --collect-date <date>",
-      );
-    }
+    const pipeline = required(options.pipelineName, "-p/--pipeline-name");
+    const output = required(options.output, "-o/--output");
+    const publisher = required(options.publisher, "--publisher");
+    const collectTime = await collectTimeOf(
+      dataPath,
+      given(options.benchmark),
+      given(options.collectDate),
+    );
     const workload = await workloadContent(
       dataPath,
-      names(optString(options, "input")),
+      options.input ?? [],
     );
     const report = await exportPipeline(
       pipelineDir(modelPath, pipeline),
@@ -135,11 +149,11 @@ export const exportCommand: CommandDefinition = {
         errorKey,
         zip: options.zip === true,
         figures: options.figures !== false,
-        weightFormat: options.weightFormat as WeightFormat,
+        weightFormat: options.weightFormat,
         thresholds: {
-          mae: options.maeThreshold as number,
-          mape: options.mapeThreshold as number,
-          hard: options.hardThreshold as number,
+          mae: options.maeThreshold,
+          mape: options.mapeThreshold,
+          hard: options.hardThreshold,
         },
       },
     );
@@ -169,4 +183,4 @@ export const exportCommand: CommandDefinition = {
     );
     if (report.zip) context.out(`Wrote ${report.zip}`);
   },
-};
+});

@@ -3,23 +3,21 @@
  *
  * @module
  */
-import type { CommandDefinition } from "../command.ts";
+import { command } from "../command.ts";
 import {
-  defineExtractFlags,
-  defineOutputTypeFlag,
+  EXTRACT_OPTIONS,
   extractOptionsOf,
   featureGroupOf,
   inputOf,
+  OUTPUT_TYPE_OPTION,
 } from "./_stage_flags.ts";
 import { extractFile } from "../../lib/extract/mod.ts";
 
 /** The `extract` command. */
-export const extract: CommandDefinition = {
+export const extract = command({
   name: "extract",
   summary: "extract per-second features and power labels from a query JSON",
-  define(command) {
-    defineOutputTypeFlag(defineExtractFlags(command));
-  },
+  options: { ...EXTRACT_OPTIONS, ...OUTPUT_TYPE_OPTION },
   async run(options, context) {
     const { frame, file } = await extractFile(
       inputOf(options),
@@ -27,7 +25,7 @@ export const extract: CommandDefinition = {
       {
         ...extractOptionsOf(options, context),
         dataPath: context.config.dataPath,
-        output: options.output as string,
+        output: options.output,
       },
     );
     context.out(
@@ -35,4 +33,4 @@ export const extract: CommandDefinition = {
     );
     context.out(`Wrote ${file}`);
   },
-};
+});

@@ -4,25 +4,23 @@
  *
  * @module
  */
-import type { CommandDefinition } from "../command.ts";
+import { command } from "../command.ts";
 import {
   backgroundModelsOf,
-  defineExtractFlags,
-  defineIsolateFlags,
+  EXTRACT_OPTIONS,
   extractOptionsOf,
   featureGroupOf,
   inputOf,
+  ISOLATE_OPTIONS,
   isolateOptionsOf,
 } from "./_stage_flags.ts";
 import { isolateFile } from "../../lib/isolate/mod.ts";
 
 /** The `isolate` command. */
-export const isolate: CommandDefinition = {
+export const isolate = command({
   name: "isolate",
   summary: "extract per container and remove background power (DynPower data)",
-  define(command) {
-    defineIsolateFlags(defineExtractFlags(command));
-  },
+  options: { ...EXTRACT_OPTIONS, ...ISOLATE_OPTIONS },
   async run(options, context) {
     const { frame, file, profileFiles } = await isolateFile(
       inputOf(options),
@@ -39,4 +37,4 @@ export const isolate: CommandDefinition = {
     );
     context.out(`Wrote ${file}`);
   },
-};
+});

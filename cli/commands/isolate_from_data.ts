@@ -4,38 +4,36 @@
  *
  * @module
  */
-import { type CommandDefinition, parser } from "../command.ts";
+import { command, option, parser } from "../command.ts";
 import {
   backgroundModelsOf,
-  defineIsolateFlags,
   inputOf,
+  ISOLATE_OPTIONS,
   isolateOptionsOf,
 } from "./_stage_flags.ts";
 import { isolateDataFile } from "../../lib/isolate/mod.ts";
-import { type EnergySource, parseEnergySource } from "../../lib/types.ts";
+import { parseEnergySource } from "../../lib/types.ts";
 
 /** The `isolate_from_data` command. */
-export const isolateFromData: CommandDefinition = {
+export const isolateFromData = command({
   name: "isolate_from_data",
   aliases: ["isolate-from-data"],
   summary: "remove background power from an extracted CSV (DynPower data)",
-  define(command) {
-    defineIsolateFlags(
-      command
-        .option(
-          "-i, --input <name>",
-          "extracted CSV: <data>/extracted_<name>.csv",
-        )
-        .option("-o, --output <name>", "output name", "output")
-        .option(
-          "-e, --energy-source <source>",
-          "energy source of the CSV's power columns (default: acpi for platform_power, else rapl-sysfs)",
-          parser(parseEnergySource),
-        ),
-    );
+  options: {
+    input: option(
+      "-i, --input <name>",
+      "extracted CSV: <data>/extracted_<name>.csv",
+    ),
+    output: option("-o, --output <name>", "output name", { default: "output" }),
+    energySource: option(
+      "-e, --energy-source <source>",
+      "energy source of the CSV's power columns (default: acpi for platform_power, else rapl-sysfs)",
+      { parse: parser(parseEnergySource) },
+    ),
+    ...ISOLATE_OPTIONS,
   },
   async run(options, context) {
-    const source = options.energySource as EnergySource | undefined;
+    const source = options.energySource;
     const { frame, file, profileFiles } = await isolateDataFile(
       inputOf(options),
       {
@@ -51,4 +49,4 @@ export const isolateFromData: CommandDefinition = {
     );
     context.out(`Wrote ${file}`);
   },
-};
+});

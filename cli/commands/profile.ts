@@ -4,47 +4,46 @@
  *
  * @module
  */
-import { type CommandDefinition, numberParser, optString } from "../command.ts";
+import { command, given, numberParser, option } from "../command.ts";
 import { inputOf, sourceListParser } from "./_stage_flags.ts";
 import { profileIdleFile } from "../../lib/isolate/mod.ts";
-import type { EnergySource } from "../../lib/types.ts";
 
 /** The `profile` command. */
-export const profile: CommandDefinition = {
+export const profile = command({
   name: "profile",
   summary: "write idle power profiles of an idle query into a pipeline",
-  define(command) {
-    command
-      .option("-i, --input <name>", "idle query JSON: <data>/<name>.json")
-      .option("-p, --pipeline-name <name>", "pipeline (default: std_v0.7.11)")
-      .option(
-        "-e, --energy-source <sources>",
-        "comma list of sources (default: every source with data)",
-        sourceListParser,
-      )
-      .option(
-        "--instance-label <label>",
-        "label that names a Kepler instance",
-        "instance",
-      )
-      .option(
-        "--node-type <n>",
-        "node type of the idle machine",
-        numberParser({ integer: true }),
-        0,
-      );
+  options: {
+    input: option("-i, --input <name>", "idle query JSON: <data>/<name>.json"),
+    pipelineName: option(
+      "-p, --pipeline-name <name>",
+      "pipeline (default: std_v0.7.11)",
+    ),
+    energySource: option(
+      "-e, --energy-source <sources>",
+      "comma list of sources (default: every source with data)",
+      { parse: sourceListParser },
+    ),
+    instanceLabel: option(
+      "--instance-label <label>",
+      "label that names a Kepler instance",
+      { default: "instance" },
+    ),
+    nodeType: option("--node-type <n>", "node type of the idle machine", {
+      parse: numberParser({ integer: true }),
+      default: 0,
+    }),
   },
   async run(options, context) {
-    const sources = options.energySource as EnergySource[] | undefined;
-    const pipelineName = optString(options, "pipelineName");
+    const sources = options.energySource;
+    const pipelineName = given(options.pipelineName);
     const { profiles, files } = await profileIdleFile(inputOf(options), {
       dataPath: context.config.dataPath,
       modelPath: context.config.modelPath,
       ...(pipelineName === undefined ? {} : { pipelineName }),
       ...(sources === undefined ? {} : { sources }),
-      instanceLabel: options.instanceLabel as string,
+      instanceLabel: options.instanceLabel,
       vmJobName: context.config.vmJobName,
-      nodeType: options.nodeType as number,
+      nodeType: options.nodeType,
     });
     for (const [source, profile] of Object.entries(profiles)) {
       for (const [component, byType] of Object.entries(profile ?? {})) {
@@ -59,4 +58,4 @@ export const profile: CommandDefinition = {
     }
     for (const f of files) context.out(`Wrote ${f}`);
   },
-};
+});

@@ -4,13 +4,16 @@
  *
  * @module
  */
-import { Option } from "commander";
 import {
   booleanFlag,
   type CliContext,
-  type CommandDefinition,
+  command,
+  flag,
+  given,
+  listParser,
   numberParser,
-  optString,
+  option,
+  type OptionValues,
   parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
@@ -33,11 +36,6 @@ const timeParser = parser((value: string) => {
   parseUtc(value);
   return value.trim();
 });
-
-function listOption(value: string, previous: string[] | undefined): string[] {
-  const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  return [...(previous ?? []), ...items];
-}
 
 /** Renders query progress on stderr, redrawing one line on a terminal. */
 function progressRenderer(
@@ -141,166 +139,199 @@ function specMessages(
   return { out, err };
 }
 
+/** The options of `query`. */
+const OPTIONS = {
+  server: option(
+    "-s, --server <url>",
+    "Prometheus URL (default: $PROM_SERVER)",
+  ),
+  startTime: option("--start-time <time>", "start, %Y-%m-%dT%H:%M:%SZ", {
+    parse: timeParser,
+  }),
+  endTime: option("--end-time <time>", "end, %Y-%m-%dT%H:%M:%SZ", {
+    parse: timeParser,
+  }),
+  interval: option(
+    "--interval <seconds>",
+    "query the last N seconds (default: $PROM_QUERY_INTERVAL, 300)",
+    { parse: numberParser({ min: 1 }) },
+  ),
+  step: option(
+    "--step <seconds>",
+    "query step (default: $PROM_QUERY_STEP, 3)",
+    {
+      parse: numberParser({ min: 0.001 }),
+    },
+  ),
+  metricPrefix: option("--metric-prefix <prefix>", "metric name prefix", {
+    default: "kepler_",
+  }),
+  thirdpartyMetrics: option(
+    "--thirdparty-metrics <names...>",
+    "extra metrics to query (also comma-separated; default: $PROM_THIRDPARTY_METRICS)",
+    { parse: listParser() },
+  ),
+  benchmark: option(
+    "--benchmark <name>",
+    "benchmark file <data>/<name>.json: written with the window; read when it exists and no --start-time/--end-time/--interval is given",
+  ),
+  input: option(
+    "-i, --input <name>",
+    "read the window from <data>/<name>.json",
+  ),
+  id: option("--id <id>", "machine id: spec at <data>/machine_spec/<id>.json", {
+    default: "unknown",
+  }),
+  specFrom: option(
+    "--spec-from <source>",
+    "machine spec from the queried data's kepler_node_info, this machine, or auto: kepler_node_info when the data have it (an existing spec file is kept)",
+    { choices: SPEC_FROM, default: "auto" },
+  ),
+  output: option("-o, --output <name>", "output name: <data>/<name>.json", {
+    default: "output",
+  }),
+  toCsv: option(
+    "--to-csv [bool]",
+    "also write <data>/<output>_csv/<metric>.csv",
+    { parse: booleanFlag, default: false },
+  ),
+  quiet: flag("--quiet", "no progress display"),
+  concurrency: option("--concurrency <n>", "requests in flight", {
+    parse: numberParser({ min: 1, integer: true }),
+    default: 4,
+  }),
+  retries: option(
+    "--retries <n>",
+    "retries after a 5xx answer or network error",
+    { parse: numberParser({ min: 0, integer: true }), default: 3 },
+  ),
+  timeout: option("--timeout <seconds>", "timeout of one request", {
+    parse: numberParser({ min: 0.001 }),
+    default: 60,
+  }),
+} as const;
+
+type QueryFlags = OptionValues<typeof OPTIONS>;
+
+/** The query window of `--start-time`/`--end-time`, checked. */
+function windowOf(
+  options: QueryFlags,
+): { startTime?: string; endTime?: string } {
+  const startTime = given(options.startTime);
+  const endTime = given(options.endTime);
+  if ((startTime === undefined) !== (endTime === undefined)) {
+    throw new UsageError(
+      `--start-time and --end-time go together: got only ${
+        startTime === undefined ? "--end-time" : "--start-time"
+      }`,
+    );
+  }
+  if (
+    startTime !== undefined && endTime !== undefined &&
+    !(parseUtc(endTime) > parseUtc(startTime))
+  ) {
+    throw new UsageError(
+      `--end-time ${endTime} is not after --start-time ${startTime}`,
+    );
+  }
+  return startTime === undefined || endTime === undefined
+    ? {}
+    : { startTime, endTime };
+}
+
+/** collectQuery's options from the flags and the configuration. */
+function collectOptions(
+  options: QueryFlags,
+  context: CliContext,
+): CollectQueryOptions {
+  const { config } = context;
+  const window = windowOf(options);
+  const benchmark = given(options.benchmark);
+  const input = given(options.input);
+  const onProgress = progressRenderer(context);
+  return {
+    output: given(options.output) ?? "output",
+    interval: options.interval ?? config.promQueryInterval,
+    step: options.step ?? config.promQueryStep,
+    metricPrefix: given(options.metricPrefix) ?? "kepler_",
+    thirdParty: options.thirdpartyMetrics ?? config.promThirdpartyMetrics,
+    id: given(options.id) ?? "unknown",
+    specFrom: options.specFrom,
+    toCsv: options.toCsv === true,
+    concurrency: options.concurrency,
+    retries: options.retries,
+    timeoutMs: options.timeout * 1000,
+    insecureSkipVerify: config.promSslDisable,
+    ...window,
+    ...(benchmark === undefined ? {} : { benchmark }),
+    explicitWindow: window.startTime !== undefined ||
+      options.interval !== undefined,
+    ...(input === undefined ? {} : { input }),
+    ...(onProgress === undefined ? {} : { onProgress }),
+    ...(config.promUsername === undefined
+      ? {}
+      : { username: config.promUsername }),
+    ...(config.promPassword === undefined
+      ? {}
+      : { password: config.promPassword }),
+    ...(config.promBearerToken === undefined
+      ? {}
+      : { bearerToken: config.promBearerToken }),
+  };
+}
+
+/** Prints what a query collected and wrote. */
+function printCollected(
+  done: CollectQueryResult,
+  server: string,
+  request: CollectQueryOptions,
+  context: CliContext,
+): void {
+  const spec = specMessages(done, request.specFrom ?? "auto");
+  for (const line of spec.err) context.err(line);
+  if (
+    done.window.source === "benchmark" && (request.startTime !== undefined)
+  ) {
+    context.err(
+      "note: the window was read from the existing benchmark file; --start-time/--end-time were not used",
+    );
+  }
+  context.out(
+    `Queried ${done.metrics.length} metrics (${done.series} series, ${done.samples} samples) from ${
+      formatUtc(done.window.start)
+    } to ${formatUtc(done.window.end)} at step ${done.step} s on ${server}` +
+      (done.window.source === "benchmark"
+        ? " (window from the benchmark file)"
+        : ""),
+  );
+  for (const line of spec.out) context.out(line);
+  const files = [
+    done.files.query,
+    done.files.benchmark,
+    done.specKept === undefined ? done.files.machineSpec : undefined,
+    done.files.csvDir,
+    done.files.validate,
+  ].filter((f): f is string => f !== undefined);
+  context.out(`Wrote ${files.join(", ")}`);
+  for (const line of formatValidationSummary(done.report.summary)) {
+    context.out(line);
+  }
+}
+
 /** The `query` command. */
-export const query: CommandDefinition = {
+export const query = command({
   name: "query",
   summary: "query Kepler metrics from Prometheus into a query JSON",
-  define(command) {
-    command
-      .option("-s, --server <url>", "Prometheus URL (default: $PROM_SERVER)")
-      .option("--start-time <time>", "start, %Y-%m-%dT%H:%M:%SZ", timeParser)
-      .option("--end-time <time>", "end, %Y-%m-%dT%H:%M:%SZ", timeParser)
-      .option(
-        "--interval <seconds>",
-        "query the last N seconds (default: $PROM_QUERY_INTERVAL, 300)",
-        numberParser({ min: 1 }),
-      )
-      .option(
-        "--step <seconds>",
-        "query step (default: $PROM_QUERY_STEP, 3)",
-        numberParser({ min: 0.001 }),
-      )
-      .option("--metric-prefix <prefix>", "metric name prefix", "kepler_")
-      .option(
-        "--thirdparty-metrics <names...>",
-        "extra metrics to query (also comma-separated; default: $PROM_THIRDPARTY_METRICS)",
-        listOption,
-      )
-      .option(
-        "--benchmark <name>",
-        "benchmark file <data>/<name>.json: written with the window; read when it exists and no --start-time/--end-time/--interval is given",
-      )
-      .option("-i, --input <name>", "read the window from <data>/<name>.json")
-      .option(
-        "--id <id>",
-        "machine id: spec at <data>/machine_spec/<id>.json",
-        "unknown",
-      )
-      .addOption(
-        new Option(
-          "--spec-from <source>",
-          "machine spec from the queried data's kepler_node_info, this machine, or auto: kepler_node_info when the data have it (an existing spec file is kept)",
-        )
-          .choices(SPEC_FROM).default("auto"),
-      )
-      .option(
-        "-o, --output <name>",
-        "output name: <data>/<name>.json",
-        "output",
-      )
-      .option(
-        "--to-csv [bool]",
-        "also write <data>/<output>_csv/<metric>.csv",
-        booleanFlag,
-        false,
-      )
-      .option("--quiet", "no progress display")
-      .option(
-        "--concurrency <n>",
-        "requests in flight",
-        numberParser({ min: 1, integer: true }),
-        4,
-      )
-      .option(
-        "--retries <n>",
-        "retries after a 5xx answer or network error",
-        numberParser({ min: 0, integer: true }),
-        3,
-      )
-      .option(
-        "--timeout <seconds>",
-        "timeout of one request",
-        numberParser({ min: 0.001 }),
-        60,
-      );
-  },
+  options: OPTIONS,
   async run(options, context) {
-    const { config } = context;
-    const server = optString(options, "server") ?? config.promServer;
+    const server = given(options.server) ?? context.config.promServer;
     try {
       parseServerUrl(server);
     } catch (error) {
       throw new UsageError((error as Error).message, { cause: error });
     }
-    const thirdParty = (options.thirdpartyMetrics as string[] | undefined) ??
-      config.promThirdpartyMetrics;
-    const startTime = optString(options, "startTime");
-    const endTime = optString(options, "endTime");
-    if ((startTime === undefined) !== (endTime === undefined)) {
-      throw new UsageError(
-        `--start-time and --end-time go together: got only ${
-          startTime === undefined ? "--end-time" : "--start-time"
-        }`,
-      );
-    }
-    if (
-      startTime !== undefined && endTime !== undefined &&
-      !(parseUtc(endTime) > parseUtc(startTime))
-    ) {
-      throw new UsageError(
-        `--end-time ${endTime} is not after --start-time ${startTime}`,
-      );
-    }
-    const benchmark = optString(options, "benchmark");
-    const input = optString(options, "input");
-    const onProgress = progressRenderer(context);
-    const request: CollectQueryOptions = {
-      output: optString(options, "output") ?? "output",
-      interval: (options.interval as number | undefined) ??
-        config.promQueryInterval,
-      step: (options.step as number | undefined) ?? config.promQueryStep,
-      metricPrefix: optString(options, "metricPrefix") ?? "kepler_",
-      thirdParty,
-      id: optString(options, "id") ?? "unknown",
-      specFrom: options.specFrom as SpecFrom,
-      toCsv: options.toCsv === true,
-      concurrency: options.concurrency as number,
-      retries: options.retries as number,
-      timeoutMs: (options.timeout as number) * 1000,
-      insecureSkipVerify: config.promSslDisable,
-      ...(startTime === undefined ? {} : { startTime }),
-      ...(endTime === undefined ? {} : { endTime }),
-      ...(benchmark === undefined ? {} : { benchmark }),
-      explicitWindow: startTime !== undefined || options.interval !== undefined,
-      ...(input === undefined ? {} : { input }),
-      ...(onProgress === undefined ? {} : { onProgress }),
-      ...(config.promUsername === undefined
-        ? {}
-        : { username: config.promUsername }),
-      ...(config.promPassword === undefined
-        ? {}
-        : { password: config.promPassword }),
-      ...(config.promBearerToken === undefined
-        ? {}
-        : { bearerToken: config.promBearerToken }),
-    };
-    const done = await collectQuery(server, config.dataPath, request);
-    const spec = specMessages(done, options.specFrom as SpecFrom);
-    for (const line of spec.err) context.err(line);
-    if (done.window.source === "benchmark" && (startTime !== undefined)) {
-      context.err(
-        "note: the window was read from the existing benchmark file; --start-time/--end-time were not used",
-      );
-    }
-    context.out(
-      `Queried ${done.metrics.length} metrics (${done.series} series, ${done.samples} samples) from ${
-        formatUtc(done.window.start)
-      } to ${formatUtc(done.window.end)} at step ${done.step} s on ${server}` +
-        (done.window.source === "benchmark"
-          ? " (window from the benchmark file)"
-          : ""),
-    );
-    for (const line of spec.out) context.out(line);
-    const files = [
-      done.files.query,
-      done.files.benchmark,
-      done.specKept === undefined ? done.files.machineSpec : undefined,
-      done.files.csvDir,
-      done.files.validate,
-    ].filter((f): f is string => f !== undefined);
-    context.out(`Wrote ${files.join(", ")}`);
-    for (const line of formatValidationSummary(done.report.summary)) {
-      context.out(line);
-    }
+    const request = collectOptions(options, context);
+    const done = await collectQuery(server, context.config.dataPath, request);
+    printCollected(done, server, request, context);
   },
-};
+});

@@ -4,29 +4,29 @@
  *
  * @module
  */
-import type { CommandDefinition } from "../command.ts";
-import { optString } from "../command.ts";
+import { command, given, option } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { s3Load } from "../../lib/s3/mod.ts";
-import { defineS3Flags, openStoreFromFlags } from "./s3_push.ts";
+import { openStoreFromFlags, S3_OPTIONS } from "./s3_push.ts";
 
 /** The `s3-load` command. */
-export const s3LoadCommand: CommandDefinition = {
+export const s3LoadCommand = command({
   name: "s3-load",
   summary: "load a machine's data and a pipeline from an S3 bucket",
-  define(command) {
-    defineS3Flags(command).option(
+  options: {
+    ...S3_OPTIONS,
+    pipelineName: option(
       "-p, --pipeline-name <name>",
       "pipeline to load into MODEL_PATH (default: data only)",
-    );
+    ),
   },
   async run(options, context) {
-    if (optString(options, "secret") === undefined) {
+    if (given(options.secret) === undefined) {
       throw new UsageError("missing required option --secret <path>");
     }
     const { dataPath, modelPath } = context.config;
-    const machineId = optString(options, "machineId");
-    const pipeline = optString(options, "pipelineName");
+    const machineId = given(options.machineId);
+    const pipeline = given(options.pipelineName);
     const store = await openStoreFromFlags(options);
     try {
       const loaded = await s3Load(store, {
@@ -49,4 +49,4 @@ export const s3LoadCommand: CommandDefinition = {
       store.close();
     }
   },
-};
+});

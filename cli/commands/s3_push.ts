@@ -9,9 +9,16 @@
  *
  * @module
  */
-import type { Command } from "commander";
-import type { CliContext, CommandDefinition } from "../command.ts";
-import { needString, optString } from "../command.ts";
+import {
+  type CliContext,
+  command,
+  flag,
+  given,
+  listParser,
+  option,
+  type OptionValues,
+  required,
+} from "../command.ts";
 import { UsageError } from "../errors.ts";
 import {
   connectionFromSecret,
@@ -24,40 +31,45 @@ import {
   s3Push,
 } from "../../lib/s3/mod.ts";
 
-/** Adds the flags `s3-push` and `s3-load` share. */
-export function defineS3Flags(command: Command): Command {
-  return command
-    .option(
-      "--secret <path>",
-      "Kubernetes secret with the bucket and credentials: a mounted secret folder or a Secret manifest (keys as in tekton/secrets/)",
-    )
-    .option(
-      "--provider <name>",
-      "aws or ibmcloud (default: ibmcloud if the secret has apiKey, else aws)",
-    )
-    .option("--bucket-name <name>", "bucket (default: the secret's bucketName)")
-    .option(
-      "--endpoint <url>",
-      "endpoint URL (default: the secret's serviceEndpoint; AWS: the region's)",
-    )
-    .option("--region <name>", "region (default: the secret's regionName)")
-    .option(
-      "--iam-endpoint <url>",
-      "IBM Cloud IAM token endpoint (default: the secret's iamEndpoint, else IBM's public one)",
-    )
-    .option(
-      "--machine-id <id>",
-      "machine id: the data's folder in the bucket (default: none, data/)",
-    )
-    .option("--quiet", "no line per object");
-}
+/** The flags `s3-push` and `s3-load` share. */
+export const S3_OPTIONS = {
+  secret: option(
+    "--secret <path>",
+    "Kubernetes secret with the bucket and credentials: a mounted secret folder or a Secret manifest (keys as in tekton/secrets/)",
+  ),
+  provider: option(
+    "--provider <name>",
+    "aws or ibmcloud (default: ibmcloud if the secret has apiKey, else aws)",
+  ),
+  bucketName: option(
+    "--bucket-name <name>",
+    "bucket (default: the secret's bucketName)",
+  ),
+  endpoint: option(
+    "--endpoint <url>",
+    "endpoint URL (default: the secret's serviceEndpoint; AWS: the region's)",
+  ),
+  region: option(
+    "--region <name>",
+    "region (default: the secret's regionName)",
+  ),
+  iamEndpoint: option(
+    "--iam-endpoint <url>",
+    "IBM Cloud IAM token endpoint (default: the secret's iamEndpoint, else IBM's public one)",
+  ),
+  machineId: option(
+    "--machine-id <id>",
+    "machine id: the data's folder in the bucket (default: none, data/)",
+  ),
+  quiet: flag("--quiet", "no line per object"),
+} as const;
 
 /** Reads the secret and the flags into an open bucket. */
 export async function openStoreFromFlags(
-  options: Record<string, unknown>,
+  options: OptionValues<typeof S3_OPTIONS>,
 ): Promise<ObjectStore> {
-  const secretPath = needString(options, "secret", "--secret <path>");
-  const providerFlag = optString(options, "provider");
+  const secretPath = required(options.secret, "--secret <path>");
+  const providerFlag = given(options.provider);
   let overrides: ConnectionOverrides;
   try {
     overrides = {
@@ -68,26 +80,21 @@ export async function openStoreFromFlags(
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
-  const flags: [keyof ConnectionOverrides, string][] = [
-    ["bucket", "bucketName"],
-    ["endpoint", "endpoint"],
-    ["region", "region"],
-    ["iamEndpoint", "iamEndpoint"],
-  ];
-  for (const [field, key] of flags) {
-    const v = optString(options, key);
-    if (v !== undefined) (overrides as Record<string, string>)[field] = v;
-  }
+  const bucket = given(options.bucketName);
+  const endpoint = given(options.endpoint);
+  const region = given(options.region);
+  const iamEndpoint = given(options.iamEndpoint);
+  overrides = {
+    ...overrides,
+    ...(bucket === undefined ? {} : { bucket }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(region === undefined ? {} : { region }),
+    ...(iamEndpoint === undefined ? {} : { iamEndpoint }),
+  };
   const secret = await readSecret(secretPath);
   return await openObjectStore(
     connectionFromSecret(secret, overrides, `the secret ${secretPath}`),
   );
-}
-
-function listOf(value: unknown): string[] {
-  return (typeof value === "string" ? value : "").split(",").map((s) =>
-    s.trim()
-  ).filter((s) => s !== "");
 }
 
 function size(bytes: number): string {
@@ -98,22 +105,56 @@ function size(bytes: number): string {
     : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** The options of `s3-push`. */
+const OPTIONS = {
+  ...S3_OPTIONS,
+  queryData: option(
+    "--query-data <names>",
+    "query JSONs in DATAPATH to push when present (comma list)",
+    {
+      parse: listParser(),
+      default: ["kepler_query"],
+      defaultHelp: '"kepler_query"',
+    },
+  ),
+  idleData: option("--idle-data <names>", "idle query JSONs (comma list)", {
+    parse: listParser(),
+    default: ["idle"],
+    defaultHelp: '"idle"',
+  }),
+  benchmark: option(
+    "--benchmark <names>",
+    "benchmark files in DATAPATH (comma list)",
+    { parse: listParser(), default: ["stressng"], defaultHelp: '"stressng"' },
+  ),
+  pipelineName: option(
+    "-p, --pipeline-name <names>",
+    "pipelines in MODEL_PATH to push, folder and zip (comma list; default: none)",
+    { parse: listParser() },
+  ),
+  exportPath: option(
+    "--export-path <dir>",
+    "an export folder (export -o) to push below export/",
+  ),
+  dryRun: flag("--dry-run", "list the objects and exit, without a secret"),
+} as const;
+
 async function run(
-  options: Record<string, unknown>,
+  options: OptionValues<typeof OPTIONS>,
   context: CliContext,
 ): Promise<void> {
   const { dataPath, modelPath } = context.config;
-  const machineId = optString(options, "machineId");
-  const exportPath = optString(options, "exportPath");
+  const machineId = given(options.machineId);
+  const exportPath = given(options.exportPath);
   const plan = await pushPlan({
     dataPath,
     modelPath,
     dataFiles: [
-      ...listOf(options.queryData),
-      ...listOf(options.idleData),
-      ...listOf(options.benchmark),
+      ...options.queryData,
+      ...options.idleData,
+      ...options.benchmark,
     ],
-    pipelines: listOf(options.pipelineName),
+    pipelines: options.pipelineName ?? [],
     ...(machineId === undefined ? {} : { machineId }),
     ...(exportPath === undefined ? {} : { exportPath }),
   });
@@ -142,36 +183,14 @@ async function run(
 }
 
 /** The `s3-push` command. */
-export const s3PushCommand: CommandDefinition = {
+export const s3PushCommand = command({
   name: "s3-push",
   summary: "push collected data, pipelines and an export to an S3 bucket",
-  define(command) {
-    defineS3Flags(command)
-      .option(
-        "--query-data <names>",
-        "query JSONs in DATAPATH to push when present (comma list)",
-        "kepler_query",
-      )
-      .option("--idle-data <names>", "idle query JSONs (comma list)", "idle")
-      .option(
-        "--benchmark <names>",
-        "benchmark files in DATAPATH (comma list)",
-        "stressng",
-      )
-      .option(
-        "-p, --pipeline-name <names>",
-        "pipelines in MODEL_PATH to push, folder and zip (comma list; default: none)",
-      )
-      .option(
-        "--export-path <dir>",
-        "an export folder (export -o) to push below export/",
-      )
-      .option("--dry-run", "list the objects and exit, without a secret");
-  },
+  options: OPTIONS,
   run: async (options, context) => {
-    if (options.dryRun !== true && optString(options, "secret") === undefined) {
+    if (options.dryRun !== true && given(options.secret) === undefined) {
       throw new UsageError("missing required option --secret <path>");
     }
     await run(options, context);
   },
-};
+});

@@ -13,29 +13,29 @@
  */
 import {
   type CliContext,
-  type CommandDefinition,
+  command,
+  flag,
+  given,
   numberParser,
-  optString,
+  option,
+  optionalValue,
+  type OptionValues,
   parser,
 } from "../command.ts";
+import type { Config } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { readJsonFile } from "../../lib/io/json.ts";
+import { readMachineSpecFile } from "../../lib/query/mod.ts";
 import {
   type EnergySource,
-  type MachineSpec,
-  NODE_ATTRIBUTES,
   parseEnergySource,
   vocabularyParser,
 } from "../../lib/types.ts";
 import {
   HTTP_ENGINES,
-  type HttpEngine,
   type ModelServer,
   type ModelServerOptions,
   RELOAD_MODES,
-  type ReloadMode,
   SOCKET_FRAMINGS,
-  type SocketFraming,
   startModelServer,
 } from "../../lib/serve/mod.ts";
 
@@ -66,34 +66,6 @@ export function parseDefaultPipelines(
     out[parseEnergySource(source)] = name.trim();
   }
   return out;
-}
-
-/**
- * Reads a machine spec file (flat, or upstream's `{attrs: ...}`); partial specs are fine.
- *
- * @example
- * ```ts
- * import { readPartialMachineSpec } from "./serve.ts";
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * const dir = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${dir}/spec.json`, '{"attrs": {"processor": "p", "cores": 8}, "members": []}');
- * assertEquals(await readPartialMachineSpec(`${dir}/spec.json`), { processor: "p", cores: 8 });
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function readPartialMachineSpec(
-  path: string,
-): Promise<Partial<MachineSpec>> {
-  const doc = await readJsonFile<Record<string, unknown>>(path);
-  const attrs =
-    (typeof doc.attrs === "object" && doc.attrs !== null
-      ? doc.attrs
-      : doc) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const a of NODE_ATTRIBUTES) {
-    if (attrs[a] !== undefined && attrs[a] !== null) out[a] = attrs[a];
-  }
-  return out as Partial<MachineSpec>;
 }
 
 /** A clear error for an address that cannot be listened on. */
@@ -130,59 +102,160 @@ function checkListen(hostname: string, port: number): void {
   listener.close();
 }
 
-async function run(
-  options: Record<string, unknown>,
-  context: CliContext,
-): Promise<void> {
+/** The options of `serve`. */
+const OPTIONS = {
+  host: option(
+    "--host <address>",
+    "address to bind (default: 127.0.0.1, loopback only)",
+  ),
+  listenAll: flag(
+    "--listen-all",
+    "bind 0.0.0.0 (all interfaces), as upstream's model server does",
+  ),
+  port: option(
+    "--port <n>",
+    "port (default: $MODEL_SERVER_PORT or 8100; 0 picks a free one)",
+    { parse: numberParser({ min: 0, max: 65535, integer: true }) },
+  ),
+  estimatorSocket: optionalValue(
+    "--estimator-socket [path]",
+    `also serve the estimator sidecar on this unix socket (default path: ${DEFAULT_ESTIMATOR_SOCKET}, upstream's; needs the serve_estimator task: write permission)`,
+  ),
+  estimatorFraming: option(
+    "--estimator-framing <framing>",
+    "json (upstream's: one request per connection) or length (4-byte big-endian length prefixes, many requests per connection)",
+    {
+      parse: parser(vocabularyParser("framing", SOCKET_FRAMINGS)),
+      default: "json",
+    },
+  ),
+  machineSpec: option(
+    "--machine-spec <file>",
+    "spec of the machine the estimator answers for: picks the node type and gives core_ratio when a request has no machine_spec",
+  ),
+  defaultPipeline: option(
+    "--default-pipeline <source=name,...>",
+    "pipeline per energy source when a request names none (default: upstream's ec2-0.7.11, specpower-0.7.11, then std_v0.7.11)",
+    { parse: parser(parseDefaultPipelines) },
+  ),
+  reload: option(
+    "--reload <mode>",
+    "how changed pipeline folders are noticed: watch, poll or off",
+    {
+      parse: parser(vocabularyParser("reload mode", RELOAD_MODES)),
+      default: "watch",
+    },
+  ),
+  maxBodyBytes: option(
+    "--max-body-bytes <n>",
+    "largest request body (larger: 413)",
+    { parse: numberParser({ min: 1024, integer: true }), default: 1 << 20 },
+  ),
+  requestTimeout: option(
+    "--request-timeout <seconds>",
+    "time for a request body to arrive after its headers (slower: 408)",
+    { parse: numberParser({ min: 0.1 }), default: 10 },
+  ),
+  headersTimeout: option(
+    "--headers-timeout <seconds>",
+    "time for a request's headers to arrive after its first byte (slower: 408 and the connection closed)",
+    { parse: numberParser({ min: 0.1 }), default: 10 },
+  ),
+  idleTimeout: option(
+    "--idle-timeout <seconds>",
+    "time a kept-alive connection may wait for its next request",
+    { parse: numberParser({ min: 0.1 }), default: 30 },
+  ),
+  maxConnections: option(
+    "--max-connections <n>",
+    "most open connections (more: 503)",
+    { parse: numberParser({ min: 1, integer: true }), default: 1024 },
+  ),
+  httpEngine: option(
+    "--http-engine <engine>",
+    "guarded (our HTTP/1.1 layer: deadlines on headers, bodies, idle connections and slow readers) or deno-serve (Deno.serve: no header or idle timeout, so only behind a proxy that has them)",
+    {
+      parse: parser(vocabularyParser("HTTP engine", HTTP_ENGINES)),
+      default: "guarded",
+    },
+  ),
+  downloadTimeout: option(
+    "--download-timeout <seconds>",
+    "time for each INITIAL_PIPELINE_URL download",
+    { parse: numberParser({ min: 0.1 }), default: 60 },
+  ),
+} as const;
+
+type ServeFlags = OptionValues<typeof OPTIONS>;
+
+/** The address to listen on, checked (a busy port fails here). */
+function listenAddress(
+  options: ServeFlags,
+  config: Config,
+): { hostname: string; port: number } {
   const listenAll = options.listenAll === true;
-  const host = optString(options, "host");
+  const host = given(options.host);
   if (listenAll && host !== undefined && host !== "0.0.0.0") {
     throw new UsageError("--listen-all and --host exclude each other");
   }
   const hostname = listenAll ? "0.0.0.0" : host ?? "127.0.0.1";
-  const port = (options.port as number | undefined) ??
-    context.config.modelServerPort;
+  const port = options.port ?? config.modelServerPort;
   checkListen(hostname, port);
-  const socket = options.estimatorSocket === true
-    ? DEFAULT_ESTIMATOR_SOCKET
-    : optString(options, "estimatorSocket");
-  const specFile = optString(options, "machineSpec");
+  return { hostname, port };
+}
+
+/** The estimator socket path of `--estimator-socket [path]`, if any. */
+function socketOf(options: ServeFlags): string | undefined {
+  const socket = options.estimatorSocket;
+  return socket === true ? DEFAULT_ESTIMATOR_SOCKET : given(socket);
+}
+
+/** The model server's options from the flags and the configuration. */
+async function serverOptionsOf(
+  options: ServeFlags,
+  context: CliContext,
+  address: { hostname: string; port: number },
+): Promise<ModelServerOptions> {
   const config = context.config;
-  const serverOptions: ModelServerOptions = {
+  const socket = socketOf(options);
+  const specFile = given(options.machineSpec);
+  return {
     modelPath: config.modelPath,
     pipelineUrls: config.initialPipelineUrls,
-    hostname,
-    port,
+    hostname: address.hostname,
+    port: address.port,
     errorKey: config.errorKey,
-    reload: options.reload as ReloadMode,
-    maxBodyBytes: options.maxBodyBytes as number,
-    bodyTimeoutMs: (options.requestTimeout as number) * 1000,
-    engine: options.httpEngine as HttpEngine,
-    headersTimeoutMs: (options.headersTimeout as number) * 1000,
-    idleTimeoutMs: (options.idleTimeout as number) * 1000,
-    maxConnections: options.maxConnections as number,
-    download: { timeoutMs: (options.downloadTimeout as number) * 1000 },
+    reload: options.reload,
+    maxBodyBytes: options.maxBodyBytes,
+    bodyTimeoutMs: options.requestTimeout * 1000,
+    engine: options.httpEngine,
+    headersTimeoutMs: options.headersTimeout * 1000,
+    idleTimeoutMs: options.idleTimeout * 1000,
+    maxConnections: options.maxConnections,
+    download: { timeoutMs: options.downloadTimeout * 1000 },
     ...(options.defaultPipeline
-      ? {
-        defaultPipelines: options.defaultPipeline as Partial<
-          Record<EnergySource, string>
-        >,
-      }
+      ? { defaultPipelines: options.defaultPipeline }
       : {}),
     ...(socket !== undefined
       ? {
         estimatorSocket: socket,
-        estimatorFraming: options.estimatorFraming as SocketFraming,
+        estimatorFraming: options.estimatorFraming,
       }
       : {}),
     ...(specFile !== undefined
-      ? { machineSpec: await readPartialMachineSpec(specFile) }
+      ? {
+        machineSpec: await readMachineSpecFile(specFile, { partial: true }),
+      }
       : {}),
     log: (line) => context.err(line),
   };
-  let server: ModelServer;
+}
+
+/** Starts the server; a failure says what to do about it. */
+async function start(options: ModelServerOptions): Promise<ModelServer> {
+  const socket = options.estimatorSocket;
   try {
-    server = await startModelServer(serverOptions);
+    return await startModelServer(options);
   } catch (error) {
     if (socket !== undefined && error instanceof Deno.errors.NotCapable) {
       throw new Deno.errors.NotCapable(
@@ -191,10 +264,20 @@ async function run(
       );
     }
     if (error instanceof Deno.errors.AddrInUse && socket === undefined) {
-      throw listenError(hostname, port, error); // taken since checkListen
+      // taken since checkListen
+      throw listenError(options.hostname ?? "", options.port ?? 0, error);
     }
     throw error;
   }
+}
+
+/** Prints what is served, and warnings about exposure or no models. */
+function printServing(
+  server: ModelServer,
+  hostname: string,
+  config: Config,
+  context: CliContext,
+): void {
   let models = 0;
   for (const p of server.pipelines.values()) models += p.models.length;
   context.out(
@@ -218,6 +301,10 @@ async function run(
       }); pipelines trained into MODEL_PATH later are picked up`,
     );
   }
+}
+
+/** Waits until the server finishes; SIGINT or SIGTERM closes it. */
+async function untilStopped(server: ModelServer): Promise<void> {
   const stop = () => {
     server.close().catch(() => {});
   };
@@ -234,93 +321,18 @@ async function run(
 }
 
 /** The `serve` command. */
-export const serve: CommandDefinition = {
+export const serve = command({
   name: "serve",
   aliases: ["model-server"],
   summary:
     "serve models to Kepler (POST /model, /best-models, /estimate) and the estimator socket",
-  define(command) {
-    command
-      .option(
-        "--host <address>",
-        "address to bind (default: 127.0.0.1, loopback only)",
-      )
-      .option(
-        "--listen-all",
-        "bind 0.0.0.0 (all interfaces), as upstream's model server does",
-      )
-      .option(
-        "--port <n>",
-        "port (default: $MODEL_SERVER_PORT or 8100; 0 picks a free one)",
-        numberParser({ min: 0, max: 65535, integer: true }),
-      )
-      .option(
-        "--estimator-socket [path]",
-        `also serve the estimator sidecar on this unix socket (default path: ${DEFAULT_ESTIMATOR_SOCKET}, upstream's; needs the serve_estimator task: write permission)`,
-      )
-      .option(
-        "--estimator-framing <framing>",
-        "json (upstream's: one request per connection) or length (4-byte big-endian length prefixes, many requests per connection)",
-        parser(vocabularyParser("framing", SOCKET_FRAMINGS)),
-        "json",
-      )
-      .option(
-        "--machine-spec <file>",
-        "spec of the machine the estimator answers for: picks the node type and gives core_ratio when a request has no machine_spec",
-      )
-      .option(
-        "--default-pipeline <source=name,...>",
-        "pipeline per energy source when a request names none (default: upstream's ec2-0.7.11, specpower-0.7.11, then std_v0.7.11)",
-        parser(parseDefaultPipelines),
-      )
-      .option(
-        "--reload <mode>",
-        "how changed pipeline folders are noticed: watch, poll or off",
-        parser(vocabularyParser("reload mode", RELOAD_MODES)),
-        "watch",
-      )
-      .option(
-        "--max-body-bytes <n>",
-        "largest request body (larger: 413)",
-        numberParser({ min: 1024, integer: true }),
-        1 << 20,
-      )
-      .option(
-        "--request-timeout <seconds>",
-        "time for a request body to arrive after its headers (slower: 408)",
-        numberParser({ min: 0.1 }),
-        10,
-      )
-      .option(
-        "--headers-timeout <seconds>",
-        "time for a request's headers to arrive after its first byte (slower: 408 and the connection closed)",
-        numberParser({ min: 0.1 }),
-        10,
-      )
-      .option(
-        "--idle-timeout <seconds>",
-        "time a kept-alive connection may wait for its next request",
-        numberParser({ min: 0.1 }),
-        30,
-      )
-      .option(
-        "--max-connections <n>",
-        "most open connections (more: 503)",
-        numberParser({ min: 1, integer: true }),
-        1024,
-      )
-      .option(
-        "--http-engine <engine>",
-        "guarded (our HTTP/1.1 layer: deadlines on headers, bodies, idle connections and slow readers) or deno-serve (Deno.serve: no header or idle timeout, so only behind a proxy that has them)",
-        parser(vocabularyParser("HTTP engine", HTTP_ENGINES)),
-        "guarded",
-      )
-      .option(
-        "--download-timeout <seconds>",
-        "time for each INITIAL_PIPELINE_URL download",
-        numberParser({ min: 0.1 }),
-        60,
-      );
+  options: OPTIONS,
+  async run(options, context) {
+    const address = listenAddress(options, context.config);
+    const server = await start(
+      await serverOptionsOf(options, context, address),
+    );
+    printServing(server, address.hostname, context.config, context);
+    await untilStopped(server);
   },
-  run,
-};
+});

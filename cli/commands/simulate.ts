@@ -8,25 +8,27 @@
  */
 import {
   type CliContext,
-  type CommandDefinition,
+  command,
+  flag,
+  given,
   listParser,
   numberParser,
-  optString,
+  option,
+  type OptionValues,
   parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import {
   FAULT_KINDS,
-  type FaultKind,
   KeplerExporter,
-  type KeplerNaming,
   parseFaultKind,
   parseKeplerNaming,
   parseSimulatedSource,
   simulate as runSimulation,
-  type SimulatedSource,
   type SimulateOptions,
+  type Simulation,
   writeSimulation,
+  type WrittenSimulation,
 } from "../../lib/simulate/mod.ts";
 import { formatUtc, parseUtc } from "../../lib/query/format.ts";
 
@@ -93,138 +95,170 @@ async function serve(
   }
 }
 
+/** The options of `simulate`. */
+const OPTIONS = {
+  output: option(
+    "-o, --output <name>",
+    "output name: <data>/<name>.json and companions",
+  ),
+  duration: option(
+    "--duration <seconds>",
+    "seconds of data (with --serve: the plan's period)",
+    { parse: numberParser({ min: 0.001 }), default: 3600 },
+  ),
+  step: option("--step <seconds>", "sample period", {
+    parse: numberParser({ min: 0.001 }),
+    default: 3,
+  }),
+  containers: option(
+    "--containers <n>",
+    "application containers per node (stress-ng workers included)",
+    { parse: numberParser({ min: 1, integer: true }), default: 50 },
+  ),
+  nodes: option("--nodes <n>", "nodes (Kepler instances)", {
+    parse: numberParser({ min: 1, integer: true }),
+    default: 1,
+  }),
+  seed: option("--seed <n>", "random seed", {
+    parse: numberParser({ integer: true }),
+    default: 1,
+  }),
+  sources: option(
+    "--sources <list>",
+    "energy sources: rapl-sysfs, acpi (comma-separated)",
+    { parse: listParser(parseSimulatedSource) },
+  ),
+  noise: option(
+    "--noise <watts>",
+    "measurement noise: standard deviation per component and sample",
+    { parse: numberParser({ min: 0 }), default: 2 },
+  ),
+  naming: option(
+    "--naming <version>",
+    "Kepler naming: v0.7.12 or legacy (bpf_cpu_time_us, source=rapl)",
+    { parse: parser(parseKeplerNaming), default: "v0.7.12" },
+  ),
+  faults: option(
+    "--faults <list>",
+    `faults to inject: ${FAULT_KINDS.join(", ")} (comma-separated)`,
+    { parse: listParser(parseFaultKind) },
+  ),
+  startTime: option(
+    "--start-time <time>",
+    "first sample, unix seconds or %Y-%m-%dT%H:%M:%SZ (default: now minus the duration)",
+    { parse: parser(parseTime) },
+  ),
+  benchmark: option(
+    "--benchmark <name>",
+    "benchmark file <data>/<name>.json (default: <output>_benchmark)",
+  ),
+  id: option(
+    "--id <id>",
+    "machine id: spec at <data>/machine_spec/<id>.json (default: the output name)",
+  ),
+  openmetrics: flag(
+    "--openmetrics",
+    "also write <data>/<output>.om for a promtool backfill (about 400 MB per hour at 50 containers)",
+  ),
+  idle: flag(
+    "--idle",
+    "an idle node: no stress-ng load in the whole window (the input of profile)",
+  ),
+  serve: option(
+    "--serve <host:port>",
+    "serve a live exporter on host:port instead of writing files",
+    { parse: parser(parseAddress) },
+  ),
+} as const;
+
+/** The simulation's options from the flags. */
+function simulateOptionsOf(
+  options: OptionValues<typeof OPTIONS>,
+): SimulateOptions {
+  return {
+    duration: options.duration,
+    step: options.step,
+    containers: options.containers,
+    nodes: options.nodes,
+    seed: options.seed,
+    noise: options.noise,
+    naming: options.naming,
+    ...(options.sources ? { sources: options.sources } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.idle === true ? { plan: { idle: options.duration } } : {}),
+    ...(options.startTime !== undefined ? { start: options.startTime } : {}),
+  };
+}
+
+/** Runs the simulation; a bad combination of options is a usage error. */
+function simulateOrUsage(options: SimulateOptions): Simulation {
+  try {
+    return runSimulation(options);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new UsageError(error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Prints what was simulated and written. */
+function printSimulation(
+  sim: Simulation,
+  written: WrittenSimulation,
+  context: CliContext,
+): void {
+  const m = sim.metadata;
+  let samples = 0;
+  for (const node of sim.nodes) {
+    samples += node.series.length * node.emitted.length;
+  }
+  context.out(
+    `Simulated ${m.nodes} node(s) × ${m.containers} containers: ${samples} samples from ${
+      formatUtc(m.start)
+    } to ${
+      formatUtc(m.end)
+    } at step ${m.step} s (seed ${m.seed}, noise ${m.noise} W, sources ${
+      m.sources.join(",")
+    }, naming ${m.naming}${
+      m.faults.length > 0 ? `, faults ${m.faults.join(",")}` : ""
+    })`,
+  );
+  const files = [
+    written.query,
+    written.truth,
+    written.openMetrics,
+    written.benchmark,
+    written.machineSpec,
+    written.metadata,
+  ].filter((f): f is string => f !== undefined);
+  context.out(`Wrote ${files.join(", ")}`);
+}
+
 /** The `simulate` command. */
-export const simulate: CommandDefinition = {
+export const simulate = command({
   name: "simulate",
   summary:
     "write synthetic Kepler data with a known ground truth (or serve it live)",
-  define(command) {
-    command
-      .option(
-        "-o, --output <name>",
-        "output name: <data>/<name>.json and companions",
-      )
-      .option(
-        "--duration <seconds>",
-        "seconds of data (with --serve: the plan's period)",
-        numberParser({ min: 0.001 }),
-        3600,
-      )
-      .option(
-        "--step <seconds>",
-        "sample period",
-        numberParser({ min: 0.001 }),
-        3,
-      )
-      .option(
-        "--containers <n>",
-        "application containers per node (stress-ng workers included)",
-        numberParser({ min: 1, integer: true }),
-        50,
-      )
-      .option(
-        "--nodes <n>",
-        "nodes (Kepler instances)",
-        numberParser({ min: 1, integer: true }),
-        1,
-      )
-      .option("--seed <n>", "random seed", numberParser({ integer: true }), 1)
-      .option(
-        "--sources <list>",
-        "energy sources: rapl-sysfs, acpi (comma-separated)",
-        listParser(parseSimulatedSource),
-      )
-      .option(
-        "--noise <watts>",
-        "measurement noise: standard deviation per component and sample",
-        numberParser({ min: 0 }),
-        2,
-      )
-      .option(
-        "--naming <version>",
-        "Kepler naming: v0.7.12 or legacy (bpf_cpu_time_us, source=rapl)",
-        parser(parseKeplerNaming),
-        "v0.7.12",
-      )
-      .option(
-        "--faults <list>",
-        `faults to inject: ${FAULT_KINDS.join(", ")} (comma-separated)`,
-        listParser(parseFaultKind),
-      )
-      .option(
-        "--start-time <time>",
-        "first sample, unix seconds or %Y-%m-%dT%H:%M:%SZ (default: now minus the duration)",
-        parser(parseTime),
-      )
-      .option(
-        "--benchmark <name>",
-        "benchmark file <data>/<name>.json (default: <output>_benchmark)",
-      )
-      .option(
-        "--id <id>",
-        "machine id: spec at <data>/machine_spec/<id>.json (default: the output name)",
-      )
-      .option(
-        "--openmetrics",
-        "also write <data>/<output>.om for a promtool backfill (about 400 MB per hour at 50 containers)",
-      )
-      .option(
-        "--idle",
-        "an idle node: no stress-ng load in the whole window (the input of profile)",
-      )
-      .option(
-        "--serve <host:port>",
-        "serve a live exporter on host:port instead of writing files",
-        parser(parseAddress),
-      );
-  },
+  options: OPTIONS,
   async run(options, context) {
-    const simOptions: SimulateOptions = {
-      duration: options.duration as number,
-      step: options.step as number,
-      containers: options.containers as number,
-      nodes: options.nodes as number,
-      seed: options.seed as number,
-      noise: options.noise as number,
-      naming: options.naming as KeplerNaming,
-      ...(options.sources
-        ? { sources: options.sources as SimulatedSource[] }
-        : {}),
-      ...(options.faults ? { faults: options.faults as FaultKind[] } : {}),
-      ...(options.idle === true
-        ? { plan: { idle: options.duration as number } }
-        : {}),
-      ...(options.startTime !== undefined
-        ? { start: options.startTime as number }
-        : {}),
-    };
-    const address = options.serve as
-      | { hostname: string; port: number }
-      | undefined;
-    if (address !== undefined) {
-      if (optString(options, "output") !== undefined) {
+    const simOptions = simulateOptionsOf(options);
+    const output = given(options.output);
+    if (options.serve !== undefined) {
+      if (output !== undefined) {
         throw new UsageError("--serve and --output exclude each other");
       }
-      await serve(address, simOptions, context);
+      await serve(options.serve, simOptions, context);
       return;
     }
-    const output = optString(options, "output");
     if (output === undefined) {
       throw new UsageError(
         "missing required option -o/--output (or --serve host:port)",
       );
     }
-    let sim;
-    try {
-      sim = runSimulation(simOptions);
-    } catch (error) {
-      if (error instanceof RangeError) {
-        throw new UsageError(error.message, { cause: error });
-      }
-      throw error;
-    }
-    const benchmark = optString(options, "benchmark");
-    const id = optString(options, "id");
+    const sim = simulateOrUsage(simOptions);
+    const benchmark = given(options.benchmark);
+    const id = given(options.id);
     const written = await writeSimulation(
       context.config.dataPath,
       output,
@@ -235,30 +269,6 @@ export const simulate: CommandDefinition = {
         ...(id === undefined ? {} : { machineId: id }),
       },
     );
-    const m = sim.metadata;
-    let samples = 0;
-    for (const node of sim.nodes) {
-      samples += node.series.length * node.emitted.length;
-    }
-    context.out(
-      `Simulated ${m.nodes} node(s) × ${m.containers} containers: ${samples} samples from ${
-        formatUtc(m.start)
-      } to ${
-        formatUtc(m.end)
-      } at step ${m.step} s (seed ${m.seed}, noise ${m.noise} W, sources ${
-        m.sources.join(",")
-      }, naming ${m.naming}${
-        m.faults.length > 0 ? `, faults ${m.faults.join(",")}` : ""
-      })`,
-    );
-    const files = [
-      written.query,
-      written.truth,
-      written.openMetrics,
-      written.benchmark,
-      written.machineSpec,
-      written.metadata,
-    ].filter((f): f is string => f !== undefined);
-    context.out(`Wrote ${files.join(", ")}`);
+    printSimulation(sim, written, context);
   },
-};
+});

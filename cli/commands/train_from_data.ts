@@ -5,86 +5,83 @@
  *
  * @module
  */
-import type { CommandDefinition } from "../command.ts";
-import { parser } from "../command.ts";
+import { command, option, parser } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { csvFile, pipelineDir, preprocessedDir } from "../../lib/layout.ts";
 import { parseFrameCsv } from "../../lib/extract/mod.ts";
 import { exists, readTextFile } from "../../lib/io/read.ts";
 import {
-  type EnergySource,
   parseEnergySource,
   parseFeatureGroup,
   parseOutputType,
 } from "../../lib/types.ts";
 import { trainFromFrame } from "../../lib/train/train_from_data.ts";
-import { defineTrainFlags, machineSpecFor, parseTrainerList } from "./train.ts";
+import { machineSpecFor, parseTrainerList, TRAIN_OPTIONS } from "./train.ts";
 
 /** The `train_from_data` command. */
-export const trainFromData: CommandDefinition = {
+export const trainFromData = command({
   name: "train_from_data",
   aliases: ["train-from-data"],
   summary: "train models from a preprocessed CSV (upstream's columns)",
-  define(command) {
-    command
-      .option(
-        "-i, --input <name>",
-        "preprocessed CSV: <data>/<name>.csv, else <model path>/<pipeline>/preprocessed_data/<name>.csv",
-      )
-      .option(
-        "--trainers <list>",
-        "trainers, comma separated (default for all ten)",
-        parseTrainerList,
-      )
-      .option(
-        "--output-type <type>",
-        "AbsPower or DynPower (also -ot)",
-        parser(parseOutputType),
-        "AbsPower",
-      )
-      .option(
-        "--feature-group <group>",
-        "feature group (default: inferred from the columns; also -fg)",
-        parser(parseFeatureGroup),
-      )
-      .option(
-        "-e, --energy-source <source>",
-        "energy source (default: acpi when the CSV has platform_power, else rapl-sysfs)",
-        parser(parseEnergySource),
-      );
-    defineTrainFlags(command);
+  options: {
+    input: option(
+      "-i, --input <name>",
+      "preprocessed CSV: <data>/<name>.csv, else <model path>/<pipeline>/preprocessed_data/<name>.csv",
+    ),
+    trainers: option(
+      "--trainers <list>",
+      "trainers, comma separated (default for all ten)",
+      { parse: parseTrainerList },
+    ),
+    outputType: option(
+      "--output-type <type>",
+      "AbsPower or DynPower (also -ot)",
+      {
+        parse: parser(parseOutputType),
+        default: "AbsPower",
+      },
+    ),
+    featureGroup: option(
+      "--feature-group <group>",
+      "feature group (default: inferred from the columns; also -fg)",
+      { parse: parser(parseFeatureGroup) },
+    ),
+    energySource: option(
+      "-e, --energy-source <source>",
+      "energy source (default: acpi when the CSV has platform_power, else rapl-sysfs)",
+      { parse: parser(parseEnergySource) },
+    ),
+    ...TRAIN_OPTIONS,
   },
   async run(options, context) {
     const { dataPath, modelPath } = context.config;
-    if (typeof options.input !== "string") {
+    if (options.input === undefined) {
       throw new UsageError("missing required option -i, --input <name>");
     }
     const path = await resolveInputCsv(
       dataPath,
-      pipelineDir(modelPath, options.pipelineName as string),
+      pipelineDir(modelPath, options.pipelineName),
       options.input,
     );
     // One read: the header says the source when -e is not given.
     const text = await readTextFile(path);
     const header = text.slice(0, text.indexOf("\n")).split(",");
-    const source = (options.energySource as EnergySource | undefined) ??
+    const source = options.energySource ??
       (header.includes("platform_power") ? "acpi" : "rapl-sysfs");
     const frame = parseFrameCsv(text, { source, origin: path });
     // Without --id the CSV's node_type column says the node types (a CSV
     // has no kepler_node_info to read a spec from).
     const machine = options.id === undefined
       ? {}
-      : await machineSpecFor(dataPath, options.id as string, context);
+      : await machineSpecFor(dataPath, options.id, context);
     const report = await trainFromFrame(frame, {
       modelPath,
-      pipelineName: options.pipelineName as string,
-      trainers: (options.trainers as never) ?? ["XgboostFitTrainer"],
-      outputType: parseOutputType(options.outputType as string),
-      split: options.split as "time" | "shuffle",
-      seed: options.seed as number,
-      ...(options.featureGroup
-        ? { featureGroup: options.featureGroup as never }
-        : {}),
+      pipelineName: options.pipelineName,
+      trainers: options.trainers ?? ["XgboostFitTrainer"],
+      outputType: options.outputType,
+      split: options.split,
+      seed: options.seed,
+      ...(options.featureGroup ? { featureGroup: options.featureGroup } : {}),
       ...(machine.spec
         ? { machineSpec: machine.spec, machineId: machine.id ?? "unknown" }
         : {}),
@@ -113,7 +110,7 @@ export const trainFromData: CommandDefinition = {
       throw new Error("every trainer failed; nothing was written");
     }
   },
-};
+});
 
 /**
  * The CSV `-i` names: `<data>/<name>.csv` as upstream reads it, else the

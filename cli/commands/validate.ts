@@ -5,54 +5,50 @@
  * @module
  */
 import {
-  type CommandDefinition,
-  needString,
+  command,
+  given,
+  listParser,
   numberParser,
-  optString,
+  option,
+  required,
 } from "../command.ts";
 import {
   formatValidationSummary,
   validateQueryFile,
 } from "../../lib/query/mod.ts";
 
-function listOption(value: string, previous: string[] | undefined): string[] {
-  const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  return [...(previous ?? []), ...items];
-}
-
 /** The `validate` command. */
-export const validate: CommandDefinition = {
+export const validate = command({
   name: "validate",
   summary: "check how much usable data a query JSON holds",
-  define(command) {
-    command
-      .option("-i, --input <name>", "query JSON: <data>/<name>.json")
-      .option(
-        "--benchmark <name>",
-        "benchmark name: pods whose name contains it; a CPE Benchmark CR at <data>/<name>.json",
-      )
-      .option(
-        "-o, --output <name>",
-        "table at <data>/<name>.csv (default: <data>/<input>_validate_result.csv)",
-      )
-      .option(
-        "--thirdparty-metrics <names...>",
-        "third-party metrics (default: $PROM_THIRDPARTY_METRICS)",
-        listOption,
-      )
-      .option(
-        "--step <seconds>",
-        "expected sample spacing for gap detection (default: each series' median)",
-        numberParser({ min: 0.001 }),
-      );
+  options: {
+    input: option("-i, --input <name>", "query JSON: <data>/<name>.json"),
+    benchmark: option(
+      "--benchmark <name>",
+      "benchmark name: pods whose name contains it; a CPE Benchmark CR at <data>/<name>.json",
+    ),
+    output: option(
+      "-o, --output <name>",
+      "table at <data>/<name>.csv (default: <data>/<input>_validate_result.csv)",
+    ),
+    thirdpartyMetrics: option(
+      "--thirdparty-metrics <names...>",
+      "third-party metrics (default: $PROM_THIRDPARTY_METRICS)",
+      { parse: listParser() },
+    ),
+    step: option(
+      "--step <seconds>",
+      "expected sample spacing for gap detection (default: each series' median)",
+      { parse: numberParser({ min: 0.001 }) },
+    ),
   },
   async run(options, context) {
-    const input = needString(options, "input", "-i/--input");
-    const benchmark = optString(options, "benchmark");
-    const output = optString(options, "output");
-    const thirdParty = (options.thirdpartyMetrics as string[] | undefined) ??
+    const input = required(options.input, "-i/--input");
+    const benchmark = given(options.benchmark);
+    const output = given(options.output);
+    const thirdParty = options.thirdpartyMetrics ??
       context.config.promThirdpartyMetrics;
-    const step = options.step as number | undefined;
+    const step = options.step;
     const { report, file } = await validateQueryFile(
       context.config.dataPath,
       input,
@@ -68,4 +64,4 @@ export const validate: CommandDefinition = {
     }
     context.out(`Wrote ${file}`);
   },
-};
+});

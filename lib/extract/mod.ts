@@ -44,3 +44,5 @@ export { extractFile, metricsNeeded } from "./extract_file.ts";
 export type { ExtractFileOptions } from "./extract_file.ts";
 export { concatNodeFrames } from "./concat.ts";
 export { frameLevel } from "./frame_level.ts";
+export { machineSpecOf, specFromNodeInfo } from "./machine_spec_of.ts";
+export type { MachineSpecFound } from "./machine_spec_of.ts";

@@ -24,6 +24,8 @@ export {
   estimatedComponents,
   estimationSources,
 } from "./estimation_sources.ts";
+export { readEstimationResults } from "./estimation_results.ts";
+export type { EstimationResults } from "./estimation_results.ts";
 export { preprocessFigure } from "./preprocess_figure.ts";
 export type { PreprocessFigureOptions } from "./preprocess_figure.ts";
 export {

@@ -307,9 +307,46 @@ export function machineSpecFromQuery(
   result: QueryResult,
   options: { instance?: string } = {},
 ): MachineSpec {
-  const find = (name: string) =>
+  const find = (name: string): SpecSeries[] =>
     Object.entries(result).filter(([k]) => resolveMetricAlias(k).name === name)
-      .flatMap(([, v]) => v);
+      .flatMap(([, v]) => v).map((s) => ({
+        labels: s.metric,
+        values: s.values.map(([, v]) => Number(v)),
+      }));
+  return machineSpecFromSeries(find, options);
+}
+
+/** One series as {@linkcode machineSpecFromSeries} reads it. */
+export interface SpecSeries {
+  /** The series' labels. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The sample values. */
+  readonly values: ArrayLike<number>;
+}
+
+/**
+ * The rule of {@linkcode machineSpecFromQuery} over any form of series:
+ * `find(name)` gives the series of a metric (by its current name), so the
+ * query stage's result and the extract stage's data share it.
+ *
+ * @param find The series of a metric name.
+ * @param options `instance`: whose series count. Default: the first
+ *   node-info series' instance.
+ * @returns The machine spec.
+ * @throws {RangeError} When there is no `kepler_node_info` series.
+ *
+ * @example
+ * ```ts
+ * import { machineSpecFromSeries } from "./machine_spec.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const series = (name: string) => name === "kepler_node_info" ? [{ labels: { cpu_architecture: "Broadwell" }, values: [1] }] : [];
+ * assertEquals(machineSpecFromSeries(series), { processor: "broadwell", cores: -1, chips: -1, memory: -1, frequency: -1 });
+ * ```
+ */
+export function machineSpecFromSeries(
+  find: (name: string) => readonly SpecSeries[],
+  options: { instance?: string } = {},
+): MachineSpec {
   const infos = find(NODE_INFO_METRIC);
   const first = infos[0];
   if (first === undefined) {
@@ -317,24 +354,26 @@ export function machineSpecFromQuery(
       `Cannot build a machine spec from the query: it has no ${NODE_INFO_METRIC} series`,
     );
   }
-  const instance = options.instance ?? first.metric.instance;
-  const mine = <T extends { metric: Record<string, string> }>(xs: T[]) =>
+  const instance = options.instance ?? first.labels.instance;
+  const mine = (xs: readonly SpecSeries[]) =>
     instance === undefined
       ? xs
-      : xs.filter((x) => x.metric.instance === instance);
+      : xs.filter((x) => x.labels.instance === instance);
   const info = mine(infos)[0] ?? first;
-  const label = info.metric.cpu_model ?? info.metric.processor ??
-    info.metric.cpu_architecture ?? "";
+  const label = info.labels.cpu_model ?? info.labels.processor ??
+    info.labels.cpu_architecture ?? "";
   const freq = mine(find("kepler_node_cpu_scaling_frequency_hertz"));
   const cpus = new Set(
-    freq.map((s) => s.metric.cpu).filter((c) => c !== undefined),
+    freq.map((s) => s.labels.cpu).filter((c) => c !== undefined),
   );
   let maxHz = 0;
   for (const s of freq) {
-    for (const [, v] of s.values) maxHz = Math.max(maxHz, Number(v) || 0);
+    for (let i = 0; i < s.values.length; i++) {
+      maxHz = Math.max(maxHz, s.values[i]! || 0);
+    }
   }
   const packages = new Set(
-    mine(find(powerMetric("package"))).map((s) => s.metric.package)
+    mine(find(powerMetric("package"))).map((s) => s.labels.package)
       .filter((p) => p !== undefined),
   );
   return {
@@ -355,6 +394,13 @@ export function machineSpecFromQuery(
  * or the flat form of the estimator's `--machine-spec`. Throws a
  * `Deno.errors.NotFound` for a missing file, a `SyntaxError` for bad JSON
  * and a `TypeError` naming the file for a missing or mistyped attribute.
+ * With `partial: true` (the estimator's `--machine-spec`), missing or null
+ * attributes are left out instead.
+ *
+ * @param path The file.
+ * @param options `partial`: accept a spec with some attributes. Default: false.
+ * @returns The spec.
+ * @throws {TypeError} For a missing (unless partial) or mistyped attribute.
  *
  * @example
  * ```ts
@@ -364,10 +410,20 @@ export function machineSpecFromQuery(
  * const spec = { processor: "amd_epyc_7r13", cores: 8, chips: 1, memory: 32, frequency: 3600 };
  * await writeMachineSpec(`${dir}/m1.json`, spec);
  * assertEquals(await readMachineSpecFile(`${dir}/m1.json`), spec);
+ * await Deno.writeTextFile(`${dir}/p.json`, '{"attrs": {"processor": "p", "cores": 8, "chips": null}, "members": []}');
+ * assertEquals(await readMachineSpecFile(`${dir}/p.json`, { partial: true }), { processor: "p", cores: 8 });
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function readMachineSpecFile(path: string): Promise<MachineSpec> {
+export async function readMachineSpecFile(path: string): Promise<MachineSpec>;
+export async function readMachineSpecFile(
+  path: string,
+  options: { partial: true },
+): Promise<Partial<MachineSpec>>;
+export async function readMachineSpecFile(
+  path: string,
+  options: { partial?: boolean } = {},
+): Promise<Partial<MachineSpec>> {
   const doc = await readJsonFile<unknown>(path);
   const root = typeof doc === "object" && doc !== null
     ? doc as Record<string, unknown>
@@ -378,6 +434,7 @@ export async function readMachineSpecFile(path: string): Promise<MachineSpec> {
   const spec: Record<string, unknown> = {};
   for (const a of NODE_ATTRIBUTES) {
     const v = attrs[a];
+    if (options.partial && (v === undefined || v === null)) continue;
     const ok = a === "processor"
       ? typeof v === "string"
       : typeof v === "number";
@@ -390,7 +447,7 @@ export async function readMachineSpecFile(path: string): Promise<MachineSpec> {
     }
     spec[a] = v;
   }
-  return spec as unknown as MachineSpec;
+  return spec as Partial<MachineSpec>;
 }
 
 /**

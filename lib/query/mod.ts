@@ -52,6 +52,7 @@ export {
   discoverMachineSpec,
   inspectMachine,
   machineSpecFromQuery,
+  machineSpecFromSeries,
   normalizeProcessorName,
   parseCpuinfo,
   readMachineSpecFile,
@@ -63,6 +64,7 @@ export type {
   DiscoverMachineSpecOptions,
   MachineInspection,
   MachineSpecDocument,
+  SpecSeries,
 } from "./machine_spec.ts";
 export { formatPythonJson } from "./python_json.ts";
 export {

@@ -129,3 +129,5 @@ export type {
 } from "./train_from_data.ts";
 export { backgroundModels } from "./background_models.ts";
 export type { BackgroundModelsOptions } from "./background_models.ts";
+export { trainArguments } from "./train_arguments.ts";
+export type { TrainArgumentsInput } from "./train_arguments.ts";
