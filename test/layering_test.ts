@@ -67,20 +67,23 @@ export const PIPELINE_FOLDER_BUILDERS: readonly string[] = [
  */
 export const PIPELINE_FOLDER_ALLOWLIST: Readonly<Record<string, string>> = {
   "cli/commands/estimate.ts":
-    "names the pipeline folder it hands to lib/estimate (pipelineDir)",
+    "pipelineDir names the folder handed to lib/estimate; lib/pipeline's pipelineFolder does the same",
   "cli/commands/export.ts":
-    "names the pipeline folder it hands to lib/export (pipelineDir)",
+    "pipelineDir names the folder handed to lib/export; lib/pipeline's pipelineFolder does the same",
   "cli/commands/plot.ts":
-    "plot command walks a pipeline's summary, models and preprocessed data (D/A2: move into lib/plot via lib/pipeline)",
+    "the plot command still builds summary, model and preprocessed paths (lib/plot/pipeline_inputs.ts reads them through lib/pipeline)",
   "cli/commands/train_from_data.ts":
-    "names the pipeline and preprocessed folders (A1: lib/pipeline)",
+    "names the pipeline folder and its preprocessed_data folder for train_from_data",
   "lib/isolate/isolate_file.ts":
-    "names the pipeline folder of a trained background model",
-  "lib/isolate/profile.ts": "reads and writes <pipeline>/profile/<source>.json",
-  "lib/s3/push_plan.ts": "pushes a pipeline folder and its zip as files",
-  "lib/s3/s3_load.ts": "loads a pipeline folder and its zip as files",
+    "isolate ranks below pipeline (4 < 4.5), so it cannot import lib/pipeline: names the folder of the trained background model",
+  "lib/isolate/profile.ts":
+    "isolate ranks below pipeline: reads and writes <pipeline>/profile/<source>.json itself",
+  "lib/s3/push_plan.ts":
+    "copies a pipeline folder and its zip byte for byte to object storage; what the files mean stays lib/pipeline's",
+  "lib/s3/s3_load.ts":
+    "copies a pipeline folder and its zip byte for byte from object storage, file by file (not as a generation)",
   "lib/serve/pipeline_registry.ts":
-    "B/A2: the registry reads pipelines through lib/pipeline",
+    "pipelineDir names the folder it hands to readPipeline(); lib/pipeline's pipelineFolder does the same",
 };
 
 /** One module of the graph: its path and the modules it imports. */
