@@ -97,6 +97,11 @@ export interface PipelineModel {
   readonly nodeType?: number;
   /** Input features (metadata's `features`), when known. */
   readonly features?: readonly string[];
+  /**
+   * How many of the pipeline's warnings were given before it was read, so
+   * a caller can put its own warnings about it in reading order.
+   */
+  readonly warningsBefore: number;
   /** Its row of the summary CSV, cells as text, when it has one. */
   readonly summary?: Readonly<Record<string, string>>;
   /**
@@ -345,7 +350,7 @@ async function readModel(
   key: ModelKey,
   forms: ModelForms,
   row: { header: string[]; cells: string[] } | undefined,
-): Promise<PipelineModel> {
+): Promise<Omit<PipelineModel, "warningsBefore">> {
   const readers = modelReaders(files, forms);
   let metadata: Record<string, unknown> | undefined;
   let metadataFrom: MetadataOrigin = "none";
@@ -432,14 +437,13 @@ async function readOutputType(
     for (const [name, form] of forms) {
       const key = { source, outputType, featureGroup, name, group };
       try {
-        out.models.push(
-          await readModel(
-            files,
-            key,
-            form,
-            rows.get(`${featureGroup}/${name}`),
-          ),
+        const model = await readModel(
+          files,
+          key,
+          form,
+          rows.get(`${featureGroup}/${name}`),
         );
+        out.models.push({ ...model, warningsBefore: out.warnings.length });
       } catch (error) {
         out.warnings.push(
           `${files.origin}/${group}/${name}: skipped: ${

@@ -276,9 +276,15 @@ async function loadPipeline(
     );
   }
   const index = read.nodeTypeIndex ?? {};
-  const warnings = [...read.warnings];
+  // the pipeline's warnings and each model's, in reading order
+  const warnings: string[] = [];
+  let own = 0; // warnings of the models (the rest are the pipeline's)
+  const catchUp = (n: number) =>
+    warnings.push(...read.warnings.slice(warnings.length - own, n));
   const models: ServedModel[] = [];
   for (const m of read.models) {
+    catchUp(m.warningsBefore);
+    const before = warnings.length;
     try {
       const served = await servedModel(
         m,
@@ -293,7 +299,9 @@ async function loadPipeline(
         }`,
       );
     }
+    own += warnings.length - before;
   }
+  catchUp(read.warnings.length);
   return {
     name,
     origin: tree.origin,
