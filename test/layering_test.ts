@@ -66,12 +66,6 @@ export const PIPELINE_FOLDER_BUILDERS: readonly string[] = [
  * it and on an entry that no longer imports a builder.
  */
 export const PIPELINE_FOLDER_ALLOWLIST: Readonly<Record<string, string>> = {
-  "cli/commands/estimate.ts":
-    "pipelineDir names the folder handed to lib/estimate; lib/pipeline's pipelineFolder does the same",
-  "cli/commands/export.ts":
-    "pipelineDir names the folder handed to lib/export; lib/pipeline's pipelineFolder does the same",
-  "cli/commands/plot.ts":
-    "the plot command still builds summary, model and preprocessed paths (lib/plot/pipeline_inputs.ts reads them through lib/pipeline)",
   "cli/commands/train_from_data.ts":
     "names the pipeline folder and its preprocessed_data folder for train_from_data",
   "lib/isolate/isolate_file.ts":
@@ -82,8 +76,6 @@ export const PIPELINE_FOLDER_ALLOWLIST: Readonly<Record<string, string>> = {
     "copies a pipeline folder and its zip byte for byte to object storage; what the files mean stays lib/pipeline's",
   "lib/s3/s3_load.ts":
     "copies a pipeline folder and its zip byte for byte from object storage, file by file (not as a generation)",
-  "lib/serve/pipeline_registry.ts":
-    "pipelineDir names the folder it hands to readPipeline(); lib/pipeline's pipelineFolder does the same",
 };
 
 /** One module of the graph: its path and the modules it imports. */

@@ -25,7 +25,8 @@ import {
   type SourceEstimate,
   writeEstimate,
 } from "../../lib/estimate/mod.ts";
-import { outputDir, pipelineDir, queryFile } from "../../lib/layout.ts";
+import { outputDir, queryFile } from "../../lib/layout.ts";
+import { pipelineFolder } from "../../lib/pipeline/mod.ts";
 import {
   parseEnergySource,
   parseFeatureGroup,
@@ -165,7 +166,9 @@ export const estimateCommand = command({
       modelPath,
       ...(pipeline === undefined ? {} : {
         pipelines: [
-          pipeline.includes("/") ? pipeline : pipelineDir(modelPath, pipeline),
+          pipeline.includes("/")
+            ? pipeline
+            : pipelineFolder(modelPath, pipeline),
         ],
       }),
       modelFiles: options.modelFile ?? [],

@@ -25,7 +25,8 @@ import {
 } from "../../lib/export/mod.ts";
 import { readJsonFile } from "../../lib/io/json.ts";
 import { exists } from "../../lib/io/read.ts";
-import { benchmarkFile, pipelineDir } from "../../lib/layout.ts";
+import { benchmarkFile } from "../../lib/layout.ts";
+import { pipelineFolder } from "../../lib/pipeline/mod.ts";
 import { WEIGHT_FORMATS } from "../../lib/pipeline/kepler_weight_file.ts";
 import { vocabularyParser } from "../../lib/types.ts";
 
@@ -140,7 +141,7 @@ export const exportCommand = command({
       options.input ?? [],
     );
     const report = await exportPipeline(
-      pipelineDir(modelPath, pipeline),
+      pipelineFolder(modelPath, pipeline),
       output,
       {
         publisher,

@@ -7,7 +7,7 @@
  * @module
  */
 import type { EnergySource } from "../types.ts";
-import { pipelineDir } from "../layout.ts";
+import { pipelineFolder } from "../pipeline/mod.ts";
 import { PIPELINE_NAME } from "./_fields.ts";
 import { fetchPipeline, type FetchPipelineOptions } from "./fetch_pipeline.ts";
 import {
@@ -146,7 +146,7 @@ export class PipelineRegistry {
     if (modelPath === undefined || this.#closed) return;
     const current = this.#pipelines.get(name);
     if (current?.kind === "url") return; // a downloaded pipeline shadows it
-    const dir = pipelineDir(modelPath, name);
+    const dir = pipelineFolder(modelPath, name);
     const listed = (await listPipelineDirs(modelPath)).includes(name);
     if (!listed) {
       if (current !== undefined) this.#drop(name, modelPath);
