@@ -234,9 +234,12 @@ export async function pipelineModelCandidates(
     outputTypes: [target.outputType],
     nodeTypeIndex: false,
   });
-  const notes = read.otherFolders.map((f) =>
-    `skipped ${join(pipeline.folder, f)}: not a feature group folder`
-  );
+  const notes = [
+    ...read.otherFolders.map((f) =>
+      `skipped ${join(pipeline.folder, f)}: not a feature group folder`
+    ),
+    ...read.warnings,
+  ];
   const models = read.models.filter((m) =>
     (options.featureGroups === undefined ||
       options.featureGroups.includes(m.featureGroup)) &&
