@@ -15,35 +15,25 @@ import {
   parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { readCsvFile } from "../../lib/io/csv.ts";
 import { exists } from "../../lib/io/read.ts";
-import { readJsonFile } from "../../lib/io/json.ts";
-import {
-  groupDir,
-  modelFile,
-  modelMetadataCsv,
-  outputDir,
-  pipelineDir,
-  preprocessedDir,
-} from "../../lib/layout.ts";
+import { outputDir } from "../../lib/layout.ts";
 import {
   errorFigure,
   estimateFigure,
   estimateScatterFigure,
   type Figure,
   metadataFigure,
-  modelSummaryFromCsv,
-  type ModelSummaryRow,
   plotTableFromCsv,
   preprocessFigure,
   readEstimationResults,
   writeHtmlReport,
 } from "../../lib/plot/mod.ts";
-import { exportFigures } from "../../lib/export/export_figures.ts";
 import {
-  readWeightFile,
-  type WeightFile,
-} from "../../lib/pipeline/kepler_weight_file.ts";
+  preprocessedPlots,
+  summaryPlots,
+} from "../../lib/plot/pipeline_inputs.ts";
+import { exportFigures } from "../../lib/export/export_figures.ts";
+import { pipelineFolder } from "../../lib/pipeline/mod.ts";
 import {
   type EnergySource,
   type FeatureGroup,
@@ -91,26 +81,15 @@ async function needPipeline(pipeline: string, target: TargetData) {
 /** `--target-data preprocess`: the pipeline's preprocessed CSVs. */
 async function plotPreprocess(
   p: PlotPlace,
-  group: FeatureGroup | undefined,
+  featureGroup: FeatureGroup | undefined,
 ): Promise<void> {
   await needPipeline(p.pipeline, "preprocess");
-  const dir = preprocessedDir(p.pipeline);
-  const files: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && e.name.endsWith(".csv")) files.push(e.name);
-  }
-  for (const file of files.sort()) {
-    const stem = file.replace(/\.csv$/, "");
-    const source = p.sources.find((s) => stem.includes(`_${s}_`));
-    if (source === undefined) continue;
-    if (group !== undefined && !stem.endsWith(`_${group}`)) continue;
-    const ot: OutputType = stem.startsWith("preprocess_abs")
-      ? "AbsPower"
-      : "DynPower";
-    if (!p.outputTypes.includes(ot)) continue;
-    const table = plotTableFromCsv(await readCsvFile(join(dir, file)), {
-      source,
-    });
+  const plots = await preprocessedPlots(p.pipeline, {
+    sources: p.sources,
+    outputTypes: p.outputTypes,
+    ...(featureGroup === undefined ? {} : { featureGroup }),
+  });
+  for (const { stem, table } of plots) {
     await p.write(stem, stem, [
       preprocessFigure(table, { title: `${stem}: features and power` }),
     ]);
@@ -160,60 +139,37 @@ async function plotEstimate(
   }
 }
 
-/** The power curves of the BPFOnly models that have a weight file. */
-async function powerCurveFigures(
-  pipeline: string,
-  source: EnergySource,
-  ot: OutputType,
-  rows: ModelSummaryRow[],
-): Promise<Figure[]> {
-  const bpfWeights = new Map<string, WeightFile>();
-  for (const row of rows) {
-    if (row.feature_group !== "BPFOnly") continue;
-    const file = modelFile(
-      join(groupDir(pipeline, source, ot, "BPFOnly"), row.model_name),
-      "weight",
-    );
-    if (await exists(file)) {
-      bpfWeights.set(
-        row.model_name,
-        readWeightFile(await readJsonFile(file), file),
-      );
-    }
-  }
-  return exportFigures([{ source, outputType: ot, rows, bpfWeights }])
-    .filter((f) => f.kind === "power_curve").map((f) => f.figure);
-}
-
 /** `--target-data error|metadata|power_curve`: the model summaries. */
 async function plotSummaries(
   p: PlotPlace,
   target: "error" | "metadata" | "power_curve",
 ): Promise<void> {
   await needPipeline(p.pipeline, target);
-  for (const source of p.sources) {
-    for (const ot of p.outputTypes) {
-      const csv = modelMetadataCsv(p.pipeline, source, ot);
-      if (!(await exists(csv))) continue;
-      const rows = modelSummaryFromCsv(await readCsvFile(csv), { source });
-      const name = `${source}_${ot}`;
-      if (target === "error") {
-        await p.write(`${name}_error`, `${name} errors`, [
-          errorFigure(rows, { title: `${name}: MAE and MAPE` }),
-        ]);
-      } else if (target === "metadata") {
-        await p.write(`${name}_model_metadata`, `${name} model metadata`, [
-          metadataFigure(rows, {
-            title: `${name}: MAE by feature group and trainer`,
-          }),
-        ]);
-      } else {
-        await p.write(
-          `${name}_power_curve`,
-          `${name} power curve`,
-          await powerCurveFigures(p.pipeline, source, ot, rows),
-        );
-      }
+  const summaries = await summaryPlots(p.pipeline, {
+    sources: p.sources,
+    outputTypes: p.outputTypes,
+  });
+  for (const { source, outputType: ot, rows, bpfWeights } of summaries) {
+    const name = `${source}_${ot}`;
+    if (target === "error") {
+      await p.write(`${name}_error`, `${name} errors`, [
+        errorFigure(rows, { title: `${name}: MAE and MAPE` }),
+      ]);
+    } else if (target === "metadata") {
+      await p.write(`${name}_model_metadata`, `${name} model metadata`, [
+        metadataFigure(rows, {
+          title: `${name}: MAE by feature group and trainer`,
+        }),
+      ]);
+    } else {
+      const figures = exportFigures([{
+        source,
+        outputType: ot,
+        rows,
+        bpfWeights,
+      }])
+        .filter((f) => f.kind === "power_curve").map((f) => f.figure);
+      await p.write(`${name}_power_curve`, `${name} power curve`, figures);
     }
   }
 }
@@ -266,7 +222,7 @@ export const plot = command({
     const written: string[] = [];
     const place: PlotPlace = {
       dataPath,
-      pipeline: pipelineDir(modelPath, options.pipelineName),
+      pipeline: pipelineFolder(modelPath, options.pipelineName),
       sources: options.energySource,
       outputTypes: options.outputType
         ? [options.outputType]
