@@ -76,8 +76,6 @@ export const PIPELINE_FOLDER_ALLOWLIST: Readonly<Record<string, string>> = {
     "copies a pipeline folder and its zip byte for byte to object storage; what the files mean stays lib/pipeline's",
   "lib/s3/s3_load.ts":
     "copies a pipeline folder and its zip byte for byte from object storage, file by file (not as a generation)",
-  "lib/serve/pipeline_registry.ts":
-    "pipelineDir names the folder it hands to readPipeline(); lib/pipeline's pipelineFolder does the same",
 };
 
 /** One module of the graph: its path and the modules it imports. */
