@@ -425,6 +425,7 @@ export {
   parseSummaryCell,
   parseSummaryRow,
   pipelineFolder,
+  preprocessedCsvPath,
   pythonFloat,
   pythonRepr,
   readCheckpointJson,

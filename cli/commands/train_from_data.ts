@@ -7,7 +7,8 @@
  */
 import { command, option, parser } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { csvFile, pipelineDir, preprocessedDir } from "../../lib/layout.ts";
+import { csvFile } from "../../lib/layout.ts";
+import { pipelineFolder, preprocessedCsvPath } from "../../lib/pipeline/mod.ts";
 import { parseFrameCsv } from "../../lib/extract/mod.ts";
 import { exists, readTextFile } from "../../lib/io/read.ts";
 import {
@@ -60,7 +61,7 @@ export const trainFromData = command({
     }
     const path = await resolveInputCsv(
       dataPath,
-      pipelineDir(modelPath, options.pipelineName),
+      pipelineFolder(modelPath, options.pipelineName),
       options.input,
     );
     // One read: the header says the source when -e is not given.
@@ -118,12 +119,12 @@ export const trainFromData = command({
  */
 async function resolveInputCsv(
   dataPath: string,
-  pipelineFolder: string,
+  pipeline: string,
   name: string,
 ): Promise<string> {
   const candidates = [
     csvFile(dataPath, name),
-    csvFile(preprocessedDir(pipelineFolder), name),
+    preprocessedCsvPath(pipeline, name),
   ];
   for (const path of candidates) if (await exists(path)) return path;
   throw new Error(

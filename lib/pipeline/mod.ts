@@ -125,7 +125,7 @@ export { dirSource, zipSource } from "./pipeline_source.ts";
 export type { PipelineSource, SourceEntry } from "./pipeline_source.ts";
 export { listPipelineNames, pipelineFolder } from "./list_pipelines.ts";
 export type { ListPipelinesOptions } from "./list_pipelines.ts";
-export { listPreprocessed } from "./read_preprocessed.ts";
+export { listPreprocessed, preprocessedCsvPath } from "./read_preprocessed.ts";
 export type { PreprocessedCsv } from "./read_preprocessed.ts";
 export { writeExportedPipeline } from "./write_exported_pipeline.ts";
 export type {

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { type CsvTable, readCsvFile } from "../io/csv.ts";
-import { preprocessedDir } from "../layout.ts";
+import { csvFile, preprocessedDir } from "../layout.ts";
 
 /** A preprocessed CSV of a pipeline. */
 export interface PreprocessedCsv {
@@ -53,4 +53,29 @@ export async function listPreprocessed(
       read: () => readCsvFile(path),
     };
   });
+}
+
+/**
+ * The path a preprocessed CSV named `name` (with or without `.csv`) has in
+ * a pipeline folder, whether or not it exists.
+ *
+ * @param pipelineFolder The pipeline folder.
+ * @param name The CSV's name, e.g. `preprocess_abs_default_acpi_BPFOnly`.
+ * @returns `<pipelineFolder>/preprocessed_data/<name>.csv`.
+ *
+ * @example
+ * ```ts
+ * import { preprocessedCsvPath } from "./read_preprocessed.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(
+ *   preprocessedCsvPath("models/std", "preprocess_abs_default_acpi_BPFOnly.csv"),
+ *   "models/std/preprocessed_data/preprocess_abs_default_acpi_BPFOnly.csv",
+ * );
+ * ```
+ */
+export function preprocessedCsvPath(
+  pipelineFolder: string,
+  name: string,
+): string {
+  return csvFile(preprocessedDir(pipelineFolder), name);
 }
