@@ -66,8 +66,6 @@ export const PIPELINE_FOLDER_BUILDERS: readonly string[] = [
  * it and on an entry that no longer imports a builder.
  */
 export const PIPELINE_FOLDER_ALLOWLIST: Readonly<Record<string, string>> = {
-  "cli/commands/train_from_data.ts":
-    "names the pipeline folder and its preprocessed_data folder for train_from_data",
   "lib/isolate/isolate_file.ts":
     "isolate ranks below pipeline (4 < 4.5), so it cannot import lib/pipeline: names the folder of the trained background model",
   "lib/isolate/profile.ts":
