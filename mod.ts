@@ -133,6 +133,7 @@ export {
   exists,
   formatCsv,
   parseCsv,
+  parseJsonText,
   readBinaryFile,
   readCsvFile,
   readJsonFile,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { parseJsonText } from "../io/json.ts";
 import { basename } from "node:path";
 import type { CsvTable } from "../io/csv.ts";
 import {
@@ -167,15 +168,7 @@ async function readWeightOf(
 ): Promise<WeightFile | undefined> {
   const file = await model.readWeight({ fromZip: true });
   if (file === undefined) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(file.text);
-  } catch (error) {
-    throw new SyntaxError(
-      `Cannot parse ${file.path} as JSON: ${(error as Error).message}`,
-    );
-  }
-  return readWeightFile(json, file.path);
+  return readWeightFile(parseJsonText(file.text, file.path), file.path);
 }
 
 /** The columns of a summary an export reads. */

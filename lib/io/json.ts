@@ -21,12 +21,32 @@ import { readTextFile } from "./read.ts";
  * ```
  */
 export async function readJsonFile<T = unknown>(path: string): Promise<T> {
-  const text = await readTextFile(path);
+  return parseJsonText<T>(await readTextFile(path), path);
+}
+
+/**
+ * Parses JSON text; bad JSON gives a `SyntaxError` naming `where` (a path,
+ * or a path inside a zip).
+ *
+ * @param text The JSON text.
+ * @param where What the text is, for the error message.
+ * @returns The parsed value.
+ * @throws {SyntaxError} When the text is not JSON.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonText } from "./json.ts";
+ * import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
+ * assertEquals(parseJsonText('{"a":1}', "x.json"), { a: 1 });
+ * throws(() => parseJsonText("{", "x.json"), /^SyntaxError: Cannot parse x.json as JSON: /);
+ * ```
+ */
+export function parseJsonText<T = unknown>(text: string, where: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (error) {
     throw new SyntaxError(
-      `Cannot parse ${path} as JSON: ${(error as Error).message}`,
+      `Cannot parse ${where} as JSON: ${(error as Error).message}`,
       { cause: error },
     );
   }

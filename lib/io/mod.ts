@@ -6,7 +6,7 @@
 export { replaceDirAtomic, writeFileAtomic } from "./atomic.ts";
 export type { AtomicContent, WriteAtomicOptions } from "./atomic.ts";
 export { exists, readBinaryFile, readTextFile } from "./read.ts";
-export { readJsonFile, writeJsonFile } from "./json.ts";
+export { parseJsonText, readJsonFile, writeJsonFile } from "./json.ts";
 export type { WriteJsonOptions } from "./json.ts";
 export { formatCsv, parseCsv, readCsvFile, writeCsvFile } from "./csv.ts";
 export type { CsvCell, CsvTable } from "./csv.ts";

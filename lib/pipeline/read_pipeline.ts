@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { parseJsonText } from "../io/json.ts";
 import { type CsvTable, parseCsv } from "../io/csv.ts";
 import { entryText, unzipEntries, type ZipEntries } from "../io/zip.ts";
 import {
@@ -182,17 +183,6 @@ export interface ReadPipelineOptions {
   nodeTypeIndex?: boolean;
 }
 
-function parseJson(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new SyntaxError(
-      `Cannot parse ${where} as JSON: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -337,7 +327,10 @@ async function zipMetadata(
   const entries = await readers.zipEntries();
   const text = entries && entryText(entries, MODEL_FILES.metadata);
   if (text === undefined) return undefined;
-  const m = parseJson(text, `${files.origin}/${zip}:${MODEL_FILES.metadata}`);
+  const m = parseJsonText(
+    text,
+    `${files.origin}/${zip}:${MODEL_FILES.metadata}`,
+  );
   return isObject(m) ? m : undefined;
 }
 
@@ -360,7 +353,7 @@ async function readModel(
     metadataFrom = "folder";
     const where = `${files.origin}/${forms.folder}/${MODEL_FILES.metadata}`;
     try {
-      const m = parseJson(text, where);
+      const m = parseJsonText(text, where);
       if (isObject(m)) metadata = m;
     } catch (error) {
       metadataError = error as Error;
@@ -411,7 +404,7 @@ async function readJsonIn<T>(
   const text = await files.readText(path);
   if (text === undefined) return undefined;
   const where = `${files.origin}/${path}`;
-  return check(parseJson(text, where), where);
+  return check(parseJsonText(text, where), where);
 }
 
 async function readOutputType(

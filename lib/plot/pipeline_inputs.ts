@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { parseJsonText } from "../io/json.ts";
 import {
   readWeightFile,
   type WeightFile,
@@ -110,22 +111,11 @@ export async function summaryPlots(
         if (file === undefined) continue;
         bpfWeights.set(
           row.model_name,
-          readWeightFile(parseWeight(file), file.path),
+          readWeightFile(parseJsonText(file.text, file.path), file.path),
         );
       }
       out.push({ source, outputType, rows, bpfWeights });
     }
   }
   return out;
-}
-
-function parseWeight(file: { text: string; path: string }): unknown {
-  try {
-    return JSON.parse(file.text);
-  } catch (error) {
-    throw new SyntaxError(
-      `Cannot parse ${file.path} as JSON: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
 }

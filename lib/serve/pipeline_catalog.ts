@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { parseJsonText } from "../io/json.ts";
 import { basename } from "node:path";
 import {
   entryText,
@@ -114,17 +115,6 @@ export interface ServedPipeline {
   readonly loadedAt: number;
 }
 
-function parseJson(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new SyntaxError(
-      `Cannot parse ${where} as JSON: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-}
-
 function specOf(value: unknown): MachineSpec | undefined {
   if (!isObject(value)) return undefined;
   return value as unknown as MachineSpec;
@@ -167,7 +157,7 @@ async function weightsOf(
   const where = file.path;
   try {
     return toV0711WeightJson(
-      readWeightFile(parseJson(file.text, where), where),
+      readWeightFile(parseJsonText(file.text, where), where),
     );
   } catch (error) {
     warnings.push(`${where}: weight file skipped: ${(error as Error).message}`);
