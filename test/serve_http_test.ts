@@ -15,7 +15,10 @@ import { queryDataFrom } from "../lib/extract/mod.ts";
 import { parseCsv } from "../lib/io/csv.ts";
 import { unzipEntries, zipEntries } from "../lib/io/zip.ts";
 import { queryResult, simulate } from "../lib/simulate/mod.ts";
-import { readModelDir, readModelZipEntries } from "../lib/train/loaded_model.ts";
+import {
+  readModelDir,
+  readModelZipEntries,
+} from "../lib/train/loaded_model.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
 import { HTTP_ENGINES, startModelServer } from "../lib/serve/mod.ts";
 import type { ModelServerOptions } from "../lib/serve/mod.ts";
