@@ -416,6 +416,10 @@ export function machineSpecFromSeries(
  * ```
  */
 export async function readMachineSpecFile(path: string): Promise<MachineSpec>;
+/**
+ * Reads a machine spec file that may lack attributes (serve's
+ * `--machine-spec`): the attributes it has, type-checked.
+ */
 export async function readMachineSpecFile(
   path: string,
   options: { partial: true },
