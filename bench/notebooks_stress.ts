@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { nbconvertArgs } from "../test/notebook_run.ts";
 import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 
@@ -63,18 +64,7 @@ async function runOnce(
 ): Promise<{ ok: boolean; seconds: number; why: string }> {
   const start = performance.now();
   const out = await new Deno.Command("jupyter", {
-    args: [
-      "nbconvert",
-      "--to",
-      "notebook",
-      "--execute",
-      "--ExecutePreprocessor.kernel_name=deno",
-      "--ExecutePreprocessor.timeout=300",
-      "--ExecutePreprocessor.iopub_timeout=60",
-      "--output-dir",
-      dir,
-      join(root, "notebooks", `${name}.ipynb`),
-    ],
+    args: nbconvertArgs(join(root, "notebooks", `${name}.ipynb`), dir),
     cwd: join(root, "notebooks"),
     stdout: "piped",
     stderr: "piped",

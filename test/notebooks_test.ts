@@ -4,6 +4,7 @@
  * test. The notebooks check their own results (e.g. extracted power within
  * the simulator's noise of the ground truth) and throw when they are off.
  */
+import { nbconvertArgs } from "./notebook_run.ts";
 import {
   deepStrictEqual as assertEquals,
   ok as assert,
@@ -69,18 +70,7 @@ Deno.test({
         // message with an invalid signature, also on a loaded machine
         // (bench/notebooks_stress.ts runs them 10 times beside a CPU hog).
         const run = await new Deno.Command("jupyter", {
-          args: [
-            "nbconvert",
-            "--to",
-            "notebook",
-            "--execute",
-            "--ExecutePreprocessor.kernel_name=deno",
-            "--ExecutePreprocessor.timeout=300",
-            "--ExecutePreprocessor.iopub_timeout=60",
-            "--output-dir",
-            dir,
-            path,
-          ],
+          args: nbconvertArgs(path, dir),
           cwd: join(ROOT, "notebooks"),
           stdout: "piped",
           stderr: "piped",
