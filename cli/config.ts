@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { type ErrorKey, parseErrorKey } from "../lib/types.ts";
 
 /** Every environment variable kepler-model reads (tasks grant exactly these). */
 export const ENV_KEYS = [
@@ -60,7 +61,7 @@ export interface Config {
   /** INITIAL_PIPELINE_URL, comma list of pipeline zip URLs. Default none. */
   initialPipelineUrls: string[];
   /** ERROR_KEY used to pick the best model. Default `mae`. */
-  errorKey: string;
+  errorKey: ErrorKey;
   /** VM_JOB_NAME, the Prometheus job of VM metrics. Default `vm`. */
   vmJobName: string;
   /** NO_COLOR set: plain output. */
@@ -82,6 +83,17 @@ function numberOf(key: EnvKey, value: string | undefined, fallback: number) {
     );
   }
   return n;
+}
+
+function errorKeyOf(value: string | undefined): ErrorKey {
+  if (value === undefined || value.trim() === "") return "mae";
+  try {
+    return parseErrorKey(value);
+  } catch (e) {
+    throw new RangeError(
+      `Invalid environment variable ERROR_KEY: ${(e as Error).message}`,
+    );
+  }
 }
 
 function listOf(value: string | undefined): string[] {
@@ -126,7 +138,7 @@ export function readConfig(env: EnvSource = Deno.env): Config {
       8100,
     ),
     initialPipelineUrls: listOf(get("INITIAL_PIPELINE_URL")),
-    errorKey: get("ERROR_KEY") ?? "mae",
+    errorKey: errorKeyOf(get("ERROR_KEY")),
     vmJobName: get("VM_JOB_NAME") ?? "vm",
     noColor: get("NO_COLOR") !== undefined,
   };

@@ -160,6 +160,67 @@ export const TRAINER_MODEL_CLASS: Readonly<Record<TrainerName, ModelClass>> = {
   ExponentialRegressionTrainer: "curvefit",
 };
 
+/**
+ * Kinds of fitted-model JSON (the `kind` field that selects a loader): one
+ * per model family our trainers produce.
+ */
+export const MODEL_KINDS = [
+  "linear",
+  "polynomial",
+  "curvefit",
+  "knn",
+  "svr",
+  "gbdt",
+  "xgboost",
+] as const;
+/** One fitted-model kind, e.g. `"linear"` or `"gbdt"`. */
+export type ModelKind = typeof MODEL_KINDS[number];
+
+/**
+ * Upstream's error figures in model metadata that rank models (ERROR_KEY):
+ * the error of the summed prediction, not per component.
+ */
+export const ERROR_KEYS = ["mae", "mape"] as const;
+/**
+ * A metadata key that ranks models: `mae` or `mape`, or one component's
+ * figure such as `package_mae` (upstream's per-component columns).
+ */
+export type ErrorKey =
+  | typeof ERROR_KEYS[number]
+  | `${Component}_${typeof ERROR_KEYS[number]}`;
+
+/**
+ * Parses an ERROR_KEY value. Throws a `RangeError` naming the value and the
+ * valid keys.
+ *
+ * @param input The key, e.g. `"mae"`, `"MAPE"` or `"package_mae"`.
+ * @returns The key as a literal {@linkcode ErrorKey}.
+ * @throws {RangeError} When the value is not an error key.
+ *
+ * @example
+ * ```ts
+ * import { parseErrorKey } from "./types.ts";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+ * assertEquals(parseErrorKey("MAPE"), "mape");
+ * assertEquals(parseErrorKey("dram_mae"), "dram_mae");
+ * assertThrows(() => parseErrorKey("rmse"), /Unknown error key "rmse"/);
+ * ```
+ */
+export function parseErrorKey(input: string): ErrorKey {
+  const value = input.trim().toLowerCase();
+  for (const key of ERROR_KEYS) {
+    if (value === key) return key;
+    for (const c of COMPONENTS) {
+      if (value === `${c}_${key}`) return `${c}_${key}`;
+    }
+  }
+  throw new RangeError(
+    `Unknown error key "${input}": valid keys are ${
+      ERROR_KEYS.join(", ")
+    } or <component>_<key> (components: ${COMPONENTS.join(", ")})`,
+  );
+}
+
 // ---------------------------------------------------- pipeline components
 
 /** Extractors (`--extractor`). */

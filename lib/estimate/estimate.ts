@@ -32,6 +32,7 @@ import { regressionMetrics } from "../train/metrics.ts";
 import type {
   Component,
   EnergySource,
+  ErrorKey,
   ExtractorName,
   FeatureGroup,
   IsolatorName,
@@ -78,7 +79,7 @@ export interface EstimateOptions {
    * The recorded training error that ranks models (`ERROR_KEY`): a key of
    * the model metadata such as `mae` or `mape`. Default: `"mae"`.
    */
-  errorKey?: string;
+  errorKey?: ErrorKey;
   /** Called after each model is evaluated. Default: none. */
   onModel?: (result: ModelEstimate) => void;
 }
@@ -146,7 +147,7 @@ export interface SourceEstimate {
   /** The best model. */
   best: ModelEstimate;
   /** The metadata key of the holdout error that ranked the models, e.g. `"mae"`. */
-  errorKey: string;
+  errorKey: ErrorKey;
   /**
    * What picked the best model: `holdout`, its error recorded at training
    * (`errorKey`); `query`, the max-over-components MAE on the query,
@@ -447,7 +448,7 @@ function modelEstimate(
   c: ModelCandidate,
   model: EstimatorModel,
   components: ComponentEstimate[],
-  errorKey: string,
+  errorKey: ErrorKey,
 ): ModelEstimate {
   let mape = -1;
   for (const e of components) {
@@ -515,7 +516,7 @@ async function absentFeatures(
 async function evaluate(
   c: ModelCandidate,
   frameOf: (key: FrameKey) => Promise<Frame>,
-  errorKey: string,
+  errorKey: ErrorKey,
 ): Promise<Evaluated | string> {
   const model = await c.load();
   const frame = await frameOf({

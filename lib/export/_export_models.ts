@@ -23,6 +23,7 @@ import {
 } from "../pipeline/read_pipeline.ts";
 import {
   type EnergySource,
+  type ErrorKey,
   type FeatureGroup,
   type OutputType,
   parseFeatureGroup,
@@ -185,7 +186,7 @@ interface Columns {
 function summaryColumns(
   table: CsvTable,
   path: string,
-  errorKey: string,
+  errorKey: ErrorKey,
 ): Columns {
   return {
     name: column(table, "model_name", path),
@@ -235,7 +236,7 @@ interface RowContext {
   source: ExportSource;
   summary: ModelSummary;
   at: Columns;
-  errorKey: string;
+  errorKey: ErrorKey;
   thresholds: ExportThresholds;
   out: Selection & { bestMae: number };
 }
@@ -322,7 +323,7 @@ async function selectRow(
  */
 export async function selectModels(
   source: ExportSource,
-  errorKey: string,
+  errorKey: ErrorKey,
   thresholds: ExportThresholds,
 ): Promise<Selection> {
   const out = {

@@ -10,7 +10,12 @@
  *
  * @module
  */
-import type { EnergySource, FeatureGroup, OutputType } from "../types.ts";
+import type {
+  EnergySource,
+  ErrorKey,
+  FeatureGroup,
+  OutputType,
+} from "../types.ts";
 
 /** A model that passed the export thresholds. */
 export interface ExportedModel {
@@ -87,7 +92,7 @@ export function exportGroupKey(
  */
 export function bestExportedModels(
   models: readonly ExportedModel[],
-  errorKey = "mae",
+  errorKey: ErrorKey = "mae",
 ): Map<number, Map<string, BestOfGroup>> {
   const out = new Map<number, Map<string, BestOfGroup>>();
   const errorOf = (m: ExportedModel): number => {

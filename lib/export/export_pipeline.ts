@@ -55,6 +55,7 @@ import {
 import {
   ENERGY_SOURCES,
   type EnergySource,
+  type ErrorKey,
   OUTPUT_TYPES,
   type OutputType,
 } from "../types.ts";
@@ -96,7 +97,7 @@ export interface ExportPipelineOptions {
   /** Thresholds. Default: upstream's (MAE 10, MAPE 20, hard 100). */
   thresholds?: Partial<ExportThresholds>;
   /** Error that ranks models (`ERROR_KEY`). Default: `"mae"`. */
-  errorKey?: string;
+  errorKey?: ErrorKey;
   /** Also write `<version>/<pipeline>.zip`. Default: false. */
   zip?: boolean;
   /** kepler-model-db version folder. Default: `"v0.7"`. */

@@ -34,7 +34,12 @@ import {
   modelFile,
   modelZip,
 } from "../layout.ts";
-import { type Component, COMPONENTS, type TrainerName } from "../types.ts";
+import {
+  type Component,
+  COMPONENTS,
+  type ModelKind,
+  type TrainerName,
+} from "../types.ts";
 import {
   type KeplerWeights,
   toKeplerWeightJson,
@@ -45,7 +50,7 @@ import type { ModelMetadata } from "./model_metadata.ts";
 /** The JSON form of a fitted model; `kind` selects the loader. */
 export interface ModelJson {
   /** Literal model kind, e.g. `"linear"`, `"gbdt"`. */
-  kind: string;
+  kind: ModelKind;
   /** Format version of this kind's JSON. */
   version: number;
   /** Everything else the model needs. */

@@ -39,7 +39,7 @@
  *
  * @module
  */
-import type { EnergySource, MachineSpec } from "../types.ts";
+import type { EnergySource, ErrorKey, MachineSpec } from "../types.ts";
 import type { Http1Server, HttpReply } from "../http1/mod.ts";
 import { handleRequest, serveDeno } from "./engine_deno_serve.ts";
 import { serveGuarded } from "./engine_guarded.ts";
@@ -75,7 +75,7 @@ export interface ModelServerOptions {
   /** Port (0 picks a free one). Default: 8100. */
   port?: number;
   /** Metadata key ranking models (ERROR_KEY). Default: `"mae"`. */
-  errorKey?: string;
+  errorKey?: ErrorKey;
   /** Default pipeline per energy source. Default: upstream's. */
   defaultPipelines?: Partial<Record<EnergySource, string>>;
   /** Largest request body, in bytes. Default: 1 MiB. */

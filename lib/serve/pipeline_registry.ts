@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { EnergySource } from "../types.ts";
+import type { EnergySource, ErrorKey } from "../types.ts";
 import { pipelineFolder } from "../pipeline/mod.ts";
 import { PIPELINE_NAME } from "./_fields.ts";
 import { fetchPipeline, type FetchPipelineOptions } from "./fetch_pipeline.ts";
@@ -23,7 +23,7 @@ export interface PipelineRegistryOptions {
   /** MODEL_PATH: folder of pipeline folders. Default: none. */
   modelPath?: string;
   /** Metadata key ranking models (ERROR_KEY). Default: `"mae"`. */
-  errorKey?: string;
+  errorKey?: ErrorKey;
   /** Default pipeline per energy source. Default: upstream's. */
   defaultPipelines?: Partial<Record<EnergySource, string>>;
   /** Download limits of INITIAL_PIPELINE_URL. Default: 60 s, 512 MiB. */

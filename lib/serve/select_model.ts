@@ -32,6 +32,7 @@ import { DEFAULT_PIPELINE_NAME } from "../layout.ts";
 import {
   ALL_FEATURE_GROUPS,
   type EnergySource,
+  type ErrorKey,
   FEATURE_GROUP_FEATURES,
   type FeatureGroup,
   type MachineSpec,
@@ -89,7 +90,7 @@ export interface ModelQuery {
 /** Options of {@linkcode selectModel}. */
 export interface SelectOptions {
   /** Metadata key that ranks models (ERROR_KEY). Default: `"mae"`. */
-  errorKey?: string;
+  errorKey?: ErrorKey;
   /** Default pipeline per source. Default: {@linkcode DEFAULT_PIPELINES}. */
   defaultPipelines?: Readonly<Partial<Record<EnergySource, string>>>;
 }

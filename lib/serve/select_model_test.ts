@@ -158,14 +158,14 @@ Deno.test("selectModel() checks metrics, trainer (exact), needs, filters and err
     "LogarithmicRegressionTrainer_1",
   );
   const ranked = pipeline("r", [
-    model("SGDRegressorTrainer_0", { mae: 1, rmse: 9 }),
-    model("LinearRegressionTrainer_0", { mae: 2, rmse: 3 }),
+    model("SGDRegressorTrainer_0", { mae: 1, mape: 9 }),
+    model("LinearRegressionTrainer_0", { mae: 2, mape: 3 }),
     model("ExponentialRegressionTrainer_0", {}),
   ]);
   const m = new Map([["r", ranked]]);
   assertEquals(selectModel(m, Q)?.model.name, "SGDRegressorTrainer_0");
   assertEquals(
-    selectModel(m, Q, { errorKey: "rmse" })?.model.name,
+    selectModel(m, Q, { errorKey: "mape" })?.model.name,
     "LinearRegressionTrainer_0",
   );
   // a model without the error key ranks last, but is still served

@@ -11,6 +11,7 @@
  * @module
  */
 import type { FittedModel, ModelJson } from "./model.ts";
+import { MODEL_KINDS, type ModelKind } from "../types.ts";
 import { loadLinearModel } from "./trainers/linear_model.ts";
 import { loadPolynomialModel } from "./trainers/polynomial_regression.ts";
 import { loadCurveFitModel } from "./trainers/curve_fit.ts";
@@ -21,21 +22,17 @@ import { loadXgboostFit } from "./trainers/xgboost_fit.ts";
 import { readInterval, withInterval } from "./interval.ts";
 
 /** The loader of each model kind. */
-const LOADERS: Readonly<Record<string, (json: ModelJson) => FittedModel>> =
-  Object.freeze({
-    linear: loadLinearModel,
-    polynomial: loadPolynomialModel,
-    curvefit: loadCurveFitModel,
-    knn: loadKNeighborsModel,
-    svr: loadSvrModel,
-    gbdt: loadGradientBoosting,
-    xgboost: loadXgboostFit,
-  });
-
-/** The model kinds {@linkcode loadModel} knows. */
-export const MODEL_KINDS: readonly string[] = Object.freeze(
-  Object.keys(LOADERS),
-);
+const LOADERS: Readonly<
+  Record<ModelKind, (json: ModelJson) => FittedModel>
+> = Object.freeze({
+  linear: loadLinearModel,
+  polynomial: loadPolynomialModel,
+  curvefit: loadCurveFitModel,
+  knn: loadKNeighborsModel,
+  svr: loadSvrModel,
+  gbdt: loadGradientBoosting,
+  xgboost: loadXgboostFit,
+});
 
 /**
  * Loads a fitted model from its parsed JSON. Throws a `TypeError` when the
@@ -77,15 +74,15 @@ export function loadModel(json: unknown): FittedModel {
       }, expected a number`,
     );
   }
-  const loader = LOADERS[doc.kind];
-  if (loader === undefined) {
+  const kind = MODEL_KINDS.find((k) => k === doc.kind);
+  if (kind === undefined) {
     throw new RangeError(
       `Cannot load a model of kind "${doc.kind}": known kinds are ${
         MODEL_KINDS.join(", ")
       }`,
     );
   }
-  const model = loader(doc as ModelJson);
+  const model = LOADERS[kind](doc as ModelJson);
   const interval = readInterval(doc as ModelJson);
   return interval === undefined ? model : withInterval(model, interval);
 }

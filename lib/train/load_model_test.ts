@@ -4,7 +4,8 @@ import {
   throws as assertThrows,
 } from "node:assert/strict";
 import { TRAINERS } from "../types.ts";
-import { loadModel, MODEL_KINDS } from "./load_model.ts";
+import { loadModel } from "./load_model.ts";
+import { MODEL_KINDS } from "../types.ts";
 import { type IntervalModel, withInterval } from "./interval.ts";
 import { makeTrainer } from "./trainers.ts";
 import { syntheticPower } from "./testing.ts";

@@ -71,7 +71,7 @@ export type {
 } from "./trainers/xgboost_fit.ts";
 export { makeTrainer } from "./trainers.ts";
 export type { TrainerParams } from "./trainers.ts";
-export { loadModel, MODEL_KINDS } from "./load_model.ts";
+export { loadModel } from "./load_model.ts";
 export {
   blockedHoldout,
   take,

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { TrainerName } from "../types.ts";
+import type { ModelKind, TrainerName } from "../types.ts";
 import type { KeplerWeights } from "../pipeline/kepler_weight_file.ts";
 import type { ModelJson } from "../pipeline/model_files.ts";
 
@@ -58,7 +58,7 @@ export interface Trainer<M extends FittedModel = FittedModel> {
 /** A fitted, immutable model. */
 export interface FittedModel {
   /** The literal kind written into its JSON. */
-  readonly kind: string;
+  readonly kind: ModelKind;
   /** Number of input features. */
   readonly nFeatures: number;
   /** Predicts one value per row of raw feature columns. */

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Columns, FittedModel, ModelJson } from "../model.ts";
+import type { ModelKind } from "../../types.ts";
 import type { Forest, Tree } from "../../numeric/boost.ts";
 import { MAX_BINS } from "../../numeric/histogram.ts";
 import { checkNumber, checkPredictColumns } from "./_validate.ts";
@@ -57,7 +58,7 @@ export function predictForest(
 }
 
 /** A fitted tree-ensemble model. */
-export interface ForestModel<K extends string> extends FittedModel {
+export interface ForestModel<K extends ModelKind> extends FittedModel {
   /** The model kind. */
   readonly kind: K;
   /** Number of trees. */
@@ -119,7 +120,7 @@ const TREE_KEYS = [
  * assertEquals(again.toJSON(), model.toJSON());
  * ```
  */
-export function forestModel<K extends string>(
+export function forestModel<K extends ModelKind>(
   kind: K,
   forest: Forest,
   meta: ForestMeta,
@@ -290,7 +291,7 @@ function parseTree(
  * assertThrows(() => loadForest(json, "gbdt"), TypeError);
  * ```
  */
-export function loadForest<K extends string>(
+export function loadForest<K extends ModelKind>(
   json: ModelJson,
   kind: K,
 ): ForestModel<K> {
