@@ -6,6 +6,13 @@
  * @module
  */
 export { estimate } from "./estimate.ts";
+export { compareEstimates } from "./compare_estimates.ts";
+export { writeEstimate } from "./write_estimate.ts";
+export { estimationTable } from "./estimation_table.ts";
+export { listPipelines } from "./find_models.ts";
+export type { ComponentPrediction } from "./estimator_model.ts";
+export type { EstimateTarget } from "./find_models.ts";
+export type { EstimationTable } from "./estimation_table.ts";
 export type {
   ComponentEstimate,
   EstimateOptions,
@@ -13,32 +20,5 @@ export type {
   ModelEstimate,
   SourceEstimate,
 } from "./estimate.ts";
-export { compareEstimates, recordedError } from "./compare_estimates.ts";
 export type { RankedEstimate } from "./compare_estimates.ts";
-export { writeEstimate } from "./write_estimate.ts";
-export { estimationTable } from "./estimation_table.ts";
-export type { EstimationTable } from "./estimation_table.ts";
-export {
-  featureGroupOf,
-  pipelineEstimatorModel,
-  weightEstimatorModel,
-} from "./estimator_model.ts";
-export type {
-  ComponentPrediction,
-  EstimatorModel,
-  PipelineModelKey,
-  WeightModelOptions,
-} from "./estimator_model.ts";
-export {
-  listPipelines,
-  modelFileCandidate,
-  pipelineModelCandidates,
-  readPipelineInfo,
-} from "./find_models.ts";
-export type {
-  EstimateTarget,
-  ModelCandidate,
-  ModelFileOptions,
-  PipelineInfo,
-  PipelineModelOptions,
-} from "./find_models.ts";
+export type { CsvCell } from "../io/csv.ts";

@@ -4,45 +4,30 @@
  *
  * @module
  */
-export {
-  ALL_CONTAINERS_ID,
-  featureOf,
-  powerOf,
-  rowsByInstance,
-  takeRows,
-} from "./frame.ts";
-export type { ContainerKey, Frame, FrameLevel } from "./frame.ts";
-export { parseQuery, queryDataFrom, readQueryFile } from "./read_query.ts";
-export type {
-  MetricSeries,
-  QueryData,
-  ReadQueryOptions,
-} from "./read_query.ts";
 export { extract, extractFeatureGroups } from "./extract.ts";
-export type { ExtractOptions } from "./extract.ts";
-export { smoothFrame } from "./smooth.ts";
-export type { SmoothOptions } from "./smooth.ts";
-export {
-  isGaugeFeature,
-  missingFeatureMetrics,
-  validFeatureGroups,
-} from "./valid_feature_groups.ts";
-export type {
-  FeatureGroupQueryOptions,
-  MissingMetric,
-} from "./valid_feature_groups.ts";
+export { extractFile } from "./extract_file.ts";
+export { parseQuery, queryDataFrom, readQueryFile } from "./read_query.ts";
+export { validFeatureGroups } from "./valid_feature_groups.ts";
 export {
   formatFrameCsv,
   parseFrameCsv,
   readFrameCsv,
   writeFrameCsv,
 } from "./frame_csv.ts";
-export type { FrameCsvOptions, ReadFrameCsvOptions } from "./frame_csv.ts";
-export { unitPower } from "./unit_power.ts";
-export type { UnitPower, UnitPowerOptions } from "./unit_power.ts";
-export { extractFile, metricsNeeded } from "./extract_file.ts";
-export type { ExtractFileOptions } from "./extract_file.ts";
-export { concatNodeFrames } from "./concat.ts";
 export { frameLevel } from "./frame_level.ts";
 export { machineSpecOf, specFromNodeInfo } from "./machine_spec_of.ts";
+export { concatNodeFrames } from "./concat.ts";
+export { unitPower } from "./unit_power.ts";
+export { featureOf, powerOf, rowsByInstance } from "./frame.ts";
+export type {
+  MetricSeries,
+  QueryData,
+  ReadQueryOptions,
+} from "./read_query.ts";
+export type { ContainerKey, Frame, FrameLevel } from "./frame.ts";
+export type { UnitPower, UnitPowerOptions } from "./unit_power.ts";
+export type { FeatureGroupQueryOptions } from "./valid_feature_groups.ts";
 export type { MachineSpecFound } from "./machine_spec_of.ts";
+export type { FrameCsvOptions, ReadFrameCsvOptions } from "./frame_csv.ts";
+export type { ExtractFileOptions } from "./extract_file.ts";
+export type { ExtractOptions } from "./extract.ts";

@@ -47,72 +47,30 @@
  *
  * @module
  */
-export {
-  checkNodeTypeIndex,
-  findNodeType,
-  indexMachine,
-  jaccard,
-  nodeTypes,
-  readNodeTypeIndex,
-  SIMILARITY_WEIGHTS,
-  specCovers,
-  specSimilarity,
-} from "./node_type_index.ts";
-export type {
-  NodeTypeEntry,
-  NodeTypeIndex,
-  NodeTypeMatch,
-} from "./node_type_index.ts";
+export { readPipeline } from "./read_pipeline.ts";
+export { dirSource, zipSource } from "./pipeline_source.ts";
+export { listPipelineNames, pipelineFolder } from "./list_pipelines.ts";
+export { preprocessedCsvPath } from "./read_preprocessed.ts";
+export { beginGeneration } from "./generation.ts";
 export {
   keplerCurveOf,
   keplerPredict,
   readWeightFile,
   toKeplerWeightJson,
-  toV0711WeightJson,
   WEIGHT_FORMATS,
 } from "./kepler_weight_file.ts";
-export type {
-  KeplerCurve,
-  KeplerWeights,
-  WeightFile,
-  WeightFormat,
-} from "./kepler_weight_file.ts";
 export {
-  formatPipelineTime,
-  modelMetadataTable,
-  SUMMARY_COLUMNS,
-} from "./pipeline_metadata.ts";
+  findNodeType,
+  readNodeTypeIndex,
+  specSimilarity,
+} from "./node_type_index.ts";
+export { parsePythonList, pythonRepr } from "./model_metadata.ts";
+export { writeModel } from "./model_files.ts";
 export type {
-  PipelineMetadata,
-  SummaryOptions,
-  SummaryRow,
-} from "./pipeline_metadata.ts";
-export {
-  listModelDirs,
-  readCheckpointJson,
-  readStoredModelDir,
-  readStoredModelZipEntries,
-  writeModel,
-} from "./model_files.ts";
-export type {
-  ModelDictEntry,
   ModelJson,
   ModelToWrite,
-  StoredModel,
   WriteModelOptions,
 } from "./model_files.ts";
-export {
-  featuresOf,
-  modelNodeType,
-  modelTrainer,
-  parsePythonList,
-  parseSummaryCell,
-  parseSummaryRow,
-  pythonFloat,
-  pythonRepr,
-} from "./model_metadata.ts";
-export type { ModelMetadata } from "./model_metadata.ts";
-export { readPipeline } from "./read_pipeline.ts";
 export type {
   MetadataOrigin,
   ModelForms,
@@ -121,37 +79,24 @@ export type {
   PipelineModel,
   ReadPipelineOptions,
 } from "./read_pipeline.ts";
-export { dirSource, zipSource } from "./pipeline_source.ts";
-export type { PipelineSource, SourceEntry } from "./pipeline_source.ts";
-export { listPipelineNames, pipelineFolder } from "./list_pipelines.ts";
-export type { ListPipelinesOptions } from "./list_pipelines.ts";
-export { listPreprocessed, preprocessedCsvPath } from "./read_preprocessed.ts";
-export type { PreprocessedCsv } from "./read_preprocessed.ts";
-export { writeExportedPipeline } from "./write_exported_pipeline.ts";
+export type { SummaryRow } from "./pipeline_metadata.ts";
 export type {
-  PublishedModel,
-  PublishedPipeline,
-  PublishedSummary,
-} from "./write_exported_pipeline.ts";
-export { beginGeneration, generationsDir } from "./generation.ts";
+  KeplerCurve,
+  KeplerWeights,
+  WeightFile,
+  WeightFormat,
+} from "./kepler_weight_file.ts";
+export type {
+  NodeTypeEntry,
+  NodeTypeIndex,
+  NodeTypeMatch,
+} from "./node_type_index.ts";
+export type { ListPipelinesOptions } from "./list_pipelines.ts";
 export type {
   BeginGenerationOptions,
   Generation,
   PublishOptions,
 } from "./generation.ts";
-export {
-  mergeSummaryModels,
-  readSummaryModels,
-  SUMMARY_EXTRA_COLUMNS,
-  writeSummaryCsv,
-} from "./summary.ts";
-export type { SummaryModel } from "./summary.ts";
-export {
-  readPipelineCheckpoints,
-  readPipelineMetadata,
-  readPipelineNodeTypeIndex,
-  writePipelineFiles,
-  writePipelineModel,
-  writePreprocessed,
-} from "./write_pipeline.ts";
-export type { GroupKey, PipelineFiles } from "./write_pipeline.ts";
+export type { PipelineSource, SourceEntry } from "./pipeline_source.ts";
+export type { ZipEntries } from "../io/zip.ts";
+export type { ModelMetadata } from "./model_metadata.ts";

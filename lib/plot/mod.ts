@@ -5,66 +5,41 @@
  *
  * @module
  */
-export type { AxisValue, Figure, Layout, Trace } from "./figure.ts";
-export {
-  featureColumns,
-  plotTableFromCsv,
-  plotTableFromFrame,
-  powerColumnComponent,
-} from "./plot_table.ts";
-export type { PlotTable, PlotTableFromCsvOptions } from "./plot_table.ts";
-export { featureAxisTitle, featureUnit } from "./feature_unit.ts";
-export {
-  POWER_INTERVAL_SUFFIXES,
-  powerIntervalColumns,
-  PREDICTED_POWER_PREFIX,
-  predictedPowerColumn,
-} from "./estimate_columns.ts";
-export {
-  estimatedComponents,
-  estimationSources,
-} from "./estimation_sources.ts";
-export { readEstimationResults } from "./estimation_results.ts";
-export type { EstimationResults } from "./estimation_results.ts";
-export { preprocessFigure } from "./preprocess_figure.ts";
-export type { PreprocessFigureOptions } from "./preprocess_figure.ts";
-export {
-  estimateFigure,
-  estimateScatterFigure,
-  estimateStats,
-} from "./estimate_figure.ts";
-export type {
-  EstimateFigureOptions,
-  EstimateStats,
-} from "./estimate_figure.ts";
-export {
-  bestWeightSupportModels,
-  modelSummaryFromCsv,
-  modelSummaryFromMetadata,
-  summaryNodeType,
-} from "./model_summary.ts";
-export type {
-  BestModelOptions,
-  ModelSummaryFromCsvOptions,
-  ModelSummaryRow,
-} from "./model_summary.ts";
-export { errorFigure } from "./error_figure.ts";
-export type { ErrorFigureOptions } from "./error_figure.ts";
-export { metadataFigure } from "./metadata_figure.ts";
-export type { MetadataFigureOptions } from "./metadata_figure.ts";
-export { powerCurveFigure } from "./power_curve_figure.ts";
-export type {
-  PowerCurve,
-  PowerCurveFigureOptions,
-} from "./power_curve_figure.ts";
 export {
   figureHtmlFragment,
   figuresToHtml,
   plotlySource,
   writeHtmlReport,
 } from "./html_report.ts";
+export { preprocessFigure } from "./preprocess_figure.ts";
+export { estimateFigure, estimateScatterFigure } from "./estimate_figure.ts";
+export { errorFigure } from "./error_figure.ts";
+export { metadataFigure } from "./metadata_figure.ts";
+export { powerCurveFigure } from "./power_curve_figure.ts";
+export { plotTableFromCsv, plotTableFromFrame } from "./plot_table.ts";
+export { readEstimationResults } from "./estimation_results.ts";
+export {
+  modelSummaryFromCsv,
+  modelSummaryFromMetadata,
+} from "./model_summary.ts";
 export type {
   FragmentOptions,
   HtmlReportOptions,
   PlotlySourceOptions,
 } from "./html_report.ts";
+export type { PlotTable, PlotTableFromCsvOptions } from "./plot_table.ts";
+export type {
+  ModelSummaryFromCsvOptions,
+  ModelSummaryRow,
+} from "./model_summary.ts";
+export type { EstimationResults } from "./estimation_results.ts";
+export type { MetadataFigureOptions } from "./metadata_figure.ts";
+export type { PreprocessFigureOptions } from "./preprocess_figure.ts";
+export type {
+  PowerCurve,
+  PowerCurveFigureOptions,
+} from "./power_curve_figure.ts";
+export type { ErrorFigureOptions } from "./error_figure.ts";
+export type { AxisValue, Figure, Layout, Trace } from "./figure.ts";
+export type { CsvTable } from "../io/csv.ts";
+export type { EstimateFigureOptions } from "./estimate_figure.ts";

@@ -9,34 +9,26 @@
  *
  * @module
  */
+export { HTTP_ENGINES, ModelServer, startModelServer } from "./model_server.ts";
+export { RELOAD_MODES } from "./watch_model_path.ts";
 export {
-  HIGHER_IS_BETTER,
-  parseModelFilter,
-  passesModelFilter,
-} from "./model_filter.ts";
-export type { ModelFilter } from "./model_filter.ts";
-export { parseModelRequest, requestSource } from "./model_request.ts";
-export type { ModelRequest } from "./model_request.ts";
+  EstimatorSocket,
+  serveEstimatorSocket,
+  SOCKET_FRAMINGS,
+} from "./estimator_socket.ts";
+export { estimatePower } from "./estimate_power.ts";
+export { loadPipelineDir, loadPipelineZip } from "./pipeline_catalog.ts";
 export { parsePowerRequest } from "./power_request.ts";
-export type { PowerRequest, PowerRequestOptions } from "./power_request.ts";
-export {
-  listPipelineDirs,
-  loadPipelineDir,
-  loadPipelineZip,
-} from "./pipeline_catalog.ts";
+export { parseModelRequest } from "./model_request.ts";
+export { bestModels, selectModel } from "./select_model.ts";
+export { fetchPipeline } from "./fetch_pipeline.ts";
 export type {
   LoadPipelineOptions,
   ServedModel,
   ServedPipeline,
 } from "./pipeline_catalog.ts";
-export {
-  bestModels,
-  choosePipeline,
-  DEFAULT_PIPELINES,
-  isCandidate,
-  rankCandidates,
-  selectModel,
-} from "./select_model.ts";
+export type { ModelRequest } from "./model_request.ts";
+export type { PowerRequest, PowerRequestOptions } from "./power_request.ts";
 export type {
   BestModelsQuery,
   ModelNeed,
@@ -45,42 +37,18 @@ export type {
   NodeMatch,
   SelectOptions,
 } from "./select_model.ts";
-export { estimatePower } from "./estimate_power.ts";
+export type { ReloadMode } from "./watch_model_path.ts";
 export type { EstimatePowerOptions, PowerEstimate } from "./estimate_power.ts";
-export { JsonFrameScanner } from "./json_frame.ts";
-export {
-  EstimatorSocket,
-  serveEstimatorSocket,
-  SOCKET_FRAMINGS,
-} from "./estimator_socket.ts";
+export type { FetchPipelineOptions } from "./fetch_pipeline.ts";
+export type { HttpReply, HttpRequest } from "../http1/types.ts";
 export type {
   EstimatorSocketOptions,
   SocketFraming,
   SocketHandler,
 } from "./estimator_socket.ts";
-export {
-  escapeLabelValue,
-  LATENCY_BUCKETS,
-  ServerMetrics,
-} from "./server_metrics.ts";
-export type { GaugeSample } from "./server_metrics.ts";
-export { HttpError, parseJsonBody, readBody } from "./read_body.ts";
-export type { ReadBodyOptions } from "./read_body.ts";
-export { fetchPipeline, pipelineNameOfUrl } from "./fetch_pipeline.ts";
-export type { FetchPipelineOptions } from "./fetch_pipeline.ts";
-export {
-  pipelineSignature,
-  RELOAD_MODES,
-  watchModelPath,
-} from "./watch_model_path.ts";
-export type {
-  ModelPathWatcher,
-  ReloadMode,
-  WatchModelPathOptions,
-} from "./watch_model_path.ts";
-export { HTTP_ENGINES, ModelServer, startModelServer } from "./model_server.ts";
 export type {
   HttpEngine,
   ModelServerOptions,
   RoutedRequest,
 } from "./model_server.ts";
+export type { ModelFilter } from "./model_filter.ts";

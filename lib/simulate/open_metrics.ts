@@ -54,7 +54,8 @@ export function formatLabels(labels: Labels): string {
  *
  * @example
  * ```ts
- * import { openMetricsChunks, simulate } from "./mod.ts";
+ * import { simulate } from "./mod.ts";
+import { openMetricsChunks } from "./open_metrics.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const sim = simulate({ start: 1_700_000_000, duration: 30, containers: 1 });
  * const chunks = [...openMetricsChunks(sim)];

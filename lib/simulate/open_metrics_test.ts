@@ -2,12 +2,8 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import {
-  formatLabels,
-  openMetrics,
-  openMetricsBytes,
-  simulate,
-} from "./mod.ts";
+import { openMetrics, openMetricsBytes, simulate } from "./mod.ts";
+import { formatLabels } from "./open_metrics.ts";
 
 Deno.test("`openMetrics()` groups families, writes each series in time order and ends with # EOF", () => {
   const sim = simulate({

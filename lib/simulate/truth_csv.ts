@@ -36,7 +36,8 @@ export const TRUTH_COLUMNS: readonly string[] = [
  *
  * @example
  * ```ts
- * import { simulate, truthCsv, TRUTH_COLUMNS } from "./mod.ts";
+ * import { simulate } from "./mod.ts";
+import { truthCsv, TRUTH_COLUMNS } from "./truth_csv.ts";
  * import { parseCsv } from "../io/mod.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const sim = simulate({ start: 1_700_000_000, duration: 30, containers: 2 });

@@ -7,13 +7,8 @@ import { join } from "node:path";
 import { readQueryFile } from "../extract/read_query.ts";
 import { parseCsv } from "../io/mod.ts";
 import { readQueryJson } from "../query/query_json.ts";
-import {
-  openMetrics,
-  queryResult,
-  simulate,
-  TRUTH_COLUMNS,
-  writeSimulation,
-} from "./mod.ts";
+import { openMetrics, queryResult, simulate, writeSimulation } from "./mod.ts";
+import { TRUTH_COLUMNS } from "./truth_csv.ts";
 
 Deno.test("`writeSimulation()` writes the query JSON and its companions under DATAPATH", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kepler_sim_" });
