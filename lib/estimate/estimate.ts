@@ -54,33 +54,77 @@ import {
 export interface EstimateOptions {
   /**
    * MODEL_PATH: where pipelines are listed when neither `pipelines` nor
-   * `modelFiles` is given. Default: none.
+   * `modelFiles` is given.
+   *
+   * @default {undefined} none
    */
   modelPath?: string;
-  /** Pipeline folders to use. Default: every pipeline in `modelPath` with models of the source and output type. */
+  /**
+   * Pipeline folders to use.
+   *
+   * @default {undefined} every pipeline in `modelPath` with models of the source and output type
+   */
   pipelines?: readonly string[];
-  /** Single model files (weight JSON, model zip or folder). Default: none. */
+  /**
+   * Single model files (weight JSON, model zip or folder).
+   *
+   * @default {undefined} none
+   */
   modelFiles?: readonly string[];
-  /** Energy sources. Default: `["rapl-sysfs"]`. */
+  /**
+   * Energy sources.
+   *
+   * @default {["rapl-sysfs"]}
+   */
   sources?: readonly EnergySource[];
-  /** Output type. Default: `"AbsPower"`. */
+  /**
+   * Output type.
+   *
+   * @default {"AbsPower"}
+   */
   outputType?: OutputType;
-  /** Only this feature group. Default: every group the query has. */
+  /**
+   * Only this feature group.
+   *
+   * @default {undefined} every group the query has
+   */
   featureGroup?: FeatureGroup;
-  /** Only models of this name. Default: all. */
+  /**
+   * Only models of this name.
+   *
+   * @default {undefined} all
+   */
   modelName?: string;
-  /** Third-party metric names. Default: none. */
+  /**
+   * Third-party metric names.
+   *
+   * @default {undefined} none
+   */
   thirdParty?: readonly string[];
-  /** Prometheus job of VM metrics, left out. Default: `"vm"`. */
+  /**
+   * Prometheus job of VM metrics, left out.
+   *
+   * @default {"vm"}
+   */
   vmJobName?: string;
-  /** Idle query: background containers of the `profile` isolator. Default: none. */
+  /**
+   * Idle query: background containers of the `profile` isolator.
+   *
+   * @default {undefined} none
+   */
   idle?: QueryData;
   /**
    * The recorded training error that ranks models (`ERROR_KEY`): a key of
-   * the model metadata such as `mae` or `mape`. Default: `"mae"`.
+   * the model metadata such as `mae` or `mape`.
+   *
+   * @default {"mae"}
    */
   errorKey?: ErrorKey;
-  /** Called after each model is evaluated. Default: none. */
+  /**
+   * Called after each model is evaluated.
+   *
+   * @default {undefined} none
+   */
   onModel?: (result: ModelEstimate) => void;
 }
 

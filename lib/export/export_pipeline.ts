@@ -92,31 +92,72 @@ export interface ExportPipelineOptions {
    * `collectTimeOfBenchmark` and `normalizeCollectDate`.
    */
   collectTime: string;
-  /** Body of the page's "Workload information" (`workloadContent`). Default: empty. */
+  /**
+   * Body of the page's "Workload information" (`workloadContent`).
+   *
+   * @default {undefined} empty
+   */
   workload?: string;
-  /** Thresholds. Default: upstream's (MAE 10, MAPE 20, hard 100). */
+  /**
+   * Thresholds.
+   *
+   * @default {undefined} upstream's (MAE 10, MAPE 20, hard 100)
+   */
   thresholds?: Partial<ExportThresholds>;
-  /** Error that ranks models (`ERROR_KEY`). Default: `"mae"`. */
+  /**
+   * Error that ranks models (`ERROR_KEY`).
+   *
+   * @default {"mae"}
+   */
   errorKey?: ErrorKey;
-  /** Also write `<version>/<pipeline>.zip`. Default: false. */
+  /**
+   * Also write `<version>/<pipeline>.zip`.
+   *
+   * @default {false}
+   */
   zip?: boolean;
-  /** kepler-model-db version folder. Default: `"v0.7"`. */
+  /**
+   * kepler-model-db version folder.
+   *
+   * @default {"v0.7"}
+   */
   version?: string;
-  /** Kepler version in the README title. Default: `"0.7.11"`. */
+  /**
+   * Kepler version in the README title.
+   *
+   * @default {"0.7.11"}
+   */
   keplerVersion?: string;
-  /** Base URL of the published `models` folder. Default: kepler-model-db's raw files. */
+  /**
+   * Base URL of the published `models` folder.
+   *
+   * @default {undefined} kepler-model-db's raw files
+   */
   baseUrl?: string;
-  /** Write figures.html. Default: true. */
+  /**
+   * Write figures.html.
+   *
+   * @default {true}
+   */
   figures?: boolean;
-  /** plotly.js source to inline (tests). Default: the installed plotly.js. */
+  /**
+   * plotly.js source to inline (tests).
+   *
+   * @default {undefined} the installed plotly.js
+   */
   plotlySource?: string;
-  /** Clock of `export_time` (tests). Default: `() => new Date()`. */
+  /**
+   * Clock of `export_time` (tests).
+   *
+   * @default {undefined} () => new Date()
+   */
   now?: () => Date;
   /**
    * The form of the `<Trainer>_<nt>.json` weight files: `"v0.7.12"` puts
    * `model_name` first, for Kepler v0.7.12 loading a file from a local path
-   * (see `WEIGHT_FORMATS`). Default: `"v0.7.11"` (component keys only, as
-   * kepler-model-db publishes them; every Kepler v0.7.x reads it).
+   * (see `WEIGHT_FORMATS`).
+   *
+   * @default {undefined} `"v0.7.11"` (component keys only, as kepler-model-db publishes them; every Kepler v0.7.x reads it)
    */
   weightFormat?: WeightFormat;
 }

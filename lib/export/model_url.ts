@@ -36,9 +36,17 @@ export interface ExportedModelKey {
 
 /** Options of {@linkcode exportedModelUrl}. */
 export interface ExportedModelUrlOptions {
-  /** Base URL of the `models` folder. Default: {@linkcode KEPLER_MODEL_DB_URL}. */
+  /**
+   * Base URL of the `models` folder.
+   *
+   * @default {@linkcode KEPLER_MODEL_DB_URL}
+   */
   baseUrl?: string;
-  /** Version folder. Default: `"v0.7"`. */
+  /**
+   * Version folder.
+   *
+   * @default {"v0.7"}
+   */
   version?: string;
 }
 

@@ -65,27 +65,55 @@ import {
 
 /** Options of {@linkcode extract} and {@linkcode extractFeatureGroups}. */
 export interface ExtractOptions {
-  /** Energy source of the power labels. Default: `"rapl-sysfs"`. */
+  /**
+   * Energy source of the power labels.
+   *
+   * @default {"rapl-sysfs"}
+   */
   source?: EnergySource;
   /**
    * `"node"`: one row per timestamp and instance, features summed over
    * containers (AbsPower data). `"container"`: one row per container (the
-   * input of the isolators, DynPower data). Default: `"node"`.
+   * input of the isolators, DynPower data).
+   *
+   * @default {"node"}
    */
   level?: FrameLevel;
-  /** `"default"` or `"smooth"`. Default: `"default"`. */
+  /**
+   * `"default"` or `"smooth"`.
+   *
+   * @default {"default"}
+   */
   extractor?: ExtractorName;
-  /** Rolling-mean window of the `smooth` extractor, in samples. Default: 30. */
+  /**
+   * Rolling-mean window of the `smooth` extractor, in samples.
+   *
+   * @default {30}
+   */
   smoothWindow?: number;
-  /** Third-party metric names (features of `ThirdParty`). Default: none. */
+  /**
+   * Third-party metric names (features of `ThirdParty`).
+   *
+   * @default {undefined} none
+   */
   thirdParty?: readonly string[];
-  /** The label that identifies a Kepler instance. Default: `"instance"`. */
+  /**
+   * The label that identifies a Kepler instance.
+   *
+   * @default {"instance"}
+   */
   instanceLabel?: string;
-  /** Prometheus job of VM metrics, which are left out. Default: `"vm"`. */
+  /**
+   * Prometheus job of VM metrics, which are left out.
+   *
+   * @default {"vm"}
+   */
   vmJobName?: string;
   /**
    * Node type of the rows: one number for every instance, or a number per
-   * instance name (instances not listed get 0). Default: 0.
+   * instance name (instances not listed get 0).
+   *
+   * @default {0}
    */
   nodeType?: number | Readonly<Record<string, number>>;
 }

@@ -19,9 +19,17 @@ import { readQueryFile } from "./read_query.ts";
 
 /** Options of {@linkcode extractFile}. */
 export interface ExtractFileOptions extends ExtractOptions {
-  /** The data folder (DATAPATH). Default: `"data"`. */
+  /**
+   * The data folder (DATAPATH).
+   *
+   * @default {"data"}
+   */
   dataPath?: string;
-  /** Output name: `<data>/extracted_<output>.csv`. Default: `"output"`. */
+  /**
+   * Output name: `<data>/extracted_<output>.csv`.
+   *
+   * @default {"output"}
+   */
   output?: string;
 }
 

@@ -43,12 +43,15 @@ export interface FrameCsvOptions {
    * `extracted`: the frame as it is (container frames get an `id` column
    * after `timestamp`); `isolated`: upstream's isolated layout with a final
    * `id` column of `all containers` (node-level frames only).
-   * Default: `extracted`.
+   *
+   * @default {undefined} extracted
    */
   layout?: "extracted" | "isolated";
   /**
    * Write the `instance` column: `auto` when the frame has more than one
-   * instance, `always`, or `never`. Default: `auto`.
+   * instance, `always`, or `never`.
+   *
+   * @default {undefined} auto
    */
   instanceColumn?: "auto" | "always" | "never";
 }
@@ -141,12 +144,16 @@ export async function writeFrameCsv(
 /** Options of {@linkcode parseFrameCsv} and {@linkcode readFrameCsv}. */
 export interface ReadFrameCsvOptions {
   /**
-   * Energy source of the power columns (a CSV does not say). Default:
-   * `acpi` when the only power column is `platform_power`, else
-   * `rapl-sysfs`.
+   * Energy source of the power columns (a CSV does not say).
+   *
+   * @default {undefined} `acpi` when the only power column is `platform_power`, else `rapl-sysfs`
    */
   source?: EnergySource;
-  /** Name used in messages. Default: the path, or `"CSV input"`. */
+  /**
+   * Name used in messages.
+   *
+   * @default {undefined} the path, or `"CSV input"`
+   */
   origin?: string;
 }
 

@@ -45,11 +45,17 @@ export interface QueryData {
 
 /** Options of {@linkcode parseQuery}, {@linkcode readQueryFile} and {@linkcode queryDataFrom}. */
 export interface ReadQueryOptions {
-  /** Name used in messages. Default: the path, or `"query JSON"`. */
+  /**
+   * Name used in messages.
+   *
+   * @default {undefined} the path, or `"query JSON"`
+   */
   origin?: string;
   /**
    * Which metrics to keep, by current (de-aliased) name; others are skipped
-   * without being converted. Default: all.
+   * without being converted.
+   *
+   * @default {undefined} all
    */
   include?: (metric: string) => boolean;
 }

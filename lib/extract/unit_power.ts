@@ -30,9 +30,17 @@ export interface UnitPower {
 
 /** Options of {@linkcode unitPower}. */
 export interface UnitPowerOptions {
-  /** The label that identifies a Kepler instance. Default: `"instance"`. */
+  /**
+   * The label that identifies a Kepler instance.
+   *
+   * @default {"instance"}
+   */
   instanceLabel?: string;
-  /** Prometheus job of VM metrics, which are left out. Default: `"vm"`. */
+  /**
+   * Prometheus job of VM metrics, which are left out.
+   *
+   * @default {"vm"}
+   */
   vmJobName?: string;
 }
 

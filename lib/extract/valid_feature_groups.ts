@@ -16,11 +16,16 @@ import type { QueryData } from "./read_query.ts";
 
 /** Options of {@linkcode validFeatureGroups} and {@linkcode missingFeatureMetrics}. */
 export interface FeatureGroupQueryOptions {
-  /** Third-party metric names (see `featureGroupFeatures`). Default: none. */
+  /**
+   * Third-party metric names (see `featureGroupFeatures`).
+   *
+   * @default {undefined} none
+   */
   thirdParty?: readonly string[];
   /**
-   * Groups to consider. Default: every group, current and legacy
-   * (`ThirdParty` only when third-party metrics are given).
+   * Groups to consider.
+   *
+   * @default {undefined} every group, current and legacy (`ThirdParty` only when third-party metrics are given)
    */
   groups?: readonly FeatureGroup[];
 }

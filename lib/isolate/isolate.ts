@@ -27,19 +27,47 @@ import { squeeze } from "./squeeze.ts";
 
 /** Options of {@linkcode isolate}. */
 export interface IsolateOptions {
-  /** The isolator. Default: `"min"` (upstream's default). */
+  /**
+   * The isolator.
+   *
+   * @default {undefined} `"min"` (upstream's default)
+   */
   isolator?: IsolatorName;
-  /** Quantile of the `quantile` isolator. Default: 0.05. */
+  /**
+   * Quantile of the `quantile` isolator.
+   *
+   * @default {0.05}
+   */
   q?: number;
-  /** Idle profile of the frame's source (`profile`; required there). */
+  /**
+   * Idle profile of the frame's source (`profile`; required there).
+   *
+   * @default {undefined} none (an error for the `profile` isolator)
+   */
   profile?: IdleProfile;
-  /** Background container names (`profile`, `trainer`). Default: none. */
+  /**
+   * Background container names (`profile`, `trainer`).
+   *
+   * @default {undefined} none
+   */
   backgroundContainers?: ReadonlySet<string>;
-  /** Background model(s) (`trainer`; required there). */
+  /**
+   * Background model(s) (`trainer`; required there).
+   *
+   * @default {undefined} none (an error for the `trainer` isolator)
+   */
   predict?: BackgroundPredictor | BackgroundModel | readonly BackgroundModel[];
-  /** Target hints (`trainer`). Default: none. */
+  /**
+   * Target hints (`trainer`).
+   *
+   * @default {undefined} none
+   */
   targetHints?: readonly string[];
-  /** Background hints (`trainer`). Default: none. */
+  /**
+   * Background hints (`trainer`).
+   *
+   * @default {undefined} none
+   */
   bgHints?: readonly string[];
 }
 

@@ -51,12 +51,18 @@ export interface FileLocations {
 /** Options of {@linkcode isolateFile} and {@linkcode isolateDataFile}. */
 export interface IsolateFileOptions
   extends ExtractOptions, Omit<IsolateOptions, "profile">, FileLocations {
-  /** Output name: `<data>/isolated_<output>.csv`. Default: `"output"`. */
+  /**
+   * Output name: `<data>/isolated_<output>.csv`.
+   *
+   * @default {"output"}
+   */
   output?: string;
   /**
    * Name of an idle query (`<data>/<name>.json`): its profiles are written
    * to the pipeline and used by the `profile` isolator, and its containers
-   * are the background containers. Default: none.
+   * are the background containers.
+   *
+   * @default {undefined} none
    */
   profile?: string;
 }
@@ -73,13 +79,29 @@ export interface IsolateFileResult {
 
 /** Options of {@linkcode profileIdleFile}. */
 export interface ProfileFileOptions extends FileLocations {
-  /** Sources to profile. Default: every source with data. */
+  /**
+   * Sources to profile.
+   *
+   * @default {undefined} every source with data
+   */
   sources?: readonly EnergySource[];
-  /** Node type of the idle query's instances. Default: 0. */
+  /**
+   * Node type of the idle query's instances.
+   *
+   * @default {0}
+   */
   nodeType?: number | Readonly<Record<string, number>>;
-  /** The label that identifies a Kepler instance. Default: `"instance"`. */
+  /**
+   * The label that identifies a Kepler instance.
+   *
+   * @default {"instance"}
+   */
   instanceLabel?: string;
-  /** Prometheus job of VM metrics, left out. Default: `"vm"`. */
+  /**
+   * Prometheus job of VM metrics, left out.
+   *
+   * @default {"vm"}
+   */
   vmJobName?: string;
 }
 

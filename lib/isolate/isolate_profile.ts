@@ -15,7 +15,9 @@ import { squeeze } from "./squeeze.ts";
 export interface ProfileIsolateOptions {
   /**
    * Names of background containers (see `backgroundContainers`); their
-   * usage is left out. Default: none (every container is a target).
+   * usage is left out.
+   *
+   * @default {undefined} none (every container is a target)
    */
   backgroundContainers?: ReadonlySet<string>;
 }

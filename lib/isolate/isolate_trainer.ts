@@ -41,15 +41,29 @@ export interface BackgroundModel {
 
 /** Options of {@linkcode isolateTrainer}. */
 export interface TrainerIsolateOptions {
-  /** Background container names (e.g. from an idle query). Default: none. */
+  /**
+   * Background container names (e.g. from an idle query).
+   *
+   * @default {undefined} none
+   */
   backgroundContainers?: ReadonlySet<string>;
-  /** Containers whose name contains one of these are targets. Default: none. */
+  /**
+   * Containers whose name contains one of these are targets.
+   *
+   * @default {undefined} none
+   */
   targetHints?: readonly string[];
-  /** Containers whose name contains one of these are background. Default: none. */
+  /**
+   * Containers whose name contains one of these are background.
+   *
+   * @default {undefined} none
+   */
   bgHints?: readonly string[];
   /**
    * Candidates whose dynamic power correlates at least this much with the
-   * target usage are preferred (then the lowest `mae`). Default: 0.7.
+   * target usage are preferred (then the lowest `mae`).
+   *
+   * @default {0.7}
    */
   corrThreshold?: number;
 }

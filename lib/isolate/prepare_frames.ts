@@ -24,13 +24,17 @@ export interface PrepareFramesOptions extends Omit<ExtractOptions, "level"> {
   /**
    * Frames already extracted at the output type's level (from
    * {@linkcode extractBatch}), one entry per query; a query whose entry
-   * lacks the group is extracted again. Default: none.
+   * lacks the group is extracted again.
+   *
+   * @default {undefined} none
    */
   extracted?: FrameBatch;
   /**
    * How DynPower frames are isolated; `null` leaves them as extracted
    * (container level, as `extract -ot DynPower` writes them). Unused for
-   * AbsPower. Default: `{}` (the `min` isolator).
+   * AbsPower.
+   *
+   * @default {undefined} `{}` (the `min` isolator)
    */
   isolation?: IsolateOptions | null;
 }

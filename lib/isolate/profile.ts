@@ -48,18 +48,29 @@ export type IdleProfiles = Partial<Record<EnergySource, IdleProfile>>;
 /** Options of {@linkcode idleProfiles}. */
 export interface IdleProfileOptions {
   /**
-   * Sources to profile; each must have data. Default: every source with
-   * complete data in the query (others are skipped).
+   * Sources to profile; each must have data.
+   *
+   * @default {undefined} every source with complete data in the query (others are skipped)
    */
   sources?: readonly EnergySource[];
   /**
    * Node type of the idle query's instances: one number, or per instance
-   * name (others 0). Default: 0.
+   * name (others 0).
+   *
+   * @default {0}
    */
   nodeType?: number | Readonly<Record<string, number>>;
-  /** The label that identifies a Kepler instance. Default: `"instance"`. */
+  /**
+   * The label that identifies a Kepler instance.
+   *
+   * @default {"instance"}
+   */
   instanceLabel?: string;
-  /** Prometheus job of VM metrics, which are left out. Default: `"vm"`. */
+  /**
+   * Prometheus job of VM metrics, which are left out.
+   *
+   * @default {"vm"}
+   */
   vmJobName?: string;
 }
 

@@ -38,7 +38,11 @@ export interface Generation {
 
 /** Options of {@linkcode Generation.publish}. */
 export interface PublishOptions {
-  /** Write `<pipeline>.zip` from the new generation. Default: true. */
+  /**
+   * Write `<pipeline>.zip` from the new generation.
+   *
+   * @default {true}
+   */
   zip?: boolean;
 }
 
@@ -46,7 +50,9 @@ export interface PublishOptions {
 export interface BeginGenerationOptions {
   /**
    * Start from a copy of the published generation (hard links: every
-   * write is a rename, so the published files never change). Default: true.
+   * write is a rename, so the published files never change).
+   *
+   * @default {true}
    */
   copy?: boolean;
 }

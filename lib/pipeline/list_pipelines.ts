@@ -12,10 +12,15 @@ export interface ListPipelinesOptions {
   /**
    * Only pipelines with models of this source and output type (a
    * `<source>_<ot>_model_metadata.csv`, as upstream's `list_pipelines`).
-   * Default: any.
+   *
+   * @default {undefined} any
    */
   summary?: { source: EnergySource; outputType: OutputType };
-  /** Only names this accepts. Default: any. */
+  /**
+   * Only names this accepts.
+   *
+   * @default {undefined} any
+   */
   accept?: (name: string) => boolean;
 }
 

@@ -91,7 +91,9 @@ export interface WriteModelOptions {
   /**
    * The form of `weight.json` (see {@linkcode toKeplerWeightJson}): `"v0.7.12"`
    * puts `model_name` first, for a file Kepler v0.7.12 loads from a local
-   * path. Default: `"v0.7.11"` (component keys only).
+   * path.
+   *
+   * @default {undefined} `"v0.7.11"` (component keys only)
    */
   weightFormat?: WeightFormat;
 }

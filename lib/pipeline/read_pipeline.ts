@@ -175,11 +175,23 @@ export interface Pipeline {
 
 /** Options of {@linkcode readPipeline}. */
 export interface ReadPipelineOptions {
-  /** Read only these energy sources. Default: all. */
+  /**
+   * Read only these energy sources.
+   *
+   * @default {undefined} all
+   */
   sources?: readonly EnergySource[];
-  /** Read only these output types. Default: all. */
+  /**
+   * Read only these output types.
+   *
+   * @default {undefined} all
+   */
   outputTypes?: readonly OutputType[];
-  /** Read (and check) the node type index. Default: true. */
+  /**
+   * Read (and check) the node type index.
+   *
+   * @default {true}
+   */
   nodeTypeIndex?: boolean;
 }
 

@@ -11,11 +11,23 @@ import { type ModelSummaryRow, summaryNodeType } from "./model_summary.ts";
 
 /** Options of {@linkcode errorFigure}. */
 export interface ErrorFigureOptions {
-  /** Figure title. Default: `"Model errors by feature group and trainer"`. */
+  /**
+   * Figure title.
+   *
+   * @default {"Model errors by feature group and trainer"}
+   */
   title?: string;
-  /** Only rows of this node type. Default: every row. */
+  /**
+   * Only rows of this node type.
+   *
+   * @default {undefined} every row
+   */
   nodeType?: number;
-  /** Height of each subplot's plot area in px. Default: 260. */
+  /**
+   * Height of each subplot's plot area in px.
+   *
+   * @default {260}
+   */
   rowHeight?: number;
 }
 

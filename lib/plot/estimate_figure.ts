@@ -29,18 +29,28 @@ import type { PlotTable } from "./plot_table.ts";
 /** Options of {@linkcode estimateFigure} and {@linkcode estimateScatterFigure}. */
 export interface EstimateFigureOptions {
   /**
-   * Figure title. Default: `"Estimated vs measured power over time"` and
-   * `"Estimated vs measured power"` for the scatter.
+   * Figure title.
+   *
+   * @default {undefined} `"Estimated vs measured power over time"` and `"Estimated vs measured power"` for the scatter
    */
   title?: string;
   /**
-   * Components to plot. Default: every component with both a measured
-   * `<c>_power` and a predicted `default_<c>_power` column.
+   * Components to plot.
+   *
+   * @default {undefined} every component with both a measured `<c>_power` and a predicted `default_<c>_power` column
    */
   components?: readonly Component[];
-  /** Legend name of the band. Default: `"prediction interval"`. */
+  /**
+   * Legend name of the band.
+   *
+   * @default {"prediction interval"}
+   */
   intervalLabel?: string;
-  /** Height of each subplot's plot area in px. Default: 220 (300 for the scatter). */
+  /**
+   * Height of each subplot's plot area in px.
+   *
+   * @default {undefined} 220 (300 for the scatter)
+   */
   rowHeight?: number;
 }
 

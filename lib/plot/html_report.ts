@@ -16,9 +16,9 @@ import type { Figure } from "./figure.ts";
 /** Options of {@linkcode plotlySource}. */
 export interface PlotlySourceOptions {
   /**
-   * Path of `plotly.min.js`. Default: resolved from the `plotly.js-dist-min`
-   * npm package next to this module, else
-   * `<cwd>/node_modules/plotly.js-dist-min/plotly.min.js`.
+   * Path of `plotly.min.js`.
+   *
+   * @default {undefined} resolved from the `plotly.js-dist-min` npm package next to this module, else `<cwd>/node_modules/plotly.js-dist-min/plotly.min.js`
    */
   path?: string;
 }
@@ -101,7 +101,11 @@ function checkFigure(figure: Figure, i: number): number {
 
 /** Options of {@linkcode figureHtmlFragment}. */
 export interface FragmentOptions {
-  /** Id of the figure's `div`. Default: `"plot-0"`. */
+  /**
+   * Id of the figure's `div`.
+   *
+   * @default {"plot-0"}
+   */
   id?: string;
 }
 
@@ -136,14 +140,23 @@ export function figureHtmlFragment(
 
 /** Options of {@linkcode figuresToHtml} and {@linkcode writeHtmlReport}. */
 export interface HtmlReportOptions {
-  /** Page title and heading. Default: `"kepler-model report"`. */
+  /**
+   * Page title and heading.
+   *
+   * @default {"kepler-model report"}
+   */
   title?: string;
-  /** A paragraph under the heading (plain text). Default: none. */
+  /**
+   * A paragraph under the heading (plain text).
+   *
+   * @default {undefined} none
+   */
   description?: string;
   /**
-   * The plotly.js source to inline. Default: {@linkcode plotlySource}().
-   * An empty string leaves plotly out (the page then sets
+   * The plotly.js source to inline. An empty string leaves plotly out (the page then sets
    * `data-plot-error`), which tests use as a negative control.
+   *
+   * @default {@linkcode plotlySource}()
    */
   plotlySource?: string;
 }

@@ -13,15 +13,23 @@ import type { ModelSummaryRow } from "./model_summary.ts";
 
 /** Options of {@linkcode metadataFigure}. */
 export interface MetadataFigureOptions {
-  /** Figure title. Default: `"Pipeline model metadata: MAE by feature group and trainer"`. */
+  /**
+   * Figure title.
+   *
+   * @default {"Pipeline model metadata: MAE by feature group and trainer"}
+   */
   title?: string;
   /**
-   * Components, one subplot each, from the `<c>_mae` columns. Default: every
-   * component with a `<c>_mae` value in some row; when there is none, one
-   * subplot of the overall `mae`.
+   * Components, one subplot each, from the `<c>_mae` columns.
+   *
+   * @default {undefined} every component with a `<c>_mae` value in some row; when there is none, one subplot of the overall `mae`
    */
   components?: readonly Component[];
-  /** Height of each subplot's plot area in px. Default: 240. */
+  /**
+   * Height of each subplot's plot area in px.
+   *
+   * @default {240}
+   */
   rowHeight?: number;
 }
 

@@ -40,7 +40,11 @@ export interface ModelSummaryRow {
 
 /** Options of {@linkcode modelSummaryFromCsv}. */
 export interface ModelSummaryFromCsvOptions {
-  /** Where the CSV came from, for error messages. Default: `"model summary"`. */
+  /**
+   * Where the CSV came from, for error messages.
+   *
+   * @default {"model summary"}
+   */
   source?: string;
 }
 

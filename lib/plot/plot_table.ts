@@ -19,7 +19,11 @@ export type PlotTable = Readonly<Record<string, ArrayLike<number>>>;
 
 /** Options of {@linkcode plotTableFromCsv}. */
 export interface PlotTableFromCsvOptions {
-  /** Where the CSV came from, for error messages. Default: `"CSV table"`. */
+  /**
+   * Where the CSV came from, for error messages.
+   *
+   * @default {"CSV table"}
+   */
   source?: string;
 }
 

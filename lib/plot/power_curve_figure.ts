@@ -27,15 +27,35 @@ export interface PowerCurve {
 
 /** Options of {@linkcode powerCurveFigure}. */
 export interface PowerCurveFigureOptions {
-  /** Figure title. Default: `"Power curves: best weight-support model per node type"`. */
+  /**
+   * Figure title.
+   *
+   * @default {"Power curves: best weight-support model per node type"}
+   */
   title?: string;
-  /** The swept feature, for the x axis title. Default: `"bpf_cpu_time_ms"` (upstream's). */
+  /**
+   * The swept feature, for the x axis title.
+   *
+   * @default {undefined} `"bpf_cpu_time_ms"` (upstream's)
+   */
   feature?: string;
-  /** The predicted component, for the y axis title. Default: none (`"predicted power (W)"`). */
+  /**
+   * The predicted component, for the y axis title.
+   *
+   * @default {undefined} none (`"predicted power (W)"`)
+   */
   component?: Component;
-  /** Points per curve, evenly spaced from 0 to `max`; an integer ≥ 2. Default: 21. */
+  /**
+   * Points per curve, evenly spaced from 0 to `max`; an integer ≥ 2.
+   *
+   * @default {21}
+   */
   samples?: number;
-  /** Height of the plot area in px. Default: 420. */
+  /**
+   * Height of the plot area in px.
+   *
+   * @default {420}
+   */
   height?: number;
 }
 

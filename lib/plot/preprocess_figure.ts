@@ -29,13 +29,29 @@ import {
 
 /** Options of {@linkcode preprocessFigure}. */
 export interface PreprocessFigureOptions {
-  /** Figure title. Default: `"Preprocessed data: power and features over time"`. */
+  /**
+   * Figure title.
+   *
+   * @default {"Preprocessed data: power and features over time"}
+   */
   title?: string;
-  /** Features to plot, in order. Default: every feature column of the table. */
+  /**
+   * Features to plot, in order.
+   *
+   * @default {undefined} every feature column of the table
+   */
   features?: readonly string[];
-  /** Components whose `<c>_power` is plotted. Default: every `<c>_power` column. */
+  /**
+   * Components whose `<c>_power` is plotted.
+   *
+   * @default {undefined} every `<c>_power` column
+   */
   components?: readonly Component[];
-  /** Height of each subplot's plot area in px. Default: 180. */
+  /**
+   * Height of each subplot's plot area in px.
+   *
+   * @default {180}
+   */
   rowHeight?: number;
 }
 

@@ -42,46 +42,96 @@ import {
 
 /** Options of {@linkcode collectQuery}. */
 export interface CollectQueryOptions extends QueryRangeOptions {
-  /** Output name (`-o`): `<data>/<output>.json`. Default: `output`. */
+  /**
+   * Output name (`-o`): `<data>/<output>.json`.
+   *
+   * @default {undefined} output
+   */
   output?: string;
   /**
    * Benchmark name (`--benchmark`): the window is read from
    * `<data>/<name>.json` when it exists and no explicit window is given
-   * (see `explicitWindow`), else written there. Default: none.
+   * (see `explicitWindow`), else written there.
+   *
+   * @default {undefined} none
    */
   benchmark?: string;
   /**
    * The user gave the window (`--start-time`/`--end-time` or `--interval`):
    * it wins over an existing benchmark file, which is rewritten (as upstream
-   * rewrites it). Default: false.
+   * rewrites it).
+   *
+   * @default {false}
    */
   explicitWindow?: boolean;
-  /** A window file name (upstream's `-i` for query), read when it exists. Default: none. */
+  /**
+   * A window file name (upstream's `-i` for query), read when it exists.
+   *
+   * @default {undefined} none
+   */
   input?: string;
-  /** `--start-time`, `%Y-%m-%dT%H:%M:%SZ`. Default: none. */
+  /**
+   * `--start-time`, `%Y-%m-%dT%H:%M:%SZ`.
+   *
+   * @default {undefined} none
+   */
   startTime?: string;
-  /** `--end-time`, `%Y-%m-%dT%H:%M:%SZ`. Default: none. */
+  /**
+   * `--end-time`, `%Y-%m-%dT%H:%M:%SZ`.
+   *
+   * @default {undefined} none
+   */
   endTime?: string;
-  /** `--interval` seconds back from now. Default: 300. */
+  /**
+   * `--interval` seconds back from now.
+   *
+   * @default {300}
+   */
   interval?: number;
-  /** `--step` in seconds. Default: 3. */
+  /**
+   * `--step` in seconds.
+   *
+   * @default {3}
+   */
   step?: number;
-  /** `--metric-prefix` (a real prefix match). Default: `kepler_`. */
+  /**
+   * `--metric-prefix` (a real prefix match).
+   *
+   * @default {undefined} kepler_
+   */
   metricPrefix?: string;
-  /** `--thirdparty-metrics`. Default: none. */
+  /**
+   * `--thirdparty-metrics`.
+   *
+   * @default {undefined} none
+   */
   thirdParty?: readonly string[];
-  /** Machine id (`--id`): spec at `<data>/machine_spec/<id>.json`. Default: `unknown`, as upstream. */
+  /**
+   * Machine id (`--id`): spec at `<data>/machine_spec/<id>.json`.
+   *
+   * @default {undefined} `unknown`, as upstream
+   */
   id?: string;
   /**
    * Where the machine spec comes from (`--spec-from`): `auto`, the queried
    * data's `kepler_node_info` when it has one, else this machine; `node_info`;
    * or `machine` (this machine, as upstream). An existing
-   * `machine_spec/<id>.json` is never replaced. Default: `auto`.
+   * `machine_spec/<id>.json` is never replaced.
+   *
+   * @default {undefined} auto
    */
   specFrom?: SpecFrom;
-  /** Also write `<data>/<output>_csv/<metric>.csv`. Default: false. */
+  /**
+   * Also write `<data>/<output>_csv/<metric>.csv`.
+   *
+   * @default {false}
+   */
   toCsv?: boolean;
-  /** Now, unix seconds (for `interval`). Default: the clock. */
+  /**
+   * Now, unix seconds (for `interval`).
+   *
+   * @default {undefined} the clock
+   */
   now?: number;
 }
 

@@ -141,11 +141,23 @@ async function readOptional(path: string): Promise<string | undefined> {
 
 /** Options of {@linkcode discoverMachineSpec}; each defaults to this machine. */
 export interface DiscoverMachineSpecOptions {
-  /** Text of `/proc/cpuinfo`. Default: read from the file. */
+  /**
+   * Text of `/proc/cpuinfo`.
+   *
+   * @default {undefined} read from the file
+   */
   cpuinfo?: string;
-  /** Total memory in bytes. Default: `/proc/meminfo` MemTotal, else `Deno.systemMemoryInfo()`. */
+  /**
+   * Total memory in bytes.
+   *
+   * @default {undefined} `/proc/meminfo` MemTotal, else `Deno.systemMemoryInfo()`
+   */
   memoryBytes?: number;
-  /** Maximum CPU frequency in MHz. Default: cpufreq's `cpuinfo_max_freq`, else 0. */
+  /**
+   * Maximum CPU frequency in MHz.
+   *
+   * @default {undefined} cpufreq's `cpuinfo_max_freq`, else 0
+   */
   maxFrequencyMhz?: number;
 }
 

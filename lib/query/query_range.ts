@@ -49,11 +49,23 @@ export interface QueryProgress {
 
 /** Options of {@linkcode queryRange} and {@linkcode queryMetrics}. */
 export interface QueryRangeOptions extends PrometheusRequestOptions {
-  /** Points per series in one request. Default: 11000 (Prometheus' limit). */
+  /**
+   * Points per series in one request.
+   *
+   * @default {undefined} 11000 (Prometheus' limit)
+   */
   maxPoints?: number;
-  /** Requests in flight at once. Default: 4. */
+  /**
+   * Requests in flight at once.
+   *
+   * @default {4}
+   */
   concurrency?: number;
-  /** Called after each request. Default: none. */
+  /**
+   * Called after each request.
+   *
+   * @default {undefined} none
+   */
   onProgress?: (progress: QueryProgress) => void;
 }
 

@@ -21,30 +21,72 @@ import { PrometheusError } from "./prometheus_error.ts";
 
 /** Options shared by every Prometheus request. */
 export interface PrometheusRequestOptions {
-  /** Basic-auth user name (PROM_USERNAME). Default: none. */
+  /**
+   * Basic-auth user name (PROM_USERNAME).
+   *
+   * @default {undefined} none
+   */
   username?: string;
-  /** Basic-auth password (PROM_PASSWORD). Default: none (empty). */
+  /**
+   * Basic-auth password (PROM_PASSWORD).
+   *
+   * @default {undefined} none (empty)
+   */
   password?: string;
-  /** Bearer token (PROM_BEARER_TOKEN); not together with `username`. Default: none. */
+  /**
+   * Bearer token (PROM_BEARER_TOKEN); not together with `username`.
+   *
+   * @default {undefined} none
+   */
   bearerToken?: string;
-  /** Extra HTTP headers (upstream's PROM_HEADERS). Default: none. */
+  /**
+   * Extra HTTP headers (upstream's PROM_HEADERS).
+   *
+   * @default {undefined} none
+   */
   headers?: Readonly<Record<string, string>>;
   /**
    * Skip TLS certificate verification for `https:` servers (upstream's
-   * PROM_SSL_DISABLE; see the module doc for how). Default: false.
+   * PROM_SSL_DISABLE; see the module doc for how).
+   *
+   * @default {false}
    */
   insecureSkipVerify?: boolean;
-  /** Extra CA certificates (PEM) to verify `https:` servers with. Default: none. */
+  /**
+   * Extra CA certificates (PEM) to verify `https:` servers with.
+   *
+   * @default {undefined} none
+   */
   caCerts?: readonly string[];
-  /** Timeout of one HTTP request, in ms. Default: 60000. */
+  /**
+   * Timeout of one HTTP request, in ms.
+   *
+   * @default {60000}
+   */
   timeoutMs?: number;
-  /** Retries after a 5xx answer, a network error or a timeout. Default: 3. */
+  /**
+   * Retries after a 5xx answer, a network error or a timeout.
+   *
+   * @default {3}
+   */
   retries?: number;
-  /** First backoff before a retry, in ms; doubled each retry. Default: 500. */
+  /**
+   * First backoff before a retry, in ms; doubled each retry.
+   *
+   * @default {500}
+   */
   backoffMs?: number;
-  /** Largest backoff, in ms. Default: 8000. */
+  /**
+   * Largest backoff, in ms.
+   *
+   * @default {8000}
+   */
   maxBackoffMs?: number;
-  /** Aborts all requests (no retry after an abort). Default: none. */
+  /**
+   * Aborts all requests (no retry after an abort).
+   *
+   * @default {undefined} none
+   */
   signal?: AbortSignal;
 }
 

@@ -7,9 +7,17 @@ import { KEPLER_PREFIX } from "../types.ts";
 
 /** Options of {@linkcode selectMetrics}. */
 export interface SelectMetricsOptions {
-  /** Metric name prefix (`--metric-prefix`). Default: `kepler_`. */
+  /**
+   * Metric name prefix (`--metric-prefix`).
+   *
+   * @default {undefined} kepler_
+   */
   prefix?: string;
-  /** Extra metric names (`--thirdparty-metrics`). Default: none. */
+  /**
+   * Extra metric names (`--thirdparty-metrics`).
+   *
+   * @default {undefined} none
+   */
   thirdParty?: readonly string[];
 }
 

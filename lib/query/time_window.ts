@@ -97,17 +97,41 @@ export function parseBenchmarkWindow(
 
 /** Options of {@linkcode resolveTimeWindow}. */
 export interface ResolveTimeWindowOptions {
-  /** Content of an existing benchmark file (wins over everything). Default: none. */
+  /**
+   * Content of an existing benchmark file (wins over everything).
+   *
+   * @default {undefined} none
+   */
   benchmark?: unknown;
-  /** Name of that file, for messages. Default: "the benchmark file". */
+  /**
+   * Name of that file, for messages.
+   *
+   * @default {"the benchmark file"}
+   */
   benchmarkSource?: string;
-  /** `--start-time`, `%Y-%m-%dT%H:%M:%SZ`. Default: none. */
+  /**
+   * `--start-time`, `%Y-%m-%dT%H:%M:%SZ`.
+   *
+   * @default {undefined} none
+   */
   startTime?: string;
-  /** `--end-time`, `%Y-%m-%dT%H:%M:%SZ`. Default: none. */
+  /**
+   * `--end-time`, `%Y-%m-%dT%H:%M:%SZ`.
+   *
+   * @default {undefined} none
+   */
   endTime?: string;
-  /** `--interval` in seconds back from `now`. Default: 300 (PROM_QUERY_INTERVAL). */
+  /**
+   * `--interval` in seconds back from `now`.
+   *
+   * @default {undefined} 300 (PROM_QUERY_INTERVAL)
+   */
   interval?: number;
-  /** Now, unix seconds. Default: the clock. */
+  /**
+   * Now, unix seconds.
+   *
+   * @default {undefined} the clock
+   */
   now?: number;
 }
 

@@ -51,17 +51,29 @@ export const VALIDATE_COLUMNS = [
 export interface ValidateOptions {
   /**
    * Benchmark name: container rows count only pods whose `pod_name`
-   * contains it, when any does (upstream's filter). Default: all pods.
+   * contains it, when any does (upstream's filter).
+   *
+   * @default {undefined} all pods
    */
   benchmark?: string;
   /**
    * Content of the benchmark file; a CPE Benchmark CR (with `status`) gives
-   * one row per scenario, repetition pod and container metric. Default: none.
+   * one row per scenario, repetition pod and container metric.
+   *
+   * @default {undefined} none
    */
   benchmarkContent?: unknown;
-  /** Third-party metrics, for the ThirdParty/WorkloadOnly/Full groups. Default: none. */
+  /**
+   * Third-party metrics, for the ThirdParty/WorkloadOnly/Full groups.
+   *
+   * @default {undefined} none
+   */
   thirdParty?: readonly string[];
-  /** The query step in seconds, for gap detection. Default: each series' median spacing. */
+  /**
+   * The query step in seconds, for gap detection.
+   *
+   * @default {undefined} each series' median spacing
+   */
   step?: number;
 }
 

@@ -21,16 +21,29 @@ import {
 
 /** Options of {@linkcode validateQueryFile}. */
 export interface ValidateQueryFileOptions {
-  /** Benchmark name (`--benchmark`): pod filter, and a CPE CR file if it exists. Default: none. */
+  /**
+   * Benchmark name (`--benchmark`): pod filter, and a CPE CR file if it exists.
+   *
+   * @default {undefined} none
+   */
   benchmark?: string;
   /**
    * Output name (`-o`): the table goes to `<data>/<output>.csv`.
-   * Default: `<data>/<input>_validate_result.csv`.
+   *
+   * @default {undefined} <data>/<input>_validate_result.csv
    */
   output?: string;
-  /** Third-party metrics. Default: none. */
+  /**
+   * Third-party metrics.
+   *
+   * @default {undefined} none
+   */
   thirdParty?: readonly string[];
-  /** Query step in seconds, for gap detection. Default: each series' median spacing. */
+  /**
+   * Query step in seconds, for gap detection.
+   *
+   * @default {undefined} each series' median spacing
+   */
   step?: number;
 }
 

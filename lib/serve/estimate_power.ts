@@ -50,7 +50,9 @@ export interface PowerEstimate {
 export interface EstimatePowerOptions {
   /**
    * Logical CPUs of the requesting machine, when the request's
-   * `machine_spec` does not say. Default: unknown (core ratio 1).
+   * `machine_spec` does not say.
+   *
+   * @default {undefined} unknown (core ratio 1)
    */
   machineCores?: number;
 }

@@ -34,23 +34,48 @@ export type SocketHandler = (body: Uint8Array) => unknown | Promise<unknown>;
 
 /** Options of {@linkcode serveEstimatorSocket}. */
 export interface EstimatorSocketOptions {
-  /** Framing. Default: `"json"` (upstream's). */
+  /**
+   * Framing.
+   *
+   * @default {undefined} `"json"` (upstream's)
+   */
   framing?: SocketFraming;
-  /** Largest request accepted, in bytes. Default: 1 MiB. */
+  /**
+   * Largest request accepted, in bytes.
+   *
+   * @default {1048576} 1 MiB
+   */
   maxRequestBytes?: number;
   /**
    * Time for a request to arrive completely, in ms, counted from the
    * connection (json) or from the end of the previous reply (length).
-   * Default: 10,000.
+   *
+   * @default {10000}
    */
   timeoutMs?: number;
-  /** Most connections served at once; more are refused. Default: 64. */
+  /**
+   * Most connections served at once; more are refused.
+   *
+   * @default {64}
+   */
   maxConnections?: number;
-  /** The reply sent for a request that cannot be read. */
+  /**
+   * The reply sent for a request that cannot be read.
+   *
+   * @default {undefined} Kepler's estimator reply with the message as its error
+   */
   errorReply?: (msg: string) => unknown;
-  /** Called after each request with its duration (s) and outcome. */
+  /**
+   * Called after each request with its duration (s) and outcome.
+   *
+   * @default {undefined} none
+   */
   onRequest?: (seconds: number, ok: boolean) => void;
-  /** Receives log lines (errors of the socket). Default: none. */
+  /**
+   * Receives log lines (errors of the socket).
+   *
+   * @default {undefined} none
+   */
   log?: (line: string) => void;
 }
 

@@ -12,9 +12,17 @@ import { loadPipelineZip, type ServedPipeline } from "./pipeline_catalog.ts";
 
 /** Options of {@linkcode fetchPipeline}. */
 export interface FetchPipelineOptions {
-  /** Time for the whole download, in ms. Default: 60,000. */
+  /**
+   * Time for the whole download, in ms.
+   *
+   * @default {undefined} 60,000
+   */
   timeoutMs?: number;
-  /** Largest zip accepted, in bytes. Default: 512 MiB. */
+  /**
+   * Largest zip accepted, in bytes.
+   *
+   * @default {undefined} 512 MiB
+   */
   maxBytes?: number;
 }
 

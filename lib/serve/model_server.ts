@@ -66,56 +66,131 @@ export type { RoutedRequest };
 
 /** Options of {@linkcode startModelServer}. */
 export interface ModelServerOptions {
-  /** MODEL_PATH: folder of pipeline folders. Default: none. */
+  /**
+   * MODEL_PATH: folder of pipeline folders.
+   *
+   * @default {undefined} none
+   */
   modelPath?: string;
-  /** INITIAL_PIPELINE_URL: pipeline zips to download. Default: none. */
+  /**
+   * INITIAL_PIPELINE_URL: pipeline zips to download.
+   *
+   * @default {undefined} none
+   */
   pipelineUrls?: readonly string[];
-  /** Address to bind. Default: `"127.0.0.1"` (loopback only). */
+  /**
+   * Address to bind.
+   *
+   * @default {undefined} `"127.0.0.1"` (loopback only)
+   */
   hostname?: string;
-  /** Port (0 picks a free one). Default: 8100. */
+  /**
+   * Port (0 picks a free one).
+   *
+   * @default {8100}
+   */
   port?: number;
-  /** Metadata key ranking models (ERROR_KEY). Default: `"mae"`. */
+  /**
+   * Metadata key ranking models (ERROR_KEY).
+   *
+   * @default {"mae"}
+   */
   errorKey?: ErrorKey;
-  /** Default pipeline per energy source. Default: upstream's. */
+  /**
+   * Default pipeline per energy source.
+   *
+   * @default {undefined} upstream's
+   */
   defaultPipelines?: Partial<Record<EnergySource, string>>;
-  /** Largest request body, in bytes. Default: 1 MiB. */
+  /**
+   * Largest request body, in bytes.
+   *
+   * @default {1048576} 1 MiB
+   */
   maxBodyBytes?: number;
-  /** Time for a request body to arrive, in ms. Default: 10,000. */
+  /**
+   * Time for a request body to arrive, in ms.
+   *
+   * @default {10000}
+   */
   bodyTimeoutMs?: number;
   /**
    * The HTTP layer: `"guarded"` ({@linkcode serveHttp1}: header, idle and
    * write deadlines, a connection limit) or `"deno-serve"` (`Deno.serve`:
    * a client that never finishes its headers is never timed out, so only
    * behind a proxy that enforces deadlines; also 4× slower with this
-   * handler in `deno task bench serve`). Default: `"guarded"`.
+   * handler in `deno task bench serve`).
+   *
+   * @default {"guarded"}
    */
   engine?: HttpEngine;
-  /** Time for a request's headers to arrive (guarded), in ms. Default: 10,000. */
+  /**
+   * Time for a request's headers to arrive (guarded), in ms.
+   *
+   * @default {10000}
+   */
   headersTimeoutMs?: number;
-  /** Time an idle kept-alive connection stays open (guarded), in ms. Default: 30,000. */
+  /**
+   * Time an idle kept-alive connection stays open (guarded), in ms.
+   *
+   * @default {undefined} 30,000
+   */
   idleTimeoutMs?: number;
-  /** Most open connections (guarded). Default: 1,024. */
+  /**
+   * Most open connections (guarded).
+   *
+   * @default {undefined} 1,024
+   */
   maxConnections?: number;
-  /** Download limits of INITIAL_PIPELINE_URL. Default: 60 s, 512 MiB. */
+  /**
+   * Download limits of INITIAL_PIPELINE_URL.
+   *
+   * @default {undefined} 60 s, 512 MiB
+   */
   download?: FetchPipelineOptions;
-  /** How MODEL_PATH changes are noticed. Default: `"watch"`. */
+  /**
+   * How MODEL_PATH changes are noticed.
+   *
+   * @default {"watch"}
+   */
   reload?: ReloadMode;
-  /** Quiet time before a changed pipeline is reloaded, ms. Default: 300. */
+  /**
+   * Quiet time before a changed pipeline is reloaded, ms.
+   *
+   * @default {300}
+   */
   reloadDebounceMs?: number;
-  /** Poll period for `reload: "poll"`, ms. Default: 2,000. */
+  /**
+   * Poll period for `reload: "poll"`, ms.
+   *
+   * @default {undefined} 2,000
+   */
   pollIntervalMs?: number;
-  /** Unix socket path of the estimator sidecar. Default: none. */
+  /**
+   * Unix socket path of the estimator sidecar.
+   *
+   * @default {undefined} none
+   */
   estimatorSocket?: string;
-  /** Framing on the estimator socket. Default: `"json"` (upstream's). */
+  /**
+   * Framing on the estimator socket.
+   *
+   * @default {undefined} `"json"` (upstream's)
+   */
   estimatorFraming?: SocketFraming;
   /**
    * The machine the estimator answers for, used when a PowerRequest has no
    * `machine_spec`: its spec picks the node type and its cores give
-   * `core_ratio`. Default: none (for the socket, this host's logical CPUs
-   * give `core_ratio`).
+   * `core_ratio`.
+   *
+   * @default {undefined} none (for the socket, this host's logical CPUs give `core_ratio`)
    */
   machineSpec?: Partial<MachineSpec>;
-  /** Receives log lines. Default: none. */
+  /**
+   * Receives log lines.
+   *
+   * @default {undefined} none
+   */
   log?: (line: string) => void;
 }
 

@@ -249,7 +249,11 @@ async function servedModel(
 
 /** Options of {@linkcode loadPipelineDir} and {@linkcode loadPipelineZip}. */
 export interface LoadPipelineOptions {
-  /** Pipeline name. Default: the folder name or the URL's file name. */
+  /**
+   * Pipeline name.
+   *
+   * @default {undefined} the folder name or the URL's file name
+   */
   name?: string;
 }
 

@@ -64,7 +64,11 @@ export interface PowerRequest {
 
 /** Options of {@linkcode parsePowerRequest}. */
 export interface PowerRequestOptions {
-  /** Most rows accepted. Default: 10,000. */
+  /**
+   * Most rows accepted.
+   *
+   * @default {10000}
+   */
   maxRows?: number;
 }
 

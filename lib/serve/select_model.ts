@@ -89,9 +89,17 @@ export interface ModelQuery {
 
 /** Options of {@linkcode selectModel}. */
 export interface SelectOptions {
-  /** Metadata key that ranks models (ERROR_KEY). Default: `"mae"`. */
+  /**
+   * Metadata key that ranks models (ERROR_KEY).
+   *
+   * @default {"mae"}
+   */
   errorKey?: ErrorKey;
-  /** Default pipeline per source. Default: {@linkcode DEFAULT_PIPELINES}. */
+  /**
+   * Default pipeline per source.
+   *
+   * @default {@linkcode DEFAULT_PIPELINES}
+   */
   defaultPipelines?: Readonly<Partial<Record<EnergySource, string>>>;
 }
 

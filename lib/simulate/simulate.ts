@@ -64,53 +64,104 @@ export type {
 /** Options of {@linkcode simulate}. */
 export interface SimulateOptions {
   /**
-   * Time of the first sample, unix seconds. Default:
-   * {@linkcode defaultStartTime} (now minus the duration, aligned to the step).
+   * Time of the first sample, unix seconds.
+   *
+   * @default {@linkcode defaultStartTime} (now minus the duration, aligned to the step)
    */
   start?: number;
-  /** Seconds of data. Default: 3600. */
+  /**
+   * Seconds of data.
+   *
+   * @default {3600}
+   */
   duration?: number;
-  /** Sample period (Kepler's SAMPLE_PERIOD_SEC and the query step), seconds. Default: 3. */
+  /**
+   * Sample period (Kepler's SAMPLE_PERIOD_SEC and the query step), seconds.
+   *
+   * @default {3}
+   */
   step?: number;
   /**
    * Application containers per node, stress-ng workers included; the
    * `system_processes` and `kernel_processes` pseudo-containers come on top.
-   * Default: 50.
+   *
+   * @default {50}
    */
   containers?: number;
   /**
    * Containers (of `containers`) the stress-ng instances run in.
-   * Default: min(4, max(1, ⌊containers / 2⌋)).
+   *
+   * @default {undefined} min(4, max(1, ⌊containers / 2⌋))
    */
   stressContainers?: number;
-  /** Nodes (Kepler instances) in the dataset. Default: 1. */
+  /**
+   * Nodes (Kepler instances) in the dataset.
+   *
+   * @default {1}
+   */
   nodes?: number;
-  /** Seed of every random draw. Default: 1. */
+  /**
+   * Seed of every random draw.
+   *
+   * @default {1}
+   */
   seed?: number;
-  /** Energy sources to emit. Default: `["rapl-sysfs", "acpi"]`. */
+  /**
+   * Energy sources to emit.
+   *
+   * @default {["rapl-sysfs", "acpi"]}
+   */
   sources?: readonly SimulatedSource[];
   /**
    * Measurement noise: standard deviation in watts of each component's
    * measured node power per sample (Gaussian, clipped at ±4σ, split evenly
-   * over sockets). A perfect model has MAE ≈ 0.8 × noise. Default: 2.
+   * over sockets). A perfect model has MAE ≈ 0.8 × noise.
+   *
+   * @default {2}
    */
   noise?: number;
-  /** Kepler naming version. Default: `"v0.7.12"`. */
+  /**
+   * Kepler naming version.
+   *
+   * @default {"v0.7.12"}
+   */
   naming?: KeplerNaming;
-  /** Faults to inject. Default: none. */
+  /**
+   * Faults to inject.
+   *
+   * @default {undefined} none
+   */
   faults?: readonly FaultKind[];
-  /** The node model. Default: {@linkcode DEFAULT_NODE_MODEL}. */
+  /**
+   * The node model.
+   *
+   * @default {@linkcode DEFAULT_NODE_MODEL}
+   */
   model?: NodeModel;
   /**
    * Relative standard deviation of per-node scaling of idle power and
-   * coefficients (node 0 is never scaled). Default: 0 (identical nodes).
+   * coefficients (node 0 is never scaled).
+   *
+   * @default {undefined} 0 (identical nodes)
    */
   nodeVariation?: number;
-  /** Prometheus `job` label. Default: `"kepler-exporter"`. */
+  /**
+   * Prometheus `job` label.
+   *
+   * @default {"kepler-exporter"}
+   */
   job?: string;
-  /** Node names are `<prefix><index>`. Default: `"sim-node-"`. */
+  /**
+   * Node names are `<prefix><index>`.
+   *
+   * @default {"sim-node-"}
+   */
   nodePrefix?: string;
-  /** Workload plan options (cores and frequency come from the model). Default: `{}`. */
+  /**
+   * Workload plan options (cores and frequency come from the model).
+   *
+   * @default {}
+   */
   plan?: Omit<WorkloadPlanOptions, "cores" | "maxFrequency">;
 }
 

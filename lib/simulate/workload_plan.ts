@@ -114,27 +114,48 @@ function p(
 
 /** Options of {@linkcode workloadPlan}. */
 export interface WorkloadPlanOptions {
-  /** Logical CPUs: the largest instance count. Default: 40 (the default node). */
+  /**
+   * Logical CPUs: the largest instance count.
+   *
+   * @default {undefined} 40 (the default node)
+   */
   cores?: number;
-  /** Maximum CPU frequency, MHz. Default: 3200 (the default node). */
+  /**
+   * Maximum CPU frequency, MHz.
+   *
+   * @default {undefined} 3200 (the default node)
+   */
   maxFrequency?: number;
   /**
    * Seconds of idle at the start (no stress; background only).
-   * Default: 10 % of the duration, at most 100 s (Tekton's idle collect).
+   *
+   * @default {undefined} 10 % of the duration, at most 100 s (Tekton's idle collect)
    */
   idle?: number;
-  /** Seconds of break after each stress load. Default: 5 (at most ¼ of a load's slot). */
+  /**
+   * Seconds of break after each stress load.
+   *
+   * @default {undefined} 5 (at most ¼ of a load's slot)
+   */
   breakSeconds?: number;
-  /** Stress kinds, in order. Default: all of {@linkcode STRESS_KINDS}. */
+  /**
+   * Stress kinds, in order.
+   *
+   * @default {undefined} all of {@linkcode STRESS_KINDS}
+   */
   kinds?: readonly StressKind[];
   /**
    * Instance-count levels per kind (level ℓ of L runs round(cores·ℓ/L)
-   * instances). Default: as many as fit with at least 30 s per load, 1 to 5.
+   * instances).
+   *
+   * @default {undefined} as many as fit with at least 30 s per load, 1 to 5
    */
   levels?: number;
   /**
    * Frequency caps as fractions of the maximum; load i of kind k uses
-   * entry (k + i) mod length. Default: [1, 0.85, 0.7].
+   * entry (k + i) mod length.
+   *
+   * @default {[1, 0.85, 0.7]}
    */
   frequencySteps?: readonly number[];
 }

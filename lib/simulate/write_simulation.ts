@@ -27,11 +27,23 @@ import { truthCsv } from "./truth_csv.ts";
 
 /** Options of {@linkcode writeSimulation}. */
 export interface WriteSimulationOptions {
-  /** Name of the benchmark file (`<data>/<benchmark>.json`). Default: `<name>_benchmark`. */
+  /**
+   * Name of the benchmark file (`<data>/<benchmark>.json`).
+   *
+   * @default {undefined} <name>_benchmark
+   */
   benchmark?: string;
-  /** Machine id of the spec file (`<data>/machine_spec/<id>.json`). Default: the name. */
+  /**
+   * Machine id of the spec file (`<data>/machine_spec/<id>.json`).
+   *
+   * @default {undefined} the name
+   */
   machineId?: string;
-  /** Whether to write the OpenMetrics file (large: about 400 MB for 1 h × 50 containers). Default: false. */
+  /**
+   * Whether to write the OpenMetrics file (large: about 400 MB for 1 h × 50 containers).
+   *
+   * @default {false}
+   */
   openMetrics?: boolean;
 }
 

@@ -25,7 +25,11 @@ export interface PredictionInterval {
 
 /** Options of {@linkcode conformalInterval}. */
 export interface ConformalOptions {
-  /** Nominal coverage 1 − α, in (0, 1). Default: `0.9`. */
+  /**
+   * Nominal coverage 1 − α, in (0, 1).
+   *
+   * @default {0.9}
+   */
   coverage?: number;
 }
 

@@ -23,17 +23,25 @@ export type Columns = readonly Float64Array[];
 
 /** Options of {@linkcode Trainer.fit}. */
 export interface FitOptions {
-  /** Seed for any randomness (shuffles, initial values). Default: 42. */
+  /**
+   * Seed for any randomness (shuffles, initial values).
+   *
+   * @default {42}
+   */
   seed?: number;
   /**
    * Index in `x` of the main feature (curve-fit trainers fit on it only;
-   * others ignore it). Default: 0.
+   * others ignore it).
+   *
+   * @default {0}
    */
   mainFeature?: number;
   /**
    * A model fitted earlier by the same trainer on the same features, to
    * continue from (XgboostFit adds trees to it; trainers that cannot
-   * continue ignore it). Default: none.
+   * continue ignore it).
+   *
+   * @default {undefined} none
    */
   init?: FittedModel;
 }

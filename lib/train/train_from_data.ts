@@ -66,21 +66,53 @@ export function featureGroupOfColumns(
 export interface TrainFromFrameOptions {
   /** MODEL_PATH. */
   modelPath: string;
-  /** Pipeline name. Default: `"default"`. */
+  /**
+   * Pipeline name.
+   *
+   * @default {"default"}
+   */
   pipelineName?: string;
-  /** Trainers. Default: `["XgboostFitTrainer"]` (upstream's `--trainers`). */
+  /**
+   * Trainers.
+   *
+   * @default {undefined} `["XgboostFitTrainer"]` (upstream's `--trainers`)
+   */
   trainers?: readonly TrainerName[];
-  /** Output type of the data. Default: `"AbsPower"`. */
+  /**
+   * Output type of the data.
+   *
+   * @default {"AbsPower"}
+   */
   outputType?: OutputType;
-  /** Feature group. Default: inferred from the feature columns. */
+  /**
+   * Feature group.
+   *
+   * @default {undefined} inferred from the feature columns
+   */
   featureGroup?: FeatureGroup;
-  /** Split. Default: `"time"`. */
+  /**
+   * Split.
+   *
+   * @default {"time"}
+   */
   split?: SplitKind;
-  /** Seed. Default: 42. */
+  /**
+   * Seed.
+   *
+   * @default {42}
+   */
   seed?: number;
-  /** Machine spec: indexed, and its node type replaces the CSV's node_type. */
+  /**
+   * Machine spec: indexed, and its node type replaces the CSV's node_type.
+   *
+   * @default {undefined} none (the CSV's node_type is kept)
+   */
   machineSpec?: MachineSpec;
-  /** Machine id for the index. Default: `"unknown"`. */
+  /**
+   * Machine id for the index.
+   *
+   * @default {"unknown"}
+   */
   machineId?: string;
 }
 

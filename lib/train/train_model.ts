@@ -57,19 +57,47 @@ export interface TrainModelOptions {
   featureGroup: FeatureGroup;
   /** AbsPower or DynPower (recorded in the metadata). */
   outputType: OutputType;
-  /** Node type whose rows are used. Default: every row (node type 0). */
+  /**
+   * Node type whose rows are used.
+   *
+   * @default {undefined} every row (node type 0)
+   */
   nodeType?: number;
-  /** The split. Default: `"time"`. */
+  /**
+   * The split.
+   *
+   * @default {"time"}
+   */
   split?: SplitKind;
-  /** Seed of the split and the trainer. Default: 42. */
+  /**
+   * Seed of the split and the trainer.
+   *
+   * @default {42}
+   */
   seed?: number;
-  /** Nominal coverage of the interval. Default: 0.9. */
+  /**
+   * Nominal coverage of the interval.
+   *
+   * @default {0.9}
+   */
   coverage?: number;
-  /** Models to continue from, per component (XgboostFit continues). */
+  /**
+   * Models to continue from, per component (XgboostFit continues).
+   *
+   * @default {undefined} none (a fresh fit)
+   */
   init?: Partial<Record<Component, FittedModel>>;
-  /** Machine spec of the node type, recorded in the metadata. */
+  /**
+   * Machine spec of the node type, recorded in the metadata.
+   *
+   * @default {undefined} none (no machine spec in the metadata)
+   */
   machineSpec?: MachineSpec;
-  /** Third-party feature names (for the main feature of ThirdParty). */
+  /**
+   * Third-party feature names (for the main feature of ThirdParty).
+   *
+   * @default {undefined} none
+   */
   thirdParty?: readonly string[];
 }
 

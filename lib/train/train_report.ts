@@ -22,58 +22,139 @@ import type { SplitKind } from "./train_model.ts";
 export interface TrainPipelineOptions {
   /** MODEL_PATH: the folder that holds pipelines. */
   modelPath: string;
-  /** Pipeline name. Default: `"default"` (seed 002). */
+  /**
+   * Pipeline name.
+   *
+   * @default {undefined} `"default"` (seed 002)
+   */
   pipelineName?: string;
-  /** Energy sources. Default: `["rapl-sysfs"]`. */
+  /**
+   * Energy sources.
+   *
+   * @default {["rapl-sysfs"]}
+   */
   sources?: readonly EnergySource[];
-  /** Feature groups to train. Default: every group valid in all inputs. */
+  /**
+   * Feature groups to train.
+   *
+   * @default {undefined} every group valid in all inputs
+   */
   featureGroups?: readonly FeatureGroup[];
-  /** Extractor. Default: `"default"`. */
+  /**
+   * Extractor.
+   *
+   * @default {"default"}
+   */
   extractor?: ExtractorName;
-  /** Isolator of DynPower data. Default: `"min"`. */
+  /**
+   * Isolator of DynPower data.
+   *
+   * @default {"min"}
+   */
   isolator?: IsolatorName;
-  /** AbsPower trainers. Default: all ten. */
+  /**
+   * AbsPower trainers.
+   *
+   * @default {undefined} all ten
+   */
   absTrainers?: readonly TrainerName[];
-  /** DynPower trainers. Default: all ten. */
+  /**
+   * DynPower trainers.
+   *
+   * @default {undefined} all ten
+   */
   dynTrainers?: readonly TrainerName[];
-  /** Split for the reported errors. Default: `"time"`. */
+  /**
+   * Split for the reported errors.
+   *
+   * @default {"time"}
+   */
   split?: SplitKind;
-  /** Seed of all randomness. Default: 42. */
+  /**
+   * Seed of all randomness.
+   *
+   * @default {42}
+   */
   seed?: number;
-  /** Machine spec of the data's node; indexed into node_type_index.json. */
+  /**
+   * Machine spec of the data's node; indexed into node_type_index.json.
+   *
+   * @default {undefined} none (node type 0, the spec already indexed there if any)
+   */
   machineSpec?: MachineSpec;
-  /** Machine id recorded as a member of the node type. Default: `"unknown"`. */
+  /**
+   * Machine id recorded as a member of the node type.
+   *
+   * @default {"unknown"}
+   */
   machineId?: string;
-  /** Idle query for the `profile` isolator (and profile/<source>.json). */
+  /**
+   * Idle query for the `profile` isolator (and profile/<source>.json).
+   *
+   * @default {undefined} none (the `profile` isolator then fails)
+   */
   idle?: QueryData;
   /**
    * Trainer isolator: the pipeline whose AbsPower models predict background
-   * power. Default: `std_v0.7.11` (upstream's).
+   * power.
+   *
+   * @default {undefined} `std_v0.7.11` (upstream's)
    */
   absPipelineName?: string;
-  /** Trainer isolator: target container name parts. Default: none. */
+  /**
+   * Trainer isolator: target container name parts.
+   *
+   * @default {undefined} none
+   */
   targetHints?: readonly string[];
-  /** Trainer isolator: background container name parts. Default: none. */
+  /**
+   * Trainer isolator: background container name parts.
+   *
+   * @default {undefined} none
+   */
   bgHints?: readonly string[];
-  /** Third-party metrics (ThirdParty feature group). Default: none. */
+  /**
+   * Third-party metrics (ThirdParty feature group).
+   *
+   * @default {undefined} none
+   */
   thirdParty?: readonly string[];
-  /** Prometheus job of VM metrics. Default: `"vm"`. */
+  /**
+   * Prometheus job of VM metrics.
+   *
+   * @default {"vm"}
+   */
   vmJobName?: string;
-  /** Written as train_arguments.json. Default: the options above. */
+  /**
+   * Written as train_arguments.json.
+   *
+   * @default {undefined} the options above
+   */
   trainArguments?: Record<string, unknown>;
-  /** Receives progress events. Default: none. */
+  /**
+   * Receives progress events.
+   *
+   * @default {undefined} none
+   */
   onProgress?: (event: TrainProgress) => void;
   /**
-   * Training workers; 0 or 1 trains in this thread. Default: the core count
-   * (`navigator.hardwareConcurrency`).
+   * Training workers; 0 or 1 trains in this thread.
+   *
+   * @default {undefined} the core count (`navigator.hardwareConcurrency`)
    */
   workers?: number;
-  /** Clock for metadata times (tests). Default: `() => new Date()`. */
+  /**
+   * Clock for metadata times (tests).
+   *
+   * @default {undefined} () => new Date()
+   */
   now?: () => Date;
   /**
    * The form of each model's `weight.json`: `"v0.7.12"` adds `model_name`
    * for Kepler v0.7.12 loading the file from a local path (see
-   * `WEIGHT_FORMATS`). Default: `"v0.7.11"` (component keys only).
+   * `WEIGHT_FORMATS`).
+   *
+   * @default {undefined} `"v0.7.11"` (component keys only)
    */
   weightFormat?: WeightFormat;
 }

@@ -121,7 +121,8 @@ export interface FeatureGroupOptions {
   /**
    * Third-party metric names (`--thirdparty-metrics`): the features of
    * `ThirdParty`, and added to `WorkloadOnly` and `Full` as upstream does.
-   * Default: none.
+   *
+   * @default {undefined} none
    */
   thirdParty?: readonly string[];
 }
