@@ -19,6 +19,6 @@ export type {
   EstimateReport,
   ModelEstimate,
   SourceEstimate,
-} from "./estimate.ts";
+} from "./estimate_types.ts";
 export type { RankedEstimate } from "./compare_estimates.ts";
 export type { CsvCell } from "../io/csv.ts";
