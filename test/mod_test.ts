@@ -1,70 +1,105 @@
 /**
- * The root mod.ts re-exports every value that lib/types.ts, lib/layout.ts
- * and each lib/<stage>/mod.ts export (regenerate with tools/gen_mod.ts).
+ * The public API's shape: deno.json's `exports` has the root and one subpath
+ * per stage (plus `./types`), the root `mod.ts` holds a few entry points
+ * that are each the very value a subpath exports, and no two subpaths give
+ * one name two meanings.
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
 import * as root from "../mod.ts";
 import { ROOT } from "./_cli.ts";
 
-Deno.test("mod.ts re-exports every public value of lib/", async () => {
-  const missing: string[] = [];
-  const paths = ["lib/types.ts", "lib/layout.ts"];
-  for await (const e of Deno.readDir(`${ROOT}/lib`)) {
-    if (e.isDirectory) {
-      try {
-        await Deno.stat(`${ROOT}/lib/${e.name}/mod.ts`);
-        paths.push(`lib/${e.name}/mod.ts`);
-      } catch { /* a folder without a public API yet */ }
-    }
+const STAGES = [
+  "query",
+  "extract",
+  "isolate",
+  "train",
+  "pipeline",
+  "estimate",
+  "export",
+  "serve",
+  "simulate",
+  "plot",
+];
+
+async function exportsMap(): Promise<Record<string, string>> {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  return config.exports;
+}
+
+Deno.test("deno.json exports the root, ./types and one subpath per stage", async () => {
+  const map = await exportsMap();
+  const expected: Record<string, string> = {
+    ".": "./mod.ts",
+    "./types": "./lib/types.ts",
+  };
+  for (const s of STAGES) expected[`./${s}`] = `./lib/${s}/mod.ts`;
+  assertEquals(map, expected);
+  for (const path of Object.values(map)) {
+    assert((await Deno.stat(`${ROOT}/${path}`)).isFile, path);
   }
-  const owner = new Map<string, string>();
-  const clashes: string[] = [];
-  for (const path of paths) {
-    const mod = await import(`${ROOT}/${path}`);
-    for (const name of Object.keys(mod)) {
-      if (!(name in root)) missing.push(`${path}: ${name}`);
-      // The same name from two modules: the root would re-export only one.
-      const first = owner.get(name);
-      if (
-        first !== undefined &&
-        mod[name] !== (root as Record<string, unknown>)[name]
-      ) {
-        clashes.push(`${name}: ${first} and ${path}`);
-      }
-      owner.set(name, first ?? path);
-    }
-  }
-  assertEquals(missing, []);
-  assertEquals(clashes, []);
 });
 
-Deno.test("no two lib/*/mod.ts export a type of the same name (the root could re-export only one)", async () => {
+Deno.test("the root mod.ts is a few entry points, each a subpath's own value", async () => {
+  const map = await exportsMap();
   const owner = new Map<string, string>();
+  const values = new Map<string, unknown>();
   const clashes: string[] = [];
-  for await (const e of Deno.readDir(`${ROOT}/lib`)) {
-    if (!e.isDirectory) continue;
-    let text: string;
-    try {
-      text = await Deno.readTextFile(`${ROOT}/lib/${e.name}/mod.ts`);
-    } catch {
-      continue;
-    }
-    for (const block of text.matchAll(/export type \{([^}]*)\}/g)) {
-      for (const raw of block[1]!.split(",")) {
-        const name = raw.trim().split(/\s+as\s+/).pop()!;
-        if (name === "") continue;
-        const first = owner.get(name);
-        if (first !== undefined && first !== e.name) {
-          clashes.push(`${name}: lib/${first} and lib/${e.name}`);
-        }
-        owner.set(name, first ?? e.name);
+  for (const [subpath, path] of Object.entries(map)) {
+    if (subpath === ".") continue;
+    const mod = await import(`${ROOT}/${path}`);
+    assert(Object.keys(mod).length > 0, `${subpath} exports no value`);
+    for (const [name, value] of Object.entries(mod)) {
+      const first = owner.get(name);
+      if (first !== undefined && values.get(name) !== value) {
+        clashes.push(`${name}: ${first} and ${subpath}`);
       }
+      owner.set(name, first ?? subpath);
+      values.set(name, value);
     }
   }
-  // the test can see a type: every stage has some
-  assertEquals(
-    owner.has("ModelServerOptions") && owner.has("QueryResult"),
-    true,
-  );
   assertEquals(clashes, []);
+  const names = Object.keys(root);
+  // "About 30": enough to run every stage from a notebook, few enough to read.
+  assert(names.length >= 20 && names.length <= 40, `${names.length} names`);
+  const foreign = names.filter((n) =>
+    (root as Record<string, unknown>)[n] !== values.get(n)
+  );
+  assertEquals(foreign, [], "root names that no subpath exports");
+  // Every stage has at least one entry point at the root.
+  const stagesAtRoot = new Set(names.map((n) => owner.get(n)));
+  for (const s of STAGES.filter((s) => s !== "pipeline")) {
+    assert(stagesAtRoot.has(`./${s}`), `no root entry point from ./${s}`);
+  }
+});
+
+Deno.test("a module outside lib imports a subpath by the package's name", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".subpath-" });
+  try {
+    const file = `${dir}/use.ts`;
+    await Deno.writeTextFile(
+      file,
+      'import { trainPipeline } from "@kepler/model/train";\n' +
+        'import { readPipeline } from "@kepler/model/pipeline";\n' +
+        'import type { FeatureGroup } from "@kepler/model/types";\n' +
+        'const g: FeatureGroup = "BPFOnly";\n' +
+        "console.log(typeof trainPipeline, typeof readPipeline, g);\n",
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "-R", file],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    assertEquals(
+      new TextDecoder().decode(out.stdout).trim(),
+      "function function BPFOnly",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -18,6 +18,12 @@ const jupyter = requireTool("jupyter-nbconvert", {
     "apt-get install jupyter-nbconvert python3-nbclient jupyter-client; deno jupyter --install",
 });
 
+const SUBPATHS = new Set(
+  Object.keys(
+    JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json"))).exports,
+  ).map((k) => k === "." ? "@kepler/model" : `@kepler/model/${k.slice(2)}`),
+);
+
 const NOTEBOOKS = [
   "01_collect_and_extract",
   "02_train_and_compare",
@@ -37,7 +43,7 @@ async function hasDenoKernel(): Promise<boolean> {
 
 Deno.test({
   name:
-    "every notebook executes headless on the Deno kernel, importing only ../mod.ts",
+    "every notebook executes headless on the Deno kernel, importing the package's subpaths",
   ignore: jupyter.ignore,
   async fn() {
     if (!(await hasDenoKernel())) {
@@ -52,11 +58,15 @@ Deno.test({
         const path = join(ROOT, "notebooks", `${name}.ipynb`);
         const source = JSON.parse(await Deno.readTextFile(path));
         assertEquals(source.metadata.kernelspec.name, "deno", name);
-        // Notebooks are thin: their only project import is ../mod.ts.
+        // Notebooks are thin: they import the package's public subpaths by
+        // name (deno.json's exports), as a user's notebook would.
         for (const cell of source.cells) {
           const code = cell.source.join("");
           for (const m of code.matchAll(/from\s+"([^"]+)"/g)) {
-            assertEquals(m[1], "../mod.ts", `${name}: ${m[1]}`);
+            assert(
+              m[1] !== undefined && SUBPATHS.has(m[1]),
+              `${name}: imports ${m[1]}, not a subpath of deno.json's exports`,
+            );
           }
           assertEquals(
             cell.outputs?.length ?? 0,

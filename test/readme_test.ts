@@ -43,6 +43,8 @@ const NOT_RUN_HERE: Readonly<Record<string, string>> = {
     "benchmarks: run by hand, figures in BENCHMARKS.md",
   "deno run --allow-all bench/notebooks_stress.ts --runs 10 --hogs 2":
     "a stress benchmark (minutes): run by hand; test/notebooks_test.ts runs each notebook once",
+  "deno run -A tools/api_docs.ts":
+    "test/api_docs_test.ts runs the same check (apiDocProblems on every entry point)",
   "deno task compile": "needs dl.deno.land (see README): not runnable here",
   "deno task serve": "run below, in the sh block",
   "deno task serve_estimator --estimator-socket /tmp/estimator.sock":
