@@ -38,6 +38,15 @@ export interface ConformalOptions {
  * Throws a `RangeError` when there are too few rows for the coverage
  * (`⌈(n+1)(1−α)⌉ > n`, i.e. fewer than `1/α − 1` rows) or on bad input.
  *
+ * @param y The true values of the calibration rows (rows not used to fit).
+ * @param yHat The model's predictions for the same rows.
+ * @param options The nominal coverage.
+ * @returns The coverage, the half-width `q` (in the unit of `y`, e.g. watts)
+ *   and the number of calibration rows.
+ * @throws {RangeError} when the coverage is not in (0, 1), the lengths
+ *   differ, there are too few rows for the coverage, or a residual is not
+ *   finite.
+ *
  * @example
  * ```ts
  * import { conformalInterval } from "./interval.ts";
@@ -162,8 +171,8 @@ export function withInterval(
  * ```ts
  * import { readInterval } from "./interval.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * assertEquals(readInterval({ kind: "x", version: 1 }), undefined);
- * assertEquals(readInterval({ kind: "x", version: 1,
+ * assertEquals(readInterval({ kind: "linear", version: 1 }), undefined);
+ * assertEquals(readInterval({ kind: "linear", version: 1,
  *   interval: { coverage: 0.9, halfWidth: 2, n: 50 } })?.halfWidth, 2);
  * ```
  */

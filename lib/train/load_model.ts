@@ -39,6 +39,14 @@ const LOADERS: Readonly<
  * value is not a model JSON and a `RangeError` for an unknown kind or
  * version.
  *
+ * @param json The parsed JSON of a model file (`JSON.parse` of what a
+ *   fitted model's `toJSON` wrote), with its literal `kind` and `version`.
+ * @returns The fitted model, carrying its prediction interval when the JSON
+ *   stores one.
+ * @throws {TypeError} when the value is not an object or lacks a string
+ *   `kind` or a numeric `version`.
+ * @throws {RangeError} when the kind or its version is unknown.
+ *
  * @example
  * ```ts
  * import { loadModel } from "./load_model.ts";

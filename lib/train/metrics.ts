@@ -44,6 +44,12 @@ export interface ModelMetrics {
  * Error metrics of predictions `yHat` against truth `y`. Throws a
  * `RangeError` on empty or mismatched input.
  *
+ * @param y The true values, one per row.
+ * @param yHat The predictions, one per row of `y`.
+ * @returns MAE, MAPE (percent over rows with `y > 0`, −1 when none), MSE and
+ *   R² of the predictions.
+ * @throws {RangeError} when `y` is empty or `yHat` has another length.
+ *
  * @example
  * ```ts
  * import { regressionMetrics } from "./metrics.ts";

@@ -89,11 +89,34 @@ export function isWeightExportable(
     "function";
 }
 
-/** An optimisation that failed (e.g. a curve fit that did not converge). */
+/**
+ * An optimisation that failed (e.g. a curve fit that did not converge).
+ *
+ * @example
+ * ```ts
+ * import { FitError } from "./model.ts";
+ * import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+ * const cause = new RangeError("weights overflowed");
+ * const error = new FitError("SGDRegressorTrainer", "weights overflowed", { cause });
+ * assert(error instanceof Error);
+ * assertEquals(error.name, "FitError");
+ * assertEquals(error.trainer, "SGDRegressorTrainer");
+ * assertEquals(error.message, "SGDRegressorTrainer failed to fit: weights overflowed");
+ * assertEquals(error.cause, cause);
+ * ```
+ */
 export class FitError extends Error {
   /** The trainer that failed. */
   readonly trainer: TrainerName;
-  /** Creates a fit error for a trainer. */
+  /**
+   * Creates a fit error for a trainer.
+   *
+   * @param trainer The upstream name of the trainer that failed; it
+   *   prefixes the message.
+   * @param message What went wrong, e.g. `non-finite parameters 1, NaN`.
+   * @param options The standard error options, e.g. the `cause` that made
+   *   the fit fail.
+   */
   constructor(trainer: TrainerName, message: string, options?: ErrorOptions) {
     super(`${trainer} failed to fit: ${message}`, options);
     this.name = "FitError";

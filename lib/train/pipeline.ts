@@ -421,6 +421,28 @@ async function keptModels(dir: string, s: Settings): Promise<SummaryModel[][]> {
  * @returns What was trained and what failed.
  * @throws {RangeError} When no query is given, no feature group is valid,
  *   or every trainer failed (the published pipeline is then unchanged).
+ *
+ * @example
+ * ```ts
+ * import { trainPipeline } from "./pipeline.ts";
+ * import { queryResult, simulate } from "../simulate/mod.ts";
+ * import { queryDataFrom } from "../extract/mod.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const sim = simulate({ start: 1_700_000_001, duration: 600, containers: 2 });
+ * const report = await trainPipeline([queryDataFrom(queryResult(sim))], {
+ *   modelPath: dir, pipelineName: "demo", sources: ["acpi"], featureGroups: ["BPFOnly"],
+ *   absTrainers: ["LinearRegressionTrainer"], dynTrainers: ["LinearRegressionTrainer"],
+ *   workers: 0,
+ * });
+ * assertEquals(report.zip, `${dir}/demo.zip`);
+ * assertEquals(report.models.map((m) => [m.outputType, m.metadata.model_name]), [
+ *   ["AbsPower", "LinearRegressionTrainer_0"],
+ *   ["DynPower", "LinearRegressionTrainer_0"],
+ * ]);
+ * assertEquals(report.failures, []);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function trainPipeline(
   queries: readonly QueryData[],

@@ -212,6 +212,32 @@ async function trainInto(
  * @param options Where to write and what to train.
  * @returns What was trained and what failed.
  * @throws {RangeError} When the feature group cannot be told.
+ *
+ * @example
+ * ```ts
+ * import { trainFromFrame } from "./train_from_data.ts";
+ * import type { Frame } from "../extract/frame.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const n = 300;
+ * const cpu = Float64Array.from({ length: n }, (_, i) => (i * 37) % 1000);
+ * const frame: Frame = {
+ *   level: "node", source: "acpi", length: n,
+ *   timestamp: Float64Array.from({ length: n }, (_, i) => 3 * i),
+ *   instances: ["node-1"], instance: new Uint32Array(n), containers: [],
+ *   featureNames: ["bpf_cpu_time_ms", "bpf_page_cache_hit"],
+ *   features: { bpf_cpu_time_ms: cpu, bpf_page_cache_hit: cpu.map((c) => c / 10) },
+ *   components: ["platform"], power: { platform: cpu.map((c) => 60 + 0.05 * c) },
+ *   nodeType: new Int32Array(n),
+ * };
+ * const dir = await Deno.makeTempDir();
+ * const report = await trainFromFrame(frame,
+ *   { modelPath: dir, pipelineName: "demo", trainers: ["LinearRegressionTrainer"] });
+ * assertEquals(report.featureGroup, "BPFOnly"); // inferred from the columns
+ * assertEquals(report.pipelineDir, `${dir}/demo`);
+ * assertEquals(report.models.map((m) => m.metadata.model_name), ["LinearRegressionTrainer_0"]);
+ * assertEquals(report.failures, []);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function trainFromFrame(
   frame: Frame,

@@ -177,6 +177,46 @@ export function splitRows(
  * Trains one trainer on a frame for one node type: a model per component,
  * metrics on the held-out rows, and an interval. Throws `RangeError` or
  * `FitError` when the trainer cannot fit (the pipeline reports and skips).
+ *
+ * @param frame The training frame; only the rows of `options.nodeType` are
+ *   used, every feature column is a model input and every power column a
+ *   component to fit.
+ * @param trainerName The upstream trainer to fit, with its default
+ *   hyperparameters.
+ * @param options The feature group and output type of the frame, and the
+ *   split, seed, coverage and metadata to use.
+ * @returns The fitted model per component with its test metrics and
+ *   interval, upstream's metadata (`<Trainer>_<node type>`, MAE and MAPE)
+ *   plus ours, Kepler weights when the model can be written as weights, and
+ *   notes such as a split fallback.
+ * @throws {RangeError} when the frame has no features, fewer than 2 rows of
+ *   the node type, or no power column.
+ * @throws {FitError} when the trainer cannot fit a component (its input is
+ *   unusable or it does not converge) or predicts non-finite values.
+ *
+ * @example
+ * ```ts
+ * import { trainModel } from "./train_model.ts";
+ * import type { Frame } from "../extract/frame.ts";
+ * import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+ * const n = 300;
+ * const cpu = Float64Array.from({ length: n }, (_, i) => (i * 37) % 1000);
+ * const frame: Frame = {
+ *   level: "node", source: "acpi", length: n,
+ *   timestamp: Float64Array.from({ length: n }, (_, i) => 3 * i),
+ *   instances: ["node-1"], instance: new Uint32Array(n), containers: [],
+ *   featureNames: ["bpf_cpu_time_ms"], features: { bpf_cpu_time_ms: cpu },
+ *   components: ["platform"], power: { platform: cpu.map((c) => 60 + 0.05 * c) },
+ *   nodeType: new Int32Array(n),
+ * };
+ * const trained = trainModel(frame, "LinearRegressionTrainer",
+ *   { featureGroup: "BPFOnly", outputType: "AbsPower" });
+ * assertEquals(trained.name, "LinearRegressionTrainer_0");
+ * assertEquals(trained.metadata.split, "time");
+ * assert(trained.metadata.mae < 0.01); // power is exactly linear in cpu
+ * const bias = trained.weights?.platform?.All_Weights.Bias_Weight ?? 0;
+ * assert(Math.abs(bias - 60) < 1e-6);
+ * ```
  */
 export function trainModel(
   frame: Frame,

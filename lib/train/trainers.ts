@@ -79,6 +79,13 @@ const FACTORIES: {
  * from a config file) are a `RangeError` listing the valid ones; values are
  * checked by `fit`.
  *
+ * @param name The upstream trainer name, e.g. `"LinearRegressionTrainer"`.
+ * @param params Hyperparameters of that trainer; empty (the default) keeps
+ *   every default, and a missing key keeps its default.
+ * @returns A trainer whose `params` are the given ones over the defaults.
+ * @throws {RangeError} when the name is not one of the ten trainers or a
+ *   parameter name is not one of the trainer's.
+ *
  * @example
  * ```ts
  * import { makeTrainer } from "./trainers.ts";
