@@ -14,6 +14,12 @@ import { formatPipelineTime } from "../pipeline/pipeline_metadata.ts";
  * `%Y-%m-%d %H:%M:%S` (UTC). Throws a `RangeError` naming `source` when the
  * content has no window.
  *
+ * @param content The parsed benchmark file: upstream's
+ *   `{startTimeUTC, endTimeUTC}` or a CPE Benchmark CR.
+ * @param source How the error names the file, e.g. its path.
+ * @returns The window start as `%Y-%m-%d %H:%M:%S` (UTC).
+ * @throws {RangeError} when the content has no benchmark window.
+ *
  * @example
  * ```ts
  * import { collectTimeOfBenchmark } from "./collect_time.ts";
@@ -37,6 +43,12 @@ export function collectTimeOfBenchmark(
  * any other text (kepler-model-db has "February 2024" and "Late 2007 to
  * Early 2024") is kept as it is. Empty text, or text with `|` or a line
  * break (it would break the README table), is a `RangeError`.
+ *
+ * @param text The `--collect-date` value as given (trimmed here).
+ * @returns The date as `%Y-%m-%d %H:%M:%S` (UTC) when it is an ISO date or
+ *   date-time, else the trimmed text.
+ * @throws {RangeError} when the text is empty, holds `|` or a line break, or
+ *   has an ISO form that is not a calendar date (e.g. `2024-02-30`).
  *
  * @example
  * ```ts

@@ -116,6 +116,14 @@ function section(
 /**
  * The report of one node type, byte for byte in upstream's format.
  *
+ * @param node The node type's index and its attributes, written as the
+ *   first table.
+ * @param best The best models of this node type per
+ *   (source, output type, feature group) key, as one entry of
+ *   {@linkcode bestExportedModels}' result; a missing key is a row left out.
+ * @param options Where the linked model files are served.
+ * @returns The Markdown of `error_report/node_type_<n>.md`.
+ *
  * @example
  * ```ts
  * import { errorReport } from "./error_report.ts";

@@ -203,6 +203,23 @@ function checkPublisher(publisher: string): string {
  * index or no model summary, a summary row is malformed, an archive is
  * corrupt, or no model passes the thresholds.
  *
+ * @param pipelineFolder The trained pipeline folder, e.g.
+ *   `<models>/std_v0.7.11`.
+ * @param exportPath The kepler-model-db `models` folder to write into; the
+ *   pipeline goes to `<exportPath>/<version>/<pipeline>/`, replacing an
+ *   earlier export of it at once.
+ * @param options The publisher and collect time (required), thresholds,
+ *   ranking error, and what else to write.
+ * @returns What was written: folders, exported and skipped models, the
+ *   pages and notes.
+ * @throws {RangeError} when the publisher, collect time or a threshold is
+ *   invalid, a summary row is malformed, or no model passes the thresholds.
+ * @throws {Deno.errors.NotFound} when the pipeline has no metadata.json, no
+ *   node type index or no model summary.
+ * @throws {TypeError} when metadata.json lacks a required field.
+ * @throws {SyntaxError} when a pipeline file is not JSON or an archive is
+ *   corrupt.
+ *
  * @example
  * ```ts
  * import { exportPipeline } from "./export_pipeline.ts";

@@ -39,6 +39,12 @@ export const DEFAULT_EXPORT_THRESHOLDS: Readonly<ExportThresholds> = Object
  * Checks thresholds given by a user: each a finite number ≥ 0. Throws a
  * `RangeError` naming the bad one.
  *
+ * @param thresholds The thresholds given; a missing one (or none: the
+ *   default) keeps upstream's value.
+ * @returns All three thresholds, the given ones over
+ *   {@linkcode DEFAULT_EXPORT_THRESHOLDS}.
+ * @throws {RangeError} when a threshold is not a finite number ≥ 0.
+ *
  * @example
  * ```ts
  * import { checkThresholds } from "./thresholds.ts";

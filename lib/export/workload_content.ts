@@ -191,6 +191,16 @@ async function contentOf(dataPath: string, input: string): Promise<
  * The workload information of the inputs, in upstream's block format
  * (empty for no inputs).
  *
+ * @param dataPath The data folder (DATAPATH) that holds the inputs' files.
+ * @param inputs The `export -i` names, e.g. `stressng_kepler_query`; empty
+ *   gives an empty text.
+ * @returns One `### <name>` block per input, in the given order.
+ * @throws {Deno.errors.NotFound} when an input matches neither
+ *   `<data>/<bench>.json` nor `<data>/<input>`.
+ * @throws {SyntaxError} when `<data>/<bench>.json` is not JSON.
+ * @throws {RangeError} when a text input is larger than
+ *   {@linkcode MAX_WORKLOAD_TEXT_BYTES}.
+ *
  * @example
  * ```ts
  * import { workloadContent } from "./workload_content.ts";
