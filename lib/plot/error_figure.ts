@@ -38,6 +38,14 @@ export interface ErrorFigureOptions {
  * group). An undefined MAPE (−1) draws no bar. Throws a `RangeError` when
  * no row is left to plot.
  *
+ * @param rows The model summary's rows (one per trained model), e.g. from
+ *   `modelSummaryFromCsv`.
+ * @param options Title, node type and subplot height.
+ * @returns A plotly figure: the MAE subplot's traces, then the MAPE
+ *   subplot's, one per trainer (or model) each.
+ * @throws {RangeError} when there are no rows, or none of the node type
+ *   asked for.
+ *
  * @example
  * ```ts
  * import { errorFigure } from "./error_figure.ts";

@@ -262,6 +262,15 @@ function powerLines(
  * are combined: predictions and bounds summed, measured power averaged.
  * Throws a `RangeError` when no component has both columns.
  *
+ * @param table An estimation result (`estimation_result.csv` as a plot
+ *   table): `timestamp` in unix seconds, measured `<c>_power` and predicted
+ *   `default_<c>_power` in watts, and optionally the interval bounds.
+ * @param options Title, components, band name and subplot height.
+ * @returns A plotly figure with one time-series subplot per component.
+ * @throws {RangeError} when no component has both a measured and a
+ *   predicted column, or the timestamp column is missing, not numeric or
+ *   of another length than a plotted column.
+ *
  * @example
  * ```ts
  * import { estimateFigure } from "./estimate_figure.ts";
@@ -386,6 +395,17 @@ function scatterTrace(
  * interval as vertical error bars when the bound columns exist. Both axes
  * of a subplot share one range, so distance from the diagonal is the
  * error. Throws a `RangeError` when no component has both columns.
+ *
+ * @param table An estimation result (`estimation_result.csv` as a plot
+ *   table): `timestamp`, measured `<c>_power` and predicted
+ *   `default_<c>_power` in watts, and optionally the interval bounds.
+ * @param options Title, components and subplot height (the band name is
+ *   not used here).
+ * @returns A plotly figure with one scatter subplot per component and its
+ *   diagonal.
+ * @throws {RangeError} when no component has both a measured and a
+ *   predicted column, or the timestamp column is missing, not numeric or
+ *   of another length than a plotted column.
  *
  * @example
  * ```ts

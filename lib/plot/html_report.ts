@@ -45,6 +45,10 @@ function defaultPlotlyPath(): string[] {
  * cached. Throws `Deno.errors.NotFound` naming the paths tried when the
  * package is not installed.
  *
+ * @param options Where `plotly.min.js` is.
+ * @returns The text of `plotly.min.js`.
+ * @throws {Deno.errors.NotFound} when no path tried holds `plotly.min.js`.
+ *
  * @example
  * ```ts
  * import { plotlySource } from "./html_report.ts";
@@ -113,6 +117,13 @@ export interface FragmentOptions {
  * One figure as an HTML fragment (a `div` and a script calling
  * `Plotly.newPlot`) for a page that already loads plotly.js, e.g. the
  * `text/html` fallback of a notebook output.
+ *
+ * @param figure The plotly figure; its layout must give a `height` in px.
+ * @param options The id of the figure's `div`.
+ * @returns The `div` and its script, with the figure's JSON escaped for a
+ *   `<script>` element.
+ * @throws {TypeError} when the figure has no `data` array or no numeric
+ *   `layout.height`.
  *
  * @example
  * ```ts
@@ -184,6 +195,16 @@ const PLOT_SCRIPT = `(function () {
  * its own `div` (`plot-0`, `plot-1`, ...) with `{responsive: true}`; when
  * all have drawn, `<body data-plotted="N">`. Works offline from `file://`.
  * Throws a `RangeError` without figures.
+ *
+ * @param figures The plotly figures, in page order; each layout must give
+ *   a `height` in px.
+ * @param options Title, description and the plotly.js source to inline.
+ * @returns The whole HTML page.
+ * @throws {RangeError} when no figure is given.
+ * @throws {TypeError} when a figure has no `data` array or no numeric
+ *   `layout.height`.
+ * @throws {Deno.errors.NotFound} when no plotly.js source is given and the
+ *   package is not installed.
  *
  * @example
  * ```ts
@@ -258,6 +279,14 @@ export function figuresToHtml(
 /**
  * Writes {@linkcode figuresToHtml} to `path` atomically (parent folders
  * created).
+ *
+ * @param path The HTML file to write (replaced when it exists).
+ * @param figures The plotly figures, in page order.
+ * @param options Title, description and the plotly.js source to inline.
+ * @returns A promise that resolves once the file is in place.
+ * @throws {RangeError} when no figure is given.
+ * @throws {TypeError} when a figure has no `data` array or no numeric
+ *   `layout.height`.
  *
  * @example
  * ```ts

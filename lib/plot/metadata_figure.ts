@@ -39,6 +39,13 @@ export interface MetadataFigureOptions {
  * (or per model when a trainer has several node types). Throws a
  * `RangeError` when there are no rows.
  *
+ * @param rows The model summary's rows (one per trained model), with the
+ *   per-component `<c>_mae` columns when the summary has them.
+ * @param options Title, components and subplot height.
+ * @returns A plotly figure with one subplot of bars per component, in
+ *   component order.
+ * @throws {RangeError} when there are no rows.
+ *
  * @example
  * ```ts
  * import { metadataFigure } from "./metadata_figure.ts";

@@ -60,6 +60,13 @@ const NUMERIC = (name: string) =>
  * file when `model_name`, `trainer`, `feature_group` or `mae` is missing,
  * or a number cell is not a number.
  *
+ * @param table The parsed summary CSV: a header and rows of text cells.
+ * @param options Where the CSV came from, for error messages.
+ * @returns One row per CSV row, in file order; `mape` is −1 when the
+ *   column is absent.
+ * @throws {RangeError} when a required column is missing, a number cell is
+ *   not a number, or a row has no `mae`.
+ *
  * @example
  * ```ts
  * import { modelSummaryFromCsv } from "./model_summary.ts";
@@ -117,6 +124,10 @@ export function modelSummaryFromCsv(
 /**
  * The summary rows of the train stage's metadata (what
  * `modelMetadataTable` writes), without going through CSV.
+ *
+ * @param rows Each trained model's metadata with its feature group.
+ * @returns One summary row per model, in the given order: its metadata
+ *   fields plus `feature_group`.
  *
  * @example
  * ```ts

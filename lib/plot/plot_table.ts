@@ -44,6 +44,11 @@ function parseCell(cell: string): number | undefined {
  * `""` or `Unnamed: 0`) are left out. Throws a `RangeError` when there is no
  * `timestamp` column or it is not numeric.
  *
+ * @param table The parsed CSV: a header and rows of text cells.
+ * @param options Where the CSV came from, for the error message.
+ * @returns The numeric columns, in header order.
+ * @throws {RangeError} when the table has no numeric `timestamp` column.
+ *
  * @example
  * ```ts
  * import { plotTableFromCsv } from "./plot_table.ts";
@@ -85,6 +90,9 @@ export function plotTableFromCsv(
 /**
  * A node- or container-level frame of `lib/extract` as a plot table:
  * `timestamp`, the features, `<c>_power` and `node_type` (no copies).
+ *
+ * @param frame The training frame.
+ * @returns Its columns by upstream's CSV names, sharing the frame's arrays.
  *
  * @example
  * ```ts

@@ -78,6 +78,15 @@ const SYMBOLS = [
  * `RangeError` naming the curve when `max` is not a positive number or a
  * prediction is not finite, and when there are no curves.
  *
+ * @param curves The models to sweep, one per node type, each with its
+ *   sweep end and predictor.
+ * @param options Title, swept feature and component (for the axis titles),
+ *   points per curve and height.
+ * @returns A plotly figure with one line trace per curve, by node type.
+ * @throws {RangeError} when `samples` is not an integer ≥ 2, there are no
+ *   curves, a curve's `max` is not a positive number, or a prediction is
+ *   not finite.
+ *
  * @example
  * ```ts
  * import { powerCurveFigure } from "./power_curve_figure.ts";

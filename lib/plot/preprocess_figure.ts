@@ -114,6 +114,15 @@ function timeAxes(
  * `RangeError` when the table has neither power nor feature columns, or a
  * requested column is missing.
  *
+ * @param table A preprocessed or extracted table: `timestamp` in unix
+ *   seconds, feature columns and measured `<c>_power` columns in watts.
+ * @param options Title, the features and components to plot, and subplot
+ *   height.
+ * @returns A plotly figure: the power subplot's traces (one per component,
+ *   when there is power), then one trace per feature.
+ * @throws {RangeError} when the table has neither feature nor power
+ *   columns, has no numeric timestamp, or lacks a requested column.
+ *
  * @example
  * ```ts
  * import { preprocessFigure } from "./preprocess_figure.ts";
