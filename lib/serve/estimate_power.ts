@@ -89,6 +89,15 @@ function finite(powers: Partial<Record<Component, number[]>>): boolean {
  * model (e.g. a non-finite prediction) are returned in `msg` with empty
  * powers, as upstream's estimator does.
  *
+ * @param model The served model that answers (its JSON models when it has
+ *   them, else its Kepler weight file).
+ * @param request The parsed request: feature columns, one value per row,
+ *   and system feature values.
+ * @param options What to assume about the requesting machine.
+ * @returns Watts per component and row (negative clipped to 0), `msg` `""`
+ *   on success or the model's error with empty powers, the core ratio and,
+ *   when every component has an interval, its bounds.
+ *
  * @example
  * ```ts
  * import { estimatePower } from "./estimate_power.ts";

@@ -139,7 +139,15 @@ export class EstimatorSocket {
   /** The socket path. */
   readonly path: string;
 
-  /** Wraps a listener; use {@linkcode serveEstimatorSocket}. */
+  /**
+   * Wraps a listener; use {@linkcode serveEstimatorSocket}.
+   *
+   * @param listener A unix socket listener, owned from now on (closed by
+   *   {@linkcode EstimatorSocket.close}).
+   * @param handler Answers each request body; what it returns is sent as
+   *   JSON, what it throws is sent as an error reply.
+   * @param options Framing, limits, error reply and callbacks.
+   */
   constructor(
     listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>,
     handler: SocketHandler,
@@ -355,6 +363,16 @@ export class EstimatorSocket {
 
 /**
  * Listens on a unix socket and answers each request with `handler`.
+ *
+ * @param path The socket file, e.g. `/tmp/estimator.sock`; a stale socket
+ *   file there is replaced.
+ * @param handler Answers each request body; what it returns is sent as
+ *   JSON, what it throws is sent as an error reply.
+ * @param options Framing, limits, error reply and callbacks.
+ * @returns The running socket, to close when done.
+ * @throws {Deno.errors.AlreadyExists} when a file that is not a socket is at
+ *   `path`.
+ * @throws {Deno.errors.AddrInUse} when another process serves on `path`.
  *
  * @example
  * ```ts

@@ -63,6 +63,19 @@ export function pipelineNameOfUrl(url: string): string {
  * is bad, the server answers other than 200, the download is too slow or
  * too large, or the zip is not a pipeline.
  *
+ * @param url The http(s) URL of the pipeline zip; its file name without
+ *   `.zip` names the pipeline.
+ * @param options Time and size limits of the download.
+ * @returns The pipeline read from the zip in memory (kind `"url"`).
+ * @throws {TypeError} when the URL does not parse, or the zip has no
+ *   metadata.json.
+ * @throws {RangeError} when the URL is not http(s), its file name is not a
+ *   valid pipeline name, the zip is larger than `maxBytes`, or an entry
+ *   would leave the pipeline.
+ * @throws {Error} when the server answers other than 200 or the download
+ *   takes longer than `timeoutMs`.
+ * @throws {SyntaxError} when the zip is corrupt.
+ *
  * @example
  * ```ts
  * import { fetchPipeline } from "./fetch_pipeline.ts";

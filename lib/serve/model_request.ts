@@ -95,6 +95,15 @@ export function requestSource(value: string): EnergySource {
  * Parses and checks a ModelRequest body (already JSON-parsed). Throws a
  * `TypeError` or `RangeError` naming the bad field.
  *
+ * @param body The parsed JSON body of a `/model` request (Kepler's
+ *   ModelRequest: `metrics`, `output_type`, `source`, `node_type`, ...).
+ * @returns The request with defaults filled in: source `rapl-sysfs`, any
+ *   node type, any trainer and pipeline, no filter, loose node type.
+ * @throws {TypeError} when the body is not an object or a field has the
+ *   wrong type (e.g. no `output_type` text).
+ * @throws {RangeError} when a field's value is not allowed (an unknown
+ *   output type, source or trainer, a bad filter or pipeline name).
+ *
  * @example
  * ```ts
  * import { parseModelRequest } from "./model_request.ts";

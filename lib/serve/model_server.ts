@@ -225,7 +225,12 @@ export class ModelServer {
   #watcher: ModelPathWatcher | undefined;
   #closed = false;
 
-  /** Creates an unstarted server; use {@linkcode startModelServer}. */
+  /**
+   * Creates an unstarted server; use {@linkcode startModelServer}.
+   *
+   * @param options Where the pipelines are, how to listen and reload, and
+   *   the limits; empty serves no pipeline.
+   */
   constructor(options: ModelServerOptions = {}) {
     this.#options = options;
     this.#registry = new PipelineRegistry(options, this.#metrics);
@@ -293,6 +298,12 @@ export class ModelServer {
   /**
    * Reloads pipelines from MODEL_PATH: the named ones, or (without names)
    * every folder there, dropping those that are gone.
+   *
+   * @param names Pipeline folder names under MODEL_PATH; omitted, every
+   *   pipeline folder there and every folder pipeline served now.
+   * @returns A promise that settles when this reload (queued after earlier
+   *   ones) is done; a pipeline that fails to load is recorded in
+   *   {@linkcode ModelServer.loadErrors}.
    */
   reload(names?: readonly string[]): Promise<void> {
     return this.#registry.reload(names);
@@ -361,12 +372,22 @@ export class ModelServer {
   /**
    * Answers one `Request` (the `deno-serve` engine's handler; usable
    * directly): reads its body within the limits, then {@linkcode respond}.
+   *
+   * @param request The HTTP request, body not yet read.
+   * @returns The response: the route's answer, or a JSON error (e.g. 404
+   *   for an unknown path, 413 for a body over the limit).
    */
   handle(request: Request): Promise<Response> {
     return handleRequest(this.#options, this.#context, request);
   }
 
-  /** Answers one request whose body has been read (the guarded engine's handler). */
+  /**
+   * Answers one request whose body has been read (the guarded engine's
+   * handler).
+   *
+   * @param request The method, path, query and body of the request.
+   * @returns The reply: status, headers and body.
+   */
   respond(request: RoutedRequest): Promise<HttpReply> {
     return respond(this.#context, request);
   }
@@ -396,6 +417,12 @@ export class ModelServer {
 /**
  * Loads the pipelines and starts the model server (and the estimator
  * socket, if asked). Close it with `close()` or `await using`.
+ *
+ * @param options Where the pipelines are, how to listen and reload, and
+ *   the limits; empty serves no pipeline.
+ * @returns The started server, listening on its `url`.
+ * @throws {Deno.errors.AddrInUse} when the port, or the estimator socket
+ *   path, is taken by another process (the server is closed again).
  *
  * @example
  * ```ts

@@ -314,6 +314,13 @@ async function loadPipeline(
  * folder is not a pipeline (no metadata.json) and a `RangeError` when its
  * name is not a valid pipeline name.
  *
+ * @param dir The pipeline folder, e.g. `<MODEL_PATH>/std_v0.7.11`.
+ * @param options The pipeline's name, when not the folder's.
+ * @returns The pipeline's metadata, node type index and servable models
+ *   (kind `"dir"`), with a warning for each model skipped.
+ * @throws {TypeError} when the folder has no metadata.json.
+ * @throws {RangeError} when the name is not a valid pipeline name.
+ *
  * @example
  * ```ts
  * import { loadPipelineDir } from "./pipeline_catalog.ts";
@@ -350,6 +357,16 @@ function servedEntry(path: string): boolean {
  * (nothing is written to disk). Training data in the zip is dropped. Throws
  * a `SyntaxError` for a corrupt zip, a `RangeError` for an entry that would
  * leave the pipeline and a `TypeError` when it has no metadata.json.
+ *
+ * @param zip The zip's bytes, or its entries already unzipped.
+ * @param options The pipeline's name and where the zip came from (for
+ *   messages); the name defaults to the origin's file name without `.zip`.
+ * @returns The pipeline's metadata, node type index and servable models
+ *   (kind `"url"`), with a warning for each model skipped.
+ * @throws {SyntaxError} when the zip is corrupt.
+ * @throws {RangeError} when an entry would leave the pipeline or the name
+ *   is not a valid pipeline name.
+ * @throws {TypeError} when the zip has no metadata.json.
  *
  * @example
  * ```ts

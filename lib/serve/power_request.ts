@@ -76,6 +76,18 @@ export interface PowerRequestOptions {
  * Parses and checks a PowerRequest body (already JSON-parsed) into columns.
  * Throws a `TypeError` or `RangeError` naming the bad field.
  *
+ * @param body The parsed JSON body of an estimator request (Kepler's
+ *   PowerRequest: `metrics`, `values` rows, `output_type`, `source`,
+ *   `system_features` and `system_values`, ...).
+ * @param options The most rows accepted.
+ * @returns The request with one column per metric (`columns[j][i]` is
+ *   metric j of row i) and defaults filled in.
+ * @throws {TypeError} when the body is not an object or a field has the
+ *   wrong type (e.g. a non-number in `values`).
+ * @throws {RangeError} when a field's value is not allowed: more rows than
+ *   `maxRows`, a row of the wrong length, system features and values of
+ *   different lengths, or an unknown output type, source or trainer.
+ *
  * @example
  * ```ts
  * import { parsePowerRequest } from "./power_request.ts";

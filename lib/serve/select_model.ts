@@ -347,6 +347,16 @@ export function rankCandidates(
 /**
  * The model that answers a query, or undefined when none can.
  *
+ * @param pipelines The pipelines served, by name.
+ * @param query What the client asks for: source, output type, metrics,
+ *   node type or machine spec, and optional trainer, filters, pipeline and
+ *   feature group.
+ * @param options The error that ranks models and the default pipeline per
+ *   source.
+ * @returns The model of lowest error among the candidates of the best
+ *   matching node type, with its pipeline and how the node type matched;
+ *   undefined when no pipeline serves the source or no model qualifies.
+ *
  * @example
  * ```ts
  * import { selectModel } from "./select_model.ts";
@@ -423,6 +433,14 @@ export interface BestModelsQuery {
 /**
  * Upstream's `GET /best-models`: the best model name per output type and
  * feature group, `{"AbsPower": {"BPFOnly": "SGDRegressorTrainer_0"}, ...}`.
+ *
+ * @param pipelines The pipelines served, by name.
+ * @param query The source, and optionally the output type, feature groups,
+ *   node type (strict), filters and pipeline to consider.
+ * @param options The error that ranks models and the default pipeline per
+ *   source.
+ * @returns Per output type asked for, the best model's name per feature
+ *   group that has one (an output type without models maps to `{}`).
  *
  * @example
  * ```ts
