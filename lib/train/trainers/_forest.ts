@@ -168,7 +168,7 @@ function isInt(v: unknown): v is number {
  * ```ts
  * import { parseForest } from "./_forest.ts";
  * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
- * const json = { kind: "xgboost", version: 1, nFeatures: 1, baseScore: 2,
+ * const json = { kind: "xgboost" as const, version: 1, nFeatures: 1, baseScore: 2,
  *   seed: 1, params: {}, trees: [{ feature: [-1], threshold: [0], left: [-1],
  *   right: [-1], value: [1], gain: [0] }] };
  * assertEquals(parseForest(json, "xgboost").forest.trees.length, 1);
@@ -284,7 +284,7 @@ function parseTree(
  * ```ts
  * import { loadForest } from "./_forest.ts";
  * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
- * const json = { kind: "xgboost", version: 1, nFeatures: 1, baseScore: 2,
+ * const json = { kind: "xgboost" as const, version: 1, nFeatures: 1, baseScore: 2,
  *   seed: 1, params: {}, trees: [{ feature: [-1], threshold: [0], left: [-1],
  *   right: [-1], value: [1], gain: [0] }] };
  * assertEquals(loadForest(json, "xgboost").predict([new Float64Array([0])])[0], 3);
