@@ -51,6 +51,15 @@ export function f(x: number, { a }: FOptions = {}): number {
 export function g(x: number): number {
   return 2 * x;
 }
+/**
+ * Waits; a promise of nothing needs no @returns.
+ *
+ * @example
+ * \`\`\`ts
+ * await h();
+ * \`\`\`
+ */
+export async function h(): Promise<void> {}
 export class K {
   /** A field. */
   n = 1;

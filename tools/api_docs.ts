@@ -42,9 +42,14 @@ interface Param {
   name?: string;
   left?: Param;
 }
+interface TypeDef {
+  repr: string;
+  kind?: string;
+  value?: { typeParams?: TypeDef[]; typeName?: string } | string;
+}
 interface FunctionDef {
   params: Param[];
-  returnType?: { repr: string } | null;
+  returnType?: TypeDef | null;
   hasBody?: boolean;
 }
 interface Location {
@@ -63,7 +68,20 @@ interface DocSymbol {
 }
 
 const ROOT = fromFileUrl(new URL("..", import.meta.url));
-const NOTHING = /^(void|undefined|never|Promise<void>|Promise<undefined>)$/;
+const NOTHING = /^(void|undefined|never)$/;
+
+/** Whether a return type gives nothing: void, undefined, never or a promise of one. */
+function returnsNothing(t: TypeDef | null | undefined): boolean {
+  if (t === null || t === undefined) return false;
+  if (NOTHING.test(t.repr)) return true;
+  const v = t.value;
+  if (
+    t.repr === "Promise" && typeof v === "object" && v.typeParams?.length === 1
+  ) {
+    return NOTHING.test(v.typeParams[0]!.repr);
+  }
+  return false;
+}
 
 function tagsOf(doc: JsDoc | undefined, kind: string): JsDocTag[] {
   return (doc?.tags ?? []).filter((t) => t.kind === kind);
@@ -90,7 +108,9 @@ function bodyText(loc: Location): string {
     lines = Deno.readTextFileSync(path).split("\n");
     sources.set(path, lines);
   }
-  let depth = 0, opened = false;
+  // Braces count only once the parameter list has closed, so a default
+  // such as `options = {}` does not end the body.
+  let depth = 0, parens = 0, params = false, opened = false;
   const out: string[] = [];
   for (let i = loc.line - 1; i < lines.length; i++) {
     const line = lines[i]!.replace(/\/\/.*$/, "").replace(
@@ -99,7 +119,11 @@ function bodyText(loc: Location): string {
     );
     out.push(line);
     for (const ch of line) {
-      if (ch === "{") {
+      if (ch === "(") parens++;
+      else if (ch === ")") {
+        if (--parens === 0) params = true;
+      } else if (!params || parens > 0) continue;
+      else if (ch === "{") {
         depth++;
         opened = true;
       } else if (ch === "}") depth--;
@@ -137,8 +161,9 @@ function checkFunction(
   for (const d of shown) {
     const def = d.def as unknown as FunctionDef;
     checkParams(def.params, d.jsDoc, missing);
-    const returns = def.returnType?.repr ?? "";
-    if (!NOTHING.test(returns) && tagsOf(d.jsDoc, "return").length === 0) {
+    if (
+      !returnsNothing(def.returnType) && tagsOf(d.jsDoc, "return").length === 0
+    ) {
       missing("@returns");
     }
   }
