@@ -11,6 +11,13 @@ import type { Frame } from "../extract/frame.ts";
 /**
  * Concatenates node-level frames; one frame is returned as it is.
  *
+ * @param frames The frames to join, in the order their rows are appended.
+ * @returns A node-level frame with every input row, the instance names of
+ *   all inputs merged into one sorted dictionary, and the first frame's
+ *   source, features and components.
+ * @throws {RangeError} when no frame is given, a frame is at container
+ *   level, or the frames differ in features or components.
+ *
  * @example
  * ```ts
  * import { concatNodeFrames } from "./concat.ts";

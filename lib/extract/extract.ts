@@ -277,6 +277,14 @@ function prepare(
  * Throws a `RangeError` that lists every missing metric when a group is not
  * valid for the query, or that says why no row could be made.
  *
+ * @param query The parsed Prometheus query result.
+ * @param groups The feature groups to extract; each gets its own frame.
+ * @param options Energy source, frame level, extractor and label options.
+ * @returns One frame per group, keyed by group (in the order given).
+ * @throws {RangeError} when a group's metrics are missing from the query,
+ *   or no row can be made (e.g. no instance has enough consecutive rows
+ *   for the smooth window).
+ *
  * @example
  * ```ts
  * import { extractFeatureGroups } from "./extract.ts";
@@ -324,6 +332,13 @@ export function extractFeatureGroups(
 
 /**
  * Extracts one feature group from a query (see {@linkcode extractFeatureGroups}).
+ *
+ * @param query The parsed Prometheus query result.
+ * @param group The feature group whose columns the frame keeps.
+ * @param options Energy source, frame level, extractor and label options.
+ * @returns The group's frame: features as per-second rates, power in watts.
+ * @throws {RangeError} when the group's metrics are missing from the query
+ *   or no row can be made.
  *
  * @example
  * ```ts

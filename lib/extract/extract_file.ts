@@ -67,6 +67,10 @@ export function metricsNeeded(
  * `<data>/extracted_<output>.csv` (atomically). Returns the frame and the
  * file written.
  *
+ * @param input The query name: `<data>/<input>.json` is read.
+ * @param featureGroup The feature group whose columns the frame keeps.
+ * @param options The data folder, output name and extraction options.
+ *
  * @example
  * ```ts
  * import { extractFile } from "./extract_file.ts";

@@ -75,6 +75,12 @@ export interface Frame {
 /**
  * The power column of a frame, or a `RangeError` naming what is missing.
  *
+ * @param frame The frame to read.
+ * @param component The power component, e.g. `"platform"` or `"package"`.
+ * @returns The component's watts, one per row (the frame's own array, not a
+ *   copy).
+ * @throws {RangeError} when the frame has no power column for `component`.
+ *
  * @example
  * ```ts
  * import { powerOf, type Frame } from "./frame.ts";
@@ -97,6 +103,12 @@ export function powerOf(frame: Frame, component: Component): Float64Array {
 
 /**
  * The feature column of a frame, or a `RangeError` naming what is missing.
+ *
+ * @param frame The frame to read.
+ * @param feature The feature name, e.g. `"bpf_cpu_time_ms"`.
+ * @returns The feature's values, one per row (the frame's own array, not a
+ *   copy).
+ * @throws {RangeError} when the frame has no column named `feature`.
  *
  * @example
  * ```ts
@@ -180,6 +192,10 @@ export function takeRows(frame: Frame, rows: Uint32Array): Frame {
 /**
  * The row indexes of each instance, in row order: `result[i]` holds the rows
  * of `frame.instances[i]`.
+ *
+ * @param frame The frame whose rows to group.
+ * @returns One array of row indexes per entry of `frame.instances`, in
+ *   ascending order (empty for an instance with no row).
  *
  * @example
  * ```ts

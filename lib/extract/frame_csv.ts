@@ -59,6 +59,14 @@ export interface FrameCsvOptions {
 /**
  * Formats a frame as CSV text in upstream's column order.
  *
+ * @param frame The frame to format.
+ * @param options The layout (extracted or isolated) and whether to write
+ *   the `instance` column.
+ * @returns The CSV text: a header line, then one line per row, each ending
+ *   in a newline.
+ * @throws {RangeError} when the isolated layout is asked of a
+ *   container-level frame.
+ *
  * @example
  * ```ts
  * import { formatFrameCsv } from "./frame_csv.ts";
@@ -115,6 +123,13 @@ export function formatFrameCsv(
 
 /**
  * Writes a frame as CSV atomically (see {@linkcode formatFrameCsv}).
+ *
+ * @param path The CSV file to write (replaced if it exists).
+ * @param frame The frame to write.
+ * @param options The layout (extracted or isolated) and whether to write
+ *   the `instance` column.
+ * @throws {RangeError} when the isolated layout is asked of a
+ *   container-level frame.
  *
  * @example
  * ```ts
@@ -184,6 +199,15 @@ function containerKeyOf(id: string): ContainerKey {
  * Parses a frame from CSV text written by {@linkcode formatFrameCsv} or by
  * upstream (`extracted_*.csv`, `isolated_*.csv`, `preprocess_*.csv`).
  * Throws a `SyntaxError` naming the line and column of a bad cell.
+ *
+ * @param text The CSV text, header line first.
+ * @param options The energy source of the power columns and the name used
+ *   in messages.
+ * @returns The frame, rows sorted by timestamp, instance and container; at
+ *   container level when an `id` column holds ids other than
+ *   `all containers`, else at node level.
+ * @throws {SyntaxError} when the text is not CSV, has no `timestamp` or
+ *   `<component>_power` column, or a cell is not a number.
  *
  * @example
  * ```ts
@@ -370,6 +394,13 @@ function frameOrder(frame: Frame): Uint32Array {
 
 /**
  * Reads a frame CSV file (see {@linkcode parseFrameCsv}).
+ *
+ * @param path The CSV file, e.g. `data/extracted_output.csv`.
+ * @param options The energy source of the power columns and the name used
+ *   in messages (the path by default).
+ * @returns The frame, rows sorted by timestamp, instance and container.
+ * @throws {Deno.errors.NotFound} when the file does not exist.
+ * @throws {SyntaxError} when the file is not a frame CSV.
  *
  * @example
  * ```ts

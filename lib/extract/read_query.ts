@@ -149,6 +149,13 @@ function addSeries(
  * Parses a query JSON given as bytes or text into columnar series. Throws a
  * `SyntaxError` that names the origin and byte offset for malformed input.
  *
+ * @param input The query JSON (UTF-8 bytes or text): an object of metric
+ *   name → Prometheus series (`metric` labels and `values` samples).
+ * @param options The name used in messages and which metrics to keep.
+ * @returns The series by current metric name, each sorted by time; a
+ *   metric present with no series maps to an empty list.
+ * @throws {SyntaxError} when the input is not a valid query JSON.
+ *
  * @example
  * ```ts
  * import { parseQuery } from "./read_query.ts";
@@ -221,6 +228,13 @@ async function readWhole(path: string): Promise<Uint8Array> {
  * Reads a query JSON file into columnar series (see {@linkcode parseQuery}).
  * A missing file is a `Deno.errors.NotFound` naming the path.
  *
+ * @param path The query JSON file, e.g. `data/kepler_query.json`.
+ * @param options The name used in messages (the path by default) and which
+ *   metrics to keep.
+ * @returns The series by current metric name, each sorted by time.
+ * @throws {Deno.errors.NotFound} when the file does not exist.
+ * @throws {SyntaxError} when the file is not a valid query JSON.
+ *
  * @example
  * ```ts
  * import { readQueryFile } from "./read_query.ts";
@@ -244,6 +258,12 @@ export async function readQueryFile(
 /**
  * Converts a query already in memory (e.g. from `query` or `simulate`) into
  * columnar series, one metric at a time.
+ *
+ * @param result The query result: metric name → Prometheus series, sample
+ *   values as text (`"NaN"`, `"+Inf"` allowed) or numbers.
+ * @param options The name used in messages and which metrics to keep.
+ * @returns The series by current metric name, each sorted by time.
+ * @throws {TypeError} when a kept metric's value is not an array of series.
  *
  * @example
  * ```ts

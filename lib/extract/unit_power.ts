@@ -49,6 +49,14 @@ export interface UnitPowerOptions {
  * `RangeError` naming the metrics that are missing or have no series of the
  * source.
  *
+ * @param query The parsed Prometheus query result.
+ * @param source The energy source whose components are read.
+ * @param options The instance label and the job of VM metrics to leave out.
+ * @returns One entry per instance, component and unit, sorted by instance
+ *   then in the source's component order; only valid intervals are kept.
+ * @throws {RangeError} when a component's metric is missing or has no
+ *   series of the source.
+ *
  * @example
  * ```ts
  * import { unitPower } from "./unit_power.ts";

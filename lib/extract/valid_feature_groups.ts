@@ -112,6 +112,11 @@ export function missingFeatureMetrics(
  * The feature groups whose metrics all have data in a query, in the order of
  * the vocabulary.
  *
+ * @param query The parsed Prometheus query result.
+ * @param options The third-party metric names and the groups to consider.
+ * @returns The valid groups (empty when none is); a group is left out when
+ *   one of its metrics is missing or has no usable samples.
+ *
  * @example
  * ```ts
  * import { validFeatureGroups } from "./valid_feature_groups.ts";
