@@ -109,6 +109,10 @@ function subtract(node: Frame, idle: IdleEstimates): Frame {
  * The `min` isolator: squeeze, then subtract each instance's minimum power
  * per component.
  *
+ * @param frame An extracted frame, container or node level.
+ * @returns A node-level frame whose power is dynamic power: each row's
+ *   power minus its instance's minimum, so the lowest row is 0.
+ *
  * @example
  * ```ts
  * import { isolateMin } from "./idle_estimate.ts";

@@ -74,6 +74,10 @@ export interface IsolateOptions {
 /**
  * The `none` isolator: squeeze only (the labels stay absolute power).
  *
+ * @param frame An extracted frame, container or node level.
+ * @returns The node-level frame: features summed over containers, power
+ *   unchanged.
+ *
  * @example
  * ```ts
  * import { isolateNone } from "./isolate.ts";
@@ -94,6 +98,15 @@ export function isolateNone(frame: Frame): Frame {
 /**
  * Runs the isolator named in the options. Throws a `RangeError` when the
  * isolator needs an input that is not given (a profile, a model).
+ *
+ * @param frame An extracted frame, container or node level.
+ * @param options The isolator (`min` by default) and its inputs: quantile,
+ *   idle profile, background containers, background models and hints.
+ * @returns A node-level frame whose power is dynamic power, never negative
+ *   (absolute power for the `none` isolator).
+ * @throws {RangeError} when the `profile` isolator has no profile or the
+ *   profile lacks a component or node type of the frame, or the `trainer`
+ *   isolator has no model or a model predicts a component wrongly.
  *
  * @example
  * ```ts

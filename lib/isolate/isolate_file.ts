@@ -110,6 +110,14 @@ export interface ProfileFileOptions extends FileLocations {
  * `<models>/<pipeline>/profile/<source>.json` and returns them with the
  * paths.
  *
+ * @param input The idle query's name: `<data>/<input>.json` is read.
+ * @param options The data and models folders, the pipeline, the sources
+ *   to profile and how instances and node types are found.
+ * @returns The profiles by source, the files written and the idle query
+ *   read (whose containers are the background containers).
+ * @throws {RangeError} when no source can be profiled (or a requested
+ *   source has no data).
+ *
  * @example
  * ```ts
  * import { profileIdleFile } from "./isolate_file.ts";
@@ -176,6 +184,14 @@ async function isolateWith(
  * `isolate`: reads `<data>/<input>.json`, extracts the feature group per
  * container, isolates and writes `<data>/isolated_<output>.csv`.
  *
+ * @param input The query name: `<data>/<input>.json` is read.
+ * @param featureGroup The feature group whose columns the frame keeps.
+ * @param options Folders, output name, extraction and isolator options, and
+ *   an idle query whose profiles and containers the isolator uses.
+ * @returns The isolated node-level frame, the CSV written (upstream's
+ *   isolated layout) and the profile files written (none without an idle
+ *   query).
+ *
  * @example
  * ```ts
  * import { isolateFile } from "./isolate_file.ts";
@@ -212,6 +228,14 @@ export async function isolateFile(
  * upstream's), isolates and writes `<data>/isolated_<output>.csv`. The
  * energy source of the CSV is `options.source` (default: guessed from the
  * power columns).
+ *
+ * @param input The extracted data's name: `<data>/extracted_<input>.csv`
+ *   is read.
+ * @param options Folders, output name, energy source and isolator options,
+ *   and an idle query whose profiles and containers the isolator uses.
+ * @returns The isolated node-level frame, the CSV written (upstream's
+ *   isolated layout) and the profile files written (none without an idle
+ *   query).
  *
  * @example
  * ```ts

@@ -27,6 +27,16 @@ export interface ProfileIsolateOptions {
  * source. Throws a `RangeError` when the profile lacks a component or node
  * type of the frame.
  *
+ * @param frame An extracted frame, container or node level.
+ * @param profile The idle profile of the frame's energy source: per
+ *   component and node type, the idle watts per unit and the unit count.
+ * @param options The background containers whose usage is left out.
+ * @returns A node-level frame of the target containers' usage, with each
+ *   component's power minus the background power of the row's node type,
+ *   clipped at 0.
+ * @throws {RangeError} when the profile has no entry for a component and
+ *   node type of the frame.
+ *
  * @example
  * ```ts
  * import { isolateProfile } from "./isolate_profile.ts";

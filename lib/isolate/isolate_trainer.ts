@@ -135,6 +135,18 @@ function pearson(a: Float64Array, b: Float64Array): number {
  * Throws a `RangeError` when a model does not predict a component of the
  * frame or predicts the wrong number of rows.
  *
+ * @param frame An extracted frame, container or node level.
+ * @param models An AbsPower predictor, or one or more candidate models
+ *   (the one whose dynamic power correlates with the target usage above the
+ *   threshold, then with the lowest `mae`, is used).
+ * @param options Which containers are background (names or hints) and the
+ *   correlation threshold.
+ * @returns A node-level frame of the target containers' usage, with each
+ *   component's power minus the power predicted from the background usage,
+ *   clipped at 0.
+ * @throws {RangeError} when no model is given, or a model predicts no
+ *   values or the wrong number of rows for a component of the frame.
+ *
  * @example
  * ```ts
  * import { isolateTrainer } from "./isolate_trainer.ts";

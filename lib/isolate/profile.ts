@@ -78,6 +78,14 @@ export interface IdleProfileOptions {
  * Builds idle profiles from an idle query. Throws a `RangeError` when no
  * source can be profiled (or a requested source has no data).
  *
+ * @param idle The parsed idle query (a node running no workload).
+ * @param options The sources to profile, the node type of the instances,
+ *   the instance label and the job of VM metrics to leave out.
+ * @returns A profile per source profiled: per component and node type, the
+ *   least and greatest watts of one unit and the number of units.
+ * @throws {RangeError} when no source has complete data, or a requested
+ *   source has a missing metric or no complete idle interval.
+ *
  * @example
  * ```ts
  * import { idleProfiles } from "./profile.ts";
@@ -244,6 +252,12 @@ export function parseIdleProfile(
  * Writes each source's profile to `<pipeline>/profile/<source>.json`
  * (atomically) and returns the paths written.
  *
+ * @param pipelineFolder The pipeline folder, e.g. `<models>/std_v0.7.11`;
+ *   `profile/` is created in it.
+ * @param profiles The profiles to write, by source (a source without one
+ *   is not written).
+ * @returns The files written, in the order of the energy sources.
+ *
  * @example
  * ```ts
  * import { readIdleProfiles, writeIdleProfiles } from "./profile.ts";
@@ -274,6 +288,12 @@ export async function writeIdleProfiles(
 /**
  * Reads the profiles present in `<pipeline>/profile/` (sources without a
  * file are left out); a malformed file is a `TypeError` naming it.
+ *
+ * @param pipelineFolder The pipeline folder whose `profile/` is read.
+ * @param sources The sources to look for (every energy source by default).
+ * @returns The profiles found, by source (empty when there is none).
+ * @throws {SyntaxError} when a profile file is not JSON.
+ * @throws {TypeError} when a profile file is JSON but not a profile.
  *
  * @example
  * ```ts
