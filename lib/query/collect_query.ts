@@ -306,6 +306,19 @@ async function writeValidation(
  * `RangeError` (with nothing written) when no metric matches or the window
  * holds no samples.
  *
+ * @param server The Prometheus base URL, e.g. `http://localhost:9090`.
+ * @param dataPath The data folder the query JSON, benchmark file, machine
+ *   spec, CSVs and validate table are written under (created as needed).
+ * @param options The window, step, metric selection, output names, machine
+ *   spec source and the HTTP options; empty queries `kepler_` metrics over
+ *   the last 300 s at a 3 s step into `<dataPath>/output.json`.
+ * @returns The window, step, metrics, series and sample counts, the machine
+ *   spec, the files written and the validation report.
+ * @throws {PrometheusError} when Prometheus cannot be reached or answers
+ *   with an error.
+ * @throws {RangeError} when no metric matches or the window holds no
+ *   samples (nothing is written), or the window's times are invalid.
+ *
  * @example
  * ```ts
  * import { collectQuery } from "./collect_query.ts";

@@ -15,6 +15,16 @@ import {
  * Lists every metric name on the server, sorted as Prometheus returns them.
  * Failures are a {@linkcode PrometheusError} naming the server.
  *
+ * @param server The Prometheus base URL, e.g. `http://localhost:9090`.
+ * @param options Authentication, TLS, timeout, retries and abort signal;
+ *   empty sends an unauthenticated request with the default timeout and
+ *   retries.
+ * @returns Every metric name the server knows, in its order.
+ * @throws {PrometheusError} when the server cannot be reached, answers
+ *   with an error, or sends something other than a list of names.
+ * @throws {RangeError} when `server` is not an http(s) URL, or both a
+ *   bearer token and a user name are given.
+ *
  * @example
  * ```ts
  * import { fetchMetricNames } from "./fetch_metric_names.ts";

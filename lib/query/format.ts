@@ -35,6 +35,9 @@ export interface BenchmarkWindow {
 /**
  * Formats a unix time (seconds) as `%Y-%m-%dT%H:%M:%SZ`.
  *
+ * @param unixSeconds Seconds since the epoch; a fraction is dropped.
+ * @returns The UTC time, e.g. `2023-12-13T10:16:39Z`.
+ *
  * @example
  * ```ts
  * import { formatUtc } from "./format.ts";
@@ -52,6 +55,12 @@ export function formatUtc(unixSeconds: number): string {
 /**
  * Parses `%Y-%m-%dT%H:%M:%SZ` (also accepting fractional seconds) to unix
  * seconds; anything else is a `RangeError` naming the value.
+ *
+ * @param text A UTC time such as `2023-12-13T10:16:39Z`; surrounding
+ *   white space is ignored.
+ * @returns Seconds since the epoch, with a fraction when the text has one.
+ * @throws {RangeError} when `text` is not in that format or a field is
+ *   out of range (e.g. month 13).
  *
  * @example
  * ```ts

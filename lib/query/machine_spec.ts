@@ -222,6 +222,12 @@ const GIB = 1024 ** 3;
  * facts come from `Deno.systemMemoryInfo()` and `node:os` instead, with the
  * socket count 1; with neither, only the core count is known.
  *
+ * @param options Facts to use instead of reading them (the text of
+ *   `/proc/cpuinfo`, memory, maximum frequency); empty reads them all from
+ *   this machine.
+ * @returns The spec: processor name, logical CPUs, sockets, memory in GiB
+ *   and frequency in MHz, -1 (or "" for the processor) where unknown.
+ *
  * @example
  * ```ts
  * import { discoverMachineSpec } from "./machine_spec.ts";
@@ -413,6 +419,8 @@ export function machineSpecFromSeries(
  * @param options `partial`: accept a spec with some attributes. Default: false.
  * @returns The spec.
  * @throws {TypeError} For a missing (unless partial) or mistyped attribute.
+ * @throws {Deno.errors.NotFound} when the file does not exist.
+ * @throws {SyntaxError} when the file is not JSON.
  *
  * @example
  * ```ts
@@ -431,6 +439,14 @@ export async function readMachineSpecFile(path: string): Promise<MachineSpec>;
 /**
  * Reads a machine spec file that may lack attributes (serve's
  * `--machine-spec`): the attributes it has, type-checked.
+ *
+ * @param path The file, upstream's `{"attrs": {...}, "members": [...]}` or
+ *   the flat attributes.
+ * @param options `partial: true`: missing or null attributes are left out.
+ * @returns The attributes present in the file; empty when it has none.
+ * @throws {TypeError} when an attribute present has the wrong type.
+ * @throws {Deno.errors.NotFound} when the file does not exist.
+ * @throws {SyntaxError} when the file is not JSON.
  */
 export async function readMachineSpecFile(
   path: string,

@@ -38,6 +38,10 @@ export function compareLabels(a: Labels, b: Labels): number {
  * A stable key of a label set (sorted `name, value` pairs), the same for any
  * key order.
  *
+ * @param labels The series' labels, `__name__` included when present.
+ * @returns A JSON text of the sorted `[name, value]` pairs; `[]` for no
+ *   labels.
+ *
  * @example
  * ```ts
  * import { labelsKey } from "./merge_series.ts";

@@ -34,7 +34,7 @@ export type {
   ValidateRow,
   ValidationReport,
   ValidationSummary,
-} from "./validate.ts";
+} from "./validate_types.ts";
 export type { SelectMetricsOptions } from "./select_metrics.ts";
 export type { DiscoverMachineSpecOptions } from "./machine_spec.ts";
 export type {

@@ -40,7 +40,13 @@ export class PrometheusError extends Error {
   /** Attempts made. */
   readonly attempts: number;
 
-  /** Creates the error; `options.server` names the server. */
+  /**
+   * Creates the error; `options.server` names the server.
+   *
+   * @param message What failed, naming the server.
+   * @param options The server, the HTTP status when it answered, the
+   *   attempts made and the underlying error as `cause`.
+   */
   constructor(message: string, options: PrometheusErrorOptions) {
     super(message, options.cause === undefined ? {} : { cause: options.cause });
     this.name = "PrometheusError";

@@ -73,6 +73,10 @@ export function* queryJsonPieces(result: QueryResult): Generator<string> {
 /**
  * Writes a query result atomically in upstream's format.
  *
+ * @param path The file to write, e.g. `<data>/kepler_query.json`; its
+ *   folder is created as needed and an existing file replaced.
+ * @param result Metric name → series, written in its key order.
+ *
  * @example
  * ```ts
  * import { readQueryJson, writeQueryJson } from "./query_json.ts";
@@ -94,6 +98,13 @@ export async function writeQueryJson(
 /**
  * Reads a query JSON and checks its shape; a wrong shape is a `SyntaxError`
  * naming the file and the metric.
+ *
+ * @param path The query JSON file.
+ * @returns Metric name → series, as in the file (values not checked
+ *   further).
+ * @throws {SyntaxError} when the file is not JSON, not an object of
+ *   metric names, or a series lacks `metric` or `values`.
+ * @throws {Deno.errors.NotFound} when the file does not exist.
  *
  * @example
  * ```ts

@@ -160,6 +160,18 @@ function chunkTasks(
  * Runs one range query, split into requests of at most `maxPoints` points
  * per series, and returns the joined series (Prometheus' order).
  *
+ * @param server The Prometheus base URL, e.g. `http://localhost:9090`.
+ * @param request The PromQL expression, start and end in unix seconds and
+ *   the step in seconds.
+ * @param options Points per request, concurrency, progress callback and
+ *   the HTTP options (authentication, TLS, timeout, retries, abort signal).
+ * @returns The series of the whole window, each sample once; empty when
+ *   nothing matches.
+ * @throws {RangeError} when the step is not a positive number, the end is
+ *   before the start, or `server` is not an http(s) URL.
+ * @throws {PrometheusError} when a request fails or Prometheus sends no
+ *   matrix.
+ *
  * @example
  * ```ts
  * import { queryRange } from "./query_range.ts";
@@ -206,6 +218,18 @@ export interface MetricsQuery extends RangeWindow {
  * `_range_queries`) and returns the query JSON object: metric name → series,
  * in the order of `metrics`. All requests (metrics × chunks) share one
  * concurrency limit and one progress count.
+ *
+ * @param server The Prometheus base URL, e.g. `http://localhost:9090`.
+ * @param request The metric names, start and end in unix seconds and the
+ *   step in seconds.
+ * @param options Points per request, concurrency, progress callback and
+ *   the HTTP options (authentication, TLS, timeout, retries, abort signal).
+ * @returns Metric name → its series over the window (empty list when the
+ *   metric has no data), in the order of `request.metrics`.
+ * @throws {RangeError} when the step is not a positive number, the end is
+ *   before the start, or `server` is not an http(s) URL.
+ * @throws {PrometheusError} when a request fails or Prometheus sends no
+ *   matrix.
  *
  * @example
  * ```ts

@@ -116,6 +116,11 @@ export interface Transport {
  * Parses a Prometheus base URL (`http(s)://host:port[/prefix]`); anything
  * else is a `RangeError` naming the value.
  *
+ * @param server The base URL as given, e.g. `http://localhost:9090` or
+ *   `https://host/prometheus`; surrounding white space is ignored.
+ * @returns The URL with a path ending in `/`, without query or fragment.
+ * @throws {RangeError} when `server` is not an http or https URL.
+ *
  * @example
  * ```ts
  * import { parseServerUrl } from "./request.ts";

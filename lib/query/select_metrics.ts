@@ -28,6 +28,12 @@ export interface SelectMetricsOptions {
  * prefix match. Third-party names the server does not know are left out, as
  * upstream does.
  *
+ * @param names The server's metric names, in its order.
+ * @param options The prefix and the third-party names; empty selects the
+ *   `kepler_` metrics.
+ * @returns The selected names, in the order of `names`; empty when none
+ *   matches.
+ *
  * @example
  * ```ts
  * import { selectMetrics } from "./select_metrics.ts";

@@ -140,6 +140,14 @@ export interface ResolveTimeWindowOptions {
  * start/end time, then the last `interval` seconds (whole seconds, as
  * upstream truncates through the benchmark file's format).
  *
+ * @param options The benchmark file's content, start and end times, or
+ *   interval and now; empty is the last 300 s before the clock.
+ * @returns The window in whole unix seconds and how it was chosen.
+ * @throws {RangeError} when the benchmark content holds no window, only
+ *   one of start and end time is given, a time is not
+ *   `%Y-%m-%dT%H:%M:%SZ`, the interval is not a positive number, or the
+ *   end is not after the start.
+ *
  * @example
  * ```ts
  * import { resolveTimeWindow } from "./time_window.ts";
@@ -193,6 +201,9 @@ export function resolveTimeWindow(
 
 /**
  * The benchmark file content for a window, as upstream writes it.
+ *
+ * @param window Start and end in unix seconds (fractions dropped).
+ * @returns `startTimeUTC` and `endTimeUTC` as `%Y-%m-%dT%H:%M:%SZ`.
  *
  * @example
  * ```ts

@@ -58,6 +58,17 @@ export interface ValidateQueryFileResult {
 /**
  * Validates a query JSON and writes the table.
  *
+ * @param dataPath The data folder holding `<input>.json` and, when named,
+ *   the benchmark file.
+ * @param input The query JSON's name without `.json`, e.g. `kepler_query`.
+ * @param options The benchmark name, output name, third-party metrics and
+ *   step; empty writes `<dataPath>/<input>_validate_result.csv`.
+ * @returns The validation report and the path of the CSV written.
+ * @throws {SyntaxError} when the query JSON or the benchmark file is not
+ *   JSON, or the query JSON has the wrong shape.
+ * @throws {Deno.errors.NotFound} when `<dataPath>/<input>.json` does not
+ *   exist.
+ *
  * @example
  * ```ts
  * import { validateQueryFile } from "./validate_query_file.ts";
