@@ -48,6 +48,11 @@ export interface RankedEstimate {
  * Sort order of estimated models, best first: a recorded holdout error
  * before none, the lower holdout error, then the lower MAE on the query.
  *
+ * @param a One model's recorded holdout error and MAE on the query (W).
+ * @param b The other model's.
+ * @returns A negative number when `a` ranks first, positive when `b`
+ *   does, 0 when they tie (for `Array.prototype.sort`).
+ *
  * @example
  * ```ts
  * import { compareEstimates } from "./compare_estimates.ts";

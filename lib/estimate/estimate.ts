@@ -95,6 +95,21 @@ function describeMissing(
  * are absent from the query (naming them), a non-finite prediction, or
  * when no model can be evaluated.
  *
+ * @param queries The query data to estimate on (at least one), e.g. from
+ *   `readQueryData` or `queryDataFrom`.
+ * @param options Where the models are (MODEL_PATH, pipelines or Kepler
+ *   weight files), which sources, output type, feature group and model,
+ *   the idle data to remove, the ranking error key and a callback per
+ *   model.
+ * @returns One estimate per energy source, in the order of
+ *   `options.sources`: every model's errors, the best model, its table and
+ *   its archive.
+ * @throws {Deno.errors.NotFound} when a pipeline or model file is missing.
+ * @throws {SyntaxError} when a model zip is corrupt.
+ * @throws {RangeError} when no query is given, the queries have no usable
+ *   rows, a requested model's features are absent from the query, a
+ *   prediction is not finite, or no model can be evaluated.
+ *
  * @example
  * ```ts
  * import { estimate } from "./estimate.ts";

@@ -32,6 +32,16 @@ export interface EstimationTable {
  * The estimation table of a frame and a model's predictions. Throws a
  * `RangeError` when a prediction's length differs from the frame's.
  *
+ * @param frame The node frame estimated on: timestamps, features, measured
+ *   power and node types, one row each.
+ * @param predictions The model's predicted watts per component, one value
+ *   per frame row, with interval bounds when it has them; components
+ *   without a prediction get no column.
+ * @returns The header and rows of `estimation_result.csv`, one row per
+ *   frame row.
+ * @throws {RangeError} when a prediction or bound has a different length
+ *   than the frame.
+ *
  * @example
  * ```ts
  * import { estimationTable } from "./estimation_table.ts";

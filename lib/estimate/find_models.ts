@@ -125,6 +125,12 @@ export async function readPipelineInfo(folder: string): Promise<PipelineInfo> {
  * output type (a `metadata.json` and a `<source>_<ot>_model_metadata.csv`,
  * as upstream's `list_pipelines`), sorted by name.
  *
+ * @param modelPath MODEL_PATH, the folder holding the pipeline folders.
+ * @param target The energy source and output type the models must have.
+ * @returns The paths of the matching pipeline folders (`modelPath`
+ *   joined with the name); empty when none matches.
+ * @throws {Deno.errors.NotFound} when `modelPath` does not exist.
+ *
  * @example
  * ```ts
  * import { listPipelines } from "./find_models.ts";

@@ -16,13 +16,20 @@ import type { EstimateReport } from "./estimate.ts";
  * Writes the estimation files into `outputFolder` (created if missing) and
  * returns their paths.
  *
+ * @param report The estimate; each energy source's best table and archive
+ *   are written.
+ * @param outputFolder The folder to write into, e.g. `<data>/output`.
+ * @returns The paths written: the CSV then the zip of each source, in the
+ *   order of `report.sources`; `<source>_` prefixes the names when there
+ *   are several sources.
+ *
  * @example
  * ```ts
  * import { writeEstimate } from "./write_estimate.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * const source = { source: "acpi" as const, outputType: "AbsPower" as const, models: [], notes: [],
- *   best: {} as never, errorKey: "mae", rankedBy: "holdout" as const, table: { header: ["timestamp"], rows: [[1]] }, archive: new Uint8Array([80, 75]) };
+ *   best: {} as never, errorKey: "mae" as const, rankedBy: "holdout" as const, table: { header: ["timestamp"], rows: [[1]] }, archive: new Uint8Array([80, 75]) };
  * const paths = await writeEstimate({ sources: [source] }, `${dir}/output`);
  * assertEquals(paths, [`${dir}/output/estimation_result.csv`, `${dir}/output/model.zip`]);
  * assertEquals(await Deno.readTextFile(paths[0]!), "timestamp\n1\n");
