@@ -59,6 +59,11 @@ export type KeplerCurve = "linear" | "logarithmic" | "exponential" | "logistic";
  * The predictor Kepler v0.7.12 builds for a trainer name: the model name
  * without its last `_` token (`SGDRegressorTrainer_0` → linear).
  *
+ * @param modelOrTrainer A model name (`<Trainer>_<node type>`) or trainer
+ *   name; undefined when the file brings no name.
+ * @returns The curve Kepler evaluates: `linear` for SGDRegressorTrainer,
+ *   any unknown trainer and no name.
+ *
  * @example
  * ```ts
  * import { keplerCurveOf } from "./kepler_weight_file.ts";
@@ -130,6 +135,15 @@ function checkWeights(value: unknown, where: string): KeplerWeights {
  * and `machine_spec` are read; any other top-level key is an error (Kepler
  * v0.7.11 would fail on it too).
  *
+ * @param json The parsed JSON of the weight file (or of a model server
+ *   reply, whose `mae` key is ignored).
+ * @param source The file's name or URL, used in messages.
+ * @returns The model name and machine spec when present, and the weights
+ *   of each component in the file.
+ * @throws {TypeError} when the value is not an object, has an unknown
+ *   top-level key, a non-text `model_name`, malformed component weights, or
+ *   no component at all.
+ *
  * @example
  * ```ts
  * import { readWeightFile } from "./kepler_weight_file.ts";
@@ -183,6 +197,16 @@ export function readWeightFile(
 /**
  * Kepler's prediction for one component from raw per-second feature values
  * (features absent from `values` count as 0).
+ *
+ * @param weights The component's weights (`All_Weights` of a weight file).
+ * @param curve How to evaluate them (see {@linkcode keplerCurveOf}).
+ * @param values Raw per-second feature values by feature name (not yet
+ *   divided by the scales).
+ * @param categories Categorical feature values by feature name (none by
+ *   default); a value without a weight adds 0.
+ * @returns The predicted power in watts, possibly negative (callers clamp).
+ * @throws {TypeError} when a linear file has `CurveFit_Weights`, or a
+ *   curve-fit file has too few of them (3, or 4 for logistic).
  *
  * @example
  * ```ts
@@ -285,6 +309,13 @@ export type WeightFormat = typeof WEIGHT_FORMATS[number];
 /**
  * A weight file in the given form (see {@linkcode WEIGHT_FORMATS}). The
  * v0.7.12 form needs the model name (`<Trainer>_<node type>`).
+ *
+ * @param file The parsed weight file.
+ * @param format The form to write, `"v0.7.11"` by default.
+ * @returns The JSON value to write: the components in Kepler's order,
+ *   preceded by `model_name` in the v0.7.12 form.
+ * @throws {TypeError} when the v0.7.12 form is asked of a file without a
+ *   model name.
  *
  * @example
  * ```ts

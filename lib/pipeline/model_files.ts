@@ -101,6 +101,37 @@ export interface WriteModelOptions {
 /**
  * Writes a trained model's folder, its checkpoints and its zip under a
  * feature group folder. Returns the model folder.
+ *
+ * @param groupFolder The feature group folder, e.g.
+ *   `<pipeline>/acpi/AbsPower/BPFOnly`; created if missing.
+ * @param trained The trained model: name, trainer, features, the JSON of
+ *   each fitted component, metadata and, for weight-exportable models, the
+ *   Kepler weights (without them a stale `weight.json` is removed).
+ * @param options The form of `weight.json`.
+ * @returns The model folder, `<group>/<Trainer>_<node type>`.
+ *
+ * @example
+ * ```ts
+ * import { readStoredModelDir, writeModel } from "./model_files.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const name = "SGDRegressorTrainer_0";
+ * const folder = await writeModel(dir, {
+ *   name,
+ *   trainer: "SGDRegressorTrainer",
+ *   features: ["bpf_cpu_time_ms"],
+ *   components: { package: { model: { toJSON: () => ({ kind: "linear" as const, version: 1 }) } } },
+ *   metadata: {
+ *     model_name: name, trainer: "SGDRegressorTrainer", model_class: "scikit",
+ *     model_file: `${name}.json`, features: ["bpf_cpu_time_ms"], fe_files: [],
+ *     output_type: "AbsPower", mae: 1.5, mape: 3, node_type: 0,
+ *   },
+ * });
+ * assertEquals(folder, `${dir}/${name}`);
+ * assertEquals((await Deno.stat(`${dir}/${name}.zip`)).isFile, true);
+ * assertEquals((await readStoredModelDir(folder)).components.package, { kind: "linear", version: 1 });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function writeModel(
   groupFolder: string,

@@ -69,6 +69,12 @@ export function jaccard(a: string, b: string): number {
  * Similarity of two specs in [0, 1] over the attributes both know; 0 when
  * they share no known attribute.
  *
+ * @param a One machine spec; attributes that are `-1`, empty or absent
+ *   count as unknown.
+ * @param b The other machine spec.
+ * @returns The weighted mean of the attribute scores (1 when every
+ *   attribute both know is equal), or 0 when no attribute is known to both.
+ *
  * @example
  * ```ts
  * import { specSimilarity } from "./node_type_index.ts";
@@ -146,6 +152,11 @@ export interface NodeTypeMatch {
  * The node type of the index most similar to `spec`, or undefined for an
  * empty index. An exact match (all known attributes equal) wins; ties go to
  * the lower node type.
+ *
+ * @param index The pipeline's node type index.
+ * @param spec The machine spec to place; only its known attributes count.
+ * @returns The chosen node type, its similarity and whether it matched
+ *   exactly, or undefined when the index is empty.
  *
  * @example
  * ```ts
@@ -245,6 +256,13 @@ export function checkNodeTypeIndex(
 /**
  * Reads a pipeline's `node_type_index.json`, or an empty index when the
  * file does not exist yet; a bad file is a `TypeError` naming it.
+ *
+ * @param path The index file, `<pipeline>/node_type_index.json`.
+ * @returns The index by node type (empty when the file is missing); an
+ *   entry without `members` gets an empty list.
+ * @throws {SyntaxError} when the file is not JSON.
+ * @throws {TypeError} when the file is not an object of numbered node
+ *   types, each with `attrs`.
  *
  * @example
  * ```ts

@@ -46,7 +46,32 @@ function checkRelative(path: string): void {
   }
 }
 
-/** A pipeline folder on disk. */
+/**
+ * A pipeline folder on disk. Dot files are hidden from listings, symbolic
+ * links are followed, and a missing file or folder reads as undefined or
+ * empty.
+ *
+ * @param root The pipeline folder, e.g. `<models>/std_v0.7.11`; it need not
+ *   exist yet.
+ * @returns A source reading the folder's files on each call.
+ * @throws {RangeError} when a path given to the source's methods is
+ *   absolute or contains `..` (thrown by those methods, not by this call).
+ *
+ * @example
+ * ```ts
+ * import { dirSource } from "./pipeline_source.ts";
+ * import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/acpi`);
+ * await Deno.writeTextFile(`${dir}/metadata.json`, "{}");
+ * const source = dirSource(dir);
+ * assertEquals(await source.list(""), [{ name: "acpi", isDirectory: true }, { name: "metadata.json", isDirectory: false }]);
+ * assertEquals(await source.readText("metadata.json"), "{}");
+ * assertEquals(await source.readText("missing.json"), undefined);
+ * await assertRejects(() => source.read("../x"), RangeError);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export function dirSource(root: string): PipelineSource {
   const full = (p: string) => {
     checkRelative(p);
@@ -111,6 +136,30 @@ export function dirSource(root: string): PipelineSource {
  * (absolute or `..`) make it a `RangeError`; a zip whose files all sit in
  * one top folder (with `metadata.json` in it) is read from inside it.
  * `keep` drops entries the server does not need (e.g. preprocessed data).
+ *
+ * @param entries The zip's entries: path → bytes.
+ * @param origin Where the zip came from (a path or URL), for messages.
+ * @param keep Which entries to keep, by path relative to the pipeline
+ *   (every entry by default).
+ * @returns A source reading the kept entries from memory.
+ * @throws {RangeError} when an entry is absolute or contains `..`, and from
+ *   the source's methods when a path asked for does.
+ *
+ * @example
+ * ```ts
+ * import { zipSource } from "./pipeline_source.ts";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const source = zipSource(
+ *   { "p/metadata.json": bytes("{}"), "p/acpi/a.json": bytes("1"), "p/data/x.csv": bytes("") },
+ *   "https://example.com/p.zip",
+ *   (path) => !path.startsWith("data/"),
+ * );
+ * assertEquals(await source.list(""), [{ name: "acpi", isDirectory: true }, { name: "metadata.json", isDirectory: false }]);
+ * assertEquals(await source.readText("acpi/a.json"), "1");
+ * assertEquals(source.where("acpi/a.json"), "https://example.com/p.zip/acpi/a.json");
+ * assertThrows(() => zipSource({ "../evil": bytes("") }, "bad.zip"), RangeError);
+ * ```
  */
 export function zipSource(
   entries: ZipEntries,
