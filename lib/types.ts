@@ -70,6 +70,18 @@ export const DEFAULT_ENERGY_SOURCE: EnergySource = "rapl-sysfs";
 /**
  * The unit label of a component's node energy series: RAPL components are
  * reported per socket in the `package` label; platform has no unit.
+ *
+ * @param component The power component.
+ * @returns `"package"` for the RAPL components (package, core, uncore,
+ *   dram), undefined for platform.
+ *
+ * @example
+ * ```ts
+ * import { componentUnit } from "./types.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(componentUnit("core"), "package");
+ * assertEquals(componentUnit("platform"), undefined);
+ * ```
  */
 export function componentUnit(component: Component): "package" | undefined {
   return component === "platform" ? undefined : "package";
@@ -304,6 +316,15 @@ export type {
  * that names the value and lists the valid ones. Every vocabulary parser of
  * the project (here, in lib/simulate and the CLI) is built with it.
  *
+ * @param what What the values are, for the error message, e.g.
+ *   `"energy source"`.
+ * @param values The valid values, listed in this order in the error.
+ * @param aliases Other accepted names, each mapped to its value; matched
+ *   exactly, after trimming.
+ * @returns A parser from text to one of `values`.
+ * @throws {RangeError} (from the returned parser) when the trimmed input is
+ *   neither a value, an alias nor a value in another case.
+ *
  * @example
  * ```ts
  * import { vocabularyParser } from "./types.ts";
@@ -433,6 +454,12 @@ export const parseIsolatorName: (input: string) => IsolatorName =
 /**
  * Parses a comma list with an element parser; empty items are ignored and
  * duplicates are removed (first occurrence wins).
+ *
+ * @param input Comma-separated items, e.g. `"rapl, acpi"`; each item is
+ *   passed to `parse` untrimmed.
+ * @param parse Parses one item; what it throws escapes.
+ * @returns The parsed values in input order, without duplicates; empty for
+ *   an empty or all-blank input.
  *
  * @example
  * ```ts
