@@ -130,6 +130,12 @@ export interface FeatureGroupOptions {
 /**
  * The sorted features of a feature group.
  *
+ * @param group The feature group, e.g. `BPFOnly`.
+ * @param options The third-party metric names, the features of
+ *   `ThirdParty` and added to `WorkloadOnly` and `Full`; empty adds none.
+ * @returns The group's feature names, sorted; empty for `ThirdParty`
+ *   without third-party metrics.
+ *
  * @example
  * ```ts
  * import { featureGroupFeatures } from "../types.ts";
@@ -156,6 +162,14 @@ export function featureGroupFeatures(
  * (upstream's `main_feature`): `cpu_instructions` for counter groups and
  * `bpf_cpu_time_ms` for BPF groups; for `dram`, `cache_miss` and
  * `bpf_page_cache_hit`. Falls back to the group's first feature.
+ *
+ * @param group The model's feature group.
+ * @param component The power component the model predicts.
+ * @param options The third-party metric names, the features of
+ *   `ThirdParty` (and added to `WorkloadOnly` and `Full`).
+ * @returns The name of the feature to fit on, one of the group's features.
+ * @throws {RangeError} when the group has no features (`ThirdParty`
+ *   without third-party metrics).
  *
  * @example
  * ```ts

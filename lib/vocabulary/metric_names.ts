@@ -58,6 +58,12 @@ export const DEFAULT_VM_JOB_NAME = "vm";
  * `kepler_node_info`; other system and accelerator features are
  * `kepler_node_<f>`; third-party features are their own metric names.
  *
+ * @param feature The feature name, e.g. `cpu_cycles`, `node_info` or a
+ *   third-party metric name.
+ * @param level The level of workload features: `container` (bare metal),
+ *   `process` or `vm`.
+ * @returns The Prometheus metric name the feature is read from.
+ *
  * @example
  * ```ts
  * import { featureMetric } from "../types.ts";
@@ -89,6 +95,10 @@ export function featureMetric(
  * The energy counter of a component: `kepler_node_<c>_joules_total`, or
  * `kepler_vm_<c>_joules_total` for VM training.
  *
+ * @param component The power component, e.g. `package`.
+ * @param level `node`, or `vm` for the VM's own counters in VM training.
+ * @returns The counter's metric name (joules).
+ *
  * @example
  * ```ts
  * import { powerMetric } from "../types.ts";
@@ -104,7 +114,19 @@ export function powerMetric(
   return `kepler_${level}_${component}_joules_total`;
 }
 
-/** The power column of a component in frames and CSVs: `<c>_power`. */
+/**
+ * The power column of a component in frames and CSVs: `<c>_power`.
+ *
+ * @param component The power component, e.g. `package`.
+ * @returns The column name, in watts, e.g. `package_power`.
+ *
+ * @example
+ * ```ts
+ * import { powerColumn } from "../types.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(powerColumn("dram"), "dram_power");
+ * ```
+ */
 export function powerColumn(component: Component): `${Component}_power` {
   return `${component}_power`;
 }
@@ -147,6 +169,10 @@ export const METRIC_ALIASES: readonly MetricAlias[] = [
 /**
  * Resolves a metric name read from a query to its current name and value
  * factor; names without an alias map to themselves with factor 1.
+ *
+ * @param metric A metric name as found in a query JSON.
+ * @returns The current name and the factor its values are multiplied by
+ *   (0.001 for the microsecond BPF counters).
  *
  * @example
  * ```ts
