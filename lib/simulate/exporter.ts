@@ -121,7 +121,16 @@ export class KeplerExporter {
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   #lastResult: IntervalResult | undefined;
 
-  /** Creates the exporter; counters start as after a day of uptime. */
+  /**
+   * Creates the exporter; counters start as after a day of uptime.
+   *
+   * @param options The node model, start time, step, plan period,
+   *   containers, sources, naming, seed, noise and where to listen; empty
+   *   simulates 50 containers from now, a sample every 3 s, on
+   *   127.0.0.1:9102.
+   * @throws {RangeError} when the step is not positive, the duration is
+   *   shorter than two steps, or `containers` is not an integer ≥ 1.
+   */
   constructor(options: KeplerExporterOptions = {}) {
     this.#options = options;
     const step = options.step ?? 3;
@@ -182,6 +191,10 @@ export class KeplerExporter {
    * Advances the counters by every whole sample period up to `to` (unix
    * seconds; default now), as Kepler updates them once per period. Returns
    * the number of periods advanced.
+   *
+   * @param to The time to advance to, unix seconds; a time before the next
+   *   period's end advances nothing.
+   * @returns The periods advanced, 0 or more.
    */
   advance(to: number = Date.now() / 1000): number {
     let periods = 0;

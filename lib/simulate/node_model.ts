@@ -173,6 +173,13 @@ function saturate(x: number, limit: number): number {
  * for its summed per-second usage rates. With all rates zero it returns the
  * idle power. Negative or non-finite rates are a `RangeError`.
  *
+ * @param model The node: its spec, idle power and coefficients.
+ * @param rates The node's per-second usage rates, summed over its
+ *   workloads (e.g. `bpf_cpu_time_ms` per second, cycles per second).
+ * @returns The true power in W per component, summed over sockets,
+ *   idle included.
+ * @throws {RangeError} when a rate is negative or not finite.
+ *
  * @example
  * ```ts
  * import { DEFAULT_NODE_MODEL, truePower, zeroRates } from "./node_model.ts";

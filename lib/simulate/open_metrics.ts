@@ -87,6 +87,10 @@ export function* openMetricsChunks(sim: Simulation): Generator<string> {
  * The whole OpenMetrics text of a simulation (see
  * {@linkcode openMetricsChunks} for large simulations).
  *
+ * @param sim The simulation, e.g. from `simulate`.
+ * @returns The OpenMetrics exposition of every series and sample (for
+ *   `promtool tsdb create-blocks-from openmetrics`), ending with `# EOF`.
+ *
  * @example
  * ```ts
  * import { openMetrics, simulate } from "./mod.ts";
@@ -105,6 +109,9 @@ export function openMetrics(sim: Simulation): string {
  * The OpenMetrics text encoded as UTF-8 bytes, written straight into one
  * buffer sized from an upper bound, so a large simulation (about 400 MB for
  * 1 h × 50 containers) never exists as one JS string.
+ *
+ * @param sim The simulation, e.g. from `simulate`.
+ * @returns The UTF-8 bytes of {@linkcode openMetrics}'s text.
  *
  * @example
  * ```ts

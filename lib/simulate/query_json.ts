@@ -17,6 +17,10 @@ import type { SimulatedNode, Simulation } from "./simulate.ts";
  * straight into one buffer: 1 h × 50 containers at 3 s (about 1.4 million
  * samples, 38 MB) takes well under a second.
  *
+ * @param sim The simulation, e.g. from `simulate`.
+ * @returns The UTF-8 bytes of the query JSON; `{}` for a simulation
+ *   without series.
+ *
  * @example
  * ```ts
  * import { queryJsonBytes, simulate } from "./mod.ts";
@@ -100,6 +104,9 @@ export function queryJsonBytes(sim: Simulation): Uint8Array {
 /**
  * The query JSON text of a simulation: {@linkcode queryJsonBytes} decoded.
  *
+ * @param sim The simulation, e.g. from `simulate`.
+ * @returns The query JSON as text, as `query` writes it.
+ *
  * @example
  * ```ts
  * import { queryJson, simulate } from "./mod.ts";
@@ -119,6 +126,10 @@ export function queryJson(sim: Simulation): string {
  * The query result of a simulation as objects (the same content as
  * {@linkcode queryJson}). Use it for small simulations; for large ones
  * parse the string when needed.
+ *
+ * @param sim The simulation, e.g. from `simulate`.
+ * @returns Metric name → series with the scraped labels and the emitted
+ *   samples, values as Prometheus' strings.
  *
  * @example
  * ```ts

@@ -160,7 +160,7 @@ export interface SimulateOptions {
   /**
    * Workload plan options (cores and frequency come from the model).
    *
-   * @default {}
+   * @default {undefined} the workload plan's defaults
    */
   plan?: Omit<WorkloadPlanOptions, "cores" | "maxFrequency">;
 }
@@ -212,6 +212,11 @@ export function defaultStressContainers(containers: number): number {
 /**
  * Parses an energy source the simulator can emit (`rapl-sysfs`, also as
  * `rapl` or `intel_rapl`, or `acpi`); others are a `RangeError`.
+ *
+ * @param input The source's name; trimmed, any case.
+ * @returns `rapl-sysfs` or `acpi`.
+ * @throws {RangeError} when `input` is not an energy source, or one the
+ *   simulator does not emit (e.g. `redfish`).
  *
  * @example
  * ```ts
@@ -369,6 +374,15 @@ function resolveSettings(options: SimulateOptions): SimulateSettings {
  * Runs the simulation. Deterministic: the same options give the same result
  * (the seed is in `metadata`). Invalid options are a `RangeError` naming
  * the option and its value.
+ *
+ * @param options The window (start, duration, step), the nodes and their
+ *   containers, sources, naming, noise, faults, node model and variation,
+ *   labels and workload plan; empty simulates one node with 50 containers
+ *   over the last hour at a 3 s step.
+ * @returns The nodes with their series, containers and ground truth, the
+ *   fault events and the metadata (seed, window, sample count).
+ * @throws {RangeError} when an option is out of range (e.g. a duration
+ *   shorter than two steps or `containers` below 1).
  *
  * @example
  * ```ts

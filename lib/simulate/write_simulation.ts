@@ -67,6 +67,18 @@ export interface WrittenSimulation {
  * Writes a simulation under `dataPath` as `name` (see the module doc for the
  * files). The benchmark file holds the first and last sample times.
  *
+ * @param dataPath The data folder (DATAPATH) to write into; created as
+ *   needed.
+ * @param name The file stem, e.g. `sim` for `<dataPath>/sim.json`; a
+ *   trailing `.json` is dropped.
+ * @param sim The simulation to write, e.g. from `simulate`.
+ * @param options The benchmark file name, machine id and whether to write
+ *   the OpenMetrics file; empty writes `<name>_benchmark.json` and
+ *   `machine_spec/<name>.json`, without OpenMetrics.
+ * @returns The paths written (`openMetrics` only when it was).
+ * @throws {RangeError} when `name` is empty or holds a path separator, or
+ *   the benchmark file would be the query JSON.
+ *
  * @example
  * ```ts
  * import { simulate, writeSimulation } from "./mod.ts";
