@@ -168,9 +168,11 @@ export type {
 } from "./lib/http1/mod.ts";
 export {
   benchmarkWindow,
+  checkMatrix,
   chooseMachineSpec,
   collectQuery,
   compareLabels,
+  defaultResponseLimit,
   discoverMachineSpec,
   fetchMetricNames,
   formatPythonJson,
@@ -185,7 +187,9 @@ export {
   mergeSeries,
   normalizeProcessorName,
   parseBenchmarkWindow,
+  parseByteSize,
   parseCpuinfo,
+  parseRetryAfter,
   parseServerUrl,
   parseUtc,
   PrometheusError,

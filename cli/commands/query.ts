@@ -23,6 +23,7 @@ import {
   type CollectQueryResult,
   formatUtc,
   formatValidationSummary,
+  parseByteSize,
   parseServerUrl,
   parseUtc,
   type QueryProgress,
@@ -202,8 +203,18 @@ const OPTIONS = {
   }),
   retries: option(
     "--retries <n>",
-    "retries after a 5xx answer or network error",
+    "retries after a 5xx or 429 answer or a network error",
     { parse: numberParser({ min: 0, integer: true }), default: 3 },
+  ),
+  maxRetryWait: option(
+    "--max-retry-wait <seconds>",
+    "longest Retry-After wait honoured after a 429 or 503 answer; a longer one fails at once",
+    { parse: numberParser({ min: 0 }), default: 60 },
+  ),
+  maxResponseBytes: option(
+    "--max-response-bytes <bytes>",
+    "largest answer of one request (e.g. 500M, 2GiB); a larger or endless one is cut and the query fails (default: per request, 2000 series × (points × 64 + 1024) + 1 MiB)",
+    { parse: parser(parseByteSize) },
   ),
   timeout: option("--timeout <seconds>", "timeout of one request", {
     parse: numberParser({ min: 0.001 }),
@@ -260,6 +271,10 @@ function collectOptions(
     toCsv: options.toCsv === true,
     concurrency: options.concurrency,
     retries: options.retries,
+    maxRetryWaitMs: options.maxRetryWait * 1000,
+    ...(options.maxResponseBytes === undefined
+      ? {}
+      : { maxResponseBytes: options.maxResponseBytes }),
     timeoutMs: options.timeout * 1000,
     insecureSkipVerify: config.promSslDisable,
     ...window,

@@ -18,6 +18,9 @@ export { PrometheusError } from "./prometheus_error.ts";
 export type { PrometheusErrorOptions } from "./prometheus_error.ts";
 export { parseServerUrl } from "./request.ts";
 export type { PrometheusRequestOptions } from "./request.ts";
+export { defaultResponseLimit, parseByteSize } from "./response_limit.ts";
+export { parseRetryAfter } from "./retry_after.ts";
+export { checkMatrix } from "./check_matrix.ts";
 export { fetchMetricNames } from "./fetch_metric_names.ts";
 export { queryMetrics, queryRange } from "./query_range.ts";
 export type {
