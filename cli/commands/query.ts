@@ -63,10 +63,6 @@ function describeSpec(spec: MachineSpec): string {
     .join(", ");
 }
 
-function granted(kind: "cpus" | "systemMemoryInfo"): boolean {
-  return Deno.permissions.querySync({ name: "sys", kind }).state === "granted";
-}
-
 /** What to say about the machine spec: results on stdout, notes on stderr. */
 function specMessages(
   done: CollectQueryResult,
@@ -108,10 +104,6 @@ function specMessages(
     );
     return { out, err };
   }
-  const unknown: string[] = NODE_ATTRIBUTES.filter((a) =>
-    found.spec[a] === "" || found.spec[a] === -1
-  ).map((a) => `${a} unknown`);
-  if (found.cpuinfoRead === false) unknown.push("chips assumed 1");
   if (specFrom === "machine") {
     out.push(`Machine spec from ${origin}: ${describeSpec(found.spec)}`);
   } else {
@@ -121,20 +113,10 @@ function specMessages(
       }), which may not be the node the data come from`,
     );
   }
-  if (unknown.length > 0) {
-    const sys = granted("cpus") && granted("systemMemoryInfo");
-    const why = [
-      sys
-        ? "--allow-sys=systemMemoryInfo,cpus (granted, as deno task query does) gives the processor, cores and memory"
-        : "grant --allow-sys=systemMemoryInfo,cpus for the processor, cores and memory (deno task query does)",
-      found.cpuinfoRead === false
-        ? "sockets and frequency come from /proc/cpuinfo and cpufreq, which Deno reads only with --allow-all"
-        : "this machine reports no more",
-    ];
+  const gaps = found.gaps ?? [];
+  if (gaps.length > 0) {
     err.push(
-      `note: the machine spec ${path} is incomplete (${unknown.join(", ")}): ${
-        why.join("; ")
-      }`,
+      `note: the machine spec ${path} is incomplete: ${gaps.join("; ")}`,
     );
   }
   return { out, err };
@@ -304,6 +286,18 @@ function printCollected(
 ): void {
   const spec = specMessages(done, request.specFrom ?? "auto");
   for (const line of spec.err) context.err(line);
+  if (done.swept.removed.length > 0) {
+    context.err(
+      `note: removed ${done.swept.removed.length} temp file${
+        done.swept.removed.length === 1 ? "" : "s"
+      } left by an interrupted earlier run: ${done.swept.removed.join(", ")}`,
+    );
+  }
+  for (const path of done.swept.restored) {
+    context.err(
+      `note: put back ${path} from the copy an interrupted earlier run left aside`,
+    );
+  }
   if (
     done.window.source === "benchmark" && (request.startTime !== undefined)
   ) {
