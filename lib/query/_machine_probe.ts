@@ -90,7 +90,10 @@ function frequencyGap(facts: GapFacts): string {
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const gaps = machineGaps({ cpuinfo: { text: "processor : 0\nmodel name : X\n" }, osCpus: false,
  *   modelName: "X", logicalCpus: 1, memory: { bytes: 1 }, frequency: { mhz: 0, cpufreq: "absent" } });
- * assertEquals(gaps.length, 2);
+ * assertEquals(gaps, [
+ *   'chips assumed 1 (/proc/cpuinfo has no "physical id": a VM or an ARM machine?)',
+ *   'frequency unknown (no cpufreq on this machine (/sys/devices/system/cpu/cpu0/cpufreq is missing: a VM or a container?); /proc/cpuinfo has no "cpu MHz")',
+ * ]);
  * ```
  */
 export function machineGaps(facts: GapFacts): string[] {
@@ -116,9 +119,13 @@ export function machineGaps(facts: GapFacts): string[] {
     gaps.push("cores taken from navigator.hardwareConcurrency");
   }
   if (!cpuinfoRead) {
-    gaps.push(`chips assumed 1 (the socket count comes from /proc/cpuinfo: ${cpuinfoWhy})`);
+    gaps.push(
+      `chips assumed 1 (the socket count comes from /proc/cpuinfo: ${cpuinfoWhy})`,
+    );
   } else if (!/^physical id\s*:/m.test(facts.cpuinfo.text ?? "")) {
-    gaps.push('chips assumed 1 (/proc/cpuinfo has no "physical id": a VM or an ARM machine?)');
+    gaps.push(
+      'chips assumed 1 (/proc/cpuinfo has no "physical id": a VM or an ARM machine?)',
+    );
   }
   if (facts.memory.bytes <= 0) {
     gaps.push(`memory unknown (${facts.memory.why ?? "not reported"})`);

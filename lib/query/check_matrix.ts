@@ -126,7 +126,9 @@ export function checkMatrix(
     }
     if (!isLabels(series.metric)) {
       throw fail(
-        `series ${i} has the labels ${quote(series.metric)}, not an object of strings`,
+        `series ${i} has the labels ${
+          quote(series.metric)
+        }, not an object of strings`,
       );
     }
     const name = seriesName(metric, series.metric);

@@ -84,7 +84,9 @@ function taskLimit(task: Task, step: number): { bytes: number; how: string } {
   const bytes = defaultResponseLimit(points);
   return {
     bytes,
-    how: `${bytes.toLocaleString("en-US")} bytes (the default for ${points} points: ${a.series} series × (${points} points × ${a.bytesPerSample} bytes + ${a.bytesPerSeries}) + ${a.overhead})`,
+    how: `${
+      bytes.toLocaleString("en-US")
+    } bytes (the default for ${points} points: ${a.series} series × (${points} points × ${a.bytesPerSample} bytes + ${a.bytesPerSeries}) + ${a.overhead})`,
   };
 }
 

@@ -386,7 +386,9 @@ function responseLimit(
   if (options.maxResponseBytes !== undefined) {
     return {
       bytes: options.maxResponseBytes,
-      how: `${options.maxResponseBytes.toLocaleString("en-US")} bytes (--max-response-bytes)`,
+      how: `${
+        options.maxResponseBytes.toLocaleString("en-US")
+      } bytes (--max-response-bytes)`,
     };
   }
   return request.limit ?? {

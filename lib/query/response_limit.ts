@@ -53,7 +53,8 @@ export const DEFAULT_RESPONSE_LIMIT = 64 << 20;
  */
 export function defaultResponseLimit(points: number): number {
   const a = RESPONSE_ALLOWANCE;
-  return a.series * (Math.max(1, points) * a.bytesPerSample + a.bytesPerSeries) +
+  return a.series *
+      (Math.max(1, points) * a.bytesPerSample + a.bytesPerSeries) +
     a.overhead;
 }
 

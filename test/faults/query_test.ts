@@ -15,7 +15,9 @@ import { main, type MainIo } from "../../cli/main.ts";
 import { readConfig } from "../../cli/config.ts";
 import { sweepStaleTemps } from "../../lib/io/mod.ts";
 import { defaultResponseLimit } from "../../lib/query/mod.ts";
-import { denoTasks, ROOT, splitTask } from "../_cli.ts";
+
+/** The repository root. */
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 const METRIC = "kepler_node_package_joules_total";
 const WINDOW = [
@@ -105,11 +107,19 @@ async function listAll(dir: string, prefix = ""): Promise<string[]> {
 
 /** Spawns `deno task query` with exactly the task's flags. */
 async function spawnQueryTask(args: string[], env: Record<string, string>) {
-  const { flags, script, args: fixed } = splitTask(
-    (await denoTasks())["query"]!,
-  );
+  // test/_cli.ts is private to test/: the task's words are read here.
+  const tasks = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const words = String(tasks.tasks.query).split(/\s+/);
+  const at = words.indexOf("cli/main.ts");
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, join(ROOT, script), ...fixed, ...args],
+    args: [
+      "run",
+      "--quiet",
+      ...words.slice(2, at),
+      join(ROOT, "cli/main.ts"),
+      ...words.slice(at + 1),
+      ...args,
+    ],
     cwd: ROOT,
     clearEnv: true,
     env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
@@ -295,7 +305,10 @@ Deno.test("fault: garbage sample values from Prometheus → query fails before a
   ];
   for (const [label, result, expected] of cases) {
     const prom = fakePrometheus(() =>
-      Response.json({ status: "success", data: { resultType: "matrix", result } })
+      Response.json({
+        status: "success",
+        data: { resultType: "matrix", result },
+      })
     );
     const dir = await Deno.makeTempDir({ prefix: "kepler_fault_garbage_" });
     try {
@@ -305,7 +318,10 @@ Deno.test("fault: garbage sample values from Prometheus → query fails before a
       );
       assertEquals(r.code, 1, `${label}: ${r.stderr}`);
       assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
-      assertMatch(r.stderr, /sent garbage for kepler_node_package_joules_total/);
+      assertMatch(
+        r.stderr,
+        /sent garbage for kepler_node_package_joules_total/,
+      );
       assertMatch(r.stderr, expected, label);
       assertEquals(await listAll(dir), [], label);
     } finally {
@@ -381,7 +397,10 @@ Deno.test("fault: HTTP 429 with a Retry-After beyond --max-retry-wait → fails 
   let calls = 0;
   const prom = fakePrometheus(() => {
     calls++;
-    return new Response("", { status: 429, headers: { "retry-after": "3600" } });
+    return new Response("", {
+      status: 429,
+      headers: { "retry-after": "3600" },
+    });
   });
   const dir = await Deno.makeTempDir({ prefix: "kepler_fault_429_" });
   try {
@@ -446,7 +465,10 @@ Deno.test("fault: kill -9 of a running query while it writes → the temp it lea
     assertEquals(out.code, 0, stderr);
     const after = await listAll(dir);
     assertEquals(after.filter((n) => /\.(tmp|old)$/.test(n)), [], stderr);
-    assertMatch(stderr, /note: removed \d+ temp files? left by an interrupted earlier run/);
+    assertMatch(
+      stderr,
+      /note: removed \d+ temp files? left by an interrupted earlier run/,
+    );
     assert(after.includes("q.json"), after.join(", "));
   } finally {
     await prom.close();
