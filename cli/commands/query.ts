@@ -23,6 +23,7 @@ import {
   type CollectQueryResult,
   formatUtc,
   formatValidationSummary,
+  parseByteSize,
   parseServerUrl,
   parseUtc,
   type QueryProgress,
@@ -60,10 +61,6 @@ function progressRenderer(
 function describeSpec(spec: MachineSpec): string {
   return NODE_ATTRIBUTES.map((a) => `${a} ${spec[a] === "" ? "?" : spec[a]}`)
     .join(", ");
-}
-
-function granted(kind: "cpus" | "systemMemoryInfo"): boolean {
-  return Deno.permissions.querySync({ name: "sys", kind }).state === "granted";
 }
 
 /** What to say about the machine spec: results on stdout, notes on stderr. */
@@ -107,10 +104,6 @@ function specMessages(
     );
     return { out, err };
   }
-  const unknown: string[] = NODE_ATTRIBUTES.filter((a) =>
-    found.spec[a] === "" || found.spec[a] === -1
-  ).map((a) => `${a} unknown`);
-  if (found.cpuinfoRead === false) unknown.push("chips assumed 1");
   if (specFrom === "machine") {
     out.push(`Machine spec from ${origin}: ${describeSpec(found.spec)}`);
   } else {
@@ -120,20 +113,10 @@ function specMessages(
       }), which may not be the node the data come from`,
     );
   }
-  if (unknown.length > 0) {
-    const sys = granted("cpus") && granted("systemMemoryInfo");
-    const why = [
-      sys
-        ? "--allow-sys=systemMemoryInfo,cpus (granted, as deno task query does) gives the processor, cores and memory"
-        : "grant --allow-sys=systemMemoryInfo,cpus for the processor, cores and memory (deno task query does)",
-      found.cpuinfoRead === false
-        ? "sockets and frequency come from /proc/cpuinfo and cpufreq, which Deno reads only with --allow-all"
-        : "this machine reports no more",
-    ];
+  const gaps = found.gaps ?? [];
+  if (gaps.length > 0) {
     err.push(
-      `note: the machine spec ${path} is incomplete (${unknown.join(", ")}): ${
-        why.join("; ")
-      }`,
+      `note: the machine spec ${path} is incomplete: ${gaps.join("; ")}`,
     );
   }
   return { out, err };
@@ -202,8 +185,18 @@ const OPTIONS = {
   }),
   retries: option(
     "--retries <n>",
-    "retries after a 5xx answer or network error",
+    "retries after a 5xx or 429 answer or a network error",
     { parse: numberParser({ min: 0, integer: true }), default: 3 },
+  ),
+  maxRetryWait: option(
+    "--max-retry-wait <seconds>",
+    "longest Retry-After wait honoured after a 429 or 503 answer; a longer one fails at once",
+    { parse: numberParser({ min: 0 }), default: 60 },
+  ),
+  maxResponseBytes: option(
+    "--max-response-bytes <bytes>",
+    "largest answer of one request (e.g. 500M, 2GiB); a larger or endless one is cut and the query fails (default: per request, 2000 series × (points × 64 + 1024) + 1 MiB)",
+    { parse: parser(parseByteSize) },
   ),
   timeout: option("--timeout <seconds>", "timeout of one request", {
     parse: numberParser({ min: 0.001 }),
@@ -260,6 +253,10 @@ function collectOptions(
     toCsv: options.toCsv === true,
     concurrency: options.concurrency,
     retries: options.retries,
+    maxRetryWaitMs: options.maxRetryWait * 1000,
+    ...(options.maxResponseBytes === undefined
+      ? {}
+      : { maxResponseBytes: options.maxResponseBytes }),
     timeoutMs: options.timeout * 1000,
     insecureSkipVerify: config.promSslDisable,
     ...window,
@@ -289,6 +286,18 @@ function printCollected(
 ): void {
   const spec = specMessages(done, request.specFrom ?? "auto");
   for (const line of spec.err) context.err(line);
+  if (done.swept.removed.length > 0) {
+    context.err(
+      `note: removed ${done.swept.removed.length} temp file${
+        done.swept.removed.length === 1 ? "" : "s"
+      } left by an interrupted earlier run: ${done.swept.removed.join(", ")}`,
+    );
+  }
+  for (const path of done.swept.restored) {
+    context.err(
+      `note: put back ${path} from the copy an interrupted earlier run left aside`,
+    );
+  }
   if (
     done.window.source === "benchmark" && (request.startTime !== undefined)
   ) {

@@ -3,6 +3,12 @@
  * folder, then a rename puts it in place, so a reader never sees a
  * half-written file and an interrupted run leaves the old file intact.
  *
+ * Temp names are `.<name>.<8 hex>.tmp` (and `.<name>.<8 hex>.old` for a
+ * folder moved aside). The writer holds an exclusive lock (`flock`) on its
+ * temp from creation until after the rename, which the kernel releases when
+ * the process dies, even by SIGKILL: so a temp nobody holds locked is a
+ * leftover of a killed run, and ./stale_temps.ts sweeps it at the next run.
+ *
  * @module
  */
 import { basename, dirname, join } from "node:path";
@@ -95,23 +101,30 @@ export async function writeFileAtomic(
     dir,
     `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
   );
+  let file: Deno.FsFile | undefined;
   try {
-    if (typeof data === "string" || data instanceof Uint8Array) {
-      const bytes = typeof data === "string"
-        ? new TextEncoder().encode(data)
-        : data;
-      await Deno.writeFile(tmp, bytes, { mode: options.mode ?? 0o644 });
-    } else {
-      using file = await Deno.open(tmp, {
-        write: true,
-        createNew: true,
-        mode: options.mode ?? 0o644,
-      });
-      await writePieces(file, data);
-    }
+    file = await Deno.open(tmp, {
+      write: true,
+      createNew: true,
+      mode: options.mode ?? 0o644,
+    });
+    // Held until after the rename: an unlocked temp is a dead run's.
+    await file.lock(true);
+    await writePieces(
+      file,
+      typeof data === "string"
+        ? [new TextEncoder().encode(data)]
+        : data instanceof Uint8Array
+        ? [data]
+        : data,
+    );
     await Deno.rename(tmp, path);
+    file.close();
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
+    try {
+      file?.close();
+    } catch { /* already closed */ }
     throw explainWriteError(error, path);
   }
 }
@@ -163,19 +176,38 @@ export async function replaceDirAtomic(
   const tmp = join(parent, `.${basename(path)}.${id}.tmp`);
   const old = join(parent, `.${basename(path)}.${id}.old`);
   await Deno.mkdir(tmp);
+  // Locks held until the end: an unlocked .tmp/.old is a dead run's.
+  const held = [await lockedDir(tmp)];
   try {
-    await fill(tmp);
+    try {
+      await fill(tmp);
+    } catch (error) {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      throw error;
+    }
+    const current = await lockedDir(path).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    });
+    if (current !== undefined) {
+      held.push(current);
+      await Deno.rename(path, old);
+    }
+    await Deno.rename(tmp, path);
+    if (current !== undefined) await Deno.remove(old, { recursive: true });
+  } finally {
+    for (const dir of held) dir.close();
+  }
+}
+
+/** Opens a folder and takes an exclusive lock on it. */
+async function lockedDir(path: string): Promise<Deno.FsFile> {
+  const dir = await Deno.open(path, { read: true });
+  try {
+    await dir.lock(true);
   } catch (error) {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    dir.close();
     throw error;
   }
-  let moved = false;
-  try {
-    await Deno.rename(path, old);
-    moved = true;
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  await Deno.rename(tmp, path);
-  if (moved) await Deno.remove(old, { recursive: true });
+  return dir;
 }

@@ -5,6 +5,8 @@
  */
 export { replaceDirAtomic, writeFileAtomic } from "./atomic.ts";
 export type { AtomicContent, WriteAtomicOptions } from "./atomic.ts";
+export { sweepStaleTemps } from "./stale_temps.ts";
+export type { SweepOptions, SweepResult } from "./stale_temps.ts";
 export { exists, readBinaryFile, readTextFile } from "./read.ts";
 export { parseJsonText, readJsonFile, writeJsonFile } from "./json.ts";
 export type { WriteJsonOptions } from "./json.ts";

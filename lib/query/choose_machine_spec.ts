@@ -32,6 +32,8 @@ export interface MachineSpecChoice {
   instances?: number;
   /** With `machine`: whether `/proc/cpuinfo` was read (else `chips` is an assumed 1). */
   cpuinfoRead?: boolean;
+  /** With `machine`: what is unknown or assumed and why (see `inspectMachine`). */
+  gaps?: string[];
 }
 
 /** Options of {@linkcode chooseMachineSpec}. */
@@ -56,7 +58,8 @@ export interface ChooseMachineSpecOptions {
  * ```ts
  * import { chooseMachineSpec } from "./choose_machine_spec.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * const here = { spec: { processor: "amd_epyc", cores: 2, chips: 1, memory: 23, frequency: -1 }, cpuinfoRead: false };
+ * const here = { spec: { processor: "amd_epyc", cores: 2, chips: 1, memory: 23, frequency: -1 }, cpuinfoRead: false,
+ *   gaps: ["frequency unknown (no cpufreq on this machine)"] };
  * const inspect = () => Promise.resolve(here);
  * const info = { kepler_node_info: [{ metric: { cpu_architecture: "Sapphire Rapids", instance: "n1" },
  *   values: [[1, "1"]] as [number, string][] }] };
@@ -93,5 +96,6 @@ export async function chooseMachineSpec(
     spec: found.spec,
     origin: "machine",
     cpuinfoRead: found.cpuinfoRead,
+    gaps: found.gaps,
   };
 }

@@ -7,7 +7,14 @@
  *
  * @module
  */
-import { exists, formatCsv, readJsonFile, writeFileAtomic } from "../io/mod.ts";
+import { basename, dirname } from "node:path";
+import {
+  exists,
+  formatCsv,
+  readJsonFile,
+  sweepStaleTemps,
+  writeFileAtomic,
+} from "../io/mod.ts";
 import {
   benchmarkFile,
   machineSpecFile,
@@ -169,6 +176,35 @@ export interface CollectQueryResult {
   };
   /** Validation of the result. */
   report: ValidationReport;
+  /**
+   * Temps of this run's files left by an interrupted (killed) earlier run,
+   * removed at the start; and folders put back from their `.old` copy.
+   */
+  swept: { removed: string[]; restored: string[] };
+}
+
+/**
+ * Sweeps the temps a killed earlier run left beside the files this run
+ * writes (see lib/io/stale_temps.ts), before anything else.
+ */
+async function sweepOutputs(
+  paths: readonly (string | undefined)[],
+  before: number,
+): Promise<{ removed: string[]; restored: string[] }> {
+  const byDir = new Map<string, string[]>();
+  for (const path of paths) {
+    if (path === undefined) continue;
+    const names = byDir.get(dirname(path)) ?? [];
+    names.push(basename(path));
+    byDir.set(dirname(path), names);
+  }
+  const swept = { removed: [] as string[], restored: [] as string[] };
+  for (const [dir, names] of byDir) {
+    const done = await sweepStaleTemps(dir, names, { before });
+    swept.removed.push(...done.removed);
+    swept.restored.push(...done.restored);
+  }
+  return swept;
 }
 
 /** The window to query, and the benchmark file it was read from, if any. */
@@ -349,8 +385,18 @@ export async function collectQuery(
   dataPath: string,
   options: CollectQueryOptions = {},
 ): Promise<CollectQueryResult> {
+  const started = Date.now();
   const output = options.output ?? "output";
   const step = options.step ?? 3;
+  const id = options.id ?? "unknown";
+  const benchmark = options.benchmark ?? "";
+  const swept = await sweepOutputs([
+    queryFile(dataPath, output),
+    validateResultFile(dataPath, output),
+    machineSpecFile(dataPath, id),
+    queryCsvDir(dataPath, output),
+    benchmark === "" ? undefined : benchmarkFile(dataPath, benchmark),
+  ], started);
   const { window, windowFile } = await queryWindow(dataPath, options);
   const { metrics, result, series, samples } = await queryKepler(
     server,
@@ -362,7 +408,6 @@ export async function collectQuery(
   const specFound = await chooseMachineSpec(result, {
     specFrom: options.specFrom ?? "auto",
   });
-  const id = options.id ?? "unknown";
   const files: CollectQueryResult["files"] = {
     query: queryFile(dataPath, output),
     validate: validateResultFile(dataPath, output),
@@ -405,5 +450,6 @@ export async function collectQuery(
     ...(specKept === undefined ? {} : { specKept }),
     files,
     report,
+    swept,
   };
 }

@@ -16,6 +16,7 @@ import {
   resolveMetricAlias,
 } from "../types.ts";
 import type { QueryResult } from "./format.ts";
+import { machineGaps, probeCpufreq, probeText } from "./_machine_probe.ts";
 import { formatPythonJson } from "./python_json.ts";
 
 /** Upstream's machine spec file: the spec's attributes and member ids. */
@@ -131,14 +132,6 @@ export function parseCpuinfo(text: string): CpuInfo {
   };
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Options of {@linkcode discoverMachineSpec}; each defaults to this machine. */
 export interface DiscoverMachineSpecOptions {
   /**
@@ -161,31 +154,24 @@ export interface DiscoverMachineSpecOptions {
   maxFrequencyMhz?: number;
 }
 
-async function memoryBytes(): Promise<number> {
-  const meminfo = await readOptional("/proc/meminfo");
-  const match = meminfo === undefined
+async function memoryBytes(): Promise<{ bytes: number; why?: string }> {
+  const meminfo = await probeText("/proc/meminfo");
+  const match = meminfo.text === undefined
     ? null
-    : /^MemTotal:\s+(\d+)\s*kB/m.exec(meminfo);
-  if (match?.[1] !== undefined) return Number(match[1]) * 1024;
+    : /^MemTotal:\s+(\d+)\s*kB/m.exec(meminfo.text);
+  if (match?.[1] !== undefined) return { bytes: Number(match[1]) * 1024 };
   try {
-    return Deno.systemMemoryInfo().total;
+    return { bytes: Deno.systemMemoryInfo().total };
   } catch {
-    return -1;
+    return {
+      bytes: -1,
+      why: `/proc/meminfo ${
+        meminfo.why === "denied"
+          ? "is readable only with --allow-all"
+          : "has no MemTotal"
+      } and Deno.systemMemoryInfo() needs --allow-sys=systemMemoryInfo`,
+    };
   }
-}
-
-async function cpufreqMaxMhz(): Promise<number> {
-  for (
-    const path of [
-      "/sys/devices/system/cpu/cpufreq/policy0/cpuinfo_max_freq",
-      "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq",
-    ]
-  ) {
-    const text = await readOptional(path);
-    const khz = text === undefined ? NaN : Number(text.trim());
-    if (Number.isFinite(khz) && khz > 0) return khz / 1000;
-  }
-  return 0;
 }
 
 /**
@@ -256,6 +242,11 @@ export interface MachineInspection {
    * frequency comes from `node:os` (0, so -1, on many VMs).
    */
   cpuinfoRead: boolean;
+  /**
+   * What is unknown or assumed, and why (e.g. `frequency unknown (no
+   * cpufreq on this machine ...)`); empty when the spec is complete.
+   */
+  gaps: string[];
 }
 
 /**
@@ -268,24 +259,31 @@ export interface MachineInspection {
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const found = await inspectMachine({ cpuinfo: "processor : 0\nmodel name : AMD EPYC 7R13 Processor\n",
  *   memoryBytes: 64 * 1024 ** 3, maxFrequencyMhz: 3600 });
- * assertEquals(found, { spec: { processor: "amd_epyc_7r13", cores: 1, chips: 1, memory: 64, frequency: 3600 }, cpuinfoRead: true });
+ * assertEquals(found.spec, { processor: "amd_epyc_7r13", cores: 1, chips: 1, memory: 64, frequency: 3600 });
+ * assertEquals(found.cpuinfoRead, true);
+ * assertEquals(found.gaps, ['chips assumed 1 (/proc/cpuinfo has no "physical id": a VM or an ARM machine?)']);
  * ```
  */
 export async function inspectMachine(
   options: DiscoverMachineSpecOptions = {},
 ): Promise<MachineInspection> {
-  const text = options.cpuinfo ?? await readOptional("/proc/cpuinfo");
-  const info = text === undefined
-    ? await osCpuInfo() ?? parseCpuinfo("")
-    : parseCpuinfo(text);
+  const cpuinfo = options.cpuinfo === undefined
+    ? await probeText("/proc/cpuinfo")
+    : { text: options.cpuinfo };
+  const text = cpuinfo.text;
+  const os = text === undefined ? await osCpuInfo() : undefined;
+  const info = text === undefined ? os ?? parseCpuinfo("") : parseCpuinfo(text);
   const cores = info.logicalCpus > 0
     ? info.logicalCpus
     : navigator.hardwareConcurrency ?? -1;
-  const bytes = options.memoryBytes ?? await memoryBytes();
-  const maxMhz = Math.max(
-    options.maxFrequencyMhz ?? await cpufreqMaxMhz(),
-    info.maxMhz,
-  );
+  const memory = options.memoryBytes === undefined
+    ? await memoryBytes()
+    : { bytes: options.memoryBytes };
+  const bytes = memory.bytes;
+  const cpufreq = options.maxFrequencyMhz === undefined
+    ? await probeCpufreq()
+    : { mhz: options.maxFrequencyMhz, why: "given" as const };
+  const maxMhz = Math.max(cpufreq.mhz, info.maxMhz);
   return {
     spec: {
       processor: normalizeProcessorName(info.modelName),
@@ -295,6 +293,17 @@ export async function inspectMachine(
       frequency: maxMhz > 0 ? roundFrequency(maxMhz) : -1,
     },
     cpuinfoRead: text !== undefined,
+    gaps: machineGaps({
+      cpuinfo,
+      osCpus: os !== undefined,
+      modelName: info.modelName,
+      logicalCpus: info.logicalCpus,
+      memory,
+      frequency: {
+        mhz: maxMhz,
+        ...(cpufreq.why === undefined ? {} : { cpufreq: cpufreq.why }),
+      },
+    }),
   };
 }
 

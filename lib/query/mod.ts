@@ -55,3 +55,4 @@ export type {
 } from "./validate_query_file.ts";
 export type { PrometheusRequestOptions } from "./request.ts";
 export type { MachineSpecChoice, SpecFrom } from "./choose_machine_spec.ts";
+export { parseByteSize } from "./response_limit.ts";

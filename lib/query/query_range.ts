@@ -10,14 +10,15 @@
 import type { PromSeries, QueryResult } from "./format.ts";
 import { runPool } from "./_pool.ts";
 import { mergeSeries } from "./merge_series.ts";
-import { PrometheusError } from "./prometheus_error.ts";
+import { checkMatrix } from "./check_matrix.ts";
 import {
   createTransport,
   type PrometheusRequestOptions,
   requestApi,
   type Transport,
 } from "./request.ts";
-import { splitRange } from "./split_range.ts";
+import { defaultResponseLimit, RESPONSE_ALLOWANCE } from "./response_limit.ts";
+import { rangePoints, splitRange } from "./split_range.ts";
 
 /** The window of a range query. */
 export interface RangeWindow {
@@ -82,29 +83,23 @@ function checkWindow(window: RangeWindow): void {
   }
 }
 
-function toSeries(data: unknown, server: string, what: string): PromSeries[] {
-  const d = data as { resultType?: unknown; result?: unknown } | null;
-  if (d === null || typeof d !== "object" || !Array.isArray(d.result)) {
-    throw new PrometheusError(
-      `Prometheus at ${server} sent no result array for ${what}`,
-      { server },
-    );
-  }
-  if (d.resultType !== "matrix") {
-    throw new PrometheusError(
-      `Prometheus at ${server} sent a ${
-        String(d.resultType)
-      } for ${what}, expected a matrix`,
-      { server },
-    );
-  }
-  return d.result as PromSeries[];
-}
-
 interface Task {
   query: string;
   start: number;
   end: number;
+}
+
+/** The default size limit of a task's answer, and how it was sized. */
+function taskLimit(task: Task, step: number): { bytes: number; how: string } {
+  const points = rangePoints(task, step);
+  const a = RESPONSE_ALLOWANCE;
+  const bytes = defaultResponseLimit(points);
+  return {
+    bytes,
+    how: `${
+      bytes.toLocaleString("en-US")
+    } bytes (the default for ${points} points: ${a.series} series × (${points} points × ${a.bytesPerSample} bytes + ${a.bytesPerSeries}) + ${a.overhead})`,
+  };
 }
 
 async function runRangeTasks(
@@ -126,8 +121,13 @@ async function runRangeTasks(
         step: String(step),
       },
       what,
+      limit: taskLimit(task, step),
     }, { ...options, signal });
-    const series = toSeries(data, transport.server, what);
+    const series = checkMatrix(data, {
+      server: transport.server,
+      metric: task.query,
+      what,
+    });
     done++;
     for (const s of series) samples += s.values.length;
     options.onProgress?.({

@@ -5,6 +5,12 @@
  * the API envelope (`{"status": "success", "data": ...}`) checked. Every
  * failure is a {@linkcode PrometheusError} that names the server.
  *
+ * Bodies are read incrementally up to a size limit (see ./response_limit.ts):
+ * a larger or endless answer is cut there and fails without a retry. A 429
+ * or 503 answer is retried after its `Retry-After` (seconds or an HTTP-date)
+ * when that is no longer than `maxRetryWaitMs`, else the request fails at
+ * once naming the wait asked for.
+ *
  * TLS verification (upstream's `PROM_SSL_DISABLE`): Deno's `fetch` cannot
  * skip certificate verification per request (`Deno.createHttpClient` only
  * accepts extra CA certificates; skipping needs the process-wide flag
@@ -18,6 +24,13 @@
  * @module
  */
 import { PrometheusError } from "./prometheus_error.ts";
+import {
+  BoundedText,
+  DEFAULT_RESPONSE_LIMIT,
+  readBoundedText,
+  ResponseTooLargeError,
+} from "./response_limit.ts";
+import { parseRetryAfter } from "./retry_after.ts";
 
 /** Options shared by every Prometheus request. */
 export interface PrometheusRequestOptions {
@@ -83,6 +96,21 @@ export interface PrometheusRequestOptions {
    */
   maxBackoffMs?: number;
   /**
+   * Largest answer of one request, in bytes; a larger or endless body is cut
+   * there and the request fails.
+   *
+   * @default {undefined} the request's own limit (for `query_range`, sized
+   * from its points: see ./response_limit.ts), else 64 MiB
+   */
+  maxResponseBytes?: number;
+  /**
+   * Longest `Retry-After` wait honoured after a 429 or 503 answer, in ms;
+   * a longer one fails the request at once.
+   *
+   * @default {60000}
+   */
+  maxRetryWaitMs?: number;
+  /**
    * Aborts all requests (no retry after an abort).
    *
    * @default {undefined} none
@@ -90,10 +118,16 @@ export interface PrometheusRequestOptions {
   signal?: AbortSignal;
 }
 
-interface RawResponse {
+/** An HTTP answer, its body read (up to the request's limit). */
+export interface RawResponse {
+  /** HTTP status. */
   status: number;
+  /** HTTP status text. */
   statusText: string;
+  /** The body as text. */
   body: string;
+  /** The `Retry-After` header, or null. */
+  retryAfter: string | null;
 }
 
 /** Sends GET requests to one server; `close()` frees its HTTP client. */
@@ -102,11 +136,15 @@ export interface Transport {
   readonly base: URL;
   /** The server as given, for messages. */
   readonly server: string;
-  /** GETs `path` (relative to the base) with query parameters. */
+  /**
+   * GETs `path` (relative to the base) with query parameters; the body is
+   * read up to `maxBytes` (default 64 MiB), else a `ResponseTooLargeError`.
+   */
   get(
     path: string,
     params: Record<string, string>,
     signal: AbortSignal,
+    maxBytes?: number,
   ): Promise<RawResponse>;
   /** Frees resources. */
   close(): void;
@@ -175,6 +213,7 @@ async function nodeHttpsGet(
   url: URL,
   headers: Record<string, string>,
   signal: AbortSignal,
+  maxBytes: number,
 ): Promise<RawResponse> {
   const https = await import("node:https");
   return await new Promise<RawResponse>((resolve, reject) => {
@@ -190,21 +229,24 @@ async function nodeHttpsGet(
         signal,
       },
       (response) => {
-        const chunks: Uint8Array[] = [];
-        response.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+        const text = new BoundedText(maxBytes);
+        response.on("data", (chunk: Uint8Array) => {
+          try {
+            text.push(chunk);
+          } catch (error) {
+            response.destroy();
+            request.destroy();
+            reject(error);
+          }
+        });
         response.on("error", reject);
         response.on("end", () => {
-          const length = chunks.reduce((n, c) => n + c.length, 0);
-          const all = new Uint8Array(length);
-          let offset = 0;
-          for (const c of chunks) {
-            all.set(c, offset);
-            offset += c.length;
-          }
+          const retryAfter = response.headers["retry-after"];
           resolve({
             status: response.statusCode ?? 0,
             statusText: response.statusMessage ?? "",
-            body: new TextDecoder().decode(all),
+            body: text.finish(),
+            retryAfter: typeof retryAfter === "string" ? retryAfter : null,
           });
         });
       },
@@ -245,10 +287,10 @@ export function createTransport(
   return {
     base,
     server,
-    async get(path, params, signal) {
+    async get(path, params, signal, maxBytes = DEFAULT_RESPONSE_LIMIT) {
       const url = new URL(path, base);
       for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-      if (useNode) return await nodeHttpsGet(url, headers, signal);
+      if (useNode) return await nodeHttpsGet(url, headers, signal, maxBytes);
       const init: RequestInit & { client?: Deno.HttpClient } = {
         headers,
         signal,
@@ -258,7 +300,8 @@ export function createTransport(
       return {
         status: response.status,
         statusText: response.statusText,
-        body: await response.text(),
+        body: await readBoundedText(response, maxBytes),
+        retryAfter: response.headers.get("retry-after"),
       };
     },
     close() {
@@ -306,6 +349,11 @@ export interface RequestDescription {
   params: Record<string, string>;
   /** Short description for messages. */
   what: string;
+  /**
+   * This request's own size limit in bytes, and how it was sized (for the
+   * message). `maxResponseBytes` wins over it. Default: 64 MiB.
+   */
+  limit?: { bytes: number; how: string };
 }
 
 /** The outcome of one attempt: an answer, or why there was none. */
@@ -341,9 +389,18 @@ async function attemptGet(
         request.path,
         request.params,
         controller.signal,
+        responseLimit(request, options).bytes,
       ),
     };
   } catch (error) {
+    if (error instanceof ResponseTooLargeError) {
+      throw new PrometheusError(
+        `Cannot query ${where} (${request.what}): ${error.message}; the limit is ${
+          responseLimit(request, options).how
+        }. Narrow the window or raise --max-response-bytes`,
+        { server, cause: error, attempts: attempt },
+      );
+    }
     if (error instanceof Deno.errors.NotCapable) {
       throw new PrometheusError(
         `Cannot query ${where}: permission denied (${error.message})`,
@@ -371,11 +428,73 @@ async function attemptGet(
   }
 }
 
+/** The size limit of a request and how it was sized, for messages. */
+function responseLimit(
+  request: RequestDescription,
+  options: PrometheusRequestOptions,
+): { bytes: number; how: string } {
+  if (options.maxResponseBytes !== undefined) {
+    return {
+      bytes: options.maxResponseBytes,
+      how: `${
+        options.maxResponseBytes.toLocaleString("en-US")
+      } bytes (--max-response-bytes)`,
+    };
+  }
+  return request.limit ?? {
+    bytes: DEFAULT_RESPONSE_LIMIT,
+    how: "64 MiB (the default for this request)",
+  };
+}
+
+/** Statuses retried: server errors and 429 Too Many Requests. */
+function retryable(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
+/**
+ * The wait before the next attempt: the backoff, or longer when a 429/503
+ * answer's `Retry-After` asks so; a `PrometheusError` when that is longer
+ * than `maxRetryWaitMs`.
+ */
+function waitBeforeRetry(
+  response: RawResponse | undefined,
+  attempt: number,
+  context: { server: string; what: string; options: PrometheusRequestOptions },
+): number {
+  const { options } = context;
+  const backoff = Math.min(
+    options.maxBackoffMs ?? 8_000,
+    (options.backoffMs ?? 500) * 2 ** (attempt - 1),
+  );
+  if (response === undefined || ![429, 503].includes(response.status)) {
+    return backoff;
+  }
+  const asked = parseRetryAfter(response.retryAfter);
+  if (asked === undefined) return backoff;
+  const maxWait = options.maxRetryWaitMs ?? 60_000;
+  if (asked > maxWait) {
+    throw new PrometheusError(
+      `Cannot query Prometheus at ${context.server} (${context.what}): HTTP ${response.status} asks to retry after ${
+        asked / 1000
+      } s (Retry-After: ${response.retryAfter}), longer than the longest wait of ${
+        maxWait / 1000
+      } s (--max-retry-wait); gave up after ${attempt} attempt${
+        attempt === 1 ? "" : "s"
+      }`,
+      { server: context.server, status: response.status, attempts: attempt },
+    );
+  }
+  return Math.max(backoff, asked);
+}
+
 /**
  * GETs one API path with retries and returns the envelope's `data`.
- * Retries (with exponential backoff) after 5xx answers, network errors and
- * timeouts; never after 4xx answers, API errors, TLS certificate errors,
- * a denied network permission or an abort.
+ * Retries (with exponential backoff) after 5xx and 429 answers, network
+ * errors and timeouts, waiting at least a 429/503 answer's `Retry-After`
+ * (up to `maxRetryWaitMs`); never after other 4xx answers, API errors, TLS
+ * certificate errors, a denied network permission, an answer over the size
+ * limit or an abort.
  *
  * @example
  * ```ts
@@ -398,8 +517,6 @@ export async function requestApi(
 ): Promise<unknown> {
   const server = transport.server;
   const retries = options.retries ?? 3;
-  const backoff = options.backoffMs ?? 500;
-  const maxBackoff = options.maxBackoffMs ?? 8_000;
   const where = `Prometheus at ${server}`;
   let lastReason = "";
   let lastCause: unknown;
@@ -413,7 +530,7 @@ export async function requestApi(
       lastStatus = undefined;
       lastReason = outcome.reason;
     } else {
-      if (response.status < 500) {
+      if (!retryable(response.status)) {
         return parseEnvelope(response, transport, request, attempt);
       }
       lastStatus = response.status;
@@ -435,10 +552,12 @@ export async function requestApi(
         },
       );
     }
-    await sleep(
-      Math.min(maxBackoff, backoff * 2 ** (attempt - 1)),
-      options.signal,
-    );
+    const wait = waitBeforeRetry(response, attempt, {
+      server,
+      what: request.what,
+      options,
+    });
+    await sleep(wait, options.signal);
   }
 }
 
