@@ -278,7 +278,11 @@ function modelReaders(
     entries ??= readZip().then((bytes) =>
       bytes === undefined
         ? undefined
-        : unzipEntries(bytes, `${files.origin}/${forms.zip}`)
+        : unzipEntries(
+          bytes,
+          `${files.origin}/${forms.zip}`,
+          files.zipLimits,
+        )
     );
     return entries;
   };

@@ -8,6 +8,7 @@
  */
 import { basename } from "node:path";
 import { checkPipelineName } from "./_fields.ts";
+import type { ZipLimits } from "../io/zip.ts";
 import { loadPipelineZip, type ServedPipeline } from "./pipeline_catalog.ts";
 
 /** Options of {@linkcode fetchPipeline}. */
@@ -16,6 +17,12 @@ export interface FetchPipelineOptions {
   timeoutMs?: number;
   /** Largest zip accepted, in bytes. Default: 512 MiB. */
   maxBytes?: number;
+  /**
+   * Bounds on what the zip may inflate to, checked from its central
+   * directory before anything is inflated.
+   * @default ZIP_LIMITS (1 GiB, 10,000 entries, ratio 200)
+   */
+  zipLimits?: ZipLimits;
 }
 
 /**
@@ -122,5 +129,9 @@ export async function fetchPipeline(
   } finally {
     clearTimeout(timer);
   }
-  return await loadPipelineZip(bytes, { name, origin: url });
+  return await loadPipelineZip(bytes, {
+    name,
+    origin: url,
+    ...(options.zipLimits ? { zipLimits: options.zipLimits } : {}),
+  });
 }

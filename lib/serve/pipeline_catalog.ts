@@ -26,6 +26,7 @@ import {
   unzipEntries,
   type ZipEntries,
   zipEntries,
+  type ZipLimits,
 } from "../io/zip.ts";
 import {
   type Component,
@@ -169,12 +170,15 @@ async function weightsOf(
 async function loadFitted(
   m: PipelineModel,
   origin: string,
+  limits: ZipLimits | undefined,
 ): Promise<LoadedModel | undefined> {
   const { folder, zip } = m.forms;
   let entries: ZipEntries = await m.collectFolder();
   if (Object.keys(entries).length === 0 && zip !== undefined) {
     const bytes = await m.readZip();
-    if (bytes !== undefined) entries = unzipEntries(bytes, `${origin}/${zip}`);
+    if (bytes !== undefined) {
+      entries = unzipEntries(bytes, `${origin}/${zip}`, limits);
+    }
   }
   if (Object.keys(entries).length === 0) return undefined;
   const loaded = readModelZipEntries(entries, `${origin}/${folder ?? zip}`);
@@ -196,7 +200,12 @@ async function archiveOf(
 
 async function servedModel(
   m: PipelineModel,
-  pipeline: { name: string; origin: string; index: NodeTypeIndex },
+  pipeline: {
+    name: string;
+    origin: string;
+    index: NodeTypeIndex;
+    zipLimits?: ZipLimits;
+  },
   warnings: string[],
 ): Promise<ServedModel | undefined> {
   if (m.metadataError !== undefined) throw m.metadataError;
@@ -240,7 +249,7 @@ async function servedModel(
     archive: () => archiveOf(m),
     load() {
       loaded ??= estimableDict
-        ? loadFitted(m, pipeline.origin)
+        ? loadFitted(m, pipeline.origin, pipeline.zipLimits)
         : Promise.resolve(undefined);
       return loaded;
     },
@@ -251,6 +260,12 @@ async function servedModel(
 export interface LoadPipelineOptions {
   /** Pipeline name. Default: the folder name or the URL's file name. */
   name?: string;
+  /**
+   * Bounds on inflating the pipeline zip and its model zips, checked from
+   * their central directories before anything is inflated.
+   * @default ZIP_LIMITS (1 GiB, 10,000 entries, ratio 200)
+   */
+  zipLimits?: ZipLimits;
 }
 
 async function loadPipeline(
@@ -278,7 +293,12 @@ async function loadPipeline(
     try {
       const served = await servedModel(
         m,
-        { name, origin: tree.origin, index },
+        {
+          name,
+          origin: tree.origin,
+          index,
+          ...(tree.zipLimits ? { zipLimits: tree.zipLimits } : {}),
+        },
         warnings,
       );
       if (served !== undefined) models.push(served);
@@ -328,8 +348,9 @@ export async function loadPipelineDir(
   dir: string,
   options: LoadPipelineOptions = {},
 ): Promise<ServedPipeline> {
+  const source = dirSource(dir);
   return await loadPipeline(
-    dirSource(dir),
+    options.zipLimits ? { ...source, zipLimits: options.zipLimits } : source,
     options.name ?? basename(dir),
     "dir",
   );
@@ -365,10 +386,13 @@ export async function loadPipelineZip(
   options: LoadPipelineOptions & { origin?: string } = {},
 ): Promise<ServedPipeline> {
   const origin = options.origin ?? options.name ?? "pipeline zip";
-  const entries = zip instanceof Uint8Array ? unzipEntries(zip, origin) : zip;
+  const entries = zip instanceof Uint8Array
+    ? unzipEntries(zip, origin, options.zipLimits)
+    : zip;
   const name = options.name ?? basename(origin).replace(/\.zip$/, "");
+  const source = zipSource(entries, origin, servedEntry);
   return await loadPipeline(
-    zipSource(entries, origin, servedEntry),
+    options.zipLimits ? { ...source, zipLimits: options.zipLimits } : source,
     name,
     "url",
   );
