@@ -56,6 +56,7 @@ import { metricsText } from "./route_metrics.ts";
 import type { RouteContext } from "./route_context.ts";
 import { respond, type RoutedRequest } from "./router.ts";
 import { ServerMetrics } from "./server_metrics.ts";
+import { EstimatePool } from "./_estimate_pool.ts";
 import {
   type ModelPathWatcher,
   type ReloadMode,
@@ -104,6 +105,17 @@ export interface ModelServerOptions {
   reloadDebounceMs?: number;
   /** Poll period for `reload: "poll"`, ms. Default: 2,000. */
   pollIntervalMs?: number;
+  /**
+   * Most rows of a PowerRequest (`POST /estimate` answers more with 413,
+   * the socket with an error). Default: 10,000.
+   */
+  maxEstimateRows?: number;
+  /**
+   * Workers that evaluate models for estimates, off the event loop (0:
+   * in the server's thread). Started on first use. Default: the logical
+   * CPUs − 1, at least 1, at most 4.
+   */
+  estimateWorkers?: number;
   /** Unix socket path of the estimator sidecar. Default: none. */
   estimatorSocket?: string;
   /** Framing on the estimator socket. Default: `"json"` (upstream's). */
@@ -149,17 +161,24 @@ export class ModelServer {
   #socket: EstimatorSocket | undefined;
   #watcher: ModelPathWatcher | undefined;
   #closed = false;
+  #pool: EstimatePool;
 
   /** Creates an unstarted server; use {@linkcode startModelServer}. */
   constructor(options: ModelServerOptions = {}) {
     this.#options = options;
     this.#registry = new PipelineRegistry(options, this.#metrics);
+    this.#pool = new EstimatePool(
+      options.estimateWorkers ??
+        Math.min(4, Math.max(1, navigator.hardwareConcurrency - 1)),
+    );
     // deno-lint-ignore no-this-alias
     const server = this;
     this.#context = {
       registry: this.#registry,
       metrics: this.#metrics,
       machineSpec: options.machineSpec,
+      maxEstimateRows: options.maxEstimateRows ?? 10_000,
+      pool: this.#pool,
       get reloadMode() {
         return server.reloadMode;
       },
@@ -310,6 +329,7 @@ export class ModelServer {
     await this.#socket?.close();
     await this.#registry.settled();
     if (this.#server !== undefined) await this.#server.shutdown();
+    this.#pool.close();
   }
 
   /** Same as `close()`. */
