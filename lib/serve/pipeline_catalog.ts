@@ -54,6 +54,7 @@ import {
   readModelZipEntries,
 } from "../train/loaded_model.ts";
 import { checkPipelineName, isObject } from "./_fields.ts";
+import { readZipDirectory } from "../io/_zip_directory.ts";
 
 /** One servable model. */
 export interface ServedModel {
@@ -198,6 +199,57 @@ async function archiveOf(
   return undefined;
 }
 
+/** Known metadata fields and the type each must have when present. */
+const METADATA_TYPES: readonly (readonly [string, string])[] = [
+  ["model_name", "string"],
+  ["trainer", "string"],
+  ["mae", "number"],
+  ["mape", "number"],
+  ["node_type", "number"],
+  ["features", "list of strings"],
+  ["machine_spec", "object"],
+];
+
+/** Throws a `TypeError` for a metadata field of the wrong type. */
+function checkMetadataTypes(m: PipelineModel): void {
+  if (m.metadataFrom !== "folder" && m.metadataFrom !== "zip") return;
+  for (const [field, type] of METADATA_TYPES) {
+    const v = m.metadata[field];
+    if (v === undefined || v === null) continue;
+    const ok = type === "list of strings"
+      ? Array.isArray(v) && v.every((f) => typeof f === "string")
+      : type === "object"
+      ? isObject(v)
+      : type === "number"
+      ? typeof v === "number" && Number.isFinite(v)
+      : typeof v === type;
+    if (!ok) {
+      throw new TypeError(
+        `its metadata.json has ${field} = ${
+          JSON.stringify(v)?.slice(0, 40)
+        }, expected a ${type}`,
+      );
+    }
+  }
+}
+
+/** Throws a `SyntaxError` when the model's zip is not a readable archive. */
+async function checkZip(m: PipelineModel, origin: string): Promise<void> {
+  if (m.forms.zip === undefined) return;
+  const bytes = await m.readZip();
+  if (bytes === undefined) return;
+  try {
+    readZipDirectory(bytes);
+  } catch (error) {
+    throw new SyntaxError(
+      `${origin}/${m.forms.zip} is not a valid zip archive (${
+        (error as Error).message
+      })`,
+      { cause: error },
+    );
+  }
+}
+
 async function servedModel(
   m: PipelineModel,
   pipeline: {
@@ -209,6 +261,8 @@ async function servedModel(
   warnings: string[],
 ): Promise<ServedModel | undefined> {
   if (m.metadataError !== undefined) throw m.metadataError;
+  checkMetadataTypes(m);
+  await checkZip(m, pipeline.origin);
   const dictText = await modelDictText(m);
   const weights = await weightsOf(m, warnings);
   const { folder, zip } = m.forms;
@@ -226,7 +280,11 @@ async function servedModel(
   const machineSpec = specOf(m.metadata.machine_spec) ??
     pipeline.index[String(nodeType)]?.attrs;
   const estimableDict = jsonModelDict(dictText);
-  let loaded: Promise<LoadedModel | undefined> | undefined;
+  // loaded now, so a model whose files do not load is skipped here rather
+  // than failing a request later
+  const fitted = estimableDict
+    ? await loadFitted(m, pipeline.origin, pipeline.zipLimits)
+    : undefined;
   return {
     pipeline: pipeline.name,
     source: m.source,
@@ -247,12 +305,7 @@ async function servedModel(
     hasArchive: zip !== undefined || folder !== undefined,
     estimable: weights !== undefined || estimableDict,
     archive: () => archiveOf(m),
-    load() {
-      loaded ??= estimableDict
-        ? loadFitted(m, pipeline.origin, pipeline.zipLimits)
-        : Promise.resolve(undefined);
-      return loaded;
-    },
+    load: () => Promise.resolve(fitted),
   };
 }
 
