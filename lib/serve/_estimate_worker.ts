@@ -26,7 +26,7 @@ type Held =
 
 const held = new Map<number, Held>();
 
-function hold(id: number, model: EstimateModel): Held {
+function hold(model: EstimateModel): Held {
   if (model.kind === "weights") return model;
   const components: FittedComponents = {};
   for (const [c, json] of Object.entries(model.components)) {
@@ -45,7 +45,7 @@ self.onmessage = (event: MessageEvent<EstimateJob>) => {
       return;
     }
     if (job.forget) held.clear();
-    if (job.model !== undefined) held.set(job.id, hold(job.id, job.model));
+    if (job.model !== undefined) held.set(job.id, hold(job.model));
     const model = held.get(job.id);
     if (model === undefined) throw new Error(`model ${job.id} was not sent`);
     const result = model.kind === "fitted"

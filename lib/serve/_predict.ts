@@ -10,8 +10,8 @@
 import type { Component } from "../types.ts";
 import {
   keplerCurveOf,
-  type KeplerWeights,
   keplerPredict,
+  type KeplerWeights,
 } from "../pipeline/kepler_weight_file.ts";
 import type { IntervalModel } from "../train/interval.ts";
 import type { FittedModel } from "../train/model.ts";

@@ -15,8 +15,8 @@
 import type { Component } from "../types.ts";
 import type { EstimatePool } from "./_estimate_pool.ts";
 import {
-  type Prediction,
   predictFitted,
+  type Prediction,
   predictWeights,
   type WeightInput,
 } from "./_predict.ts";

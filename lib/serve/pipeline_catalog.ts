@@ -222,7 +222,7 @@ function checkMetadataTypes(m: PipelineModel): void {
       ? isObject(v)
       : type === "number"
       ? typeof v === "number" && Number.isFinite(v)
-      : typeof v === type;
+      : typeof v === "string";
     if (!ok) {
       throw new TypeError(
         `its metadata.json has ${field} = ${

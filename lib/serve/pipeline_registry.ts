@@ -160,7 +160,10 @@ export class PipelineRegistry {
     try {
       const zipLimits = this.#options.download?.zipLimits;
       this.#install(
-        await loadPipelineDir(dir, { name, ...(zipLimits ? { zipLimits } : {}) }),
+        await loadPipelineDir(dir, {
+          name,
+          ...(zipLimits ? { zipLimits } : {}),
+        }),
       );
     } catch (error) {
       // keep serving what was loaded before

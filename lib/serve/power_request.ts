@@ -153,7 +153,9 @@ function valueColumns(
       }`,
     );
   }
-  if (values.length > maxRows) throw new TooManyRowsError(values.length, maxRows);
+  if (values.length > maxRows) {
+    throw new TooManyRowsError(values.length, maxRows);
+  }
   const columns = metrics.map(() => new Float64Array(values.length));
   for (const [i, row] of values.entries()) {
     if (!Array.isArray(row) || row.length !== metrics.length) {
