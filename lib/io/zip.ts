@@ -154,6 +154,34 @@ export function unzipEntries(
   return out;
 }
 
+/**
+ * Checks that bytes are a zip archive whose directory and local headers
+ * are where they say, without inflating anything.
+ *
+ * @param zip The archive's bytes.
+ * @param source Where it came from, for messages.
+ * @throws {SyntaxError} A corrupt or truncated archive.
+ *
+ * @example
+ * ```ts
+ * import { checkZip, zipEntries } from "./zip.ts";
+ * import { throws as assertThrows } from "node:assert/strict";
+ * const zip = zipEntries({ "a.txt": new Uint8Array(10) });
+ * checkZip(zip, "a.zip");
+ * assertThrows(() => checkZip(zip.subarray(0, 20), "a.zip"), SyntaxError);
+ * ```
+ */
+export function checkZip(zip: Uint8Array, source = "zip archive"): void {
+  try {
+    readZipDirectory(zip);
+  } catch (error) {
+    throw new SyntaxError(
+      `${source} is not a valid zip archive (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
 /** Reads a zip file's entries (see {@linkcode unzipEntries}). */
 export async function readZipFile(
   path: string,

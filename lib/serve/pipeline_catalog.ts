@@ -22,6 +22,7 @@
 import { parseJsonText } from "../io/json.ts";
 import { basename } from "node:path";
 import {
+  checkZip,
   entryText,
   unzipEntries,
   type ZipEntries,
@@ -54,7 +55,6 @@ import {
   readModelZipEntries,
 } from "../train/loaded_model.ts";
 import { checkPipelineName, isObject } from "./_fields.ts";
-import { readZipDirectory } from "../io/_zip_directory.ts";
 
 /** One servable model. */
 export interface ServedModel {
@@ -234,20 +234,11 @@ function checkMetadataTypes(m: PipelineModel): void {
 }
 
 /** Throws a `SyntaxError` when the model's zip is not a readable archive. */
-async function checkZip(m: PipelineModel, origin: string): Promise<void> {
+async function checkModelZip(m: PipelineModel, origin: string): Promise<void> {
   if (m.forms.zip === undefined) return;
   const bytes = await m.readZip();
   if (bytes === undefined) return;
-  try {
-    readZipDirectory(bytes);
-  } catch (error) {
-    throw new SyntaxError(
-      `${origin}/${m.forms.zip} is not a valid zip archive (${
-        (error as Error).message
-      })`,
-      { cause: error },
-    );
-  }
+  checkZip(bytes, `${origin}/${m.forms.zip}`);
 }
 
 async function servedModel(
@@ -262,7 +253,7 @@ async function servedModel(
 ): Promise<ServedModel | undefined> {
   if (m.metadataError !== undefined) throw m.metadataError;
   checkMetadataTypes(m);
-  await checkZip(m, pipeline.origin);
+  await checkModelZip(m, pipeline.origin);
   const dictText = await modelDictText(m);
   const weights = await weightsOf(m, warnings);
   const { folder, zip } = m.forms;

@@ -14,7 +14,61 @@ import { unzipEntries, zipEntries } from "../../lib/io/zip.ts";
 import { queryDataFrom } from "../../lib/extract/mod.ts";
 import { queryResult, simulate } from "../../lib/simulate/mod.ts";
 import { trainPipeline } from "../../lib/train/pipeline.ts";
-import { type RunningServer, startServeTask } from "../_cli.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** A `deno task serve` child process that is listening. */
+interface RunningServer {
+  child: Deno.ChildProcess;
+  url: string;
+  stderr: () => Promise<string>;
+}
+
+/** Starts `serve` with exactly its deno task's flags (test/_cli.ts is private to test/). */
+async function startServeTask(
+  task: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<RunningServer> {
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
+  const words = (tasks[task] as string).split(/\s+/).filter((w) => w !== "");
+  const at = words.findIndex((w, i) => i > 1 && !w.startsWith("-"));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...words.slice(2, at),
+      join(ROOT, words[at]!),
+      ...words.slice(at + 1),
+      ...args,
+    ],
+    cwd: ROOT,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin",
+      MODEL_SERVER_PORT: "0",
+      ...env,
+    },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const errText = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const r = await reader.read();
+    if (r.done) break;
+    out += r.value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  const url = /on (http:\/\/[^ ]+) /.exec(out)?.[1];
+  if (url === undefined) {
+    await child.status;
+    throw new Error(`serve did not start: ${out}${await errText}`);
+  }
+  return { child, url, stderr: () => errText };
+}
 
 const TMP = await Deno.makeTempDir({ prefix: "kepler-faults-serve-" });
 globalThis.addEventListener("unload", () => {
