@@ -184,6 +184,26 @@ const OPTIONS = {
     "time for each INITIAL_PIPELINE_URL download",
     { parse: numberParser({ min: 0.1 }), default: 60 },
   ),
+  maxEstimateRows: option(
+    "--max-estimate-rows <n>",
+    "most rows (values) of one POST /estimate or estimator-socket request (more: 413)",
+    { parse: numberParser({ min: 1, integer: true }), default: 10_000 },
+  ),
+  estimateWorkers: option(
+    "--estimate-workers <n>",
+    "workers that evaluate models for estimates, off the event loop (0: in the server's thread; default: logical CPUs − 1, 1 to 4)",
+    { parse: numberParser({ min: 0, max: 64, integer: true }) },
+  ),
+  maxUnzipBytes: option(
+    "--max-unzip-bytes <n>",
+    "most bytes a pipeline or model zip may inflate to, checked from its directory before inflating (default: 1 GiB; more: the zip is refused)",
+    { parse: numberParser({ min: 1, integer: true }), default: 2 ** 30 },
+  ),
+  maxZipEntries: option(
+    "--max-zip-entries <n>",
+    "most entries in a pipeline or model zip (more: the zip is refused)",
+    { parse: numberParser({ min: 1, integer: true }), default: 10_000 },
+  ),
 } as const;
 
 type ServeFlags = OptionValues<typeof OPTIONS>;
@@ -232,7 +252,17 @@ async function serverOptionsOf(
     headersTimeoutMs: options.headersTimeout * 1000,
     idleTimeoutMs: options.idleTimeout * 1000,
     maxConnections: options.maxConnections,
-    download: { timeoutMs: options.downloadTimeout * 1000 },
+    maxEstimateRows: options.maxEstimateRows,
+    ...(options.estimateWorkers !== undefined
+      ? { estimateWorkers: options.estimateWorkers }
+      : {}),
+    download: {
+      timeoutMs: options.downloadTimeout * 1000,
+      zipLimits: {
+        maxTotalBytes: options.maxUnzipBytes,
+        maxEntries: options.maxZipEntries,
+      },
+    },
     ...(options.defaultPipeline
       ? { defaultPipelines: options.defaultPipeline }
       : {}),

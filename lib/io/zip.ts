@@ -4,10 +4,15 @@
  *
  * @module
  */
-import { strFromU8, unzipSync, type Zippable, zipSync } from "fflate";
+import { strFromU8, type Zippable, zipSync } from "fflate";
 import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
 import { writeFileAtomic } from "./atomic.ts";
 import { readBinaryFile } from "./read.ts";
+import {
+  inflateEntry,
+  readZipDirectory,
+  type ZipDirectoryEntry,
+} from "./_zip_directory.ts";
 
 /** Entries of an archive: relative path (with `/`) → bytes. */
 export type ZipEntries = Record<string, Uint8Array>;
@@ -38,17 +43,86 @@ export function zipEntries(entries: ZipEntries): Uint8Array {
   return zipSync(tree);
 }
 
+/** Bounds on what reading a zip archive may inflate (a zip bomb's defence). */
+export interface ZipLimits {
+  /** Most bytes all entries may inflate to together. Default: 1 GiB. */
+  maxTotalBytes?: number;
+  /** Most entries (folders included). Default: 10,000. */
+  maxEntries?: number;
+  /**
+   * Largest inflated/compressed size ratio of an entry above 1 MiB
+   * (deflate's own limit is about 1,032). Default: 200.
+   */
+  maxRatio?: number;
+}
+
+/** The defaults of {@linkcode ZipLimits}. */
+export const ZIP_LIMITS: Readonly<Required<ZipLimits>> = {
+  maxTotalBytes: 2 ** 30,
+  maxEntries: 10_000,
+  maxRatio: 200,
+};
+
+/** Refuses an archive whose central directory declares too much. */
+function checkDeclared(
+  directory: readonly ZipDirectoryEntry[],
+  source: string,
+  limits: ZipLimits,
+): void {
+  const { maxTotalBytes, maxEntries, maxRatio } = { ...ZIP_LIMITS, ...limits };
+  if (directory.length > maxEntries) {
+    throw new RangeError(
+      `Cannot read ${source}: ${directory.length} entries, the limit is ${maxEntries}`,
+    );
+  }
+  let total = 0;
+  for (const e of directory) {
+    total += e.size;
+    if (
+      e.size > 2 ** 20 && e.size > maxRatio * Math.max(1, e.compressedSize)
+    ) {
+      throw new RangeError(
+        `Cannot read ${source}: entry ${e.name} inflates ${e.compressedSize} bytes to ${e.size}, a ratio above the limit of ${maxRatio}`,
+      );
+    }
+  }
+  if (total > maxTotalBytes) {
+    throw new RangeError(
+      `Cannot read ${source}: its entries inflate to ${total} bytes, the limit is ${maxTotalBytes}`,
+    );
+  }
+}
+
 /**
- * Reads the entries of a zip archive (folders are omitted). A corrupt
- * archive throws a `SyntaxError`.
+ * Reads the entries of a zip archive (folders are omitted). The central
+ * directory is checked against `limits` before anything is inflated, and
+ * no entry may inflate past its declared size. A corrupt archive throws a
+ * `SyntaxError`; one above a limit a `RangeError` naming the limit.
+ *
+ * @param zip The archive's bytes.
+ * @param source Where it came from, for messages.
+ * @param limits Bounds on entries and inflated bytes.
+ * @returns The entries by name.
+ * @throws {SyntaxError} A corrupt archive.
+ * @throws {RangeError} An archive above a limit.
+ *
+ * @example
+ * ```ts
+ * import { unzipEntries, zipEntries } from "./zip.ts";
+ * import { throws as assertThrows } from "node:assert/strict";
+ * const zip = zipEntries({ "big.txt": new Uint8Array(4096) });
+ * assertThrows(() => unzipEntries(zip, "z.zip", { maxTotalBytes: 1000 }), RangeError);
+ * assertThrows(() => unzipEntries(zip.subarray(0, 40), "z.zip"), SyntaxError);
+ * ```
  */
 export function unzipEntries(
   zip: Uint8Array,
   source = "zip archive",
+  limits: ZipLimits = {},
 ): ZipEntries {
-  let files: Record<string, Uint8Array>;
+  let directory: ZipDirectoryEntry[];
   try {
-    files = unzipSync(zip);
+    directory = readZipDirectory(zip);
   } catch (error) {
     throw new SyntaxError(
       `Cannot read ${source}: not a valid zip archive (${
@@ -57,16 +131,63 @@ export function unzipEntries(
       { cause: error },
     );
   }
+  checkDeclared(directory, source, limits);
   const out: ZipEntries = {};
-  for (const [name, data] of Object.entries(files)) {
-    if (!name.endsWith("/")) out[name] = data;
+  for (const e of directory) {
+    if (e.name.endsWith("/")) continue;
+    try {
+      out[e.name] = inflateEntry(zip, e);
+    } catch (error) {
+      if (error instanceof RangeError) {
+        throw new RangeError(`Cannot read ${source}: ${error.message}`, {
+          cause: error,
+        });
+      }
+      throw new SyntaxError(
+        `Cannot read ${source}: not a valid zip archive (${
+          (error as Error).message
+        })`,
+        { cause: error },
+      );
+    }
   }
   return out;
 }
 
+/**
+ * Checks that bytes are a zip archive whose directory and local headers
+ * are where they say, without inflating anything.
+ *
+ * @param zip The archive's bytes.
+ * @param source Where it came from, for messages.
+ * @throws {SyntaxError} A corrupt or truncated archive.
+ *
+ * @example
+ * ```ts
+ * import { checkZip, zipEntries } from "./zip.ts";
+ * import { throws as assertThrows } from "node:assert/strict";
+ * const zip = zipEntries({ "a.txt": new Uint8Array(10) });
+ * checkZip(zip, "a.zip");
+ * assertThrows(() => checkZip(zip.subarray(0, 20), "a.zip"), SyntaxError);
+ * ```
+ */
+export function checkZip(zip: Uint8Array, source = "zip archive"): void {
+  try {
+    readZipDirectory(zip);
+  } catch (error) {
+    throw new SyntaxError(
+      `${source} is not a valid zip archive (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
 /** Reads a zip file's entries (see {@linkcode unzipEntries}). */
-export async function readZipFile(path: string): Promise<ZipEntries> {
-  return unzipEntries(await readBinaryFile(path), path);
+export async function readZipFile(
+  path: string,
+  limits: ZipLimits = {},
+): Promise<ZipEntries> {
+  return unzipEntries(await readBinaryFile(path), path, limits);
 }
 
 /** Reads one text entry of a set of zip entries, or undefined. */

@@ -12,6 +12,7 @@ import {
   entryText,
   safeEntryPath,
   type ZipEntries,
+  type ZipLimits,
 } from "../io/zip.ts";
 
 /** One entry of a listing. */
@@ -38,6 +39,8 @@ export interface PipelineSource {
   readText(path: string): Promise<string | undefined>;
   /** All files below a folder, as zip entries relative to it. */
   collect(dir: string): Promise<ZipEntries>;
+  /** Bounds on inflating the model zips it holds. Default: `ZIP_LIMITS`. */
+  readonly zipLimits?: ZipLimits;
 }
 
 function checkRelative(path: string): void {

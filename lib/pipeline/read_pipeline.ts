@@ -288,9 +288,11 @@ function modelReaders(
     forms.zip === undefined ? undefined : await files.read(forms.zip);
   const zipEntries = () => {
     entries ??= readZip().then((bytes) =>
-      bytes === undefined
-        ? undefined
-        : unzipEntries(bytes, `${files.origin}/${forms.zip}`)
+      bytes === undefined ? undefined : unzipEntries(
+        bytes,
+        `${files.origin}/${forms.zip}`,
+        files.zipLimits,
+      )
     );
     return entries;
   };

@@ -13,11 +13,13 @@
  * @module
  */
 import type { Component } from "../types.ts";
+import type { EstimatePool } from "./_estimate_pool.ts";
 import {
-  keplerCurveOf,
-  keplerPredict,
-} from "../pipeline/kepler_weight_file.ts";
-import type { IntervalModel } from "../train/interval.ts";
+  predictFitted,
+  type Prediction,
+  predictWeights,
+  type WeightInput,
+} from "./_predict.ts";
 import type { ServedModel } from "./pipeline_catalog.ts";
 import type { PowerRequest } from "./power_request.ts";
 
@@ -55,6 +57,12 @@ export interface EstimatePowerOptions {
    * @default {undefined} unknown (core ratio 1)
    */
   machineCores?: number;
+  /**
+   * Workers to predict on, off the event loop (private to lib/serve).
+   *
+   * @default {undefined} none (predictions run in this thread)
+   */
+  pool?: EstimatePool;
 }
 
 function coreRatio(model: ServedModel, cores: number | undefined): number {
@@ -69,15 +77,6 @@ function column(request: PowerRequest, feature: string): Float64Array {
   const k = request.systemFeatures.indexOf(feature);
   const v = k >= 0 ? Number(request.systemValues[k]) : 0;
   return new Float64Array(request.rows).fill(Number.isFinite(v) ? v : 0);
-}
-
-function clip(values: ArrayLike<number>): number[] {
-  const out = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    out[i] = v > 0 ? v : 0;
-  }
-  return out;
 }
 
 function finite(powers: Partial<Record<Component, number[]>>): boolean {
@@ -132,10 +131,18 @@ export async function estimatePower(
     feature_group: model.featureGroup,
   };
   const loaded = await model.load();
+  const pool = options.pool;
+  let p: Prediction;
   if (loaded !== undefined) {
-    predictLoaded(out, loaded, request);
+    const x = loaded.features.map((f) => column(request, f));
+    p = pool
+      ? await pool.fitted(loaded.components, x)
+      : predictFitted(loaded.components, x);
   } else if (model.weights !== undefined) {
-    predictWeights(out, model.name, model.weights, request);
+    const input = weightInput(model.name, model.weights, request);
+    p = pool
+      ? await pool.weights(model.weights, input)
+      : predictWeights(model.weights, input);
   } else {
     return {
       powers: {},
@@ -143,6 +150,12 @@ export async function estimatePower(
         `model ${model.pipeline}/${model.name} cannot be evaluated here (no JSON model or weight file)`,
       core_ratio: 1,
     };
+  }
+  out.powers = p.powers;
+  if (p.coverage !== undefined) {
+    out.coverage = p.coverage;
+    out.lower = p.lower!;
+    out.upper = p.upper!;
   }
   if (!finite(out.powers)) {
     return {
@@ -154,66 +167,26 @@ export async function estimatePower(
   return out;
 }
 
-/** A model loaded from its JSON: powers, and interval bounds when every component has them. */
-function predictLoaded(
-  out: PowerEstimate,
-  loaded: NonNullable<Awaited<ReturnType<ServedModel["load"]>>>,
-  request: PowerRequest,
-): void {
-  const x = loaded.features.map((f) => column(request, f));
-  const lower: Partial<Record<Component, number[]>> = {};
-  const upper: Partial<Record<Component, number[]>> = {};
-  let coverage: number | undefined;
-  let allIntervals = true;
-  for (const [c, fitted] of Object.entries(loaded.components)) {
-    const component = c as Component;
-    const iv = fitted as Partial<IntervalModel>;
-    if (typeof iv.predictInterval === "function" && iv.interval) {
-      const r = iv.predictInterval(x);
-      out.powers[component] = clip(r.yHat);
-      lower[component] = clip(r.lo);
-      upper[component] = clip(r.hi);
-      coverage = iv.interval.coverage;
-    } else {
-      out.powers[component] = clip(fitted!.predict(x));
-      allIntervals = false;
-    }
-  }
-  if (allIntervals && coverage !== undefined) {
-    out.coverage = coverage;
-    out.lower = lower;
-    out.upper = upper;
-  }
-}
-
-/** A model known by its Kepler weight file only: Kepler's formula per row. */
-function predictWeights(
-  out: PowerEstimate,
+/** The columns and categories Kepler's formula reads, for a weight file. */
+function weightInput(
   name: string,
   weights: NonNullable<ServedModel["weights"]>,
   request: PowerRequest,
-): void {
-  const curve = keplerCurveOf(name);
+): WeightInput {
   const features = new Set<string>();
   for (const w of Object.values(weights)) {
     for (const f of Object.keys(w.All_Weights.Numerical_Variables)) {
       features.add(f);
     }
   }
-  const cols = [...features].map((f) => [f, column(request, f)] as const);
   const categories: Record<string, string> = {};
   request.systemFeatures.forEach((f, k) => {
     categories[f] = request.systemValues[k]!;
   });
-  const rows: Record<string, number>[] = [];
-  for (let i = 0; i < request.rows; i++) {
-    const row: Record<string, number> = {};
-    for (const [f, col] of cols) row[f] = col[i]!;
-    rows.push(row);
-  }
-  for (const [c, w] of Object.entries(weights)) {
-    out.powers[c as Component] = clip(
-      rows.map((row) => keplerPredict(w, curve, row, categories)),
-    );
-  }
+  return {
+    name,
+    columns: [...features].map((f) => [f, column(request, f)] as const),
+    categories,
+    rows: request.rows,
+  };
 }

@@ -8,6 +8,7 @@
  */
 import { basename } from "node:path";
 import { checkPipelineName } from "./_fields.ts";
+import type { ZipLimits } from "../io/zip.ts";
 import { loadPipelineZip, type ServedPipeline } from "./pipeline_catalog.ts";
 
 /** Options of {@linkcode fetchPipeline}. */
@@ -15,7 +16,7 @@ export interface FetchPipelineOptions {
   /**
    * Time for the whole download, in ms.
    *
-   * @default {undefined} 60,000
+   * @default {60000}
    */
   timeoutMs?: number;
   /**
@@ -24,6 +25,13 @@ export interface FetchPipelineOptions {
    * @default {undefined} 512 MiB
    */
   maxBytes?: number;
+  /**
+   * Bounds on what the zip may inflate to, checked from its central
+   * directory before anything is inflated.
+   *
+   * @default {ZIP_LIMITS} 1 GiB, 10,000 entries, ratio 200
+   */
+  zipLimits?: ZipLimits;
 }
 
 /**
@@ -143,5 +151,9 @@ export async function fetchPipeline(
   } finally {
     clearTimeout(timer);
   }
-  return await loadPipelineZip(bytes, { name, origin: url });
+  return await loadPipelineZip(bytes, {
+    name,
+    origin: url,
+    ...(options.zipLimits ? { zipLimits: options.zipLimits } : {}),
+  });
 }

@@ -56,6 +56,7 @@ import { metricsText } from "./route_metrics.ts";
 import type { RouteContext } from "./route_context.ts";
 import { respond, type RoutedRequest } from "./router.ts";
 import { ServerMetrics } from "./server_metrics.ts";
+import { EstimatePool } from "./_estimate_pool.ts";
 import {
   type ModelPathWatcher,
   type ReloadMode,
@@ -133,13 +134,13 @@ export interface ModelServerOptions {
   /**
    * Time an idle kept-alive connection stays open (guarded), in ms.
    *
-   * @default {undefined} 30,000
+   * @default {30000}
    */
   idleTimeoutMs?: number;
   /**
    * Most open connections (guarded).
    *
-   * @default {undefined} 1,024
+   * @default {1024}
    */
   maxConnections?: number;
   /**
@@ -163,9 +164,23 @@ export interface ModelServerOptions {
   /**
    * Poll period for `reload: "poll"`, ms.
    *
-   * @default {undefined} 2,000
+   * @default {2000}
    */
   pollIntervalMs?: number;
+  /**
+   * Most rows of a PowerRequest (`POST /estimate` answers more with 413,
+   * the socket with an error).
+   *
+   * @default {10000}
+   */
+  maxEstimateRows?: number;
+  /**
+   * Workers that evaluate models for estimates, off the event loop (0:
+   * in the server's thread). Started on first use.
+   *
+   * @default {undefined} the logical CPUs − 1, at least 1, at most 4
+   */
+  estimateWorkers?: number;
   /**
    * Unix socket path of the estimator sidecar.
    *
@@ -224,6 +239,7 @@ export class ModelServer {
   #socket: EstimatorSocket | undefined;
   #watcher: ModelPathWatcher | undefined;
   #closed = false;
+  #pool: EstimatePool;
 
   /**
    * Creates an unstarted server; use {@linkcode startModelServer}.
@@ -234,12 +250,18 @@ export class ModelServer {
   constructor(options: ModelServerOptions = {}) {
     this.#options = options;
     this.#registry = new PipelineRegistry(options, this.#metrics);
+    this.#pool = new EstimatePool(
+      options.estimateWorkers ??
+        Math.min(4, Math.max(1, navigator.hardwareConcurrency - 1)),
+    );
     // deno-lint-ignore no-this-alias
     const server = this;
     this.#context = {
       registry: this.#registry,
       metrics: this.#metrics,
       machineSpec: options.machineSpec,
+      maxEstimateRows: options.maxEstimateRows ?? 10_000,
+      pool: this.#pool,
       get reloadMode() {
         return server.reloadMode;
       },
@@ -406,6 +428,7 @@ export class ModelServer {
     await this.#socket?.close();
     await this.#registry.settled();
     if (this.#server !== undefined) await this.#server.shutdown();
+    this.#pool.close();
   }
 
   /** Same as `close()`. */

@@ -22,10 +22,12 @@
 import { parseJsonText } from "../io/json.ts";
 import { basename } from "node:path";
 import {
+  checkZip,
   entryText,
   unzipEntries,
   type ZipEntries,
   zipEntries,
+  type ZipLimits,
 } from "../io/zip.ts";
 import {
   type Component,
@@ -169,12 +171,15 @@ async function weightsOf(
 async function loadFitted(
   m: PipelineModel,
   origin: string,
+  limits: ZipLimits | undefined,
 ): Promise<LoadedModel | undefined> {
   const { folder, zip } = m.forms;
   let entries: ZipEntries = await m.collectFolder();
   if (Object.keys(entries).length === 0 && zip !== undefined) {
     const bytes = await m.readZip();
-    if (bytes !== undefined) entries = unzipEntries(bytes, `${origin}/${zip}`);
+    if (bytes !== undefined) {
+      entries = unzipEntries(bytes, `${origin}/${zip}`, limits);
+    }
   }
   if (Object.keys(entries).length === 0) return undefined;
   const loaded = readModelZipEntries(entries, `${origin}/${folder ?? zip}`);
@@ -194,12 +199,61 @@ async function archiveOf(
   return undefined;
 }
 
+/** Known metadata fields and the type each must have when present. */
+const METADATA_TYPES: readonly (readonly [string, string])[] = [
+  ["model_name", "string"],
+  ["trainer", "string"],
+  ["mae", "number"],
+  ["mape", "number"],
+  ["node_type", "number"],
+  ["features", "list of strings"],
+  ["machine_spec", "object"],
+];
+
+/** Throws a `TypeError` for a metadata field of the wrong type. */
+function checkMetadataTypes(m: PipelineModel): void {
+  if (m.metadataFrom !== "folder" && m.metadataFrom !== "zip") return;
+  for (const [field, type] of METADATA_TYPES) {
+    const v = m.metadata[field];
+    if (v === undefined || v === null) continue;
+    const ok = type === "list of strings"
+      ? Array.isArray(v) && v.every((f) => typeof f === "string")
+      : type === "object"
+      ? isObject(v)
+      : type === "number"
+      ? typeof v === "number" && Number.isFinite(v)
+      : typeof v === "string";
+    if (!ok) {
+      throw new TypeError(
+        `its metadata.json has ${field} = ${
+          JSON.stringify(v)?.slice(0, 40)
+        }, expected a ${type}`,
+      );
+    }
+  }
+}
+
+/** Throws a `SyntaxError` when the model's zip is not a readable archive. */
+async function checkModelZip(m: PipelineModel, origin: string): Promise<void> {
+  if (m.forms.zip === undefined) return;
+  const bytes = await m.readZip();
+  if (bytes === undefined) return;
+  checkZip(bytes, `${origin}/${m.forms.zip}`);
+}
+
 async function servedModel(
   m: PipelineModel,
-  pipeline: { name: string; origin: string; index: NodeTypeIndex },
+  pipeline: {
+    name: string;
+    origin: string;
+    index: NodeTypeIndex;
+    zipLimits?: ZipLimits;
+  },
   warnings: string[],
 ): Promise<ServedModel | undefined> {
   if (m.metadataError !== undefined) throw m.metadataError;
+  checkMetadataTypes(m);
+  await checkModelZip(m, pipeline.origin);
   const dictText = await modelDictText(m);
   const weights = await weightsOf(m, warnings);
   const { folder, zip } = m.forms;
@@ -217,7 +271,11 @@ async function servedModel(
   const machineSpec = specOf(m.metadata.machine_spec) ??
     pipeline.index[String(nodeType)]?.attrs;
   const estimableDict = jsonModelDict(dictText);
-  let loaded: Promise<LoadedModel | undefined> | undefined;
+  // loaded now, so a model whose files do not load is skipped here rather
+  // than failing a request later
+  const fitted = estimableDict
+    ? await loadFitted(m, pipeline.origin, pipeline.zipLimits)
+    : undefined;
   return {
     pipeline: pipeline.name,
     source: m.source,
@@ -238,12 +296,7 @@ async function servedModel(
     hasArchive: zip !== undefined || folder !== undefined,
     estimable: weights !== undefined || estimableDict,
     archive: () => archiveOf(m),
-    load() {
-      loaded ??= estimableDict
-        ? loadFitted(m, pipeline.origin)
-        : Promise.resolve(undefined);
-      return loaded;
-    },
+    load: () => Promise.resolve(fitted),
   };
 }
 
@@ -255,6 +308,13 @@ export interface LoadPipelineOptions {
    * @default {undefined} the folder name or the URL's file name
    */
   name?: string;
+  /**
+   * Bounds on inflating the pipeline zip and its model zips, checked from
+   * their central directories before anything is inflated.
+   *
+   * @default {ZIP_LIMITS} 1 GiB, 10,000 entries, ratio 200
+   */
+  zipLimits?: ZipLimits;
 }
 
 async function loadPipeline(
@@ -282,7 +342,12 @@ async function loadPipeline(
     try {
       const served = await servedModel(
         m,
-        { name, origin: tree.origin, index },
+        {
+          name,
+          origin: tree.origin,
+          index,
+          ...(tree.zipLimits ? { zipLimits: tree.zipLimits } : {}),
+        },
         warnings,
       );
       if (served !== undefined) models.push(served);
@@ -339,8 +404,9 @@ export async function loadPipelineDir(
   dir: string,
   options: LoadPipelineOptions = {},
 ): Promise<ServedPipeline> {
+  const source = dirSource(dir);
   return await loadPipeline(
-    dirSource(dir),
+    options.zipLimits ? { ...source, zipLimits: options.zipLimits } : source,
     options.name ?? basename(dir),
     "dir",
   );
@@ -386,10 +452,13 @@ export async function loadPipelineZip(
   options: LoadPipelineOptions & { origin?: string } = {},
 ): Promise<ServedPipeline> {
   const origin = options.origin ?? options.name ?? "pipeline zip";
-  const entries = zip instanceof Uint8Array ? unzipEntries(zip, origin) : zip;
+  const entries = zip instanceof Uint8Array
+    ? unzipEntries(zip, origin, options.zipLimits)
+    : zip;
   const name = options.name ?? basename(origin).replace(/\.zip$/, "");
+  const source = zipSource(entries, origin, servedEntry);
   return await loadPipeline(
-    zipSource(entries, origin, servedEntry),
+    options.zipLimits ? { ...source, zipLimits: options.zipLimits } : source,
     name,
     "url",
   );

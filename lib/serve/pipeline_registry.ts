@@ -26,7 +26,11 @@ export interface PipelineRegistryOptions {
   errorKey?: ErrorKey;
   /** Default pipeline per energy source. Default: upstream's. */
   defaultPipelines?: Partial<Record<EnergySource, string>>;
-  /** Download limits of INITIAL_PIPELINE_URL. Default: 60 s, 512 MiB. */
+  /**
+   * Download limits of INITIAL_PIPELINE_URL; its `zipLimits` bound every
+   * zip inflated (MODEL_PATH's model zips too). Default: 60 s, 512 MiB,
+   * `ZIP_LIMITS`.
+   */
   download?: FetchPipelineOptions;
   /** Receives log lines. Default: none. */
   log?: (line: string) => void;
@@ -154,7 +158,13 @@ export class PipelineRegistry {
       return;
     }
     try {
-      this.#install(await loadPipelineDir(dir, { name }));
+      const zipLimits = this.#options.download?.zipLimits;
+      this.#install(
+        await loadPipelineDir(dir, {
+          name,
+          ...(zipLimits ? { zipLimits } : {}),
+        }),
+      );
     } catch (error) {
       // keep serving what was loaded before
       this.#failed(dir, error);

@@ -62,10 +62,38 @@ export interface PowerRequest {
   intervals: boolean;
 }
 
+/**
+ * A PowerRequest with more rows than the limit (`POST /estimate` answers
+ * it with 413).
+ *
+ * @example
+ * ```ts
+ * import { TooManyRowsError } from "./power_request.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const e = new TooManyRowsError(12, 10);
+ * assertEquals([e.rows, e.limit, e instanceof RangeError], [12, 10, true]);
+ * ```
+ */
+export class TooManyRowsError extends RangeError {
+  /** Rows in the request. */
+  readonly rows: number;
+  /** The limit. */
+  readonly limit: number;
+  /** The error of a request of `rows` rows above `limit`. */
+  constructor(rows: number, limit: number) {
+    super(
+      `Field "values" has ${rows} rows, the limit is ${limit} (--max-estimate-rows)`,
+    );
+    this.name = "TooManyRowsError";
+    this.rows = rows;
+    this.limit = limit;
+  }
+}
+
 /** Options of {@linkcode parsePowerRequest}. */
 export interface PowerRequestOptions {
   /**
-   * Most rows accepted.
+   * Most rows accepted (more: a {@linkcode TooManyRowsError}).
    *
    * @default {10000}
    */
@@ -142,9 +170,7 @@ function valueColumns(
     );
   }
   if (values.length > maxRows) {
-    throw new RangeError(
-      `Field "values" has ${values.length} rows, the limit is ${maxRows}`,
-    );
+    throw new TooManyRowsError(values.length, maxRows);
   }
   const columns = metrics.map(() => new Float64Array(values.length));
   for (const [i, row] of values.entries()) {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { MachineSpec } from "../types.ts";
+import type { EstimatePool } from "./_estimate_pool.ts";
 import type { HttpReply } from "../http1/mod.ts";
 import { HttpError } from "./read_body.ts";
 import type { PipelineRegistry } from "./pipeline_registry.ts";
@@ -23,6 +24,10 @@ export interface RouteContext {
   readonly reloadMode: ReloadMode;
   /** The estimator socket path, if one is served. */
   readonly socketPath: string | undefined;
+  /** Most rows of a PowerRequest (more: 413, or a socket error). */
+  readonly maxEstimateRows: number;
+  /** The workers estimates run on. */
+  readonly pool: EstimatePool;
   /** Receives log lines. */
   log(line: string): void;
 }

@@ -7,10 +7,30 @@
  */
 import type { HttpReply } from "../http1/mod.ts";
 import { estimatePower, type PowerEstimate } from "./estimate_power.ts";
-import { parsePowerRequest, type PowerRequest } from "./power_request.ts";
-import { parseJsonBody } from "./read_body.ts";
+import { type PowerRequest, TooManyRowsError } from "./power_request.ts";
+import { HttpError } from "./read_body.ts";
+import { parseInline } from "./_estimate_pool.ts";
 import { type ModelSelection, selectModel } from "./select_model.ts";
 import { json, type RouteContext } from "./route_context.ts";
+
+/** Bodies from this size on are parsed on a worker, off the event loop. */
+const PARSE_ON_WORKER_BYTES = 32_768;
+
+/** Parses a PowerRequest body (a large one on a worker). */
+function parseRequest(
+  context: RouteContext,
+  body: Uint8Array,
+): Promise<PowerRequest> {
+  const maxRows = context.maxEstimateRows;
+  if (body.length >= PARSE_ON_WORKER_BYTES) {
+    return context.pool.parse(body, maxRows);
+  }
+  try {
+    return Promise.resolve(parseInline(body, maxRows));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 /** The model of a power request, from the cache. */
 function estimateSelection(
@@ -69,7 +89,9 @@ async function estimateWith(
   return await estimatePower(
     selection.model,
     r,
-    cores ? { machineCores: cores } : {},
+    cores
+      ? { machineCores: cores, pool: context.pool }
+      : { pool: context.pool },
   );
 }
 
@@ -78,12 +100,19 @@ export async function estimateRoute(
   context: RouteContext,
   bytes: Uint8Array,
 ): Promise<HttpReply> {
-  const body = parseJsonBody(bytes);
   let r: PowerRequest;
   try {
-    r = parsePowerRequest(body);
+    r = await parseRequest(context, bytes);
   } catch (error) {
-    return json({ powers: {}, msg: (error as Error).message }, 400);
+    if (error instanceof HttpError) throw error;
+    const msg = (error as Error).message;
+    if (error instanceof TooManyRowsError) {
+      return {
+        ...json({ powers: {}, msg, error: msg, limit: error.limit }, 413),
+        close: true,
+      };
+    }
+    return json({ powers: {}, msg }, 400);
   }
   const result = await estimateWith(context, r, false);
   const status = result.msg === "" ? 200 : result.model_name ? 500 : 400;
@@ -102,7 +131,7 @@ export async function socketRequest(
 ): Promise<unknown> {
   let r: PowerRequest;
   try {
-    r = parsePowerRequest(parseJsonBody(body));
+    r = await parseRequest(context, body);
   } catch (error) {
     return {
       powers: {},

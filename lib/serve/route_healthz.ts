@@ -19,5 +19,14 @@ export function healthzRoute(context: RouteContext): HttpReply {
     reload: context.reloadMode,
     estimator_socket: context.socketPath ?? null,
     load_errors: Object.fromEntries(context.registry.errors),
+    // files skipped while loading (a corrupt model), per pipeline
+    skipped: Object.fromEntries(
+      [...pipelines.values()].filter((p) => p.warnings.length > 0)
+        .sort((a, b) => a.name < b.name ? -1 : 1)
+        .map((p) => [p.name, {
+          count: p.warnings.length,
+          warnings: p.warnings.slice(0, 10),
+        }]),
+    ),
   });
 }

@@ -6,6 +6,7 @@
  */
 import type { HttpReply } from "../http1/mod.ts";
 import type { RouteContext } from "./route_context.ts";
+import { escapeLabelValue } from "./server_metrics.ts";
 
 const METRICS_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "text/plain; version=0.0.4; charset=utf-8",
@@ -36,10 +37,19 @@ export function metricsText(
       counts.set(key, g);
     }
   }
+  const skipped = [...pipelines.values()].sort((a, b) =>
+    a.name < b.name ? -1 : 1
+  ).map((p) =>
+    `kepler_model_server_skipped_files{pipeline="${
+      escapeLabelValue(p.name)
+    }"} ${p.warnings.length}\n`
+  );
   return context.metrics.render(
     [...counts.entries()].sort(([a], [b]) => a < b ? -1 : 1).map(([, g]) => g),
     pipelines.size,
-  );
+  ) +
+    "# HELP kepler_model_server_skipped_files Model files skipped (corrupt or unreadable) when the pipeline was loaded; see /pipelines.\n" +
+    "# TYPE kepler_model_server_skipped_files gauge\n" + skipped.join("");
 }
 
 /** The reply of `GET /metrics`. */
