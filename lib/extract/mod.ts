@@ -46,3 +46,20 @@ export { concatNodeFrames } from "./concat.ts";
 export { frameLevel } from "./frame_level.ts";
 export { machineSpecOf, specFromNodeInfo } from "./machine_spec_of.ts";
 export type { MachineSpecFound } from "./machine_spec_of.ts";
+export {
+  checkExcludedFraction,
+  DEFAULT_MAX_EXCLUDED_FRACTION,
+  DEFAULT_MAX_WATTS_PER_NODE,
+  DEFAULT_MAX_WATTS_PER_SOCKET,
+  defaultMaxPowerWatts,
+  EXCLUSION_REASONS,
+  formatExclusions,
+  formatReasonCounts,
+  ImplausibleDataError,
+  isReset,
+  RESET_FRACTION,
+  STUCK_INTERVALS,
+} from "./data_checks.ts";
+export type { ExclusionReason, ExclusionReport } from "./data_checks.ts";
+export { checkQueryData, formatDataChecks } from "./check_query.ts";
+export type { CheckQueryOptions } from "./check_query.ts";

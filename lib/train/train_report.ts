@@ -5,6 +5,7 @@
  * @module
  */
 import type { QueryData } from "../extract/read_query.ts";
+import type { ExtractOptions } from "../extract/extract.ts";
 import type { WeightFormat } from "../pipeline/kepler_weight_file.ts";
 import type { ModelMetadata } from "../pipeline/model_metadata.ts";
 import type {
@@ -59,6 +60,15 @@ export interface TrainPipelineOptions {
   thirdParty?: readonly string[];
   /** Prometheus job of VM metrics. Default: `"vm"`. */
   vmJobName?: string;
+  /**
+   * The checks that refuse data that cannot be true: power bound, limit of
+   * excluded intervals, and a receiver of what was excluded. Default:
+   * extract()'s defaults.
+   */
+  dataChecks?: Pick<
+    ExtractOptions,
+    "maxPowerWatts" | "maxExcludedFraction" | "onExcluded"
+  >;
   /** Written as train_arguments.json. Default: the options above. */
   trainArguments?: Record<string, unknown>;
   /** Receives progress events. Default: none. */
