@@ -22,10 +22,7 @@ import {
 } from "./data_checks.ts";
 import { specFromNodeInfo } from "./machine_spec_of.ts";
 import type { QueryData } from "./read_query.ts";
-import {
-  isGaugeFeature,
-  validFeatureGroups,
-} from "./valid_feature_groups.ts";
+import { isGaugeFeature, validFeatureGroups } from "./valid_feature_groups.ts";
 
 /** Options of {@linkcode checkQueryData}. */
 export interface CheckQueryOptions {

@@ -110,10 +110,10 @@ interface SourceFrames {
     thirdParty: readonly string[];
     vmJobName: string;
     nodeType: number;
-  } & Pick<
-    ExtractOptions,
-    "maxPowerWatts" | "maxExcludedFraction" | "onExcluded"
-  >;
+    maxPowerWatts?: number;
+    maxExcludedFraction?: number;
+    onExcluded?: NonNullable<ExtractOptions["onExcluded"]>;
+  };
   node: FrameBatch;
   container: FrameBatch;
 }
