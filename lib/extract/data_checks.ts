@@ -130,6 +130,8 @@ export class ImplausibleDataError extends RangeError {
   /** The counts behind the refusal. */
   readonly report: ExclusionReport;
   /**
+   * An error carrying the counts behind the refusal.
+   *
    * @param message The one-line message.
    * @param report The counts.
    */
