@@ -1,5 +1,6 @@
 /**
- * Flags shared by `extract`, `isolate`, `isolate_from_data` and `profile`,
+ * Flags shared by `extract`, `isolate`, `isolate_from_data`, `profile`,
+ * `train` and `validate` (the data checks),
  * with upstream's names and defaults, and their conversion to lib options.
  * Private to cli/commands.
  *
@@ -15,7 +16,15 @@ import {
   parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { type ExtractOptions, frameLevel } from "../../lib/extract/mod.ts";
+import {
+  DEFAULT_MAX_EXCLUDED_FRACTION,
+  DEFAULT_MAX_WATTS_PER_NODE,
+  DEFAULT_MAX_WATTS_PER_SOCKET,
+  type ExtractOptions,
+  formatExclusions,
+  frameLevel,
+  STUCK_INTERVALS,
+} from "../../lib/extract/mod.ts";
 import type {
   BackgroundModel,
   IsolateFileOptions,
@@ -73,6 +82,53 @@ export const EXTRACT_OPTIONS = {
   ),
 } as const;
 
+/**
+ * The flags of the checks that refuse data that cannot be true (negative
+ * counters, decreases without reset, power above the bound, stuck
+ * counters), shared by every command that extracts.
+ */
+export const DATA_CHECK_OPTIONS = {
+  maxPowerWatts: option(
+    "--max-power-watts <watts>",
+    `power bound per component and node: intervals above it are excluded (default: ${DEFAULT_MAX_WATTS_PER_SOCKET} W per socket of the machine spec, i.e. 4 × 500 W TDP, else ${DEFAULT_MAX_WATTS_PER_NODE} W)`,
+    { parse: numberParser({ min: 0 }) },
+  ),
+  maxExcluded: option(
+    "--max-excluded <fraction>",
+    `largest share of intervals excluded as data that cannot be true (negative counter, decrease without reset, power above the bound, counter stuck over ${STUCK_INTERVALS} intervals) before the input is refused`,
+    {
+      parse: numberParser({ min: 0, max: 1 }),
+      default: DEFAULT_MAX_EXCLUDED_FRACTION,
+    },
+  ),
+} as const;
+
+/**
+ * The data-check options from the flags: the bound, the limit and a
+ * warning on stderr for each query with exclusions (once per line).
+ */
+export function dataCheckOptionsOf(
+  options: OptionValues<typeof DATA_CHECK_OPTIONS>,
+  context: CliContext,
+  defaultMaxPowerWatts?: number,
+): Pick<
+  ExtractOptions,
+  "maxPowerWatts" | "maxExcludedFraction" | "onExcluded"
+> {
+  const seen = new Set<string>();
+  const maxPowerWatts = options.maxPowerWatts ?? defaultMaxPowerWatts;
+  return {
+    ...(maxPowerWatts === undefined ? {} : { maxPowerWatts }),
+    maxExcludedFraction: options.maxExcluded,
+    onExcluded: (report) => {
+      const line = formatExclusions(report);
+      if (line === undefined || seen.has(line)) return;
+      seen.add(line);
+      context.err(line);
+    },
+  };
+}
+
 /** The isolator flags. */
 export const ISOLATE_OPTIONS = {
   isolator: option(
@@ -120,7 +176,9 @@ export const OUTPUT_TYPE_OPTION = {
   ),
 } as const;
 
-type ExtractFlags = OptionValues<typeof EXTRACT_OPTIONS>;
+type ExtractFlags =
+  & OptionValues<typeof EXTRACT_OPTIONS>
+  & OptionValues<typeof DATA_CHECK_OPTIONS>;
 type IsolateFlags = OptionValues<typeof ISOLATE_OPTIONS>;
 
 /** The input name, required. */
@@ -149,6 +207,7 @@ export function extractOptionsOf(
   context: CliContext,
 ): ExtractOptions {
   return {
+    ...dataCheckOptionsOf(options, context),
     source: options.energySource,
     extractor: options.extractor,
     smoothWindow: options.smoothWindow,

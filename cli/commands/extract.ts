@@ -5,6 +5,7 @@
  */
 import { command } from "../command.ts";
 import {
+  DATA_CHECK_OPTIONS,
   EXTRACT_OPTIONS,
   extractOptionsOf,
   featureGroupOf,
@@ -17,7 +18,7 @@ import { extractFile } from "../../lib/extract/mod.ts";
 export const extract = command({
   name: "extract",
   summary: "extract per-second features and power labels from a query JSON",
-  options: { ...EXTRACT_OPTIONS, ...OUTPUT_TYPE_OPTION },
+  options: { ...EXTRACT_OPTIONS, ...DATA_CHECK_OPTIONS, ...OUTPUT_TYPE_OPTION },
   async run(options, context) {
     const { frame, file } = await extractFile(
       inputOf(options),

@@ -7,6 +7,7 @@
 import { command } from "../command.ts";
 import {
   backgroundModelsOf,
+  DATA_CHECK_OPTIONS,
   EXTRACT_OPTIONS,
   extractOptionsOf,
   featureGroupOf,
@@ -20,7 +21,7 @@ import { isolateFile } from "../../lib/isolate/mod.ts";
 export const isolate = command({
   name: "isolate",
   summary: "extract per container and remove background power (DynPower data)",
-  options: { ...EXTRACT_OPTIONS, ...ISOLATE_OPTIONS },
+  options: { ...EXTRACT_OPTIONS, ...DATA_CHECK_OPTIONS, ...ISOLATE_OPTIONS },
   async run(options, context) {
     const { frame, file, profileFiles } = await isolateFile(
       inputOf(options),

@@ -43,6 +43,8 @@ import {
   type TrainReport,
 } from "../../lib/train/pipeline.ts";
 import { trainArguments } from "../../lib/train/train_arguments.ts";
+import { defaultMaxPowerWatts } from "../../lib/extract/mod.ts";
+import { DATA_CHECK_OPTIONS, dataCheckOptionsOf } from "./_stage_flags.ts";
 
 export { specFromNodeInfo };
 
@@ -250,6 +252,7 @@ const OPTIONS = {
       default: "v0.7.11",
     },
   ),
+  ...DATA_CHECK_OPTIONS,
   ...TRAIN_OPTIONS,
 } as const;
 
@@ -313,6 +316,13 @@ async function pipelineOptions(
       ...(machine.id === undefined ? {} : { id: machine.id }),
     }),
     onProgress: progressPrinter(context),
+    dataChecks: dataCheckOptionsOf(
+      options,
+      context,
+      machine.spec === undefined
+        ? undefined
+        : defaultMaxPowerWatts(machine.spec),
+    ),
     ...(featureGroup ? { featureGroups: featureGroup } : {}),
     ...(machine.spec
       ? { machineSpec: machine.spec, machineId: machine.id ?? "unknown" }

@@ -82,6 +82,7 @@ export const trainFromData = command({
       outputType: options.outputType,
       split: options.split,
       seed: options.seed,
+      origin: path,
       ...(options.featureGroup ? { featureGroup: options.featureGroup } : {}),
       ...(machine.spec
         ? { machineSpec: machine.spec, machineId: machine.id ?? "unknown" }

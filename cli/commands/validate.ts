@@ -16,6 +16,14 @@ import {
   formatValidationSummary,
   validateQueryFile,
 } from "../../lib/query/mod.ts";
+import {
+  checkQueryData,
+  formatDataChecks,
+  formatExclusions,
+  readQueryFile,
+} from "../../lib/extract/mod.ts";
+import { queryFile } from "../../lib/layout.ts";
+import { DATA_CHECK_OPTIONS } from "./_stage_flags.ts";
 
 /** The `validate` command. */
 export const validate = command({
@@ -41,6 +49,7 @@ export const validate = command({
       "expected sample spacing for gap detection (default: each series' median)",
       { parse: numberParser({ min: 0.001 }) },
     ),
+    ...DATA_CHECK_OPTIONS,
   },
   async run(options, context) {
     const input = required(options.input, "-i/--input");
@@ -61,6 +70,23 @@ export const validate = command({
     );
     for (const line of formatValidationSummary(report.summary)) {
       context.out(line);
+    }
+    // what extract would exclude as data that cannot be true
+    const query = await readQueryFile(
+      queryFile(context.config.dataPath, input),
+    );
+    const maxPowerWatts = options.maxPowerWatts;
+    const checks = checkQueryData(query, {
+      thirdParty,
+      vmJobName: context.config.vmJobName,
+      ...(maxPowerWatts === undefined ? {} : { maxPowerWatts }),
+    });
+    for (const line of formatDataChecks(checks, options.maxExcluded)) {
+      context.out(line);
+    }
+    for (const r of checks.values()) {
+      const warning = r.excluded > 0 ? formatExclusions(r) : undefined;
+      if (warning !== undefined) context.err(warning);
     }
     context.out(`Wrote ${file}`);
   },

@@ -13,6 +13,7 @@ import {
 } from "../types.ts";
 import type { Labels } from "../query/format.ts";
 import type { MetricSeries, QueryData } from "./read_query.ts";
+import { isReset, STUCK_INTERVALS } from "./data_checks.ts";
 
 /**
  * Labels added by the scrape (Prometheus, kube-prometheus) rather than by
@@ -38,6 +39,35 @@ export interface SeriesOptions {
   instanceLabel: string;
   /** Prometheus job of VM metrics, excluded from bare-metal data. */
   vmJobName: string;
+  /** Power bound per component and node, in watts. Default: no bound. */
+  maxPowerWatts?: number;
+}
+
+/**
+ * Grid rows excluded for data that cannot be true (see data_checks.ts), and
+ * rows dropped across counter resets; 1 where the reason applies.
+ */
+export interface RowFlags {
+  /** A counter sample below 0 at either end. */
+  readonly negative: Uint8Array;
+  /** A counter decrease without reset. */
+  readonly decrease: Uint8Array;
+  /** A counter reset (restart). */
+  readonly reset: Uint8Array;
+  /** A socket counter stuck over STUCK_INTERVALS intervals or more. */
+  readonly stuck: Uint8Array;
+  /** A component's power above the bound. */
+  readonly bound: Uint8Array;
+}
+
+function rowFlags(n: number): RowFlags {
+  return {
+    negative: new Uint8Array(n),
+    decrease: new Uint8Array(n),
+    reset: new Uint8Array(n),
+    stuck: new Uint8Array(n),
+    bound: new Uint8Array(n),
+  };
 }
 
 /** The instance a series belongs to ("" when it has no instance label). */
@@ -73,6 +103,8 @@ export interface InstancePower {
   readonly units: ReadonlyMap<Component, ReadonlyMap<string, PowerColumn>>;
   /** 1 where every component is valid. */
   readonly valid: Uint8Array;
+  /** Why rows were excluded (resets included). */
+  readonly flags: RowFlags;
 }
 
 interface Slot {
@@ -194,7 +226,12 @@ export function instancePower(
     if (!components.every((c) => have.has(c))) continue;
     instances.set(
       instance,
-      powerOfInstance(instance, [...slots.values()], components),
+      powerOfInstance(
+        instance,
+        [...slots.values()],
+        components,
+        options.maxPowerWatts ?? Infinity,
+      ),
     );
   }
   return { instances, problems };
@@ -261,8 +298,15 @@ function dropStale(
   return { grid, stale };
 }
 
-/** Σ Δjoules/Δt of `members` on each grid row where every counter is valid. */
-function powerColumn(members: Slot[], grid: Float64Array): PowerColumn {
+/**
+ * Σ Δjoules/Δt of `members` on each grid row where every counter is valid;
+ * with `flags`, marks the rows of negative samples, decreases and resets.
+ */
+function powerColumn(
+  members: Slot[],
+  grid: Float64Array,
+  flags?: RowFlags,
+): PowerColumn {
   const m = grid.length;
   const watts = new Float64Array(m);
   const valid = new Uint8Array(m);
@@ -271,14 +315,21 @@ function powerColumn(members: Slot[], grid: Float64Array): PowerColumn {
     let sum = 0;
     let ok = true;
     for (const s of members) {
+      if (s.inc[k]! < 0 || s.inc[k] !== s.inc[k - 1]) {
+        ok = false;
+        continue;
+      }
       const a = s.val[k - 1]!;
       const b = s.val[k]!;
       const d = b - a;
-      if (s.inc[k]! < 0 || s.inc[k] !== s.inc[k - 1] || !(d >= 0)) {
+      if (a < 0 || b < 0) {
+        if (flags) flags.negative[k] = 1;
         ok = false;
-        break;
-      }
-      sum += d / dt;
+      } else if (d < 0) {
+        if (flags) (isReset(a, b) ? flags.reset : flags.decrease)[k] = 1;
+        ok = false;
+      } else if (!(d >= 0)) ok = false;
+      else sum += d / dt;
     }
     if (ok && Number.isFinite(sum)) {
       watts[k] = sum;
@@ -288,32 +339,73 @@ function powerColumn(members: Slot[], grid: Float64Array): PowerColumn {
   return { watts, valid };
 }
 
+/**
+ * Marks in `stuck` the rows of runs of STUCK_INTERVALS or more intervals
+ * where the unit's counter (Σ of its modes) did not change, unless it never
+ * changes in the whole grid (an unmeasured component).
+ */
+function markStuck(members: Slot[], m: number, stuck: Uint8Array): void {
+  const sum = new Float64Array(m).fill(NaN);
+  for (let k = 0; k < m; k++) {
+    let total = 0;
+    for (const s of members) total += s.inc[k]! < 0 ? NaN : s.val[k]!;
+    sum[k] = total;
+  }
+  const same = (k: number) =>
+    members.every((s) => s.inc[k]! >= 0 && s.inc[k] === s.inc[k - 1]) &&
+    sum[k] === sum[k - 1];
+  let moved = false;
+  for (let k = 1; k < m && !moved; k++) {
+    moved = Number.isFinite(sum[k]!) && Number.isFinite(sum[k - 1]!) &&
+      !same(k);
+  }
+  if (!moved) return;
+  let start = 1;
+  for (let k = 1; k <= m; k++) {
+    if (k < m && same(k)) continue;
+    if (k - start >= STUCK_INTERVALS) stuck.fill(1, start, k);
+    start = k + 1;
+  }
+}
+
 function powerOfInstance(
   instance: string,
   slots: Slot[],
   components: readonly Component[],
+  maxPowerWatts: number,
 ): InstancePower {
   const raw = unionGrid(slots);
   placeOnGrid(slots, raw);
   const { grid, stale } = dropStale(slots, raw);
   const m = grid.length;
+  const flags = rowFlags(m);
   const byComponent = new Map<Component, PowerColumn>();
   const byUnit = new Map<Component, Map<string, PowerColumn>>();
   const valid = new Uint8Array(m).fill(1);
   valid[0] = 0;
   for (const component of components) {
     const members = slots.filter((s) => s.component === component);
-    const col = powerColumn(members, grid);
+    const col = powerColumn(members, grid, flags);
     byComponent.set(component, col);
-    for (let k = 0; k < m; k++) if (!col.valid[k]) valid[k] = 0;
+    for (let k = 0; k < m; k++) {
+      if (!col.valid[k]) valid[k] = 0;
+      else if (col.watts[k]! > maxPowerWatts) flags.bound[k] = 1;
+    }
     const units = new Map<string, PowerColumn>();
     for (const unit of [...new Set(members.map((s) => s.unit))].sort()) {
-      units.set(
-        unit,
-        powerColumn(members.filter((s) => s.unit === unit), grid),
-      );
+      const unitMembers = members.filter((s) => s.unit === unit);
+      markStuck(unitMembers, m, flags.stuck);
+      units.set(unit, powerColumn(unitMembers, grid));
     }
     byUnit.set(component, units);
+  }
+  const columns = [...byComponent.values()].concat(
+    [...byUnit.values()].flatMap((u) => [...u.values()]),
+  );
+  for (let k = 1; k < m; k++) {
+    if (!flags.stuck[k] && !flags.bound[k]) continue;
+    valid[k] = 0;
+    for (const col of columns) col.valid[k] = 0;
   }
   return {
     instance,
@@ -322,6 +414,7 @@ function powerOfInstance(
     components: byComponent,
     units: byUnit,
     valid,
+    flags,
   };
 }
 

@@ -60,16 +60,28 @@ export interface InstanceUsage {
   readonly covered: Uint8Array;
   /** 1 where some series has an unusable interval (reset, NaN) on the row. */
   readonly invalid: Uint8Array;
+  /** 1 where that interval has a sample below 0 (data that cannot be true). */
+  readonly negative: Uint8Array;
+  /** 1 where that interval is a decrease (read as a counter reset). */
+  readonly reset: Uint8Array;
   /** Σ over all series, per row. */
   readonly total: Float64Array;
+}
+
+/** The rows a usage metric cannot use, and why. */
+interface Unusable {
+  invalid: Uint8Array;
+  negative: Uint8Array;
+  reset: Uint8Array;
 }
 
 function seriesRates(
   s: MetricSeries,
   g: InstanceGrid,
-  invalid: Uint8Array,
+  unusable: Unusable,
   claimed: Uint8Array | undefined,
 ): SeriesRates | undefined {
+  const { invalid, negative, reset } = unusable;
   const grid = g.grid;
   const n = grid.length;
   const t = s.timestamps;
@@ -103,7 +115,8 @@ function seriesRates(
     if (checkStale && g.stale.has(tc)) continue;
     const vc = v[i]!;
     const d = vc - vp;
-    const bad = !(d >= 0) || !Number.isFinite(d);
+    const below = vp < 0 || vc < 0;
+    const bad = below || !(d >= 0) || !Number.isFinite(d);
     const rate = d / (tc - tp);
     while (k < n && grid[k - 1]! < tc) {
       const lo = grid[k - 1]!;
@@ -111,8 +124,11 @@ function seriesRates(
       if (hi > tp) {
         const j = k - k0;
         if (claimed === undefined || !claimed[k]) {
-          if (bad) invalid[k] = 1;
-          else {
+          if (bad) {
+            invalid[k] = 1;
+            if (below) negative[k] = 1;
+            else if (d < 0) reset[k] = 1;
+          } else {
             const overlap = Math.min(tc, hi) - Math.max(tp, lo);
             const width = hi - lo;
             if (overlap > 0) {
@@ -169,12 +185,14 @@ export function counterUsage(
       byContainer: new Map(),
       covered: new Uint8Array(n),
       invalid: new Uint8Array(n),
+      negative: new Uint8Array(n),
+      reset: new Uint8Array(n),
       total: new Float64Array(n),
     };
     for (const incarnations of ids.values()) {
       const claimed = incarnations.length > 1 ? new Uint8Array(n) : undefined;
       for (const s of incarnations) {
-        const rates = seriesRates(s, g, usage.invalid, claimed);
+        const rates = seriesRates(s, g, usage, claimed);
         if (rates === undefined) continue;
         const key = containerOf(s.labels);
         const id = key?.id ?? "";
@@ -243,7 +261,14 @@ export function gaugeUsage(
         covered[k] = 1;
       } else invalid[k] = 1;
     }
-    out.set(instance, { byContainer: new Map(), covered, invalid, total });
+    out.set(instance, {
+      byContainer: new Map(),
+      covered,
+      invalid,
+      negative: new Uint8Array(n),
+      reset: new Uint8Array(n),
+      total,
+    });
   }
   return out;
 }

@@ -62,6 +62,14 @@ import {
   isGaugeFeature,
   missingFeatureMetrics,
 } from "./valid_feature_groups.ts";
+import {
+  checkExcludedFraction,
+  DEFAULT_MAX_EXCLUDED_FRACTION,
+  defaultMaxPowerWatts,
+  type ExclusionReport,
+} from "./data_checks.ts";
+import { exclusionReport } from "./_exclusions.ts";
+import { specFromNodeInfo } from "./machine_spec_of.ts";
 
 /** Options of {@linkcode extract} and {@linkcode extractFeatureGroups}. */
 export interface ExtractOptions {
@@ -116,6 +124,26 @@ export interface ExtractOptions {
    * @default {0}
    */
   nodeType?: number | Readonly<Record<string, number>>;
+  /**
+   * Power bound per component and node (W); an interval above it is
+   * excluded (see data_checks.ts).
+   *
+   * @default {undefined} `defaultMaxPowerWatts()` of the spec in the query's `kepler_node_info` (2000 W per socket), else 5000 W
+   */
+  maxPowerWatts?: number;
+  /**
+   * Largest share of intervals excluded for data that cannot be true
+   * before the whole query is refused (an `ImplausibleDataError`).
+   *
+   * @default {0.2}
+   */
+  maxExcludedFraction?: number;
+  /**
+   * Receives what was excluded from each query.
+   *
+   * @default {undefined} none
+   */
+  onExcluded?: (report: ExclusionReport) => void;
 }
 
 function describeMissing(
@@ -218,34 +246,14 @@ function instanceMapper(
   return mapInstance;
 }
 
-function prepare(
+/** Every feature's usage on the instances' grids, and which are per container. */
+function prepareUsage(
   query: QueryData,
-  groups: readonly FeatureGroup[],
-  options: ExtractOptions,
-): Prepared {
-  const thirdParty = options.thirdParty ?? [];
-  const problems = groups.map((g) => describeMissing(query, g, thirdParty))
-    .filter((m): m is string => m !== undefined);
-  if (problems.length > 0) throw new RangeError(problems.join(". "));
-
-  const source = options.source ?? DEFAULT_ENERGY_SOURCE;
-  const components = SOURCE_COMPONENTS[source];
-  const seriesOptions: SeriesOptions = {
-    instanceLabel: options.instanceLabel ?? "instance",
-    vmJobName: options.vmJobName ?? "vm",
-  };
-  const power = preparePower(query, source, components, seriesOptions);
-  const features = [
-    ...new Set(groups.flatMap((g) => featureGroupFeatures(g, { thirdParty }))),
-  ];
-  const mapInstance = instanceMapper(
-    query,
-    features,
-    power,
-    source,
-    seriesOptions,
-  );
-  const grids = new Map<string, InstanceGrid>(power);
+  features: readonly string[],
+  grids: ReadonlyMap<string, InstanceGrid>,
+  mapInstance: (labels: Readonly<Record<string, string>>) => string,
+  seriesOptions: SeriesOptions,
+) {
   const usage = new Map<string, Map<string, InstanceUsage>>();
   const containerLevel = new Map<string, boolean>();
   for (const f of features) {
@@ -262,6 +270,52 @@ function prepare(
       !gauge && series.some((s) => containerOf(s.labels) !== undefined),
     );
   }
+  return { usage, containerLevel };
+}
+
+function prepare(
+  query: QueryData,
+  groups: readonly FeatureGroup[],
+  options: ExtractOptions,
+): Prepared {
+  const thirdParty = options.thirdParty ?? [];
+  const problems = groups.map((g) => describeMissing(query, g, thirdParty))
+    .filter((m): m is string => m !== undefined);
+  if (problems.length > 0) throw new RangeError(problems.join(". "));
+
+  const source = options.source ?? DEFAULT_ENERGY_SOURCE;
+  const components = SOURCE_COMPONENTS[source];
+  const maxPowerWatts = options.maxPowerWatts ??
+    defaultMaxPowerWatts(specFromNodeInfo(query)?.spec);
+  const seriesOptions: SeriesOptions = {
+    instanceLabel: options.instanceLabel ?? "instance",
+    vmJobName: options.vmJobName ?? "vm",
+    maxPowerWatts,
+  };
+  const power = preparePower(query, source, components, seriesOptions);
+  const features = [
+    ...new Set(groups.flatMap((g) => featureGroupFeatures(g, { thirdParty }))),
+  ];
+  const mapInstance = instanceMapper(
+    query,
+    features,
+    power,
+    source,
+    seriesOptions,
+  );
+  const { usage, containerLevel } = prepareUsage(
+    query,
+    features,
+    power,
+    mapInstance,
+    seriesOptions,
+  );
+  const report = exclusionReport(query.origin, power, usage, maxPowerWatts);
+  options.onExcluded?.(report);
+  checkExcludedFraction(
+    report,
+    options.maxExcludedFraction ?? DEFAULT_MAX_EXCLUDED_FRACTION,
+  );
   return {
     source,
     components,

@@ -9,6 +9,7 @@ import {
   type FeatureGroup,
   featureGroupFeatures,
   featureMetric,
+  NODE_INFO_METRIC,
   powerMetric,
   SOURCE_COMPONENTS,
 } from "../types.ts";
@@ -95,7 +96,13 @@ export async function extractFile(
   options: ExtractFileOptions = {},
 ): Promise<{ frame: Frame; file: string }> {
   const dataPath = options.dataPath ?? "data";
-  const needed = metricsNeeded([featureGroup], options);
+  // node info and package series too: the default power bound comes from
+  // the machine spec they give (sockets)
+  const needed = new Set([
+    ...metricsNeeded([featureGroup], options),
+    NODE_INFO_METRIC,
+    powerMetric("package"),
+  ]);
   const query = await readQueryFile(queryFile(dataPath, input), {
     include: (m) => needed.has(m),
   });

@@ -31,3 +31,16 @@ export type { MachineSpecFound } from "./machine_spec_of.ts";
 export type { FrameCsvOptions, ReadFrameCsvOptions } from "./frame_csv.ts";
 export type { ExtractFileOptions } from "./extract_file.ts";
 export type { ExtractOptions } from "./extract.ts";
+export {
+  DEFAULT_MAX_EXCLUDED_FRACTION,
+  DEFAULT_MAX_WATTS_PER_NODE,
+  DEFAULT_MAX_WATTS_PER_SOCKET,
+  defaultMaxPowerWatts,
+  EXCLUSION_REASONS,
+  formatExclusions,
+  ImplausibleDataError,
+  STUCK_INTERVALS,
+} from "./data_checks.ts";
+export type { ExclusionReason, ExclusionReport } from "./data_checks.ts";
+export { checkQueryData, formatDataChecks } from "./check_query.ts";
+export type { CheckQueryOptions } from "./check_query.ts";

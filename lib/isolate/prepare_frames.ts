@@ -9,6 +9,7 @@
 import { extract, extractFeatureGroups } from "../extract/extract.ts";
 import type { ExtractOptions } from "../extract/extract.ts";
 import { concatNodeFrames } from "../extract/concat.ts";
+import { ImplausibleDataError } from "../extract/data_checks.ts";
 import type { Frame } from "../extract/frame.ts";
 import { frameLevel } from "../extract/frame_level.ts";
 import type { QueryData } from "../extract/read_query.ts";
@@ -70,7 +71,9 @@ export function extractBatch(
   return queries.map((q) => {
     try {
       return extractFeatureGroups(q, groups, { ...options, level });
-    } catch {
+    } catch (error) {
+      // data that cannot be true refuses the query for every group
+      if (error instanceof ImplausibleDataError) throw error;
       return undefined;
     }
   });

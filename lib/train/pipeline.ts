@@ -22,6 +22,8 @@
  * @module
  */
 import type { Frame } from "../extract/frame.ts";
+import type { ExtractOptions } from "../extract/extract.ts";
+import { ImplausibleDataError } from "../extract/data_checks.ts";
 import type { QueryData } from "../extract/read_query.ts";
 import {
   extractBatch,
@@ -108,6 +110,9 @@ interface SourceFrames {
     thirdParty: readonly string[];
     vmJobName: string;
     nodeType: number;
+    maxPowerWatts?: number;
+    maxExcludedFraction?: number;
+    onExcluded?: NonNullable<ExtractOptions["onExcluded"]>;
   };
   node: FrameBatch;
   container: FrameBatch;
@@ -138,6 +143,8 @@ async function prepareGroup(
       isolation,
     });
   } catch (error) {
+    // data that cannot be true refuses the whole run, not one group
+    if (error instanceof ImplausibleDataError) throw error;
     report.failures.push({
       source,
       featureGroup: group,
@@ -229,6 +236,7 @@ async function planJobs(
       thirdParty: s.thirdParty,
       vmJobName: options.vmJobName ?? "vm",
       nodeType: ctx.nodeType,
+      ...options.dataChecks,
     };
     // Every group of a query at once: each metric is read once, not once per
     // group. A batch that fails (one group's metrics broken) falls back to

@@ -62,6 +62,30 @@ export function featureGroupOfColumns(
   );
 }
 
+/**
+ * The features of `group` that a frame lacks (none for a group without a
+ * fixed feature list, e.g. ThirdParty).
+ *
+ * @param features The frame's feature columns.
+ * @param group The feature group asked for.
+ * @returns The missing feature columns, in the group's order.
+ *
+ * @example
+ * ```ts
+ * import { missingGroupFeatures } from "./train_from_data.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(missingGroupFeatures(["bpf_cpu_time_ms"], "BPFOnly"), ["bpf_page_cache_hit"]);
+ * assertEquals(missingGroupFeatures(["bpf_page_cache_hit", "bpf_cpu_time_ms"], "BPFOnly"), []);
+ * ```
+ */
+export function missingGroupFeatures(
+  features: readonly string[],
+  group: FeatureGroup,
+): string[] {
+  const have = new Set(features);
+  return FEATURE_GROUP_FEATURES[group].filter((f) => !have.has(f));
+}
+
 /** Options of {@linkcode trainFromFrame}. */
 export interface TrainFromFrameOptions {
   /** MODEL_PATH. */
@@ -114,6 +138,12 @@ export interface TrainFromFrameOptions {
    * @default {"unknown"}
    */
   machineId?: string;
+  /**
+   * Where the frame came from, for errors.
+   *
+   * @default {"the data"}
+   */
+  origin?: string;
 }
 
 /** What {@linkcode trainFromFrame} trained. */
@@ -211,7 +241,8 @@ async function trainInto(
  * @param frame The preprocessed data.
  * @param options Where to write and what to train.
  * @returns What was trained and what failed.
- * @throws {RangeError} When the feature group cannot be told.
+ * @throws {RangeError} When the feature group cannot be told, or the
+ *   frame lacks a feature of the group asked for.
  *
  * @example
  * ```ts
@@ -250,6 +281,18 @@ export async function trainFromFrame(
       `Cannot tell the feature group of columns [${
         frame.featureNames.join(", ")
       }]: pass --feature-group`,
+    );
+  }
+  const missing = missingGroupFeatures(frame.featureNames, featureGroup);
+  if (missing.length > 0) {
+    throw new RangeError(
+      `Cannot train ${featureGroup} models from ${
+        options.origin ?? "the data"
+      }: it lacks the feature column${missing.length === 1 ? "" : "s"} ${
+        missing.join(", ")
+      } of ${featureGroup} (feature columns present: ${
+        frame.featureNames.join(", ") || "none"
+      })`,
     );
   }
   const outputType = options.outputType ?? "AbsPower";

@@ -5,6 +5,7 @@
  * @module
  */
 import type { QueryData } from "../extract/read_query.ts";
+import type { ExtractOptions } from "../extract/extract.ts";
 import type { WeightFormat } from "../pipeline/kepler_weight_file.ts";
 import type { ModelMetadata } from "../pipeline/model_metadata.ts";
 import type {
@@ -125,6 +126,16 @@ export interface TrainPipelineOptions {
    * @default {"vm"}
    */
   vmJobName?: string;
+  /**
+   * The checks that refuse data that cannot be true: power bound, limit of
+   * excluded intervals, and a receiver of what was excluded.
+   *
+   * @default {undefined} extract()'s defaults
+   */
+  dataChecks?: Pick<
+    ExtractOptions,
+    "maxPowerWatts" | "maxExcludedFraction" | "onExcluded"
+  >;
   /**
    * Written as train_arguments.json.
    *
