@@ -20,10 +20,12 @@ COPY deno.json deno.lock ./
 RUN deno install --frozen
 COPY cli/ cli/
 COPY lib/ lib/
-# The training pool starts workers from ./_train_worker.ts next to the
-# module that starts them: bundle the worker to that name beside the CLI.
+# The training pool and the serve estimate pool start workers from
+# ./_train_worker.ts and ./_estimate_worker.ts next to the module that starts
+# them: bundle each worker to that name beside the CLI.
 RUN deno bundle --quiet -o /out/kepler-model.js cli/main.ts \
  && deno bundle --quiet -o /out/_train_worker.ts lib/train/_train_worker.ts \
+ && deno bundle --quiet -o /out/_estimate_worker.ts lib/serve/_estimate_worker.ts \
  && deno run --quiet --no-config -A /out/kepler-model.js --version
 
 # ---- image: the bundle, a wrapper on PATH, a non-root user
