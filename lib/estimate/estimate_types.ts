@@ -131,6 +131,11 @@ export interface ModelEstimate {
    * recorded (weight files).
    */
   holdoutError?: number;
+  /**
+   * The error it was ranked by when that is its blocked cross-validation
+   * figure (`cv_mae`/`cv_mape`; Infinity when its cross-validation failed).
+   */
+  rankError?: number;
   /** Largest component MAE on the query, W (ranks models without a holdout error, and ties). */
   mae: number;
   /** Largest defined component MAPE, %, or −1. */

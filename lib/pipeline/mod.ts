@@ -64,7 +64,7 @@ export {
   readNodeTypeIndex,
   specSimilarity,
 } from "./node_type_index.ts";
-export { parsePythonList, pythonRepr } from "./model_metadata.ts";
+export { parsePythonList, pythonRepr, rankingError } from "./model_metadata.ts";
 export { writeModel } from "./model_files.ts";
 export type {
   ModelJson,

@@ -40,6 +40,7 @@ export interface Settings {
   dynTrainers: readonly TrainerName[];
   seed: number;
   split: SplitKind;
+  cvFolds: number;
   thirdParty: readonly string[];
 }
 
@@ -53,6 +54,7 @@ export function settingsOf(options: TrainPipelineOptions): Settings {
     dynTrainers: options.dynTrainers ?? TRAINERS,
     seed: options.seed ?? 42,
     split: options.split ?? "time",
+    cvFolds: options.cvFolds ?? 3,
     thirdParty: options.thirdParty ?? [],
   };
 }

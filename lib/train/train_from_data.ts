@@ -121,6 +121,13 @@ export interface TrainFromFrameOptions {
    */
   split?: SplitKind;
   /**
+   * Blocked cross-validation folds per model (0: none; the interval is
+   * then calibrated on the held-out rows).
+   *
+   * @default {3}
+   */
+  cvFolds?: number;
+  /**
    * Seed.
    *
    * @default {42}
@@ -209,6 +216,7 @@ async function trainInto(
           outputType,
           nodeType,
           split: options.split ?? "time",
+          cvFolds: options.cvFolds ?? 3,
           seed: options.seed ?? 42,
           init,
           ...(spec ? { machineSpec: spec } : {}),

@@ -72,6 +72,13 @@ export interface TrainPipelineOptions {
    */
   split?: SplitKind;
   /**
+   * Blocked cross-validation folds per model (0: none; the interval is
+   * then calibrated on the held-out rows).
+   *
+   * @default {3}
+   */
+  cvFolds?: number;
+  /**
    * Seed of all randomness.
    *
    * @default {42}
