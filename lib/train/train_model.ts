@@ -339,19 +339,19 @@ function fitComponent(
   options: ComponentOptions,
 ): TrainedComponent {
   const { trainerName } = options;
+  // The column of the main feature, through the aliases of older data;
+  // a frame without it is an error (RangeError), never column 0.
   const main = options.features.indexOf(
     mainFeature(options.featureGroup, component, {
       thirdParty: options.thirdParty ?? [],
+      columns: options.features,
     }),
   );
   const fitOptions: {
     seed: number;
     mainFeature: number;
     init?: FittedModel;
-  } = {
-    seed: options.seed,
-    mainFeature: main < 0 ? 0 : main,
-  };
+  } = { seed: options.seed, mainFeature: main };
   const init = options.init?.[component];
   if (init !== undefined) fitOptions.init = init;
   const yTrain = take(y, data.trainRows);
