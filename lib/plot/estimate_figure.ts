@@ -83,8 +83,9 @@ export interface EstimateStats {
  * ```ts
  * import { estimateStats } from "./estimate_figure.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * assertEquals(estimateStats([10, 20, 0.5], [12, 18, 1], { lo: [11, 17, 0], hi: [13, 19, 2] }),
- *   { n: 3, mae: 4.5 / 3, mape: 15, coverage: 1 / 3 });
+ * // 0.5 W is below the 1 W MAPE floor: MAPE = (2/8 + 4/16) / 2 = 25 %.
+ * assertEquals(estimateStats([8, 16, 0.5], [10, 12, 1], { lo: [9, 11, 0], hi: [11, 13, 2] }),
+ *   { n: 3, mae: 6.5 / 3, mape: 25, coverage: 1 / 3 });
  * ```
  */
 export function estimateStats(

@@ -190,7 +190,8 @@ export function splitRows(
  *   plus ours, Kepler weights when the model can be written as weights, and
  *   notes such as a split fallback.
  * @throws {RangeError} when the frame has no features, fewer than 2 rows of
- *   the node type, or no power column.
+ *   the node type, no power column, or no column holding its group's main
+ *   feature under a current or old name (see `mainFeature`).
  * @throws {FitError} when the trainer cannot fit a component (its input is
  *   unusable or it does not converge) or predicts non-finite values.
  *
