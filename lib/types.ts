@@ -102,23 +102,27 @@ export {
   BPF_FEATURES,
   CGROUP_FEATURES,
   COUNTER_FEATURES,
+  FEATURE_ALIASES,
   FEATURE_GROUP_FEATURES,
   FEATURE_GROUPS,
   featureGroupFeatures,
+  featureNamesOf,
   FEATURES,
   IRQ_FEATURES,
   KUBELET_FEATURES,
   LEGACY_FEATURE_GROUPS,
-  mainFeature,
   SYSTEM_FEATURES,
   WORKLOAD_FEATURES,
 } from "./vocabulary/features.ts";
 export type {
   CurrentFeatureGroup,
   Feature,
+  FeatureAlias,
   FeatureGroup,
   FeatureGroupOptions,
 } from "./vocabulary/features.ts";
+export { mainFeature } from "./vocabulary/main_feature.ts";
+export type { MainFeatureOptions } from "./vocabulary/main_feature.ts";
 
 // -------------------------------------------------------------- trainers
 

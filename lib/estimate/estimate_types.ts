@@ -97,7 +97,10 @@ export interface ComponentEstimate {
   component: Component;
   /** Mean absolute error, W. */
   mae: number;
-  /** Mean absolute percentage error, %, or −1 when no measured value is > 0. */
+  /**
+   * Mean absolute percentage error, %, over the rows measured at 1 W or more
+   * (`MAPE_FLOOR_W` of lib/train), or −1 when none is.
+   */
   mape: number;
   /** Mean squared error, W². */
   mse: number;

@@ -213,6 +213,11 @@ async function trainInto(
         const spec = index[String(nodeType)]?.attrs;
         const trained = trainModel(data, trainer, {
           featureGroup,
+          // Columns beyond the group's are its third-party metrics (all of
+          // ThirdParty's), so ThirdParty has a main feature to fit on.
+          thirdParty: data.featureNames.filter((f) =>
+            !FEATURE_GROUP_FEATURES[featureGroup].includes(f)
+          ),
           outputType,
           nodeType,
           split: options.split ?? "time",

@@ -126,7 +126,8 @@ export function splitRows(
  *   plus ours, Kepler weights when the model can be written as weights, and
  *   notes such as a split fallback.
  * @throws {RangeError} when the frame has no features, fewer than 2 rows of
- *   the node type, or no power column.
+ *   the node type, no power column, or no column holding its group's main
+ *   feature under a current or old name (see `mainFeature`).
  * @throws {FitError} when the trainer cannot fit a component (its input is
  *   unusable or it does not converge) or predicts non-finite values.
  *
@@ -298,19 +299,19 @@ function fitComponent(
   options: ComponentOptions,
 ): TrainedComponent {
   const { trainerName } = options;
+  // The column of the main feature, through the aliases of older data;
+  // a frame without it is an error (RangeError), never column 0.
   const main = options.features.indexOf(
     mainFeature(options.featureGroup, component, {
       thirdParty: options.thirdParty ?? [],
+      columns: options.features,
     }),
   );
   const fitOptions: {
     seed: number;
     mainFeature: number;
     init?: FittedModel;
-  } = {
-    seed: options.seed,
-    mainFeature: main < 0 ? 0 : main,
-  };
+  } = { seed: options.seed, mainFeature: main };
   const init = options.init?.[component];
   if (init !== undefined) fitOptions.init = init;
   const yTrain = take(y, data.trainRows);
