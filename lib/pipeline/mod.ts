@@ -98,5 +98,5 @@ export type {
   PublishOptions,
 } from "./generation.ts";
 export type { PipelineSource, SourceEntry } from "./pipeline_source.ts";
-export type { ZipEntries } from "../io/zip.ts";
+export type { ZipEntries, ZipLimits } from "../io/zip.ts";
 export type { ModelMetadata } from "./model_metadata.ts";

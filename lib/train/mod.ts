@@ -20,6 +20,7 @@ export {
 export { conformalInterval } from "./interval.ts";
 export { trainArguments } from "./train_arguments.ts";
 export type { ConformalOptions, PredictionInterval } from "./interval.ts";
+export type { CrossValidation } from "./cross_validate.ts";
 export type {
   TrainFromFrameOptions,
   TrainFromFrameReport,
