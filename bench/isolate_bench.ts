@@ -167,7 +167,7 @@ export const suite: BenchSuite = {
       figures.push(
         {
           name:
-            `${isolator}: idle estimate − true idle-phase power (idle + background draw), mean |error| (worst ${
+            `${isolator}: idle estimate − true idle-phase power (idle + background draw), mean abs. error (worst ${
               worst.toFixed(2)
             } W)`,
           value: Number(phase.toPrecision(3)),
@@ -175,11 +175,11 @@ export const suite: BenchSuite = {
           ...(isolator === "floor" ? { goal: "≤ 1 W", ok: phase <= 1 } : {}),
         },
         figure(
-          "idle estimate − true idle power (node model), mean |error|",
+          "idle estimate − true idle power (node model), mean abs. error",
           s.idleVsCoefficient,
         ),
         figure(
-          "dram idle estimate − true dram idle (8 W), mean |error|",
+          "dram idle estimate − true dram idle (8 W), mean abs. error",
           s.dramVsCoefficient,
         ),
         figure("DynPower labels − true dynamic power, MAE", s.labels),

@@ -9,7 +9,8 @@
  * Goal (issue 18 item 7, speed parity with scikit-learn): scikit-learn's
  * `KNeighborsRegressor(n_neighbors=6)` fits and predicts 110k rows in 1.6 s
  * (measured for the issue); ours should not be slower. The brute-force
- * scan this replaced took 11 s at 110k rows on the same machine.
+ * scan this replaced took 6.9 s at 110k rows and 0.42 s at 20k on the
+ * same machine (same data, identical predictions).
  *
  * Figures are the median of 3 runs after a warm-up. The machine is shared
  * (2 cores, other jobs running): expect ±30 % between runs.
