@@ -245,8 +245,9 @@ export const EXTRACTORS = ["default", "smooth"] as const;
 export type ExtractorName = typeof EXTRACTORS[number];
 
 /**
- * Isolators (`--isolator`): upstream's four, plus `quantile` (a robust idle
- * estimate per component).
+ * Isolators (`--isolator`): upstream's four, plus `quantile` (a low quantile
+ * per component) and `floor` (the quietest stretch, robust to noise; the
+ * default of `train` and `isolate`).
  */
 export const ISOLATORS = [
   "none",
@@ -254,6 +255,7 @@ export const ISOLATORS = [
   "profile",
   "trainer",
   "quantile",
+  "floor",
 ] as const;
 /** One isolator name. */
 export type IsolatorName = typeof ISOLATORS[number];

@@ -255,8 +255,8 @@ const OPTIONS = {
   }),
   isolator: option(
     "--isolator <name>",
-    "none, min, profile, trainer or quantile",
-    { parse: parser(parseIsolatorName), default: "min" },
+    "floor (quietest stretch), min (upstream), none, profile, trainer or quantile",
+    { parse: parser(parseIsolatorName), default: "floor" },
   ),
   profile: option(
     "--profile <name>",

@@ -49,7 +49,7 @@ export function settingsOf(options: TrainPipelineOptions): Settings {
     name: options.pipelineName ?? "default",
     sources: options.sources ?? ["rapl-sysfs"],
     extractor: options.extractor ?? "default",
-    isolator: options.isolator ?? "min",
+    isolator: options.isolator ?? "floor",
     absTrainers: options.absTrainers ?? TRAINERS,
     dynTrainers: options.dynTrainers ?? TRAINERS,
     seed: options.seed ?? 42,

@@ -50,7 +50,7 @@ export interface TrainPipelineOptions {
   /**
    * Isolator of DynPower data.
    *
-   * @default {"min"}
+   * @default {"floor"} (upstream's `min` when named)
    */
   isolator?: IsolatorName;
   /**
