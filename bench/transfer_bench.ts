@@ -22,7 +22,19 @@
  * - the model on B after one idle calibration: its mean error over B's
  *   idle phase (the first 10 % of the window) subtracted from every
  *   prediction, as an idle profile of the new node would do;
- * - the trainers that transfer best and worst (MAE on B).
+ * - each trainer's MAE on node B, median over the pairs.
+ *
+ * One pair is shown in detail, then five pairs (seeds 21→22 … 29→30) in
+ * summary, since one pair of nodes is one draw of their difference.
+ *
+ * How to read it: at v = 0.08 two nodes' idle platform power differ by
+ * about 4 W on average (the sum of three independent ±8 % draws on 36, 8
+ * and 51 W: a standard deviation of 4.1 W), which alone is ≈ 1.6 σ of
+ * offset, so for acpi even a perfect model of node A misses the 1.5 σ goal
+ * on most pairs (the floor rows); only a calibration on the new node (its
+ * idle power) removes that part. For rapl-sysfs the floor stays near the
+ * noise (≈ 0.8–1.1 σ on most pairs) and the error above it is the model's
+ * on an unseen workload (the "seed B's workload run by node A" rows).
  *
  * Run alone with `deno task bench transfer`.
  *
@@ -365,7 +377,7 @@ function summaryFigures(pairs: readonly Pair[]): BenchFigure[] {
   );
   out.push({
     name:
-      `idle platform power, node B vs node A, |difference| median over ${n} pairs`,
+      `idle platform power, node B vs node A, absolute difference, median over ${n} pairs`,
     value: median(idle),
     unit: `% (${Math.min(...idle).toFixed(1)}–${Math.max(...idle).toFixed(1)})`,
   });

@@ -223,15 +223,11 @@ function printSimulation(
   context.out(
     `Simulated ${m.nodes} node(s) × ${m.containers} containers: ${samples} samples from ${
       formatUtc(m.start)
-    } to ${
-      formatUtc(m.end)
-    } at step ${m.step} s (seed ${m.seed}, ${
+    } to ${formatUtc(m.end)} at step ${m.step} s (seed ${m.seed}, ${
       m.planSeed === null ? "canonical plan" : `plan seed ${m.planSeed}`
     }${
       m.nodeVariation > 0 ? `, node variation ±${m.nodeVariation}` : ""
-    }, noise ${m.noise} W, sources ${
-      m.sources.join(",")
-    }, naming ${m.naming}${
+    }, noise ${m.noise} W, sources ${m.sources.join(",")}, naming ${m.naming}${
       m.faults.length > 0 ? `, faults ${m.faults.join(",")}` : ""
     })`,
   );
