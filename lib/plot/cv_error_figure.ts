@@ -201,7 +201,8 @@ function barNote(
     xanchor: "center",
     yanchor: y > 0 ? "top" : "bottom",
     showarrow: false,
-    font: { size: 10, color: "#222222" },
+    // white on a cut bar's top (dark grey or blue), dark on the axis
+    font: { size: 10, color: y > 0 ? "#ffffff" : "#222222" },
   };
 }
 
@@ -448,7 +449,7 @@ export function cvErrorFigure(
     annotations.push(
       cellTitle(
         errorAt,
-        `${group}: ${error.toUpperCase()}, holdout and ${k}blocked CV (± std)`,
+        `${group} ${error.toUpperCase()}: holdout, ${k}CV ± std`,
       ),
       cellTitle(coverageAt, `${group}: interval coverage on unseen rows`),
     );

@@ -120,10 +120,10 @@ Deno.test("`cvErrorFigure()` draws holdout and CV errors with their spread, and 
     a.text
   );
   assert(
-    titles.includes("CounterOnly: MAE, holdout and 5-fold blocked CV (± std)"),
+    titles.includes("CounterOnly MAE: holdout, 5-fold CV ± std"),
   );
   assert(
-    titles.includes("BPFOnly: MAE, holdout and 3-fold blocked CV (± std)"),
+    titles.includes("BPFOnly MAE: holdout, 3-fold CV ± std"),
   );
   // one legend entry per kind
   assertEquals(fig.data.filter((t) => t.showlegend).map((t) => t.name), [
