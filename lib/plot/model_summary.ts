@@ -51,13 +51,14 @@ export interface ModelSummaryFromCsvOptions {
 const NUMERIC = (name: string) =>
   name === "mae" || name === "mape" || name === "node_type" ||
   name === "cv_folds" || name.endsWith("_std") ||
+  name.startsWith("interval_coverage") ||
   name.endsWith("_mae") || name.endsWith("_mape") || name.endsWith("_mse") ||
   name.endsWith("_r2");
 
 /**
- * Reads the rows of a model summary CSV table. Error and `node_type`
- * columns become numbers (an empty cell is left out); other columns stay
- * text; pandas' index column is dropped. Throws a `RangeError` naming the
+ * Reads the rows of a model summary CSV table. Error, interval coverage
+ * and `node_type` columns become numbers (an empty cell is left out);
+ * other columns stay text; pandas' index column is dropped. Throws a `RangeError` naming the
  * file when `model_name`, `trainer`, `feature_group` or `mae` is missing,
  * or a number cell is not a number.
  *
