@@ -256,6 +256,10 @@ export class KeplerExporter {
   #handle(request: Request): Response {
     const path = new URL(request.url).pathname;
     if (path === "/metrics") {
+      // Catch up to the scrape's time first: a timer starved by a busy
+      // machine would otherwise serve counters some periods behind, and
+      // rates read from the scrape timestamps would come out low.
+      if (this.#options.autoAdvance ?? true) this.advance();
       return new Response(this.exposition(), {
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
       });
