@@ -6,7 +6,11 @@
  * the kernel drops the lock; so a temp older than this run that nobody holds
  * locked is a leftover, removed here. A live writer's temp (locked) is never
  * touched. A `.old` folder whose target is missing (killed between the two
- * renames) is put back, so what was there stays.
+ * renames) is put back, so what was there stays. A temp symbolic link (a
+ * link renamed over its target, as a pipeline's generation link is) cannot
+ * carry a lock; its writer renames it right after creating it, so one older
+ * than the run is a leftover too. Journals (`.journal`, ./commit.ts) are not
+ * temps: a commit's recovery reads them.
  *
  * @module
  */
@@ -104,7 +108,7 @@ export async function sweepStaleTemps(
     const path = join(dir, name);
     const info = await Deno.lstat(path).catch(() => undefined);
     if (info === undefined || (info.mtime?.getTime() ?? 0) >= before) continue;
-    if (!(await unlocked(path))) continue;
+    if (!info.isSymlink && !(await unlocked(path))) continue;
     const target = join(dir, match[1] ?? "");
     if (match[3] === "old" && await isMissing(target)) {
       await Deno.rename(path, target);
