@@ -362,7 +362,12 @@ export function exportVersionDir(exportPath: string, version = "v0.7"): string {
 
 /** The doc page of an exported pipeline: `v0.7/.doc/<pipeline>.md`. */
 export function exportDocFile(versionFolder: string, pipeline: string): string {
-  return join(versionFolder, ".doc", `${pipeline}.md`);
+  return join(exportDocDir(versionFolder), `${pipeline}.md`);
+}
+
+/** The pipeline pages' folder: `<version>/.doc/`. */
+export function exportDocDir(versionFolder: string): string {
+  return join(versionFolder, ".doc");
 }
 
 /** An error report: `<pipeline>/error_report/node_type_<n>.md`. */

@@ -68,7 +68,8 @@ async function isMissing(path: string): Promise<boolean> {
  * `dir` is nothing to sweep.
  *
  * @param dir The folder the targets are in.
- * @param targets Names (not paths) of the files and folders whose temps to sweep.
+ * @param targets Names (not paths) of the files and folders whose temps to
+ *   sweep, or `"any"` for every temp in `dir` (a folder one writer owns).
  * @param options When a temp counts as old.
  * @returns The temps removed and the folders restored.
  *
@@ -87,11 +88,11 @@ async function isMissing(path: string): Promise<boolean> {
  */
 export async function sweepStaleTemps(
   dir: string,
-  targets: readonly string[],
+  targets: readonly string[] | "any",
   options: SweepOptions = {},
 ): Promise<SweepResult> {
   const before = options.before ?? Date.now();
-  const wanted = new Set(targets);
+  const wanted = targets === "any" ? undefined : new Set(targets);
   const result: SweepResult = { removed: [], restored: [] };
   const names: string[] = [];
   try {
@@ -104,7 +105,8 @@ export async function sweepStaleTemps(
   names.sort((a, b) => Number(b.endsWith(".old")) - Number(a.endsWith(".old")));
   for (const name of names) {
     const match = TEMP_NAME.exec(name);
-    if (match === null || !wanted.has(match[1] ?? "")) continue;
+    if (match === null) continue;
+    if (wanted !== undefined && !wanted.has(match[1] ?? "")) continue;
     const path = join(dir, name);
     const info = await Deno.lstat(path).catch(() => undefined);
     if (info === undefined || (info.mtime?.getTime() ?? 0) >= before) continue;

@@ -198,14 +198,21 @@ function pointAt(link: string, gens: string, n: number): Promise<void> {
 
 /**
  * A pipeline folder of the layout before generations (a real folder):
- * moved into the generations folder and replaced by a symlink to it (a
- * kill between the two renames is repaired by the next lock).
+ * copied (hard links) into the generations folder, then moved aside as
+ * `.<pipeline>.<8 hex>.old` and replaced by a symlink to its copy. A kill
+ * between those two renames leaves the `.old` folder with no pipeline
+ * beside it, which the next sweep puts back (lib/io/stale_temps.ts).
  */
 async function migrateFolder(link: string, gens: string): Promise<void> {
   const info = await lstatOrUndefined(link);
   if (info === undefined || info.isSymlink || !info.isDirectory) return;
-  const n = await storeGeneration(gens, link);
+  const dir = tempPath(link, "tmp");
+  await linkTree(link, dir);
+  const n = await storeGeneration(gens, dir);
+  const old = tempPath(link, "old");
+  await Deno.rename(link, old);
   await pointAt(link, gens, n);
+  await Deno.remove(old, { recursive: true });
 }
 
 /**
@@ -261,8 +268,10 @@ async function publishAside(
 /**
  * Makes `<models>/<pipeline>.zip` the link `<pipeline>/.pipeline.zip`
  * (once per pipeline of an earlier layout, where it was a file written
- * after the swap). First the current generation is republished with the
- * zip readers had inside it, so every step leaves folder and zip matching.
+ * after the swap). When there was such a file, the current generation is
+ * first republished with that file inside it, so every step leaves folder
+ * and zip matching; without one, the link is made at once (it reaches no
+ * zip until a generation with one is swapped in, as readers saw before).
  */
 async function settleZipLink(link: string, gens: string, zip: string) {
   const want = join(basename(link), basename(generationZip("")));
@@ -270,14 +279,11 @@ async function settleZipLink(link: string, gens: string, zip: string) {
   if (info?.isSymlink && await Deno.readLink(zip) === want) return;
   await migrateFolder(link, gens);
   const current = await currentNumber(link, gens);
-  const inner = current === undefined
-    ? undefined
-    : await lstatOrUndefined(generationZip(join(gens, String(current))));
-  if (current !== undefined && (info !== undefined || inner === undefined)) {
+  if (current !== undefined && info !== undefined) {
     await publishAside(link, gens, async (dir) => {
       await linkTree(join(gens, String(current)), dir);
       await Deno.remove(generationZip(dir)).catch(() => {});
-      if (info?.isFile) {
+      if (info.isFile) {
         await Deno.link(zip, generationZip(dir))
           .catch(() => Deno.copyFile(zip, generationZip(dir)));
       } else await zipInto(dir);
@@ -309,8 +315,9 @@ async function sweepLegacy(
 
 /**
  * What a killed writer left, cleaned under the pipeline's lock: its temps
- * (one sweep, lib/io/stale_temps.ts), a link lost between the two renames
- * of a migration, generations no longer kept or never pointed at.
+ * (one sweep, lib/io/stale_temps.ts, which also puts back a folder moved
+ * aside by a killed migration), and generations no longer kept or never
+ * pointed at.
  */
 async function tidyPipeline(
   modelPath: string,
@@ -325,12 +332,6 @@ async function tidyPipeline(
     { before },
   );
   swept.removed.push(...await sweepLegacy(modelPath, pipeline, before));
-  const numbers = await generationNumbers(gens);
-  if (numbers.length === 0) return swept;
-  if ((await lstatOrUndefined(link)) === undefined) {
-    await pointAt(link, gens, numbers.at(-1)!);
-    swept.restored.push(link);
-  }
   const current = await currentNumber(link, gens);
   if (current !== undefined) {
     swept.removed.push(...await pruneGenerations(gens, current));

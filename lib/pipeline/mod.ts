@@ -47,10 +47,11 @@
  *
  * A pipeline of an earlier layout (a real folder, or a `<pipeline>.zip`
  * file written after the swap) is migrated on its next publish: the
- * folder becomes a generation, then that generation is republished with
- * the zip readers had inside it, and `<pipeline>.zip` becomes the link;
- * during the folder's move the name is missing for the instant between two
- * renames (a kill there is repaired by the next lock). Readers address
+ * folder is copied (hard links) into a generation and replaced by the
+ * link (moved aside as `.<pipeline>.<8 hex>.old` first; a kill between
+ * the two renames is undone by the next sweep, which puts the folder
+ * back), then that generation is republished with the zip readers had
+ * inside it, and `<pipeline>.zip` becomes the link. Readers address
  * everything through `<models>/<pipeline>`, so upstream's layout below it
  * is unchanged.
  *
