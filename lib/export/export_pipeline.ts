@@ -37,21 +37,18 @@ import { basename } from "node:path";
 import {
   type CommitEntry,
   commitTogether,
-  recoverCommit,
   type RecoverResult,
 } from "../io/commit.ts";
-import { acquireLock } from "../io/lock.ts";
+import { VersionLock } from "./_version_lock.ts";
 import { exists, readTextFile } from "../io/read.ts";
 import { collectDir, zipEntries } from "../io/zip.ts";
 import {
-  exportDocDir,
   exportDocFile,
   exportFiguresFile,
   exportPipelineDir,
   exportPipelineZip,
   exportVersionDir,
   exportVersionReadme,
-  lockFile,
 } from "../layout.ts";
 import { figuresToHtml } from "../plot/html_report.ts";
 import { modelSummaryFromCsv } from "../plot/model_summary.ts";
@@ -272,21 +269,17 @@ export async function exportPipeline(
   const publisher = checkPublisher(options.publisher);
   const collectTime = checkCollectTime(options.collectTime);
   const versionDir = exportVersionDir(exportPath, version);
-  await Deno.mkdir(versionDir, { recursive: true });
-  const lock = await acquireLock(lockFile(versionDir, "export"), {
-    what: `Cannot export into ${versionDir}`,
-    hint: "another export is writing it; wait for it to finish",
-  });
+  // an existing version folder: locked and recovered before reading; a
+  // new one is made only once everything is read and checked
+  const lock = new VersionLock(versionDir);
   try {
-    // what a killed export left: finished if decided, else swept
-    const swept = await recoverCommit(versionDir, "export", [
-      versionDir,
-      exportDocDir(versionDir),
-    ]);
-    if (swept.rolledForward.length + swept.removed.length > 0) {
-      options.onRecovered?.(swept);
+    if (await exists(versionDir)) {
+      const swept = await lock.take();
+      if (swept.rolledForward.length + swept.removed.length > 0) {
+        options.onRecovered?.(swept);
+      }
     }
-    return await exportLocked(pipelineFolder, versionDir, {
+    return await exportLocked(pipelineFolder, lock, {
       ...options,
       thresholds,
       errorKey,
@@ -301,7 +294,7 @@ export async function exportPipeline(
 /** The export proper, under the version folder's lock. */
 async function exportLocked(
   pipelineFolder: string,
-  versionDir: string,
+  lock: VersionLock,
   options: ExportPipelineOptions & {
     thresholds: ExportThresholds;
     errorKey: ErrorKey;
@@ -309,6 +302,7 @@ async function exportLocked(
 ): Promise<ExportReport> {
   const { thresholds, errorKey } = options;
   const version = options.version ?? "v0.7";
+  const versionDir = lock.dir;
   const source = await readExportSource(pipelineFolder);
   const selection = await selectModels(source, errorKey, thresholds);
   const { metadata, index } = source;
@@ -324,6 +318,7 @@ async function exportLocked(
   };
   const exportDir = exportPipelineDir(versionDir, name);
   const page = exportPage(source, selection, best, options, thresholds);
+  await lock.take(); // a new version folder: nothing to recover
   const docs = await versionFiles(versionDir, exported, options);
   const zip = options.zip ? exportPipelineZip(versionDir, name) : undefined;
   let zipBytes: Uint8Array | undefined;

@@ -59,9 +59,12 @@ interface Journal {
   entries: { target: string; tmp: string; old: string }[];
 }
 
-/** What {@linkcode recoverCommit} did. */
+/**
+ * What {@linkcode recoverCommit} did: `removed` lists the temps swept and,
+ * for a decided commit, its old copies and journal.
+ */
 export interface RecoverResult extends SweepResult {
-  /** Targets a killed commit had decided and this recovery finished. */
+  /** Targets a killed commit had decided and this recovery renamed in. */
   rolledForward: string[];
 }
 
@@ -80,9 +83,15 @@ async function present(path: string): Promise<boolean> {
   }
 }
 
-/** Step 3: every target replaced by its temp, then old copies removed. */
-async function apply(dir: string, journal: Journal): Promise<string[]> {
-  const done: string[] = [];
+/**
+ * Step 3: every target replaced by its temp, then old copies removed;
+ * returns the targets replaced and the old copies removed.
+ */
+async function apply(
+  dir: string,
+  journal: Journal,
+): Promise<{ replaced: string[]; removed: string[] }> {
+  const replaced: string[] = [], removed: string[] = [];
   const abs = (p: string) => resolve(dir, p);
   for (const e of journal.entries) {
     if (!(await present(abs(e.tmp)))) continue; // renamed in already
@@ -90,14 +99,17 @@ async function apply(dir: string, journal: Journal): Promise<string[]> {
       await Deno.rename(abs(e.target), abs(e.old));
     }
     await Deno.rename(abs(e.tmp), abs(e.target));
-    done.push(abs(e.target));
+    replaced.push(abs(e.target));
   }
   for (const e of journal.entries) {
-    await Deno.remove(abs(e.old), { recursive: true }).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
+    await Deno.remove(abs(e.old), { recursive: true }).then(
+      () => removed.push(abs(e.old)),
+      (error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      },
+    );
   }
-  return done;
+  return { replaced, removed };
 }
 
 /** Step 1 for one entry: its temp, written and locked. */
@@ -122,9 +134,24 @@ async function stage(
   } catch (error) {
     close();
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    throw explainWriteError(error, entry.target);
+    throw namingTarget(
+      explainWriteError(error, entry.target),
+      tmp,
+      entry.target,
+    );
   }
   return { tmp, close };
+}
+
+/** The error with the temp folder's path replaced by its target's. */
+function namingTarget(error: unknown, tmp: string, target: string): unknown {
+  if (!(error instanceof Error) || !error.message.includes(tmp)) return error;
+  const Kind = error.constructor as new (m: string, o?: ErrorOptions) => Error;
+  try {
+    return new Kind(error.message.replaceAll(tmp, target), { cause: error });
+  } catch {
+    return error;
+  }
 }
 
 /** Adds "nothing was changed" to a failure before the commit was decided. */
@@ -249,8 +276,10 @@ export async function recoverCommit(
   }
   if (text !== undefined) {
     const record = parseJsonText<Journal>(text, journal);
-    result.rolledForward.push(...await apply(dir, record));
+    const done = await apply(dir, record);
     await Deno.remove(journal);
+    result.rolledForward.push(...done.replaced);
+    result.removed.push(...done.removed, journal);
   }
   for (const folder of new Set([dir, ...folders])) {
     const swept = await sweepStaleTemps(folder, "any", { before });

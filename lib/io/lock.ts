@@ -113,8 +113,10 @@ export async function acquireLock(
         } holds its lock ${path}; ${options.hint ?? "wait for it to finish"}`,
       );
     }
-    await file.truncate(0);
-    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+    try {
+      await file.truncate(0);
+      await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+    } catch { /* the pid is for messages only (e.g. a full disk) */ }
     let released = false;
     return {
       path,
