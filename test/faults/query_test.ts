@@ -3,7 +3,7 @@
  * HTTP server written here: endless body, huge body, garbage samples, 429
  * and 503 with Retry-After) and a `deno task query` child killed with
  * SIGKILL while it writes. Each test is named after its fault; the table is
- * test/faults/query.FAULTS.md.
+ * FAULTS.md (the query section).
  */
 import {
   deepStrictEqual as assertEquals,
