@@ -42,6 +42,13 @@ export interface PipelineLock {
   /** The pipeline. */
   readonly pipeline: string;
   /**
+   * The published pipeline, `<models>/<pipeline>` (read it while the lock
+   * is held: nobody swaps it meanwhile).
+   */
+  readonly pipelineDir: string;
+  /** Its archive, `<models>/<pipeline>.zip`. */
+  readonly zip: string;
+  /**
    * What taking the lock cleaned: temps and folders of a killed earlier
    * writer removed, generations no longer kept removed, and the pipeline
    * link put back after a killed migration.
@@ -377,7 +384,14 @@ export async function lockPipeline(
   });
   try {
     const swept = await tidyPipeline(modelPath, pipeline, started);
-    return { modelPath, pipeline, swept, release: () => held.release() };
+    return {
+      modelPath,
+      pipeline,
+      pipelineDir: pipelineDir(modelPath, pipeline),
+      zip: pipelineZip(modelPath, pipeline),
+      swept,
+      release: () => held.release(),
+    };
   } catch (error) {
     await held.release();
     throw error;

@@ -31,7 +31,6 @@ import {
   TRAINERS,
 } from "../types.ts";
 import { beginGeneration, lockPipeline } from "../pipeline/generation.ts";
-import { pipelineDir, pipelineZip } from "../layout.ts";
 import {
   formatPipelineTime,
   type PipelineMetadata,
@@ -302,7 +301,7 @@ export async function trainPipeline(
       options.onSwept?.(swept);
     }
     // the published pipeline (nobody else writes it while the lock is held)
-    const published = pipelineDir(options.modelPath, s.name);
+    const published = lock.pipelineDir;
     const existing = await readExistingPipeline(published, s.name);
     const kept = await keptModels(published, s).catch((error) =>
       readExistingFailed(s.name, error)
@@ -315,7 +314,7 @@ export async function trainPipeline(
       dir: published,
       report: {
         pipelineDir: published,
-        zip: pipelineZip(options.modelPath, s.name),
+        zip: lock.zip,
         nodeType: ctx.nodeType,
         featureGroups: [],
         models: [],

@@ -20,7 +20,6 @@ import {
   type TrainerName,
 } from "../types.ts";
 import type { SweepResult } from "../io/stale_temps.ts";
-import { pipelineDir } from "../layout.ts";
 import { beginGeneration, lockPipeline } from "../pipeline/generation.ts";
 import {
   indexMachine,
@@ -334,7 +333,7 @@ export async function trainFromFrame(
     if (swept.removed.length + swept.restored.length > 0) {
       options.onSwept?.(swept);
     }
-    const published = pipelineDir(options.modelPath, name);
+    const published = lock.pipelineDir;
     const existing = await readExistingPipeline(published, name);
     const generation = await beginGeneration(options.modelPath, name, {
       lock,
