@@ -4,7 +4,9 @@
  * half-written file and an interrupted run leaves the old file intact.
  *
  * Temp names are `.<name>.<8 hex>.tmp` (and `.<name>.<8 hex>.old` for a
- * folder moved aside). The writer holds an exclusive lock (`flock`) on its
+ * folder moved aside), built by `tempPath`: one naming for every writer
+ * (atomic files and folders, a pipeline's generation being built, an
+ * export's commit in ./commit.ts). The writer holds an exclusive lock (`flock`) on its
  * temp from creation until after the rename, which the kernel releases when
  * the process dies, even by SIGKILL: so a temp nobody holds locked is a
  * leftover of a killed run, and ./stale_temps.ts sweeps it at the next run.
