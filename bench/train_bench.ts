@@ -9,10 +9,10 @@
  * 10 trainers × 2 outputs × up to 4 components ≈ 400 fits on ~2k rows) in
  * < 30 s on 2 cores, i.e. about 75 ms per fit at 2.2k rows.
  *
- * Skipped, because unreasonable: KNeighbors prediction at 100k (brute force
- * is 10k × 90k distances, O(n²)); SVR is O(n²) too and by default trains
- * on a seeded 12k-row subsample above 12k rows (`maxSamples`), so its 100k
- * figure is a 12k fit plus the subsampling and is measured once.
+ * KNeighbors prediction at 20k and 110k rows is in `knn_bench.ts`. SVR is
+ * O(n²) and by default trains on a seeded 12k-row subsample above 12k rows
+ * (`maxSamples`), so its 100k figure is a 12k fit plus the subsampling and
+ * is measured once.
  *
  * Figures are the median of 3 fits after a warm-up (1 fit for SVR at 12k
  * and 100k). The machine is shared (2 cores, other jobs running): expect

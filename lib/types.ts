@@ -102,23 +102,27 @@ export {
   BPF_FEATURES,
   CGROUP_FEATURES,
   COUNTER_FEATURES,
+  FEATURE_ALIASES,
   FEATURE_GROUP_FEATURES,
   FEATURE_GROUPS,
   featureGroupFeatures,
+  featureNamesOf,
   FEATURES,
   IRQ_FEATURES,
   KUBELET_FEATURES,
   LEGACY_FEATURE_GROUPS,
-  mainFeature,
   SYSTEM_FEATURES,
   WORKLOAD_FEATURES,
 } from "./vocabulary/features.ts";
 export type {
   CurrentFeatureGroup,
   Feature,
+  FeatureAlias,
   FeatureGroup,
   FeatureGroupOptions,
 } from "./vocabulary/features.ts";
+export { mainFeature } from "./vocabulary/main_feature.ts";
+export type { MainFeatureOptions } from "./vocabulary/main_feature.ts";
 
 // -------------------------------------------------------------- trainers
 
@@ -241,8 +245,9 @@ export const EXTRACTORS = ["default", "smooth"] as const;
 export type ExtractorName = typeof EXTRACTORS[number];
 
 /**
- * Isolators (`--isolator`): upstream's four, plus `quantile` (a robust idle
- * estimate per component).
+ * Isolators (`--isolator`): upstream's four, plus `quantile` (a low quantile
+ * per component) and `floor` (the quietest stretch, robust to noise; the
+ * default of `train` and `isolate`).
  */
 export const ISOLATORS = [
   "none",
@@ -250,6 +255,7 @@ export const ISOLATORS = [
   "profile",
   "trainer",
   "quantile",
+  "floor",
 ] as const;
 /** One isolator name. */
 export type IsolatorName = typeof ISOLATORS[number];

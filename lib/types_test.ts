@@ -5,10 +5,12 @@ import {
 import {
   ALL_FEATURE_GROUPS,
   ENERGY_SOURCES,
+  FEATURE_ALIASES,
   FEATURE_GROUP_FEATURES,
   FEATURE_GROUPS,
   featureGroupFeatures,
   featureMetric,
+  featureNamesOf,
   mainFeature,
   parseEnergySource,
   parseFeatureGroup,
@@ -192,4 +194,84 @@ Deno.test("mainFeature() follows upstream's main_feature rules", () => {
     "accelerator_intel_qat",
   );
   assertEquals(mainFeature("IRQOnly", "package"), "bpf_block_irq");
+  // upstream's default_main_feature_map / default_dram_feature_map
+  assertEquals(mainFeature("CgroupOnly", "package"), "cgroupfs_cpu_usage_us");
+  assertEquals(
+    mainFeature("CgroupOnly", "dram"),
+    "cgroupfs_memory_usage_bytes",
+  );
+});
+
+Deno.test("mainFeature() finds the main feature among a frame's columns under its old name", () => {
+  // v0.6's BPFIRQ (upstream's 2023 train_types.py: BPF_FEATURES =
+  // ["bpf_cpu_time_us"], IRQ_FEATURES, sorted).
+  const v06 = [
+    "bpf_block_irq",
+    "bpf_cpu_time_us",
+    "bpf_net_rx_irq",
+    "bpf_net_tx_irq",
+  ];
+  for (const c of ["package", "core", "uncore", "platform", "dram"] as const) {
+    assertEquals(
+      mainFeature("BPFIRQ", c, { columns: v06 }),
+      "bpf_cpu_time_us",
+    );
+  }
+  assertEquals(
+    mainFeature("BPFOnly", "package", { columns: ["bpf_cpu_time_us"] }),
+    "bpf_cpu_time_us",
+  );
+  // Current names win and dram keeps its own feature when it is there.
+  const current = FEATURE_GROUP_FEATURES.BPFIRQ;
+  assertEquals(
+    mainFeature("BPFIRQ", "dram", { columns: current }),
+    "bpf_page_cache_hit",
+  );
+  assertEquals(
+    mainFeature("Basic", "package", { columns: FEATURE_GROUP_FEATURES.Basic }),
+    "cpu_instructions",
+  );
+  assertEquals(
+    mainFeature("ThirdParty", "package", {
+      thirdParty: ["z_metric", "a_metric"],
+      columns: ["a_metric", "z_metric"],
+    }),
+    "a_metric",
+  );
+});
+
+Deno.test("mainFeature() refuses columns without the main feature in one line", () => {
+  assertThrows(
+    () =>
+      mainFeature("BPFIRQ", "dram", {
+        columns: ["bpf_block_irq", "bpf_net_rx_irq"],
+      }),
+    {
+      name: "RangeError",
+      message:
+        "Cannot pick the dram main feature of BPFIRQ: no column is bpf_page_cache_hit or bpf_cpu_time_ms or bpf_cpu_time_us (feature columns present: bpf_block_irq, bpf_net_rx_irq)",
+    },
+  );
+  assertThrows(
+    () => mainFeature("IRQOnly", "package", { columns: [] }),
+    {
+      name: "RangeError",
+      message:
+        "Cannot pick the package main feature of IRQOnly: no column is bpf_block_irq (feature columns present: none)",
+    },
+  );
+  assertThrows(() => mainFeature("ThirdParty", "package"), RangeError);
+});
+
+Deno.test("FEATURE_ALIASES read bpf_cpu_time_us as bpf_cpu_time_ms like the metric alias", () => {
+  const us = FEATURE_ALIASES.find((a) => a.from === "bpf_cpu_time_us")!;
+  const metric = resolveMetricAlias("kepler_container_bpf_cpu_time_us_total");
+  assertEquals(metric.name, `kepler_container_${us.to}_total`);
+  assertEquals(us.factor, metric.factor);
+  assertEquals(featureNamesOf("bpf_cpu_time_ms"), [
+    "bpf_cpu_time_ms",
+    "bpf_cpu_time_us",
+  ]);
+  assertEquals(featureNamesOf("node_info"), ["node_info", "nodeInfo"]);
+  assertEquals(featureNamesOf("cache_miss"), ["cache_miss"]);
 });

@@ -74,13 +74,17 @@ Deno.test("`estimate -ot -fg -e` evaluates the group's models per source and wri
   assertEquals(r.code, 0, r.stderr);
   assertMatch(r.stdout, /rapl-sysfs DynPower: 1 models on \d+ rows/);
   assertMatch(r.stdout, /acpi DynPower: 1 models on \d+ rows/);
-  // One line per model: group, name, pipeline, holdout mae recorded at
-  // training (the ranking error), MAE, MAPE, coverage of the nominal.
+  // One line per model: group, name, pipeline, holdout mae and blocked-CV
+  // mae recorded at training (the CV one ranks), MAE, MAPE, coverage of
+  // the nominal.
   assertMatch(
     r.stdout,
-    /BPFOnly +SGDRegressorTrainer_0 +p +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d% of 90\.0%/,
+    /BPFOnly +SGDRegressorTrainer_0 +p +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d% of 90\.0%/,
   );
-  assertMatch(r.stdout, /ranked by the mae on each model's training holdout/);
+  assertMatch(
+    r.stdout,
+    /ranked by the mae of each model's blocked cross-validation at training/,
+  );
   assertMatch(
     r.stdout,
     /best: SGDRegressorTrainer_0 \(BPFOnly, pipeline p\): max-over-components MAE \d+\.\d\d W/,

@@ -48,7 +48,7 @@ Deno.test("plot writes offline HTML for each --target-data", async () => {
     const expected: Record<string, string[]> = {
       preprocess: [
         "preprocess_abs_default_rapl-sysfs_BPFOnly.html",
-        "preprocess_dyn_default_min_rapl-sysfs_Basic.html",
+        "preprocess_dyn_default_floor_rapl-sysfs_Basic.html",
       ],
       estimate: ["rapl-sysfs_estimate.html"],
       error: [

@@ -10,6 +10,14 @@ import {
 import { join } from "node:path";
 import { ROOT, runCli } from "./_cli.ts";
 import { freePort } from "./_prometheus.ts";
+import { parseCsv } from "../lib/io/mod.ts";
+import {
+  DEFAULT_NODE_MODEL,
+  type NodeModel,
+  SIMULATED_FEATURES,
+  type SimulatedFeature,
+  truePower,
+} from "../lib/simulate/mod.ts";
 
 const FLAGS = ["--allow-read", "--allow-write", "--allow-env"];
 
@@ -65,6 +73,83 @@ Deno.test("`kepler-model simulate -o NAME` writes the query JSON and its compani
   }
 });
 
+Deno.test("`kepler-model simulate --seed --node-variation` records each node's drawn coefficients and the plan seed; its truth CSV is their closed form", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler_sim_cli_" });
+  const run = (name: string, seed: string) =>
+    runCli(FLAGS, [
+      "simulate",
+      "-o",
+      name,
+      "--duration",
+      "300",
+      "--containers",
+      "4",
+      "--seed",
+      seed,
+      "--node-variation",
+      "0.08",
+      "--start-time",
+      "1700000001",
+    ], { env: { DATAPATH: dir } });
+  try {
+    for (const [name, seed] of [["a", "5"], ["b", "5"], ["c", "6"]]) {
+      const { code, stdout, stderr } = await run(name!, seed!);
+      assertEquals(code, 0, stderr);
+      assertMatch(
+        stdout,
+        new RegExp(`seed ${seed}, plan seed ${seed}, node variation ±0\\.08`),
+      );
+    }
+    const read = (f: string) => Deno.readTextFile(join(dir, f));
+    // Same seed: the same bytes; another seed: another plan and node.
+    assertEquals(await read("a.json"), await read("b.json"));
+    assertEquals(await read("a_truth.csv"), await read("b_truth.csv"));
+    const meta = JSON.parse(await read("a_simulation.json"));
+    const other = JSON.parse(await read("c_simulation.json"));
+    assertEquals([meta.metadata.planSeed, meta.metadata.nodeVariation], [
+      5,
+      0.08,
+    ]);
+    const names = (m: { plan: { name: string }[] }) =>
+      m.plan.map((p) => p.name);
+    assert(names(meta).join() !== names(other).join());
+    const model = meta.nodes[0].model as NodeModel;
+    assert(JSON.stringify(model) !== JSON.stringify(other.nodes[0].model));
+    for (const [group, values] of Object.entries(DEFAULT_NODE_MODEL)) {
+      if (group === "spec" || typeof values !== "object") continue;
+      for (const [key, nominal] of Object.entries(values as object)) {
+        const drawn =
+          (model as unknown as Record<string, Record<string, number>>)[group]![
+            key
+          ]!;
+        assert(
+          Math.abs(drawn / (nominal as number) - 1) <= 0.08 + 1e-12,
+          `${group}.${key}`,
+        );
+      }
+    }
+    // The truth CSV is truePower() of the recorded coefficients.
+    const truth = parseCsv(await read("a_truth.csv"));
+    const col = (c: string) => truth.header.indexOf(c);
+    assert(truth.rows.length === 100);
+    for (const row of truth.rows) {
+      const rates = Object.fromEntries(
+        SIMULATED_FEATURES.map((f) => [f, Number(row[col(f)])]),
+      ) as Record<SimulatedFeature, number>;
+      const expected = truePower(model, rates);
+      for (const c of ["package", "dram", "platform"] as const) {
+        const got = Number(row[col(`${c}_power`)]);
+        assert(
+          Math.abs(got - expected[c]) < 1e-6 * expected[c],
+          `${c}: ${got} vs ${expected[c]}`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("`kepler-model simulate` reports bad flags as usage errors (exit 2)", async () => {
   const cases: [string[], RegExp][] = [
     [["simulate"], /missing required option -o\/--output/],
@@ -81,6 +166,18 @@ Deno.test("`kepler-model simulate` reports bad flags as usage errors (exit 2)", 
       /duration must be at least two steps/,
     ],
     [["simulate", "--serve", "nowhere"], /expected host:port/],
+    [
+      ["simulate", "-o", "x", "--node-variation", "0.5"],
+      /--node-variation <fraction>.*0\.5 is above the maximum 0\.3/,
+    ],
+    [
+      ["simulate", "-o", "x", "--node-variation=-0.1"],
+      /--node-variation <fraction>.*-0\.1 is below the minimum 0/,
+    ],
+    [
+      ["simulate", "-o", "x", "--node-variation", "lots"],
+      /--node-variation <fraction>.*"lots" is not a number/,
+    ],
   ];
   for (const [args, message] of cases) {
     const { code, stderr } = await runCli(FLAGS, args, {
@@ -88,6 +185,7 @@ Deno.test("`kepler-model simulate` reports bad flags as usage errors (exit 2)", 
     });
     assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
     assertMatch(stderr, message);
+    assertEquals(stderr.trim().split("\n").length, 1, stderr);
   }
 });
 

@@ -133,10 +133,10 @@ export function dataCheckOptionsOf(
 export const ISOLATE_OPTIONS = {
   isolator: option(
     "--isolator <name>",
-    "none, min, profile, trainer or quantile",
+    "floor (quietest stretch), min (upstream), none, profile, trainer or quantile",
     {
       parse: parser(parseIsolatorName),
-      default: "min",
+      default: "floor",
     },
   ),
   quantile: option("--quantile <q>", "idle quantile of the quantile isolator", {

@@ -17,6 +17,8 @@ import { queryDataFrom } from "../../lib/extract/mod.ts";
 import { trainPipeline } from "../../lib/train/pipeline.ts";
 import type { TrainReport } from "../../lib/train/mod.ts";
 import { printReport } from "./train.ts";
+import { rankingError } from "../../lib/pipeline/model_metadata.ts";
+import { ALL_FEATURE_GROUPS, type FeatureGroup } from "../../lib/types.ts";
 
 /** Start of the demo's simulated data: 2026-01-01T00:00:00Z. */
 export const DEMO_START = 1_767_225_600;
@@ -92,16 +94,29 @@ function printBest(report: TrainReport, context: CliContext): void {
   for (const m of report.models) {
     const key = `${m.source} ${m.outputType}`;
     const b = best.get(key);
-    if (b === undefined || m.metadata.mae < b.metadata.mae) best.set(key, m);
+    // ties (a curve fit on the same main feature in several groups) go to
+    // the earlier feature group, as serve and estimate break them
+    const order = (x: typeof m) =>
+      ALL_FEATURE_GROUPS.indexOf(x.featureGroup as FeatureGroup);
+    if (
+      b === undefined ||
+      (rankingError(m.metadata, "mae") - rankingError(b.metadata, "mae") ||
+          order(m) - order(b)) < 0
+    ) best.set(key, m);
   }
   context.out(
-    "best model per energy source and output type (mae on a time-blocked holdout; the simulator's noise is 2 W):",
+    "best model per energy source and output type (mae on unseen time: blocked cross-validation, mean ± spread over the folds; the simulator's noise is 2 W):",
   );
   for (const [key, m] of best) {
+    const error = typeof m.metadata.cv_mae === "number"
+      ? `${m.metadata.cv_mae.toFixed(2)} ± ${
+        Number(m.metadata.cv_mae_std).toFixed(2)
+      }`
+      : m.metadata.mae.toFixed(2);
     context.out(
       `  ${key.padEnd(22)} ${m.featureGroup.padEnd(20)} ${
         m.metadata.model_name.padEnd(36)
-      } ${m.metadata.mae.toFixed(2)} W`,
+      } ${error} W`,
     );
   }
 }

@@ -37,23 +37,29 @@ function percent(v: number | undefined): string {
   return v === undefined ? "-" : `${(v * 100).toFixed(1)}%`;
 }
 
-function modelLine(m: ModelEstimate, width: number): string {
+function figure(v: number | undefined): string {
+  return v === undefined ? "-" : Number.isFinite(v) ? v.toFixed(2) : "failed";
+}
+
+function modelLine(m: ModelEstimate, width: number, cv: boolean): string {
   const mape = m.mape < 0 ? "-" : m.mape.toFixed(2);
   const coverage = m.coverage === undefined
     ? "-"
     : `${percent(m.coverage)} of ${percent(m.nominal)}`;
-  const holdout = m.holdoutError === undefined
-    ? "-"
-    : m.holdoutError.toFixed(2);
+  const holdout = figure(m.holdoutError);
+  const cvCell = cv ? ` ${figure(m.rankError).padStart(width)}` : "";
   return `${m.featureGroup.padEnd(20)} ${m.name.padEnd(36)} ${
     (m.pipeline ?? m.kind).padEnd(14)
-  } ${holdout.padStart(width)} ${m.mae.toFixed(2).padStart(8)} ${
+  } ${holdout.padStart(width)}${cvCell} ${m.mae.toFixed(2).padStart(8)} ${
     mape.padStart(8)
   }  ${coverage}`;
 }
 
 function printSource(s: SourceEstimate, context: CliContext): void {
-  const ranking = s.rankedBy === "holdout"
+  const cv = s.models.some((m) => m.rankError !== undefined);
+  const ranking = cv
+    ? `ranked by the ${s.errorKey} of each model's blocked cross-validation at training (else its holdout ${s.errorKey}; ERROR_KEY), as train, export and serve rank them`
+    : s.rankedBy === "holdout"
     ? `ranked by the ${s.errorKey} on each model's training holdout (ERROR_KEY), as train, export and serve rank them`
     : `ranked by MAE on this query: no model records a training ${s.errorKey}`;
   context.out(
@@ -61,22 +67,27 @@ function printSource(s: SourceEstimate, context: CliContext): void {
   );
   const holdoutTitle = `holdout ${s.errorKey}`;
   const width = Math.max(8, holdoutTitle.length);
+  const cvTitle = cv ? ` ${`cv ${s.errorKey}`.padStart(width)}` : "";
   context.out(
     `${"feature group".padEnd(20)} ${"model".padEnd(36)} ${
       "pipeline".padEnd(14)
-    } ${holdoutTitle.padStart(width)} ${"MAE W".padStart(8)} ${
+    } ${holdoutTitle.padStart(width)}${cvTitle} ${"MAE W".padStart(8)} ${
       "MAPE %".padStart(8)
     }  interval coverage`,
   );
   for (const m of [...s.models].sort(compareEstimates)) {
-    context.out(modelLine(m, width));
+    context.out(modelLine(m, width, cv));
   }
   const b = s.best;
   context.out(
     `best: ${b.name} (${b.featureGroup}${
       b.pipeline ? `, pipeline ${b.pipeline}` : ""
     }): max-over-components MAE ${b.mae.toFixed(2)} W on this query; ${
-      b.holdoutError === undefined
+      b.rankError !== undefined
+        ? `picked by its cross-validation ${s.errorKey} ${
+          figure(b.rankError)
+        } (holdout ${figure(b.holdoutError)})`
+        : b.holdoutError === undefined
         ? `picked by that MAE (no training ${s.errorKey} recorded)`
         : `picked by its training holdout ${s.errorKey} ${
           b.holdoutError.toFixed(2)

@@ -119,10 +119,16 @@ const OPTIONS = {
     parse: numberParser({ min: 1, integer: true }),
     default: 1,
   }),
-  seed: option("--seed <n>", "random seed", {
-    parse: numberParser({ integer: true }),
-    default: 1,
-  }),
+  seed: option(
+    "--seed <n>",
+    "random seed: noise, usage, node variation and (other than 1) the workload plan",
+    { parse: numberParser({ integer: true }), default: 1 },
+  ),
+  nodeVariation: option(
+    "--node-variation <fraction>",
+    "node-to-node variation within the machine type: each node's power coefficients are nominal × (1 + U(−v, v)), v in [0, 0.3], drawn from the seed",
+    { parse: numberParser({ min: 0, max: 0.3 }), default: 0 },
+  ),
   sources: option(
     "--sources <list>",
     "energy sources: rapl-sysfs, acpi (comma-separated)",
@@ -181,6 +187,7 @@ function simulateOptionsOf(
     containers: options.containers,
     nodes: options.nodes,
     seed: options.seed,
+    nodeVariation: options.nodeVariation,
     noise: options.noise,
     naming: options.naming,
     ...(options.sources ? { sources: options.sources } : {}),
@@ -216,11 +223,11 @@ function printSimulation(
   context.out(
     `Simulated ${m.nodes} node(s) × ${m.containers} containers: ${samples} samples from ${
       formatUtc(m.start)
-    } to ${
-      formatUtc(m.end)
-    } at step ${m.step} s (seed ${m.seed}, noise ${m.noise} W, sources ${
-      m.sources.join(",")
-    }, naming ${m.naming}${
+    } to ${formatUtc(m.end)} at step ${m.step} s (seed ${m.seed}, ${
+      m.planSeed === null ? "canonical plan" : `plan seed ${m.planSeed}`
+    }${
+      m.nodeVariation > 0 ? `, node variation ±${m.nodeVariation}` : ""
+    }, noise ${m.noise} W, sources ${m.sources.join(",")}, naming ${m.naming}${
       m.faults.length > 0 ? `, faults ${m.faults.join(",")}` : ""
     })`,
   );

@@ -43,6 +43,10 @@ import {
   type TrainReport,
 } from "../../lib/train/pipeline.ts";
 import { trainArguments } from "../../lib/train/train_arguments.ts";
+import {
+  type ModelMetadata,
+  rankingError,
+} from "../../lib/pipeline/model_metadata.ts";
 import { defaultMaxPowerWatts } from "../../lib/extract/mod.ts";
 import { DATA_CHECK_OPTIONS, dataCheckOptionsOf } from "./_stage_flags.ts";
 import { sweptNotes } from "./_swept.ts";
@@ -91,30 +95,57 @@ function progressPrinter(context: CliContext): (e: TrainProgress) => void {
   };
 }
 
-/** Prints the AbsPower and DynPower tables sorted by mae, as upstream. */
+/** One model's line of {@linkcode printReport}. */
+function reportLine(
+  featureGroup: string,
+  m: ModelMetadata,
+  folds: number | undefined,
+): string {
+  const mape = m.mape < 0 ? "-" : m.mape.toFixed(2);
+  const cv = folds === undefined
+    ? ""
+    : ` ${
+      (typeof m.cv_mae === "number"
+        ? `${m.cv_mae.toFixed(2)} ± ${Number(m.cv_mae_std).toFixed(2)}`
+        : "failed").padStart(16)
+    }`;
+  return `${featureGroup.padEnd(20)} ${m.model_name.padEnd(36)} ${
+    m.mae.toFixed(2).padStart(8)
+  } ${mape.padStart(8)}${cv}`;
+}
+
+/**
+ * Prints the AbsPower and DynPower tables: sorted by mae as upstream, or,
+ * when the models were cross-validated, by their blocked-CV mae (the
+ * ranking every stage uses), with its spread over the folds.
+ */
 export function printReport(report: TrainReport, context: CliContext): void {
   for (const source of [...new Set(report.models.map((m) => m.source))]) {
     for (const ot of ["AbsPower", "DynPower"] as const) {
       const rows = report.models.filter((m) =>
         m.source === source && m.outputType === ot
-      )
-        .sort((a, b) => a.metadata.mae - b.metadata.mae);
+      );
       if (rows.length === 0) continue;
+      const folds = rows.map((m) => m.metadata.cv_folds).find((
+        k,
+      ): k is number => typeof k === "number" && k > 0);
+      rows.sort((a, b) =>
+        rankingError(a.metadata, "mae") - rankingError(b.metadata, "mae")
+      );
       context.out(
-        `\n${source} ${ot} (sorted by mae; errors on the held-out split)`,
+        folds === undefined
+          ? `\n${source} ${ot} (sorted by mae; errors on the held-out split)`
+          : `\n${source} ${ot} (sorted by cv mae: blocked cross-validation over ${folds} folds, mean ± spread; mae and mape on the held-out split)`,
       );
       context.out(
         `${"feature group".padEnd(20)} ${"model".padEnd(36)} ${
           "mae W".padStart(8)
-        } ${"mape %".padStart(8)}`,
+        } ${"mape %".padStart(8)}${
+          folds === undefined ? "" : ` ${"cv mae W".padStart(16)}`
+        }`,
       );
       for (const m of rows) {
-        const mape = m.metadata.mape < 0 ? "-" : m.metadata.mape.toFixed(2);
-        context.out(
-          `${m.featureGroup.padEnd(20)} ${m.metadata.model_name.padEnd(36)} ${
-            m.metadata.mae.toFixed(2).padStart(8)
-          } ${mape.padStart(8)}`,
-        );
+        context.out(reportLine(m.featureGroup, m.metadata, folds));
       }
     }
   }
@@ -150,6 +181,22 @@ export const TRAIN_OPTIONS = {
     "--split <kind>",
     "held-out split for errors: time (blocked, no leakage) or shuffle (upstream's)",
     { parse: parser(vocabularyParser("split", SPLITS)), default: "time" },
+  ),
+  cvFolds: option(
+    "--cv-folds <k>",
+    "blocked cross-validation folds per model (0: none); models are ranked by their CV error",
+    {
+      parse: parser((value: string) => {
+        const k = numberParser({ integer: true, min: 0, max: 20 })(value);
+        if (k === 1) {
+          throw new RangeError(
+            "1 fold is no cross-validation: give 0 (none) or 2 to 20",
+          );
+        }
+        return k;
+      }),
+      default: 3,
+    },
   ),
   seed: option("--seed <n>", "seed of all randomness", {
     parse: numberParser({ integer: true }),
@@ -214,8 +261,8 @@ const OPTIONS = {
   }),
   isolator: option(
     "--isolator <name>",
-    "none, min, profile, trainer or quantile",
-    { parse: parser(parseIsolatorName), default: "min" },
+    "floor (quietest stretch), min (upstream), none, profile, trainer or quantile",
+    { parse: parser(parseIsolatorName), default: "floor" },
   ),
   profile: option(
     "--profile <name>",
@@ -295,6 +342,7 @@ async function pipelineOptions(
     absTrainers,
     dynTrainers,
     split: options.split,
+    cvFolds: options.cvFolds,
     seed: options.seed,
     thirdParty,
     vmJobName: context.config.vmJobName,
@@ -313,6 +361,7 @@ async function pipelineOptions(
       absTrainers,
       dynTrainers,
       split: options.split,
+      cvFolds: options.cvFolds,
       seed: options.seed,
       ...(profile === undefined ? {} : { profile }),
       ...(targetHints === undefined ? {} : { targetHints }),

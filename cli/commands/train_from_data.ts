@@ -82,6 +82,7 @@ export const trainFromData = command({
       trainers: options.trainers ?? ["XgboostFitTrainer"],
       outputType: options.outputType,
       split: options.split,
+      cvFolds: options.cvFolds,
       seed: options.seed,
       origin: path,
       minRows: options.minRows,

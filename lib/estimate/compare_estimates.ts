@@ -1,6 +1,7 @@
 /**
- * How `estimate` ranks models: by the error recorded on the training
- * holdout (the ranking `ERROR_KEY` of the model metadata), as `train`,
+ * How `estimate` ranks models: by the error recorded in training (its
+ * blocked cross-validation figure when it has one, else the holdout's; the
+ * ranking `ERROR_KEY` of the model metadata), as `train`,
  * `export` and `serve` rank them; models with no recorded error after, and
  * the error on the estimated query only for those and for ties.
  *
@@ -40,6 +41,11 @@ export function recordedError(
 export interface RankedEstimate {
   /** The error recorded on the training holdout, if any. */
   holdoutError?: number;
+  /**
+   * The error to rank by when it differs from the holdout's: the blocked
+   * cross-validation figure (Infinity when cross-validation failed).
+   */
+  rankError?: number;
   /** The max-over-components MAE on the estimated query. */
   mae: number;
 }
@@ -66,7 +72,8 @@ export interface RankedEstimate {
  * ```
  */
 export function compareEstimates(a: RankedEstimate, b: RankedEstimate): number {
-  const ha = a.holdoutError, hb = b.holdoutError;
+  const ha = a.rankError ?? a.holdoutError;
+  const hb = b.rankError ?? b.holdoutError;
   if (ha !== undefined && hb === undefined) return -1;
   if (ha === undefined && hb !== undefined) return 1;
   if (ha !== undefined && hb !== undefined && ha !== hb) return ha - hb;

@@ -29,6 +29,7 @@ import { prepareFrames } from "../isolate/prepare_frames.ts";
 import { readIdleProfiles } from "../isolate/profile.ts";
 import { formatUtc } from "../query/format.ts";
 import { regressionMetrics } from "../train/metrics.ts";
+import { rankingError } from "../pipeline/model_metadata.ts";
 import type {
   Component,
   EnergySource,
@@ -377,6 +378,7 @@ function modelEstimate(
     outputType: c.outputType,
     featureGroup: c.featureGroup,
     ...(holdoutError === undefined ? {} : { holdoutError }),
+    ...cvRank(model.recorded ?? c.recorded, errorKey),
     mae: Math.max(...components.map((e) => e.mae)),
     mape,
     components,
@@ -505,4 +507,14 @@ async function evaluateSource(
     archive: best.model.archive,
     notes,
   };
+}
+
+/** The CV ranking error of a cross-validated model (none otherwise). */
+function cvRank(
+  recorded: Readonly<Record<string, unknown>> | undefined,
+  errorKey: ErrorKey,
+): { rankError?: number } {
+  return typeof recorded?.cv_folds === "number"
+    ? { rankError: rankingError(recorded, errorKey) }
+    : {};
 }

@@ -97,7 +97,10 @@ export interface ComponentEstimate {
   component: Component;
   /** Mean absolute error, W. */
   mae: number;
-  /** Mean absolute percentage error, %, or −1 when no measured value is > 0. */
+  /**
+   * Mean absolute percentage error, %, over the rows measured at 1 W or more
+   * (`MAPE_FLOOR_W` of lib/train), or −1 when none is.
+   */
   mape: number;
   /** Mean squared error, W². */
   mse: number;
@@ -131,6 +134,11 @@ export interface ModelEstimate {
    * recorded (weight files).
    */
   holdoutError?: number;
+  /**
+   * The error it was ranked by when that is its blocked cross-validation
+   * figure (`cv_mae`/`cv_mape`; Infinity when its cross-validation failed).
+   */
+  rankError?: number;
   /** Largest component MAE on the query, W (ranks models without a holdout error, and ties). */
   mae: number;
   /** Largest defined component MAPE, %, or −1. */

@@ -26,6 +26,7 @@ import {
   readModelZipEntries,
 } from "../train/loaded_model.ts";
 import {
+  ALL_FEATURE_GROUPS,
   type EnergySource,
   type ExtractorName,
   EXTRACTORS,
@@ -261,15 +262,11 @@ export async function pipelineModelCandidates(
     (m.metadataFrom === "folder" || m.forms.zip !== undefined ||
       m.forms.weight !== undefined)
   ).sort((a, b) =>
-    a.featureGroup < b.featureGroup
-      ? -1
-      : a.featureGroup > b.featureGroup
-      ? 1
-      : a.name < b.name
-      ? -1
-      : a.name > b.name
-      ? 1
-      : 0
+    // ties of the ranking keep this order: feature groups as serve breaks
+    // them (the vocabulary's order), then names
+    ALL_FEATURE_GROUPS.indexOf(a.featureGroup) -
+      ALL_FEATURE_GROUPS.indexOf(b.featureGroup) ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   );
   const candidates: ModelCandidate[] = [];
   for (const m of models) {

@@ -12,7 +12,7 @@ import {
   readWeightFile,
   type WeightFile,
 } from "../pipeline/kepler_weight_file.ts";
-import { modelNodeType } from "../pipeline/model_metadata.ts";
+import { modelNodeType, rankingError } from "../pipeline/model_metadata.ts";
 import type { NodeTypeIndex } from "../pipeline/node_type_index.ts";
 import type { PipelineMetadata } from "../pipeline/pipeline_metadata.ts";
 import {
@@ -307,6 +307,9 @@ async function selectRow(
       mape,
       errors: { mae, mape, [errorKey]: key },
       hasWeight: weight !== undefined,
+      ...(typeof model.metadata.cv_folds === "number"
+        ? { rank: rankingError(model.metadata, errorKey) }
+        : {}),
     },
     position,
     cells,
@@ -352,7 +355,7 @@ export async function selectModels(
         ? -1
         : a.model.featureGroup > b.model.featureGroup
         ? 1
-        : (a.model.errors[errorKey]! - b.model.errors[errorKey]!) ||
+        : (rankOf(a.model, errorKey) - rankOf(b.model, errorKey)) ||
           a.position - b.position
     );
     out.kept.push(...rows);
@@ -377,4 +380,9 @@ export async function selectModels(
     );
   }
   return out;
+}
+
+/** The error a kept model is ranked by (its CV figure when it has one). */
+function rankOf(model: ExportedModel, errorKey: ErrorKey): number {
+  return model.rank ?? model.errors[errorKey]!;
 }

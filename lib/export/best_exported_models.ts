@@ -41,6 +41,13 @@ export interface ExportedModel {
   errors: Readonly<Record<string, number>>;
   /** Whether a Kepler weight file (`<model>.json`) is exported with it. */
   hasWeight: boolean;
+  /**
+   * The error it is ranked by: its blocked cross-validation figure when it
+   * was cross-validated (`rankingError` of lib/pipeline).
+   *
+   * @default {undefined} `errors[errorKey]`
+   */
+  rank?: number;
 }
 
 /** The best models of one (source, output type, feature group). */
@@ -96,6 +103,7 @@ export function bestExportedModels(
 ): Map<number, Map<string, BestOfGroup>> {
   const out = new Map<number, Map<string, BestOfGroup>>();
   const errorOf = (m: ExportedModel): number => {
+    if (m.rank !== undefined) return m.rank;
     const e = m.errors[errorKey];
     if (typeof e !== "number" || Number.isNaN(e)) {
       throw new RangeError(

@@ -5,7 +5,7 @@
  * or its MAE at most 10 W.
  *
  * One deliberate difference: upstream writes an undefined MAPE as −1 (all
- * test labels 0), and `−1 ≤ 20` let such a model through on MAPE alone,
+ * test labels 0; ours: no test label at or above the 1 W MAPE floor), and `−1 ≤ 20` let such a model through on MAPE alone,
  * whatever its MAE (up to the hard threshold). Here an undefined MAPE never
  * passes on MAPE: the model must pass on MAE.
  *

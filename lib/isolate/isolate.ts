@@ -8,6 +8,7 @@
  * | `none` | nothing | kept |
  * | `min` | minimum of each component, per instance (upstream) | kept |
  * | `quantile` | low quantile (default 0.05) per instance | kept |
+ * | `floor` | median of the quietest stretch per instance (the default) | kept |
  * | `profile` | `(min+max)/2 × #unit` of the idle profile, per node type | left out |
  * | `trainer` | predicted by an AbsPower model from background usage | left out |
  *
@@ -15,7 +16,7 @@
  */
 import type { Frame } from "../extract/mod.ts";
 import type { IsolatorName } from "../types.ts";
-import { isolateMin, isolateQuantile } from "./idle_estimate.ts";
+import { isolateFloor, isolateMin, isolateQuantile } from "./idle_estimate.ts";
 import { isolateProfile } from "./isolate_profile.ts";
 import {
   type BackgroundModel,
@@ -30,7 +31,8 @@ export interface IsolateOptions {
   /**
    * The isolator.
    *
-   * @default {undefined} `"min"` (upstream's default)
+   * @default {undefined} `"floor"` (upstream's default `min` subtracts the
+   * deepest noise dip; name it to get upstream's labels)
    */
   isolator?: IsolatorName;
   /**
@@ -100,7 +102,7 @@ export function isolateNone(frame: Frame): Frame {
  * isolator needs an input that is not given (a profile, a model).
  *
  * @param frame An extracted frame, container or node level.
- * @param options The isolator (`min` by default) and its inputs: quantile,
+ * @param options The isolator (`floor` by default) and its inputs: quantile,
  *   idle profile, background containers, background models and hints.
  * @returns A node-level frame whose power is dynamic power, never negative
  *   (absolute power for the `none` isolator).
@@ -118,17 +120,19 @@ export function isolateNone(frame: Frame): Frame {
  *   instances: ["n"], instance: new Uint32Array(2), containers: [], featureNames: [], features: {},
  *   components: ["platform"], power: { platform: Float64Array.of(120, 100) }, nodeType: new Int32Array(2),
  * } satisfies Frame;
- * assertEquals([...isolate(frame).power.platform!], [20, 0]);
+ * assertEquals([...isolate(frame, { isolator: "min" }).power.platform!], [20, 0]);
  * assertThrows(() => isolate(frame, { isolator: "profile" }), RangeError);
  * ```
  */
 export function isolate(frame: Frame, options: IsolateOptions = {}): Frame {
-  const isolator = options.isolator ?? "min";
+  const isolator = options.isolator ?? "floor";
   switch (isolator) {
     case "none":
       return isolateNone(frame);
     case "min":
       return isolateMin(frame);
+    case "floor":
+      return isolateFloor(frame);
     case "quantile":
       return isolateQuantile(
         frame,

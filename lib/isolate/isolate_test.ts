@@ -4,7 +4,13 @@ import {
   throws as assertThrows,
 } from "node:assert/strict";
 import type { ContainerKey, Frame } from "../extract/mod.ts";
-import { idleEstimates, isolateMin, isolateQuantile } from "./idle_estimate.ts";
+import {
+  floorLevel,
+  idleEstimates,
+  isolateMin,
+  isolateQuantile,
+} from "./idle_estimate.ts";
+import { mulberry32 } from "../numeric/random.ts";
 import { isolate } from "./isolate.ts";
 import { isolateProfile } from "./isolate_profile.ts";
 import { isBackground, isolateTrainer } from "./isolate_trainer.ts";
@@ -214,6 +220,13 @@ Deno.test("`isolate()` dispatches by name and asks for what an isolator needs", 
     161,
     221,
   ]);
+  assertEquals([...isolate(frame, { isolator: "min" }).power.platform!], [
+    0,
+    30,
+    60,
+    120,
+  ]);
+  // 4 rows are too few to tell noise from load: the floor is the minimum
   assertEquals([...isolate(frame).power.platform!], [0, 30, 60, 120]);
   assertThrows(() => isolate(frame, { isolator: "trainer" }), {
     name: "RangeError",
@@ -234,9 +247,37 @@ Deno.test("`isolate()` dispatches by name and asks for what an isolator needs", 
       message: /Cannot separate containers in a node-level frame/,
     },
   );
-  for (const isolator of ["none", "min", "quantile"] as const) {
+  for (const isolator of ["none", "min", "quantile", "floor"] as const) {
     const out = isolate(frame, { isolator });
     assertEquals(out.level, "node");
     assert(Math.min(...out.power.platform!) >= 0);
   }
+});
+
+Deno.test("`floorLevel()` finds an idle plateau under Gaussian noise; the minimum is the deepest dip", () => {
+  const r = mulberry32(18);
+  // Box–Muller normal deviates, σ = 2 W
+  const noise = () =>
+    2 * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  // 40 idle rows at 30 W, then loads of 60, 45 and 80 W, 60 rows each,
+  // with single-row breaks back to idle between them
+  const level = [
+    ...Array(40).fill(30),
+    ...Array(60).fill(60),
+    30,
+    ...Array(60).fill(45),
+    30,
+    ...Array(60).fill(80),
+  ];
+  for (let run = 0; run < 5; run++) {
+    const v = Float64Array.from(level, (l) => l + noise());
+    const floor = floorLevel(v);
+    // the median of ~40 idle rows: standard error 1.25 σ/√40 ≈ 0.4 W
+    assert(Math.abs(floor - 30) <= 1.2, `run ${run}: floor ${floor}`);
+    assert(Math.min(...v) < floor - 2, `run ${run}: min ${Math.min(...v)}`);
+  }
+  // fewer than 4 windows of rows: the minimum
+  assertEquals(floorLevel(Float64Array.of(5, 3, 4), { window: 9 }), 3);
+  assertEquals(floorLevel(new Float64Array(0)), NaN);
+  assertThrows(() => floorLevel(Float64Array.of(1), { window: 0 }), RangeError);
 });

@@ -11,7 +11,8 @@ export {
   isolateFile,
   profileIdleFile,
 } from "./isolate_file.ts";
-export { isolateMin } from "./idle_estimate.ts";
+export { isolateFloor, isolateMin } from "./idle_estimate.ts";
+export type { FloorOptions } from "./idle_estimate.ts";
 export { isolateProfile } from "./isolate_profile.ts";
 export { isolateTrainer } from "./isolate_trainer.ts";
 export {

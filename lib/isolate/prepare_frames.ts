@@ -35,7 +35,7 @@ export interface PrepareFramesOptions extends Omit<ExtractOptions, "level"> {
    * (container level, as `extract -ot DynPower` writes them). Unused for
    * AbsPower.
    *
-   * @default {undefined} `{}` (the `min` isolator)
+   * @default {undefined} `{}` (the `floor` isolator)
    */
   isolation?: IsolateOptions | null;
 }

@@ -74,7 +74,7 @@ export {
   readNodeTypeIndex,
   specSimilarity,
 } from "./node_type_index.ts";
-export { parsePythonList, pythonRepr } from "./model_metadata.ts";
+export { parsePythonList, pythonRepr, rankingError } from "./model_metadata.ts";
 export { writeModel } from "./model_files.ts";
 export type {
   ModelJson,
@@ -108,5 +108,5 @@ export type {
   PipelineLock,
 } from "./generation.ts";
 export type { PipelineSource, SourceEntry } from "./pipeline_source.ts";
-export type { ZipEntries } from "../io/zip.ts";
+export type { ZipEntries, ZipLimits } from "../io/zip.ts";
 export type { ModelMetadata } from "./model_metadata.ts";

@@ -250,3 +250,40 @@ export function modelTrainer(
   if (typeof metadata.trainer === "string") return metadata.trainer;
   return parseModelName(name)?.trainer;
 }
+
+/**
+ * The error a model is ranked by: its blocked cross-validation figure
+ * (`cv_mae`, `cv_mape`) when it was cross-validated, `Infinity` when its
+ * cross-validation failed (a fold's model could not be fitted or predicted
+ * non-finite values on unseen time: it ranks last), else the holdout figure
+ * upstream ranks by (`mae`, `mape`; models trained with `--cv-folds 0`, or
+ * by upstream). A missing or negative figure (upstream's −1 for an
+ * undefined MAPE) is `Infinity`.
+ *
+ * @param metadata The model's metadata.
+ * @param key The error key (`mae` or `mape`, upstream's ERROR_KEY).
+ * @returns The error to rank by (lower is better).
+ *
+ * @example
+ * ```ts
+ * import { rankingError } from "./model_metadata.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(rankingError({ mae: 1, cv_folds: 3, cv_mae: 2.5 }, "mae"), 2.5);
+ * assertEquals(rankingError({ mae: 1 }, "mae"), 1);
+ * assertEquals(rankingError({ mae: 1, cv_folds: 3, cv_failed: "x" }, "mae"), Infinity);
+ * assertEquals(rankingError({ mape: -1 }, "mape"), Infinity);
+ * ```
+ */
+export function rankingError(
+  metadata: Readonly<Record<string, unknown>>,
+  key: string,
+): number {
+  const figure = (v: unknown) =>
+    typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : Infinity;
+  if (typeof metadata.cv_failed === "string") return Infinity;
+  if (typeof metadata.cv_folds === "number" && metadata.cv_folds > 0) {
+    const cv = metadata[`cv_${key}`];
+    if (cv !== undefined) return figure(cv);
+  }
+  return figure(metadata[key]);
+}

@@ -27,6 +27,14 @@ export const SUMMARY_EXTRA_COLUMNS = [
   "train_rows",
   "test_rows",
   "interval_coverage",
+  "cv_folds",
+  "cv_mae",
+  "cv_mae_std",
+  "cv_mape",
+  "cv_mape_std",
+  "interval_calibration",
+  "interval_coverage_cv",
+  "interval_coverage_holdout",
 ] as const;
 
 /** A model of a pipeline's summary: where it sits and its metadata. */

@@ -25,6 +25,7 @@ import {
 } from "./estimate_columns.ts";
 import type { AxisValue, Figure, Trace } from "./figure.ts";
 import type { PlotTable } from "./plot_table.ts";
+import { meanAbsolutePercentageError } from "../train/metrics.ts";
 
 /** Options of {@linkcode estimateFigure} and {@linkcode estimateScatterFigure}. */
 export interface EstimateFigureOptions {
@@ -63,7 +64,11 @@ export interface EstimateStats {
   n: number;
   /** Mean absolute error in W. */
   mae: number;
-  /** Mean absolute percentage error in % over points with measured ≠ 0, if any. */
+  /**
+   * Mean absolute percentage error in % over the points measured at 1 W or
+   * more (`meanAbsolutePercentageError` of lib/train, the same MAPE as a
+   * model's metadata); absent when no point reaches 1 W.
+   */
   mape?: number;
   /** Fraction of measured points inside [lo, hi], when bounds are given. */
   coverage?: number;
@@ -71,14 +76,16 @@ export interface EstimateStats {
 
 /**
  * MAE, MAPE and interval coverage of predictions against measurements,
- * over the points where both are finite.
+ * over the points where both are finite (the MAPE over those measured at
+ * 1 W or more).
  *
  * @example
  * ```ts
  * import { estimateStats } from "./estimate_figure.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * assertEquals(estimateStats([10, 20, 0], [12, 18, 1], { lo: [11, 17, 0], hi: [13, 19, 2] }),
- *   { n: 3, mae: 5 / 3, mape: 15, coverage: 1 / 3 });
+ * // 0.5 W is below the 1 W MAPE floor: MAPE = (2/8 + 4/16) / 2 = 25 %.
+ * assertEquals(estimateStats([8, 16, 0.5], [10, 12, 1], { lo: [9, 11, 0], hi: [11, 13, 2] }),
+ *   { n: 3, mae: 6.5 / 3, mape: 25, coverage: 1 / 3 });
  * ```
  */
 export function estimateStats(
@@ -86,20 +93,20 @@ export function estimateStats(
   predicted: ArrayLike<number>,
   interval?: { lo: ArrayLike<number>; hi: ArrayLike<number> },
 ): EstimateStats {
-  let n = 0, abs = 0, pctN = 0, pct = 0, inside = 0;
+  let n = 0, abs = 0, inside = 0;
+  const ys: number[] = [], ps: number[] = [];
   for (let i = 0; i < measured.length; i++) {
     const y = measured[i]!, p = predicted[i]!;
     if (!Number.isFinite(y) || !Number.isFinite(p)) continue;
     n++;
     abs += Math.abs(y - p);
-    if (y !== 0) {
-      pctN++;
-      pct += Math.abs((y - p) / y) * 100;
-    }
+    ys.push(y);
+    ps.push(p);
     if (interval && interval.lo[i]! <= y && y <= interval.hi[i]!) inside++;
   }
   const out: EstimateStats = { n, mae: n === 0 ? Number.NaN : abs / n };
-  if (pctN > 0) out.mape = pct / pctN;
+  const mape = meanAbsolutePercentageError(ys, ps);
+  if (mape >= 0) out.mape = mape;
   if (interval) out.coverage = n === 0 ? Number.NaN : inside / n;
   return out;
 }

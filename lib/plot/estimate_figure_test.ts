@@ -134,9 +134,21 @@ Deno.test("`estimateScatterFigure()` plots predicted against measured on one ran
   ]);
 });
 
+Deno.test("`estimateStats()` takes MAPE over points at 1 W or more, as training does", () => {
+  // 1e-9 W and −3 W are below the floor; 10 W and 20 W give 10 % and 5 %.
+  const s = estimateStats([1e-9, -3, 10, 20, NaN], [2, 1, 11, 19, 4]);
+  assertEquals(s.n, 4);
+  assert(Math.abs(s.mape! - (10 + 5) / 2) < 1e-12, `${s.mape}`);
+});
+
 Deno.test("`estimateStats()` skips gaps and leaves MAPE out when power is 0", () => {
   assertEquals(estimateStats([0, 0, NaN], [1, 3, 5]), { n: 2, mae: 2 });
   assertEquals(estimateStats([], []), { n: 0, mae: NaN });
+  // Below the 1 W MAPE floor, like a model's metadata: no MAPE either.
+  assertEquals(estimateStats([0.25, 0.5], [1, 1]), {
+    n: 2,
+    mae: (0.75 + 0.5) / 2,
+  });
 });
 
 Deno.test("`powerIntervalColumns()` names the bounds after the prediction", () => {

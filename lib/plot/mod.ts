@@ -1,7 +1,8 @@
 /**
  * Plot: pure figure builders (data in, plotly figure JSON out) for the five
  * `plot --target-data` kinds (preprocess, estimate, error, metadata,
- * power_curve), and self-contained HTML reports with plotly.js inlined.
+ * power_curve) and the holdout against blocked cross-validation errors,
+ * and self-contained HTML reports with plotly.js inlined.
  *
  * @module
  */
@@ -14,6 +15,7 @@ export {
 export { preprocessFigure } from "./preprocess_figure.ts";
 export { estimateFigure, estimateScatterFigure } from "./estimate_figure.ts";
 export { errorFigure } from "./error_figure.ts";
+export { cvErrorFigure } from "./cv_error_figure.ts";
 export { metadataFigure } from "./metadata_figure.ts";
 export { powerCurveFigure } from "./power_curve_figure.ts";
 export { plotTableFromCsv, plotTableFromFrame } from "./plot_table.ts";
@@ -40,6 +42,7 @@ export type {
   PowerCurveFigureOptions,
 } from "./power_curve_figure.ts";
 export type { ErrorFigureOptions } from "./error_figure.ts";
+export type { CvErrorFigureOptions } from "./cv_error_figure.ts";
 export type { AxisValue, Figure, Layout, Trace } from "./figure.ts";
 export type { CsvTable } from "../io/csv.ts";
 export type { EstimateFigureOptions } from "./estimate_figure.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import type { CsvTable } from "../io/mod.ts";
-import { modelNodeType } from "../pipeline/model_metadata.ts";
+import { modelNodeType, rankingError } from "../pipeline/model_metadata.ts";
 import type { SummaryRow } from "../pipeline/pipeline_metadata.ts";
 import {
   type FeatureGroup,
@@ -50,13 +50,15 @@ export interface ModelSummaryFromCsvOptions {
 
 const NUMERIC = (name: string) =>
   name === "mae" || name === "mape" || name === "node_type" ||
+  name === "cv_folds" || name.endsWith("_std") ||
+  name.startsWith("interval_coverage") ||
   name.endsWith("_mae") || name.endsWith("_mape") || name.endsWith("_mse") ||
   name.endsWith("_r2");
 
 /**
- * Reads the rows of a model summary CSV table. Error and `node_type`
- * columns become numbers (an empty cell is left out); other columns stay
- * text; pandas' index column is dropped. Throws a `RangeError` naming the
+ * Reads the rows of a model summary CSV table. Error, interval coverage
+ * and `node_type` columns become numbers (an empty cell is left out);
+ * other columns stay text; pandas' index column is dropped. Throws a `RangeError` naming the
  * file when `model_name`, `trainer`, `feature_group` or `mae` is missing,
  * or a number cell is not a number.
  *
@@ -172,7 +174,9 @@ export interface BestModelOptions {
 
 /**
  * For each node type, the row of the lowest `mae` among the weight-support
- * trainers in one feature group (upstream's choice for its power curve),
+ * trainers in one feature group (upstream's choice for its power curve;
+ * the blocked cross-validation `cv_mae` when the row has one, as every
+ * stage ranks),
  * sorted by node type; ties keep the earlier row. Rows without a node type
  * are not considered.
  *
@@ -206,7 +210,10 @@ export function bestWeightSupportModels(
     const nodeType = summaryNodeType(row);
     if (nodeType === undefined || !Number.isFinite(row.mae)) continue;
     const current = best.get(nodeType);
-    if (current === undefined || row.mae < current.mae) {
+    if (
+      current === undefined ||
+      rankingError(row, "mae") < rankingError(current, "mae")
+    ) {
       best.set(nodeType, row);
     }
   }

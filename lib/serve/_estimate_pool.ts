@@ -106,7 +106,26 @@ interface Task {
 /** Models a worker holds before it is told to forget them all. */
 const HELD_MODELS = 64;
 
-/** The estimate workers (see the module doc). */
+/**
+ * The estimate workers (see the module doc): parsing large request bodies
+ * and evaluating models off the event loop, falling back to this thread
+ * when the pool has no workers or they broke.
+ *
+ * @example
+ * ```ts
+ * import { EstimatePool } from "./_estimate_pool.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const pool = new EstimatePool(0); // no workers: predictions run inline
+ * const w = { All_Weights: { Bias_Weight: 1, Categorical_Variables: {},
+ *   Numerical_Variables: { x: { scale: 2, mean: 0, variance: 1, weight: 4 } } } };
+ * const p = await pool.weights({ platform: w }, {
+ *   name: "SGDRegressorTrainer_0", rows: 2, categories: {},
+ *   columns: [["x", Float64Array.of(1, 3)]],
+ * });
+ * assertEquals(p.powers.platform, [3, 7]); // 1 + 4·x/2
+ * pool.close();
+ * ```
+ */
 export class EstimatePool {
   #size: number;
   #slots: Slot[] = [];
@@ -115,12 +134,22 @@ export class EstimatePool {
   #next = 0;
   #broken = false;
 
-  /** A pool of at most `size` workers (0: predictions run in this thread). */
+  /**
+   * A pool of at most `size` workers, started on first use.
+   *
+   * @param size The most workers (0: predictions run in this thread).
+   */
   constructor(size: number) {
     this.#size = Math.max(0, Math.floor(size));
   }
 
-  /** Predicts with fitted models. */
+  /**
+   * Predicts with fitted models.
+   *
+   * @param components The fitted model per component.
+   * @param x The feature columns, in the models' input order.
+   * @returns The predictions per component.
+   */
   fitted(components: FittedComponents, x: Float64Array[]): Promise<Prediction> {
     return this.#run(
       components,
@@ -135,7 +164,13 @@ export class EstimatePool {
     );
   }
 
-  /** Predicts with Kepler weight files. */
+  /**
+   * Predicts with Kepler weight files.
+   *
+   * @param weights The weights per component.
+   * @param input The request's feature names and columns.
+   * @returns The predictions per component.
+   */
   weights(weights: WeightComponents, input: WeightInput): Promise<Prediction> {
     return this.#run(
       weights,
@@ -149,6 +184,10 @@ export class EstimatePool {
    * Parses a PowerRequest body on a worker (a large body costs the event
    * loop milliseconds); errors keep their class (`HttpError` for bad JSON,
    * `TooManyRowsError`, `TypeError`, `RangeError`).
+   *
+   * @param body The request body.
+   * @param maxRows The most rows a request may have.
+   * @returns The parsed request.
    */
   parse(body: Uint8Array, maxRows: number): Promise<PowerRequest> {
     const slot = this.#slot();

@@ -38,6 +38,14 @@ export type {
   SelectOptions,
 } from "./select_model.ts";
 export type { ReloadMode } from "./watch_model_path.ts";
+export type { EstimatePool } from "./_estimate_pool.ts";
+export type {
+  FittedComponents,
+  Prediction,
+  WeightComponents,
+  WeightInput,
+} from "./_predict.ts";
+export type { ZipLimits } from "../io/zip.ts";
 export type { EstimatePowerOptions, PowerEstimate } from "./estimate_power.ts";
 export type { FetchPipelineOptions } from "./fetch_pipeline.ts";
 export type { HttpReply, HttpRequest } from "../http1/types.ts";

@@ -41,6 +41,7 @@ import {
   type OutputType,
 } from "../types.ts";
 import { keplerCurveOf } from "../pipeline/kepler_weight_file.ts";
+import { rankingError } from "../pipeline/model_metadata.ts";
 import { specCovers, specSimilarity } from "../pipeline/node_type_index.ts";
 import { type ModelFilter, passesModelFilter } from "./model_filter.ts";
 import type { ServedModel, ServedPipeline } from "./pipeline_catalog.ts";
@@ -160,7 +161,15 @@ export function choosePipeline(
   return [...pipelines.keys()].sort().map((n) => pipelines.get(n)).find(has);
 }
 
+/**
+ * The error a served model is ranked by: its blocked cross-validation
+ * figure when it has one, else its holdout `key` (a number, or a number in
+ * a string as some summaries hold it).
+ */
 function errorOf(model: ServedModel, key: string): number {
+  if (typeof model.metadata.cv_folds === "number") {
+    return rankingError(model.metadata, key);
+  }
   const v = model.metadata[key];
   const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : NaN;
   return Number.isFinite(n) ? n : Infinity;

@@ -141,7 +141,9 @@ function backgroundUsage(
         Math.sin(
           2 * Math.PI * tMid / state.wave[c * 3]! + state.wave[c * 3 + 2]!,
         );
-    const m = Math.exp(z) * wave;
+    const arrival = state.arrival[c]!;
+    const present = arrival <= a ? 1 : arrival >= b ? 0 : (b - arrival) / dt;
+    const m = Math.exp(z) * wave * present;
     const cpuMs = prof.cpuMs * m * dt;
     const cycles = cpuMs / 1000 * fAvgHz * (1 + 0.005 * workRng.normal());
     const instr = cycles * prof.ipc * (1 + 0.02 * workRng.normal());

@@ -125,6 +125,33 @@ function usageProfiles(
   return { profiles, wave };
 }
 
+/**
+ * Per container, when its work starts (−Infinity: before the window);
+ * records the arrival on the containers whose work starts in the window.
+ */
+function arrivalTimes(
+  config: EngineConfig,
+  containers: SimulatedContainer[],
+): Float64Array {
+  const out = new Float64Array(containers.length).fill(-Infinity);
+  const arrivals = config.arrivals ?? [];
+  const S = config.stressContainers;
+  for (let i = 0; i < arrivals.length; i++) {
+    const c = S + i;
+    const container = containers[c];
+    if (container?.role !== "background") {
+      throw new RangeError(
+        `Cannot simulate ${config.instance}: ${arrivals.length} arrival times for fewer background containers`,
+      );
+    }
+    if (arrivals[i]! > config.planStart) {
+      out[c] = arrivals[i]!;
+      container.arrival = arrivals[i]!;
+    }
+  }
+  return out;
+}
+
 /** Creates the engine of one node, counters at their start values. */
 export function createNodeEngine(config: EngineConfig): NodeEngine {
   const { nodeIndex, seed } = config;
@@ -133,6 +160,7 @@ export function createNodeEngine(config: EngineConfig): NodeEngine {
   const containers = makeContainers(config, idRng);
   const C = containers.length;
   const S = config.stressContainers;
+  const arrival = arrivalTimes(config, containers);
   const { series, slots, nodeSlots, containerSlots, containerComponents } =
     defineSeries(config, containers);
   const infoSlot = slots - 2;
@@ -159,6 +187,7 @@ export function createNodeEngine(config: EngineConfig): NodeEngine {
       profiles,
       wave,
       ar: new Float64Array(C),
+      arrival,
       carry: new Float64Array(C * F),
       raw: new Float64Array(C * F),
       inc: new Float64Array(C * F),
@@ -179,6 +208,7 @@ function initialCounters(engine: NodeEngine, uptime: number): void {
   const S = config.stressContainers;
   const fHz = config.model.spec.frequency * 1e6;
   for (let c = S; c < engine.containers.length; c++) {
+    if (state.arrival[c]! > -Infinity) continue; // a new container
     const p = state.profiles[c - S]!;
     const cpuS = p.cpuMs / 1000 * uptime;
     const o = c * F;
@@ -203,6 +233,7 @@ function initialCounters(engine: NodeEngine, uptime: number): void {
   const C = engine.containers.length;
   const K = state.containerComponents.length;
   for (let c = 0; c < C; c++) {
+    if (state.arrival[c]! > -Infinity) continue; // a new container
     for (let k = 0; k < K; k++) {
       for (const mode of [0, 1]) {
         const watts = mode === 1 ? 2 : c >= S ? 0.1 : 0;

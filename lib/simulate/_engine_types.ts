@@ -54,6 +54,11 @@ export interface SimulatedContainer {
   namespace: string;
   /** Its role: a stress-ng worker, a background container or a pseudo-container. */
   role: ContainerRole;
+  /**
+   * When it starts working, unix seconds, for a background container
+   * whose work arrives during the window (absent: from the start).
+   */
+  arrival?: number;
 }
 
 /** Metric type in expositions. */
@@ -93,6 +98,13 @@ export interface EngineConfig {
   planStart: number;
   /** Uptime of Kepler before the first interval, seconds (initial counter values). */
   uptime?: number;
+  /**
+   * When each background container starts working (unix seconds, in
+   * container order after the stress workers); one arriving after the
+   * first interval starts with zero counters and runs nothing before.
+   * Default: all work from the start.
+   */
+  arrivals?: readonly number[];
 }
 
 /** What one interval produced (node level). */
@@ -125,6 +137,7 @@ export interface EngineState {
   profiles: UsageProfile[]; // per non-stress container (index c - stress)
   wave: Float64Array; // per container: period, amplitude, phase (×3)
   ar: Float64Array; // per container AR(1) state
+  arrival: Float64Array; // per container: when its work starts (-Infinity: always)
   carry: Float64Array; // per container × feature
   raw: Float64Array; // per container × feature, scratch
   inc: Float64Array; // per container × feature, integer increments

@@ -8,8 +8,9 @@ import type { Component } from "../types.ts";
 import { advanceNode, createNodeEngine, resetCounters } from "./_engine.ts";
 import type { KeplerNaming, NodeEngine, SimulatedSource } from "./_engine.ts";
 import { createRng } from "./_rng.ts";
-import { idlePower, scaleNodeModel, SIMULATED_FEATURES } from "./node_model.ts";
+import { idlePower, SIMULATED_FEATURES, varyNodeModel } from "./node_model.ts";
 import type { NodeModel, SimulatedFeature } from "./node_model.ts";
+import { backgroundArrivals } from "./workload_plan.ts";
 import type { WorkloadPhase } from "./workload_plan.ts";
 import type { FaultEvent, FaultKind, SimulatedNode } from "./simulation.ts";
 
@@ -22,6 +23,8 @@ export interface SimulateSettings {
   stressContainers: number;
   nodes: number;
   seed: number;
+  /** Seed of the drawn workload (plan and arrivals), or null: the canonical plan. */
+  planSeed: number | null;
   sources: SimulatedSource[];
   noise: number;
   naming: KeplerNaming;
@@ -189,9 +192,11 @@ export function simulateNode(
   const { seed, start, step, n, nodeVariation, baseModel } = settings;
   const instance = `${settings.prefix}${i}`;
   const varRng = createRng(seed, `variation:${i}`);
-  const model = i > 0 && nodeVariation > 0
-    ? scaleNodeModel(baseModel, Math.exp(nodeVariation * varRng.normal()))
-    : baseModel;
+  const model = varyNodeModel(
+    baseModel,
+    nodeVariation,
+    createRng(seed, `node:${i}`).next,
+  );
   const engine = createNodeEngine({
     model,
     instance,
@@ -206,6 +211,13 @@ export function simulateNode(
     planPeriod: Infinity,
     planStart: start,
     uptime: 86400 * (1 + 2 * varRng.next()),
+    ...(settings.planSeed === null ? {} : {
+      arrivals: backgroundArrivals(start, settings.duration, {
+        count: settings.containers - settings.stressContainers,
+        seed: settings.planSeed,
+        stream: `arrivals:${i}`,
+      }),
+    }),
   });
   const irregular = settings.faults.includes("irregular");
   const timestamps = nodeTimestamps(start, step, n, irregular, seed, i);

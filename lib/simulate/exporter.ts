@@ -34,7 +34,7 @@ export interface KeplerExporterOptions {
   containers?: number;
   /** Stress-ng worker containers. Default: min(4, max(1, ⌊containers / 2⌋)). */
   stressContainers?: number;
-  /** Seed. Default: 1. */
+  /** Seed; other than 1 it also draws the workload plan (as `simulate`). Default: 1. */
   seed?: number;
   /** Energy sources. Default: `["rapl-sysfs", "acpi"]`. */
   sources?: readonly SimulatedSource[];
@@ -148,9 +148,11 @@ export class KeplerExporter {
     }
     const model = options.model ?? DEFAULT_NODE_MODEL;
     const start = options.start ?? Date.now() / 1000;
+    const seed = options.seed ?? 1;
     const plan: WorkloadPhase[] = workloadPlan(start, duration, {
       cores: model.spec.cores,
       maxFrequency: model.spec.frequency,
+      ...(seed === 1 ? {} : { seed }), // as simulate(): seed 1 is canonical
     });
     this.#step = step;
     this.#last = start;
@@ -158,7 +160,7 @@ export class KeplerExporter {
       model,
       instance: options.instance ?? "sim-node-0",
       nodeIndex: 0,
-      seed: options.seed ?? 1,
+      seed,
       containers,
       stressContainers: options.stressContainers ??
         defaultStressContainers(containers),

@@ -282,3 +282,85 @@ export function scaleNodeModel(model: NodeModel, factor: number): NodeModel {
     },
   };
 }
+
+/** The coefficients {@linkcode varyNodeModel} draws, in draw order. */
+export const VARIED_COEFFICIENTS = [
+  "idle.package",
+  "idle.dram",
+  "idle.rest",
+  "package.perThread",
+  "package.perGigacycle",
+  "package.perGigainstruction",
+  "package.saturation",
+  "dram.perMillionMisses",
+  "dram.perThousandPageCacheHits",
+  "dram.perThread",
+  "dram.saturation",
+  "platform.linear",
+  "platform.quadratic",
+  "platform.perThousandBlockIrq",
+  "platform.perThousandNetIrq",
+] as const;
+
+/**
+ * Another node of the same machine type: each coefficient of
+ * {@linkcode VARIED_COEFFICIENTS} is its nominal value × (1 + U(−v, v)),
+ * one uniform draw each from `uniform`. The idle power of package, dram
+ * and the rest of the platform vary independently (platform idle is their
+ * sum); core and uncore idle keep their nominal share of the package's
+ * idle, and the split of package dynamic power into core and uncore
+ * (`coreShare`, `uncoreShare`) is the CPU model's, so it does not vary.
+ * The spec is the same. With `variation` 0 the model is returned as is.
+ *
+ * @param model The nominal node of the machine type.
+ * @param variation The largest relative deviation v, in [0, 0.3].
+ * @param uniform Uniform draws in [0, 1), e.g. a seeded generator.
+ * @returns The varied node: every varied coefficient within
+ *   nominal × [1 − v, 1 + v].
+ * @throws {RangeError} when `variation` is not a number in [0, 0.3].
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_NODE_MODEL, varyNodeModel } from "./node_model.ts";
+ * import { ok as assert, deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const node = varyNodeModel(DEFAULT_NODE_MODEL, 0.1, () => 1); // the top of every range
+ * assert(Math.abs(node.idle.package - 36 * 1.1) < 1e-9);
+ * assert(Math.abs(node.idle.platform - 95 * 1.1) < 1e-9);
+ * assertEquals(node.coreShare, DEFAULT_NODE_MODEL.coreShare);
+ * assertEquals(varyNodeModel(DEFAULT_NODE_MODEL, 0, Math.random), DEFAULT_NODE_MODEL);
+ * ```
+ */
+export function varyNodeModel(
+  model: NodeModel,
+  variation: number,
+  uniform: () => number,
+): NodeModel {
+  if (!(variation >= 0 && variation <= 0.3)) {
+    throw new RangeError(
+      `Cannot vary a node model: variation ${variation} must be a number in [0, 0.3]`,
+    );
+  }
+  if (variation === 0) return model;
+  const f = () => 1 + variation * (2 * uniform() - 1);
+  const idle = model.idle;
+  const pkg = idle.package * f();
+  const dram = idle.dram * f();
+  const rest = (idle.platform - idle.package - idle.dram) * f();
+  const scale = <T extends object>(o: T): T =>
+    Object.fromEntries(
+      Object.entries(o).map(([k, v]) => [k, (v as number) * f()]),
+    ) as T;
+  return {
+    ...model,
+    idle: {
+      package: pkg,
+      core: idle.core * pkg / idle.package,
+      uncore: idle.uncore * pkg / idle.package,
+      dram,
+      platform: pkg + dram + rest,
+    },
+    package: scale(model.package),
+    dram: scale(model.dram),
+    platform: scale(model.platform),
+  };
+}

@@ -101,11 +101,22 @@ export interface SimulateOptions {
    */
   nodes?: number;
   /**
-   * Seed of every random draw.
+   * Seed of every random draw: noise, usage, container ids, node
+   * variation and (see `planSeed`) the workload plan.
    *
    * @default {1}
    */
   seed?: number;
+  /**
+   * Seed of the drawn workload: the plan's instance counts, frequency caps,
+   * slot lengths and order, and when background containers start working;
+   * null runs the canonical plan (every background container from the
+   * start). The default seed 1 keeps the canonical plan, so the default
+   * output is the one of the simulator's first versions.
+   *
+   * @default {undefined} the seed, or null when the seed is 1
+   */
+  planSeed?: number | null;
   /**
    * Energy sources to emit.
    *
@@ -139,10 +150,12 @@ export interface SimulateOptions {
    */
   model?: NodeModel;
   /**
-   * Relative standard deviation of per-node scaling of idle power and
-   * coefficients (node 0 is never scaled).
+   * Node-to-node variation v within the machine type, in [0, 0.3]: every
+   * node (node 0 too) draws its power coefficients as nominal ×
+   * (1 + U(−v, v)) from the seed (see `varyNodeModel`); the drawn
+   * coefficients are each node's `model`.
    *
-   * @default {undefined} 0 (identical nodes)
+   * @default {undefined} 0 (every node is the nominal model)
    */
   nodeVariation?: number;
   /**
@@ -162,7 +175,7 @@ export interface SimulateOptions {
    *
    * @default {undefined} the workload plan's defaults
    */
-  plan?: Omit<WorkloadPlanOptions, "cores" | "maxFrequency">;
+  plan?: Omit<WorkloadPlanOptions, "cores" | "maxFrequency" | "seed">;
 }
 
 /** Options of {@linkcode defaultStartTime}. */
@@ -268,6 +281,9 @@ export const parseFaultKind: (input: string) => FaultKind = vocabularyParser(
   FAULT_KINDS,
 );
 
+/** The default seed; it keeps the canonical workload plan. */
+const DEFAULT_SEED = 1;
+
 function check(ok: boolean, message: string): void {
   if (!ok) throw new RangeError(`Cannot simulate: ${message}`);
 }
@@ -306,9 +322,25 @@ function resolveSizes(options: SimulateOptions) {
     Number.isInteger(nodes) && nodes >= 1,
     `nodes must be an integer ≥ 1, got ${nodes}`,
   );
-  const seed = options.seed ?? 1;
+  const seed = options.seed ?? DEFAULT_SEED;
   check(Number.isInteger(seed), `seed must be an integer, got ${seed}`);
-  return { duration, step, start, containers, stressContainers, nodes, seed };
+  const planSeed = options.planSeed === undefined
+    ? (seed === DEFAULT_SEED ? null : seed)
+    : options.planSeed;
+  check(
+    planSeed === null || Number.isInteger(planSeed),
+    `planSeed must be an integer or null, got ${planSeed}`,
+  );
+  return {
+    duration,
+    step,
+    start,
+    containers,
+    stressContainers,
+    nodes,
+    seed,
+    planSeed,
+  };
 }
 
 /** What the nodes emit and how they vary, validated. */
@@ -343,8 +375,8 @@ function resolveEmission(options: SimulateOptions) {
   const nodeVariation = options.nodeVariation ?? 0;
   check(
     Number.isFinite(nodeVariation) && nodeVariation >= 0 &&
-      nodeVariation < 0.3,
-    `nodeVariation must be in [0, 0.3), got ${nodeVariation}`,
+      nodeVariation <= 0.3,
+    `nodeVariation must be a fraction in [0, 0.3], got ${nodeVariation}`,
   );
   return { sources, noise, naming, faults, nodeVariation };
 }
@@ -358,6 +390,7 @@ function resolveSettings(options: SimulateOptions): SimulateSettings {
     ...options.plan,
     cores: baseModel.spec.cores,
     maxFrequency: baseModel.spec.frequency,
+    ...(sizes.planSeed === null ? {} : { seed: sizes.planSeed }),
   });
   return {
     ...sizes,
@@ -412,6 +445,7 @@ export function simulate(options: SimulateOptions = {}): Simulation {
     metadata: {
       generator: "kepler-model simulate",
       seed,
+      planSeed: settings.planSeed,
       start,
       end: start + (n - 1) * step,
       step,

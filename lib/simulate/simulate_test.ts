@@ -8,13 +8,17 @@ import { parseQuery } from "../extract/read_query.ts";
 import { formatQueryJson } from "../query/query_json.ts";
 import type { QueryResult } from "../query/format.ts";
 import {
+  DEFAULT_NODE_MODEL,
   queryJson,
   queryResult,
   simulate,
   SIMULATED_FEATURES,
   truePower,
 } from "./mod.ts";
-import type { Simulation } from "./mod.ts";
+import type { NodeModel, Simulation } from "./mod.ts";
+import { VARIED_COEFFICIENTS } from "./node_model.ts";
+import { truthCsv } from "./truth_csv.ts";
+import { workloadPlan } from "./workload_plan.ts";
 
 const START = 1_700_000_001; // a multiple of 3
 
@@ -399,7 +403,123 @@ Deno.test("`simulate()` gives each node its own instance, workload noise and (op
   assertNotEquals(a.containers[0]!.id, b.containers[0]!.id);
   const varied = small({ nodes: 3, containers: 3, nodeVariation: 0.05 });
   const idle = varied.nodes.map((n) => n.truth.idle.platform);
-  assertEquals(idle[0], 95);
-  assert(idle[1] !== 95 && Math.abs(idle[1]! / 95 - 1) < 0.25, `${idle}`);
-  assert(idle[2] !== idle[1]);
+  assertEquals(new Set(idle).size, 3, `${idle}`);
+  assert(
+    idle.every((w) => w !== 95 && Math.abs(w / 95 - 1) <= 0.05),
+    `${idle}`,
+  );
+});
+
+/** A coefficient of a model by its dotted name, e.g. `idle.rest`. */
+function coefficient(model: NodeModel, name: string): number {
+  if (name === "idle.rest") {
+    return model.idle.platform - model.idle.package - model.idle.dram;
+  }
+  const [group, key] = name.split(".") as [string, string];
+  return (model as unknown as Record<string, Record<string, number>>)[group]![
+    key
+  ]!;
+}
+
+Deno.test("`simulate({ nodeVariation })` draws every node's coefficients within nominal × [1 − v, 1 + v] and its truth is their closed form", () => {
+  const v = 0.08;
+  const sim = small({ nodes: 3, seed: 4, nodeVariation: v });
+  assertEquals(sim.metadata.nodeVariation, v);
+  const nominal = DEFAULT_NODE_MODEL;
+  for (const node of sim.nodes) {
+    const m = node.model;
+    for (const name of VARIED_COEFFICIENTS) {
+      const ratio = coefficient(m, name) / coefficient(nominal, name);
+      assert(Math.abs(ratio - 1) <= v + 1e-12, `${name}: ×${ratio}`);
+      assert(ratio !== 1, `${name} was not drawn`);
+    }
+    // Not varied: the spec, the RAPL split; core and uncore idle keep their share.
+    assertEquals(m.spec, nominal.spec);
+    assertEquals([m.coreShare, m.uncoreShare], [0.75, 0.12]);
+    assert(Math.abs(m.idle.core / m.idle.package - 12 / 36) < 1e-12);
+    assertEquals(node.truth.idle, { ...m.idle });
+    // The truth is the closed form of the recorded coefficients.
+    const rates = node.truth.rates;
+    for (let k = 0; k < node.timestamps.length; k += 7) {
+      const at = Object.fromEntries(
+        SIMULATED_FEATURES.map((f) => [f, rates[f][k]!]),
+      ) as Record<(typeof SIMULATED_FEATURES)[number], number>;
+      const expected = truePower(m, at);
+      for (
+        const c of ["package", "core", "uncore", "dram", "platform"] as const
+      ) {
+        assertEquals(node.truth.power[c][k], expected[c], `${c} at ${k}`);
+      }
+    }
+  }
+  const [a, b] = sim.nodes;
+  assertNotEquals(a!.model, b!.model);
+  // Same seed, same nodes; v = 0 gives the nominal node.
+  assertEquals(
+    small({ nodes: 3, seed: 4, nodeVariation: v }).nodes[2]!.model,
+    sim.nodes[2]!.model,
+  );
+  assertEquals(small({ seed: 4 }).nodes[0]!.model, nominal);
+  for (const bad of [-0.01, 0.31, NaN]) {
+    assertThrows(
+      () => small({ nodeVariation: bad }),
+      new RegExp(
+        `nodeVariation must be a fraction in \\[0, 0\\.3\\], got ${bad}`,
+      ),
+    );
+  }
+});
+
+Deno.test("`simulate()` draws the workload plan from the seed; the default seed keeps the canonical plan", () => {
+  const canonical = workloadPlan(START, 600);
+  assertEquals(small().plan, canonical);
+  assertEquals(small({ seed: 1 }).metadata.planSeed, null);
+  const a = small({ seed: 7 });
+  assertEquals(a.metadata.planSeed, 7);
+  // Same seed: byte-identical outputs.
+  const again = small({ seed: 7 });
+  assertEquals(queryJson(again), queryJson(a));
+  assertEquals(truthCsv(again), truthCsv(a));
+  // Another seed: another plan of the same loads' kinds and window.
+  const b = small({ seed: 8 });
+  const names = (sim: Simulation) => sim.plan.map((p) => p.name).join();
+  assert(names(a) !== names(b) && names(a) !== names(small()));
+  for (const sim of [a, b]) {
+    assertEquals(sim.plan.length, canonical.length);
+    assertEquals(
+      sim.plan.map((p) => p.kind).sort(),
+      canonical.map((p) => p.kind).sort(),
+    );
+    assertEquals(sim.plan[0], canonical[0]); // the idle collect stays
+    for (let i = 1; i < sim.plan.length; i++) {
+      const p = sim.plan[i]!;
+      assert(p.start >= sim.plan[i - 1]!.end && p.end > p.start);
+      assert(p.instances >= 1 && p.instances <= 40, p.name);
+    }
+    assert(sim.plan.at(-1)!.end <= START + 600 + 1e-9);
+  }
+  // planSeed: null keeps the canonical plan with any seed.
+  assertEquals(small({ seed: 7, planSeed: null }).plan, canonical);
+});
+
+Deno.test("`simulate()` with a drawn plan starts some background containers late, with no usage before", () => {
+  const sim = small({ seed: 12, containers: 20, duration: 900 });
+  const node = sim.nodes[0]!;
+  const late = node.containers.filter((c) => c.arrival !== undefined);
+  assert(late.length > 0, "no container arrives late");
+  assert(late.every((c) => c.role === "background"));
+  const cpu = node.series.filter((s) =>
+    s.name === "kepler_container_bpf_cpu_time_ms_total"
+  );
+  for (const c of late) {
+    const values = cpu.find((s) => s.labels.container_id === c.id)!.values;
+    const arrival = c.arrival!;
+    assert(arrival > START && arrival <= START + 0.8 * 900, `${arrival}`);
+    node.timestamps.forEach((t, k) => {
+      if (t <= arrival) assertEquals(values[k], 0, `${c.name} at ${t}`);
+    });
+    assert(values.at(-1)! > 0, `${c.name} never ran`);
+  }
+  // The canonical plan: every container from the start.
+  assert(small().nodes[0]!.containers.every((c) => c.arrival === undefined));
 });

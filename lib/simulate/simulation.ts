@@ -48,6 +48,11 @@ export interface SimulationMetadata {
   generator: "kepler-model simulate";
   /** The seed. */
   seed: number;
+  /**
+   * The seed the workload plan and the background containers' arrivals
+   * were drawn from, or null: the canonical plan (the default seed 1).
+   */
+  planSeed: number | null;
   /** First sample time (unix seconds). */
   start: number;
   /** Last sample time on the regular grid (unix seconds). */
@@ -74,7 +79,10 @@ export interface SimulationMetadata {
   faults: FaultKind[];
   /** Prometheus job label. */
   job: string;
-  /** Per-node variation. */
+  /**
+   * Node-to-node variation v: each node's coefficients are nominal ×
+   * (1 + U(−v, v)), drawn from the seed (see `SimulatedNode.model`).
+   */
   nodeVariation: number;
 }
 
@@ -113,7 +121,7 @@ export interface NodeTruth {
 export interface SimulatedNode {
   /** Node name: Kepler's `instance` label and the scrape `instance`. */
   instance: string;
-  /** Its model (possibly scaled by `nodeVariation`). */
+  /** Its model: the nominal one, or drawn around it by `nodeVariation`. */
   model: NodeModel;
   /** Its containers, stress workers first, pseudo-containers last. */
   containers: SimulatedContainer[];

@@ -6,9 +6,19 @@
  * loads, and CPU frequency caps that vary between loads. Background
  * containers keep running through every phase (see `simulate`).
  *
+ * Without a seed the plan is the canonical one (Tekton's order, evenly
+ * spaced instance counts, equal slots). With a seed the same loads are
+ * drawn: each kind's instance counts are drawn within its levels' strata,
+ * the frequency caps from the steps, the slot lengths around the mean
+ * (×0.5–1.5, the total kept) and the order of the loads shuffled, so two
+ * seeds run two different workloads of the same kind; `backgroundArrivals`
+ * draws when background containers start working.
+ *
  * @module
  */
 import { DEFAULT_NODE_MODEL } from "./node_model.ts";
+import { createRng } from "./_rng.ts";
+import type { Rng } from "./_rng.ts";
 
 /** Stress-ng loads, in the order the plan runs them. */
 export const STRESS_KINDS = [
@@ -158,6 +168,23 @@ export interface WorkloadPlanOptions {
    * @default {[1, 0.85, 0.7]}
    */
   frequencySteps?: readonly number[];
+  /**
+   * Seed of a drawn plan: instance counts, frequency caps, slot lengths
+   * and the order of the loads come from it (same seed, same plan).
+   *
+   * @default {undefined} the canonical plan (no draws)
+   */
+  seed?: number;
+}
+
+/** One stress load before it is laid out in time. */
+interface Load {
+  kind: StressKind;
+  instances: number;
+  /** Frequency cap as a fraction of the maximum. */
+  step: number;
+  /** Relative slot length (1 in the canonical plan). */
+  weight: number;
 }
 
 function positive(what: string, value: number, allowZero = false): void {
@@ -172,8 +199,9 @@ function positive(what: string, value: number, allowZero = false): void {
 
 /**
  * The workload plan for `duration` seconds from `start` (unix seconds):
- * an idle phase, then every stress kind at rising instance counts, phases
- * sorted by start and non-overlapping.
+ * an idle phase, then every stress kind at rising instance counts (with a
+ * `seed`: drawn counts, caps, slot lengths and order), phases sorted by
+ * start and non-overlapping.
  *
  * @example
  * ```ts
@@ -185,6 +213,10 @@ function positive(what: string, value: number, allowZero = false): void {
  * assertEquals(plan.slice(1, 6).map((p) => p.instances), [8, 16, 24, 32, 40]);
  * assert(plan.every((p, i) => i === 0 || p.start >= plan[i - 1]!.end));
  * assert(plan.at(-1)!.end <= 1_700_003_600);
+ * // A drawn plan: the same loads' kinds, another workload.
+ * const drawn = workloadPlan(1_700_000_000, 3600, { seed: 2 });
+ * assertEquals(drawn.length, plan.length);
+ * assert(drawn.map((p) => p.name).join() !== plan.map((p) => p.name).join());
  * ```
  */
 export function workloadPlan(
@@ -237,8 +269,61 @@ export function workloadPlan(
       `Invalid workload plan: levels must be an integer ≥ 1, got ${levels}`,
     );
   }
+  const layout = {
+    idleEnd,
+    rest,
+    cores,
+    fmax,
+    steps,
+    breakSeconds: options.breakSeconds,
+  };
+  if (options.seed === undefined) {
+    canonicalLoads(plan, kinds, levels, layout);
+  } else {
+    const rng = createRng(options.seed, "plan");
+    layLoads(plan, drawnLoads(kinds, levels, layout, rng), layout);
+  }
+  return plan;
+}
+
+/** Where loads go: after the idle phase, `rest` seconds in all. */
+interface Layout {
+  idleEnd: number;
+  rest: number;
+  cores: number;
+  fmax: number;
+  steps: readonly number[];
+  /** Seconds of break after each load (at most ¼ of its slot); default 5. */
+  breakSeconds: number | undefined;
+}
+
+/** Phase of a load from `start` to `end`. */
+function phaseOf(
+  load: Load,
+  fmax: number,
+  start: number,
+  end: number,
+): WorkloadPhase {
+  return {
+    name: `${load.kind}-${load.instances}`,
+    kind: load.kind,
+    instances: load.instances,
+    frequency: Math.round(fmax * load.step / 100) * 100,
+    start,
+    end,
+  };
+}
+
+/** The canonical loads: kinds in order, rising instances, equal slots. */
+function canonicalLoads(
+  plan: WorkloadPhase[],
+  kinds: readonly StressKind[],
+  levels: number,
+  layout: Layout,
+): void {
+  const { idleEnd, rest, cores, fmax, steps } = layout;
   const slot = rest / (kinds.length * levels);
-  const pause = Math.min(options.breakSeconds ?? 5, slot / 4);
+  const pause = Math.min(layout.breakSeconds ?? 5, slot / 4);
   positive("breakSeconds", pause, true);
   let i = 0;
   for (let k = 0; k < kinds.length; k++) {
@@ -247,17 +332,105 @@ export function workloadPlan(
       const instances = Math.max(1, Math.round(cores * level / levels));
       const step = steps[(k + level - 1) % steps.length]!;
       const phaseStart = idleEnd + i * slot;
-      plan.push({
-        name: `${kind}-${instances}`,
+      const load = { kind, instances, step, weight: 1 };
+      plan.push(phaseOf(load, fmax, phaseStart, phaseStart + slot - pause));
+    }
+  }
+}
+
+/**
+ * Drawn loads: level ℓ of L of each kind runs round(cores·(ℓ − 1 + u)/L)
+ * instances (u uniform, at least 1), a cap drawn from `steps`, a slot
+ * weight in [0.5, 1.5); the loads shuffled.
+ */
+function drawnLoads(
+  kinds: readonly StressKind[],
+  levels: number,
+  layout: Layout,
+  rng: Rng,
+): Load[] {
+  const { cores, steps } = layout;
+  const loads: Load[] = [];
+  for (const kind of kinds) {
+    for (let level = 1; level <= levels; level++) {
+      const u = level - 1 + rng.next();
+      loads.push({
         kind,
-        instances,
-        frequency: Math.round(fmax * step / 100) * 100,
-        start: phaseStart,
-        end: phaseStart + slot - pause,
+        instances: Math.min(cores, Math.max(1, Math.round(cores * u / levels))),
+        step: steps[Math.floor(rng.next() * steps.length)]!,
+        weight: 0.5 + rng.next(),
       });
     }
   }
-  return plan;
+  for (let i = loads.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [loads[i], loads[j]] = [loads[j]!, loads[i]!];
+  }
+  return loads;
+}
+
+/** Lays drawn loads one after another, slots in proportion to weights. */
+function layLoads(
+  plan: WorkloadPhase[],
+  loads: readonly Load[],
+  layout: Layout,
+): void {
+  const total = loads.reduce((sum, load) => sum + load.weight, 0);
+  let t = layout.idleEnd;
+  for (const load of loads) {
+    const slot = layout.rest * load.weight / total;
+    const pause = Math.min(layout.breakSeconds ?? 5, slot / 4);
+    positive("breakSeconds", pause, true);
+    plan.push(phaseOf(load, layout.fmax, t, t + slot - pause));
+    t += slot;
+  }
+}
+
+/**
+ * When each of `count` background containers starts working, unix
+ * seconds, drawn from `seed` and `stream`: about 60 % from `start`, the
+ * others at a uniform time in the first 80 % of the window. Before its
+ * arrival a container runs nothing.
+ *
+ * @param start The window's start, unix seconds.
+ * @param duration The window's length, seconds.
+ * @param options `count`, the number of background containers; `seed` and
+ *   `stream`, what the draws come from (e.g. `arrivals:0` for node 0).
+ * @returns One arrival time per container, each in
+ *   `[start, start + 0.8 · duration]`.
+ * @throws {RangeError} when `count` is not a whole number ≥ 0 or the seed
+ *   is not an integer.
+ *
+ * @example
+ * ```ts
+ * import { backgroundArrivals } from "./workload_plan.ts";
+ * import { ok as assert, deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const a = backgroundArrivals(0, 1000, { count: 40, seed: 2, stream: "arrivals:0" });
+ * assertEquals(a.length, 40);
+ * assert(a.every((t) => t >= 0 && t <= 800));
+ * assert(a.some((t) => t === 0) && a.some((t) => t > 0));
+ * assertEquals(a, backgroundArrivals(0, 1000, { count: 40, seed: 2, stream: "arrivals:0" }));
+ * ```
+ */
+export function backgroundArrivals(
+  start: number,
+  duration: number,
+  options: { count: number; seed: number; stream: string },
+): number[] {
+  const { count } = options;
+  if (!Number.isInteger(count) || count < 0) {
+    throw new RangeError(
+      `Cannot draw container arrivals: count must be a whole number ≥ 0, got ${count}`,
+    );
+  }
+  const rng = createRng(options.seed, options.stream);
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const late = rng.next() >= 0.6;
+    const at = rng.next();
+    out.push(late ? start + 0.8 * duration * at : start);
+  }
+  return out;
 }
 
 /**

@@ -2,8 +2,9 @@
  * `writeSimulation()`: writes a simulation to DATAPATH the way `query` writes
  * real data, plus its companions: the query JSON, the ground-truth CSV, the
  * OpenMetrics text for a Prometheus backfill, the benchmark file, the
- * machine spec and a metadata file (options, seed, plan, faults). Every
- * file is written atomically.
+ * machine spec and a metadata file (options, seeds, plan, faults, and
+ * each node's true coefficients: `nodes[i].model`, what `truePower` takes).
+ * Every file is written atomically.
  *
  * @module
  */
@@ -140,6 +141,7 @@ export async function writeSimulation(
     nodes: sim.nodes.map((node) => ({
       instance: node.instance,
       idle: node.truth.idle,
+      model: node.model,
       containers: node.containers,
     })),
   });

@@ -179,6 +179,7 @@ async function planGroup(
           outputType,
           nodeType: ctx.nodeType,
           split: s.split,
+          cvFolds: s.cvFolds,
           seed: s.seed,
           thirdParty: s.thirdParty,
           ...(ctx.machineSpec ? { machineSpec: ctx.machineSpec } : {}),

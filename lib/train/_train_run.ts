@@ -40,6 +40,7 @@ export interface Settings {
   dynTrainers: readonly TrainerName[];
   seed: number;
   split: SplitKind;
+  cvFolds: number;
   thirdParty: readonly string[];
 }
 
@@ -48,11 +49,12 @@ export function settingsOf(options: TrainPipelineOptions): Settings {
     name: options.pipelineName ?? "default",
     sources: options.sources ?? ["rapl-sysfs"],
     extractor: options.extractor ?? "default",
-    isolator: options.isolator ?? "min",
+    isolator: options.isolator ?? "floor",
     absTrainers: options.absTrainers ?? TRAINERS,
     dynTrainers: options.dynTrainers ?? TRAINERS,
     seed: options.seed ?? 42,
     split: options.split ?? "time",
+    cvFolds: options.cvFolds ?? 3,
     thirdParty: options.thirdParty ?? [],
   };
 }

@@ -12,10 +12,15 @@ export { SPLITS, trainModel } from "./train_model.ts";
 export { makeTrainer } from "./trainers.ts";
 export { loadModel } from "./load_model.ts";
 export { FitError } from "./model.ts";
-export { regressionMetrics } from "./metrics.ts";
+export {
+  MAPE_FLOOR_W,
+  meanAbsolutePercentageError,
+  regressionMetrics,
+} from "./metrics.ts";
 export { conformalInterval } from "./interval.ts";
 export { trainArguments } from "./train_arguments.ts";
 export type { ConformalOptions, PredictionInterval } from "./interval.ts";
+export type { CrossValidation } from "./cross_validate.ts";
 export type {
   TrainFromFrameOptions,
   TrainFromFrameReport,

@@ -208,6 +208,7 @@ async function writeFiles(
       abs_trainers: s.absTrainers.join(","),
       dyn_trainers: s.dynTrainers.join(","),
       split: s.split,
+      cv_folds: s.cvFolds,
       seed: s.seed,
     },
     nodeTypeIndex: ctx.index,

@@ -53,6 +53,12 @@ export interface TrainArgumentsInput {
   id?: string;
   /** The held-out split. */
   split: string;
+  /**
+   * Blocked cross-validation folds.
+   *
+   * @default {3}
+   */
+  cvFolds?: number;
   /** The seed. */
   seed: number;
 }
@@ -117,6 +123,7 @@ export function trainArguments(
     zip: false,
     id: a.id ?? null,
     split: a.split,
+    cv_folds: a.cvFolds ?? 3,
     seed: a.seed,
   };
 }

@@ -122,6 +122,13 @@ export interface TrainFromFrameOptions {
    */
   split?: SplitKind;
   /**
+   * Blocked cross-validation folds per model (0: none; the interval is
+   * then calibrated on the held-out rows).
+   *
+   * @default {3}
+   */
+  cvFolds?: number;
+  /**
    * Seed.
    *
    * @default {42}
@@ -221,9 +228,15 @@ async function trainInto(
         const spec = index[String(nodeType)]?.attrs;
         const trained = trainModel(data, trainer, {
           featureGroup,
+          // Columns beyond the group's are its third-party metrics (all of
+          // ThirdParty's), so ThirdParty has a main feature to fit on.
+          thirdParty: data.featureNames.filter((f) =>
+            !FEATURE_GROUP_FEATURES[featureGroup].includes(f)
+          ),
           outputType,
           nodeType,
           split: options.split ?? "time",
+          cvFolds: options.cvFolds ?? 3,
           seed: options.seed ?? 42,
           init,
           ...(spec ? { machineSpec: spec } : {}),

@@ -16,9 +16,7 @@
 import type { Frame } from "../extract/frame.ts";
 import {
   type Component,
-  type FeatureGroup,
   mainFeature,
-  type OutputType,
   TRAINER_MODEL_CLASS,
   type TrainerName,
 } from "../types.ts";
@@ -41,93 +39,31 @@ import {
   type Trainer,
 } from "./model.ts";
 import { blockedHoldout, type Split, take, trainTestSplit } from "./split.ts";
+import {
+  blockedFolds,
+  crossValidate,
+  type CrossValidation,
+  cvCoverage,
+  cvInterval,
+} from "./cross_validate.ts";
+import { cvMetadata } from "./cv_metadata.ts";
+import {
+  type SplitKind,
+  SPLITS,
+  type TrainedComponent,
+  type TrainedModel,
+  type TrainModelOptions,
+} from "./train_model_types.ts";
+export {
+  type SplitKind,
+  SPLITS,
+  type TrainedComponent,
+  type TrainedModel,
+  type TrainModelOptions,
+};
 import { makeTrainer } from "./trainers.ts";
 import type { ModelMetadata } from "../pipeline/model_metadata.ts";
 import { modelName } from "../layout.ts";
-import type { MachineSpec } from "../types.ts";
-
-/** How rows are split into training and test rows (`--split`). */
-export const SPLITS = ["time", "shuffle"] as const;
-/** One split kind. */
-export type SplitKind = typeof SPLITS[number];
-
-/** Options of {@linkcode trainModel}. */
-export interface TrainModelOptions {
-  /** The feature group the frame was extracted for. */
-  featureGroup: FeatureGroup;
-  /** AbsPower or DynPower (recorded in the metadata). */
-  outputType: OutputType;
-  /**
-   * Node type whose rows are used.
-   *
-   * @default {undefined} every row (node type 0)
-   */
-  nodeType?: number;
-  /**
-   * The split.
-   *
-   * @default {"time"}
-   */
-  split?: SplitKind;
-  /**
-   * Seed of the split and the trainer.
-   *
-   * @default {42}
-   */
-  seed?: number;
-  /**
-   * Nominal coverage of the interval.
-   *
-   * @default {0.9}
-   */
-  coverage?: number;
-  /**
-   * Models to continue from, per component (XgboostFit continues).
-   *
-   * @default {undefined} none (a fresh fit)
-   */
-  init?: Partial<Record<Component, FittedModel>>;
-  /**
-   * Machine spec of the node type, recorded in the metadata.
-   *
-   * @default {undefined} none (no machine spec in the metadata)
-   */
-  machineSpec?: MachineSpec;
-  /**
-   * Third-party feature names (for the main feature of ThirdParty).
-   *
-   * @default {undefined} none
-   */
-  thirdParty?: readonly string[];
-}
-
-/** One trained component. */
-export interface TrainedComponent {
-  /** The fitted model (with its interval when one could be calibrated). */
-  model: FittedModel;
-  /** Test-split metrics. */
-  metrics: ComponentMetrics;
-  /** The calibrated interval, if the test split was large enough. */
-  interval?: PredictionInterval;
-}
-
-/** A trained model of one trainer, feature group and node type. */
-export interface TrainedModel {
-  /** `<Trainer>_<node type>`. */
-  name: string;
-  /** The trainer. */
-  trainer: TrainerName;
-  /** Feature names in model input order. */
-  features: readonly string[];
-  /** Trained components, in the frame's order. */
-  components: Partial<Record<Component, TrainedComponent>>;
-  /** Upstream's metadata plus ours (split, seed, rows, coverage). */
-  metadata: ModelMetadata;
-  /** Kepler weights per component, for weight-exportable models. */
-  weights?: Partial<Record<Component, KeplerWeights>>;
-  /** Notes worth telling the user (e.g. split fallback). */
-  notes: string[];
-}
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
@@ -190,7 +126,8 @@ export function splitRows(
  *   plus ours, Kepler weights when the model can be written as weights, and
  *   notes such as a split fallback.
  * @throws {RangeError} when the frame has no features, fewer than 2 rows of
- *   the node type, or no power column.
+ *   the node type, no power column, or no column holding its group's main
+ *   feature under a current or old name (see `mainFeature`).
  * @throws {FitError} when the trainer cannot fit a component (its input is
  *   unusable or it does not converge) or predicts non-finite values.
  *
@@ -243,6 +180,8 @@ export function trainModel(
     trainRows,
     testRows,
   };
+  const folds = cvFoldsOf(trainRows.length, options.cvFolds ?? 3, notes);
+  if (folds !== undefined) data.folds = folds;
   const trainer = makeTrainer(trainerName);
   const components: Partial<Record<Component, TrainedComponent>> = {};
   const metrics: Record<string, ComponentMetrics> = {};
@@ -318,6 +257,27 @@ interface SplitData {
   xTest: Columns;
   trainRows: Uint32Array;
   testRows: Uint32Array;
+  /** Blocked folds over the training rows, when cross-validating. */
+  folds?: Split[];
+}
+
+/** The blocked folds of `n` training rows, or none (with a note why). */
+function cvFoldsOf(
+  n: number,
+  k: number,
+  notes: string[],
+): Split[] | undefined {
+  if (k === 0) return undefined;
+  try {
+    return blockedFolds(n, k);
+  } catch (error) {
+    notes.push(
+      `no cross-validation: ${
+        (error as Error).message
+      }; the interval is calibrated on the held-out rows`,
+    );
+    return undefined;
+  }
 }
 
 /** The options of {@linkcode fitComponent}. */
@@ -339,19 +299,19 @@ function fitComponent(
   options: ComponentOptions,
 ): TrainedComponent {
   const { trainerName } = options;
+  // The column of the main feature, through the aliases of older data;
+  // a frame without it is an error (RangeError), never column 0.
   const main = options.features.indexOf(
     mainFeature(options.featureGroup, component, {
       thirdParty: options.thirdParty ?? [],
+      columns: options.features,
     }),
   );
   const fitOptions: {
     seed: number;
     mainFeature: number;
     init?: FittedModel;
-  } = {
-    seed: options.seed,
-    mainFeature: main < 0 ? 0 : main,
-  };
+  } = { seed: options.seed, mainFeature: main };
   const init = options.init?.[component];
   if (init !== undefined) fitOptions.init = init;
   const yTrain = take(y, data.trainRows);
@@ -379,18 +339,88 @@ function fitComponent(
     }
   }
   const m = regressionMetrics(yTest, yHat);
+  const coverage = options.coverage ?? 0.9;
+  const held = { metrics: m, yTest, yHat };
+  if (data.folds === undefined) {
+    return holdoutCalibrated(fitted, held, coverage, undefined);
+  }
+  let cv: CrossValidation;
+  try {
+    cv = crossValidate(trainer, data.xTrain, yTrain, data.folds, {
+      seed: fitOptions.seed,
+      mainFeature: fitOptions.mainFeature,
+    });
+  } catch (error) {
+    if (!(error instanceof FitError || error instanceof RangeError)) {
+      throw error;
+    }
+    return holdoutCalibrated(
+      fitted,
+      held,
+      coverage,
+      `${component}: ${error.message}`,
+    );
+  }
+  return cvCalibrated(fitted, held, cv, coverage);
+}
+
+/** A model's held-out rows: its metrics there, labels and predictions. */
+interface Held {
+  metrics: ComponentMetrics;
+  yTest: Float64Array;
+  yHat: Float64Array;
+}
+
+/**
+ * A component whose interval is calibrated on its out-of-fold residuals,
+ * with the interval's coverage on the held-out rows (which neither trained
+ * nor calibrated it) and on each fold (from the other folds).
+ */
+function cvCalibrated(
+  fitted: FittedModel,
+  held: Held,
+  cv: CrossValidation,
+  coverage: number,
+): TrainedComponent {
+  const interval = cvInterval(cv, coverage);
+  const out: TrainedComponent = {
+    model: interval === undefined ? fitted : withInterval(fitted, interval),
+    metrics: held.metrics,
+    cv,
+  };
+  const onFolds = cvCoverage(cv, coverage);
+  if (onFolds !== undefined) out.cvCoverage = onFolds;
+  if (interval === undefined) return out;
+  let inside = 0;
+  held.yTest.forEach((v, i) => {
+    if (Math.abs(v - held.yHat[i]!) <= interval.halfWidth) inside++;
+  });
+  return { ...out, interval, holdoutCoverage: inside / held.yTest.length };
+}
+
+/**
+ * A component whose interval is calibrated on the held-out rows (no
+ * cross-validation, or it failed: a fold's model could not be fitted or
+ * predicted non-finite values on the unseen fold).
+ */
+function holdoutCalibrated(
+  fitted: FittedModel,
+  held: Held,
+  coverage: number,
+  cvFailure: string | undefined,
+): TrainedComponent {
+  const metrics = held.metrics;
   let interval: PredictionInterval | undefined;
   try {
-    interval = conformalInterval(yTest, yHat, {
-      coverage: options.coverage ?? 0.9,
-    });
+    interval = conformalInterval(held.yTest, held.yHat, { coverage });
   } catch {
     interval = undefined;
   }
   return {
     model: interval === undefined ? fitted : withInterval(fitted, interval),
-    metrics: m,
+    metrics,
     ...(interval === undefined ? {} : { interval }),
+    ...(cvFailure === undefined ? {} : { cvFailure }),
   };
 }
 
@@ -458,6 +488,10 @@ function modelMetadata(
   metadata.train_rows = data.trainRows.length;
   metadata.test_rows = data.testRows.length;
   metadata.interval_coverage = options.coverage ?? 0.9;
+  Object.assign(
+    metadata,
+    cvMetadata(frame.components, components, data.folds?.length),
+  );
   return metadata;
 }
 

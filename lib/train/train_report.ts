@@ -51,7 +51,7 @@ export interface TrainPipelineOptions {
   /**
    * Isolator of DynPower data.
    *
-   * @default {"min"}
+   * @default {"floor"} (upstream's `min` when named)
    */
   isolator?: IsolatorName;
   /**
@@ -72,6 +72,13 @@ export interface TrainPipelineOptions {
    * @default {"time"}
    */
   split?: SplitKind;
+  /**
+   * Blocked cross-validation folds per model (0: none; the interval is
+   * then calibrated on the held-out rows).
+   *
+   * @default {3}
+   */
+  cvFolds?: number;
   /**
    * Seed of all randomness.
    *

@@ -1,12 +1,12 @@
 /**
  * The feature vocabulary (re-exported by `lib/types.ts`): Kepler's usage
  * features, the feature groups with their exact sorted feature lists, and
- * the main feature a curve-fit model is fitted on. Facts from
- * kepler-model-server HEAD 3829b624 (`src/util/train_types.py`).
+ * the feature names of older data read as current ones. Facts from
+ * kepler-model-server HEAD 3829b624 (`src/util/train_types.py`) and its
+ * 2023 history (the `bpf_cpu_time_us` and `nodeInfo` names).
  *
  * @module
  */
-import type { Component } from "../types.ts";
 
 // -------------------------------------------------------------- features
 
@@ -157,51 +157,50 @@ export function featureGroupFeatures(
   return base;
 }
 
+// ---------------------------------------------------------------- aliases
+
+/** A feature column name of older data that stands for a current feature. */
+export interface FeatureAlias {
+  /** The old column name, e.g. `bpf_cpu_time_us`. */
+  readonly from: string;
+  /** The current feature it stands for, e.g. `bpf_cpu_time_ms`. */
+  readonly to: Feature;
+  /** Factor from the old unit to the current one (`to = from × factor`). */
+  readonly factor: number;
+}
+
 /**
- * The feature a curve-fit model of a group and component is fitted on
- * (upstream's `main_feature`): `cpu_instructions` for counter groups and
- * `bpf_cpu_time_ms` for BPF groups; for `dram`, `cache_miss` and
- * `bpf_page_cache_hit`. Falls back to the group's first feature.
+ * Feature column names of older data (upstream's preprocessed CSVs of
+ * kepler-model-server v0.6 and Kepler up to v0.7.2) and the current
+ * feature each stands for. `bpf_cpu_time_us` (microseconds, renamed in
+ * Kepler v0.7.3) is `bpf_cpu_time_ms` × 1000; `nodeInfo` is `node_info`.
+ * The metric names of the same renames are `METRIC_ALIASES`.
+ */
+export const FEATURE_ALIASES: readonly FeatureAlias[] = Object.freeze([
+  { from: "bpf_cpu_time_us", to: "bpf_cpu_time_ms", factor: 1e-3 },
+  { from: "nodeInfo", to: "node_info", factor: 1 },
+]);
+
+/**
+ * The names a current feature may carry in a frame: itself, then the old
+ * names of {@linkcode FEATURE_ALIASES} that stand for it.
  *
- * @param group The model's feature group.
- * @param component The power component the model predicts.
- * @param options The third-party metric names, the features of
- *   `ThirdParty` (and added to `WorkloadOnly` and `Full`).
- * @returns The name of the feature to fit on, one of the group's features.
- * @throws {RangeError} when the group has no features (`ThirdParty`
- *   without third-party metrics).
+ * @param feature A current feature name, e.g. `bpf_cpu_time_ms`.
+ * @returns The feature followed by its aliases, e.g.
+ *   `["bpf_cpu_time_ms", "bpf_cpu_time_us"]`; only the feature itself when
+ *   it has none.
  *
  * @example
  * ```ts
- * import { mainFeature } from "../types.ts";
+ * import { featureNamesOf } from "../types.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * assertEquals(mainFeature("Basic", "package"), "cpu_instructions");
- * assertEquals(mainFeature("BPFOnly", "dram"), "bpf_page_cache_hit");
+ * assertEquals(featureNamesOf("bpf_cpu_time_ms"), ["bpf_cpu_time_ms", "bpf_cpu_time_us"]);
+ * assertEquals(featureNamesOf("cache_miss"), ["cache_miss"]);
  * ```
  */
-export function mainFeature(
-  group: FeatureGroup,
-  component: Component,
-  options: FeatureGroupOptions = {},
-): string {
-  const features = featureGroupFeatures(group, options);
-  const has = (f: string) => features.includes(f);
-  if (has("cpu_instructions")) {
-    return component === "dram" && has("cache_miss")
-      ? "cache_miss"
-      : "cpu_instructions";
-  }
-  if (has("bpf_cpu_time_ms")) {
-    return component === "dram" && has("bpf_page_cache_hit")
-      ? "bpf_page_cache_hit"
-      : "bpf_cpu_time_ms";
-  }
-  if (has("accelerator_intel_qat")) return "accelerator_intel_qat";
-  const first = features[0];
-  if (first === undefined) {
-    throw new RangeError(
-      `Cannot pick a main feature: feature group ${group} has no features`,
-    );
-  }
-  return first;
+export function featureNamesOf(feature: string): string[] {
+  return [
+    feature,
+    ...FEATURE_ALIASES.filter((a) => a.to === feature).map((a) => a.from),
+  ];
 }

@@ -86,6 +86,7 @@ async function trainMulti(modelPath: string, duration = 1800): Promise<void> {
     duration,
     containers: 5,
     seed: 11,
+    planSeed: null, // the canonical plan: the ranking below (KNN, Linear, SGD) is its
     sources: ["acpi"],
   });
   await trainPipeline([queryDataFrom(queryResult(sim))], {

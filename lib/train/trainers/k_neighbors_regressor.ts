@@ -3,9 +3,11 @@
  * on MaxAbs-scaled features — the prediction is the plain mean of the y of
  * the k nearest training rows by Euclidean distance (uniform weights).
  *
- * Search is brute force over the stored rows (exact; ties broken by the
- * lower training row index). Fitting only stores the scaled rows, so the
- * model JSON holds the whole training set, as upstream's pickle does.
+ * Search is exact: a KD-tree (lib/numeric/kd_tree.ts, built on the first
+ * predict) returns the same neighbours as a brute-force scan, distance ties
+ * broken by the lower training row index. A query row with a NaN feature
+ * predicts NaN. Fitting only stores the scaled rows, so the model JSON holds
+ * the whole training set, as upstream's pickle does.
  *
  * @module
  */
@@ -16,6 +18,7 @@ import type {
   ModelJson,
   Trainer,
 } from "../model.ts";
+import { type KdTree, kdTree } from "../../numeric/kd_tree.ts";
 import { fitMaxAbsScaler, maxAbsScaler } from "../scaler.ts";
 import {
   checkNumber,
@@ -78,13 +81,8 @@ function makeKnnModel(
       `Cannot make a knn model: k = ${k} must be an integer in 1..${n}`,
     );
   }
-  // Column-major copy of the stored rows: the distance loop runs per column.
-  const cols: Float64Array[] = [];
-  for (let j = 0; j < p; j++) {
-    const c = new Float64Array(n);
-    for (let i = 0; i < n; i++) c[i] = rows[i * p + j]!;
-    cols.push(c);
-  }
+  // Built on the first predict: fitting stays a copy of the rows.
+  let tree: KdTree | undefined;
   return Object.freeze({
     kind: "knn" as const,
     k,
@@ -93,36 +91,27 @@ function makeKnnModel(
     predict(x: Columns): Float64Array {
       const m = checkPredictColumns("knn", x, p);
       const q = scaler.transform(x);
+      tree ??= kdTree(rows, p);
       const out = new Float64Array(m);
-      const d = new Float64Array(n);
-      const bestD = new Float64Array(k);
-      const bestI = new Int32Array(k);
+      const row = new Float64Array(p);
+      const near = {
+        indices: new Int32Array(k),
+        distances: new Float64Array(k),
+      };
       for (let r = 0; r < m; r++) {
-        d.fill(0);
+        let nan = false;
         for (let j = 0; j < p; j++) {
-          const c = cols[j]!;
           const v = q[j]![r]!;
-          for (let i = 0; i < n; i++) {
-            const t = c[i]! - v;
-            d[i] = d[i]! + t * t;
-          }
+          row[j] = v;
+          if (Number.isNaN(v)) nan = true;
         }
-        // Keep the k smallest (distance, index) pairs, sorted ascending.
-        let filled = 0;
-        for (let i = 0; i < n; i++) {
-          const di = d[i]!;
-          if (filled === k && di >= bestD[k - 1]!) continue;
-          let pos = filled < k ? filled++ : k - 1;
-          while (pos > 0 && bestD[pos - 1]! > di) {
-            bestD[pos] = bestD[pos - 1]!;
-            bestI[pos] = bestI[pos - 1]!;
-            pos--;
-          }
-          bestD[pos] = di;
-          bestI[pos] = i;
+        if (nan) {
+          out[r] = NaN;
+          continue;
         }
+        tree.nearest(row, k, near);
         let s = 0;
-        for (let t = 0; t < k; t++) s += y[bestI[t]!]!;
+        for (let t = 0; t < k; t++) s += y[near.indices[t]!]!;
         out[r] = s / k;
       }
       return out;

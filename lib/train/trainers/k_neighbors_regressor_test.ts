@@ -49,6 +49,73 @@ Deno.test("`kNeighborsRegressor()` equals brute force", () => {
   }
 });
 
+/**
+ * The scan the model did before its KD-tree, operation for operation: MaxAbs
+ * scaling by division, squared distances summed over features in order, the
+ * k smallest (distance, row) pairs, their y summed nearest first.
+ */
+function scan(
+  x: Float64Array[],
+  y: Float64Array,
+  q: Float64Array[],
+  k: number,
+): Float64Array {
+  const scale = x.map((c) =>
+    c.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1
+  );
+  const out = new Float64Array(q[0]!.length);
+  for (let r = 0; r < out.length; r++) {
+    const d = [...y.keys()].map((i) => {
+      let s = 0;
+      for (let j = 0; j < x.length; j++) {
+        const t = x[j]![i]! / scale[j]! - q[j]![r]! / scale[j]!;
+        s = s + t * t;
+      }
+      return { i, d: s };
+    });
+    d.sort((a, b) => a.d - b.d || a.i - b.i);
+    let sum = 0;
+    for (const e of d.slice(0, k)) sum += y[e.i]!;
+    out[r] = sum / k;
+  }
+  return out;
+}
+
+Deno.test("`kNeighborsRegressor()` equals the brute-force scan bit for bit, repeated rows and ties included", () => {
+  const r = mulberry32(23);
+  const n = 3000;
+  // 3 features on coarse grids: every row repeats, most distances tie
+  const grid = (levels: number, top: number) =>
+    Float64Array.from(
+      { length: n },
+      () => Math.floor(r() * levels) * top / levels,
+    );
+  const x = [grid(5, 100), grid(4, 2e6), grid(3, 7)];
+  const y = Float64Array.from({ length: n }, () => Math.round(r() * 1000) / 10);
+  const q = [grid(10, 110), grid(8, 2.2e6), grid(6, 7.5)].map((c) =>
+    c.subarray(0, 300)
+  );
+  for (const k of [1, 6, 40]) {
+    const m = kNeighborsRegressor({ nNeighbors: k }).fit(x, y);
+    assertEquals(m.predict(q), scan(x, y, q, k), `k = ${k}`);
+    // and on the training rows themselves (distance 0 to many copies)
+    const back = loadModel(JSON.parse(JSON.stringify(m)));
+    const head = x.map((c) => c.subarray(0, 200));
+    assertEquals(back.predict(head), scan(x, y, head, k), `k = ${k}, loaded`);
+  }
+});
+
+Deno.test("`kNeighborsRegressor()` predicts NaN for a row with a NaN feature", () => {
+  const m = kNeighborsRegressor({ nNeighbors: 1 }).fit(
+    [Float64Array.of(0, 1, 2)],
+    Float64Array.of(10, 20, 30),
+  );
+  assertEquals(
+    m.predict([Float64Array.of(NaN, 2)]),
+    Float64Array.of(NaN, 30),
+  );
+});
+
 Deno.test("`kNeighborsRegressor()` defaults to k = 6 with uniform weights", () => {
   const x = [Float64Array.of(0, 1, 2, 3, 4, 5, 100)];
   const y = Float64Array.of(1, 2, 3, 4, 5, 6, 1000);

@@ -1,0 +1,162 @@
+/**
+ * Accuracy on work the models have not seen (issue 18): the demo's loads
+ * (30 min, 20 containers, the simulator's default noise σ = 2 W), trained
+ * as `deno task demo` trains (every feature group, ten trainers, AbsPower
+ * and DynPower, rapl-sysfs and acpi, the default isolator, 3 blocked CV
+ * folds), measured against the issue's goals:
+ *
+ * - best AbsPower blocked-CV MAE ≤ 1.3 σ for Basic and CounterOnly;
+ * - best DynPower blocked-CV MAPE ≤ 10 %;
+ * - the 90 % intervals of the best models cover 87–93 % of unseen blocks
+ *   (each fold checked with an interval calibrated on the other folds), and
+ *   of the holdout (which neither trained nor calibrated them);
+ * - the cost of cross-validation: the same training with `cvFolds: 0`.
+ *
+ * @module
+ */
+import type { BenchFigure, BenchSuite } from "./_types.ts";
+import { timeIt } from "./_types.ts";
+import { queryResult, simulate } from "../lib/simulate/mod.ts";
+import { queryDataFrom } from "../lib/extract/mod.ts";
+import { trainPipeline } from "../lib/train/pipeline.ts";
+import { rankingError } from "../lib/pipeline/model_metadata.ts";
+import type { TrainReport } from "../lib/train/mod.ts";
+
+const SIGMA = 2;
+const SOURCES = ["rapl-sysfs", "acpi"] as const;
+
+type Model = TrainReport["models"][number];
+
+function bestOf(models: Model[], key: "mae" | "mape"): Model | undefined {
+  return [...models].sort((a, b) =>
+    rankingError(a.metadata, key) - rankingError(b.metadata, key)
+  )[0];
+}
+
+function coverageFigures(label: string, m: Model | undefined): BenchFigure[] {
+  if (m === undefined) return [];
+  const goal = "87–93 %";
+  const out: BenchFigure[] = [];
+  for (
+    const [what, key] of [
+      ["unseen folds", "interval_coverage_cv"],
+      ["holdout", "interval_coverage_holdout"],
+    ] as const
+  ) {
+    const v = Number(m.metadata[key]) * 100;
+    if (!Number.isFinite(v)) continue;
+    out.push({
+      name:
+        `${label} (${m.featureGroup} ${m.metadata.model_name}): 90 % interval coverage, ${what}`,
+      value: v,
+      unit: "%",
+      goal,
+      ok: v >= 87 && v <= 93,
+    });
+  }
+  return out;
+}
+
+function figuresOf(report: TrainReport): BenchFigure[] {
+  const figures: BenchFigure[] = [];
+  for (const source of SOURCES) {
+    const of = (ot: string) =>
+      report.models.filter((m) => m.source === source && m.outputType === ot);
+    for (const group of ["Basic", "CounterOnly"]) {
+      const best = bestOf(
+        of("AbsPower").filter((m) => m.featureGroup === group),
+        "mae",
+      );
+      if (best === undefined) continue;
+      const mae = Number(best.metadata.cv_mae);
+      figures.push({
+        name:
+          `${source} AbsPower ${group}: best blocked-CV MAE (${best.metadata.model_name}, ± ${best.metadata.cv_mae_std} W over folds)`,
+        value: mae / SIGMA,
+        unit: "σ",
+        goal: "≤ 1.3 σ",
+        ok: mae / SIGMA <= 1.3,
+      });
+    }
+    figures.push(
+      ...coverageFigures(
+        `${source} AbsPower best`,
+        bestOf(of("AbsPower"), "mae"),
+      ),
+    );
+    const dyn = bestOf(of("DynPower"), "mape");
+    if (dyn !== undefined) {
+      const mape = Number(dyn.metadata.cv_mape);
+      figures.push({
+        name:
+          `${source} DynPower: best blocked-CV MAPE (${dyn.featureGroup} ${dyn.metadata.model_name})`,
+        value: mape,
+        unit: "%",
+        goal: "≤ 10 % (upstream published 17–26 %)",
+        ok: mape >= 0 && mape <= 10,
+      });
+    }
+    figures.push(
+      ...coverageFigures(
+        `${source} DynPower best`,
+        bestOf(of("DynPower"), "mae"),
+      ),
+    );
+  }
+  return figures;
+}
+
+/** The suite. */
+export const suite: BenchSuite = {
+  title:
+    "Accuracy on unseen work (demo loads, σ = 2 W, blocked cross-validation)",
+  async run(): Promise<BenchFigure[]> {
+    const sim = simulate({
+      start: 1_767_225_600,
+      duration: 1800,
+      containers: 20,
+      seed: 1,
+      sources: [...SOURCES],
+    });
+    const data = queryDataFrom(queryResult(sim));
+    const dir = await Deno.makeTempDir({ prefix: "kepler-accuracy-" });
+    try {
+      const train = (cvFolds: number) =>
+        timeIt(() =>
+          trainPipeline([data], {
+            modelPath: dir,
+            pipelineName: `cv${cvFolds}`,
+            sources: [...SOURCES],
+            seed: 1,
+            cvFolds,
+            machineSpec: sim.spec,
+            machineId: "bench-node",
+          })
+        );
+      const cv = await train(3);
+      const plain = await train(0);
+      return [
+        ...figuresOf(cv.result),
+        {
+          name: "train (demo data) with 3 blocked CV folds",
+          value: cv.seconds,
+          unit: "s",
+        },
+        {
+          name: "train (demo data) without cross-validation (--cv-folds 0)",
+          value: plain.seconds,
+          unit: "s",
+        },
+        {
+          name: "cost of cross-validation (time with ÷ without)",
+          value: cv.seconds / plain.seconds,
+          unit: "×",
+          goal: "≤ 2 ×",
+          ok: cv.seconds / plain.seconds <= 2,
+        },
+      ];
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+};
