@@ -103,6 +103,43 @@ export function simulationMetadataFile(dataPath: string, name: string): string {
   return join(dataPath, `${stripExtension(name, ".json")}_simulation.json`);
 }
 
+/**
+ * The file stem of a VM host simulation's host view (`simulate --vms`):
+ * `<name>_host` (query JSON `<name>_host.json`, truth
+ * `<name>_host_truth.csv`, metadata `<name>_host_simulation.json`,
+ * machine spec id).
+ *
+ * @example
+ * ```ts
+ * import { queryFile, vmHostStem } from "./layout.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(queryFile("/data", vmHostStem("sim.json")), "/data/sim_host.json");
+ * ```
+ */
+export function vmHostStem(name: string): string {
+  return `${stripExtension(name, ".json")}_host`;
+}
+
+/**
+ * The file stem of one guest's view in a VM host simulation:
+ * `<name>_vm_<vm>` (query JSON `<name>_vm_<vm>.json`, machine spec id).
+ *
+ * @example
+ * ```ts
+ * import { queryFile, vmGuestStem } from "./layout.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(queryFile("/data", vmGuestStem("sim", "web")), "/data/sim_vm_web.json");
+ * ```
+ */
+export function vmGuestStem(name: string, vm: string): string {
+  return `${stripExtension(name, ".json")}_vm_${vm}`;
+}
+
+/** The ground truth per VM of a VM host simulation: `<data>/<name>_vm_truth.csv`. */
+export function vmTruthFile(dataPath: string, name: string): string {
+  return join(dataPath, `${stripExtension(name, ".json")}_vm_truth.csv`);
+}
+
 /** `extract -o NAME` output: `<data>/extracted_<name>.csv`. */
 export function extractedFile(dataPath: string, name: string): string {
   return join(dataPath, `extracted_${stripExtension(name, ".csv")}.csv`);

@@ -24,13 +24,21 @@ import {
   parseFaultKind,
   parseKeplerNaming,
   parseSimulatedSource,
+  parseVmSpecs,
   simulate as runSimulation,
   type SimulateOptions,
+  simulateVmHost,
   type Simulation,
+  VM_IDLE_SHARES,
+  type VmHostOptions,
+  type VmHostSimulation,
   writeSimulation,
+  writeVmHostSimulation,
   type WrittenSimulation,
+  type WrittenVmHostSimulation,
 } from "../../lib/simulate/mod.ts";
 import { formatUtc, parseUtc } from "../../lib/query/format.ts";
+import { vocabularyParser } from "../../lib/types.ts";
 
 /** Unix seconds, or `%Y-%m-%dT%H:%M:%SZ`. */
 function parseTime(value: string): number {
@@ -175,6 +183,24 @@ const OPTIONS = {
     "serve a live exporter on host:port instead of writing files",
     { parse: parser(parseAddress) },
   ),
+  vms: option(
+    "--vms <spec>",
+    "simulate a host running VMs instead: `default` (2, 4, 8 and 16 vCPUs) or [name=]vcpus:memoryGiB[:stress|background|none],... ; writes <output>_host.json (host Kepler), <output>_vm_<vm>.json (each guest Kepler) and <output>_vm_truth.csv",
+    { parse: parser(parseVmSpecs) },
+  ),
+  vmJobName: option(
+    "--vm-job-name <name>",
+    "with --vms: Prometheus job of the guests' Keplers (upstream's VM_JOB_NAME; default: vm)",
+  ),
+  vmIdleShare: option(
+    "--vm-idle-share <rule>",
+    "with --vms: how the host's idle power is shared among VMs: vcpus (default) or even (Kepler v0.7.12's per-process rule)",
+    { parse: parser(vocabularyParser("VM idle share", VM_IDLE_SHARES)) },
+  ),
+  guestHwCounters: flag(
+    "--guest-hw-counters",
+    "with --vms: the guests also export cpu_cycles, cpu_instructions and cache_miss (a VM with a virtual PMU)",
+  ),
 } as const;
 
 /** The simulation's options from the flags. */
@@ -242,6 +268,115 @@ function printSimulation(
   context.out(`Wrote ${files.join(", ")}`);
 }
 
+/** The flags that shape a plain simulation and mean nothing with `--vms`. */
+function vmHostConflicts(options: OptionValues<typeof OPTIONS>): string[] {
+  const conflicts: [boolean, string][] = [
+    [options.serve !== undefined, "--serve"],
+    [options.faults !== undefined, "--faults"],
+    [options.openmetrics === true, "--openmetrics"],
+    [options.idle === true, "--idle"],
+    [given(options.benchmark) !== undefined, "--benchmark"],
+    [given(options.id) !== undefined, "--id"],
+    [options.nodes !== 1, "--nodes"],
+    [options.containers !== 50, "--containers"],
+    [options.nodeVariation !== 0, "--node-variation"],
+    [options.naming !== "v0.7.12", "--naming legacy"],
+  ];
+  return conflicts.filter(([on]) => on).map(([, flag]) => flag);
+}
+
+/** The VM host simulation's options from the flags. */
+function vmHostOptionsOf(
+  options: OptionValues<typeof OPTIONS>,
+): VmHostOptions {
+  const vmJobName = given(options.vmJobName);
+  return {
+    vms: options.vms!,
+    duration: options.duration,
+    step: options.step,
+    seed: options.seed,
+    noise: options.noise,
+    ...(options.sources ? { sources: options.sources } : {}),
+    ...(options.startTime !== undefined ? { start: options.startTime } : {}),
+    ...(vmJobName === undefined ? {} : { vmJobName }),
+    ...(options.vmIdleShare === undefined
+      ? {}
+      : { idleShare: options.vmIdleShare }),
+    ...(options.guestHwCounters === true
+      ? { guestHardwareCounters: true }
+      : {}),
+  };
+}
+
+/** Prints what the VM host simulation wrote. */
+function printVmHost(
+  sim: VmHostSimulation,
+  written: WrittenVmHostSimulation,
+  context: CliContext,
+): void {
+  const m = sim.metadata;
+  const vms = sim.vms.map((vm) =>
+    `${vm.name} ${vm.vcpus} vCPU/${vm.memoryGiB} GiB ${vm.workload}`
+  );
+  context.out(
+    `Simulated host ${m.host} (${sim.spec.cores} threads) running ${sim.vms.length} VMs (${
+      vms.join(", ")
+    }): ${m.samples} samples from ${formatUtc(m.start)} to ${
+      formatUtc(m.end)
+    } at step ${m.step} s (seed ${m.seed}, noise ${m.noise} W, sources ${
+      m.sources.join(",")
+    }, idle shared by ${m.idleShare}, guest job ${m.vmJobName}${
+      m.guestHardwareCounters ? ", guests export hardware counters" : ""
+    })`,
+  );
+  context.out(
+    `Wrote ${
+      [
+        written.host,
+        ...written.guests,
+        written.truth,
+        written.hostTruth,
+        ...written.machineSpecs,
+        written.metadata,
+      ].join(", ")
+    }`,
+  );
+}
+
+/** `simulate --vms`: a host running VMs, written under DATAPATH. */
+async function runVmHost(
+  options: OptionValues<typeof OPTIONS>,
+  output: string | undefined,
+  context: CliContext,
+): Promise<void> {
+  const conflicts = vmHostConflicts(options);
+  if (conflicts.length > 0) {
+    throw new UsageError(
+      `${
+        conflicts.join(", ")
+      } cannot be combined with --vms (a VM host simulation)`,
+    );
+  }
+  if (output === undefined) {
+    throw new UsageError("missing required option -o/--output with --vms");
+  }
+  let sim: VmHostSimulation;
+  try {
+    sim = simulateVmHost(vmHostOptionsOf(options));
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new UsageError(error.message, { cause: error });
+    }
+    throw error;
+  }
+  const written = await writeVmHostSimulation(
+    context.config.dataPath,
+    output,
+    sim,
+  );
+  printVmHost(sim, written, context);
+}
+
 /** The `simulate` command. */
 export const simulate = command({
   name: "simulate",
@@ -251,6 +386,18 @@ export const simulate = command({
   async run(options, context) {
     const simOptions = simulateOptionsOf(options);
     const output = given(options.output);
+    if (options.vms !== undefined) {
+      await runVmHost(options, output, context);
+      return;
+    }
+    const vmOnly = [
+      [given(options.vmJobName) !== undefined, "--vm-job-name"],
+      [options.vmIdleShare !== undefined, "--vm-idle-share"],
+      [options.guestHwCounters === true, "--guest-hw-counters"],
+    ].filter(([on]) => on).map(([, flag]) => flag);
+    if (vmOnly.length > 0) {
+      throw new UsageError(`${vmOnly.join(", ")} needs --vms`);
+    }
     if (options.serve !== undefined) {
       if (output !== undefined) {
         throw new UsageError("--serve and --output exclude each other");

@@ -24,6 +24,7 @@ import {
 import type {
   ContainerComponent,
   EngineConfig,
+  EngineState,
   IntervalResult,
   NodeEngine,
 } from "./_engine_types.ts";
@@ -191,15 +192,26 @@ function usageIncrements(engine: NodeEngine, dt: number): Float64Array {
   return totals;
 }
 
-type NodeMj = Record<Component | "other", [number, number]>;
+/** Node energy increments (mJ) per component and mode (dynamic, idle). */
+export type NodeMj = Record<Component | "other", [number, number]>;
+
+/**
+ * What {@linkcode nodeEnergy} reads and writes: the node's model and noise,
+ * its noise streams, its node energy slots and the counters.
+ */
+export interface NodeEnergyTarget {
+  readonly config: Pick<EngineConfig, "model" | "noise">;
+  readonly state: Pick<EngineState, "noiseRng" | "nodeSlots">;
+  readonly counters: Float64Array;
+}
 
 /**
  * Measurements per socket, the idle/dynamic split and the node energy
  * counters. Returns the measured power and the node energy increments
  * per component and mode (mJ), summed over sockets.
  */
-function nodeEnergy(
-  engine: NodeEngine,
+export function nodeEnergy(
+  engine: NodeEnergyTarget,
   truth: ComponentPower,
   dt: number,
 ): { measured: ComponentPower; nodeMj: NodeMj } {
@@ -257,8 +269,12 @@ function nodeEnergy(
   return { measured, nodeMj };
 }
 
-/** The usage feature a component's dynamic energy is shared by. */
-function ratioFeature(component: ContainerComponent): number {
+/**
+ * The usage feature (offset in a container's usage slots) a component's
+ * dynamic energy is shared by: cache misses for dram, CPU time for
+ * platform and other, instructions otherwise.
+ */
+export function ratioFeature(component: ContainerComponent): number {
   return component === "dram"
     ? MISS
     : component === "platform" || component === "other"
@@ -342,6 +358,35 @@ export function advanceNode(
   b: number,
 ): IntervalResult {
   const dt = b - a;
+  const { totals, rates, phase } = advanceUsage(engine, a, b);
+  const truth = truePower(engine.config.model, rates);
+  const { measured, nodeMj } = nodeEnergy(engine, truth, dt);
+  containerEnergy(engine, totals, nodeMj);
+  containerTotals(engine, totals, nodeMj);
+  return { rates, truth, measured, phase };
+}
+
+/** What {@linkcode advanceUsage} produced over one interval. */
+export interface UsageStep {
+  /** Integer increments per feature, summed over containers (slot order). */
+  totals: Float64Array;
+  /** Per-second rates of the summed increments. */
+  rates: Record<SimulatedFeature, number>;
+  /** Name of the phase covering most of the interval, or `break`. */
+  phase: string;
+}
+
+/**
+ * Advances only the usage counters of every container over `(a, b]`
+ * (unix seconds); the per-container increments are left in
+ * `engine.state.inc`. {@linkcode advanceNode} adds the energy.
+ */
+export function advanceUsage(
+  engine: NodeEngine,
+  a: number,
+  b: number,
+): UsageStep {
+  const dt = b - a;
   if (!(dt > 0)) {
     throw new RangeError(
       `Cannot advance the simulation of ${engine.config.instance}: interval (${a}, ${b}] is empty`,
@@ -355,9 +400,5 @@ export function advanceNode(
   const totals = usageIncrements(engine, dt);
   const rates = {} as Record<SimulatedFeature, number>;
   SIMULATED_FEATURES.forEach((f, i) => rates[f] = totals[i]! / dt);
-  const truth = truePower(engine.config.model, rates);
-  const { measured, nodeMj } = nodeEnergy(engine, truth, dt);
-  containerEnergy(engine, totals, nodeMj);
-  containerTotals(engine, totals, nodeMj);
-  return { rates, truth, measured, phase: midPhase };
+  return { totals, rates, phase: midPhase };
 }

@@ -45,9 +45,11 @@ const BACKGROUND: readonly (readonly [string, string])[] = [
   ["postgres", "default"],
 ];
 
-const MODES = ["dynamic", "idle"] as const;
+/** The `mode` label values, by mode index (0 dynamic, 1 idle). */
+export const MODES = ["dynamic", "idle"] as const;
 
-function sortLabels(labels: Labels): Labels {
+/** A copy of `labels` with its keys sorted. */
+export function sortLabels(labels: Labels): Labels {
   const out: Labels = {};
   for (const key of Object.keys(labels).sort()) out[key] = labels[key]!;
   return out;
@@ -101,7 +103,11 @@ export function makeContainers(
   return out;
 }
 
-function sourceLabel(source: SimulatedSource, naming: KeplerNaming): string {
+/** The `source` label of an energy source under a naming. */
+export function sourceLabel(
+  source: SimulatedSource,
+  naming: KeplerNaming,
+): string {
   return naming === "legacy" && source === "rapl-sysfs" ? "rapl" : source;
 }
 
@@ -145,8 +151,8 @@ function usageSeries(
 }
 
 /** Node energy series per component, socket and mode, from slot `slots`. */
-function nodeEnergySeries(
-  config: EngineConfig,
+export function nodeEnergySeries(
+  config: Pick<EngineConfig, "model" | "naming" | "sources" | "instance">,
   slots: number,
   series: SeriesDef[],
 ): { nodeSlots: NodeSlot[]; slots: number } {
@@ -256,9 +262,12 @@ function containerEnergySeries(
   return { containerComponents, containerSlots, slots };
 }
 
-/** The two info series (constants), at slots `slots` and `slots + 1`. */
-function infoSeries(
-  config: EngineConfig,
+/**
+ * The two info series (constants), at slots `slots` and `slots + 1`;
+ * without sources `kepler_node_info` says `estimator` and `none`.
+ */
+export function infoSeries(
+  config: Pick<EngineConfig, "model" | "naming" | "sources">,
   slots: number,
   series: SeriesDef[],
 ): number {

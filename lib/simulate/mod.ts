@@ -1,7 +1,8 @@
 /**
  * A synthetic Kepler v0.7 with a known ground truth: node and workload
- * models, the query JSON, OpenMetrics, ground-truth CSV and file writer, and
- * a live exporter.
+ * models, the query JSON, OpenMetrics, ground-truth CSV and file writer, a
+ * live exporter, and a host running VMs seen by the host's Kepler and by
+ * each guest's (`simulateVmHost`).
  *
  * @module
  */
@@ -24,6 +25,27 @@ export {
   truePower,
 } from "./node_model.ts";
 export { STRESS_KINDS } from "./workload_plan.ts";
+export { simulateVmHost } from "./vm_host.ts";
+export { VM_IDLE_SHARES, VM_WORKLOADS } from "./vm_host_types.ts";
+export {
+  DEFAULT_VMS,
+  keplerVmId,
+  parseVmSpecs,
+  parseVmWorkload,
+} from "./vm_spec.ts";
+export { VM_TRUTH_COLUMNS, vmTruthCsv } from "./vm_truth_csv.ts";
+export { writeVmHostSimulation } from "./write_vm_host.ts";
+export type {
+  SimulatedVm,
+  VmHostMetadata,
+  VmHostOptions,
+  VmHostSimulation,
+  VmIdleShare,
+  VmSpec,
+  VmTruth,
+  VmWorkload,
+} from "./vm_host_types.ts";
+export type { WrittenVmHostSimulation } from "./write_vm_host.ts";
 export type {
   ContainerRole,
   FaultEvent,
