@@ -178,6 +178,33 @@ export function pipelineZip(modelPath: string, pipeline: string): string {
   return join(modelPath, `${pipeline}.zip`);
 }
 
+/**
+ * The published generations of a pipeline:
+ * `<models>/.<pipeline>.generations/` (see lib/pipeline/generation.ts).
+ */
+export function pipelineGenerationsDir(
+  modelPath: string,
+  pipeline: string,
+): string {
+  return join(modelPath, `.${pipeline}.generations`);
+}
+
+/**
+ * A generation's own zip, hidden inside it: `<generation>/.pipeline.zip`;
+ * `<models>/<pipeline>.zip` is a link to it through `<models>/<pipeline>`.
+ */
+export function generationZip(generationFolder: string): string {
+  return join(generationFolder, ".pipeline.zip");
+}
+
+/**
+ * The lock file of what `name` names in `folder`: `<folder>/.<name>.lock`,
+ * held by the one writer (lib/io/lock.ts), e.g. a pipeline's.
+ */
+export function lockFile(folder: string, name: string): string {
+  return join(folder, `.${name}.lock`);
+}
+
 /** Files directly inside a pipeline folder. */
 export const PIPELINE_FILES = {
   metadata: "metadata.json",
@@ -372,7 +399,12 @@ export function exportVersionDir(exportPath: string, version = "v0.7"): string {
 
 /** The doc page of an exported pipeline: `v0.7/.doc/<pipeline>.md`. */
 export function exportDocFile(versionFolder: string, pipeline: string): string {
-  return join(versionFolder, ".doc", `${pipeline}.md`);
+  return join(exportDocDir(versionFolder), `${pipeline}.md`);
+}
+
+/** The pipeline pages' folder: `<version>/.doc/`. */
+export function exportDocDir(versionFolder: string): string {
+  return join(versionFolder, ".doc");
 }
 
 /** An error report: `<pipeline>/error_report/node_type_<n>.md`. */

@@ -46,6 +46,8 @@ async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string) => {
     for await (const e of Deno.readDir(d)) {
+      // hidden names are not pipeline files (the generation's own zip)
+      if (e.name.startsWith(".")) continue;
       const p = join(d, e.name);
       if (e.isDirectory) await walk(p);
       else out.push(relative(dir, p));

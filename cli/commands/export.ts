@@ -29,6 +29,7 @@ import { benchmarkFile } from "../../lib/layout.ts";
 import { pipelineFolder } from "../../lib/pipeline/mod.ts";
 import { WEIGHT_FORMATS } from "../../lib/pipeline/kepler_weight_file.ts";
 import { vocabularyParser } from "../../lib/types.ts";
+import { sweptNotes } from "./_swept.ts";
 
 /** The collect time of `--benchmark` or `--collect-date`. */
 async function collectTimeOf(
@@ -151,6 +152,16 @@ export const exportCommand = command({
         zip: options.zip === true,
         figures: options.figures !== false,
         weightFormat: options.weightFormat,
+        onRecovered: (done) => {
+          if (done.rolledForward.length > 0) {
+            context.err(
+              `note: finished an export an interrupted earlier run had decided: ${
+                done.rolledForward.join(", ")
+              }`,
+            );
+          }
+          for (const line of sweptNotes(done)) context.err(line);
+        },
         thresholds: {
           mae: options.maeThreshold,
           mape: options.mapeThreshold,

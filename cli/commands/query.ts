@@ -31,6 +31,7 @@ import {
   type SpecFrom,
 } from "../../lib/query/mod.ts";
 import { type MachineSpec, NODE_ATTRIBUTES } from "../../lib/types.ts";
+import { sweptNotes } from "./_swept.ts";
 
 /** Checks a `%Y-%m-%dT%H:%M:%SZ` time at parse time (a usage error). */
 const timeParser = parser((value: string) => {
@@ -286,18 +287,7 @@ function printCollected(
 ): void {
   const spec = specMessages(done, request.specFrom ?? "auto");
   for (const line of spec.err) context.err(line);
-  if (done.swept.removed.length > 0) {
-    context.err(
-      `note: removed ${done.swept.removed.length} temp file${
-        done.swept.removed.length === 1 ? "" : "s"
-      } left by an interrupted earlier run: ${done.swept.removed.join(", ")}`,
-    );
-  }
-  for (const path of done.swept.restored) {
-    context.err(
-      `note: put back ${path} from the copy an interrupted earlier run left aside`,
-    );
-  }
+  for (const line of sweptNotes(done.swept)) context.err(line);
   if (
     done.window.source === "benchmark" && (request.startTime !== undefined)
   ) {

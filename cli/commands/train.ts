@@ -49,6 +49,7 @@ import {
 } from "../../lib/pipeline/model_metadata.ts";
 import { defaultMaxPowerWatts } from "../../lib/extract/mod.ts";
 import { DATA_CHECK_OPTIONS, dataCheckOptionsOf } from "./_stage_flags.ts";
+import { sweptNotes } from "./_swept.ts";
 
 export { specFromNodeInfo };
 
@@ -206,6 +207,11 @@ export const TRAIN_OPTIONS = {
     "machine id: node type from <data>/machine_spec/<id>.json",
   ),
   quiet: flag("--quiet", "no progress lines"),
+  minRows: option(
+    "--min-rows <n>",
+    "fewest rows a feature group's data needs to be trained; a run with none fails before writing",
+    { parse: numberParser({ integer: true, min: 1 }), default: 5 },
+  ),
 } as const;
 
 /**
@@ -365,6 +371,8 @@ async function pipelineOptions(
       ...(machine.id === undefined ? {} : { id: machine.id }),
     }),
     onProgress: progressPrinter(context),
+    minRows: options.minRows,
+    onSwept: (swept) => sweptNotes(swept).forEach((n) => context.err(n)),
     dataChecks: dataCheckOptionsOf(
       options,
       context,

@@ -56,6 +56,12 @@ export interface PipelineInfo {
   name: string;
   /** Its folder. */
   folder: string;
+  /**
+   * The generation its files are read from, when `folder` is a link to one
+   * (a pipeline published by `train`): resolved once, so one estimate
+   * reads one generation even if a training swaps in another meanwhile.
+   */
+  generation?: string;
   /** The extractor its data was extracted with. */
   extractor: ExtractorName;
   /** The isolator of its DynPower data. */
@@ -84,7 +90,8 @@ export async function readPipelineInfo(folder: string): Promise<PipelineInfo> {
       }: ${folder} does not exist (train -p ${basename(folder)} writes it)`,
     );
   }
-  const read = await readPipeline(folder, {
+  const generation = await Deno.realPath(folder).catch(() => folder);
+  const read = await readPipeline(generation, {
     sources: [],
     nodeTypeIndex: false,
   });
@@ -116,6 +123,7 @@ export async function readPipelineInfo(folder: string): Promise<PipelineInfo> {
   return {
     name: typeof m?.name === "string" ? m.name : basename(folder),
     folder,
+    ...(generation === folder ? {} : { generation }),
     extractor: pick("extractor", EXTRACTORS, "default"),
     isolator: pick("isolator", ISOLATORS, "min"),
   };
@@ -236,7 +244,7 @@ export async function pipelineModelCandidates(
   target: EstimateTarget,
   options: PipelineModelOptions = {},
 ): Promise<{ candidates: ModelCandidate[]; notes: string[] }> {
-  const read = await readPipeline(pipeline.folder, {
+  const read = await readPipeline(pipeline.generation ?? pipeline.folder, {
     sources: [target.source],
     outputTypes: [target.outputType],
     nodeTypeIndex: false,
@@ -324,7 +332,7 @@ async function modelCandidate(
   m: PipelineModel,
   pipeline: PipelineInfo,
 ): Promise<ModelCandidate | string> {
-  const found = await modelLoader(m, pipeline.folder);
+  const found = await modelLoader(m, pipeline.generation ?? pipeline.folder);
   if (typeof found === "string") return found;
   return {
     name: m.name,

@@ -16,10 +16,15 @@
  * <pipeline>/<source>/<ot>/<FG>/<Trainer>_<nt>.json   Kepler weight file (weight-support trainers)
  * ```
  *
- * Everything is read and checked first; the pipeline folder is then
- * replaced as a whole (a failed export leaves the previous one intact),
- * and each other file is written atomically. Weight files are written in
- * the form Kepler v0.7.11 accepts (component keys only).
+ * Everything is read and checked first. The pipeline folder, its zip, the
+ * README and a new page are then written aside and committed together
+ * (lib/io/commit.ts): they change together or not at all, also when the
+ * disk fills up (the error says so; nothing changed) or the run is killed
+ * (the next export into the version folder finishes a decided commit or
+ * sweeps an undecided one's temps, with a note). One export into a
+ * version folder at a time: `<version>/.export.lock` (flock) is held while
+ * it runs. Weight files are written in the form Kepler v0.7.11 accepts
+ * (component keys only).
  *
  * Differences from upstream: an undefined MAPE (−1) never passes the
  * thresholds on MAPE alone; an export in which no model passes is an error
@@ -29,9 +34,14 @@
  * @module
  */
 import { basename } from "node:path";
-import { replaceDirAtomic, writeFileAtomic } from "../io/atomic.ts";
+import {
+  type CommitEntry,
+  commitTogether,
+  type RecoverResult,
+} from "../io/commit.ts";
+import { VersionLock } from "./_version_lock.ts";
 import { exists, readTextFile } from "../io/read.ts";
-import { zipDirToFile } from "../io/zip.ts";
+import { collectDir, zipEntries } from "../io/zip.ts";
 import {
   exportDocFile,
   exportFiguresFile,
@@ -160,6 +170,14 @@ export interface ExportPipelineOptions {
    * @default {undefined} `"v0.7.11"` (component keys only, as kepler-model-db publishes them; every Kepler v0.7.x reads it)
    */
   weightFormat?: WeightFormat;
+  /**
+   * Receives what was recovered from a killed earlier export into the same
+   * version folder (a decided commit finished, temps removed), when
+   * anything was.
+   *
+   * @default {undefined} none
+   */
+  onRecovered?: (recovered: RecoverResult) => void;
 }
 
 /** What an export wrote. */
@@ -250,6 +268,41 @@ export async function exportPipeline(
   const version = options.version ?? "v0.7";
   const publisher = checkPublisher(options.publisher);
   const collectTime = checkCollectTime(options.collectTime);
+  const versionDir = exportVersionDir(exportPath, version);
+  // an existing version folder: locked and recovered before reading; a
+  // new one is made only once everything is read and checked
+  const lock = new VersionLock(versionDir);
+  try {
+    if (await exists(versionDir)) {
+      const swept = await lock.take();
+      if (swept.rolledForward.length + swept.removed.length > 0) {
+        options.onRecovered?.(swept);
+      }
+    }
+    return await exportLocked(pipelineFolder, lock, {
+      ...options,
+      thresholds,
+      errorKey,
+      publisher,
+      collectTime,
+    });
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The export proper, under the version folder's lock. */
+async function exportLocked(
+  pipelineFolder: string,
+  lock: VersionLock,
+  options: ExportPipelineOptions & {
+    thresholds: ExportThresholds;
+    errorKey: ErrorKey;
+  },
+): Promise<ExportReport> {
+  const { thresholds, errorKey } = options;
+  const version = options.version ?? "v0.7";
+  const versionDir = lock.dir;
   const source = await readExportSource(pipelineFolder);
   const selection = await selectModels(source, errorKey, thresholds);
   const { metadata, index } = source;
@@ -259,20 +312,34 @@ export async function exportPipeline(
   const now = options.now ?? (() => new Date());
   const exported: PipelineMetadata = {
     ...metadata,
-    publisher,
-    collect_time: collectTime,
+    publisher: options.publisher,
+    collect_time: options.collectTime,
     export_time: formatPipelineTime(now()),
   };
-  const versionDir = exportVersionDir(exportPath, version);
   const exportDir = exportPipelineDir(versionDir, name);
   const page = exportPage(source, selection, best, options, thresholds);
-  await replaceDirAtomic(exportDir, async (tmp) => {
-    await writeExportDir(tmp, { exported, index, selection, best, page }, {
-      version,
-      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    }, options.weightFormat);
-  });
-  const docs = await writeVersionFiles(versionDir, exported, options);
+  await lock.take(); // a new version folder: nothing to recover
+  const docs = await versionFiles(versionDir, exported, options);
+  const zip = options.zip ? exportPipelineZip(versionDir, name) : undefined;
+  let zipBytes: Uint8Array | undefined;
+  // folder, zip, README and page change together or not at all
+  await commitTogether(versionDir, "export", [
+    {
+      kind: "dir",
+      target: exportDir,
+      fill: async (tmp) => {
+        await writeExportDir(tmp, { exported, index, selection, best, page }, {
+          version,
+          ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+        }, options.weightFormat);
+        if (zip !== undefined) zipBytes = zipEntries(await collectDir(tmp));
+      },
+    },
+    ...(zip === undefined
+      ? []
+      : [{ kind: "file" as const, target: zip, content: () => zipBytes! }]),
+    ...docs.entries,
+  ]);
   const report: ExportReport = {
     pipeline: name,
     versionDir,
@@ -285,11 +352,7 @@ export async function exportPipeline(
     notes: [...selection.notes, ...page.notes, ...docs.notes],
   };
   if (page.html !== undefined) report.figures = exportFiguresFile(exportDir);
-  if (options.zip) {
-    const zip = exportPipelineZip(versionDir, name);
-    await zipDirToFile(exportDir, zip);
-    report.zip = zip;
-  }
+  if (zip !== undefined) report.zip = zip;
   return report;
 }
 
@@ -457,20 +520,24 @@ async function writeExportDir(
   }, weightFormat);
 }
 
-/** Writes the pipeline page (unless it exists) and the version README. */
-async function writeVersionFiles(
+/** The pipeline page (unless it exists) and the version README, to commit. */
+async function versionFiles(
   versionDir: string,
   exported: PipelineMetadata,
   options: ExportPipelineOptions,
-): Promise<{ docPage: string; docPageWritten: boolean; notes: string[] }> {
+): Promise<{
+  docPage: string;
+  docPageWritten: boolean;
+  notes: string[];
+  entries: CommitEntry[];
+}> {
   const notes: string[] = [];
+  const entries: CommitEntry[] = [];
   const docPage = exportDocFile(versionDir, exported.name);
   const docPageWritten = !(await exists(docPage));
   if (docPageWritten) {
-    await writeFileAtomic(
-      docPage,
-      pipelineDocPage(exported, options.workload ?? ""),
-    );
+    const text = pipelineDocPage(exported, options.workload ?? "");
+    entries.push({ kind: "file", target: docPage, content: () => text });
   } else {
     notes.push(`kept the existing pipeline page ${docPage}`);
   }
@@ -478,14 +545,12 @@ async function writeVersionFiles(
   const existing = (await exists(readmePath))
     ? await readTextFile(readmePath)
     : undefined;
-  await writeFileAtomic(
-    readmePath,
-    versionReadme(existing, {
-      name: exported.name,
-      collectTime: exported.collect_time!,
-      lastUpdateTime: exported.last_update_time,
-      publisher: exported.publisher!,
-    }, { version: options.version ?? "v0.7" }),
-  );
-  return { docPage, docPageWritten, notes };
+  const readme = versionReadme(existing, {
+    name: exported.name,
+    collectTime: exported.collect_time!,
+    lastUpdateTime: exported.last_update_time,
+    publisher: exported.publisher!,
+  }, { version: options.version ?? "v0.7" });
+  entries.push({ kind: "file", target: readmePath, content: () => readme });
+  return { docPage, docPageWritten, notes, entries };
 }

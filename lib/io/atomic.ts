@@ -4,7 +4,9 @@
  * half-written file and an interrupted run leaves the old file intact.
  *
  * Temp names are `.<name>.<8 hex>.tmp` (and `.<name>.<8 hex>.old` for a
- * folder moved aside). The writer holds an exclusive lock (`flock`) on its
+ * folder moved aside), built by `tempPath`: one naming for every writer
+ * (atomic files and folders, a pipeline's generation being built, an
+ * export's commit in ./commit.ts). The writer holds an exclusive lock (`flock`) on its
  * temp from creation until after the rename, which the kernel releases when
  * the process dies, even by SIGKILL: so a temp nobody holds locked is a
  * leftover of a killed run, and ./stale_temps.ts sweeps it at the next run.
@@ -68,6 +70,104 @@ async function writePieces(
 }
 
 /**
+ * The temp name of the one naming scheme every writer uses:
+ * `<folder>/.<name>.<8 hex>.<kind>`, beside `target` (see ./stale_temps.ts).
+ *
+ * @param target The file or folder the temp stands for.
+ * @param kind `tmp` (new content), `old` (old content moved aside) or
+ *   `journal` (a commit's record, ./commit.ts).
+ * @param id The 8 hex digits (default: random), to pair names of one write.
+ * @returns The temp's path.
+ *
+ * @example
+ * ```ts
+ * import { tempPath } from "./atomic.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(tempPath("/m/p.zip", "tmp", "0123abcd"), "/m/.p.zip.0123abcd.tmp");
+ * ```
+ */
+export function tempPath(
+  target: string,
+  kind: "tmp" | "old" | "journal",
+  id: string = crypto.randomUUID().slice(0, 8),
+): string {
+  return join(dirname(target), `.${basename(target)}.${id}.${kind}`);
+}
+
+/** A temp file written and still locked; see {@linkcode writeLockedTemp}. */
+export interface LockedTemp {
+  /** The temp's path. */
+  readonly path: string;
+  /** Closes the file, which releases its lock. */
+  close(): void;
+}
+
+/**
+ * Writes `data` into a new temp file beside `path` (see
+ * {@linkcode tempPath}) and keeps it locked, so that no sweep takes it for
+ * a dead run's until `close()`. On failure the temp is removed and the
+ * error names `path`.
+ *
+ * @param path The file the temp stands for (its folder must exist).
+ * @param data The content.
+ * @param options The file mode.
+ * @returns The temp, written and locked.
+ * @throws {Error} the write's error, explained (see {@linkcode explainWriteError}).
+ *
+ * @example
+ * ```ts
+ * import { writeLockedTemp } from "./atomic.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const temp = await writeLockedTemp(`${dir}/f.txt`, "new");
+ * await Deno.rename(temp.path, `${dir}/f.txt`);
+ * temp.close();
+ * assertEquals(await Deno.readTextFile(`${dir}/f.txt`), "new");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeLockedTemp(
+  path: string,
+  data: AtomicContent,
+  options: Pick<WriteAtomicOptions, "mode"> = {},
+): Promise<LockedTemp> {
+  const tmp = tempPath(path, "tmp");
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(tmp, {
+      write: true,
+      createNew: true,
+      mode: options.mode ?? 0o644,
+    });
+    // Held until after the rename: an unlocked temp is a dead run's.
+    await file.lock(true);
+    await writePieces(
+      file,
+      typeof data === "string"
+        ? [new TextEncoder().encode(data)]
+        : data instanceof Uint8Array
+        ? [data]
+        : data,
+    );
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    try {
+      file?.close();
+    } catch { /* already closed */ }
+    throw explainWriteError(error, path);
+  }
+  const held = file;
+  return {
+    path: tmp,
+    close() {
+      try {
+        held.close();
+      } catch { /* already closed */ }
+    },
+  };
+}
+
+/**
  * Writes text, bytes or a sequence of pieces to `path` atomically (temp
  * file in the same folder, then rename). Pieces (strings are UTF-8 encoded)
  * are written as they come, so a large file never has to exist in memory
@@ -97,35 +197,18 @@ export async function writeFileAtomic(
   } catch (error) {
     throw explainWriteError(error, path);
   }
-  const tmp = join(
-    dir,
-    `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  const temp = await writeLockedTemp(
+    path,
+    data,
+    options.mode === undefined ? {} : { mode: options.mode },
   );
-  let file: Deno.FsFile | undefined;
   try {
-    file = await Deno.open(tmp, {
-      write: true,
-      createNew: true,
-      mode: options.mode ?? 0o644,
-    });
-    // Held until after the rename: an unlocked temp is a dead run's.
-    await file.lock(true);
-    await writePieces(
-      file,
-      typeof data === "string"
-        ? [new TextEncoder().encode(data)]
-        : data instanceof Uint8Array
-        ? [data]
-        : data,
-    );
-    await Deno.rename(tmp, path);
-    file.close();
+    await Deno.rename(temp.path, path);
   } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    try {
-      file?.close();
-    } catch { /* already closed */ }
+    await Deno.remove(temp.path).catch(() => {});
     throw explainWriteError(error, path);
+  } finally {
+    temp.close();
   }
 }
 
@@ -144,6 +227,15 @@ export function explainWriteError(error: unknown, path: string): unknown {
     if (error instanceof kind) {
       return new kind(`Cannot write ${path}: ${reason}`, { cause: error });
     }
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  const full: Record<string, string> = {
+    ENOSPC: "no space left on device",
+    EDQUOT: "the disk quota is exceeded",
+    EFBIG: "file too large (a file-size limit)",
+  };
+  if (typeof code === "string" && full[code] !== undefined) {
+    return new Error(`Cannot write ${path}: ${full[code]}`, { cause: error });
   }
   return error;
 }
@@ -170,11 +262,10 @@ export async function replaceDirAtomic(
   path: string,
   fill: (tmpDir: string) => Promise<void>,
 ): Promise<void> {
-  const parent = dirname(path);
-  await Deno.mkdir(parent, { recursive: true });
+  await Deno.mkdir(dirname(path), { recursive: true });
   const id = crypto.randomUUID().slice(0, 8);
-  const tmp = join(parent, `.${basename(path)}.${id}.tmp`);
-  const old = join(parent, `.${basename(path)}.${id}.old`);
+  const tmp = tempPath(path, "tmp", id);
+  const old = tempPath(path, "old", id);
   await Deno.mkdir(tmp);
   // Locks held until the end: an unlocked .tmp/.old is a dead run's.
   const held = [await lockedDir(tmp)];
@@ -200,8 +291,28 @@ export async function replaceDirAtomic(
   }
 }
 
-/** Opens a folder and takes an exclusive lock on it. */
-async function lockedDir(path: string): Promise<Deno.FsFile> {
+/**
+ * Opens a folder and takes an exclusive lock on it (held until the file is
+ * closed), marking it as a live writer's for ./stale_temps.ts.
+ *
+ * @param path The folder.
+ * @returns The open folder; close it to release the lock.
+ * @throws {Deno.errors.NotFound} when the folder does not exist.
+ *
+ * @example
+ * ```ts
+ * import { lockedDir } from "./atomic.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const held = await lockedDir(dir);
+ * const other = await Deno.open(dir, { read: true });
+ * assertEquals(await other.tryLock(true), false);
+ * other.close();
+ * held.close();
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function lockedDir(path: string): Promise<Deno.FsFile> {
   const dir = await Deno.open(path, { read: true });
   try {
     await dir.lock(true);

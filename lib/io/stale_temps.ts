@@ -6,7 +6,11 @@
  * the kernel drops the lock; so a temp older than this run that nobody holds
  * locked is a leftover, removed here. A live writer's temp (locked) is never
  * touched. A `.old` folder whose target is missing (killed between the two
- * renames) is put back, so what was there stays.
+ * renames) is put back, so what was there stays. A temp symbolic link (a
+ * link renamed over its target, as a pipeline's generation link is) cannot
+ * carry a lock; its writer renames it right after creating it, so one older
+ * than the run is a leftover too. Journals (`.journal`, ./commit.ts) are not
+ * temps: a commit's recovery reads them.
  *
  * @module
  */
@@ -64,7 +68,8 @@ async function isMissing(path: string): Promise<boolean> {
  * `dir` is nothing to sweep.
  *
  * @param dir The folder the targets are in.
- * @param targets Names (not paths) of the files and folders whose temps to sweep.
+ * @param targets Names (not paths) of the files and folders whose temps to
+ *   sweep, or `"any"` for every temp in `dir` (a folder one writer owns).
  * @param options When a temp counts as old.
  * @returns The temps removed and the folders restored.
  *
@@ -83,11 +88,11 @@ async function isMissing(path: string): Promise<boolean> {
  */
 export async function sweepStaleTemps(
   dir: string,
-  targets: readonly string[],
+  targets: readonly string[] | "any",
   options: SweepOptions = {},
 ): Promise<SweepResult> {
   const before = options.before ?? Date.now();
-  const wanted = new Set(targets);
+  const wanted = targets === "any" ? undefined : new Set(targets);
   const result: SweepResult = { removed: [], restored: [] };
   const names: string[] = [];
   try {
@@ -100,11 +105,12 @@ export async function sweepStaleTemps(
   names.sort((a, b) => Number(b.endsWith(".old")) - Number(a.endsWith(".old")));
   for (const name of names) {
     const match = TEMP_NAME.exec(name);
-    if (match === null || !wanted.has(match[1] ?? "")) continue;
+    if (match === null) continue;
+    if (wanted !== undefined && !wanted.has(match[1] ?? "")) continue;
     const path = join(dir, name);
     const info = await Deno.lstat(path).catch(() => undefined);
     if (info === undefined || (info.mtime?.getTime() ?? 0) >= before) continue;
-    if (!(await unlocked(path))) continue;
+    if (!info.isSymlink && !(await unlocked(path))) continue;
     const target = join(dir, match[1] ?? "");
     if (match[3] === "old" && await isMissing(target)) {
       await Deno.rename(path, target);

@@ -6,17 +6,57 @@
  *
  * ```
  * <models>/<pipeline>                  symlink → .<pipeline>.generations/<n>
- * <models>/.<pipeline>.generations/<n>/   published generations (n grows)
- * <models>/.<pipeline>.building-<id>/     a generation being built
- * <models>/<pipeline>.zip              the current generation, zipped
+ * <models>/<pipeline>.zip              symlink → <pipeline>/.pipeline.zip
+ * <models>/.<pipeline>.generations/<n>/   the current and the previous generation
+ * <models>/.<pipeline>.generations/<n>/.pipeline.zip   that generation, zipped
+ * <models>/.<pipeline>.<8 hex>.tmp/    a generation being built (locked)
+ * <models>/.<pipeline>.lock            held by the one writer while it runs
  * ```
+ *
+ * The zip lives inside its generation and `<pipeline>.zip` reaches it
+ * through `<pipeline>`, so the one rename of `<pipeline>` swaps the folder
+ * and the zip together.
  *
  * @module
  */
-import { basename, dirname, join, relative } from "node:path";
-import { writeFileAtomic } from "../io/atomic.ts";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { lockedDir, tempPath, writeFileAtomic } from "../io/atomic.ts";
+import { acquireLock } from "../io/lock.ts";
+import { type SweepResult, sweepStaleTemps } from "../io/stale_temps.ts";
 import { collectDir, zipEntries } from "../io/zip.ts";
-import { pipelineDir, pipelineZip } from "../layout.ts";
+import {
+  generationZip,
+  lockFile,
+  pipelineDir,
+  pipelineGenerationsDir,
+  pipelineZip,
+} from "../layout.ts";
+
+/**
+ * The lock of one pipeline's writer ({@linkcode lockPipeline}): while it is
+ * held no other process writes the pipeline.
+ */
+export interface PipelineLock {
+  /** MODEL_PATH. */
+  readonly modelPath: string;
+  /** The pipeline. */
+  readonly pipeline: string;
+  /**
+   * The published pipeline, `<models>/<pipeline>` (read it while the lock
+   * is held: nobody swaps it meanwhile).
+   */
+  readonly pipelineDir: string;
+  /** Its archive, `<models>/<pipeline>.zip`. */
+  readonly zip: string;
+  /**
+   * What taking the lock cleaned: temps and folders of a killed earlier
+   * writer removed, generations no longer kept removed, and the pipeline
+   * link put back after a killed migration.
+   */
+  readonly swept: SweepResult;
+  /** Releases the lock (idempotent). */
+  release(): Promise<void>;
+}
 
 /** A generation being built; {@linkcode beginGeneration} makes one. */
 export interface Generation {
@@ -26,24 +66,16 @@ export interface Generation {
   readonly pipelineDir: string;
   /** The pipeline's archive, `<models>/<pipeline>.zip`. */
   readonly zip: string;
+  /** What taking the pipeline's lock cleaned (see {@linkcode PipelineLock}). */
+  readonly swept: SweepResult;
   /**
-   * Swaps the new generation in (one rename of a symlink), then writes the
-   * zip (unless `zip` is false) and removes generations older than the
-   * previous one.
+   * Zips the new generation into itself, swaps it in (one rename of a
+   * symlink: folder and zip at once) and removes generations older than
+   * the previous one. When it throws, call `abort()`.
    */
-  publish(options?: PublishOptions): Promise<void>;
+  publish(): Promise<void>;
   /** Removes the folder being built; the published pipeline is untouched. */
   abort(): Promise<void>;
-}
-
-/** Options of {@linkcode Generation.publish}. */
-export interface PublishOptions {
-  /**
-   * Write `<pipeline>.zip` from the new generation.
-   *
-   * @default {true}
-   */
-  zip?: boolean;
 }
 
 /** Options of {@linkcode beginGeneration}. */
@@ -55,12 +87,31 @@ export interface BeginGenerationOptions {
    * @default {true}
    */
   copy?: boolean;
+  /**
+   * The pipeline's lock, already held (see {@linkcode lockPipeline}); it
+   * stays held after publish or abort.
+   *
+   * @default {undefined} taken here and released by publish or abort
+   */
+  lock?: PipelineLock;
 }
 
-/** `<models>/.<pipeline>.generations`: the published generations. */
+/**
+ * `<models>/.<pipeline>.generations`: the published generations.
+ *
+ * @param modelPath MODEL_PATH.
+ * @param pipeline The pipeline name.
+ * @returns The folder.
+ *
+ * @example
+ * ```ts
+ * import { generationsDir } from "./generation.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(generationsDir("/m", "std"), "/m/.std.generations");
+ * ```
+ */
 export function generationsDir(modelPath: string, pipeline: string): string {
-  const link = pipelineDir(modelPath, pipeline);
-  return join(dirname(link), `.${basename(link)}.generations`);
+  return pipelineGenerationsDir(modelPath, pipeline);
 }
 
 async function lstatOrUndefined(
@@ -73,6 +124,9 @@ async function lstatOrUndefined(
     throw error;
   }
 }
+
+/** Hidden names (the generation's own zip, temps) are not pipeline files. */
+const hidden = (rel: string) => rel.split("/").some((s) => s.startsWith("."));
 
 /** Copies a folder's tree, hard-linking its files (copying where linking fails). */
 async function linkTree(from: string, to: string): Promise<void> {
@@ -100,6 +154,23 @@ async function generationNumbers(gens: string): Promise<number[]> {
   return out.sort((a, b) => a - b);
 }
 
+/** The generation `<models>/<pipeline>` links to, if it is one of ours. */
+async function currentNumber(
+  link: string,
+  gens: string,
+): Promise<number | undefined> {
+  let target: string;
+  try {
+    target = resolve(dirname(link), await Deno.readLink(link));
+  } catch {
+    return undefined; // missing, or a real folder
+  }
+  const name = basename(target);
+  return dirname(target) === resolve(gens) && /^\d+$/.test(name)
+    ? Number(name)
+    : undefined;
+}
+
 /** Moves `dir` into the generations folder under the next free number. */
 async function storeGeneration(gens: string, dir: string): Promise<number> {
   await Deno.mkdir(gens, { recursive: true });
@@ -115,13 +186,10 @@ async function storeGeneration(gens: string, dir: string): Promise<number> {
   }
 }
 
-/** Points `<models>/<pipeline>` at generation n: a new symlink renamed over it. */
-async function pointAt(link: string, gens: string, n: number): Promise<void> {
-  const tmp = join(
-    dirname(link),
-    `.${basename(link)}.link-${crypto.randomUUID().slice(0, 8)}`,
-  );
-  await Deno.symlink(relative(dirname(link), join(gens, String(n))), tmp);
+/** Renames a new symlink `link → target` over `link`: one atomic step. */
+async function swapLink(link: string, target: string): Promise<void> {
+  const tmp = tempPath(link, "tmp");
+  await Deno.symlink(target, tmp);
   try {
     await Deno.rename(tmp, link);
   } catch (error) {
@@ -130,41 +198,245 @@ async function pointAt(link: string, gens: string, n: number): Promise<void> {
   }
 }
 
+/** Points `<models>/<pipeline>` at generation n. */
+function pointAt(link: string, gens: string, n: number): Promise<void> {
+  return swapLink(link, relative(dirname(link), join(gens, String(n))));
+}
+
 /**
  * A pipeline folder of the layout before generations (a real folder):
- * moved into the generations folder and replaced by a symlink to it.
+ * copied (hard links) into the generations folder, then moved aside as
+ * `.<pipeline>.<8 hex>.old` and replaced by a symlink to its copy. A kill
+ * between those two renames leaves the `.old` folder with no pipeline
+ * beside it, which the next sweep puts back (lib/io/stale_temps.ts).
  */
 async function migrateFolder(link: string, gens: string): Promise<void> {
   const info = await lstatOrUndefined(link);
   if (info === undefined || info.isSymlink || !info.isDirectory) return;
-  const n = await storeGeneration(gens, link);
+  const dir = tempPath(link, "tmp");
+  await linkTree(link, dir);
+  const n = await storeGeneration(gens, dir);
+  const old = tempPath(link, "old");
+  await Deno.rename(link, old);
   await pointAt(link, gens, n);
+  await Deno.remove(old, { recursive: true });
 }
 
-/** Removes published generations older than `keepFrom`. */
-async function pruneGenerations(gens: string, keepFrom: number) {
-  for (const n of await generationNumbers(gens)) {
-    if (n >= keepFrom) continue;
-    await Deno.remove(join(gens, String(n)), { recursive: true }).catch(
+/**
+ * Removes generations other than `current` and the newest one before it
+ * (kept for readers still in it); newer ones are a killed publish's.
+ */
+async function pruneGenerations(
+  gens: string,
+  current: number,
+): Promise<string[]> {
+  const numbers = await generationNumbers(gens);
+  const previous = numbers.filter((n) => n < current).at(-1);
+  const removed: string[] = [];
+  for (const n of numbers) {
+    if (n === current || n === previous) continue;
+    const path = join(gens, String(n));
+    await Deno.remove(path, { recursive: true }).then(
+      () => removed.push(path),
       () => {},
     );
   }
+  return removed;
+}
+
+/** Writes a folder's zip (its visible files) into the folder itself. */
+async function zipInto(dir: string): Promise<void> {
+  await writeFileAtomic(
+    generationZip(dir),
+    zipEntries(await collectDir(dir, { skip: hidden })),
+  );
+}
+
+/** Builds a generation aside with `fill`, stores it and points at it. */
+async function publishAside(
+  link: string,
+  gens: string,
+  fill: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = tempPath(link, "tmp");
+  await Deno.mkdir(dir);
+  const held = await lockedDir(dir);
+  try {
+    await fill(dir);
+    await pointAt(link, gens, await storeGeneration(gens, dir));
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw error;
+  } finally {
+    held.close();
+  }
+}
+
+/**
+ * Makes `<models>/<pipeline>.zip` the link `<pipeline>/.pipeline.zip`
+ * (once per pipeline of an earlier layout, where it was a file written
+ * after the swap). When there was such a file, the current generation is
+ * first republished with that file inside it, so every step leaves folder
+ * and zip matching; without one, the link is made at once (it reaches no
+ * zip until a generation with one is swapped in, as readers saw before).
+ */
+async function settleZipLink(link: string, gens: string, zip: string) {
+  const want = join(basename(link), basename(generationZip("")));
+  const info = await lstatOrUndefined(zip);
+  if (info?.isSymlink && await Deno.readLink(zip) === want) return;
+  await migrateFolder(link, gens);
+  const current = await currentNumber(link, gens);
+  if (current !== undefined && info !== undefined) {
+    await publishAside(link, gens, async (dir) => {
+      await linkTree(join(gens, String(current)), dir);
+      await Deno.remove(generationZip(dir)).catch(() => {});
+      if (info.isFile) {
+        await Deno.link(zip, generationZip(dir))
+          .catch(() => Deno.copyFile(zip, generationZip(dir)));
+      } else await zipInto(dir);
+    });
+  }
+  await swapLink(zip, want);
+}
+
+/** Removes the temp names of the layout before `lib/io` naming. */
+async function sweepLegacy(
+  modelPath: string,
+  pipeline: string,
+  before: number,
+): Promise<string[]> {
+  const removed: string[] = [];
+  const legacy = [`.${pipeline}.building-`, `.${pipeline}.link-`];
+  for await (const e of Deno.readDir(modelPath)) {
+    if (!legacy.some((prefix) => e.name.startsWith(prefix))) continue;
+    const path = join(modelPath, e.name);
+    const info = await lstatOrUndefined(path);
+    if ((info?.mtime?.getTime() ?? 0) >= before) continue;
+    await Deno.remove(path, { recursive: true }).then(
+      () => removed.push(path),
+      () => {},
+    );
+  }
+  return removed;
+}
+
+/**
+ * What a killed writer left, cleaned under the pipeline's lock: its temps
+ * (one sweep, lib/io/stale_temps.ts, which also puts back a folder moved
+ * aside by a killed migration), and generations no longer kept or never
+ * pointed at.
+ */
+async function tidyPipeline(
+  modelPath: string,
+  pipeline: string,
+  before: number,
+): Promise<SweepResult> {
+  const link = pipelineDir(modelPath, pipeline);
+  const gens = generationsDir(modelPath, pipeline);
+  const swept = await sweepStaleTemps(
+    modelPath,
+    [pipeline, basename(pipelineZip(modelPath, pipeline))],
+    { before },
+  );
+  swept.removed.push(...await sweepLegacy(modelPath, pipeline, before));
+  const current = await currentNumber(link, gens);
+  if (current !== undefined) {
+    swept.removed.push(...await pruneGenerations(gens, current));
+  }
+  return swept;
+}
+
+/**
+ * Takes a pipeline's writer lock (`<models>/.<pipeline>.lock`) and cleans
+ * what a killed earlier writer left (see {@linkcode PipelineLock.swept}).
+ * Fails at once when another process is writing the pipeline.
+ *
+ * @param modelPath MODEL_PATH (created when missing).
+ * @param pipeline The pipeline name.
+ * @returns The lock, held; release it when done.
+ * @throws {Deno.errors.Busy} when another process holds the lock.
+ *
+ * @example
+ * ```ts
+ * import { lockPipeline } from "./generation.ts";
+ * import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
+ * const models = await Deno.makeTempDir();
+ * // a generation being built by a killed run: nobody holds it
+ * await Deno.mkdir(`${models}/.p.0123abcd.tmp`);
+ * await Deno.utime(`${models}/.p.0123abcd.tmp`, 0, 0);
+ * const lock = await lockPipeline(models, "p");
+ * assertEquals(lock.swept.removed, [`${models}/.p.0123abcd.tmp`]);
+ * await assertRejects(() => lockPipeline(models, "p"), Deno.errors.Busy);
+ * await lock.release();
+ * await Deno.remove(models, { recursive: true });
+ * ```
+ */
+export async function lockPipeline(
+  modelPath: string,
+  pipeline: string,
+): Promise<PipelineLock> {
+  const started = Date.now();
+  await Deno.mkdir(modelPath, { recursive: true });
+  const held = await acquireLock(lockFile(modelPath, pipeline), {
+    what: `Cannot write pipeline ${pipeline}`,
+    hint:
+      "another train or train_from_data is writing it; wait for it to finish",
+  });
+  try {
+    const swept = await tidyPipeline(modelPath, pipeline, started);
+    return {
+      modelPath,
+      pipeline,
+      pipelineDir: pipelineDir(modelPath, pipeline),
+      zip: pipelineZip(modelPath, pipeline),
+      swept,
+      release: () => held.release(),
+    };
+  } catch (error) {
+    await held.release();
+    throw error;
+  }
+}
+
+/** Creates the locked folder a generation is built in. */
+async function buildingDir(link: string, copy: boolean) {
+  const dir = tempPath(link, "tmp");
+  await Deno.mkdir(dir);
+  const held = await lockedDir(dir);
+  try {
+    // the published generation, resolved once: a copy of one generation
+    const current = await Deno.realPath(link).catch(() => undefined);
+    if (
+      copy && current !== undefined && (await Deno.stat(current)).isDirectory
+    ) {
+      await linkTree(current, dir);
+    }
+  } catch (error) {
+    held.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw error;
+  }
+  return { dir, held };
 }
 
 /**
  * Starts a new generation of a pipeline: a hidden folder beside it, filled
  * with (hard links to) the published generation unless `copy` is false.
  * Write the new pipeline into `dir`, then `publish()` (or `abort()`).
+ * Without a `lock`, takes the pipeline's lock (see
+ * {@linkcode lockPipeline}) until publish or abort.
  *
  * @param modelPath MODEL_PATH, the folder that holds pipelines.
  * @param pipeline The pipeline name.
- * @param options Whether to start from the published generation.
+ * @param options Whether to start from the published generation; the lock.
  * @returns The generation being built.
+ * @throws {Deno.errors.Busy} when another process is writing the pipeline.
  *
  * @example
  * ```ts
  * import { beginGeneration } from "./generation.ts";
  * import { writeFileAtomic } from "../io/atomic.ts";
+ * import { readZipFile } from "../io/zip.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const models = await Deno.makeTempDir();
  * const g1 = await beginGeneration(models, "p");
@@ -176,6 +448,8 @@ async function pruneGenerations(gens: string, keepFrom: number) {
  * assertEquals(await Deno.readTextFile(`${models}/p/metadata.json`), "1");
  * await g2.publish();
  * assertEquals(await Deno.readTextFile(`${models}/p/metadata.json`), "2");
+ * const zip = await readZipFile(`${models}/p.zip`); // swapped with the folder
+ * assertEquals(new TextDecoder().decode(zip["metadata.json"]), "2");
  * await Deno.remove(models, { recursive: true });
  * ```
  */
@@ -184,37 +458,43 @@ export async function beginGeneration(
   pipeline: string,
   options: BeginGenerationOptions = {},
 ): Promise<Generation> {
+  const own = options.lock === undefined;
+  const lock = options.lock ?? await lockPipeline(modelPath, pipeline);
   const link = pipelineDir(modelPath, pipeline);
   const gens = generationsDir(modelPath, pipeline);
-  const dir = join(
-    dirname(link),
-    `.${basename(link)}.building-${crypto.randomUUID().slice(0, 8)}`,
-  );
-  await Deno.mkdir(dirname(link), { recursive: true });
-  // stat, not lstat: a link whose generation was removed is no pipeline
-  const current = await Deno.stat(link).catch(() => undefined);
-  if ((options.copy ?? true) && current?.isDirectory) {
-    await linkTree(link, dir);
-  } else await Deno.mkdir(dir);
   const zip = pipelineZip(modelPath, pipeline);
+  let building: Awaited<ReturnType<typeof buildingDir>>;
+  try {
+    building = await buildingDir(link, options.copy ?? true);
+  } catch (error) {
+    if (own) await lock.release();
+    throw error;
+  }
+  const { dir, held } = building;
+  const done = async () => {
+    held.close();
+    if (own) await lock.release();
+  };
+  let closed = false;
   return {
     dir,
     pipelineDir: link,
     zip,
-    async publish(publishOptions: PublishOptions = {}) {
-      await migrateFolder(link, gens);
+    swept: lock.swept,
+    async publish() {
+      await zipInto(dir);
+      await settleZipLink(link, gens, zip);
       const n = await storeGeneration(gens, dir);
-      await pointAt(link, gens, n);
-      if (publishOptions.zip ?? true) {
-        await writeFileAtomic(
-          zip,
-          zipEntries(await collectDir(join(gens, String(n)), { prefix: "" })),
-        );
-      }
-      await pruneGenerations(gens, n - 1);
+      await pointAt(link, gens, n); // the commit: folder and zip at once
+      await pruneGenerations(gens, n);
+      closed = true;
+      await done();
     },
     async abort() {
+      if (closed) return;
+      closed = true;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await done();
     },
   };
 }

@@ -11,39 +11,49 @@
  *
  * ```
  * <models>/<pipeline>                      symlink → .<pipeline>.generations/<n>
- * <models>/.<pipeline>.generations/<n>/    published generations; n only grows
- * <models>/.<pipeline>.building-<id>/      a generation being built
- * <models>/<pipeline>.zip                  the current generation, zipped
+ * <models>/<pipeline>.zip                  symlink → <pipeline>/.pipeline.zip
+ * <models>/.<pipeline>.generations/<n>/    the current and the previous generation
+ * <models>/.<pipeline>.generations/<n>/.pipeline.zip   that generation, zipped
+ * <models>/.<pipeline>.<8 hex>.tmp/        a generation being built (locked)
+ * <models>/.<pipeline>.lock                the writer's lock, while it runs
  * ```
  *
- * 1. `beginGeneration` builds the new generation aside, in
- *    `.<pipeline>.building-<id>/`, starting from hard links to the published
+ * 1. One writer per pipeline: `lockPipeline` (or `beginGeneration` without
+ *    a lock) takes an exclusive `flock` on `.<pipeline>.lock`; a second
+ *    writer fails at once (`Deno.errors.Busy`). The kernel drops the lock
+ *    of a killed writer. Under the lock, what a killed writer left is
+ *    cleaned (lib/io/stale_temps.ts: temps nobody holds locked; a
+ *    generation never pointed at; generations no longer kept) and reported
+ *    in `swept`.
+ * 2. `beginGeneration` builds the new generation aside, in
+ *    `.<pipeline>.<8 hex>.tmp/` (the same temp naming as every atomic
+ *    write, locked while built), starting from hard links to the published
  *    generation's files (so a training continues: other node types are
  *    kept, XgboostFit continues from its checkpoints). Every write is a
  *    rename of a new file, never a write into a linked one, so the
  *    published files never change.
- * 2. `publish()` renames the finished folder to
- *    `.<pipeline>.generations/<n>` and then swaps the symlink
- *    `<models>/<pipeline>` to it by renaming a new symlink over it: one
- *    rename(2), atomic. A reader that opens a path through
- *    `<models>/<pipeline>` sees the old generation before that instant and
- *    the new one after; a reader that resolved the link earlier keeps
- *    reading its (complete) generation.
- * 3. After the swap the zip `<pipeline>.zip` is written (atomically) from
- *    the new generation, and generations older than the previous one are
- *    removed (the previous one is kept for readers still in it).
+ * 3. `publish()` zips the new generation into its own `.pipeline.zip`,
+ *    renames the folder to `.<pipeline>.generations/<n>` and then swaps
+ *    the symlink `<models>/<pipeline>` to it by renaming a new symlink over
+ *    it: one rename(2), atomic, and the commit point. `<pipeline>.zip`
+ *    reaches the zip through `<pipeline>`, so folder and zip swap
+ *    together. Generations other than the new one and the one before it
+ *    (kept for readers still in it) are removed.
  * 4. A training that fails or is killed before the swap leaves the
- *    published pipeline as it was (`abort()` removes the folder being
- *    built; a killed run leaves a `.<pipeline>.building-<id>/` folder that
- *    no reader looks at). Names starting with `.` are never pipelines.
+ *    published pipeline as it was. Names starting with `.` are never
+ *    pipelines, and hidden files are not pipeline files.
+ * 5. Readers pin one generation: `dirSource` resolves the link once, so a
+ *    read that spans a swap keeps reading the generation it started in.
  *
- * A pipeline folder of the layout before generations (a real folder) is
- * moved into `.<pipeline>.generations/` and replaced by a symlink on the
- * first publish; during that one migration the name is missing for the
- * instant between two renames. Readers address everything through
- * `<models>/<pipeline>`, so upstream's layout below it is unchanged. One
- * writer per pipeline at a time: two concurrent trainings each publish a
- * complete generation, and the last one wins.
+ * A pipeline of an earlier layout (a real folder, or a `<pipeline>.zip`
+ * file written after the swap) is migrated on its next publish: the
+ * folder is copied (hard links) into a generation and replaced by the
+ * link (moved aside as `.<pipeline>.<8 hex>.old` first; a kill between
+ * the two renames is undone by the next sweep, which puts the folder
+ * back), then that generation is republished with the zip readers had
+ * inside it, and `<pipeline>.zip` becomes the link. Readers address
+ * everything through `<models>/<pipeline>`, so upstream's layout below it
+ * is unchanged.
  *
  * @module
  */
@@ -51,7 +61,7 @@ export { readPipeline } from "./read_pipeline.ts";
 export { dirSource, zipSource } from "./pipeline_source.ts";
 export { listPipelineNames, pipelineFolder } from "./list_pipelines.ts";
 export { preprocessedCsvPath } from "./read_preprocessed.ts";
-export { beginGeneration } from "./generation.ts";
+export { beginGeneration, lockPipeline } from "./generation.ts";
 export {
   keplerCurveOf,
   keplerPredict,
@@ -95,7 +105,7 @@ export type { ListPipelinesOptions } from "./list_pipelines.ts";
 export type {
   BeginGenerationOptions,
   Generation,
-  PublishOptions,
+  PipelineLock,
 } from "./generation.ts";
 export type { PipelineSource, SourceEntry } from "./pipeline_source.ts";
 export type { ZipEntries, ZipLimits } from "../io/zip.ts";

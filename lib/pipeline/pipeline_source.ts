@@ -52,7 +52,11 @@ function checkRelative(path: string): void {
 /**
  * A pipeline folder on disk. Dot files are hidden from listings, symbolic
  * links are followed, and a missing file or folder reads as undefined or
- * empty.
+ * empty. The folder is resolved once, when the source is made: a pipeline
+ * published as generations (`<models>/<pipeline>` a link to the current
+ * one, see generation.ts) is read from the generation current then, even
+ * if a training swaps in a new one while it is read (the previous
+ * generation is kept). Messages still name `root`.
  *
  * @param root The pipeline folder, e.g. `<models>/std_v0.7.11`; it need not
  *   exist yet.
@@ -76,9 +80,10 @@ function checkRelative(path: string): void {
  * ```
  */
 export function dirSource(root: string): PipelineSource {
+  const pinned = pinnedFolder(root);
   const full = (p: string) => {
     checkRelative(p);
-    return p === "" ? root : join(root, p);
+    return p === "" ? pinned : join(pinned, p);
   };
   return {
     origin: root,
@@ -132,6 +137,15 @@ export function dirSource(root: string): PipelineSource {
       }
     },
   };
+}
+
+/** `root` with its links resolved now (itself when it does not exist). */
+function pinnedFolder(root: string): string {
+  try {
+    return Deno.realPathSync(root);
+  } catch {
+    return root;
+  }
 }
 
 /**

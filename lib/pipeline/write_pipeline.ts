@@ -133,6 +133,96 @@ export async function readPipelineMetadata(
     : undefined;
 }
 
+/** What a training reads of the published pipeline before any work. */
+export interface ExistingPipeline {
+  /** Its `metadata.json`, when it has one. */
+  metadata?: PipelineMetadata;
+  /** Its node type index (empty when it has none). */
+  nodeTypeIndex: NodeTypeIndex;
+}
+
+/** Why `value` is not a pipeline's metadata, or undefined when it is. */
+function metadataProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return `it is ${
+      Array.isArray(value) ? "an array" : String(value)
+    }, not an object`;
+  }
+  const m = value as Record<string, unknown>;
+  for (const key of ["abs_trainers", "dyn_trainers", "energy_sources"]) {
+    const v = m[key];
+    if (
+      v !== undefined &&
+      !(Array.isArray(v) && v.every((x) => typeof x === "string"))
+    ) return `${key} is ${JSON.stringify(v)}, not a list of names`;
+  }
+  for (const key of ["name", "init_time", "last_update_time"]) {
+    if (m[key] !== undefined && typeof m[key] !== "string") {
+      return `${key} is ${JSON.stringify(m[key])}, not a string`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads and checks what a training continues from in a published pipeline
+ * (`metadata.json` and `node_type_index.json`), so a corrupt file stops
+ * the run before any work. A missing folder is a new pipeline.
+ *
+ * @param dir The pipeline folder, e.g. `<models>/<pipeline>`.
+ * @param name The pipeline's name, for messages.
+ * @returns Its metadata and node type index.
+ * @throws {SyntaxError} when a file is not JSON.
+ * @throws {TypeError} when metadata.json or the node type index is not of
+ *   their form.
+ *
+ * @example
+ * ```ts
+ * import { readExistingPipeline } from "./write_pipeline.ts";
+ * import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * assertEquals(await readExistingPipeline(dir, "p"), { nodeTypeIndex: {} });
+ * await Deno.writeTextFile(`${dir}/metadata.json`, '{"name": "p", "abs_trainers": 3}');
+ * await assertRejects(() => readExistingPipeline(dir, "p"), /abs_trainers is 3, not a list of names/);
+ * await Deno.writeTextFile(`${dir}/metadata.json`, '{"name": "p", "bro');
+ * await assertRejects(() => readExistingPipeline(dir, "p"), SyntaxError);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readExistingPipeline(
+  dir: string,
+  name: string,
+): Promise<ExistingPipeline> {
+  const refuse = (error: unknown): never => {
+    const message = (error as Error).message;
+    const Kind = error instanceof SyntaxError ? SyntaxError : TypeError;
+    throw new Kind(
+      `Cannot train pipeline ${name}: ${message}; fix or remove it (nothing was changed)`,
+      { cause: error },
+    );
+  };
+  const path = pipelineFile(dir, "metadata");
+  let metadata: PipelineMetadata | undefined;
+  try {
+    metadata = await readPipelineMetadata(dir);
+  } catch (error) {
+    refuse(error);
+  }
+  const problem = metadata === undefined
+    ? undefined
+    : metadataProblem(metadata);
+  if (problem !== undefined) {
+    refuse(new TypeError(`${path} is not a pipeline's metadata: ${problem}`));
+  }
+  let nodeTypeIndex: NodeTypeIndex = {};
+  try {
+    nodeTypeIndex = await readPipelineNodeTypeIndex(dir);
+  } catch (error) {
+    refuse(error);
+  }
+  return { ...(metadata === undefined ? {} : { metadata }), nodeTypeIndex };
+}
+
 /** The pipeline-level files {@linkcode writePipelineFiles} writes. */
 export interface PipelineFiles {
   /** `metadata.json`. */

@@ -7,6 +7,7 @@
  */
 import { join, relative, sep } from "node:path";
 import {
+  generationZip,
   machineSpecFile,
   pipelineDir,
   pipelineZip,
@@ -114,19 +115,24 @@ export async function pushPlan(options: PushPlanOptions): Promise<PushItem[]> {
   }
   for (const pipeline of options.pipelines ?? []) {
     const keys = pipelineKeys(pipeline);
-    const dir = pipelineDir(modelPath, pipeline);
-    if (!(await isDir(dir))) {
+    const link = pipelineDir(modelPath, pipeline);
+    if (!(await isDir(link))) {
       throw new Deno.errors.NotFound(
-        `Cannot push pipeline ${pipeline}: ${dir} is not a folder (train -p ${pipeline} writes it; MODEL_PATH is ${modelPath})`,
+        `Cannot push pipeline ${pipeline}: ${link} is not a folder (train -p ${pipeline} writes it; MODEL_PATH is ${modelPath})`,
       );
     }
+    // one generation (train publishes them by a link): folder and zip match
+    const dir = await Deno.realPath(link);
     for (const file of await filesBelow(dir)) {
       items.push({
         key: keyUnder(keys.prefix, relative(dir, file)),
         path: file,
       });
     }
-    const zip = pipelineZip(modelPath, pipeline);
+    const inner = generationZip(dir);
+    const zip = (await exists(inner))
+      ? inner
+      : pipelineZip(modelPath, pipeline);
     if (await exists(zip)) items.push({ key: keys.zip, path: zip });
   }
   if (options.exportPath !== undefined && options.exportPath !== "") {

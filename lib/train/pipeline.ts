@@ -21,27 +21,16 @@
  *
  * @module
  */
-import type { Frame } from "../extract/frame.ts";
-import type { ExtractOptions } from "../extract/extract.ts";
-import { ImplausibleDataError } from "../extract/data_checks.ts";
 import type { QueryData } from "../extract/read_query.ts";
-import {
-  extractBatch,
-  type FrameBatch,
-  prepareFrames,
-} from "../isolate/prepare_frames.ts";
 import { writeIdleProfiles } from "../isolate/profile.ts";
 import {
-  type Component,
   type EnergySource,
-  type ExtractorName,
-  type FeatureGroup,
   OUTPUT_TYPES,
   type OutputType,
   type TrainerName,
   TRAINERS,
 } from "../types.ts";
-import { beginGeneration } from "../pipeline/generation.ts";
+import { beginGeneration, lockPipeline } from "../pipeline/generation.ts";
 import {
   formatPipelineTime,
   type PipelineMetadata,
@@ -53,29 +42,19 @@ import {
   writeSummaryCsv,
 } from "../pipeline/summary.ts";
 import {
-  type GroupKey,
-  readPipelineCheckpoints,
-  readPipelineMetadata,
+  readExistingPipeline,
   writePipelineFiles,
   writePipelineModel,
-  writePreprocessed,
 } from "../pipeline/write_pipeline.ts";
 import {
-  isolationOf,
   type Run,
   type RunContext,
   runContext,
   type Settings,
   settingsOf,
 } from "./_train_run.ts";
-import { loadModel } from "./load_model.ts";
 import { TrainPool } from "./_pool.ts";
-import {
-  type SerializedJob,
-  serializeFrame,
-  trainedFromSerialized,
-} from "./_train_job.ts";
-import type { ModelJson } from "./model.ts";
+import { trainedFromSerialized } from "./_train_job.ts";
 
 export type {
   ReportedModel,
@@ -92,172 +71,13 @@ import type {
 
 export { commonFeatureGroups } from "./_train_run.ts";
 
-/** A training job: one trainer on one group's frame. */
-interface Job {
-  key: GroupKey;
-  trainer: TrainerName;
-  index: number;
-  total: number;
-  job: SerializedJob;
-}
-
-/** The frames of one source, extracted once for every group. */
-interface SourceFrames {
-  source: EnergySource;
-  base: {
-    source: EnergySource;
-    extractor: ExtractorName;
-    thirdParty: readonly string[];
-    vmJobName: string;
-    nodeType: number;
-    maxPowerWatts?: number;
-    maxExcludedFraction?: number;
-    onExcluded?: NonNullable<ExtractOptions["onExcluded"]>;
-  };
-  node: FrameBatch;
-  container: FrameBatch;
-}
-
-/**
- * Step 1, prepare frames: a group's AbsPower frame (node level) and
- * DynPower frame (container level, isolated), or the failure reported.
- */
-async function prepareGroup(
-  queries: readonly QueryData[],
-  frames: SourceFrames,
-  group: FeatureGroup,
-  run: Run,
-): Promise<{ abs: Frame; dyn: Frame } | undefined> {
-  const { s, ctx, options, report } = run;
-  const source = frames.source;
-  let abs: Frame, dyn: Frame;
-  try {
-    abs = prepareFrames(queries, group, "AbsPower", {
-      ...frames.base,
-      extracted: frames.node,
-    });
-    const isolation = await isolationOf(source, group, s, ctx, options);
-    dyn = prepareFrames(queries, group, "DynPower", {
-      ...frames.base,
-      extracted: frames.container,
-      isolation,
-    });
-  } catch (error) {
-    // data that cannot be true refuses the whole run, not one group
-    if (error instanceof ImplausibleDataError) throw error;
-    report.failures.push({
-      source,
-      featureGroup: group,
-      message: (error as Error).message,
-    });
-    return undefined;
-  }
-  if (!report.featureGroups.includes(group)) report.featureGroups.push(group);
-  options.onProgress?.({
-    kind: "group",
-    source,
-    featureGroup: group,
-    rows: { abs: abs.length, dyn: dyn.length },
-  });
-  return { abs, dyn };
-}
-
-/**
- * Step 2, plan jobs: writes a group's preprocessed data and one job per
- * trainer (XgboostFit continuing from its checkpoints).
- */
-async function planGroup(
-  key: Omit<GroupKey, "outputType">,
-  outputType: OutputType,
-  frame: Frame,
-  run: Run,
-): Promise<Job[]> {
-  const { s, ctx, dir } = run;
-  const groupKey: GroupKey = { ...key, outputType };
-  await writePreprocessed(dir, {
-    outputType,
-    extractor: s.extractor,
-    isolator: s.isolator,
-    source: key.source,
-    featureGroup: key.featureGroup,
-  }, frame);
-  const trainers = outputType === "AbsPower" ? s.absTrainers : s.dynTrainers;
-  const serialized = serializeFrame(frame);
-  const jobs: Job[] = [];
-  for (const trainer of trainers) {
-    const init: Partial<Record<Component, ModelJson>> = {};
-    if (trainer === "XgboostFitTrainer") {
-      const checkpoints = await readPipelineCheckpoints(
-        dir,
-        groupKey,
-        trainer,
-        ctx.nodeType,
-        frame.components,
-      );
-      for (const [c, m] of Object.entries(checkpoints)) {
-        if (m) init[c as Component] = loadModel(m).toJSON();
-      }
-    }
-    jobs.push({
-      key: groupKey,
-      trainer,
-      index: jobs.length + 1,
-      total: trainers.length,
-      job: {
-        frame: serialized,
-        trainer,
-        init,
-        options: {
-          featureGroup: key.featureGroup,
-          outputType,
-          nodeType: ctx.nodeType,
-          split: s.split,
-          cvFolds: s.cvFolds,
-          seed: s.seed,
-          thirdParty: s.thirdParty,
-          ...(ctx.machineSpec ? { machineSpec: ctx.machineSpec } : {}),
-        },
-      },
-    });
-  }
-  return jobs;
-}
-
-/** Steps 1 and 2 for every source and group. */
-async function planJobs(
-  queries: readonly QueryData[],
-  run: Run,
-): Promise<Job[]> {
-  const { s, ctx, options } = run;
-  const jobs: Job[] = [];
-  for (const source of s.sources) {
-    const base = {
-      source,
-      extractor: s.extractor,
-      thirdParty: s.thirdParty,
-      vmJobName: options.vmJobName ?? "vm",
-      nodeType: ctx.nodeType,
-      ...options.dataChecks,
-    };
-    // Every group of a query at once: each metric is read once, not once per
-    // group. A batch that fails (one group's metrics broken) falls back to
-    // per-group extraction, so the failure is reported for its group.
-    const frames: SourceFrames = {
-      source,
-      base,
-      node: extractBatch(queries, ctx.groups, "AbsPower", base),
-      container: extractBatch(queries, ctx.groups, "DynPower", base),
-    };
-    for (const group of ctx.groups) {
-      const prepared = await prepareGroup(queries, frames, group, run);
-      if (prepared === undefined) continue;
-      const key = { source, featureGroup: group };
-      jobs.push(...await planGroup(key, "AbsPower", prepared.abs, run));
-      jobs.push(...await planGroup(key, "DynPower", prepared.dyn, run));
-    }
-  }
-  return jobs;
-}
+export { DEFAULT_MIN_ROWS } from "./_plan_jobs.ts";
+import {
+  DEFAULT_MIN_ROWS,
+  type Job,
+  planAll,
+  prepareAll,
+} from "./_plan_jobs.ts";
 
 /** Step 3, run jobs: trains on the worker pool and writes each model. */
 async function runJobs(jobs: readonly Job[], run: Run): Promise<void> {
@@ -370,16 +190,16 @@ function pipelineMetadata(
  * node_type_index.json and the summary CSVs (from the kept models and the
  * ones trained now).
  */
-async function writeFiles(run: Run, kept: SummaryModel[][]): Promise<void> {
+async function writeFiles(
+  run: Run,
+  kept: SummaryModel[][],
+  old: PipelineMetadata | undefined,
+): Promise<void> {
   const { s, ctx, options, report, dir } = run;
   if (ctx.profiles !== undefined) await writeIdleProfiles(dir, ctx.profiles);
   const now = options.now ?? (() => new Date());
   await writePipelineFiles(dir, {
-    metadata: pipelineMetadata(
-      await readPipelineMetadata(dir),
-      s,
-      formatPipelineTime(now()),
-    ),
+    metadata: pipelineMetadata(old, s, formatPipelineTime(now())),
     trainArguments: options.trainArguments ?? {
       pipeline_name: s.name,
       energy_source: s.sources.join(","),
@@ -423,14 +243,21 @@ async function keptModels(dir: string, s: Settings): Promise<SummaryModel[][]> {
 /**
  * Runs the training pipeline on one or more queries and publishes the
  * pipeline as a new generation (built aside, swapped in at once: readers
- * see the old pipeline until the new one is complete). Returns what was
+ * see the old pipeline until the new one is complete). The pipeline's lock
+ * is held throughout (a second writer fails at once), what a killed
+ * earlier run left is cleaned first, the published pipeline is checked
+ * and the data prepared before anything is written. Returns what was
  * trained and what failed.
  *
  * @param queries The queries to learn from.
  * @param options Where to write and what to train.
  * @returns What was trained and what failed.
- * @throws {RangeError} When no query is given, no feature group is valid,
- *   or every trainer failed (the published pipeline is then unchanged).
+ * @throws {RangeError} When no query is given, no feature group is valid
+ *   or has at least `minRows` rows, or every trainer failed (the
+ *   published pipeline is then unchanged).
+ * @throws {SyntaxError} When the published pipeline's metadata.json or
+ *   node type index is not JSON (before any work).
+ * @throws {Deno.errors.Busy} When another process writes the pipeline.
  *
  * @example
  * ```ts
@@ -462,17 +289,33 @@ export async function trainPipeline(
     throw new RangeError("Cannot train: no query was given");
   }
   const s = settingsOf(options);
-  const generation = await beginGeneration(options.modelPath, s.name);
+  const minRows = options.minRows ?? DEFAULT_MIN_ROWS;
+  if (!Number.isInteger(minRows) || minRows < 1) {
+    throw new RangeError(
+      `Invalid minimum row count ${minRows}: expected an integer of at least 1`,
+    );
+  }
+  const lock = await lockPipeline(options.modelPath, s.name);
   try {
-    const ctx = await runContext(generation.dir, queries, s, options);
+    const swept = lock.swept;
+    if (swept.removed.length + swept.restored.length > 0) {
+      options.onSwept?.(swept);
+    }
+    // the published pipeline (nobody else writes it while the lock is held)
+    const published = lock.pipelineDir;
+    const existing = await readExistingPipeline(published, s.name);
+    const kept = await keptModels(published, s).catch((error) =>
+      readExistingFailed(s.name, error)
+    );
+    const ctx = await runContext(published, queries, s, options);
     const run: Run = {
       s,
       ctx,
       options,
-      dir: generation.dir,
+      dir: published,
       report: {
-        pipelineDir: generation.pipelineDir,
-        zip: generation.zip,
+        pipelineDir: published,
+        zip: lock.zip,
         nodeType: ctx.nodeType,
         featureGroups: [],
         models: [],
@@ -480,16 +323,35 @@ export async function trainPipeline(
         notes: [],
       },
     };
-    const kept = await keptModels(generation.dir, s);
-    await runJobs(await planJobs(queries, run), run);
-    sortModels(run.report, s, ctx);
-    await writeFiles(run, kept);
-    await generation.publish();
+    const prepared = await prepareAll(queries, run);
+    const generation = await beginGeneration(options.modelPath, s.name, {
+      lock,
+    });
+    run.dir = generation.dir;
+    try {
+      await runJobs(await planAll(prepared, run), run);
+      sortModels(run.report, s, ctx);
+      await writeFiles(run, kept, existing.metadata);
+      await generation.publish();
+    } catch (error) {
+      await generation.abort();
+      throw error;
+    }
     return run.report;
-  } catch (error) {
-    await generation.abort();
-    throw error;
+  } finally {
+    await lock.release();
   }
+}
+
+/** A published model's metadata that cannot be read: the run stops first. */
+function readExistingFailed(name: string, error: unknown): never {
+  const Kind = error instanceof SyntaxError ? SyntaxError : Error;
+  throw new Kind(
+    `Cannot train pipeline ${name}: ${
+      (error as Error).message
+    }; fix or remove it (nothing was changed)`,
+    { cause: error },
+  );
 }
 
 /**

@@ -19,7 +19,8 @@ import {
   type OutputType,
   type TrainerName,
 } from "../types.ts";
-import { beginGeneration } from "../pipeline/generation.ts";
+import type { SweepResult } from "../io/stale_temps.ts";
+import { beginGeneration, lockPipeline } from "../pipeline/generation.ts";
 import {
   indexMachine,
   type NodeTypeIndex,
@@ -31,8 +32,8 @@ import {
 } from "../pipeline/summary.ts";
 import {
   type GroupKey,
+  readExistingPipeline,
   readPipelineCheckpoints,
-  readPipelineNodeTypeIndex,
   writePipelineFiles,
   writePipelineModel,
 } from "../pipeline/write_pipeline.ts";
@@ -151,6 +152,20 @@ export interface TrainFromFrameOptions {
    * @default {"the data"}
    */
   origin?: string;
+  /**
+   * The fewest rows the frame needs; fewer fails before anything is
+   * written.
+   *
+   * @default {5}
+   */
+  minRows?: number;
+  /**
+   * Receives what taking the pipeline's lock cleaned (temps a killed
+   * earlier run left), when it cleaned anything.
+   *
+   * @default {undefined} none
+   */
+  onSwept?: (swept: SweepResult) => void;
 }
 
 /** What {@linkcode trainFromFrame} trained. */
@@ -248,14 +263,20 @@ async function trainInto(
 
 /**
  * Trains models from a frame read from a preprocessed CSV, and publishes
- * the pipeline as a new generation (see lib/pipeline's contract; the
- * pipeline zip is left as it is, as before).
+ * the pipeline as a new generation with its zip (see lib/pipeline's
+ * contract), under the pipeline's lock. Too few rows, a corrupt published
+ * metadata.json or node type index, and a run where every trainer fails
+ * leave the published pipeline as it was.
  *
  * @param frame The preprocessed data.
  * @param options Where to write and what to train.
  * @returns What was trained and what failed.
- * @throws {RangeError} When the feature group cannot be told, or the
- *   frame lacks a feature of the group asked for.
+ * @throws {RangeError} When the feature group cannot be told, the frame
+ *   lacks a feature of the group asked for, has fewer than `minRows` rows,
+ *   or every trainer failed.
+ * @throws {SyntaxError} When the published pipeline's metadata.json or
+ *   node type index is not JSON.
+ * @throws {Deno.errors.Busy} When another process writes the pipeline.
  *
  * @example
  * ```ts
@@ -308,48 +329,93 @@ export async function trainFromFrame(
       })`,
     );
   }
+  const minRows = options.minRows ?? 5;
+  if (frame.length < minRows) {
+    throw new RangeError(
+      `Cannot train from ${
+        options.origin ?? "the data"
+      }: ${frame.length} rows, fewer than the minimum ${minRows} (--min-rows); nothing was written`,
+    );
+  }
   const outputType = options.outputType ?? "AbsPower";
   const key: GroupKey = { source: frame.source, outputType, featureGroup };
-  const generation = await beginGeneration(
-    options.modelPath,
-    options.pipelineName ?? "default",
-  );
+  const name = options.pipelineName ?? "default";
+  const lock = await lockPipeline(options.modelPath, name);
   try {
-    const dir = generation.dir;
-    let index = await readPipelineNodeTypeIndex(dir);
-    let data = frame;
-    if (options.machineSpec !== undefined) {
-      const r = indexMachine(
-        index,
-        options.machineSpec,
-        options.machineId ?? "unknown",
-      );
-      index = r.index;
-      data = {
-        ...frame,
-        nodeType: new Int32Array(frame.length).fill(r.nodeType),
-      };
+    const swept = lock.swept;
+    if (swept.removed.length + swept.restored.length > 0) {
+      options.onSwept?.(swept);
     }
-    const report: TrainFromFrameReport = {
-      pipelineDir: generation.pipelineDir,
-      source: frame.source,
-      featureGroup,
-      models: [],
-      failures: [],
-    };
-    const kept = await readSummaryModels(dir, frame.source, outputType);
-    await trainInto(dir, key, data, index, options, report);
-    await writePipelineFiles(dir, { nodeTypeIndex: index });
-    await writeSummaryCsv(
-      dir,
-      frame.source,
-      outputType,
-      mergeSummaryModels(kept, report.models),
-    );
-    await generation.publish({ zip: false });
-    return report;
-  } catch (error) {
-    await generation.abort();
-    throw error;
+    const published = lock.pipelineDir;
+    const existing = await readExistingPipeline(published, name);
+    const generation = await beginGeneration(options.modelPath, name, {
+      lock,
+    });
+    try {
+      const report = await trainGeneration(generation.dir, frame, key, {
+        ...options,
+        index: existing.nodeTypeIndex,
+        pipelineDir: generation.pipelineDir,
+      });
+      await generation.publish();
+      return report;
+    } catch (error) {
+      await generation.abort();
+      throw error;
+    }
+  } finally {
+    await lock.release();
   }
+}
+
+/** Trains into the generation being built and writes its summary files. */
+async function trainGeneration(
+  dir: string,
+  frame: Frame,
+  key: GroupKey,
+  options: TrainFromFrameOptions & {
+    index: NodeTypeIndex;
+    pipelineDir: string;
+  },
+): Promise<TrainFromFrameReport> {
+  const { source, outputType, featureGroup } = key;
+  let index = options.index;
+  let data = frame;
+  if (options.machineSpec !== undefined) {
+    const r = indexMachine(
+      index,
+      options.machineSpec,
+      options.machineId ?? "unknown",
+    );
+    index = r.index;
+    data = {
+      ...frame,
+      nodeType: new Int32Array(frame.length).fill(r.nodeType),
+    };
+  }
+  const report: TrainFromFrameReport = {
+    pipelineDir: options.pipelineDir,
+    source,
+    featureGroup,
+    models: [],
+    failures: [],
+  };
+  const kept = await readSummaryModels(dir, source, outputType);
+  await trainInto(dir, key, data, index, options, report);
+  if (report.models.length === 0) {
+    const first = report.failures[0];
+    throw new RangeError(
+      `Cannot train from ${options.origin ?? "the data"}: every trainer failed${
+        first ? ` (first: ${first.trainer}: ${first.message})` : ""
+      }; nothing was written`,
+    );
+  }
+  await writePipelineFiles(dir, { nodeTypeIndex: index });
+  await writeSummaryCsv(
+    dir,
+    source,
+    outputType,
+    mergeSummaryModels(kept, report.models),
+  );
+  return report;
 }

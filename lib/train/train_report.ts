@@ -5,6 +5,7 @@
  * @module
  */
 import type { QueryData } from "../extract/read_query.ts";
+import type { SweepResult } from "../io/stale_temps.ts";
 import type { ExtractOptions } from "../extract/extract.ts";
 import type { WeightFormat } from "../pipeline/kepler_weight_file.ts";
 import type { ModelMetadata } from "../pipeline/model_metadata.ts";
@@ -155,6 +156,21 @@ export interface TrainPipelineOptions {
    * @default {undefined} none
    */
   onProgress?: (event: TrainProgress) => void;
+  /**
+   * The fewest rows a frame (a feature group's AbsPower or DynPower data)
+   * needs to be trained: fewer is a failure of that frame, and a run left
+   * with no frame fails before writing anything.
+   *
+   * @default {5}
+   */
+  minRows?: number;
+  /**
+   * Receives what taking the pipeline's lock cleaned (temps a killed
+   * earlier run left), when it cleaned anything.
+   *
+   * @default {undefined} none
+   */
+  onSwept?: (swept: SweepResult) => void;
   /**
    * Training workers; 0 or 1 trains in this thread.
    *
