@@ -13,6 +13,7 @@ export {
 export { workloadContent } from "./workload_content.ts";
 export { checkThresholds, DEFAULT_EXPORT_THRESHOLDS } from "./thresholds.ts";
 export { errorReport } from "./error_report.ts";
+export type { RecoverResult } from "../io/commit.ts";
 export type { ErrorReportOptions, ReportNodeType } from "./error_report.ts";
 export type {
   ExportPipelineOptions,
