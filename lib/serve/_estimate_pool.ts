@@ -133,6 +133,12 @@ export class EstimatePool {
   #ids = new WeakMap<object, number>();
   #next = 0;
   #broken = false;
+  #onWorkers = 0;
+
+  /** Tasks (parses and predictions) done on a worker so far. */
+  get tasksOnWorkers(): number {
+    return this.#onWorkers;
+  }
 
   /**
    * A pool of at most `size` workers, started on first use.
@@ -283,6 +289,7 @@ export class EstimatePool {
     this.#tasks.delete(data.task);
     slot.busy--;
     if (t === undefined) return;
+    this.#onWorkers++;
     if (data.ok) t.resolve(data.result);
     else t.reject(revive(data.error!));
   }

@@ -14,7 +14,7 @@ const METRICS_HEADERS: Readonly<Record<string, string>> = {
 
 /** The Prometheus exposition of `GET /metrics`. */
 export function metricsText(
-  context: Pick<RouteContext, "registry" | "metrics">,
+  context: Pick<RouteContext, "registry" | "metrics" | "pool">,
 ): string {
   const pipelines = context.registry.pipelines;
   const counts = new Map<
@@ -49,7 +49,10 @@ export function metricsText(
     pipelines.size,
   ) +
     "# HELP kepler_model_server_skipped_files Model files skipped (corrupt or unreadable) when the pipeline was loaded; see /pipelines.\n" +
-    "# TYPE kepler_model_server_skipped_files gauge\n" + skipped.join("");
+    "# TYPE kepler_model_server_skipped_files gauge\n" + skipped.join("") +
+    "# HELP kepler_model_server_estimate_worker_tasks_total Estimate parses and predictions done on worker threads (off the event loop).\n" +
+    "# TYPE kepler_model_server_estimate_worker_tasks_total counter\n" +
+    `kepler_model_server_estimate_worker_tasks_total ${context.pool.tasksOnWorkers}\n`;
 }
 
 /** The reply of `GET /metrics`. */
