@@ -34,6 +34,7 @@ import { writeIdleProfiles } from "../isolate/profile.ts";
 import {
   type Component,
   type EnergySource,
+  ENSEMBLE_TRAINER,
   type ExtractorName,
   type FeatureGroup,
   OUTPUT_TYPES,
@@ -72,9 +73,16 @@ import { loadModel } from "./load_model.ts";
 import { TrainPool } from "./_pool.ts";
 import {
   type SerializedJob,
+  type SerializedTrained,
   serializeFrame,
   trainedFromSerialized,
 } from "./_train_job.ts";
+import {
+  type EnsembleGroup,
+  groupEnsemble,
+  memberDone,
+} from "./_ensemble_group.ts";
+import type { TrainedModel } from "./train_model.ts";
 import type { ModelJson } from "./model.ts";
 
 export type {
@@ -99,6 +107,8 @@ interface Job {
   index: number;
   total: number;
   job: SerializedJob;
+  /** The group's EnsembleTrainer, when asked for: this job is a member. */
+  ensemble?: EnsembleGroup;
 }
 
 /** The frames of one source, extracted once for every group. */
@@ -182,9 +192,13 @@ async function planGroup(
     featureGroup: key.featureGroup,
   }, frame);
   const trainers = outputType === "AbsPower" ? s.absTrainers : s.dynTrainers;
+  const members = trainers.filter((t) => t !== ENSEMBLE_TRAINER);
+  const ensemble: EnsembleGroup | undefined = members.length < trainers.length
+    ? { pending: members.length, members: [] }
+    : undefined;
   const serialized = serializeFrame(frame);
   const jobs: Job[] = [];
-  for (const trainer of trainers) {
+  for (const trainer of members) {
     const init: Partial<Record<Component, ModelJson>> = {};
     if (trainer === "XgboostFitTrainer") {
       const checkpoints = await readPipelineCheckpoints(
@@ -203,10 +217,12 @@ async function planGroup(
       trainer,
       index: jobs.length + 1,
       total: trainers.length,
+      ...(ensemble ? { ensemble } : {}),
       job: {
         frame: serialized,
         trainer,
         init,
+        predictions: ensemble !== undefined,
         options: {
           featureGroup: key.featureGroup,
           outputType,
@@ -259,9 +275,72 @@ async function planJobs(
   return jobs;
 }
 
-/** Step 3, run jobs: trains on the worker pool and writes each model. */
-async function runJobs(jobs: readonly Job[], run: Run): Promise<void> {
+/** Writes a trained model of a job's group and reports it. */
+async function writeTrained(
+  j: Job,
+  trained: TrainedModel,
+  run: Run,
+): Promise<void> {
   const { options, report, dir } = run;
+  await writePipelineModel(
+    dir,
+    j.key,
+    trained,
+    options.weightFormat ? { weightFormat: options.weightFormat } : {},
+  );
+  report.models.push({
+    source: j.key.source,
+    outputType: j.key.outputType,
+    featureGroup: j.key.featureGroup,
+    metadata: trained.metadata,
+  });
+}
+
+/** The progress event of a job's trainer (or of its group's ensemble). */
+function trainerEvent(j: Job, trainer: TrainerName, done: number) {
+  return {
+    kind: "trainer" as const,
+    source: j.key.source,
+    outputType: j.key.outputType,
+    featureGroup: j.key.featureGroup,
+    trainer,
+    done,
+    total: j.total,
+  };
+}
+
+/** Runs `step`; a failure is reported for the trainer and skipped. */
+async function reported(
+  j: Job,
+  trainer: TrainerName,
+  done: number,
+  run: Run,
+  step: () => Promise<TrainedModel>,
+): Promise<void> {
+  const event = trainerEvent(j, trainer, done);
+  try {
+    const trained = await step();
+    await writeTrained(j, trained, run);
+    run.options.onProgress?.({ ...event, mae: trained.metadata.mae });
+  } catch (error) {
+    const message = (error as Error).message;
+    run.report.failures.push({
+      source: j.key.source,
+      featureGroup: j.key.featureGroup,
+      outputType: j.key.outputType,
+      trainer,
+      message,
+    });
+    run.options.onProgress?.({ ...event, error: message });
+  }
+}
+
+/**
+ * Step 3, run jobs: trains on the worker pool and writes each model; a
+ * group's EnsembleTrainer is built and written when its last member ends.
+ */
+async function runJobs(jobs: readonly Job[], run: Run): Promise<void> {
+  const { options, report } = run;
   const note = (n: string) => {
     if (!report.notes.includes(n)) report.notes.push(n);
   };
@@ -270,42 +349,22 @@ async function runJobs(jobs: readonly Job[], run: Run): Promise<void> {
   );
   try {
     await Promise.all(jobs.map(async (j) => {
-      const event = {
-        kind: "trainer" as const,
-        source: j.key.source,
-        outputType: j.key.outputType,
-        featureGroup: j.key.featureGroup,
-        trainer: j.trainer,
-        done: j.index,
-        total: j.total,
-      };
-      try {
-        const trained = trainedFromSerialized(await pool.run(j.job));
+      let result: SerializedTrained | undefined;
+      await reported(j, j.trainer, j.index, run, async () => {
+        result = await pool.run(j.job);
+        const trained = trainedFromSerialized(result);
         trained.notes.forEach(note);
-        await writePipelineModel(
-          dir,
-          j.key,
-          trained,
-          options.weightFormat ? { weightFormat: options.weightFormat } : {},
-        );
-        report.models.push({
-          source: j.key.source,
-          outputType: j.key.outputType,
-          featureGroup: j.key.featureGroup,
-          metadata: trained.metadata,
-        });
-        options.onProgress?.({ ...event, mae: trained.metadata.mae });
-      } catch (error) {
-        const message = (error as Error).message;
-        report.failures.push({
-          source: j.key.source,
-          featureGroup: j.key.featureGroup,
-          outputType: j.key.outputType,
-          trainer: j.trainer,
-          message,
-        });
-        options.onProgress?.({ ...event, error: message });
-      }
+        return trained;
+      });
+      const members = j.ensemble && memberDone(j.ensemble, result);
+      if (members === undefined) return;
+      await reported(
+        j,
+        ENSEMBLE_TRAINER,
+        j.total,
+        run,
+        () => Promise.resolve(groupEnsemble(members, run.s.ensemble)),
+      );
     }));
   } finally {
     pool.close();

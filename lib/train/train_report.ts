@@ -18,6 +18,7 @@ import type {
   TrainerName,
 } from "../types.ts";
 import type { SplitKind } from "./train_model.ts";
+import type { EnsembleChoiceOptions } from "./ensemble_weights.ts";
 
 /** Options of `trainPipeline`. */
 export interface TrainPipelineOptions {
@@ -54,17 +55,25 @@ export interface TrainPipelineOptions {
    */
   isolator?: IsolatorName;
   /**
-   * AbsPower trainers.
+   * AbsPower trainers. `EnsembleTrainer` is built from the other trainers
+   * of the list (at least two).
    *
-   * @default {undefined} all ten
+   * @default {undefined} all eleven (the ten upstream trainers, then
+   *   EnsembleTrainer)
    */
   absTrainers?: readonly TrainerName[];
   /**
    * DynPower trainers.
    *
-   * @default {undefined} all ten
+   * @default {undefined} all eleven
    */
   dynTrainers?: readonly TrainerName[];
+  /**
+   * How EnsembleTrainer chooses and weights its members.
+   *
+   * @default {undefined} 4 members, NNLS weights
+   */
+  ensemble?: EnsembleChoiceOptions;
   /**
    * Split for the reported errors.
    *
