@@ -5,8 +5,8 @@
  * blocked folds, so the ensemble needs no refit. Per component:
  *
  * - its members and weights are chosen on the members' out-of-fold
- *   predictions (`chooseMembers`: the `size` best by CV MAE, NNLS or
- *   inverse-MSE weights), among the members that cross-validated;
+ *   predictions (`chooseMembers`: the `size` best by CV MAE, inverse-MSE
+ *   or NNLS weights), among the members that cross-validated;
  * - its own CV error is that of out-of-fold predictions whose weights were
  *   chosen without the fold scored (`nestedEnsemblePredictions`), so the
  *   figure is not the one the weights were tuned on;
@@ -35,6 +35,7 @@ import type { CrossValidation } from "./cross_validate.ts";
 import {
   chooseMembers,
   combine,
+  ENSEMBLE_DEFAULTS,
   type EnsembleChoiceOptions,
   nestedEnsemblePredictions,
 } from "./ensemble_weights.ts";
@@ -205,8 +206,9 @@ function factsOf(member: TrainedModel, folds: number): MetadataFacts {
  * const e = ensembleOf(members);
  * assertEquals(e.metadata.model_name, "EnsembleTrainer_0");
  * assertEquals(e.weights, undefined); // Kepler cannot run it
- * // the exact linear model takes all the weight
- * assertEquals(e.metadata.ensemble_members, { platform: { LinearRegressionTrainer: 1 } });
+ * // weights ∝ 1/CV MSE: the exact linear model takes (nearly) all of it
+ * const w = e.metadata.ensemble_members as Record<string, Record<string, number>>;
+ * assertEquals(w.platform!.LinearRegressionTrainer, 1);
  * ```
  */
 export function ensembleOf(
@@ -242,8 +244,9 @@ export function ensembleOf(
   }
   const metadata = trainedMetadata(components, factsOf(base, folds));
   metadata.ensemble_members = chosen;
-  metadata.ensemble_size = options.size ?? 4;
-  metadata.ensemble_weighting = options.weighting ?? "nnls";
+  metadata.ensemble_size = options.size ?? ENSEMBLE_DEFAULTS.size;
+  metadata.ensemble_weighting = options.weighting ??
+    ENSEMBLE_DEFAULTS.weighting;
   return {
     name: metadata.model_name,
     trainer: ENSEMBLE_TRAINER,

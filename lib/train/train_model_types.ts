@@ -85,7 +85,7 @@ export interface TrainModelOptions {
    * How `EnsembleTrainer` chooses and weights its members, and (when
    * `trainModel` trains them itself) which trainers may be members.
    *
-   * @default {undefined} the ten upstream trainers, 4 members, NNLS weights
+   * @default {undefined} the ten upstream trainers, 5 members, inverse-MSE weights
    */
   ensemble?: EnsembleOptions;
 }

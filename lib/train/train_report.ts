@@ -71,7 +71,7 @@ export interface TrainPipelineOptions {
   /**
    * How EnsembleTrainer chooses and weights its members.
    *
-   * @default {undefined} 4 members, NNLS weights
+   * @default {undefined} 5 members, inverse-MSE weights
    */
   ensemble?: EnsembleChoiceOptions;
   /**

@@ -21,6 +21,7 @@ import { UPSTREAM_TRAINERS, type UpstreamTrainerName } from "../../types.ts";
 import { blockedFolds, crossValidate } from "../cross_validate.ts";
 import {
   chooseMembers,
+  ENSEMBLE_DEFAULTS,
   ENSEMBLE_WEIGHTINGS,
   type EnsembleWeighting,
 } from "../ensemble_weights.ts";
@@ -228,13 +229,13 @@ export interface EnsembleParams {
   /**
    * The most members (the candidates with the lowest CV MAE).
    *
-   * @default {4}
+   * @default {5}
    */
   size?: number;
   /**
    * How the members are weighted.
    *
-   * @default {"nnls"}
+   * @default {"inverse-mse"}
    */
   weighting?: EnsembleWeighting;
   /**
@@ -282,8 +283,8 @@ export function ensembleTrainer(
 ): Trainer<EnsembleModel> {
   const who = "EnsembleTrainer";
   const names = params.members ?? UPSTREAM_TRAINERS;
-  const size = params.size ?? 4;
-  const weighting = params.weighting ?? "nnls";
+  const size = params.size ?? ENSEMBLE_DEFAULTS.size;
+  const weighting = params.weighting ?? ENSEMBLE_DEFAULTS.weighting;
   const k = params.folds ?? 3;
   return {
     name: who,
