@@ -26,6 +26,7 @@ import { startModelServer } from "../lib/serve/mod.ts";
 import { estimate } from "../lib/estimate/mod.ts";
 import { exportPipeline } from "../lib/export/mod.ts";
 import type { TrainerName } from "../lib/types.ts";
+import { runCli } from "./_cli.ts";
 
 const ROOT = await Deno.makeTempDir({ prefix: "kepler-ensemble-" });
 addEventListener("unload", () => {
@@ -302,5 +303,36 @@ Deno.test("trainPipeline refuses EnsembleTrainer with fewer than two other train
   await assertRejects(
     () => Deno.stat(join(ROOT, "refused")),
     Deno.errors.NotFound,
+  );
+});
+
+Deno.test("`train --abs-trainers default,EnsembleTrainer` adds the ensemble to the ten; EnsembleTrainer alone is one clear line and a non-zero exit", async () => {
+  const data = join(ROOT, "cli-data");
+  await Deno.mkdir(data, { recursive: true });
+  await Deno.writeTextFile(
+    join(data, "q.json"),
+    JSON.stringify(queryResult(sim)),
+  );
+  const r = await runCli(["-A"], [
+    "train",
+    "-i",
+    "q",
+    "--abs-trainers",
+    "default,EnsembleTrainer",
+    "--dyn-trainers",
+    "EnsembleTrainer",
+  ], { env: { DATAPATH: data, MODEL_PATH: join(ROOT, "cli-models") } });
+  assert(r.code !== 0);
+  const lines = r.stderr.split("\n").filter((l) =>
+    l.startsWith("kepler-model:")
+  );
+  assertEquals(lines.length, 1, r.stderr);
+  assert(!/^\s+at /m.test(r.stderr), r.stderr); // no stack trace
+  // the AbsPower list passed (ten plus the ensemble); the DynPower one names its flag
+  assert(
+    lines[0]!.includes(
+      "Cannot train EnsembleTrainer: it weights the other trainers of --dyn-trainers, which has 0 (none); give at least two",
+    ),
+    lines[0],
   );
 });

@@ -24,7 +24,7 @@ import {
   type IsolatorName,
   type MachineSpec,
   type TrainerName,
-  TRAINERS,
+  UPSTREAM_TRAINERS,
 } from "../types.ts";
 import { backgroundModels } from "./background_models.ts";
 import { validFeatureGroups } from "../extract/valid_feature_groups.ts";
@@ -73,8 +73,9 @@ export function settingsOf(options: TrainPipelineOptions): Settings {
     sources: options.sources ?? ["rapl-sysfs"],
     extractor: options.extractor ?? "default",
     isolator: options.isolator ?? "floor",
-    absTrainers: options.absTrainers ?? TRAINERS,
-    dynTrainers: options.dynTrainers ?? TRAINERS,
+    // EnsembleTrainer is opt-in (see TrainPipelineOptions.absTrainers)
+    absTrainers: options.absTrainers ?? UPSTREAM_TRAINERS,
+    dynTrainers: options.dynTrainers ?? UPSTREAM_TRAINERS,
     seed: options.seed ?? 42,
     split: options.split ?? "time",
     cvFolds: options.cvFolds ?? 3,

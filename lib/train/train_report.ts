@@ -56,16 +56,19 @@ export interface TrainPipelineOptions {
   isolator?: IsolatorName;
   /**
    * AbsPower trainers. `EnsembleTrainer` is built from the other trainers
-   * of the list (at least two).
+   * of the list (at least two); it is not in the default list: it adds
+   * about 40 % to the pipeline's bytes (its zip embeds its members, and
+   * the biggest members, XGBoost, GBR and KNN, are usually among them) for
+   * a model that is ranked best in a minority of groups while the single
+   * models' CV figures are not nested (BENCHMARKS.md, accuracy).
    *
-   * @default {undefined} all eleven (the ten upstream trainers, then
-   *   EnsembleTrainer)
+   * @default {undefined} the ten upstream trainers
    */
   absTrainers?: readonly TrainerName[];
   /**
    * DynPower trainers.
    *
-   * @default {undefined} all eleven
+   * @default {undefined} the ten upstream trainers
    */
   dynTrainers?: readonly TrainerName[];
   /**
