@@ -126,6 +126,7 @@ export const suite: BenchSuite = {
     const data = queryDataFrom(queryResult(sim));
     const dir = await Deno.makeTempDir({ prefix: "kepler-accuracy-" });
     try {
+      let runs = 0; // a fresh pipeline per run (XgboostFit would continue)
       const train = (cvFolds: number, ensemble: boolean) => {
         const trainers: TrainerName[] = ensemble
           ? [...UPSTREAM_TRAINERS, "EnsembleTrainer"]
@@ -133,7 +134,9 @@ export const suite: BenchSuite = {
         return timeIt(() =>
           trainPipeline([data], {
             modelPath: dir,
-            pipelineName: `cv${cvFolds}${ensemble ? "-ensemble" : ""}`,
+            pipelineName: `cv${cvFolds}${
+              ensemble ? "-ensemble" : ""
+            }-${runs++}`,
             sources: [...SOURCES],
             seed: 1,
             cvFolds,
@@ -147,6 +150,11 @@ export const suite: BenchSuite = {
       const cv = await train(3, false);
       const plain = await train(0, false);
       const ens = await train(3, true);
+      // the machine is shared: the cost of the ensemble is the least of two
+      // alternating runs each way
+      const cv2 = await train(3, false);
+      const ens2 = await train(3, true);
+      const least = (a: number, b: number) => Math.min(a, b);
       const bytes = async (r: TrainReport) => (await Deno.stat(r.zip)).size;
       return [
         ...figuresOf(cv.result),
@@ -170,8 +178,9 @@ export const suite: BenchSuite = {
         ...ensembleFigures(ens.result, SIGMA),
         {
           name:
-            "train with EnsembleTrainer added ÷ without (3 folds; wall time on a shared machine)",
-          value: ens.seconds / cv.seconds,
+            "train with EnsembleTrainer added ÷ without (3 folds; least of 2 runs each, wall time on a shared 2-core machine)",
+          value: least(ens.seconds, ens2.seconds) /
+            least(cv.seconds, cv2.seconds),
           unit: "×",
         },
         {
