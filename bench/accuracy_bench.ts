@@ -10,7 +10,10 @@
  * - the 90 % intervals of the best models cover 87–93 % of unseen blocks
  *   (each fold checked with an interval calibrated on the other folds), and
  *   of the holdout (which neither trained nor calibrated them);
- * - the cost of cross-validation: the same training with `cvFolds: 0`.
+ * - the cost of cross-validation: the same training with `cvFolds: 0`;
+ * - EnsembleTrainer against the best single model of each group, its
+ *   coverage and cost (time and pipeline bytes with ÷ without it), and the
+ *   weighting it uses against the others (`_ensemble_figures.ts`).
  *
  * @module
  */
@@ -21,6 +24,8 @@ import { queryDataFrom } from "../lib/extract/mod.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
 import { rankingError } from "../lib/pipeline/model_metadata.ts";
 import type { TrainReport } from "../lib/train/mod.ts";
+import { type TrainerName, UPSTREAM_TRAINERS } from "../lib/types.ts";
+import { ensembleFigures, weightingFigures } from "./_ensemble_figures.ts";
 
 const SIGMA = 2;
 const SOURCES = ["rapl-sysfs", "acpi"] as const;
@@ -121,20 +126,36 @@ export const suite: BenchSuite = {
     const data = queryDataFrom(queryResult(sim));
     const dir = await Deno.makeTempDir({ prefix: "kepler-accuracy-" });
     try {
-      const train = (cvFolds: number) =>
-        timeIt(() =>
+      let runs = 0; // a fresh pipeline per run (XgboostFit would continue)
+      const train = (cvFolds: number, ensemble: boolean) => {
+        const trainers: TrainerName[] = ensemble
+          ? [...UPSTREAM_TRAINERS, "EnsembleTrainer"]
+          : [...UPSTREAM_TRAINERS];
+        return timeIt(() =>
           trainPipeline([data], {
             modelPath: dir,
-            pipelineName: `cv${cvFolds}`,
+            pipelineName: `cv${cvFolds}${
+              ensemble ? "-ensemble" : ""
+            }-${runs++}`,
             sources: [...SOURCES],
             seed: 1,
             cvFolds,
             machineSpec: sim.spec,
             machineId: "bench-node",
+            absTrainers: trainers,
+            dynTrainers: trainers,
           })
         );
-      const cv = await train(3);
-      const plain = await train(0);
+      };
+      const cv = await train(3, false);
+      const plain = await train(0, false);
+      const ens = await train(3, true);
+      // the machine is shared: the cost of the ensemble is the least of two
+      // alternating runs each way
+      const cv2 = await train(3, false);
+      const ens2 = await train(3, true);
+      const least = (a: number, b: number) => Math.min(a, b);
+      const bytes = async (r: TrainReport) => (await Deno.stat(r.zip)).size;
       return [
         ...figuresOf(cv.result),
         {
@@ -154,6 +175,21 @@ export const suite: BenchSuite = {
           goal: "≤ 2 ×",
           ok: cv.seconds / plain.seconds <= 2,
         },
+        ...ensembleFigures(ens.result, SIGMA),
+        {
+          name:
+            "train with EnsembleTrainer added ÷ without (3 folds; least of 2 runs each, wall time on a shared 2-core machine)",
+          value: least(ens.seconds, ens2.seconds) /
+            least(cv.seconds, cv2.seconds),
+          unit: "×",
+        },
+        {
+          name:
+            "pipeline zip with EnsembleTrainer ÷ without (an ensemble embeds its members)",
+          value: (await bytes(ens.result)) / (await bytes(cv.result)),
+          unit: "×",
+        },
+        ...weightingFigures(data, SOURCES, SIGMA),
       ];
     } finally {
       await Deno.remove(dir, { recursive: true });

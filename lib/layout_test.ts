@@ -14,7 +14,7 @@ import {
   preprocessedFile,
   profileFile,
 } from "./layout.ts";
-import { OUTPUT_TYPES, TRAINERS } from "./types.ts";
+import { OUTPUT_TYPES, UPSTREAM_TRAINERS } from "./types.ts";
 import { testdata } from "../test/testdata.ts";
 
 const GOLDEN = testdata(
@@ -42,7 +42,7 @@ Deno.test({
       const g = groupDir(p, source, "AbsPower", "BPFOnly");
       // Upstream's run skipped XgboostFit (stubbed), KNN (crashes below 7
       // rows) and Logistic (failed to fit on most groups): see the data README.
-      const ran = TRAINERS.filter((t) =>
+      const ran = UPSTREAM_TRAINERS.filter((t) =>
         ![
           "XgboostFitTrainer",
           "KNeighborsRegressorTrainer",

@@ -127,7 +127,7 @@ export type { MainFeatureOptions } from "./vocabulary/main_feature.ts";
 // -------------------------------------------------------------- trainers
 
 /** The ten upstream trainers, by their upstream class names. */
-export const TRAINERS = [
+export const UPSTREAM_TRAINERS = [
   "PolynomialRegressionTrainer",
   "GradientBoostingRegressorTrainer",
   "KNeighborsRegressorTrainer",
@@ -139,6 +139,18 @@ export const TRAINERS = [
   "LogisticRegressionTrainer",
   "ExponentialRegressionTrainer",
 ] as const;
+/** One of the ten upstream trainers: it fits one model on the features. */
+export type UpstreamTrainerName = typeof UPSTREAM_TRAINERS[number];
+
+/**
+ * The trainer that weights the best upstream trainers of a group by their
+ * blocked cross-validation error (ours; no weight.json: Kepler's local
+ * estimator cannot run it).
+ */
+export const ENSEMBLE_TRAINER = "EnsembleTrainer" as const;
+
+/** Every trainer `train` knows: upstream's ten, then EnsembleTrainer. */
+export const TRAINERS = [...UPSTREAM_TRAINERS, ENSEMBLE_TRAINER] as const;
 /** One trainer name. */
 export type TrainerName = typeof TRAINERS[number];
 
@@ -158,7 +170,12 @@ export const CURVE_FIT_TRAINERS = [
 ] as const satisfies readonly TrainerName[];
 
 /** Model classes recorded in model metadata (`model_class`). */
-export const MODEL_CLASSES = ["scikit", "xgboost", "curvefit"] as const;
+export const MODEL_CLASSES = [
+  "scikit",
+  "xgboost",
+  "curvefit",
+  "ensemble",
+] as const;
 /** One model class. */
 export type ModelClass = typeof MODEL_CLASSES[number];
 
@@ -174,6 +191,7 @@ export const TRAINER_MODEL_CLASS: Readonly<Record<TrainerName, ModelClass>> = {
   LogarithmicRegressionTrainer: "curvefit",
   LogisticRegressionTrainer: "curvefit",
   ExponentialRegressionTrainer: "curvefit",
+  EnsembleTrainer: "ensemble",
 };
 
 /**
@@ -188,6 +206,7 @@ export const MODEL_KINDS = [
   "svr",
   "gbdt",
   "xgboost",
+  "ensemble",
 ] as const;
 /** One fitted-model kind, e.g. `"linear"` or `"gbdt"`. */
 export type ModelKind = typeof MODEL_KINDS[number];

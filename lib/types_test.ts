@@ -21,6 +21,7 @@ import {
   resolveMetricAlias,
   SOURCE_COMPONENTS,
   TRAINERS,
+  UPSTREAM_TRAINERS,
   WEIGHT_SUPPORT_TRAINERS,
 } from "./types.ts";
 
@@ -91,11 +92,17 @@ Deno.test("every feature list is sorted and has no duplicates", () => {
 
 Deno.test("the ten feature groups and ten trainers are named as upstream", () => {
   assertEquals(FEATURE_GROUPS.length, 10);
-  assertEquals(TRAINERS.length, 10);
-  assertEquals(new Set(TRAINERS).size, 10);
+  assertEquals(UPSTREAM_TRAINERS.length, 10);
+  assertEquals(new Set(UPSTREAM_TRAINERS).size, 10);
   for (const t of WEIGHT_SUPPORT_TRAINERS) {
-    assertEquals(TRAINERS.includes(t), true);
+    assertEquals(UPSTREAM_TRAINERS.includes(t), true);
   }
+  // ours after upstream's, never a weight-file trainer
+  assertEquals(TRAINERS, [...UPSTREAM_TRAINERS, "EnsembleTrainer"]);
+  assertEquals(
+    (WEIGHT_SUPPORT_TRAINERS as readonly string[]).includes("EnsembleTrainer"),
+    false,
+  );
 });
 
 Deno.test("featureGroupFeatures() adds third-party metrics as upstream", () => {

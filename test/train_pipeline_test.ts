@@ -17,7 +17,7 @@ import {
   keplerPredict,
   readWeightFile,
 } from "../lib/pipeline/kepler_weight_file.ts";
-import { type TrainerName, TRAINERS } from "../lib/types.ts";
+import { type TrainerName, UPSTREAM_TRAINERS } from "../lib/types.ts";
 import { trainModel } from "../lib/train/train_model.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
 import { testdata } from "./testdata.ts";
@@ -318,7 +318,7 @@ Deno.test("on simulated data the best AbsPower model reaches 1.5 × the noise wh
   for (const group of ["Basic", "CounterOnly", "BPFOnly"] as const) {
     const frame = extract(q, group, { source: "rapl-sysfs" });
     best[group] = Infinity;
-    for (const trainer of TRAINERS) {
+    for (const trainer of UPSTREAM_TRAINERS) {
       try {
         const m = trainModel(frame, trainer, {
           featureGroup: group,

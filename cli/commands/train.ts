@@ -31,7 +31,7 @@ import {
   parseIsolatorName,
   parseTrainerName,
   type TrainerName,
-  TRAINERS,
+  UPSTREAM_TRAINERS,
   vocabularyParser,
 } from "../../lib/types.ts";
 import { SPLITS } from "../../lib/train/train_model.ts";
@@ -53,11 +53,15 @@ import { sweptNotes } from "./_swept.ts";
 
 export { specFromNodeInfo };
 
-/** `default` (upstream's word for all ten) or a comma list of trainers. */
+/**
+ * A comma list of trainers; `default` (upstream's word) stands for the ten
+ * upstream trainers, so `default,EnsembleTrainer` adds the ensemble.
+ */
 export function parseTrainerList(value: string): TrainerName[] {
-  return value.trim() === "default"
-    ? [...TRAINERS]
-    : listParser(parseTrainerName)(value);
+  const lists = listParser((s: string) =>
+    s === "default" ? [...UPSTREAM_TRAINERS] : [parseTrainerName(s)]
+  )(value);
+  return [...new Set(lists.flat())];
 }
 
 /** Reads the queries of `-i`. */
@@ -169,12 +173,12 @@ export const TRAIN_OPTIONS = {
   }),
   absTrainers: option(
     "--abs-trainers <list>",
-    "AbsPower trainers (comma list, or default for all ten)",
+    "AbsPower trainers (comma list; default: the ten upstream ones; EnsembleTrainer weights the others, e.g. default,EnsembleTrainer)",
     { parse: parseTrainerList },
   ),
   dynTrainers: option(
     "--dyn-trainers <list>",
-    "DynPower trainers (comma list, or default for all ten)",
+    "DynPower trainers (comma list; default: the ten upstream ones; EnsembleTrainer weights the others)",
     { parse: parseTrainerList },
   ),
   split: option(
@@ -330,8 +334,8 @@ async function pipelineOptions(
   );
   const thirdParty = options.thirdpartyMetrics ??
     context.config.promThirdpartyMetrics;
-  const absTrainers = options.absTrainers ?? [...TRAINERS];
-  const dynTrainers = options.dynTrainers ?? [...TRAINERS];
+  const absTrainers = options.absTrainers ?? [...UPSTREAM_TRAINERS];
+  const dynTrainers = options.dynTrainers ?? [...UPSTREAM_TRAINERS];
   const { absPipelineName, targetHints, bgHints, featureGroup } = options;
   return {
     modelPath,

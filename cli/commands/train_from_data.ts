@@ -32,7 +32,7 @@ export const trainFromData = command({
     ),
     trainers: option(
       "--trainers <list>",
-      "trainers, comma separated (default for all ten)",
+      "trainers, comma separated (default: the ten upstream ones; EnsembleTrainer weights the others)",
       { parse: parseTrainerList },
     ),
     outputType: option(

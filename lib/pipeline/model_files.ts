@@ -11,6 +11,10 @@
  * <group>/checkpoint/<Trainer>_<component>_<nt>.json   what the next run continues from
  * ```
  *
+ * An `EnsembleTrainer` model embeds its members' models in its component
+ * JSON; it has no weight.json (Kepler's local estimator cannot run it) and
+ * no checkpoint (nothing continues from it).
+ *
  * Every file is written atomically; the zip is written last, so a zip never
  * describes a half-written folder.
  *
@@ -37,6 +41,7 @@ import {
 import {
   type Component,
   COMPONENTS,
+  ENSEMBLE_TRAINER,
   type ModelKind,
   type TrainerName,
 } from "../types.ts";
@@ -146,16 +151,18 @@ export async function writeModel(
     await writeJsonFile(componentModelFile(dir, component as Component), json, {
       indent: 0,
     });
-    await writeJsonFile(
-      checkpointFile(
-        groupFolder,
-        trained.trainer,
-        component as Component,
-        trained.metadata.node_type ?? 0,
-      ),
-      json,
-      { indent: 0 },
-    );
+    if (trained.trainer !== ENSEMBLE_TRAINER) {
+      await writeJsonFile(
+        checkpointFile(
+          groupFolder,
+          trained.trainer,
+          component as Component,
+          trained.metadata.node_type ?? 0,
+        ),
+        json,
+        { indent: 0 },
+      );
+    }
     dict[component] = {
       model_file: `${component}.json`,
       features: [...trained.features],

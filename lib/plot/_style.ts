@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { type Component, COMPONENTS, TRAINERS } from "../types.ts";
+import {
+  type Component,
+  COMPONENTS,
+  ENSEMBLE_TRAINER,
+  UPSTREAM_TRAINERS,
+} from "../types.ts";
 import type { AxisValue, Layout } from "./figure.ts";
 
 /** Tableau 10: ten qualitative colours that stay apart on white. */
@@ -27,6 +32,9 @@ export const FEATURE_COLOR = "#2a7f62";
 /** Colour of measured values (near black, so predictions stand out). */
 export const MEASURED_COLOR = "#333333";
 
+/** Colour of EnsembleTrainer (the ten upstream trainers take the palette). */
+export const ENSEMBLE_COLOR = "#1b3a5c";
+
 const COMPONENT_COLORS: Readonly<Record<Component, string>> = {
   package: "#4e79a7",
   core: "#f28e2b",
@@ -45,9 +53,13 @@ export function paletteColor(i: number): string {
   return PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
 }
 
-/** Fixed colour of a trainer (by its place in TRAINERS); others by name. */
+/**
+ * Fixed colour of a trainer (by its place in UPSTREAM_TRAINERS; the
+ * ensemble its own); others by name.
+ */
 export function trainerColor(trainer: string): string {
-  const i = (TRAINERS as readonly string[]).indexOf(trainer);
+  if (trainer === ENSEMBLE_TRAINER) return ENSEMBLE_COLOR;
+  const i = (UPSTREAM_TRAINERS as readonly string[]).indexOf(trainer);
   if (i >= 0) return paletteColor(i);
   let h = 0;
   for (const ch of trainer) h = (h * 31 + ch.charCodeAt(0)) >>> 0;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { type EnsembleGroup } from "./_ensemble_group.ts";
 import type { Frame } from "../extract/frame.ts";
 import type { ExtractOptions } from "../extract/extract.ts";
 import { ImplausibleDataError } from "../extract/data_checks.ts";
@@ -15,13 +16,14 @@ import {
   type FrameBatch,
   prepareFrames,
 } from "../isolate/prepare_frames.ts";
-import type {
-  Component,
-  EnergySource,
-  ExtractorName,
-  FeatureGroup,
-  OutputType,
-  TrainerName,
+import {
+  type Component,
+  type EnergySource,
+  ENSEMBLE_TRAINER,
+  type ExtractorName,
+  type FeatureGroup,
+  type OutputType,
+  type TrainerName,
 } from "../types.ts";
 import {
   type GroupKey,
@@ -43,6 +45,8 @@ export interface Job {
   index: number;
   total: number;
   job: SerializedJob;
+  /** The group's EnsembleTrainer, when asked for: this job is a member. */
+  ensemble?: EnsembleGroup;
 }
 
 /** The frames of one source, extracted once for every group. */
@@ -149,9 +153,13 @@ async function planGroup(
     featureGroup: key.featureGroup,
   }, frame);
   const trainers = outputType === "AbsPower" ? s.absTrainers : s.dynTrainers;
+  const members = trainers.filter((t) => t !== ENSEMBLE_TRAINER);
+  const ensemble: EnsembleGroup | undefined = members.length < trainers.length
+    ? { pending: members.length, members: [] }
+    : undefined;
   const serialized = serializeFrame(frame);
   const jobs: Job[] = [];
-  for (const trainer of trainers) {
+  for (const trainer of members) {
     const init: Partial<Record<Component, ModelJson>> = {};
     if (trainer === "XgboostFitTrainer") {
       const checkpoints = await readPipelineCheckpoints(
@@ -170,10 +178,12 @@ async function planGroup(
       trainer,
       index: jobs.length + 1,
       total: trainers.length,
+      ...(ensemble ? { ensemble } : {}),
       job: {
         frame: serialized,
         trainer,
         init,
+        predictions: ensemble !== undefined,
         options: {
           featureGroup: key.featureGroup,
           outputType,

@@ -33,6 +33,7 @@ export function runJobInline(job: SerializedJob): SerializedTrained {
       ...job.options,
       init,
     }),
+    job.predictions ?? false,
   );
 }
 

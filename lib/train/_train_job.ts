@@ -1,14 +1,22 @@
 /**
  * The messages of parallel training: a frame and a trainer go to a worker,
- * a trained model comes back as JSON. Private to lib/train.
+ * a trained model comes back as JSON, with its out-of-fold and held-out
+ * predictions when the group also builds an `EnsembleTrainer` (typed
+ * arrays, transferred rather than copied). Private to lib/train.
  *
  * @module
  */
 import type { Frame } from "../extract/frame.ts";
 import type { Component, TrainerName } from "../types.ts";
+import type { CrossValidation } from "./cross_validate.ts";
+import { loadModel } from "./load_model.ts";
 import type { ComponentMetrics } from "./metrics.ts";
-import type { ModelJson } from "./model.ts";
-import type { TrainedModel, TrainModelOptions } from "./train_model.ts";
+import type { FittedModel, ModelJson } from "./model.ts";
+import type {
+  TrainedComponent,
+  TrainedModel,
+  TrainModelOptions,
+} from "./train_model.ts";
 
 /** A frame as plain data (typed arrays survive structured cloning). */
 export type SerializedFrame = Omit<Frame, "features" | "power"> & {
@@ -26,13 +34,22 @@ export interface SerializedJob {
   options: Omit<TrainModelOptions, "init">;
   /** Checkpoint JSON per component to continue from. */
   init?: Partial<Record<Component, ModelJson>>;
+  /** Send back the out-of-fold and held-out predictions. */
+  predictions?: boolean;
+}
+
+/** One trained component as plain data. */
+export interface SerializedComponent {
+  json: ModelJson;
+  metrics: ComponentMetrics;
+  cv?: CrossValidation;
+  cvFailure?: string;
+  holdout?: { y: Float64Array; yHat: Float64Array };
 }
 
 /** A trained model with its models as JSON. */
 export type SerializedTrained = Omit<TrainedModel, "components"> & {
-  components: Partial<
-    Record<Component, { json: ModelJson; metrics: ComponentMetrics }>
-  >;
+  components: Partial<Record<Component, SerializedComponent>>;
 };
 
 /** A frame as plain data. */
@@ -49,35 +66,79 @@ export function deserializeFrame(data: SerializedFrame): Frame {
   return data as Frame;
 }
 
-/** A trained model's JSON form. */
-export function serializeTrained(trained: TrainedModel): SerializedTrained {
+/**
+ * A trained model's JSON form; with `predictions`, each component's
+ * out-of-fold and held-out predictions too.
+ */
+export function serializeTrained(
+  trained: TrainedModel,
+  predictions = false,
+): SerializedTrained {
   const components: SerializedTrained["components"] = {};
   for (const [c, t] of Object.entries(trained.components)) {
-    if (t) {
-      components[c as Component] = {
-        json: t.model.toJSON(),
-        metrics: t.metrics,
-      };
+    if (!t) continue;
+    const out: SerializedComponent = {
+      json: t.model.toJSON(),
+      metrics: t.metrics,
+    };
+    if (predictions) {
+      if (t.cv) out.cv = t.cv;
+      if (t.cvFailure !== undefined) out.cvFailure = t.cvFailure;
+      if (t.holdout) out.holdout = t.holdout;
     }
+    components[c as Component] = out;
   }
   return { ...trained, components };
 }
 
-/** A trained model whose component models are their JSON (enough to write files). */
-export function trainedFromSerialized(data: SerializedTrained): TrainedModel {
+/** The buffers of a serialised model's predictions, each once (to transfer). */
+export function predictionBuffers(data: SerializedTrained): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const t of Object.values(data.components)) {
+    const arrays = [
+      t?.cv?.y,
+      t?.cv?.yHat,
+      t?.cv?.fold,
+      t?.holdout?.y,
+      t?.holdout?.yHat,
+    ];
+    for (const a of arrays) {
+      if (a !== undefined && a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+    }
+  }
+  return [...out];
+}
+
+/** A model that is only its JSON (enough to write files). */
+function jsonOnly(json: ModelJson, nFeatures: number): FittedModel {
+  return {
+    kind: json.kind,
+    nFeatures,
+    predict: () => new Float64Array(),
+    toJSON: () => json,
+  };
+}
+
+/**
+ * A trained model from its serialised form, with its predictions when they
+ * were sent. Its component models are their JSON only, unless `load` asks
+ * for them loaded (an ensemble member must predict).
+ */
+export function trainedFromSerialized(
+  data: SerializedTrained,
+  load = false,
+): TrainedModel {
   const components: TrainedModel["components"] = {};
   for (const [c, t] of Object.entries(data.components)) {
     if (!t) continue;
-    const json = t.json;
-    components[c as Component] = {
-      model: {
-        kind: json.kind,
-        nFeatures: data.features.length,
-        predict: () => new Float64Array(),
-        toJSON: () => json,
-      },
+    const out: TrainedComponent = {
+      model: load ? loadModel(t.json) : jsonOnly(t.json, data.features.length),
       metrics: t.metrics,
     };
+    if (t.cv) out.cv = t.cv;
+    if (t.cvFailure !== undefined) out.cvFailure = t.cvFailure;
+    if (t.holdout) out.holdout = t.holdout;
+    components[c as Component] = out;
   }
   return { ...data, components };
 }

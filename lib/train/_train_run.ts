@@ -18,16 +18,18 @@ import { readPipelineNodeTypeIndex } from "../pipeline/write_pipeline.ts";
 import {
   ALL_FEATURE_GROUPS,
   type EnergySource,
+  ENSEMBLE_TRAINER,
   type ExtractorName,
   type FeatureGroup,
   type IsolatorName,
   type MachineSpec,
   type TrainerName,
-  TRAINERS,
+  UPSTREAM_TRAINERS,
 } from "../types.ts";
 import { backgroundModels } from "./background_models.ts";
 import { validFeatureGroups } from "../extract/valid_feature_groups.ts";
 import type { SplitKind } from "./train_model.ts";
+import type { EnsembleChoiceOptions } from "./ensemble_weights.ts";
 import type { TrainPipelineOptions, TrainReport } from "./train_report.ts";
 
 /** The options of a run with their defaults applied. */
@@ -42,20 +44,43 @@ export interface Settings {
   split: SplitKind;
   cvFolds: number;
   thirdParty: readonly string[];
+  ensemble: EnsembleChoiceOptions;
 }
 
+/**
+ * The options of a run with their defaults applied. Throws a `RangeError`
+ * when EnsembleTrainer is asked for with fewer than two other trainers.
+ */
 export function settingsOf(options: TrainPipelineOptions): Settings {
+  for (
+    const [flag, list] of [
+      ["--abs-trainers", options.absTrainers],
+      ["--dyn-trainers", options.dynTrainers],
+    ] as const
+  ) {
+    if (list === undefined || !list.includes(ENSEMBLE_TRAINER)) continue;
+    const others = list.filter((t) => t !== ENSEMBLE_TRAINER);
+    if (others.length < 2) {
+      throw new RangeError(
+        `Cannot train ${ENSEMBLE_TRAINER}: it weights the other trainers of ${flag}, which has ${others.length} (${
+          others.join(", ") || "none"
+        }); give at least two`,
+      );
+    }
+  }
   return {
     name: options.pipelineName ?? "default",
     sources: options.sources ?? ["rapl-sysfs"],
     extractor: options.extractor ?? "default",
     isolator: options.isolator ?? "floor",
-    absTrainers: options.absTrainers ?? TRAINERS,
-    dynTrainers: options.dynTrainers ?? TRAINERS,
+    // EnsembleTrainer is opt-in (see TrainPipelineOptions.absTrainers)
+    absTrainers: options.absTrainers ?? UPSTREAM_TRAINERS,
+    dynTrainers: options.dynTrainers ?? UPSTREAM_TRAINERS,
     seed: options.seed ?? 42,
     split: options.split ?? "time",
     cvFolds: options.cvFolds ?? 3,
     thirdParty: options.thirdParty ?? [],
+    ensemble: options.ensemble ?? {},
   };
 }
 

@@ -9,6 +9,7 @@
 import { loadModel } from "./load_model.ts";
 import {
   deserializeFrame,
+  predictionBuffers,
   type SerializedJob,
   serializeTrained,
 } from "./_train_job.ts";
@@ -25,7 +26,9 @@ self.onmessage = (event: MessageEvent<{ id: number; job: SerializedJob }>) => {
       init[c as Component] = loadModel(json);
     }
     const trained = trainModel(frame, job.trainer, { ...job.options, init });
-    self.postMessage({ id, ok: true, result: serializeTrained(trained) });
+    const result = serializeTrained(trained, job.predictions ?? false);
+    // the predictions move to the pool's thread, not copied
+    self.postMessage({ id, ok: true, result }, predictionBuffers(result));
   } catch (error) {
     self.postMessage({
       id,

@@ -19,6 +19,7 @@ import { loadKNeighborsModel } from "./trainers/k_neighbors_regressor.ts";
 import { loadSvrModel } from "./trainers/svr_regressor.ts";
 import { loadGradientBoosting } from "./trainers/gradient_boosting.ts";
 import { loadXgboostFit } from "./trainers/xgboost_fit.ts";
+import { loadEnsembleModel } from "./trainers/ensemble.ts";
 import { readInterval, withInterval } from "./interval.ts";
 
 /** The loader of each model kind. */
@@ -32,6 +33,8 @@ const LOADERS: Readonly<
   svr: loadSvrModel,
   gbdt: loadGradientBoosting,
   xgboost: loadXgboostFit,
+  // its members load through loadModel (an ensemble of ensembles is refused)
+  ensemble: (json) => loadEnsembleModel(json, loadModel),
 });
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Training: the ten upstream trainers behind one small contract (`Trainer`
+ * Training: the ten upstream trainers, and EnsembleTrainer which weights
+ * the best of them by their blocked CV error, behind one small contract (`Trainer`
  * → `fit` → immutable `FittedModel` with `predict` and `toJSON`), the MaxAbs
  * scaler Kepler's weight files store, splits, error metrics, conformal
  * prediction intervals and `loadModel`.
@@ -10,6 +11,8 @@ export { trainPipeline } from "./pipeline.ts";
 export { trainFromFrame } from "./train_from_data.ts";
 export { SPLITS, trainModel } from "./train_model.ts";
 export { makeTrainer } from "./trainers.ts";
+export { ensembleOf } from "./ensemble.ts";
+export { ENSEMBLE_DEFAULTS, ENSEMBLE_WEIGHTINGS } from "./ensemble_weights.ts";
 export { loadModel } from "./load_model.ts";
 export { FitError } from "./model.ts";
 export {
@@ -36,11 +39,21 @@ export type {
 export type { TrainerParams } from "./trainers.ts";
 export type { Columns, FitOptions, FittedModel, Trainer } from "./model.ts";
 export type {
+  EnsembleOptions,
   SplitKind,
   TrainedComponent,
   TrainedModel,
   TrainModelOptions,
 } from "./train_model.ts";
+export type {
+  EnsembleChoiceOptions,
+  EnsembleWeighting,
+} from "./ensemble_weights.ts";
+export type {
+  EnsembleMember,
+  EnsembleModel,
+  EnsembleParams,
+} from "./trainers/ensemble.ts";
 export type { TrainArgumentsInput } from "./train_arguments.ts";
 export type { CurveFitParams } from "./trainers/curve_fit.ts";
 export type { LoadedModel } from "./loaded_model.ts";

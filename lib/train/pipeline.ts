@@ -25,6 +25,7 @@ import type { QueryData } from "../extract/read_query.ts";
 import { writeIdleProfiles } from "../isolate/profile.ts";
 import {
   type EnergySource,
+  ENSEMBLE_TRAINER,
   OUTPUT_TYPES,
   type OutputType,
   type TrainerName,
@@ -54,7 +55,9 @@ import {
   settingsOf,
 } from "./_train_run.ts";
 import { TrainPool } from "./_pool.ts";
-import { trainedFromSerialized } from "./_train_job.ts";
+import { type SerializedTrained, trainedFromSerialized } from "./_train_job.ts";
+import { groupEnsemble, memberDone } from "./_ensemble_group.ts";
+import type { TrainedModel } from "./train_model.ts";
 
 export type {
   ReportedModel,
@@ -79,9 +82,72 @@ import {
   prepareAll,
 } from "./_plan_jobs.ts";
 
-/** Step 3, run jobs: trains on the worker pool and writes each model. */
-async function runJobs(jobs: readonly Job[], run: Run): Promise<void> {
+/** Writes a trained model of a job's group and reports it. */
+async function writeTrained(
+  j: Job,
+  trained: TrainedModel,
+  run: Run,
+): Promise<void> {
   const { options, report, dir } = run;
+  await writePipelineModel(
+    dir,
+    j.key,
+    trained,
+    options.weightFormat ? { weightFormat: options.weightFormat } : {},
+  );
+  report.models.push({
+    source: j.key.source,
+    outputType: j.key.outputType,
+    featureGroup: j.key.featureGroup,
+    metadata: trained.metadata,
+  });
+}
+
+/** The progress event of a job's trainer (or of its group's ensemble). */
+function trainerEvent(j: Job, trainer: TrainerName, done: number) {
+  return {
+    kind: "trainer" as const,
+    source: j.key.source,
+    outputType: j.key.outputType,
+    featureGroup: j.key.featureGroup,
+    trainer,
+    done,
+    total: j.total,
+  };
+}
+
+/** Runs `step`; a failure is reported for the trainer and skipped. */
+async function reported(
+  j: Job,
+  trainer: TrainerName,
+  done: number,
+  run: Run,
+  step: () => Promise<TrainedModel>,
+): Promise<void> {
+  const event = trainerEvent(j, trainer, done);
+  try {
+    const trained = await step();
+    await writeTrained(j, trained, run);
+    run.options.onProgress?.({ ...event, mae: trained.metadata.mae });
+  } catch (error) {
+    const message = (error as Error).message;
+    run.report.failures.push({
+      source: j.key.source,
+      featureGroup: j.key.featureGroup,
+      outputType: j.key.outputType,
+      trainer,
+      message,
+    });
+    run.options.onProgress?.({ ...event, error: message });
+  }
+}
+
+/**
+ * Step 3, run jobs: trains on the worker pool and writes each model; a
+ * group's EnsembleTrainer is built and written when its last member ends.
+ */
+async function runJobs(jobs: readonly Job[], run: Run): Promise<void> {
+  const { options, report } = run;
   const note = (n: string) => {
     if (!report.notes.includes(n)) report.notes.push(n);
   };
@@ -90,42 +156,22 @@ async function runJobs(jobs: readonly Job[], run: Run): Promise<void> {
   );
   try {
     await Promise.all(jobs.map(async (j) => {
-      const event = {
-        kind: "trainer" as const,
-        source: j.key.source,
-        outputType: j.key.outputType,
-        featureGroup: j.key.featureGroup,
-        trainer: j.trainer,
-        done: j.index,
-        total: j.total,
-      };
-      try {
-        const trained = trainedFromSerialized(await pool.run(j.job));
+      let result: SerializedTrained | undefined;
+      await reported(j, j.trainer, j.index, run, async () => {
+        result = await pool.run(j.job);
+        const trained = trainedFromSerialized(result);
         trained.notes.forEach(note);
-        await writePipelineModel(
-          dir,
-          j.key,
-          trained,
-          options.weightFormat ? { weightFormat: options.weightFormat } : {},
-        );
-        report.models.push({
-          source: j.key.source,
-          outputType: j.key.outputType,
-          featureGroup: j.key.featureGroup,
-          metadata: trained.metadata,
-        });
-        options.onProgress?.({ ...event, mae: trained.metadata.mae });
-      } catch (error) {
-        const message = (error as Error).message;
-        report.failures.push({
-          source: j.key.source,
-          featureGroup: j.key.featureGroup,
-          outputType: j.key.outputType,
-          trainer: j.trainer,
-          message,
-        });
-        options.onProgress?.({ ...event, error: message });
-      }
+        return trained;
+      });
+      const members = j.ensemble && memberDone(j.ensemble, result);
+      if (members === undefined) return;
+      await reported(
+        j,
+        ENSEMBLE_TRAINER,
+        j.total,
+        run,
+        () => Promise.resolve(groupEnsemble(members, run.s.ensemble)),
+      );
     }));
   } finally {
     pool.close();

@@ -13,6 +13,7 @@ import {
   ALL_FEATURE_GROUPS,
   type Component,
   type EnergySource,
+  ENSEMBLE_TRAINER,
   FEATURE_GROUP_FEATURES,
   type FeatureGroup,
   type MachineSpec,
@@ -40,7 +41,13 @@ import {
 import { loadModel } from "./load_model.ts";
 import type { FittedModel } from "./model.ts";
 import type { ReportedModel, TrainFailure } from "./train_report.ts";
-import { frameNodeTypes, type SplitKind, trainModel } from "./train_model.ts";
+import {
+  frameNodeTypes,
+  type SplitKind,
+  type TrainedModel,
+  trainModel,
+} from "./train_model.ts";
+import { ensembleOf } from "./ensemble.ts";
 
 /**
  * The feature group whose features are exactly a frame's feature columns.
@@ -98,7 +105,7 @@ export interface TrainFromFrameOptions {
    */
   pipelineName?: string;
   /**
-   * Trainers.
+   * Trainers; `EnsembleTrainer` weights the models of the others.
    *
    * @default {undefined} `["XgboostFitTrainer"]` (upstream's `--trainers`)
    */
@@ -205,28 +212,68 @@ async function checkpoints(
   return out;
 }
 
-/** Trains every trainer for every node type of the data into `dir`. */
+/** What {@linkcode trainInto} writes into and reports to. */
+interface Target {
+  dir: string;
+  key: GroupKey;
+  report: TrainFromFrameReport;
+}
+
+/** Trains one model with `train`, writes it and reports it (or its failure). */
+async function trainOne(
+  target: Target,
+  trainer: TrainerName,
+  train: () => Promise<TrainedModel>,
+): Promise<TrainedModel | undefined> {
+  const { source, featureGroup, outputType } = target.key;
+  try {
+    const trained = await train();
+    await writePipelineModel(target.dir, target.key, trained);
+    target.report.models.push({
+      source,
+      outputType,
+      featureGroup,
+      metadata: trained.metadata,
+    });
+    return trained;
+  } catch (error) {
+    target.report.failures.push({
+      source,
+      featureGroup,
+      outputType,
+      trainer,
+      message: (error as Error).message,
+    });
+    return undefined;
+  }
+}
+
+/**
+ * Trains every trainer for every node type of the data into `dir`;
+ * EnsembleTrainer last, from the models of the other trainers.
+ */
 async function trainInto(
-  dir: string,
-  key: GroupKey,
+  target: Target,
   data: Frame,
   index: NodeTypeIndex,
   options: TrainFromFrameOptions,
-  report: TrainFromFrameReport,
 ): Promise<void> {
-  const { source, featureGroup, outputType } = key;
+  const { featureGroup, outputType } = target.key;
+  const trainers = options.trainers ?? ["XgboostFitTrainer"];
   for (const nodeType of frameNodeTypes(data)) {
-    for (const trainer of options.trainers ?? ["XgboostFitTrainer"]) {
-      try {
+    const members: TrainedModel[] = [];
+    for (const trainer of trainers) {
+      if (trainer === ENSEMBLE_TRAINER) continue;
+      const trained = await trainOne(target, trainer, async () => {
         const init = await checkpoints(
-          dir,
-          key,
+          target.dir,
+          target.key,
           trainer,
           nodeType,
           data.components,
         );
         const spec = index[String(nodeType)]?.attrs;
-        const trained = trainModel(data, trainer, {
+        return trainModel(data, trainer, {
           featureGroup,
           // Columns beyond the group's are its third-party metrics (all of
           // ThirdParty's), so ThirdParty has a main feature to fit on.
@@ -241,22 +288,15 @@ async function trainInto(
           init,
           ...(spec ? { machineSpec: spec } : {}),
         });
-        await writePipelineModel(dir, key, trained);
-        report.models.push({
-          source,
-          outputType,
-          featureGroup,
-          metadata: trained.metadata,
-        });
-      } catch (error) {
-        report.failures.push({
-          source,
-          featureGroup,
-          outputType,
-          trainer,
-          message: (error as Error).message,
-        });
-      }
+      });
+      if (trained !== undefined) members.push(trained);
+    }
+    if (trainers.includes(ENSEMBLE_TRAINER)) {
+      await trainOne(
+        target,
+        ENSEMBLE_TRAINER,
+        () => Promise.resolve(ensembleOf(members)),
+      );
     }
   }
 }
@@ -401,7 +441,7 @@ async function trainGeneration(
     failures: [],
   };
   const kept = await readSummaryModels(dir, source, outputType);
-  await trainInto(dir, key, data, index, options, report);
+  await trainInto({ dir, key, report }, data, index, options);
   if (report.models.length === 0) {
     const first = report.failures[0];
     throw new RangeError(

@@ -16,20 +16,12 @@
 import type { Frame } from "../extract/frame.ts";
 import {
   type Component,
+  ENSEMBLE_TRAINER,
   mainFeature,
-  TRAINER_MODEL_CLASS,
   type TrainerName,
+  UPSTREAM_TRAINERS,
 } from "../types.ts";
-import {
-  conformalInterval,
-  type PredictionInterval,
-  withInterval,
-} from "./interval.ts";
-import {
-  type ComponentMetrics,
-  regressionMetrics,
-  summarizeMetrics,
-} from "./metrics.ts";
+import { type ComponentMetrics, regressionMetrics } from "./metrics.ts";
 import {
   type Columns,
   FitError,
@@ -43,11 +35,12 @@ import {
   blockedFolds,
   crossValidate,
   type CrossValidation,
-  cvCoverage,
-  cvInterval,
 } from "./cross_validate.ts";
-import { cvMetadata } from "./cv_metadata.ts";
+import { cvCalibrated, holdoutCalibrated } from "./calibrate.ts";
+import { ensembleOf } from "./ensemble.ts";
+import { trainedMetadata } from "./trained_metadata.ts";
 import {
+  type EnsembleOptions,
   type SplitKind,
   SPLITS,
   type TrainedComponent,
@@ -55,6 +48,7 @@ import {
   type TrainModelOptions,
 } from "./train_model_types.ts";
 export {
+  type EnsembleOptions,
   type SplitKind,
   SPLITS,
   type TrainedComponent,
@@ -62,12 +56,6 @@ export {
   type TrainModelOptions,
 };
 import { makeTrainer } from "./trainers.ts";
-import type { ModelMetadata } from "../pipeline/model_metadata.ts";
-import { modelName } from "../layout.ts";
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
 
 /** The rows of a frame that belong to a node type, in frame order. */
 export function nodeTypeRows(
@@ -118,7 +106,8 @@ export function splitRows(
  *   used, every feature column is a model input and every power column a
  *   component to fit.
  * @param trainerName The upstream trainer to fit, with its default
- *   hyperparameters.
+ *   hyperparameters; `EnsembleTrainer` trains its candidate members
+ *   (`options.ensemble.members`) and weights the best (see `ensembleOf`).
  * @param options The feature group and output type of the frame, and the
  *   split, seed, coverage and metadata to use.
  * @returns The fitted model per component with its test metrics and
@@ -130,6 +119,8 @@ export function splitRows(
  *   feature under a current or old name (see `mainFeature`).
  * @throws {FitError} when the trainer cannot fit a component (its input is
  *   unusable or it does not converge) or predicts non-finite values.
+ * @throws {RangeError} for `EnsembleTrainer`, when fewer than two members
+ *   cross-validated.
  *
  * @example
  * ```ts
@@ -160,6 +151,7 @@ export function trainModel(
   trainerName: TrainerName,
   options: TrainModelOptions,
 ): TrainedModel {
+  if (trainerName === ENSEMBLE_TRAINER) return trainEnsemble(frame, options);
   const seed = options.seed ?? 42;
   const rows = nodeTypeRows(frame, options.nodeType);
   const features = frame.featureNames;
@@ -184,7 +176,6 @@ export function trainModel(
   if (folds !== undefined) data.folds = folds;
   const trainer = makeTrainer(trainerName);
   const components: Partial<Record<Component, TrainedComponent>> = {};
-  const metrics: Record<string, ComponentMetrics> = {};
   for (const component of frame.components) {
     const y = frame.power[component];
     if (y === undefined) continue;
@@ -194,10 +185,9 @@ export function trainModel(
       seed,
       features,
     });
-    metrics[component] = trained.metrics;
     components[component] = trained;
   }
-  if (Object.keys(metrics).length === 0) {
+  if (Object.keys(components).length === 0) {
     throw new RangeError(
       `Cannot train ${trainerName}: the frame has no power columns`,
     );
@@ -209,13 +199,19 @@ export function trainModel(
       } interval`,
     );
   }
-  const metadata = modelMetadata(trainerName, frame, options, {
+  const metadata = trainedMetadata(components, {
+    trainer: trainerName,
+    order: frame.components,
     features,
-    components,
-    metrics,
-    used,
+    outputType: options.outputType,
+    nodeType: options.nodeType ?? 0,
+    ...(options.machineSpec ? { machineSpec: options.machineSpec } : {}),
+    split: used,
     seed,
-    data,
+    trainRows: trainRows.length,
+    testRows: testRows.length,
+    coverage: options.coverage ?? 0.9,
+    ...(folds ? { folds: folds.length } : {}),
   });
   const out: TrainedModel = {
     name: metadata.model_name,
@@ -227,6 +223,36 @@ export function trainModel(
   };
   const weights = keplerWeightsOf(frame.components, components, features);
   if (weights !== undefined) out.weights = weights;
+  return out;
+}
+
+/**
+ * `EnsembleTrainer` on a frame: trains each candidate member, then weights
+ * the best of those that cross-validated (members that fail are skipped, as
+ * in the pipeline).
+ */
+function trainEnsemble(frame: Frame, options: TrainModelOptions): TrainedModel {
+  const members: TrainedModel[] = [];
+  const failed: string[] = [];
+  for (const name of options.ensemble?.members ?? UPSTREAM_TRAINERS) {
+    try {
+      members.push(trainModel(frame, name, options));
+    } catch (error) {
+      if (!(error instanceof FitError || error instanceof RangeError)) {
+        throw error;
+      }
+      failed.push(name);
+    }
+  }
+  const out = ensembleOf(members, options.ensemble ?? {});
+  out.notes.push(...new Set(members.flatMap((m) => m.notes)));
+  if (failed.length > 0) {
+    out.notes.push(
+      `${ENSEMBLE_TRAINER}: ${
+        failed.join(", ")
+      } failed and could not be members`,
+    );
+  }
   return out;
 }
 
@@ -369,130 +395,6 @@ interface Held {
   metrics: ComponentMetrics;
   yTest: Float64Array;
   yHat: Float64Array;
-}
-
-/**
- * A component whose interval is calibrated on its out-of-fold residuals,
- * with the interval's coverage on the held-out rows (which neither trained
- * nor calibrated it) and on each fold (from the other folds).
- */
-function cvCalibrated(
-  fitted: FittedModel,
-  held: Held,
-  cv: CrossValidation,
-  coverage: number,
-): TrainedComponent {
-  const interval = cvInterval(cv, coverage);
-  const out: TrainedComponent = {
-    model: interval === undefined ? fitted : withInterval(fitted, interval),
-    metrics: held.metrics,
-    cv,
-  };
-  const onFolds = cvCoverage(cv, coverage);
-  if (onFolds !== undefined) out.cvCoverage = onFolds;
-  if (interval === undefined) return out;
-  let inside = 0;
-  held.yTest.forEach((v, i) => {
-    if (Math.abs(v - held.yHat[i]!) <= interval.halfWidth) inside++;
-  });
-  return { ...out, interval, holdoutCoverage: inside / held.yTest.length };
-}
-
-/**
- * A component whose interval is calibrated on the held-out rows (no
- * cross-validation, or it failed: a fold's model could not be fitted or
- * predicted non-finite values on the unseen fold).
- */
-function holdoutCalibrated(
-  fitted: FittedModel,
-  held: Held,
-  coverage: number,
-  cvFailure: string | undefined,
-): TrainedComponent {
-  const metrics = held.metrics;
-  let interval: PredictionInterval | undefined;
-  try {
-    interval = conformalInterval(held.yTest, held.yHat, { coverage });
-  } catch {
-    interval = undefined;
-  }
-  return {
-    model: interval === undefined ? fitted : withInterval(fitted, interval),
-    metrics,
-    ...(interval === undefined ? {} : { interval }),
-    ...(cvFailure === undefined ? {} : { cvFailure }),
-  };
-}
-
-/** What {@linkcode modelMetadata} records besides the options. */
-interface Fitted {
-  features: readonly string[];
-  components: Partial<Record<Component, TrainedComponent>>;
-  metrics: Record<string, ComponentMetrics>;
-  used: SplitKind;
-  seed: number;
-  data: SplitData;
-}
-
-/**
- * The model's metadata: upstream's fields first (name, trainer, features,
- * errors per component), then ours (mse, r², interval, split, seed, rows).
- */
-function modelMetadata(
-  trainerName: TrainerName,
-  frame: Frame,
-  options: TrainModelOptions,
-  fitted: Fitted,
-): ModelMetadata {
-  const { features, components, metrics, used, seed, data } = fitted;
-  const summary = summarizeMetrics(metrics);
-  const nodeType = options.nodeType ?? 0;
-  const name = modelName(trainerName, nodeType);
-  const metadata: ModelMetadata = {
-    model_name: name,
-    trainer: trainerName,
-    model_class: TRAINER_MODEL_CLASS[trainerName],
-    model_file: `${name}.json`,
-    features: [...features],
-    fe_files: [],
-    output_type: options.outputType,
-    mae: round2(summary.mae),
-    mape: summary.mape < 0 ? -1 : round2(summary.mape),
-    node_type: nodeType,
-  };
-  if (options.machineSpec !== undefined) {
-    metadata.machine_spec = options.machineSpec;
-  }
-  for (const c of frame.components) {
-    const m = metrics[c];
-    if (m) metadata[`${c}_mae`] = round2(m.mae);
-  }
-  for (const c of frame.components) {
-    const m = metrics[c];
-    if (m) metadata[`${c}_mape`] = m.mape < 0 ? -1 : round2(m.mape);
-  }
-  // Ours, after upstream's fields.
-  for (const c of frame.components) {
-    const m = metrics[c];
-    if (m) {
-      metadata[`${c}_mse`] = m.mse;
-      metadata[`${c}_r2`] = m.r2;
-    }
-  }
-  for (const c of frame.components) {
-    const iv = components[c]?.interval;
-    if (iv) metadata[`${c}_interval_halfwidth`] = iv.halfWidth;
-  }
-  metadata.split = used;
-  metadata.seed = seed;
-  metadata.train_rows = data.trainRows.length;
-  metadata.test_rows = data.testRows.length;
-  metadata.interval_coverage = options.coverage ?? 0.9;
-  Object.assign(
-    metadata,
-    cvMetadata(frame.components, components, data.folds?.length),
-  );
-  return metadata;
 }
 
 /**

@@ -10,7 +10,9 @@ import type {
   MachineSpec,
   OutputType,
   TrainerName,
+  UpstreamTrainerName,
 } from "../types.ts";
+import type { EnsembleChoiceOptions } from "./ensemble_weights.ts";
 import type { PredictionInterval } from "./interval.ts";
 import type { ComponentMetrics } from "./metrics.ts";
 import type { FittedModel, KeplerWeights } from "./model.ts";
@@ -79,6 +81,23 @@ export interface TrainModelOptions {
    * @default {undefined} none
    */
   thirdParty?: readonly string[];
+  /**
+   * How `EnsembleTrainer` chooses and weights its members, and (when
+   * `trainModel` trains them itself) which trainers may be members.
+   *
+   * @default {undefined} the ten upstream trainers, 5 members, inverse-MSE weights
+   */
+  ensemble?: EnsembleOptions;
+}
+
+/** Options of `EnsembleTrainer`. */
+export interface EnsembleOptions extends EnsembleChoiceOptions {
+  /**
+   * The trainers that may be members, when `trainModel` trains them.
+   *
+   * @default {undefined} the ten upstream trainers
+   */
+  members?: readonly UpstreamTrainerName[];
 }
 
 /** One trained component. */
@@ -97,6 +116,8 @@ export interface TrainedComponent {
   holdoutCoverage?: number;
   /** Coverage on each fold with an interval from the other folds. */
   cvCoverage?: number;
+  /** The held-out labels and this model's predictions of them. */
+  holdout?: { y: Float64Array; yHat: Float64Array };
 }
 
 /** A trained model of one trainer, feature group and node type. */

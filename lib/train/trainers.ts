@@ -1,10 +1,11 @@
 /**
  * `makeTrainer(name, params)`: the trainer for each of the ten upstream
- * trainer names, with upstream's hyperparameters as defaults.
+ * trainer names, with upstream's hyperparameters as defaults, and
+ * `EnsembleTrainer` (ours), whose members are made here too.
  *
  * @module
  */
-import type { TrainerName } from "../types.ts";
+import type { TrainerName, UpstreamTrainerName } from "../types.ts";
 import type { Trainer } from "./model.ts";
 import {
   polynomialRegression,
@@ -34,6 +35,7 @@ import {
   logarithmicRegression,
   logisticRegression,
 } from "./trainers/curve_fit.ts";
+import { type EnsembleParams, ensembleTrainer } from "./trainers/ensemble.ts";
 
 /** The hyperparameters each trainer takes. */
 export interface TrainerParams {
@@ -57,10 +59,12 @@ export interface TrainerParams {
   LogisticRegressionTrainer: CurveFitParams;
   /** See `exponentialRegression`. */
   ExponentialRegressionTrainer: CurveFitParams;
+  /** See `ensembleTrainer`. */
+  EnsembleTrainer: EnsembleParams;
 }
 
-const FACTORIES: {
-  readonly [N in TrainerName]: (params?: TrainerParams[N]) => Trainer;
+const UPSTREAM_FACTORIES: {
+  readonly [N in UpstreamTrainerName]: (params?: TrainerParams[N]) => Trainer;
 } = {
   PolynomialRegressionTrainer: polynomialRegression,
   GradientBoostingRegressorTrainer: gradientBoostingRegressor,
@@ -74,6 +78,14 @@ const FACTORIES: {
   ExponentialRegressionTrainer: exponentialRegression,
 };
 
+const FACTORIES: {
+  readonly [N in TrainerName]: (params?: TrainerParams[N]) => Trainer;
+} = {
+  ...UPSTREAM_FACTORIES,
+  EnsembleTrainer: (params = {}) =>
+    ensembleTrainer(params, (name) => UPSTREAM_FACTORIES[name]()),
+};
+
 /**
  * The trainer of an upstream trainer name. Unknown parameter names (e.g.
  * from a config file) are a `RangeError` listing the valid ones; values are
@@ -83,8 +95,8 @@ const FACTORIES: {
  * @param params Hyperparameters of that trainer; empty (the default) keeps
  *   every default, and a missing key keeps its default.
  * @returns A trainer whose `params` are the given ones over the defaults.
- * @throws {RangeError} when the name is not one of the ten trainers or a
- *   parameter name is not one of the trainer's.
+ * @throws {RangeError} when the name is not one of the eleven trainers or
+ *   a parameter name is not one of the trainer's.
  *
  * @example
  * ```ts

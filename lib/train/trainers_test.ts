@@ -8,7 +8,7 @@ import { makeTrainer } from "./trainers.ts";
 import { isWeightExportable } from "./model.ts";
 import { syntheticPower } from "./testing.ts";
 
-Deno.test("`makeTrainer()` makes each of the ten trainers under its upstream name", () => {
+Deno.test("`makeTrainer()` makes each trainer under its name (the ten upstream ones, and EnsembleTrainer)", () => {
   const { x, y } = syntheticPower({ n: 200, p: 2, noise: 1, seed: 61 });
   for (const name of TRAINERS) {
     const t = makeTrainer(name);
