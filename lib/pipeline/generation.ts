@@ -14,8 +14,7 @@
  * @module
  */
 import { basename, dirname, join, relative } from "node:path";
-import { writeFileAtomic } from "../io/atomic.ts";
-import { collectDir, zipEntries } from "../io/zip.ts";
+import { zipDirToFile } from "../io/zip.ts";
 import { pipelineDir, pipelineZip } from "../layout.ts";
 
 /** A generation being built; {@linkcode beginGeneration} makes one. */
@@ -206,10 +205,7 @@ export async function beginGeneration(
       const n = await storeGeneration(gens, dir);
       await pointAt(link, gens, n);
       if (publishOptions.zip ?? true) {
-        await writeFileAtomic(
-          zip,
-          zipEntries(await collectDir(join(gens, String(n)), { prefix: "" })),
-        );
+        await zipDirToFile(join(gens, String(n)), zip);
       }
       await pruneGenerations(gens, n - 1);
     },
