@@ -162,7 +162,9 @@ export function levenbergMarquardt(
   if (!Number.isFinite(sse)) return result(false, "stalled", 0);
 
   // QR of the current J: R (m×m) and Qᵀr; redone after each accepted step.
-  let red = reduceLeastSquares(jac.map((c) => c.slice()), r.slice());
+  // In place: J and r are not read again until evaluate() rewrites them.
+  const scratch = new Float64Array(n);
+  let red = reduceLeastSquares(jac, r, scratch);
   const colNorm = new Float64Array(m), diag = new Float64Array(m);
   scaleColumns(red.r, m, colNorm, diag);
   let lambda = 1e-3, nu = 2;
@@ -188,7 +190,7 @@ export function levenbergMarquardt(
       sse = trialSse;
       [r, rTrial] = [rTrial, r];
       [jac, jacTrial] = [jacTrial, jac];
-      red = reduceLeastSquares(jac.map((c) => c.slice()), r.slice());
+      red = reduceLeastSquares(jac, r, scratch);
       scaleColumns(red.r, m, colNorm, diag);
       lambda *= Math.max(1 / 3, 1 - (2 * rho - 1) ** 3);
       nu = 2;
