@@ -2,8 +2,8 @@
  * `train` at three sizes (issue 19): 10 min × 10, 1 h × 50 and 4 h × 100
  * containers at 3 s, made with `simulate` (seed 1, rapl-sysfs and acpi),
  * trained by the CLI as a user runs it (every valid feature group, AbsPower
- * and DynPower, the ten trainers, the default worker pool), each run in a
- * fresh process that reports its own CPU time (all threads, start-up
+ * and DynPower, the ten trainers, the default worker pool, the V8 flags of
+ * `deno task train`), each run in a fresh process that reports its own CPU time (all threads, start-up
  * included) and peak resident memory. Beside each figure: upstream's
  * (kepler-model-server's Python, measured side by side on the same inputs,
  * issue 19's table) and the goal, 10× upstream's speed and less memory.
@@ -148,6 +148,14 @@ async function childProfile(args: string[]): Promise<ChildReport> {
   };
 }
 
+/** The V8 flags of `deno task train` (deno.json), so runs match it. */
+async function trainTaskV8Flags(): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  ) as { tasks: Record<string, string> };
+  return config.tasks.train?.match(/--v8-flags=\S+/g) ?? [];
+}
+
 /** Runs this module as a child; returns its report and wall time. */
 async function runChild(
   mode: "train" | "profile",
@@ -159,6 +167,7 @@ async function runChild(
     args: [
       "run",
       "-A",
+      ...await trainTaskV8Flags(),
       ...(profileDir ? [`--cpu-prof-dir=${profileDir}`] : []),
       new URL(import.meta.url).pathname,
       "--child",
