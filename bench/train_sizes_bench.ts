@@ -340,7 +340,11 @@ export const suite: BenchSuite = {
   async run(): Promise<BenchFigure[]> {
     const data = await Deno.makeTempDir({ prefix: "kepler-sizes-" });
     try {
-      const figures: BenchFigure[] = [];
+      const figures: BenchFigure[] = [{
+        name: "load average (1 min) before the runs; 2 cores, shared",
+        value: Deno.loadavg()[0]!,
+        unit: "",
+      }];
       for (const size of SIZES) {
         await makeInput(data, size);
         for (const source of SOURCES) {
