@@ -36,7 +36,8 @@ function row(f: BenchFigure): string {
 }
 
 async function main(): Promise<void> {
-  const only = Deno.args;
+  // `train-sizes` names bench/train_sizes_bench.ts
+  const only = Deno.args.map((a) => a.replaceAll("-", "_"));
   const files: string[] = [];
   for await (const e of Deno.readDir(HERE)) {
     if (e.isFile && e.name.endsWith("_bench.ts")) files.push(e.name);

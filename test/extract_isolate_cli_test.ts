@@ -66,6 +66,58 @@ Deno.test("`kepler-model extract` writes extracted_<output>.csv with upstream's 
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("`kepler-model extract -fg A,B` (and -fg all) writes the files of one-group runs from one read", async () => {
+  const dir = await dataDir();
+  const env = { DATAPATH: dir };
+  const groups = ["BPFOnly", "CounterOnly"];
+  const flags = ["-i", "kepler_query", "-ot", "DynPower", "-e", "acpi"];
+  for (const g of groups) {
+    const one = await runCli(FLAGS, [
+      "extract",
+      ...flags,
+      "-o",
+      `one_${g}`,
+      "-fg",
+      g,
+    ], { env });
+    assertEquals(one.code, 0, one.stderr);
+  }
+  const several = await runCli(FLAGS, [
+    "extract",
+    ...flags,
+    "-o",
+    "many",
+    "-fg",
+    groups.join(","),
+  ], { env });
+  assertEquals(several.code, 0, several.stderr);
+  const all = await runCli(FLAGS, [
+    "extract",
+    ...flags,
+    "-o",
+    "all",
+    "-fg",
+    "all",
+  ], { env });
+  assertEquals(all.code, 0, all.stderr);
+  // a group whose metrics are there but give no row is reported, not dropped
+  assert(all.stderr.includes("skipped KubeletOnly: "), all.stderr);
+  for (const g of groups) {
+    const expected = await Deno.readTextFile(
+      join(dir, `extracted_one_${g}.csv`),
+    );
+    assert(expected.split("\n").length > 2, expected);
+    for (const name of [`many_${g}`, `all_${g}`]) {
+      assertEquals(
+        await Deno.readTextFile(join(dir, `extracted_${name}.csv`)),
+        expected,
+        name,
+      );
+    }
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("`kepler-model isolate --profile` writes the profile into the pipeline and isolated_<output>.csv", async () => {
   const dir = await dataDir();
   const r = await runCli(FLAGS, [

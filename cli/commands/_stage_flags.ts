@@ -176,8 +176,9 @@ export const OUTPUT_TYPE_OPTION = {
   ),
 } as const;
 
+/** The extraction flags (`extract` reads its own list of feature groups). */
 type ExtractFlags =
-  & OptionValues<typeof EXTRACT_OPTIONS>
+  & Omit<OptionValues<typeof EXTRACT_OPTIONS>, "featureGroup">
   & OptionValues<typeof DATA_CHECK_OPTIONS>;
 type IsolateFlags = OptionValues<typeof ISOLATE_OPTIONS>;
 

@@ -1,37 +1,68 @@
 /**
- * `extract`: a query JSON to `extracted_<output>.csv` (upstream's flags).
+ * `extract`: a query JSON to `extracted_<output>.csv` (upstream's flags),
+ * or, for several feature groups (`-fg BPFOnly,IRQOnly`, or `all`), one
+ * `extracted_<output>_<group>.csv` per group from a single read of the
+ * query.
  *
  * @module
  */
-import { command } from "../command.ts";
+import { command, listParser, option } from "../command.ts";
+import { UsageError } from "../errors.ts";
 import {
   DATA_CHECK_OPTIONS,
   EXTRACT_OPTIONS,
   extractOptionsOf,
-  featureGroupOf,
   inputOf,
   OUTPUT_TYPE_OPTION,
 } from "./_stage_flags.ts";
-import { extractFile } from "../../lib/extract/mod.ts";
+import { extractFiles } from "../../lib/extract/mod.ts";
+import { type FeatureGroup, parseFeatureGroup } from "../../lib/types.ts";
+
+/** `all`, or a comma list of feature groups. */
+function parseGroups(value: string): FeatureGroup[] | "valid" {
+  return value.trim() === "all"
+    ? "valid"
+    : listParser(parseFeatureGroup)(value);
+}
 
 /** The `extract` command. */
 export const extract = command({
   name: "extract",
   summary: "extract per-second features and power labels from a query JSON",
-  options: { ...EXTRACT_OPTIONS, ...DATA_CHECK_OPTIONS, ...OUTPUT_TYPE_OPTION },
+  options: {
+    ...EXTRACT_OPTIONS,
+    featureGroup: option(
+      "--feature-group <list>",
+      "feature group, e.g. BPFOnly, a comma list, or all for every valid one (also -fg); several write extracted_<output>_<group>.csv each",
+      { parse: parseGroups },
+    ),
+    ...DATA_CHECK_OPTIONS,
+    ...OUTPUT_TYPE_OPTION,
+  },
   async run(options, context) {
-    const { frame, file } = await extractFile(
+    const groups = options.featureGroup;
+    if (groups === undefined) {
+      throw new UsageError("missing required option -fg/--feature-group");
+    }
+    const { frames, files, skipped } = await extractFiles(
       inputOf(options),
-      featureGroupOf(options),
+      groups,
       {
         ...extractOptionsOf(options, context),
         dataPath: context.config.dataPath,
         output: options.output,
       },
     );
-    context.out(
-      `Extracted ${frame.length} ${frame.level} rows of ${frame.featureNames.length} features and ${frame.components.length} power labels from ${frame.instances.length} Kepler instance(s)`,
-    );
-    context.out(`Wrote ${file}`);
+    for (const [group, frame] of frames) {
+      context.out(
+        `Extracted ${frame.length} ${frame.level} rows of ${frame.featureNames.length} features and ${frame.components.length} power labels from ${frame.instances.length} Kepler instance(s)${
+          frames.size > 1 ? ` (${group})` : ""
+        }`,
+      );
+      context.out(`Wrote ${files.get(group)}`);
+    }
+    for (const { group, message } of skipped) {
+      context.err(`skipped ${group}: ${message}`);
+    }
   },
 });

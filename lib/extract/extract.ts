@@ -363,25 +363,76 @@ export function extractFeatureGroups(
   groups: readonly FeatureGroup[],
   options: ExtractOptions = {},
 ): Map<FeatureGroup, Frame> {
+  const source = extractFeatureGroupsLazily(query, groups, options);
+  const out = new Map<FeatureGroup, Frame>();
+  for (const group of groups) out.set(group, source.get(group)!);
+  return out;
+}
+
+/** Frames of several feature groups, each made when it is asked for. */
+export interface FrameSource {
+  /**
+   * The frame of a group (made anew at each call), or undefined for a
+   * group the source was not made for.
+   */
+  get(group: FeatureGroup): Frame | undefined;
+}
+
+/**
+ * {@linkcode extractFeatureGroups} with each group's frame made only when
+ * asked for: the metrics are read once, now (so a missing metric or data
+ * that cannot be true throws here), and no more than the frame asked for
+ * is held, which keeps memory low when frames are large (container level)
+ * and used one at a time.
+ *
+ * @param query The parsed Prometheus query result.
+ * @param groups The feature groups the source can make.
+ * @param options Energy source, frame level, extractor and label options.
+ * @returns The source of the groups' frames.
+ * @throws {RangeError} when a group's metrics are missing from the query;
+ *   `get` throws when a group gives no row.
+ *
+ * @example
+ * ```ts
+ * import { extractFeatureGroupsLazily } from "./extract.ts";
+ * import { parseQuery } from "./read_query.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const joules = [{ metric: { source: "acpi", instance: "n1", mode: "dynamic" }, values: [[0, "0"], [3, "300"]] }];
+ * const usage = [{ metric: { instance: "n1", container_id: "c1" }, values: [[0, "0"], [3, "30"]] }];
+ * const q = parseQuery(JSON.stringify({
+ *   kepler_node_platform_joules_total: joules,
+ *   kepler_container_bpf_cpu_time_ms_total: usage,
+ *   kepler_container_bpf_page_cache_hit_total: usage,
+ * }));
+ * const source = extractFeatureGroupsLazily(q, ["BPFOnly"], { source: "acpi" });
+ * assertEquals([...source.get("BPFOnly")!.power.platform!], [100]);
+ * assertEquals(source.get("IRQOnly"), undefined);
+ * ```
+ */
+export function extractFeatureGroupsLazily(
+  query: QueryData,
+  groups: readonly FeatureGroup[],
+  options: ExtractOptions = {},
+): FrameSource {
   const level = options.level ?? "node";
   const prepared = prepare(query, groups, options);
-  const out = new Map<FeatureGroup, Frame>();
-  for (const group of groups) {
-    let frame = assemble(prepared, query, group, level, options);
-    if ((options.extractor ?? "default") === "smooth") {
+  return {
+    get(group: FeatureGroup): Frame | undefined {
+      if (!groups.includes(group)) return undefined;
+      const frame = assemble(prepared, query, group, level, options);
+      if ((options.extractor ?? "default") !== "smooth") return frame;
       const window = options.smoothWindow ?? 30;
-      frame = smoothFrame(frame, { window });
-      if (frame.length === 0) {
+      const smoothed = smoothFrame(frame, { window });
+      if (smoothed.length === 0) {
         throw new RangeError(
           `Cannot extract ${group} features with the smooth extractor from ${query.origin}: no ${
             level === "node" ? "instance" : "container"
           } has ${window} consecutive rows (smooth window ${window})`,
         );
       }
-    }
-    out.set(group, frame);
-  }
-  return out;
+      return smoothed;
+    },
+  };
 }
 
 /**

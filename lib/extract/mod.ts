@@ -5,7 +5,7 @@
  * @module
  */
 export { extract, extractFeatureGroups } from "./extract.ts";
-export { extractFile } from "./extract_file.ts";
+export { extractFile, extractFiles } from "./extract_file.ts";
 export { parseQuery, queryDataFrom, readQueryFile } from "./read_query.ts";
 export { validFeatureGroups } from "./valid_feature_groups.ts";
 export {
@@ -29,7 +29,7 @@ export type { UnitPower, UnitPowerOptions } from "./unit_power.ts";
 export type { FeatureGroupQueryOptions } from "./valid_feature_groups.ts";
 export type { MachineSpecFound } from "./machine_spec_of.ts";
 export type { FrameCsvOptions, ReadFrameCsvOptions } from "./frame_csv.ts";
-export type { ExtractFileOptions } from "./extract_file.ts";
+export type { ExtractedFiles, ExtractFileOptions } from "./extract_file.ts";
 export type { ExtractOptions } from "./extract.ts";
 export {
   DEFAULT_MAX_EXCLUDED_FRACTION,

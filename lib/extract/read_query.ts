@@ -29,7 +29,10 @@ import { scanQuery } from "./_json_scan.ts";
 export interface MetricSeries {
   /** The series' labels (the `source` label already de-aliased). */
   readonly labels: Readonly<Labels>;
-  /** Sample times, unix seconds, strictly increasing. */
+  /**
+   * Sample times, unix seconds, strictly increasing. Read-only: series
+   * with the same times may share one array.
+   */
   readonly timestamps: Float64Array;
   /** Sample values (NaN for an unusable sample). */
   readonly values: Float64Array;
@@ -62,6 +65,8 @@ export interface ReadQueryOptions {
 
 interface Builder {
   metrics: Map<string, MetricSeries[]>;
+  /** The times of the last series added (the next may share them). */
+  lastTimes?: Float64Array;
 }
 
 function sourceAlias(labels: Labels): Labels {
@@ -71,15 +76,29 @@ function sourceAlias(labels: Labels): Labels {
   return current === undefined ? labels : { ...labels, source: current };
 }
 
+/** Whether `shared` holds exactly the first n times of t. */
+function sameTimes(
+  shared: Float64Array | undefined,
+  t: ArrayLike<number>,
+  n: number,
+): shared is Float64Array {
+  if (shared === undefined || shared.length !== n) return false;
+  for (let i = 0; i < n; i++) if (shared[i] !== t[i]) return false;
+  return true;
+}
+
 /**
  * Cleans one series' samples (sort, drop non-finite timestamps, resolve
- * duplicate timestamps) and scales the values.
+ * duplicate timestamps) and scales the values. Sorted, finite times equal
+ * to `shared` (the previous series') reuse that array: most series of a
+ * query share one time grid, which then takes memory once.
  */
 function cleanSeries(
   t: ArrayLike<number>,
   v: ArrayLike<number>,
   n: number,
   factor: number,
+  shared?: Float64Array,
 ): { timestamps: Float64Array; values: Float64Array } {
   let sorted = true;
   let finite = 0;
@@ -97,16 +116,16 @@ function cleanSeries(
     for (let i = 0; i < n; i++) if (Number.isFinite(t[i]!)) order.push(i);
     if (!sorted) order.sort((a, b) => t[a]! - t[b]! || a - b);
   }
-  const timestamps = new Float64Array(finite);
   const values = new Float64Array(finite);
   if (order === undefined) {
     // the common case: sorted, unique, finite timestamps
-    for (let i = 0; i < n; i++) {
-      timestamps[i] = t[i]!;
-      values[i] = v[i]! * factor;
-    }
+    for (let i = 0; i < n; i++) values[i] = v[i]! * factor;
+    if (sameTimes(shared, t, n)) return { timestamps: shared, values };
+    const timestamps = new Float64Array(n);
+    for (let i = 0; i < n; i++) timestamps[i] = t[i]!;
     return { timestamps, values };
   }
+  const timestamps = new Float64Array(finite);
   let m = 0;
   for (let k = 0; k < finite; k++) {
     const i = order[k]!;
@@ -136,7 +155,14 @@ function addSeries(
   n: number,
 ): void {
   const { name, factor } = resolveMetricAlias(rawMetric);
-  const { timestamps, values } = cleanSeries(t, v, n, factor);
+  const { timestamps, values } = cleanSeries(
+    t,
+    v,
+    n,
+    factor,
+    builder.lastTimes,
+  );
+  builder.lastTimes = timestamps;
   let list = builder.metrics.get(name);
   if (list === undefined) {
     list = [];

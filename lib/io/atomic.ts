@@ -32,38 +32,49 @@ export type AtomicContent =
 
 /** Pieces are gathered up to this size before a write. */
 const FLUSH_BYTES = 1 << 20;
+/** Pieces of at least this size are written as they are, not copied. */
+const DIRECT_BYTES = 1 << 16;
 
 async function writePieces(
   file: Deno.FsFile,
   pieces: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
 ): Promise<void> {
   const encoder = new TextEncoder();
-  let buffer = new Uint8Array(FLUSH_BYTES);
+  // Grown on demand: a fresh 1 MiB buffer per small file costs more (its
+  // zeroing and page faults) than the write itself.
+  let buffer = new Uint8Array(0);
   let used = 0;
-  const flush = async () => {
-    for (let at = 0; at < used;) {
-      at += await file.write(buffer.subarray(at, used));
+  const writeAll = async (bytes: Uint8Array) => {
+    for (let at = 0; at < bytes.length;) {
+      at += await file.write(bytes.subarray(at));
     }
+  };
+  const flush = async () => {
+    await writeAll(buffer.subarray(0, used));
     used = 0;
+  };
+  const reserve = async (n: number) => {
+    if (used + n <= buffer.length) return;
+    if (used + n > FLUSH_BYTES) await flush();
+    if (used + n <= buffer.length) return;
+    const grown = new Uint8Array(
+      Math.max(used + n, Math.min(FLUSH_BYTES, 2 * buffer.length || 16_384)),
+    );
+    grown.set(buffer.subarray(0, used));
+    buffer = grown;
   };
   for await (const piece of pieces) {
     if (typeof piece === "string") {
       // UTF-8 takes at most 3 bytes per UTF-16 unit
-      if (piece.length * 3 > buffer.length - used) await flush();
-      if (piece.length * 3 > buffer.length) {
-        buffer = new Uint8Array(piece.length * 3);
-      }
+      await reserve(piece.length * 3);
       used += encoder.encodeInto(piece, buffer.subarray(used)).written;
+    } else if (piece.length >= DIRECT_BYTES) {
+      await flush();
+      await writeAll(piece);
     } else {
-      if (piece.length > buffer.length - used) await flush();
-      if (piece.length > buffer.length) {
-        for (let at = 0; at < piece.length;) {
-          at += await file.write(piece.subarray(at));
-        }
-      } else {
-        buffer.set(piece, used);
-        used += piece.length;
-      }
+      await reserve(piece.length);
+      buffer.set(piece, used);
+      used += piece.length;
     }
   }
   await flush();

@@ -1,10 +1,11 @@
 /**
- * Zip archives on fflate: build an archive from a folder or from entries,
- * read one, and unpack one without letting an entry escape its folder.
+ * Zip archives: build an archive from a folder or from entries (deflated
+ * by node:zlib, see ./_zip_writer.ts), read one, and unpack one without
+ * letting an entry escape its folder.
  *
  * @module
  */
-import { strFromU8, type Zippable, zipSync } from "fflate";
+import { strFromU8 } from "fflate";
 import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
 import { writeFileAtomic } from "./atomic.ts";
 import { readBinaryFile } from "./read.ts";
@@ -13,14 +14,16 @@ import {
   readZipDirectory,
   type ZipDirectoryEntry,
 } from "./_zip_directory.ts";
+import { concatPieces, ZipWriter } from "./_zip_writer.ts";
 
 /** Entries of an archive: relative path (with `/`) → bytes. */
 export type ZipEntries = Record<string, Uint8Array>;
 
 /**
- * Builds a zip archive from entries. Entry times are fixed (1980-01-01) so
- * the same entries always give the same bytes; entries that are zips
- * themselves are stored, the others deflated (level 6).
+ * Builds a zip archive from entries, in name order. Entry times are fixed
+ * (1980-01-01) so the same entries always give the same bytes; entries
+ * that are compressed already (zip, gzip, PNG) are stored, the others
+ * deflated (node:zlib, level 3) unless that would not shrink them.
  *
  * @example
  * ```ts
@@ -31,16 +34,14 @@ export type ZipEntries = Record<string, Uint8Array>;
  * ```
  */
 export function zipEntries(entries: ZipEntries): Uint8Array {
-  const tree: Zippable = {};
+  const writer = new ZipWriter();
+  const pieces: Uint8Array[] = [];
   for (const name of Object.keys(entries).sort()) {
     const data = entries[name];
-    if (data === undefined) continue;
-    // A zip inside a zip is stored: deflating compressed bytes again costs
-    // CPU and saves nothing.
-    const level = name.endsWith(".zip") ? 0 : 6;
-    tree[name] = [data, { mtime: new Date(1980, 0, 1), level }];
+    if (data !== undefined) pieces.push(...writer.add(name, data));
   }
-  return zipSync(tree);
+  pieces.push(writer.finish());
+  return concatPieces(pieces);
 }
 
 /** Bounds on what reading a zip archive may inflate (a zip bomb's defence). */
@@ -208,14 +209,15 @@ export interface CollectOptions {
 }
 
 /**
- * Collects the files below a folder as zip entries with `/`-separated paths
- * relative to it. Hidden temp files of atomic writes are skipped.
+ * The files below a folder, as [entry name, path] in walk order, with
+ * `/`-separated names relative to it. Hidden temp files of atomic writes
+ * and what `skip` names are left out.
  */
-export async function collectDir(
+async function listFiles(
   dir: string,
-  options: CollectOptions = {},
-): Promise<ZipEntries> {
-  const out: ZipEntries = {};
+  options: CollectOptions,
+): Promise<[string, string][]> {
+  const out: [string, string][] = [];
   const walk = async (current: string): Promise<void> => {
     const names: Deno.DirEntry[] = [];
     for await (const entry of Deno.readDir(current)) names.push(entry);
@@ -225,9 +227,7 @@ export async function collectDir(
       const rel = relative(dir, full).split(sep).join("/");
       if (entry.name.endsWith(".tmp") || options.skip?.(rel)) continue;
       if (entry.isDirectory) await walk(full);
-      else if (entry.isFile) {
-        out[(options.prefix ?? "") + rel] = await Deno.readFile(full);
-      }
+      else if (entry.isFile) out.push([(options.prefix ?? "") + rel, full]);
     }
   };
   await walk(dir);
@@ -235,7 +235,24 @@ export async function collectDir(
 }
 
 /**
- * Zips a folder's files into `zipPath` atomically.
+ * Collects the files below a folder as zip entries with `/`-separated paths
+ * relative to it. Hidden temp files of atomic writes are skipped.
+ */
+export async function collectDir(
+  dir: string,
+  options: CollectOptions = {},
+): Promise<ZipEntries> {
+  const out: ZipEntries = {};
+  for (const [name, path] of await listFiles(dir, options)) {
+    out[name] = await Deno.readFile(path);
+  }
+  return out;
+}
+
+/**
+ * Zips a folder's files into `zipPath` atomically, one file at a time (the
+ * archive is streamed to its temp file, never held whole in memory). The
+ * bytes are those of {@linkcode zipEntries} on {@linkcode collectDir}.
  *
  * @example
  * ```ts
@@ -254,7 +271,16 @@ export async function zipDirToFile(
   zipPath: string,
   options: CollectOptions = {},
 ): Promise<void> {
-  await writeFileAtomic(zipPath, zipEntries(await collectDir(dir, options)));
+  const files = await listFiles(dir, options);
+  files.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  async function* pieces(): AsyncGenerator<Uint8Array> {
+    const writer = new ZipWriter();
+    for (const [name, path] of files) {
+      yield* writer.add(name, await Deno.readFile(path));
+    }
+    yield writer.finish();
+  }
+  await writeFileAtomic(zipPath, pieces());
 }
 
 /**

@@ -38,5 +38,6 @@ export type {
   TrainerIsolateOptions,
 } from "./isolate_trainer.ts";
 export type { FrameBatch, PrepareFramesOptions } from "./prepare_frames.ts";
+export type { FrameSource } from "../extract/extract.ts";
 export type { ProfileIsolateOptions } from "./isolate_profile.ts";
 export type { IsolateOptions } from "./isolate.ts";

@@ -6,7 +6,11 @@
  *
  * @module
  */
-import { extract, extractFeatureGroups } from "../extract/extract.ts";
+import {
+  extract,
+  extractFeatureGroupsLazily,
+  type FrameSource,
+} from "../extract/extract.ts";
 import type { ExtractOptions } from "../extract/extract.ts";
 import { concatNodeFrames } from "../extract/concat.ts";
 import { ImplausibleDataError } from "../extract/data_checks.ts";
@@ -16,9 +20,11 @@ import type { QueryData } from "../extract/read_query.ts";
 import type { FeatureGroup, OutputType } from "../types.ts";
 import { isolate, type IsolateOptions } from "./isolate.ts";
 
-/** Frames of every feature group, per query (`undefined`: that batch failed). */
-export type FrameBatch =
-  readonly (ReadonlyMap<FeatureGroup, Frame> | undefined)[];
+/**
+ * Frames of every feature group, per query (`undefined`: that batch
+ * failed); a map of frames, or a source that makes each when asked.
+ */
+export type FrameBatch = readonly (FrameSource | undefined)[];
 
 /** Options of {@linkcode prepareFrames}: the extraction options but the level. */
 export interface PrepareFramesOptions extends Omit<ExtractOptions, "level"> {
@@ -42,15 +48,18 @@ export interface PrepareFramesOptions extends Omit<ExtractOptions, "level"> {
 
 /**
  * Extracts several feature groups of each query at once (each metric read
- * once) at the level of `outputType`. A query whose batch fails (one
- * group's metrics broken) gets `undefined`, so {@linkcode prepareFrames}
- * extracts its groups one by one and reports the failure for its group.
+ * once) at the level of `outputType`; each group's frame is made when
+ * {@linkcode prepareFrames} asks for it, so only one group's frame is held
+ * at a time (container-level frames are large). A query whose batch fails
+ * (one group's metrics missing) gets `undefined`, so
+ * {@linkcode prepareFrames} extracts its groups one by one and reports the
+ * failure for its group; a group that gives no row fails when asked for.
  *
  * @param queries The queries.
  * @param groups The feature groups to extract.
  * @param outputType `AbsPower` (node rows) or `DynPower` (container rows).
  * @param options Extraction options. Default: `{}`.
- * @returns One map of frames per query, or `undefined` where it failed.
+ * @returns One source of frames per query, or `undefined` where it failed.
  *
  * @example
  * ```ts
@@ -66,11 +75,11 @@ export function extractBatch(
   groups: readonly FeatureGroup[],
   outputType: OutputType,
   options: Omit<ExtractOptions, "level"> = {},
-): (Map<FeatureGroup, Frame> | undefined)[] {
+): (FrameSource | undefined)[] {
   const level = frameLevel(outputType);
   return queries.map((q) => {
     try {
-      return extractFeatureGroups(q, groups, { ...options, level });
+      return extractFeatureGroupsLazily(q, groups, { ...options, level });
     } catch (error) {
       // data that cannot be true refuses the query for every group
       if (error instanceof ImplausibleDataError) throw error;

@@ -11,8 +11,11 @@
  * factorisation of J (not the normal equations, whose squared condition
  * number breaks on the near-collinear columns of a degenerate curve), with
  * `D` the running maximum of J's column norms; only downhill steps are
- * taken (damping update of Nielsen 1999); MINPACK's ftol / xtol / gtol
- * tests with scipy's default tolerances. One pass over the data per
+ * taken (damping update of Nielsen 1999); a rejected step raises the
+ * damping and is retried. MINPACK's ftol / xtol / gtol tests with scipy's
+ * default tolerances, the ftol and xtol tests on rejected steps as well as
+ * accepted ones, as MINPACK does: a point no step can improve converges
+ * (MINPACK's info 1 or 2) instead of failing. One pass over the data per
  * iteration. The tests check it against ml-levenberg-marquardt on problems
  * both solve.
  *
@@ -31,7 +34,11 @@ export interface CurveFunction {
 
 /** Options of {@linkcode levenbergMarquardt}. */
 export interface LmOptions {
-  /** Maximum iterations (each one pass over the data). Default: `10000`. */
+  /**
+   * Maximum iterations, each one evaluation of the curve and its gradient
+   * over the data (MINPACK's `maxfev` of an analytic-Jacobian fit).
+   * Default: `30000`, scipy's `curve_fit(maxfev=30000)` of upstream.
+   */
   maxIterations?: number;
   /**
    * Stop when an accepted step lowers the sum of squares by no more than
@@ -155,7 +162,9 @@ export function levenbergMarquardt(
   if (!Number.isFinite(sse)) return result(false, "stalled", 0);
 
   // QR of the current J: R (m×m) and Qᵀr; redone after each accepted step.
-  let red = reduceLeastSquares(jac.map((c) => c.slice()), r.slice());
+  // In place: J and r are not read again until evaluate() rewrites them.
+  const scratch = new Float64Array(n);
+  let red = reduceLeastSquares(jac, r, scratch);
   const colNorm = new Float64Array(m), diag = new Float64Array(m);
   scaleColumns(red.r, m, colNorm, diag);
   let lambda = 1e-3, nu = 2;
@@ -181,7 +190,7 @@ export function levenbergMarquardt(
       sse = trialSse;
       [r, rTrial] = [rTrial, r];
       [jac, jacTrial] = [jacTrial, jac];
-      red = reduceLeastSquares(jac.map((c) => c.slice()), r.slice());
+      red = reduceLeastSquares(jac, r, scratch);
       scaleColumns(red.r, m, colNorm, diag);
       lambda *= Math.max(1 / 3, 1 - (2 * rho - 1) ** 3);
       nu = 2;
@@ -192,6 +201,18 @@ export function levenbergMarquardt(
         : undefined;
       if (reason) return result(true, reason, it);
     } else {
+      // MINPACK's tests apply to a rejected step too: when neither the
+      // actual nor the predicted change reaches ftol of the sum of squares,
+      // or the step is below xtol of θ, the current θ is a minimum to
+      // those tolerances (as the damping grows, the steps shrink until
+      // the xtol test holds: MINPACK's info 2).
+      const reason = Math.abs(actual) <= ftol * sse &&
+          predicted <= ftol * sse && 0.5 * rho <= 1
+        ? "ftol"
+        : Math.sqrt(stepNorm) <= xtol * Math.sqrt(thetaNorm)
+        ? "xtol"
+        : undefined;
+      if (reason) return result(true, reason, it);
       lambda *= nu;
       nu *= 2;
       if (!(lambda < 1e300)) {
@@ -301,7 +322,7 @@ function predictedReduction(
 /** The options with their defaults. */
 function withDefaults(options: LmOptions): Required<LmOptions> {
   return {
-    maxIterations: options.maxIterations ?? 10_000,
+    maxIterations: options.maxIterations ?? 30_000,
     ftol: options.ftol ?? 1.49012e-8,
     xtol: options.xtol ?? 1.49012e-8,
     gtol: options.gtol ?? 1e-10,

@@ -104,3 +104,93 @@ Deno.test("`levenbergMarquardt()` reports non-convergence at its iteration cap",
   });
   assert(!r.converged && r.reason === "maxIterations");
 });
+
+/** `a·ln(b·x + 1) + c`, the logarithmic trainer's curve. */
+const logCurve: CurveFunction = {
+  eval: (t, x, out) => {
+    const u = t[1]! * x + 1;
+    out[0] = Math.log(u);
+    out[1] = (t[0]! * x) / u;
+    out[2] = 1;
+    return t[0]! * Math.log(u) + t[2]!;
+  },
+};
+
+interface ScipyFit {
+  params: number[];
+  ier: number;
+  sse: number;
+}
+
+interface ValleyFixture {
+  p0: number[];
+  scipy: {
+    finite_differences: ScipyFit;
+    analytic_jacobian: ScipyFit;
+    linear_fit_sse: number;
+  };
+  x: number[];
+  y: number[];
+}
+
+const valley = JSON.parse(
+  await Deno.readTextFile(
+    new URL("./testdata/log_valley.json", import.meta.url),
+  ),
+) as ValleyFixture;
+
+Deno.test("testdata/log_valley.json holds the data its description makes", () => {
+  let s = 1;
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  for (let i = 0; i < 200; i++) {
+    const x = u();
+    assert(x === valley.x[i], `x[${i}]`);
+    assert(100 + 50 * x + 0.01 * (u() - 0.5) === valley.y[i], `y[${i}]`);
+  }
+  assert(valley.x.length === 200 && valley.y.length === 200);
+});
+
+Deno.test("`levenbergMarquardt()` converges in a flat valley where scipy's curve_fit does", () => {
+  const x = Float64Array.from(valley.x), y = Float64Array.from(valley.y);
+  const { finite_differences: fd, analytic_jacobian: lmder } = valley.scipy;
+  assert([1, 2, 3, 4].includes(fd.ier) && [1, 2, 3, 4].includes(lmder.ier));
+  const r = levenbergMarquardt(logCurve, x, y, valley.p0);
+  assert(r.converged, `${r.reason} after ${r.iterations} iterations`);
+  // at least as low as both of scipy's fits, never below the line the
+  // curve tends to as b → 0 (the valley's floor)
+  assert(r.sse <= lmder.sse * (1 + 1e-9), `${r.sse} vs ${lmder.sse}`);
+  assert(r.sse < fd.sse);
+  assert(r.sse >= valley.scipy.linear_fit_sse);
+  // the same predictions as MINPACK's analytic-Jacobian fit, to 1e-4 W
+  const g = new Float64Array(3);
+  for (let i = 0; i < x.length; i++) {
+    const d = logCurve.eval(r.theta, x[i]!, g) -
+      logCurve.eval(lmder.params, x[i]!, g);
+    assert(Math.abs(d) < 1e-4, `row ${i}: ${d}`);
+  }
+  // the case the test is about: 10,000 iterations do not reach it
+  const capped = levenbergMarquardt(logCurve, x, y, valley.p0, {
+    maxIterations: 10_000,
+  });
+  assert(!capped.converged && capped.reason === "maxIterations");
+});
+
+Deno.test("`levenbergMarquardt()` converges at a kink where no step is downhill, as MINPACK does", () => {
+  // θ0 + |θ1|·x on y = 5 − x: the slope cannot go negative, so the least
+  // squares point is θ1 = 0, θ0 = mean(y) = 4.5 with Σ(0.5 − x)² = 1.1;
+  // there the gradient is one-sided (not zero) and every step goes uphill.
+  // scipy 1.17.1's curve_fit from [4.5, 0] stops there with info 2 (xtol).
+  const kink: CurveFunction = {
+    eval: (t, x, g) => {
+      g[0] = 1;
+      g[1] = (t[1]! >= 0 ? 1 : -1) * x;
+      return t[0]! + Math.abs(t[1]!) * x;
+    },
+  };
+  const x = Float64Array.from({ length: 11 }, (_, i) => i / 10);
+  const y = x.map((v) => 5 - v);
+  const r = levenbergMarquardt(kink, x, y, [4.5, 0]);
+  assert(r.converged, `${r.reason} after ${r.iterations} iterations`);
+  assert(r.theta[0] === 4.5 && r.theta[1] === 0, `${r.theta}`);
+  assert(Math.abs(r.sse - 1.1) < 1e-12);
+});

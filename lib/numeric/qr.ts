@@ -25,6 +25,7 @@ export interface Reduced {
  * Householder QR of the columns of A applied to b: returns R and Qᵀb. The
  * input arrays are overwritten (pass copies if you still need them).
  * Requires at least as many rows as columns; throws a `RangeError` otherwise.
+ * `scratch` (at least as long as b) saves an allocation when called often.
  *
  * @example
  * ```ts
@@ -39,6 +40,7 @@ export interface Reduced {
 export function reduceLeastSquares(
   cols: Float64Array[],
   b: Float64Array,
+  scratch?: Float64Array,
 ): Reduced {
   const p = cols.length;
   const n = b.length;
@@ -48,7 +50,9 @@ export function reduceLeastSquares(
     );
   }
   const r = new Float64Array(p * p);
-  const v = new Float64Array(n);
+  const v = scratch !== undefined && scratch.length >= n
+    ? scratch
+    : new Float64Array(n);
   for (let k = 0; k < p; k++) {
     const a = cols[k]!;
     let norm2 = 0;

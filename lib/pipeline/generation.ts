@@ -20,10 +20,10 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { lockedDir, tempPath, writeFileAtomic } from "../io/atomic.ts";
+import { lockedDir, tempPath } from "../io/atomic.ts";
 import { acquireLock } from "../io/lock.ts";
 import { type SweepResult, sweepStaleTemps } from "../io/stale_temps.ts";
-import { collectDir, zipEntries } from "../io/zip.ts";
+import { zipDirToFile } from "../io/zip.ts";
 import {
   generationZip,
   lockFile,
@@ -246,10 +246,8 @@ async function pruneGenerations(
 
 /** Writes a folder's zip (its visible files) into the folder itself. */
 async function zipInto(dir: string): Promise<void> {
-  await writeFileAtomic(
-    generationZip(dir),
-    zipEntries(await collectDir(dir, { skip: hidden })),
-  );
+  // streamed one file at a time, never the whole archive in memory
+  await zipDirToFile(dir, generationZip(dir), { skip: hidden });
 }
 
 /** Builds a generation aside with `fill`, stores it and points at it. */

@@ -21,14 +21,13 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../io/atomic.ts";
 import { readJsonFile, writeJsonFile } from "../io/json.ts";
 import { exists } from "../io/read.ts";
 import {
   collectDir,
   entryText,
+  zipDirToFile,
   type ZipEntries,
-  zipEntries,
 } from "../io/zip.ts";
 import {
   checkpointFile,
@@ -184,10 +183,7 @@ export async function writeModel(
   await writeJsonFile(modelFile(dir, "metadata"), trained.metadata, {
     indent: 0,
   });
-  await writeFileAtomic(
-    modelZip(groupFolder, trained.name),
-    zipEntries(await collectDir(dir)),
-  );
+  await zipDirToFile(dir, modelZip(groupFolder, trained.name));
   return dir;
 }
 

@@ -158,8 +158,11 @@ const SPECS: Readonly<Record<Curve, CurveSpec>> = {
 export interface CurveFitParams {
   /**
    * Maximum Levenberg–Marquardt iterations, each one pass over the data
-   * (upstream: scipy's `maxfev=30000` function evaluations, about 7,500
-   * iterations of a 3-parameter finite-difference fit). Default: `10000`.
+   * (upstream: scipy's `maxfev=30000` function evaluations; with analytic
+   * gradients, one evaluation per iteration as in MINPACK's `lmder`).
+   * A fit that walks a flat valley needs them: the finite differences of
+   * upstream's fit stop it early, exact gradients keep improving it.
+   * Default: `30000`.
    */
   maxIterations?: number;
   /**
@@ -310,7 +313,7 @@ function fitCurve(
   const spec = SPECS[curve];
   const who = spec.trainer;
   const resolved = {
-    maxIterations: params.maxIterations ?? 10_000,
+    maxIterations: params.maxIterations ?? 30_000,
     gtol: params.gtol ?? 1e-10,
     ftol: params.ftol ?? 1.49012e-8,
   };
