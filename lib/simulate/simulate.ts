@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { resolveGrid, resolveSourcesNoise } from "./_resolve_common.ts";
 import { parseEnergySource, vocabularyParser } from "../types.ts";
 import type { Labels } from "../query/format.ts";
 import { KEPLER_NAMINGS, SIMULATED_SOURCES } from "./_engine.ts";
@@ -290,21 +291,7 @@ function check(ok: boolean, message: string): void {
 
 /** The time grid and sizes of `options`, validated. */
 function resolveSizes(options: SimulateOptions) {
-  const duration = options.duration ?? 3600;
-  const step = options.step ?? 3;
-  check(
-    Number.isFinite(step) && step > 0,
-    `step must be a number of seconds > 0, got ${step}`,
-  );
-  check(
-    Number.isFinite(duration) && duration >= 2 * step,
-    `duration must be at least two steps (${2 * step} s), got ${duration}`,
-  );
-  const start = options.start ?? defaultStartTime(duration, { step });
-  check(
-    Number.isFinite(start) && start >= 0,
-    `start must be a unix time in seconds, got ${start}`,
-  );
+  const { duration, step, start } = resolveGrid(options, check);
   const containers = options.containers ?? 50;
   check(
     Number.isInteger(containers) && containers >= 1,
@@ -345,21 +332,7 @@ function resolveSizes(options: SimulateOptions) {
 
 /** What the nodes emit and how they vary, validated. */
 function resolveEmission(options: SimulateOptions) {
-  const sources = [...new Set(options.sources ?? SIMULATED_SOURCES)];
-  check(
-    sources.length > 0 &&
-      sources.every((s) =>
-        (SIMULATED_SOURCES as readonly string[]).includes(s)
-      ),
-    `sources must be a non-empty list of ${
-      SIMULATED_SOURCES.join(", ")
-    }, got [${sources.join(", ")}]`,
-  );
-  const noise = options.noise ?? 2;
-  check(
-    Number.isFinite(noise) && noise >= 0,
-    `noise must be a number of watts ≥ 0, got ${noise}`,
-  );
+  const { sources, noise } = resolveSourcesNoise(options, check);
   const naming = options.naming ?? "v0.7.12";
   check(
     (KEPLER_NAMINGS as readonly string[]).includes(naming),

@@ -53,10 +53,11 @@
  *
  * @module
  */
+import { resolveGrid, resolveSourcesNoise } from "./_resolve_common.ts";
 import type { Component } from "../types.ts";
 import { COMPONENTS } from "../types.ts";
 import { advanceUsage } from "./_advance_node.ts";
-import { SIMULATED_SOURCES } from "./_engine.ts";
+import type { SIMULATED_SOURCES } from "./_engine.ts";
 import type { SeriesDef } from "./_engine.ts";
 import { F } from "./_engine_types.ts";
 import { createGuest } from "./_vm_guest.ts";
@@ -77,7 +78,6 @@ import {
   truePower,
 } from "./node_model.ts";
 import type { NodeModel, SimulatedFeature } from "./node_model.ts";
-import { defaultStartTime } from "./simulate.ts";
 import type { SimulatedNode, Simulation } from "./simulation.ts";
 import { DEFAULT_VM_JOB_NAME } from "../types.ts";
 import { VM_IDLE_SHARES } from "./vm_host_types.ts";
@@ -119,21 +119,7 @@ function check(ok: boolean, message: string): void {
 }
 
 function resolveWindow(options: VmHostOptions) {
-  const duration = options.duration ?? 3600;
-  const step = options.step ?? 3;
-  check(
-    Number.isFinite(step) && step > 0,
-    `step must be a number of seconds > 0, got ${step}`,
-  );
-  check(
-    Number.isFinite(duration) && duration >= 2 * step,
-    `duration must be at least two steps (${2 * step} s), got ${duration}`,
-  );
-  const start = options.start ?? defaultStartTime(duration, { step });
-  check(
-    Number.isFinite(start) && start >= 0,
-    `start must be a unix time in seconds, got ${start}`,
-  );
+  const { duration, step, start } = resolveGrid(options, check);
   const seed = options.seed ?? 1;
   check(Number.isInteger(seed), `seed must be an integer, got ${seed}`);
   return { duration, step, start, seed, n: Math.floor(duration / step + 1e-9) };
@@ -144,21 +130,7 @@ function resolveVmHost(options: VmHostOptions): VmHostSettings {
   const model = options.model ?? DEFAULT_NODE_MODEL;
   const specs = options.vms ?? DEFAULT_VMS;
   checkVmsOnHost(specs, model.spec);
-  const sources = [...new Set(options.sources ?? SIMULATED_SOURCES)];
-  check(
-    sources.length > 0 &&
-      sources.every((s) =>
-        (SIMULATED_SOURCES as readonly string[]).includes(s)
-      ),
-    `sources must be a non-empty list of ${
-      SIMULATED_SOURCES.join(", ")
-    }, got [${sources.join(", ")}]`,
-  );
-  const noise = options.noise ?? 2;
-  check(
-    Number.isFinite(noise) && noise >= 0,
-    `noise must be a number of watts ≥ 0, got ${noise}`,
-  );
+  const { sources, noise } = resolveSourcesNoise(options, check);
   const idleShare = options.idleShare ?? "vcpus";
   check(
     (VM_IDLE_SHARES as readonly string[]).includes(idleShare),
