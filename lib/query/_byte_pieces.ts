@@ -33,10 +33,11 @@ export class ByteBuffer {
   /**
    * Whether the buffer lacks room for one more sample's row.
    *
+   * @param extra Bytes the row takes beyond a sample's digits and text.
    * @returns True when it should be yielded before the next row.
    */
-  full(): boolean {
-    return this.used > this.bytes.length - SAMPLE_ROOM;
+  full(extra = 0): boolean {
+    return this.used > this.bytes.length - SAMPLE_ROOM - extra;
   }
 
   /**
@@ -62,6 +63,16 @@ export class ByteBuffer {
     let at = this.used;
     for (let i = 0; i < text.length; i++) b[at++] = text.charCodeAt(i);
     this.used = at;
+  }
+
+  /**
+   * Copies bytes in (at most the free room).
+   *
+   * @param bytes The bytes.
+   */
+  copy(bytes: Uint8Array): void {
+    this.bytes.set(bytes, this.used);
+    this.used += bytes.length;
   }
 
   /**

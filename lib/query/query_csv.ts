@@ -93,6 +93,7 @@ export function queryCsvTable(
 }
 
 const PLAIN_VALUE = /^[-+0-9.eE]+$|^NaN$|^[+-]?Inf$/;
+const encoder = new TextEncoder();
 
 /** Writes a compact series' rows into `out`, from row `index` on. */
 function* compactRows(
@@ -102,17 +103,20 @@ function* compactRows(
   metric: string,
   index: number,
 ): Generator<Uint8Array | string> {
-  const fixed = `,${
+  const fixedText = `,${
     formatCsvRow([
       s.metric.__name__ ?? metric,
       ...labels.map((l) => s.metric[l]),
     ])
   },`;
+  const fixed = encoder.encode(fixedText);
+  const fits = fixed.length <= out.bytes.length / 2;
   const { times, values, texts } = s;
   for (let i = 0; i < times.length; i++) {
-    if (out.full()) yield out.take();
+    if (out.full(fits ? fixed.length : 0)) yield out.take();
     out.integer(index + i);
-    yield* writeText(out, fixed);
+    if (fits) out.copy(fixed);
+    else yield* writeText(out, fixedText);
     const t = times[i]!;
     if (isSmallInteger(t)) out.integer(t);
     else out.ascii(String(t));
@@ -144,16 +148,17 @@ function* compactRows(
  *
  * @example
  * ```ts
- * import { queryCsvBytes } from "./query_csv.ts";
+ * import { queryCsvChunks } from "./query_csv.ts";
  * import { compactSeries } from "./compact_series.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const s = compactSeries({ metric: { __name__: "up", job: "k" }, values: [[1, "1"], [2, "0.50"]] });
- * const text = [...queryCsvBytes("up", [s])]
- *   .map((p) => typeof p === "string" ? p : new TextDecoder().decode(p)).join("");
+ * let text = "";
+ * // Each piece is valid until the next is taken: use it at once.
+ * for (const p of queryCsvChunks("up", [s])) text += typeof p === "string" ? p : new TextDecoder().decode(p);
  * assertEquals(text, ",__name__,job,timestamp,up\n0,up,k,1,1\n1,up,k,2,0.50\n");
  * ```
  */
-export function* queryCsvBytes(
+export function* queryCsvChunks(
   metric: string,
   series: readonly (PromSeries | CompactSeries)[],
 ): Generator<Uint8Array | string> {
@@ -198,7 +203,7 @@ export async function writeQueryCsvs(
     for (const [metric, series] of entries) {
       await writeFileAtomic(
         metricCsvFile(tmp, metric),
-        queryCsvBytes(metric, series),
+        queryCsvChunks(metric, series),
       );
     }
   });

@@ -78,17 +78,18 @@ function* compactValues(
  *
  * @example
  * ```ts
- * import { formatQueryJson, queryJsonBytes } from "./query_json.ts";
+ * import { formatQueryJson, queryJsonChunks } from "./query_json.ts";
  * import { compactSeries } from "./compact_series.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const s = { metric: { __name__: "a" }, values: [[1, "2"], [1.5, "1e-07"]] as [number, string][] };
- * const text = [...queryJsonBytes({ a: [compactSeries(s)], b: [] })]
- *   .map((p) => typeof p === "string" ? p : new TextDecoder().decode(p)).join("");
+ * let text = "";
+ * // Each piece is valid until the next is taken: use it at once.
+ * for (const p of queryJsonChunks({ a: [compactSeries(s)], b: [] })) text += typeof p === "string" ? p : new TextDecoder().decode(p);
  * assertEquals(text, formatQueryJson({ a: [s], b: [] }));
  * assertEquals(text, '{"a": [{"metric": {"__name__": "a"}, "values": [[1, "2"], [1.5, "1e-07"]]}], "b": []}');
  * ```
  */
-export function* queryJsonBytes(
+export function* queryJsonChunks(
   result: QueryResult | CompactResult,
 ): Generator<Uint8Array | string> {
   const out = new ByteBuffer();
@@ -141,7 +142,7 @@ export function* queryJsonBytes(
 export function formatQueryJson(result: QueryResult | CompactResult): string {
   const decoder = new TextDecoder();
   const parts: string[] = [];
-  for (const piece of queryJsonBytes(result)) {
+  for (const piece of queryJsonChunks(result)) {
     parts.push(typeof piece === "string" ? piece : decoder.decode(piece));
   }
   return parts.join("");
@@ -149,7 +150,7 @@ export function formatQueryJson(result: QueryResult | CompactResult): string {
 
 /**
  * Writes a query result atomically in upstream's format, in pieces (the
- * whole text is never held; see {@linkcode queryJsonBytes}).
+ * whole text is never held; see {@linkcode queryJsonChunks}).
  *
  * @param path The file to write, e.g. `<data>/kepler_query.json`; its
  *   folder is created as needed and an existing file replaced.
@@ -171,7 +172,7 @@ export async function writeQueryJson(
   path: string,
   result: QueryResult | CompactResult,
 ): Promise<void> {
-  await writeFileAtomic(path, queryJsonBytes(result));
+  await writeFileAtomic(path, queryJsonChunks(result));
 }
 
 /**
