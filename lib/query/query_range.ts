@@ -323,6 +323,8 @@ export async function queryMetricsCompact(
     request.metrics.forEach((metric, i) => {
       const n = perMetric[i]?.length ?? 0;
       result[metric] = mergeCompact(chunks.slice(offset, offset + n));
+      // The chunks of a joined metric are copies now: let them go.
+      chunks.fill([], offset, offset + n);
       offset += n;
     });
     return result;
