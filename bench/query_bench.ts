@@ -181,6 +181,15 @@ async function startPrometheus(
   return { prometheus, url };
 }
 
+/** The 1-minute load average (NaN where /proc/loadavg is missing). */
+function loadAverage(): number {
+  try {
+    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  } catch {
+    return NaN;
+  }
+}
+
 /** The runtime's share the memory goal allows beside 2 × the output. */
 const BASE_MB = 120;
 
@@ -353,6 +362,12 @@ async function benchmark(): Promise<BenchFigure[]> {
     ]);
     const m = JSON.parse(out.trim().split("\n").at(-1)!) as Measurement;
     return [
+      {
+        name:
+          "1-min load average after the timed run (2 cores: times grow with it)",
+        value: loadAverage(),
+        unit: "",
+      },
       ...figures(data.backfillSeconds, m),
       ...memoryFigures("1 h × 50", await runCli(url, join(root, "cli"), data)),
       ...memoryFigures(
