@@ -74,14 +74,68 @@ export function formatCsv(
   rows: Iterable<readonly CsvCell[]>,
 ): string {
   const out: string[][] = [header.map(String)];
-  for (const row of rows) {
-    out.push(
-      row.map((cell) =>
-        cell === null || cell === undefined ? "" : String(cell)
-      ),
-    );
-  }
+  for (const row of rows) out.push(row.map(cellText));
   return stringify(out, { record_delimiter: "unix" });
+}
+
+function cellText(cell: CsvCell): string {
+  return cell === null || cell === undefined ? "" : String(cell);
+}
+
+/**
+ * One row as {@linkcode formatCsv} writes it, without the line end: cells
+ * quoted where needed and joined with commas.
+ *
+ * @param cells The row's cells (`null`/`undefined` write empty cells).
+ * @returns The row's text.
+ *
+ * @example
+ * ```ts
+ * import { formatCsvRow } from "./csv.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(formatCsvRow([1, "x,y", null, 'a"b']), '1,"x,y",,"a""b"');
+ * ```
+ */
+export function formatCsvRow(cells: readonly CsvCell[]): string {
+  return stringify([cells.map(cellText)], { record_delimiter: "unix" })
+    .slice(0, -1);
+}
+
+/** Rows formatted at once by {@linkcode csvPieces}. */
+const PIECE_ROWS = 4096;
+
+/**
+ * The text of {@linkcode formatCsv} in pieces (the header, then a few
+ * thousand rows at a time), for writing a large table without holding it:
+ * the rows are read from the iterable as the pieces are taken.
+ *
+ * @param header Column names.
+ * @param rows Rows of cells (`null`/`undefined` write empty cells).
+ * @returns The pieces, whose concatenation is `formatCsv(header, rows)`.
+ *
+ * @example
+ * ```ts
+ * import { csvPieces, formatCsv } from "./csv.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const rows = [[1, "x,y"], [2, null]];
+ * assertEquals([...csvPieces(["a", "b"], rows)].join(""), formatCsv(["a", "b"], rows));
+ * ```
+ */
+export function* csvPieces(
+  header: readonly string[],
+  rows: Iterable<readonly CsvCell[]>,
+): Generator<string> {
+  const options = { record_delimiter: "unix" } as const;
+  yield stringify([header.map(String)], options);
+  let batch: string[][] = [];
+  for (const row of rows) {
+    batch.push(row.map(cellText));
+    if (batch.length === PIECE_ROWS) {
+      yield stringify(batch, options);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield stringify(batch, options);
 }
 
 /**
@@ -102,5 +156,5 @@ export async function writeCsvFile(
   header: readonly string[],
   rows: Iterable<readonly CsvCell[]>,
 ): Promise<void> {
-  await writeFileAtomic(path, formatCsv(header, rows));
+  await writeFileAtomic(path, csvPieces(header, rows));
 }

@@ -1,10 +1,18 @@
 import {
   deepStrictEqual as assertEquals,
+  ok as assert,
   rejects as assertRejects,
   throws as assertThrows,
 } from "node:assert/strict";
 import { replaceDirAtomic, writeFileAtomic } from "./atomic.ts";
-import { formatCsv, parseCsv, readCsvFile, writeCsvFile } from "./csv.ts";
+import {
+  csvPieces,
+  formatCsv,
+  formatCsvRow,
+  parseCsv,
+  readCsvFile,
+  writeCsvFile,
+} from "./csv.ts";
 import { readJsonFile, writeJsonFile } from "./json.ts";
 import {
   collectDir,
@@ -155,6 +163,23 @@ Deno.test("CSV round-trips quotes, commas, newlines and empty cells", async () =
       "true",
     ]]);
   });
+});
+
+Deno.test("csvPieces() and formatCsvRow() give formatCsv()'s text, over many pieces", () => {
+  const cells = ["", "a,b", 'q"', "x\ny", "\r", " s ", null, 7, -0, 1e21, true];
+  const rows = Array.from(
+    { length: 10_000 },
+    (_, i) => [i, cells[i % cells.length]!, cells[(i * 7) % cells.length]!],
+  );
+  const header = ["", "a,b", "c"];
+  const whole = formatCsv(header, rows);
+  const pieces = [...csvPieces(header, rows)];
+  assert(pieces.length > 2, `only ${pieces.length} pieces`);
+  assertEquals(pieces.join(""), whole);
+  assertEquals(
+    [header, ...rows].map((r) => formatCsvRow(r) + "\n").join(""),
+    whole,
+  );
 });
 
 Deno.test("parseCsv() rejects ragged rows with the source name", () => {

@@ -10,7 +10,14 @@ export type { SweepOptions, SweepResult } from "./stale_temps.ts";
 export { exists, readBinaryFile, readTextFile } from "./read.ts";
 export { parseJsonText, readJsonFile, writeJsonFile } from "./json.ts";
 export type { WriteJsonOptions } from "./json.ts";
-export { formatCsv, parseCsv, readCsvFile, writeCsvFile } from "./csv.ts";
+export {
+  csvPieces,
+  formatCsv,
+  formatCsvRow,
+  parseCsv,
+  readCsvFile,
+  writeCsvFile,
+} from "./csv.ts";
 export type { CsvCell, CsvTable } from "./csv.ts";
 export {
   collectDir,

@@ -8,7 +8,8 @@
  */
 import { NODE_INFO_METRIC, resolveMetricAlias } from "../types.ts";
 import type { MachineSpec } from "../types.ts";
-import type { QueryResult } from "./format.ts";
+import type { PromSeries, QueryResult } from "./format.ts";
+import type { CompactResult, CompactSeries } from "./compact_series.ts";
 import {
   inspectMachine,
   type MachineInspection,
@@ -70,12 +71,14 @@ export interface ChooseMachineSpecOptions {
  * ```
  */
 export async function chooseMachineSpec(
-  result: QueryResult,
+  result: QueryResult | CompactResult,
   options: ChooseMachineSpecOptions = {},
 ): Promise<MachineSpecChoice> {
   const specFrom = options.specFrom ?? "auto";
   if (specFrom !== "machine") {
-    const infos = Object.entries(result)
+    const entries: [string, readonly (PromSeries | CompactSeries)[]][] = Object
+      .entries(result);
+    const infos = entries
       .filter(([k]) => resolveMetricAlias(k).name === NODE_INFO_METRIC)
       .flatMap(([, v]) => v);
     if (infos.length > 0 || specFrom === "node_info") {

@@ -23,7 +23,8 @@ import {
   validateResultFile,
 } from "../layout.ts";
 import type { MachineSpec } from "../types.ts";
-import { formatUtc, type QueryResult } from "./format.ts";
+import { formatUtc } from "./format.ts";
+import type { CompactResult } from "./compact_series.ts";
 import { fetchMetricNames } from "./fetch_metric_names.ts";
 import {
   chooseMachineSpec,
@@ -34,7 +35,7 @@ import { readMachineSpecFile, writeMachineSpec } from "./machine_spec.ts";
 import { formatPythonJson } from "./python_json.ts";
 import { writeQueryCsvs } from "./query_csv.ts";
 import { writeQueryJson } from "./query_json.ts";
-import { queryMetrics, type QueryRangeOptions } from "./query_range.ts";
+import { queryMetricsCompact, type QueryRangeOptions } from "./query_range.ts";
 import { selectMetrics } from "./select_metrics.ts";
 import {
   benchmarkWindow,
@@ -266,7 +267,7 @@ async function queryKepler(
       } (it has ${names.length} metric names); nothing was written. Is Kepler scraped by this Prometheus?`,
     );
   }
-  const result: QueryResult = await queryMetrics(server, {
+  const result = await queryMetricsCompact(server, {
     metrics,
     start: window.start,
     end: window.end,
@@ -276,7 +277,7 @@ async function queryKepler(
   let samples = 0;
   for (const list of Object.values(result)) {
     series += list.length;
-    for (const s of list) samples += s.values.length;
+    for (const s of list) samples += s.times.length;
   }
   if (samples === 0) {
     throw new RangeError(
@@ -312,7 +313,7 @@ async function keepOrWriteSpec(
 
 /** Validates `result` and writes the validation CSV to `path`. */
 async function writeValidation(
-  result: QueryResult,
+  result: CompactResult,
   path: string,
   options: CollectQueryOptions,
   windowFile: string | undefined,

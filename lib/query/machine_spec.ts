@@ -15,7 +15,8 @@ import {
   powerMetric,
   resolveMetricAlias,
 } from "../types.ts";
-import type { QueryResult } from "./format.ts";
+import type { PromSeries, QueryResult } from "./format.ts";
+import type { CompactResult, CompactSeries } from "./compact_series.ts";
 import { machineGaps, probeCpufreq, probeText } from "./_machine_probe.ts";
 import { formatPythonJson } from "./python_json.ts";
 
@@ -331,14 +332,18 @@ export async function inspectMachine(
  * ```
  */
 export function machineSpecFromQuery(
-  result: QueryResult,
+  result: QueryResult | CompactResult,
   options: { instance?: string } = {},
 ): MachineSpec {
+  const entries: [string, readonly (PromSeries | CompactSeries)[]][] = Object
+    .entries(result);
   const find = (name: string): SpecSeries[] =>
-    Object.entries(result).filter(([k]) => resolveMetricAlias(k).name === name)
+    entries.filter(([k]) => resolveMetricAlias(k).name === name)
       .flatMap(([, v]) => v).map((s) => ({
         labels: s.metric,
-        values: s.values.map(([, v]) => Number(v)),
+        values: s.values instanceof Float64Array
+          ? s.values
+          : s.values.map(([, v]) => Number(v)),
       }));
   return machineSpecFromSeries(find, options);
 }

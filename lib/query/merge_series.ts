@@ -5,6 +5,11 @@
  * @module
  */
 import type { Labels, PromSeries } from "./format.ts";
+import {
+  type CompactSeries,
+  compactSeries,
+  expandSeries,
+} from "./compact_series.ts";
 
 /**
  * Compares label sets as Prometheus orders series: label by label in name
@@ -53,10 +58,94 @@ export function labelsKey(labels: Labels): string {
   return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
 }
 
+/** A series being joined: room for every sample of its chunks. */
+interface Joining {
+  metric: Labels;
+  times: Float64Array;
+  values: Float64Array;
+  texts: Map<number, string> | undefined;
+  used: number;
+}
+
+/** Appends the samples of `part` after the last time `into` holds. */
+function append(into: Joining, part: CompactSeries): void {
+  let last = into.used === 0 ? -Infinity : into.times[into.used - 1]!;
+  const n = part.times.length;
+  for (let i = 0; i < n; i++) {
+    const t = part.times[i]!;
+    if (!(t > last)) continue;
+    const text = part.texts?.get(i);
+    if (text !== undefined) (into.texts ??= new Map()).set(into.used, text);
+    into.times[into.used] = t;
+    into.values[into.used] = part.values[i]!;
+    into.used++;
+    last = t;
+  }
+}
+
+/**
+ * Joins the compact chunk results of one query (chunks in time order):
+ * samples of the same series are concatenated, a time already seen for a
+ * series is dropped, and series are sorted as Prometheus sorts them.
+ *
+ * @param chunks The series of each chunk, chunks in time order.
+ * @returns The joined series; one chunk's series are returned as they are.
+ *
+ * @example
+ * ```ts
+ * import { mergeCompact } from "./merge_series.ts";
+ * import { compactSeries, expandSeries } from "./compact_series.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const c = (i: string, values: [number, string][]) => compactSeries({ metric: { i }, values });
+ * const merged = mergeCompact([[c("1", [[0, "1"], [3, "2.0"]])], [c("0", [[6, "9"]]), c("1", [[3, "2.0"], [6, "3"]])]]);
+ * assertEquals(merged.map(expandSeries), [
+ *   { metric: { i: "0" }, values: [[6, "9"]] },
+ *   { metric: { i: "1" }, values: [[0, "1"], [3, "2.0"], [6, "3"]] },
+ * ]);
+ * ```
+ */
+export function mergeCompact(
+  chunks: readonly (readonly CompactSeries[])[],
+): CompactSeries[] {
+  if (chunks.length === 1) return [...(chunks[0] ?? [])];
+  const parts = new Map<string, CompactSeries[]>();
+  for (const chunk of chunks) {
+    for (const series of chunk) {
+      const key = labelsKey(series.metric);
+      const list = parts.get(key);
+      if (list === undefined) parts.set(key, [series]);
+      else list.push(series);
+    }
+  }
+  const out: CompactSeries[] = [];
+  for (const list of parts.values()) {
+    let room = 0;
+    for (const part of list) room += part.times.length;
+    const into: Joining = {
+      metric: list[0]!.metric,
+      times: new Float64Array(room),
+      values: new Float64Array(room),
+      texts: undefined,
+      used: 0,
+    };
+    for (const part of list) append(into, part);
+    const { metric, texts, used } = into;
+    const times = used === room ? into.times : into.times.slice(0, used);
+    const values = used === room ? into.values : into.values.slice(0, used);
+    out.push(
+      texts === undefined
+        ? { metric, times, values }
+        : { metric, times, values, texts },
+    );
+  }
+  return out.sort((x, y) => compareLabels(x.metric, y.metric));
+}
+
 /**
  * Joins chunk results of one query (chunks in time order): samples of the
  * same series are concatenated, a timestamp already seen for a series is
- * dropped, and series are sorted as Prometheus sorts them.
+ * dropped, and series are sorted as Prometheus sorts them (see
+ * {@linkcode mergeCompact}).
  *
  * @example
  * ```ts
@@ -77,24 +166,7 @@ export function mergeSeries(
   chunks: readonly (readonly PromSeries[])[],
 ): PromSeries[] {
   if (chunks.length === 1) return [...(chunks[0] ?? [])];
-  const byKey = new Map<string, PromSeries & { last: number }>();
-  for (const chunk of chunks) {
-    for (const series of chunk) {
-      const key = labelsKey(series.metric);
-      let merged = byKey.get(key);
-      if (merged === undefined) {
-        merged = { metric: series.metric, values: [], last: -Infinity };
-        byKey.set(key, merged);
-      }
-      for (const sample of series.values) {
-        if (sample[0] > merged.last) {
-          merged.values.push(sample);
-          merged.last = sample[0];
-        }
-      }
-    }
-  }
-  return [...byKey.values()]
-    .map(({ metric, values }) => ({ metric, values }))
-    .sort((x, y) => compareLabels(x.metric, y.metric));
+  return mergeCompact(chunks.map((c) => c.map(compactSeries))).map(
+    expandSeries,
+  );
 }

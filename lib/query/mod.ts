@@ -27,6 +27,7 @@ export type {
   QueryResult,
   Sample,
 } from "./format.ts";
+export type { CompactResult, CompactSeries } from "./compact_series.ts";
 export type {
   EnergyStatus,
   FeatureGroupStatus,

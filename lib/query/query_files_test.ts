@@ -9,8 +9,9 @@ import {
 import { formatCsv, parseCsv } from "../io/mod.ts";
 import type { PromSeries, QueryResult } from "./format.ts";
 import { machineSpecFromQuery } from "./machine_spec.ts";
-import { queryCsvTable } from "./query_csv.ts";
-import { formatQueryJson } from "./query_json.ts";
+import { queryCsvChunks, queryCsvTable } from "./query_csv.ts";
+import { formatQueryJson, writeQueryJson } from "./query_json.ts";
+import { type CompactResult, compactSeries } from "./compact_series.ts";
 import { formatValidationSummary, validateQuery } from "./validate.ts";
 import { testdata } from "../../test/testdata.ts";
 
@@ -24,6 +25,37 @@ Deno.test({
   name: "`formatQueryJson()` rewrites upstream's idle.json byte for byte",
   fn() {
     assertEquals(formatQueryJson(idle), idleText);
+  },
+});
+
+/** A result held compactly, as `query` holds it. */
+function compact(result: QueryResult): CompactResult {
+  const out: CompactResult = {};
+  for (const [k, v] of Object.entries(result)) out[k] = v.map(compactSeries);
+  return out;
+}
+
+/** Pieces of bytes or text, joined (each used before the next is taken). */
+function joined(pieces: Iterable<Uint8Array | string>): string {
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  for (const p of pieces) {
+    parts.push(typeof p === "string" ? p : decoder.decode(p));
+  }
+  return parts.join("");
+}
+
+Deno.test({
+  name:
+    "`writeQueryJson()` of compact series writes upstream's idle.json byte for byte",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await writeQueryJson(`${dir}/idle.json`, compact(idle));
+      assertEquals(await Deno.readTextFile(`${dir}/idle.json`), idleText);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
 
@@ -65,7 +97,7 @@ function seriesOfCsv(metric: string, csv: string): PromSeries[] {
 
 Deno.test({
   name:
-    "`queryCsvTable()` writes upstream 85db8ab's per-metric CSVs byte for byte",
+    "`queryCsvTable()` and `queryCsvChunks()` write upstream 85db8ab's per-metric CSVs byte for byte",
   fn() {
     csvNames.forEach((metric, i) => {
       const csv = csvs[i]!;
@@ -73,6 +105,12 @@ Deno.test({
       assert(series.length > 0);
       const table = queryCsvTable(metric, series);
       assertEquals(formatCsv(table.header, table.rows), csv, metric);
+      // The way `query --to-csv` writes them: compact, in byte pieces.
+      assertEquals(
+        joined(queryCsvChunks(metric, series.map(compactSeries))),
+        csv,
+        metric,
+      );
     });
   },
 });
@@ -82,6 +120,11 @@ Deno.test({
     "`validateQuery()` on upstream's idle.json finds its groups, sources and node",
   fn() {
     const { rows, summary } = validateQuery(idle, { benchmark: "idle" });
+    // The same report from the compact series `query` holds.
+    assertEquals(
+      validateQuery(compact(idle), { benchmark: "idle" }),
+      { rows, summary },
+    );
     const usable = summary.featureGroups.filter((g) => g.usable).map((g) =>
       g.group
     );
@@ -157,6 +200,10 @@ Deno.test({
   name:
     "`machineSpecFromQuery()` reads upstream's idle.json node as 72 CPUs on 2 sockets",
   fn() {
+    assertEquals(
+      machineSpecFromQuery(compact(idle)),
+      machineSpecFromQuery(idle),
+    );
     assertEquals(machineSpecFromQuery(idle), {
       processor: "broadwell",
       cores: 72,

@@ -7,24 +7,127 @@
  */
 import { readJsonFile, writeFileAtomic } from "../io/mod.ts";
 import type { PromSeries, QueryResult } from "./format.ts";
+import {
+  type CompactResult,
+  type CompactSeries,
+  promValueText,
+} from "./compact_series.ts";
+import { ByteBuffer, isSmallInteger, writeText } from "./_byte_pieces.ts";
 import { notQueryJson } from "./not_query_json.ts";
 import { formatPythonJson } from "./python_json.ts";
 
 const PLAIN_VALUE = /^[-+0-9.eE]+$|^NaN$|^[+-]?Inf$/;
 
-function formatValues(values: PromSeries["values"]): string {
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const [t, v] = values[i] as [number, string];
-    const time = Number.isInteger(t) ? String(t) : formatPythonJson(t);
-    const value = PLAIN_VALUE.test(v) ? `"${v}"` : formatPythonJson(v);
-    parts[i] = `[${time}, ${value}]`;
+function formatTime(t: number): string {
+  return Number.isInteger(t) ? String(t) : formatPythonJson(t);
+}
+
+function formatValue(v: string): string {
+  return PLAIN_VALUE.test(v) ? `"${v}"` : formatPythonJson(v);
+}
+
+function formatValues(series: PromSeries): string {
+  const n = series.values.length;
+  const parts = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const [t, v] = series.values[i] as [number, string];
+    parts[i] = `[${formatTime(t)}, ${formatValue(v)}]`;
   }
   return `[${parts.join(", ")}]`;
 }
 
+/** Writes a compact series' `[[t, "v"], ...]` into `out`, sample by sample. */
+function* compactValues(
+  out: ByteBuffer,
+  s: CompactSeries,
+): Generator<Uint8Array | string> {
+  const { times, values, texts } = s;
+  out.byte(0x5b);
+  for (let i = 0; i < times.length; i++) {
+    if (out.full()) yield out.take();
+    if (i > 0) out.ascii(", ");
+    out.byte(0x5b);
+    const t = times[i]!;
+    if (isSmallInteger(t)) out.integer(t);
+    else out.ascii(formatTime(t));
+    out.ascii(", ");
+    const text = texts?.get(i);
+    if (text !== undefined) {
+      yield* writeText(out, formatValue(text));
+    } else {
+      const v = values[i]!;
+      out.byte(0x22);
+      if (isSmallInteger(v) && !Object.is(v, -0)) out.integer(v);
+      else out.ascii(promValueText(v));
+      out.byte(0x22);
+    }
+    out.byte(0x5d);
+  }
+  out.byte(0x5d);
+}
+
+/**
+ * The query JSON of {@linkcode formatQueryJson} as bytes, in pieces of a
+ * reused buffer (each valid until the next is taken): compact series are
+ * written sample by sample without a string per sample, so a large query
+ * is written without holding its text or making garbage in proportion.
+ *
+ * @param result Metric name → series (as Prometheus sends them, or
+ *   compact).
+ * @returns The pieces: buffer views, or text too long for the buffer.
+ *
+ * @example
+ * ```ts
+ * import { formatQueryJson, queryJsonChunks } from "./query_json.ts";
+ * import { compactSeries } from "./compact_series.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const s = { metric: { __name__: "a" }, values: [[1, "2"], [1.5, "1e-07"]] as [number, string][] };
+ * let text = "";
+ * // Each piece is valid until the next is taken: use it at once.
+ * for (const p of queryJsonChunks({ a: [compactSeries(s)], b: [] })) text += typeof p === "string" ? p : new TextDecoder().decode(p);
+ * assertEquals(text, formatQueryJson({ a: [s], b: [] }));
+ * assertEquals(text, '{"a": [{"metric": {"__name__": "a"}, "values": [[1, "2"], [1.5, "1e-07"]]}], "b": []}');
+ * ```
+ */
+export function* queryJsonChunks(
+  result: QueryResult | CompactResult,
+): Generator<Uint8Array | string> {
+  const out = new ByteBuffer();
+  yield* writeText(out, "{");
+  let firstMetric = true;
+  const entries: [string, readonly (PromSeries | CompactSeries)[]][] = Object
+    .entries(result);
+  for (const [name, series] of entries) {
+    yield* writeText(
+      out,
+      `${firstMetric ? "" : ", "}${formatPythonJson(name)}: [`,
+    );
+    firstMetric = false;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
+      const head = `${i === 0 ? "" : ", "}{"metric": ${
+        formatPythonJson(s.metric)
+      }, "values": `;
+      if (s.values instanceof Float64Array) {
+        yield* writeText(out, head);
+        yield* compactValues(out, s as CompactSeries);
+        yield* writeText(out, "}");
+      } else {
+        yield* writeText(out, `${head}${formatValues(s as PromSeries)}}`);
+      }
+    }
+    yield* writeText(out, "]");
+  }
+  yield* writeText(out, "}");
+  if (out.used > 0) yield out.take();
+}
+
 /**
  * Formats a query result exactly as upstream's `json.dump` writes it.
+ *
+ * @param result Metric name → series (as Prometheus sends them, or
+ *   compact).
+ * @returns The JSON text.
  *
  * @example
  * ```ts
@@ -36,46 +139,23 @@ function formatValues(values: PromSeries["values"]): string {
  * );
  * ```
  */
-export function formatQueryJson(result: QueryResult): string {
-  return [...queryJsonPieces(result)].join("");
-}
-
-/**
- * The query JSON of {@linkcode formatQueryJson} in pieces, one per series,
- * for writing without holding the whole text.
- *
- * @example
- * ```ts
- * import { formatQueryJson, queryJsonPieces } from "./query_json.ts";
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * const result = { a: [{ metric: { __name__: "a" }, values: [[1, "2"]] as [number, string][] }], b: [] };
- * assertEquals([...queryJsonPieces(result)].join(""), formatQueryJson(result));
- * assertEquals(formatQueryJson(result), '{"a": [{"metric": {"__name__": "a"}, "values": [[1, "2"]]}], "b": []}');
- * ```
- */
-export function* queryJsonPieces(result: QueryResult): Generator<string> {
-  yield "{";
-  let firstMetric = true;
-  for (const [name, series] of Object.entries(result)) {
-    yield `${firstMetric ? "" : ", "}${formatPythonJson(name)}: [`;
-    firstMetric = false;
-    for (let i = 0; i < series.length; i++) {
-      const s = series[i]!;
-      yield `${i === 0 ? "" : ", "}{"metric": ${
-        formatPythonJson(s.metric)
-      }, "values": ${formatValues(s.values)}}`;
-    }
-    yield "]";
+export function formatQueryJson(result: QueryResult | CompactResult): string {
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  for (const piece of queryJsonChunks(result)) {
+    parts.push(typeof piece === "string" ? piece : decoder.decode(piece));
   }
-  yield "}";
+  return parts.join("");
 }
 
 /**
- * Writes a query result atomically in upstream's format.
+ * Writes a query result atomically in upstream's format, in pieces (the
+ * whole text is never held; see {@linkcode queryJsonChunks}).
  *
  * @param path The file to write, e.g. `<data>/kepler_query.json`; its
  *   folder is created as needed and an existing file replaced.
- * @param result Metric name → series, written in its key order.
+ * @param result Metric name → series (as Prometheus sends them, or
+ *   compact), written in its key order.
  *
  * @example
  * ```ts
@@ -90,9 +170,9 @@ export function* queryJsonPieces(result: QueryResult): Generator<string> {
  */
 export async function writeQueryJson(
   path: string,
-  result: QueryResult,
+  result: QueryResult | CompactResult,
 ): Promise<void> {
-  await writeFileAtomic(path, queryJsonPieces(result));
+  await writeFileAtomic(path, queryJsonChunks(result));
 }
 
 /**

@@ -9,8 +9,15 @@
  */
 import type { PromSeries, QueryResult } from "./format.ts";
 import { runPool } from "./_pool.ts";
-import { mergeSeries } from "./merge_series.ts";
+import {
+  type CompactResult,
+  type CompactSeries,
+  compactSeries,
+  expandSeries,
+} from "./compact_series.ts";
+import { mergeCompact } from "./merge_series.ts";
 import { checkMatrix } from "./check_matrix.ts";
+import { DecodedMatrix, parseMatrixAnswer } from "./_matrix_parser.ts";
 import {
   createTransport,
   type PrometheusRequestOptions,
@@ -107,11 +114,12 @@ async function runRangeTasks(
   tasks: readonly Task[],
   step: number,
   options: QueryRangeOptions,
-): Promise<PromSeries[][]> {
+): Promise<CompactSeries[][]> {
   let done = 0;
   let samples = 0;
   const jobs = tasks.map((task) => async (signal: AbortSignal) => {
     const what = `query_range ${task.query}`;
+    const points = rangePoints(task, step);
     const data = await requestApi(transport, {
       path: "api/v1/query_range",
       params: {
@@ -122,14 +130,19 @@ async function runRangeTasks(
       },
       what,
       limit: taskLimit(task, step),
+      decode: (bytes) => parseMatrixAnswer(bytes, points),
     }, { ...options, signal });
-    const series = checkMatrix(data, {
-      server: transport.server,
-      metric: task.query,
-      what,
-    });
+    // Parsed straight from the bytes, or (when the parser declines) from
+    // the text: checked, then made compact.
+    const series = data instanceof DecodedMatrix
+      ? data.series
+      : checkMatrix(data, {
+        server: transport.server,
+        metric: task.query,
+        what,
+      }).map(compactSeries);
     done++;
-    for (const s of series) samples += s.values.length;
+    for (const s of series) samples += s.times.length;
     options.onProgress?.({
       done,
       total: tasks.length,
@@ -201,7 +214,7 @@ export async function queryRange(
   try {
     const tasks = chunkTasks(request.query, request, options);
     const chunks = await runRangeTasks(transport, tasks, request.step, options);
-    return mergeSeries(chunks);
+    return mergeCompact(chunks).map(expandSeries);
   } finally {
     transport.close();
   }
@@ -253,6 +266,50 @@ export async function queryMetrics(
   request: MetricsQuery,
   options: QueryRangeOptions = {},
 ): Promise<QueryResult> {
+  const compact = await queryMetricsCompact(server, request, options);
+  const result: QueryResult = {};
+  for (const [metric, series] of Object.entries(compact)) {
+    result[metric] = series.map(expandSeries);
+  }
+  return result;
+}
+
+/**
+ * {@linkcode queryMetrics}, with the series held compactly (see
+ * ./compact_series.ts): each answer is checked and made compact as it
+ * arrives, so a large query holds less than the query JSON it writes.
+ *
+ * @param server The Prometheus base URL, e.g. `http://localhost:9090`.
+ * @param request The metric names, start and end in unix seconds and the
+ *   step in seconds.
+ * @param options As {@linkcode queryMetrics}.
+ * @returns Metric name → its compact series over the window, in the order
+ *   of `request.metrics`.
+ * @throws {RangeError} when the step is not a positive number, the end is
+ *   before the start, or `server` is not an http(s) URL.
+ * @throws {PrometheusError} when a request fails or Prometheus sends no
+ *   matrix.
+ *
+ * @example
+ * ```ts
+ * import { queryMetricsCompact } from "./query_range.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+ *   const p = new URL(req.url).searchParams;
+ *   return Response.json({ status: "success", data: { resultType: "matrix",
+ *     result: [{ metric: { __name__: p.get("query") }, values: [[Number(p.get("start")), "1.5"]] }] } });
+ * });
+ * const result = await queryMetricsCompact(`http://127.0.0.1:${server.addr.port}`,
+ *   { metrics: ["a_total"], start: 100, end: 100, step: 3 });
+ * assertEquals([[...result.a_total![0]!.times], [...result.a_total![0]!.values]], [[100], [1.5]]);
+ * await server.shutdown();
+ * ```
+ */
+export async function queryMetricsCompact(
+  server: string,
+  request: MetricsQuery,
+  options: QueryRangeOptions = {},
+): Promise<CompactResult> {
   checkWindow(request);
   const transport = createTransport(server, options);
   try {
@@ -261,11 +318,13 @@ export async function queryMetrics(
     );
     const flat = perMetric.flat();
     const chunks = await runRangeTasks(transport, flat, request.step, options);
-    const result: QueryResult = {};
+    const result: CompactResult = {};
     let offset = 0;
     request.metrics.forEach((metric, i) => {
       const n = perMetric[i]?.length ?? 0;
-      result[metric] = mergeSeries(chunks.slice(offset, offset + n));
+      result[metric] = mergeCompact(chunks.slice(offset, offset + n));
+      // The chunks of a joined metric are copies now: let them go.
+      chunks.fill([], offset, offset + n);
       offset += n;
     });
     return result;

@@ -167,3 +167,30 @@ Deno.test("`queryRange()` rejects a bad step before any request", async () => {
     /end is before the start/,
   );
 });
+
+Deno.test("`queryRange()` reads an answer the byte parser declines (a BOM, a repeated key) through the text path, with the same series", async () => {
+  // Legal for JSON.parse after TextDecoder (which drops the BOM; the last of
+  // repeated keys wins), declined by the byte parser: the text path reads it.
+  const bodies = [
+    '\ufeff{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"m"},"values":[[3,"1.50"],[6,"+Inf"]]}]}}',
+    '{"status":"error","status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"m"},"values":[[3,"1.50"],[6,"+Inf"]]}]}}',
+  ];
+  for (const body of bodies) {
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => new Response(body),
+    );
+    try {
+      const series = await queryRange(
+        `http://127.0.0.1:${server.addr.port}`,
+        { query: "m", start: 3, end: 6, step: 3 },
+      );
+      assertEquals(series, [{
+        metric: { __name__: "m" },
+        values: [[3, "1.50"], [6, "+Inf"]],
+      }]);
+    } finally {
+      await server.shutdown();
+    }
+  }
+});

@@ -25,9 +25,9 @@
  */
 import { PrometheusError } from "./prometheus_error.ts";
 import {
-  BoundedText,
+  BoundedBytes,
   DEFAULT_RESPONSE_LIMIT,
-  readBoundedText,
+  readBoundedBytes,
   ResponseTooLargeError,
 } from "./response_limit.ts";
 import { parseRetryAfter } from "./retry_after.ts";
@@ -124,10 +124,14 @@ async function nodeHttpsGet(
         signal,
       },
       (response) => {
-        const text = new BoundedText(maxBytes);
+        const length = Number(response.headers["content-length"] ?? NaN);
+        const body = new BoundedBytes(
+          maxBytes,
+          Number.isFinite(length) && length <= maxBytes ? length : undefined,
+        );
         response.on("data", (chunk: Uint8Array) => {
           try {
-            text.push(chunk);
+            body.push(chunk);
           } catch (error) {
             response.destroy();
             request.destroy();
@@ -140,7 +144,8 @@ async function nodeHttpsGet(
           resolve({
             status: response.statusCode ?? 0,
             statusText: response.statusMessage ?? "",
-            body: text.finish(),
+            bytes: body.finish(),
+            free: () => body.free(),
             retryAfter: typeof retryAfter === "string" ? retryAfter : null,
           });
         });
@@ -163,7 +168,7 @@ async function nodeHttpsGet(
  *   new Response(req.headers.get("authorization") ?? ""));
  * const transport = createTransport(`http://127.0.0.1:${server.addr.port}`, { bearerToken: "t0k" });
  * const response = await transport.get("api/v1/x", {}, new AbortController().signal);
- * assertEquals(response.body, "Bearer t0k");
+ * assertEquals(new TextDecoder().decode(response.bytes), "Bearer t0k");
  * transport.close();
  * await server.shutdown();
  * ```
@@ -192,10 +197,12 @@ export function createTransport(
       };
       if (client !== undefined) init.client = client;
       const response = await fetch(url, init);
+      const body = await readBoundedBytes(response, maxBytes);
       return {
         status: response.status,
         statusText: response.statusText,
-        body: await readBoundedText(response, maxBytes),
+        bytes: body.finish(),
+        free: () => body.free(),
         retryAfter: response.headers.get("retry-after"),
       };
     },
@@ -411,13 +418,18 @@ export async function requestApi(
       lastReason = outcome.reason;
     } else {
       if (!retryable(response.status)) {
-        return parseEnvelope(response, transport, request, attempt);
+        try {
+          return parseEnvelope(response, transport, request, attempt);
+        } finally {
+          response.free?.();
+        }
       }
       lastStatus = response.status;
       lastCause = undefined;
       lastReason = `HTTP ${response.status} ${response.statusText}${
-        apiErrorText(response.body)
+        apiErrorText(utf8.decode(response.bytes))
       }`;
+      response.free?.();
     }
     if (attempt > retries) {
       throw new PrometheusError(
@@ -441,6 +453,8 @@ export async function requestApi(
   }
 }
 
+const utf8 = new TextDecoder();
+
 function apiErrorText(body: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: unknown };
@@ -458,9 +472,13 @@ function parseEnvelope(
 ): unknown {
   const server = transport.server;
   const url = new URL(request.path, transport.base).href;
+  if (request.decode !== undefined && response.status < 400) {
+    const decoded = request.decode(response.bytes);
+    if (decoded !== undefined) return decoded;
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(response.body);
+    parsed = JSON.parse(utf8.decode(response.bytes));
   } catch (error) {
     throw new PrometheusError(
       `Cannot query Prometheus at ${server} (${request.what}): ${url} answered HTTP ${response.status} ${response.statusText} with something that is not a Prometheus API response; is ${server} the Prometheus base URL?`,

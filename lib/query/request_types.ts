@@ -96,8 +96,14 @@ export interface RawResponse {
   status: number;
   /** HTTP status text. */
   statusText: string;
-  /** The body as text. */
-  body: string;
+  /** The body's bytes. */
+  bytes: Uint8Array;
+  /**
+   * Frees the body's memory at once (`bytes` must not be used after).
+   *
+   * @default {undefined} left to the garbage collector
+   */
+  free?: () => void;
   /** The `Retry-After` header, or null. */
   retryAfter: string | null;
 }
@@ -135,4 +141,12 @@ export interface RequestDescription {
    * message). `maxResponseBytes` wins over it. Default: 64 MiB.
    */
   limit?: { bytes: number; how: string };
+  /**
+   * Reads a successful answer's bytes straight into the value to return,
+   * or declines with `undefined` (the body is then parsed as JSON and its
+   * API envelope's `data` returned, as without it).
+   *
+   * @default {undefined} always parse as JSON
+   */
+  decode?: (bytes: Uint8Array) => unknown;
 }

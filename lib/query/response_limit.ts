@@ -93,34 +93,74 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
+/** The first room of a body whose length is not announced. */
+const FIRST_ROOM = 64 << 10;
+
 /**
- * Counts the bytes of a body and decodes them as UTF-8 as they come,
- * throwing a {@linkcode ResponseTooLargeError} once they pass `limit`.
- * Used for both `fetch` bodies and `node:https` responses.
+ * Gathers the bytes of a body in one buffer (grown by doubling, the old
+ * one freed at once), throwing a {@linkcode ResponseTooLargeError} once
+ * they pass `limit`. Used for both `fetch` bodies (read straight into the
+ * buffer) and `node:https` responses (chunks copied in).
  *
  * @example
  * ```ts
- * import { BoundedText } from "./response_limit.ts";
+ * import { BoundedBytes } from "./response_limit.ts";
  * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
- * const text = new BoundedText(4);
- * text.push(new TextEncoder().encode("ab"));
- * assertEquals(text.finish(), "ab");
- * assertThrows(() => new BoundedText(4).push(new Uint8Array(5)), { name: "ResponseTooLargeError" });
+ * const body = new BoundedBytes(4);
+ * body.push(new TextEncoder().encode("ab"));
+ * assertEquals(new TextDecoder().decode(body.finish()), "ab");
+ * assertThrows(() => new BoundedBytes(4).push(new Uint8Array(5)), { name: "ResponseTooLargeError" });
  * ```
  */
-export class BoundedText {
+export class BoundedBytes {
   #limit: number;
-  #bytes = 0;
-  #parts: string[] = [];
-  #decoder = new TextDecoder();
+  #buffer: ArrayBuffer;
+  #used = 0;
 
   /**
    * Starts an empty body.
    *
    * @param limit Largest body in bytes.
+   * @param expected Bytes announced (`Content-Length`), if any: the first
+   *   room.
    */
-  constructor(limit: number) {
+  constructor(limit: number, expected?: number) {
+    const first = expected !== undefined && expected >= 0
+      ? expected + 1
+      : FIRST_ROOM;
     this.#limit = limit;
+    this.#buffer = new ArrayBuffer(Math.max(1, Math.min(first, limit + 1)));
+  }
+
+  /** Bytes so far. */
+  get length(): number {
+    return this.#used;
+  }
+
+  /**
+   * Free room at the end of the buffer, to read into (then
+   * {@linkcode BoundedBytes.filled}); the buffer grows when full.
+   *
+   * @returns A view of the free room (at least one byte).
+   * @throws {ResponseTooLargeError} When the body has passed the limit.
+   */
+  room(): Uint8Array {
+    this.#check(this.#used);
+    if (this.#used === this.#buffer.byteLength) this.#grow(this.#used + 1);
+    return new Uint8Array(this.#buffer, this.#used);
+  }
+
+  /**
+   * Records bytes read into {@linkcode BoundedBytes.room} (the buffer
+   * may have been transferred to the returned view's).
+   *
+   * @param view The view a read filled (its buffer replaces ours).
+   * @throws {ResponseTooLargeError} When the body passes the limit.
+   */
+  filled(view: Uint8Array): void {
+    this.#buffer = view.buffer as ArrayBuffer;
+    this.#used += view.byteLength;
+    this.#check(this.#used);
   }
 
   /**
@@ -130,70 +170,106 @@ export class BoundedText {
    * @throws {ResponseTooLargeError} When the body passes the limit.
    */
   push(chunk: Uint8Array): void {
-    this.#bytes += chunk.length;
-    if (this.#bytes > this.#limit) {
-      this.#parts = [];
-      throw new ResponseTooLargeError(this.#limit, this.#bytes);
-    }
-    this.#parts.push(this.#decoder.decode(chunk, { stream: true }));
+    this.#check(this.#used + chunk.length);
+    const need = this.#used + chunk.length;
+    if (need > this.#buffer.byteLength) this.#grow(need);
+    new Uint8Array(this.#buffer).set(chunk, this.#used);
+    this.#used = need;
   }
 
   /**
-   * The whole body as text.
+   * The whole body.
    *
-   * @returns The decoded text.
+   * @returns A view of the bytes (the buffer may be larger).
    */
-  finish(): string {
-    this.#parts.push(this.#decoder.decode());
-    const text = this.#parts.join("");
-    this.#parts = [];
-    return text;
+  finish(): Uint8Array {
+    return new Uint8Array(this.#buffer, 0, this.#used);
+  }
+
+  /** Frees the buffer; the body is empty afterwards. */
+  free(): void {
+    // A buffer lent to a pending read is detached: nothing to free here.
+    if (!this.#buffer.detached) this.#buffer = this.#buffer.transfer(0);
+    this.#used = 0;
+  }
+
+  #check(bytes: number): void {
+    if (bytes > this.#limit) {
+      this.free();
+      throw new ResponseTooLargeError(this.#limit, bytes);
+    }
+  }
+
+  #grow(need: number): void {
+    let size = this.#buffer.byteLength;
+    while (size < need) size *= 2;
+    this.#buffer = this.#buffer.transfer(Math.min(size, this.#limit + 1));
   }
 }
 
 /**
- * Reads a `fetch` body up to `limit` bytes: a larger (or endless) body is
- * cancelled at the limit and a {@linkcode ResponseTooLargeError} thrown. A
- * `Content-Length` above the limit fails before reading.
+ * Reads a `fetch` body up to `limit` bytes into one buffer: a larger (or
+ * endless) body is cancelled at the limit and a
+ * {@linkcode ResponseTooLargeError} thrown. A `Content-Length` above the
+ * limit fails before reading.
  *
  * @param response The response whose body to read.
  * @param limit Largest body in bytes.
- * @returns The body as text.
+ * @returns The body's bytes (call `free()` when done with them).
  * @throws {ResponseTooLargeError} When the body is larger than `limit`.
  *
  * @example
  * ```ts
- * import { readBoundedText } from "./response_limit.ts";
+ * import { readBoundedBytes } from "./response_limit.ts";
  * import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
- * assertEquals(await readBoundedText(new Response("hello"), 5), "hello");
- * await assertRejects(readBoundedText(new Response("hello!"), 5), { name: "ResponseTooLargeError" });
+ * const body = await readBoundedBytes(new Response("hello"), 5);
+ * assertEquals(new TextDecoder().decode(body.finish()), "hello");
+ * await assertRejects(readBoundedBytes(new Response("hello!"), 5), { name: "ResponseTooLargeError" });
  * ```
  */
-export async function readBoundedText(
+export async function readBoundedBytes(
   response: Response,
   limit: number,
-): Promise<string> {
+): Promise<BoundedBytes> {
   const announced = Number(response.headers.get("content-length") ?? NaN);
   if (Number.isFinite(announced) && announced > limit) {
     await response.body?.cancel().catch(() => {});
     throw new ResponseTooLargeError(limit, announced);
   }
-  if (response.body === null) return "";
-  const text = new BoundedText(limit);
-  const reader = response.body.getReader();
+  const body = new BoundedBytes(
+    limit,
+    Number.isFinite(announced) ? announced : undefined,
+  );
+  if (response.body === null) return body;
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = response.body.getReader({ mode: "byob" });
+  } catch {
+    byob = undefined; // not a byte stream: copy its chunks
+  }
+  const reader = byob ?? response.body.getReader();
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text.push(value);
+      if (byob !== undefined) {
+        const { done, value } = await byob.read(body.room());
+        if (value !== undefined) body.filled(value);
+        if (done) break;
+      } else {
+        const { done, value } = await (reader as ReadableStreamDefaultReader<
+          Uint8Array
+        >).read();
+        if (done) break;
+        body.push(value);
+      }
     }
   } catch (error) {
     await reader.cancel().catch(() => {});
+    body.free();
     throw error;
   } finally {
     reader.releaseLock();
   }
-  return text.finish();
+  return body;
 }
 
 const UNITS: Readonly<Record<string, number>> = {

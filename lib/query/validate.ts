@@ -18,7 +18,8 @@ import {
   resolveMetricAlias,
   SOURCE_COMPONENTS,
 } from "../types.ts";
-import { formatUtc, type PromSeries, type QueryResult } from "./format.ts";
+import { formatUtc, type Labels, type QueryResult } from "./format.ts";
+import { type CompactResult, isCompactResult } from "./compact_series.ts";
 import type {
   EnergyStatus,
   FeatureGroupStatus,
@@ -46,19 +47,44 @@ export const VALIDATE_COLUMNS = [
   "total",
 ] as const;
 
+/** A series as validation reads it: labels, and times and values as numbers. */
+interface NumericSeries {
+  metric: Labels;
+  times: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+/** Metric name → series with numbers. */
+type NumericResult = Record<string, NumericSeries[]>;
+
+/** A result's series with numbers (compact series already are). */
+function numericResult(result: QueryResult | CompactResult): NumericResult {
+  if (isCompactResult(result)) return result;
+  const out: NumericResult = {};
+  for (const [name, list] of Object.entries(result)) {
+    out[name] = list.map((s) => ({
+      metric: s.metric,
+      times: s.values.map((sample) => sample[0]),
+      values: s.values.map((sample) => Number(sample[1])),
+    }));
+  }
+  return out;
+}
+
 interface Frame {
   count: number;
   positive: number;
   max: number;
 }
 
-function frameOf(series: readonly PromSeries[]): Frame {
+function frameOf(series: readonly NumericSeries[]): Frame {
   let count = 0;
   let positive = 0;
   let max = -Infinity;
   for (const s of series) {
-    for (const [, v] of s.values) {
-      const x = Number(v);
+    const values = s.values;
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i] as number;
       count++;
       if (x > 0) positive++;
       if (x > max) max = x;
@@ -83,12 +109,12 @@ function row(
   };
 }
 
-function sourceOf(series: PromSeries): string | undefined {
+function sourceOf(series: NumericSeries): string | undefined {
   const s = series.metric.source;
   return s === undefined ? undefined : ENERGY_SOURCE_ALIASES[s] ?? s;
 }
 
-function countSamples(series: readonly PromSeries[] | undefined): number {
+function countSamples(series: readonly NumericSeries[] | undefined): number {
   let n = 0;
   for (const s of series ?? []) n += s.values.length;
   return n;
@@ -101,7 +127,7 @@ function median(xs: number[]): number {
 }
 
 function upstreamRows(
-  result: QueryResult,
+  result: NumericResult,
   options: ValidateOptions,
 ): { rows: ValidateRow[]; filtered: boolean } {
   const rows: ValidateRow[] = [];
@@ -164,7 +190,7 @@ function upstreamRows(
 }
 
 function featureGroupStatus(
-  result: QueryResult,
+  result: NumericResult,
   thirdParty: readonly string[],
 ): FeatureGroupStatus[] {
   const samples = new Map<string, number>();
@@ -196,7 +222,7 @@ function featureGroupStatus(
   return out;
 }
 
-function energyStatus(result: QueryResult): EnergyStatus[] {
+function energyStatus(result: NumericResult): EnergyStatus[] {
   const out: EnergyStatus[] = [];
   const seen = new Set<string>();
   const components = [...new Set(Object.values(SOURCE_COMPONENTS).flat())];
@@ -213,15 +239,14 @@ function energyStatus(result: QueryResult): EnergyStatus[] {
       let watts = 0;
       let hasPower = false;
       for (const s of mine) {
-        const first = s.values[0];
-        const last = s.values[s.values.length - 1];
-        if (first === undefined || last === undefined || last[0] <= first[0]) {
-          continue;
-        }
-        const joules = Number(last[1]) - Number(first[1]);
+        const n = s.times.length;
+        const t0 = s.times[0] as number;
+        const t1 = s.times[n - 1] as number;
+        if (n === 0 || t1 <= t0) continue;
+        const joules = (s.values[n - 1] as number) - (s.values[0] as number);
         if (joules > 0) {
           hasPower = true;
-          watts += joules / (last[0] - first[0]);
+          watts += joules / (t1 - t0);
         }
       }
       out.push({
@@ -281,12 +306,12 @@ function tallyGaps(tally: Tally, diffs: readonly number[], step: number) {
 function tallySeries(
   tally: Tally,
   name: string,
-  s: QueryResult[string][number],
+  s: NumericSeries,
   options: ValidateOptions,
 ): void {
   const counter = name.endsWith("_total");
   tally.series++;
-  tally.samples += s.values.length;
+  tally.samples += s.times.length;
   const m = s.metric;
   if (m.instance !== undefined) tally.instances.add(m.instance);
   if (m.exported_instance !== undefined) tally.nodes.add(m.exported_instance);
@@ -296,18 +321,17 @@ function tallySeries(
         .join("/"),
     );
   }
-  const v = s.values;
-  const head = v[0];
-  const tail = v[v.length - 1];
-  if (head !== undefined && head[0] < tally.first) tally.first = head[0];
-  if (tail !== undefined && tail[0] > tally.last) tally.last = tail[0];
+  const { times, values } = s;
+  const n = times.length;
+  if (n > 0 && (times[0] as number) < tally.first) tally.first = times[0]!;
+  if (n > 0 && (times[n - 1] as number) > tally.last) {
+    tally.last = times[n - 1]!;
+  }
   const diffs: number[] = [];
   let resets = 0;
-  for (let i = 1; i < v.length; i++) {
-    const a = v[i - 1] as [number, string];
-    const b = v[i] as [number, string];
-    diffs.push(b[0] - a[0]);
-    if (counter && Number(b[1]) < Number(a[1])) resets++;
+  for (let i = 1; i < n; i++) {
+    diffs.push((times[i] as number) - (times[i - 1] as number));
+    if (counter && (values[i] as number) < (values[i - 1] as number)) resets++;
   }
   if (resets > 0) {
     tally.resetCount += resets;
@@ -320,7 +344,7 @@ function tallySeries(
 /**
  * Validates a query result: upstream's table plus a readable summary.
  *
- * @param result The query JSON: metric name → series.
+ * @param query The query JSON: metric name → series (as read, or compact).
  * @param options The benchmark name and content (pod filter, CPE
  *   scenarios), third-party metrics and the step for gap detection; empty
  *   counts all pods and takes each series' median spacing as its step.
@@ -346,9 +370,10 @@ function tallySeries(
  * ```
  */
 export function validateQuery(
-  result: QueryResult,
+  query: QueryResult | CompactResult,
   options: ValidateOptions = {},
 ): ValidationReport {
+  const result = numericResult(query);
   const { rows, filtered } = upstreamRows(result, options);
   const t: Tally = {
     first: Infinity,

@@ -15,6 +15,8 @@ import { main, type MainIo } from "../../cli/main.ts";
 import { readConfig } from "../../cli/config.ts";
 import { sweepStaleTemps } from "../../lib/io/mod.ts";
 import { defaultResponseLimit } from "../../lib/query/response_limit.ts";
+import { formatQueryJson } from "../../lib/query/query_json.ts";
+import type { QueryResult } from "../../lib/query/format.ts";
 
 /** The repository root. */
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -134,6 +136,16 @@ function rssOf(pid: number): number {
   try {
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
     return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Peak resident set size (VmHWM) of a live process, in bytes (0 once gone). */
+function hwmOf(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
   } catch {
     return 0;
   }
@@ -490,6 +502,106 @@ Deno.test("fault: a live writer's temp beside the output → not swept (locked),
     assertEquals(swept.removed, [dead]);
     assertEquals(await listAll(dir), [".q.json.0000aaaa.tmp"]);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/**
+ * What a Prometheus answers for 1 h at 3 s of `metrics`, each with
+ * `series` series: a counter per series, values with up to 3 decimals as
+ * Prometheus writes them (shortest text), a NaN now and then.
+ */
+function largeAnswers(metrics: readonly string[], series: number) {
+  const result: QueryResult = {};
+  for (const [m, name] of metrics.entries()) {
+    result[name] = Array.from({ length: series }, (_, s) => ({
+      metric: {
+        __name__: name,
+        container_id: `c${String(s).padStart(4, "0")}`,
+        instance: "n1",
+        pod_name: `pod-${s % 17}`,
+      },
+      values: Array.from({ length: 1201 }, (_, k): [number, string] => [
+        START + 3 * k,
+        k % 500 === 499
+          ? "NaN"
+          : String(Math.round(k * (s + 1) * (m + 1) * 1370.5) / 1000),
+      ]),
+    }));
+  }
+  return result;
+}
+
+Deno.test("fault: a large but legal Prometheus answer → query's peak memory stays under 2× its output (+ runtime base)", async () => {
+  // 12 metrics × 100 series × 1201 points: 1.44 M samples, ~38 MB of query
+  // JSON, as `query` of 1 h × 50 containers writes. Today's main peaks at
+  // ~11× its output (430 MiB) here.
+  const metrics = Array.from(
+    { length: 12 },
+    (_, i) => `kepler_container_m${i}_joules_total`,
+  );
+  const answers = largeAnswers(metrics, 100);
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) => {
+      const url = new URL(req.url);
+      if (url.pathname === "/api/v1/label/__name__/values") {
+        return Response.json({ status: "success", data: metrics });
+      }
+      const result = answers[url.searchParams.get("query") ?? ""] ?? [];
+      return Response.json({
+        status: "success",
+        data: { resultType: "matrix", result },
+      });
+    },
+  );
+  const dir = await Deno.makeTempDir({ prefix: "kepler_fault_large_" });
+  const BASE = 120 * MIB; // the Deno runtime and the CLI with no data
+  try {
+    const child = await spawnQueryTask([
+      "-s",
+      `http://127.0.0.1:${server.addr.port}`,
+      "--start-time",
+      "2023-11-14T22:13:20Z",
+      "--end-time",
+      "2023-11-14T23:13:20Z",
+      "-o",
+      "q",
+    ], { DATAPATH: dir });
+    // VmHWM only grows: the last reading before the exit is the peak (to
+    // within the 10 ms between readings).
+    let peak = 0;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, hwmOf(child.pid));
+    }, 10);
+    const out = await child.output();
+    clearInterval(timer);
+    const stdout = new TextDecoder().decode(out.stdout);
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    assertMatch(stdout, /Queried 12 metrics \(1200 series, 1441200 samples\)/);
+    const json = await Deno.readFile(join(dir, "q.json"));
+    console.log(
+      `large answer: query JSON ${(json.length / MIB).toFixed(1)} MiB, peak ${
+        (peak / MIB).toFixed(0)
+      } MiB (${(peak / json.length).toFixed(2)}× the output; limit ${
+        ((2 * json.length + BASE) / MIB).toFixed(0)
+      } MiB)`,
+    );
+    assert(json.length > 30e6, `the output is only ${json.length} bytes`);
+    // Every sample written, in upstream's bytes (the text path's formatting).
+    assert(
+      new TextDecoder().decode(json) === formatQueryJson(answers),
+      "the query JSON differs from the answers' upstream formatting",
+    );
+    assert(peak > 0, "no VmHWM reading of the child");
+    assert(
+      peak <= 2 * json.length + BASE,
+      `peak RSS ${(peak / MIB).toFixed(0)} MiB > 2 × ${
+        (json.length / MIB).toFixed(1)
+      } MiB + ${BASE / MIB} MiB`,
+    );
+  } finally {
+    await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
 });
