@@ -113,6 +113,35 @@ function backSolve(
 }
 
 /**
+ * MINPACK's convergence tests after a step: `ftol` when neither the actual
+ * nor the predicted reduction reaches ftol of the sum of squares `ref`,
+ * `xtol` when the step is below xtol of θ. They apply to a rejected step
+ * too (then the current θ is a minimum to those tolerances: as the damping
+ * grows the steps shrink until the xtol test holds, MINPACK's info 2).
+ */
+function convergence(
+  t: {
+    actual: number;
+    predicted: number;
+    rho: number;
+    ref: number;
+    stepNorm: number;
+    thetaNorm: number;
+  },
+  accepted: boolean,
+  ftol: number,
+  xtol: number,
+): "ftol" | "xtol" | undefined {
+  const small = accepted
+    ? t.actual <= ftol * t.ref
+    : Math.abs(t.actual) <= ftol * t.ref && 0.5 * t.rho <= 1;
+  if (small && t.predicted <= ftol * t.ref) return "ftol";
+  return Math.sqrt(t.stepNorm) <= xtol * Math.sqrt(t.thetaNorm)
+    ? "xtol"
+    : undefined;
+}
+
+/**
  * Minimises `Σ (y_i − f(θ, x_i))²` from `theta0`. Never returns non-finite
  * parameters: a step to a non-finite sum of squares is rejected like any
  * uphill step.
@@ -184,9 +213,11 @@ export function levenbergMarquardt(
     const trialSse = evaluate(curve, trial, x, y, rTrial, jacTrial);
     const actual = sse - trialSse;
     const rho = predicted > 0 ? actual / predicted : -1;
-    if (Number.isFinite(trialSse) && actual > 0 && rho > 1e-4) {
+    const accepted = Number.isFinite(trialSse) && actual > 0 && rho > 1e-4;
+    const step = { actual, predicted, rho, ref: sse, stepNorm, thetaNorm };
+    const reason = convergence(step, accepted, ftol, xtol);
+    if (accepted) {
       theta = trial;
-      const old = sse;
       sse = trialSse;
       [r, rTrial] = [rTrial, r];
       [jac, jacTrial] = [jacTrial, jac];
@@ -194,24 +225,8 @@ export function levenbergMarquardt(
       scaleColumns(red.r, m, colNorm, diag);
       lambda *= Math.max(1 / 3, 1 - (2 * rho - 1) ** 3);
       nu = 2;
-      const reason = actual <= ftol * old && predicted <= ftol * old
-        ? "ftol"
-        : Math.sqrt(stepNorm) <= xtol * Math.sqrt(thetaNorm)
-        ? "xtol"
-        : undefined;
       if (reason) return result(true, reason, it);
     } else {
-      // MINPACK's tests apply to a rejected step too: when neither the
-      // actual nor the predicted change reaches ftol of the sum of squares,
-      // or the step is below xtol of θ, the current θ is a minimum to
-      // those tolerances (as the damping grows, the steps shrink until
-      // the xtol test holds: MINPACK's info 2).
-      const reason = Math.abs(actual) <= ftol * sse &&
-          predicted <= ftol * sse && 0.5 * rho <= 1
-        ? "ftol"
-        : Math.sqrt(stepNorm) <= xtol * Math.sqrt(thetaNorm)
-        ? "xtol"
-        : undefined;
       if (reason) return result(true, reason, it);
       lambda *= nu;
       nu *= 2;

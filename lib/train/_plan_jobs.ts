@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type EnsembleGroup } from "./_ensemble_group.ts";
+import type { EnsembleGroup } from "./_ensemble_group.ts";
 import type { Frame } from "../extract/frame.ts";
 import type { ExtractOptions } from "../extract/extract.ts";
 import { ImplausibleDataError } from "../extract/data_checks.ts";
