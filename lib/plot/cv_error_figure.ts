@@ -18,7 +18,11 @@ import {
   round,
 } from "./_style.ts";
 import type { Figure, Layout, Trace } from "./figure.ts";
-import { type ModelSummaryRow, summaryNodeType } from "./model_summary.ts";
+import {
+  type ModelSummaryRow,
+  rowsOfNodeType,
+  summaryNodeType,
+} from "./model_summary.ts";
 
 /** Options of {@linkcode cvErrorFigure}. */
 export interface CvErrorFigureOptions {
@@ -406,18 +410,11 @@ export function cvErrorFigure(
   rows: readonly ModelSummaryRow[],
   options: CvErrorFigureOptions = {},
 ): Figure {
-  const selected = options.nodeType === undefined
-    ? rows
-    : rows.filter((r) => summaryNodeType(r) === options.nodeType);
-  if (selected.length === 0) {
-    throw new RangeError(
-      `Cannot plot cross-validated errors: no summary rows${
-        options.nodeType === undefined
-          ? ""
-          : ` of node type ${options.nodeType}`
-      } (got ${rows.length} rows)`,
-    );
-  }
+  const selected = rowsOfNodeType(
+    rows,
+    options.nodeType,
+    "cross-validated errors",
+  );
   const error = options.error ?? "mae";
   const groups = barSeries(selected).groups;
   const g = grid(2 * groups.length, {

@@ -7,7 +7,7 @@
 import { addBars, barSeries, emptyNote } from "./_bars.ts";
 import { baseLayout, cellTitle, grid } from "./_style.ts";
 import type { Figure, Trace } from "./figure.ts";
-import { type ModelSummaryRow, summaryNodeType } from "./model_summary.ts";
+import { type ModelSummaryRow, rowsOfNodeType } from "./model_summary.ts";
 
 /** Options of {@linkcode errorFigure}. */
 export interface ErrorFigureOptions {
@@ -69,18 +69,7 @@ export function errorFigure(
   rows: readonly ModelSummaryRow[],
   options: ErrorFigureOptions = {},
 ): Figure {
-  const selected = options.nodeType === undefined
-    ? rows
-    : rows.filter((r) => summaryNodeType(r) === options.nodeType);
-  if (selected.length === 0) {
-    throw new RangeError(
-      `Cannot plot model errors: no summary rows${
-        options.nodeType === undefined
-          ? ""
-          : ` of node type ${options.nodeType}`
-      } (got ${rows.length} rows)`,
-    );
-  }
+  const selected = rowsOfNodeType(rows, options.nodeType, "model errors");
   const s = barSeries(selected);
   const g = grid(2, { rowHeight: options.rowHeight ?? 260, rowGap: 90 });
   const layout = baseLayout(

@@ -219,3 +219,40 @@ export function bestWeightSupportModels(
   }
   return [...best.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
 }
+
+/**
+ * The summary rows of one node type (all rows when none is given); throws
+ * when none is left, naming what was to be plotted.
+ *
+ * @param rows The summary rows.
+ * @param nodeType The node type to keep.
+ * @param what What the caller plots, for the message (e.g. "model errors").
+ * @returns The rows of that node type, in order.
+ * @throws {RangeError} when no row is left.
+ *
+ * @example
+ * ```ts
+ * import { rowsOfNodeType } from "./model_summary.ts";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+ * const rows = [{ model_name: "A_0", trainer: "A", feature_group: "BPFOnly", mae: 1, mape: -1, node_type: 0 }];
+ * assertEquals(rowsOfNodeType(rows, 0, "x").length, 1);
+ * assertThrows(() => rowsOfNodeType(rows, 1, "x"), /no summary rows of node type 1 \(got 1 rows\)/);
+ * ```
+ */
+export function rowsOfNodeType(
+  rows: readonly ModelSummaryRow[],
+  nodeType: number | undefined,
+  what: string,
+): readonly ModelSummaryRow[] {
+  const selected = nodeType === undefined
+    ? rows
+    : rows.filter((r) => summaryNodeType(r) === nodeType);
+  if (selected.length === 0) {
+    throw new RangeError(
+      `Cannot plot ${what}: no summary rows${
+        nodeType === undefined ? "" : ` of node type ${nodeType}`
+      } (got ${rows.length} rows)`,
+    );
+  }
+  return selected;
+}
