@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { reduceLeastSquares } from "./qr.ts";
+import { reduceInto } from "./qr.ts";
 
 /** A curve with its gradient in the parameters. */
 export interface CurveFunction {
@@ -82,9 +82,9 @@ function evaluate(
   y: Float64Array,
   r: Float64Array,
   jac: Float64Array[],
+  g: Float64Array,
 ): number {
   const m = jac.length;
-  const g = new Float64Array(m);
   let sse = 0;
   for (let i = 0; i < x.length; i++) {
     const ri = y[i]! - curve.eval(theta, x[i]!, g);
@@ -100,8 +100,8 @@ function backSolve(
   rm: Float64Array,
   m: number,
   b: Float64Array,
+  out: Float64Array,
 ): Float64Array | undefined {
-  const out = new Float64Array(m);
   for (let i = m - 1; i >= 0; i--) {
     let s = b[i]!;
     for (let k = i + 1; k < m; k++) s -= rm[i * m + k]! * out[k]!;
@@ -171,11 +171,12 @@ export function levenbergMarquardt(
   const { maxIterations, ftol, xtol, gtol } = withDefaults(options);
   const m = theta0.length;
   const n = x.length;
-  let theta = Float64Array.from(theta0);
+  const w = workspace(m);
+  let theta = Float64Array.from(theta0), trial = new Float64Array(m);
   let r = new Float64Array(n), rTrial = new Float64Array(n);
   let jac = Array.from({ length: m }, () => new Float64Array(n));
   let jacTrial = Array.from({ length: m }, () => new Float64Array(n));
-  let sse = evaluate(curve, theta, x, y, r, jac);
+  let sse = evaluate(curve, theta, x, y, r, jac, w.g);
   const sst = totalSumOfSquares(y, n);
   const result = (
     converged: boolean,
@@ -192,36 +193,35 @@ export function levenbergMarquardt(
 
   // QR of the current J: R (m×m) and Qᵀr; redone after each accepted step.
   // In place: J and r are not read again until evaluate() rewrites them.
-  const scratch = new Float64Array(n);
-  let red = reduceLeastSquares(jac, r, scratch);
+  const red = w.red;
+  reduceInto(jac, r, red.r, red.qtb);
   const colNorm = new Float64Array(m), diag = new Float64Array(m);
   scaleColumns(red.r, m, colNorm, diag);
   let lambda = 1e-3, nu = 2;
-  const stack = new Float64Array(2 * m);
   for (let it = 1; it <= maxIterations; it++) {
     if (sse === 0 || sse <= 1e-20 * sst) return result(true, "exact", it - 1);
     const cos = gradientCosine(red, m, colNorm, sse);
     if (cos <= gtol) return result(true, "gtol", it - 1);
-    const delta = dampedStep(red, m, diag, lambda, stack);
+    const delta = dampedStep(red, m, diag, lambda, w);
     if (delta === undefined) {
       lambda *= nu;
       nu *= 2;
       continue;
     }
     const predicted = predictedReduction(red, m, delta);
-    const { trial, stepNorm, thetaNorm } = trialPoint(theta, delta, diag);
-    const trialSse = evaluate(curve, trial, x, y, rTrial, jacTrial);
+    const { stepNorm, thetaNorm } = trialPoint(theta, delta, diag, trial);
+    const trialSse = evaluate(curve, trial, x, y, rTrial, jacTrial, w.g);
     const actual = sse - trialSse;
     const rho = predicted > 0 ? actual / predicted : -1;
     const accepted = Number.isFinite(trialSse) && actual > 0 && rho > 1e-4;
     const step = { actual, predicted, rho, ref: sse, stepNorm, thetaNorm };
     const reason = convergence(step, accepted, ftol, xtol);
     if (accepted) {
-      theta = trial;
+      [theta, trial] = [trial, theta];
       sse = trialSse;
       [r, rTrial] = [rTrial, r];
       [jac, jacTrial] = [jacTrial, jac];
-      red = reduceLeastSquares(jac, r, scratch);
+      reduceInto(jac, r, red.r, red.qtb);
       scaleColumns(red.r, m, colNorm, diag);
       lambda *= Math.max(1 / 3, 1 - (2 * rho - 1) ** 3);
       nu = 2;
@@ -253,7 +253,35 @@ function totalSumOfSquares(y: Float64Array, n: number): number {
 }
 
 /** A QR reduction of J: R (m×m, row-major) and Qᵀr. */
-type Reduced = ReturnType<typeof reduceLeastSquares>;
+interface Reduced {
+  r: Float64Array;
+  qtb: Float64Array;
+}
+
+/**
+ * The small working arrays of one fit, reused by every iteration: the
+ * gradient of one row, the reduction of J, and the damped step's stacked
+ * system `[R; √λ·D]`, its reduction and solution.
+ */
+interface Workspace {
+  g: Float64Array;
+  red: Reduced;
+  cols: Float64Array[];
+  stack: Float64Array;
+  small: Reduced;
+  delta: Float64Array;
+}
+
+function workspace(m: number): Workspace {
+  return {
+    g: new Float64Array(m),
+    red: { r: new Float64Array(m * m), qtb: new Float64Array(m) },
+    cols: Array.from({ length: m }, () => new Float64Array(2 * m)),
+    stack: new Float64Array(2 * m),
+    small: { r: new Float64Array(m * m), qtb: new Float64Array(m) },
+    delta: new Float64Array(m),
+  };
+}
 
 /**
  * Writes the column norms of R (those of J) into `colNorm` and raises the
@@ -294,28 +322,27 @@ function gradientCosine(
 }
 
 /**
- * The step: least squares of [R; √λ·D] δ ≈ [Qᵀr; 0], by a small QR;
- * `undefined` when that system is singular. `stack` is scratch of 2m.
+ * The step: least squares of [R; √λ·D] δ ≈ [Qᵀr; 0], by a small QR into
+ * the workspace; `undefined` when that system is singular.
  */
 function dampedStep(
   red: Reduced,
   m: number,
   diag: Float64Array,
   lambda: number,
-  stack: Float64Array,
+  w: Workspace,
 ): Float64Array | undefined {
-  const cols: Float64Array[] = [];
   const sl = Math.sqrt(lambda);
   for (let k = 0; k < m; k++) {
-    const c = new Float64Array(2 * m);
+    const c = w.cols[k]!;
+    c.fill(0);
     for (let i = 0; i <= k; i++) c[i] = red.r[i * m + k]!;
     c[m + k] = sl * (diag[k]! > 0 ? diag[k]! : 1);
-    cols.push(c);
   }
-  stack.fill(0);
-  stack.set(red.qtb);
-  const small = reduceLeastSquares(cols, stack.slice());
-  return backSolve(small.r, m, small.qtb);
+  w.stack.fill(0);
+  w.stack.set(red.qtb);
+  reduceInto(w.cols, w.stack, w.small.r, w.small.qtb);
+  return backSolve(w.small.r, m, w.small.qtb, w.delta);
 }
 
 /** Predicted reduction of the linear model: ‖Qᵀr‖² − ‖Qᵀr − Rδ‖². */
@@ -344,19 +371,19 @@ function withDefaults(options: LmOptions): Required<LmOptions> {
   };
 }
 
-/** θ + δ, with the scaled norms ‖Dδ‖² and ‖Dθ‖² of the xtol test. */
+/** θ + δ into `trial`, with the scaled norms ‖Dδ‖² and ‖Dθ‖² of the xtol test. */
 function trialPoint(
   theta: Float64Array,
   delta: Float64Array,
   diag: Float64Array,
-): { trial: Float64Array<ArrayBuffer>; stepNorm: number; thetaNorm: number } {
+  trial: Float64Array,
+): { stepNorm: number; thetaNorm: number } {
   const m = theta.length;
   let stepNorm = 0, thetaNorm = 0;
-  const trial = new Float64Array(m);
   for (let k = 0; k < m; k++) {
     trial[k] = theta[k]! + delta[k]!;
     stepNorm += (diag[k]! * delta[k]!) ** 2;
     thetaNorm += (diag[k]! * theta[k]!) ** 2;
   }
-  return { trial, stepNorm, thetaNorm };
+  return { stepNorm, thetaNorm };
 }

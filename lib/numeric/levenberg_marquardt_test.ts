@@ -1,8 +1,12 @@
-import { ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
 import { levenbergMarquardt as mlLevenbergMarquardt } from "ml-levenberg-marquardt";
 import {
   type CurveFunction,
   levenbergMarquardt,
+  type LmResult,
 } from "./levenberg_marquardt.ts";
 import { mulberry32, normal } from "./random.ts";
 
@@ -193,4 +197,19 @@ Deno.test("`levenbergMarquardt()` converges at a kink where no step is downhill,
   assert(r.converged, `${r.reason} after ${r.iterations} iterations`);
   assert(r.theta[0] === 4.5 && r.theta[1] === 0, `${r.theta}`);
   assert(Math.abs(r.sse - 1.1) < 1e-12);
+});
+
+Deno.test("levenbergMarquardt() gives bit-identical fits to the code before working arrays were reused (lm_fits.json, 60 problems)", async () => {
+  const { CURVES, lmCases } = await import("./testdata/lm_cases.ts");
+  const fixture = JSON.parse(
+    await Deno.readTextFile(
+      new URL("./testdata/lm_fits.json", import.meta.url),
+    ),
+  ) as { fits: ({ name: string } & LmResult)[] };
+  const cases = lmCases();
+  assert(cases.length === fixture.fits.length && cases.length === 60);
+  for (const [i, c] of cases.entries()) {
+    const r = levenbergMarquardt(CURVES[c.curve]!, c.x, c.y, c.theta0);
+    assertEquals({ name: c.name, ...r }, fixture.fits[i]);
+  }
 });

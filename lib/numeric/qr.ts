@@ -25,7 +25,6 @@ export interface Reduced {
  * Householder QR of the columns of A applied to b: returns R and Qᵀb. The
  * input arrays are overwritten (pass copies if you still need them).
  * Requires at least as many rows as columns; throws a `RangeError` otherwise.
- * `scratch` (at least as long as b) saves an allocation when called often.
  *
  * @example
  * ```ts
@@ -40,8 +39,37 @@ export interface Reduced {
 export function reduceLeastSquares(
   cols: Float64Array[],
   b: Float64Array,
-  scratch?: Float64Array,
 ): Reduced {
+  const p = cols.length;
+  const r = new Float64Array(p * p);
+  const qtb = new Float64Array(p);
+  const rss = reduceInto(cols, b, r, qtb);
+  return { p, r, qtb, rss };
+}
+
+/**
+ * {@linkcode reduceLeastSquares} into caller-owned arrays (for a solver
+ * that reduces many problems of one shape): writes R into `r` (p×p,
+ * row-major; only the upper triangle is written, so pass zeros below it)
+ * and the first p entries of Qᵀb into `qtb`; returns the residual sum of
+ * squares. Overwrites `cols` and `b`. Throws a `RangeError` when there are
+ * fewer rows than columns.
+ *
+ * @example
+ * ```ts
+ * import { reduceInto } from "./qr.ts";
+ * import { ok as assert } from "node:assert/strict";
+ * const r = new Float64Array(1), qtb = new Float64Array(1);
+ * const rss = reduceInto([Float64Array.of(1, 1)], Float64Array.of(1, 3), r, qtb);
+ * assert(Math.abs(qtb[0]! / r[0]! - 2) < 1e-12 && Math.abs(rss - 2) < 1e-12);
+ * ```
+ */
+export function reduceInto(
+  cols: readonly Float64Array[],
+  b: Float64Array,
+  r: Float64Array,
+  qtb: Float64Array,
+): number {
   const p = cols.length;
   const n = b.length;
   if (n < p) {
@@ -49,10 +77,6 @@ export function reduceLeastSquares(
       `Cannot reduce a least-squares problem with ${n} rows and ${p} columns: need rows ≥ columns`,
     );
   }
-  const r = new Float64Array(p * p);
-  const v = scratch !== undefined && scratch.length >= n
-    ? scratch
-    : new Float64Array(n);
   for (let k = 0; k < p; k++) {
     const a = cols[k]!;
     let norm2 = 0;
@@ -64,25 +88,73 @@ export function reduceLeastSquares(
     }
     const akk = a[k]!;
     const alpha = akk >= 0 ? -norm : norm;
-    // v = a[k:] - alpha e_k; ‖v‖² = 2 norm (norm + |a_kk|)
-    for (let i = k; i < n; i++) v[i] = a[i]!;
-    v[k] = akk - alpha;
+    // v = a[k:] − alpha e_k (a itself below row k); ‖v‖² = 2 norm (norm + |a_kk|)
+    const vk = akk - alpha;
     const vnorm2 = 2 * norm * (norm + Math.abs(akk));
-    const apply = (c: Float64Array) => {
-      let dot = 0;
-      for (let i = k; i < n; i++) dot += v[i]! * c[i]!;
-      const f = (2 * dot) / vnorm2;
-      if (f !== 0) { for (let i = k; i < n; i++) c[i] = c[i]! - f * v[i]!; }
-    };
-    for (let j = k + 1; j < p; j++) apply(cols[j]!);
-    apply(b);
+    for (let j = k + 1; j <= p; j += 2) {
+      const c = j < p ? cols[j]! : b;
+      const d = j + 1 < p ? cols[j + 1]! : j + 1 === p ? b : undefined;
+      if (d === undefined) reflect(a, vk, vnorm2, k, n, c);
+      else reflectPair(a, vk, vnorm2, k, n, c, d);
+    }
     a[k] = alpha;
     for (let j = k; j < p; j++) r[k * p + j] = cols[j]![k]!;
   }
-  const qtb = b.slice(0, p);
   let rss = 0;
+  for (let i = 0; i < p; i++) qtb[i] = b[i]!;
   for (let i = p; i < n; i++) rss += b[i]! * b[i]!;
-  return { p, r, qtb, rss };
+  return rss;
+}
+
+/**
+ * Applies the Householder reflection `I − 2vvᵀ/‖v‖²` (v = a from row k
+ * on, with `vk` at row k) to column c from row k on.
+ */
+function reflect(
+  a: Float64Array,
+  vk: number,
+  vnorm2: number,
+  k: number,
+  n: number,
+  c: Float64Array,
+): void {
+  let dot = vk * c[k]!;
+  for (let i = k + 1; i < n; i++) dot += a[i]! * c[i]!;
+  const f = (2 * dot) / vnorm2;
+  if (f === 0) return;
+  c[k] = c[k]! - f * vk;
+  for (let i = k + 1; i < n; i++) c[i] = c[i]! - f * a[i]!;
+}
+
+/**
+ * {@linkcode reflect} of two columns in one pass over v: each column's
+ * dot product and update are the same floating-point operations in the
+ * same order as one at a time.
+ */
+function reflectPair(
+  a: Float64Array,
+  vk: number,
+  vnorm2: number,
+  k: number,
+  n: number,
+  c: Float64Array,
+  d: Float64Array,
+): void {
+  let dc = vk * c[k]!, dd = vk * d[k]!;
+  for (let i = k + 1; i < n; i++) {
+    const ai = a[i]!;
+    dc += ai * c[i]!;
+    dd += ai * d[i]!;
+  }
+  const fc = (2 * dc) / vnorm2, fd = (2 * dd) / vnorm2;
+  if (fc !== 0) {
+    c[k] = c[k]! - fc * vk;
+    for (let i = k + 1; i < n; i++) c[i] = c[i]! - fc * a[i]!;
+  }
+  if (fd !== 0) {
+    d[k] = d[k]! - fd * vk;
+    for (let i = k + 1; i < n; i++) d[i] = d[i]! - fd * a[i]!;
+  }
 }
 
 /** Options of {@linkcode minNormSolve}. */

@@ -55,6 +55,7 @@ import {
   settingsOf,
 } from "./_train_run.ts";
 import { TrainPool } from "./_pool.ts";
+import { longestFirst } from "./_job_cost.ts";
 import { type SerializedTrained, trainedFromSerialized } from "./_train_job.ts";
 import { groupEnsemble, memberDone } from "./_ensemble_group.ts";
 import type { TrainedModel } from "./train_model.ts";
@@ -155,24 +156,27 @@ async function runJobs(jobs: readonly Job[], run: Run): Promise<void> {
     Math.min(options.workers ?? navigator.hardwareConcurrency, jobs.length),
   );
   try {
-    await Promise.all(jobs.map(async (j) => {
-      let result: SerializedTrained | undefined;
-      await reported(j, j.trainer, j.index, run, async () => {
-        result = await pool.run(j.job);
-        const trained = trainedFromSerialized(result);
-        trained.notes.forEach(note);
-        return trained;
-      });
-      const members = j.ensemble && memberDone(j.ensemble, result);
-      if (members === undefined) return;
-      await reported(
-        j,
-        ENSEMBLE_TRAINER,
-        j.total,
-        run,
-        () => Promise.resolve(groupEnsemble(members, run.s.ensemble)),
-      );
-    }));
+    // longest first, so the workers finish together (lib/train/_job_cost.ts)
+    await Promise.all(
+      longestFirst(jobs).map(async (j) => {
+        let result: SerializedTrained | undefined;
+        await reported(j, j.trainer, j.index, run, async () => {
+          result = await pool.run(j.job);
+          const trained = trainedFromSerialized(result);
+          trained.notes.forEach(note);
+          return trained;
+        });
+        const members = j.ensemble && memberDone(j.ensemble, result);
+        if (members === undefined) return;
+        await reported(
+          j,
+          ENSEMBLE_TRAINER,
+          j.total,
+          run,
+          () => Promise.resolve(groupEnsemble(members, run.s.ensemble)),
+        );
+      }),
+    );
   } finally {
     pool.close();
   }
