@@ -20,3 +20,7 @@ export type {
   StoredWindow,
   WindowReservoirOptions,
 } from "./window_reservoir.ts";
+export { DecisionLog } from "./decision_log.ts";
+export { serveCalibrateMetrics } from "./serve_calibrate_metrics.ts";
+export type { CalibrateMetricsServerOptions } from "./serve_calibrate_metrics.ts";
+export { DEFAULT_TRAINERS } from "./calibrator.ts";

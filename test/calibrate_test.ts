@@ -2,9 +2,9 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { Calibrator, type Decision } from "./mod.ts";
-import { SimulatedCluster } from "../../test/_calibrate_sim.ts";
-import { DEFAULT_NODE_MODEL } from "../simulate/node_model.ts";
+import { Calibrator, type Decision } from "../lib/calibrate/mod.ts";
+import { SimulatedCluster } from "./_calibrate_sim.ts";
+import { DEFAULT_NODE_MODEL } from "../lib/simulate/node_model.ts";
 
 const PERIOD = 5;
 const DRIFT = { at: 300, factor: 1.3 };
