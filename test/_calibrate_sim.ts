@@ -28,6 +28,16 @@ export interface SimulatedClusterOptions {
   horizon?: number;
   /** Per node: seconds added to its sample times (clock skew). Default 0. */
   skew?: (node: number) => number;
+  /**
+   * Changes a scraped value (a broken meter): metric, labels, time, value
+   * → value. Default: none.
+   */
+  tamper?: (
+    metric: string,
+    labels: Readonly<Record<string, string>>,
+    t: number,
+    value: number,
+  ) => number;
 }
 
 interface Stored {
@@ -43,6 +53,7 @@ export class SimulatedCluster {
   #series = new Map<string, Map<string, Stored>>();
   #horizon: number;
   #skew: (node: number) => number;
+  #tamper: SimulatedClusterOptions["tamper"];
 
   constructor(options: SimulatedClusterOptions = {}) {
     const start = options.start ?? 1_700_000_000;
@@ -50,6 +61,7 @@ export class SimulatedCluster {
     this.now = start;
     this.#horizon = options.horizon ?? 600;
     this.#skew = options.skew ?? (() => 0);
+    this.#tamper = options.tamper;
     this.exporters = Array.from(
       { length: options.nodes ?? 1 },
       (_, i) =>
@@ -108,7 +120,12 @@ export class SimulatedCluster {
         metric.instance = target;
         byKey.set(key, s = { metric, values: [] });
       }
-      s.values.push([t, value]);
+      s.values.push([
+        t,
+        this.#tamper
+          ? String(this.#tamper(name, s.metric, t, Number(value)))
+          : value,
+      ]);
     }
   }
 
