@@ -5,6 +5,8 @@ import {
 import { Calibrator, type Decision } from "../lib/calibrate/mod.ts";
 import { SimulatedCluster } from "./_calibrate_sim.ts";
 import { DEFAULT_NODE_MODEL } from "../lib/simulate/node_model.ts";
+import { startModelServer } from "../lib/serve/mod.ts";
+import { basename } from "node:path";
 
 const PERIOD = 5;
 const DRIFT = { at: 300, factor: 1.3 };
@@ -104,4 +106,49 @@ Deno.test("`Calibrator` skips and counts a cycle when Prometheus cannot be read"
   assertEquals(cal.metrics.value("skipped_cycles", "prometheus"), 1);
   assertEquals(decisions.map((d) => d.action), ["skip"]);
   await Deno.remove(models, { recursive: true });
+});
+
+Deno.test("serve says which model and generation each node type gets: /best-models?detail=true and kepler_model_server_node_type_model; plain /best-models unchanged", async () => {
+  const cluster = new SimulatedCluster();
+  const { models } = await run(cluster, 25); // onboarded: one generation
+  try {
+    await using server = await startModelServer({
+      port: 0,
+      modelPath: models,
+      reload: "off",
+      estimateWorkers: 0,
+    });
+    const query =
+      "energy-source=acpi&output-type=AbsPower&feature-group=Basic&pipeline-name=calibrated";
+    const plain = await (await fetch(`${server.url}/best-models?${query}`))
+      .json();
+    assertEquals(plain, {
+      AbsPower: { Basic: "GradientBoostingRegressorTrainer_0" },
+    });
+    const detail = await (await fetch(
+      `${server.url}/best-models?${query}&detail=true`,
+    )).json();
+    const generation = basename(await Deno.realPath(`${models}/calibrated`));
+    assertEquals(detail, {
+      best_models: plain,
+      node_types: [{
+        pipeline: "calibrated",
+        generation,
+        node_type: 0,
+        source: "acpi",
+        output_type: "AbsPower",
+        feature_group: "Basic",
+        model: "GradientBoostingRegressorTrainer_0",
+      }],
+    });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert(
+      metrics.includes(
+        `kepler_model_server_node_type_model{pipeline="calibrated",generation="${generation}",node_type="0",source="acpi",output_type="AbsPower",feature_group="Basic",model="GradientBoostingRegressorTrainer_0"} 1`,
+      ),
+      metrics,
+    );
+  } finally {
+    await Deno.remove(models, { recursive: true });
+  }
 });
