@@ -67,7 +67,11 @@ export class CalibrateMetrics {
   #lastCycle = 0;
   #cycleSeconds = 0;
 
-  /** @param unit `"watts"` or `"mape"`: the unit of the error gauges. */
+  /**
+   * Creates the counters, all zero.
+   *
+   * @param unit `"watts"` or `"mape"`: the unit of the error gauges.
+   */
   constructor(unit: "watts" | "mape" = "watts") {
     this.#unit = unit === "mape" ? "percent" : "watts";
   }
@@ -101,7 +105,13 @@ export class CalibrateMetrics {
     m.set(reason, (m.get(reason) ?? 0) + by);
   }
 
-  /** A counter's value (summed over reasons when none is given). */
+  /**
+   * A counter's value.
+   *
+   * @param name The counter.
+   * @param reason Its `reason` label (default: summed over reasons).
+   * @returns The count.
+   */
   value(name: CounterName, reason?: string): number {
     const m = this.#counters.get(name);
     if (!m) return 0;
@@ -111,12 +121,21 @@ export class CalibrateMetrics {
     return s;
   }
 
-  /** Records a publish at `time` (unix seconds). */
+  /**
+   * Records a publish.
+   *
+   * @param time When, unix seconds.
+   */
   published(time: number): void {
     this.#lastPublish = time;
   }
 
-  /** Records the end of a cycle at `time` and how long it took (s). */
+  /**
+   * Records the end of a cycle.
+   *
+   * @param time When it ended, unix seconds.
+   * @param seconds How long it took.
+   */
   cycled(time: number, seconds: number): void {
     this.#lastCycle = time;
     this.#cycleSeconds = seconds;

@@ -108,6 +108,8 @@ export class Calibrator {
   #pipelineReal: string | undefined;
 
   /**
+   * Creates a calibrator; nothing is read until the first cycle.
+   *
    * @param options Where models live, how data is read, and the bounds.
    * @throws {RangeError} when the period, window or row counts are not
    *   positive.

@@ -48,7 +48,11 @@ export class DecisionLog {
     return new DecisionLog(file);
   }
 
-  /** Appends one record as a line. */
+  /**
+   * Appends one record as a line.
+   *
+   * @param record Any JSON-serialisable value.
+   */
   write(record: unknown): void {
     const bytes = this.#encoder.encode(JSON.stringify(record) + "\n");
     let done = 0;

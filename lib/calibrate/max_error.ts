@@ -84,6 +84,9 @@ export function errorOf(
 /**
  * The median of finite values (NaN when there is none).
  *
+ * @param values The values; NaN and infinities are left out.
+ * @returns The median.
+ *
  * @example
  * ```ts
  * import { median } from "./max_error.ts";

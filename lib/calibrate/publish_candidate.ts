@@ -91,6 +91,21 @@ export async function stagePipeline(
  * @throws {Deno.errors.NotFound} when the staging folder has no such
  *   pipeline.
  * @throws {Deno.errors.Busy} when another process writes the pipeline.
+ *
+ * @example
+ * ```ts
+ * import { publishCandidate } from "./publish_candidate.ts";
+ * import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+ * const models = await Deno.makeTempDir();
+ * const staging = await Deno.makeTempDir();
+ * await rejects(publishCandidate(staging, models, "p"), Deno.errors.NotFound);
+ * await Deno.mkdir(`${staging}/p`);
+ * await Deno.writeTextFile(`${staging}/p/metadata.json`, "{}");
+ * await publishCandidate(staging, models, "p");
+ * assertEquals(await Deno.readTextFile(`${models}/p/metadata.json`), "{}");
+ * await Deno.remove(models, { recursive: true });
+ * await Deno.remove(staging, { recursive: true });
+ * ```
  */
 export async function publishCandidate(
   staging: string,

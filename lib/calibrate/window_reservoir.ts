@@ -64,6 +64,8 @@ export class WindowReservoir<T> {
   #random: () => number;
 
   /**
+   * Creates an empty reservoir.
+   *
    * @param options How many recent and past windows are kept, and the seed.
    * @throws {RangeError} when a capacity is not an integer ≥ 0 (recent ≥ 1).
    */

@@ -32,6 +32,10 @@ export interface NodeTypeModel {
 /**
  * The generation a pipeline folder is: `n` of `.<p>.generations/<n>`.
  *
+ * @param pipeline Where the pipeline was loaded from.
+ * @returns The generation, or `""` for a pipeline that is not a published
+ *   generation (a URL, a plain folder).
+ *
  * @example
  * ```ts
  * import { generationOf } from "./node_type_models.ts";
