@@ -12,6 +12,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
+import { basename } from "node:path";
 import { requireTool, startPrometheus } from "./_prometheus.ts";
 import { runTask, startServeTask } from "./_cli.ts";
 import { median } from "../lib/calibrate/mod.ts";
@@ -134,10 +135,19 @@ Deno.test({
         }; retrain at cycle ${retrains[0]!.cycle}`,
       );
       // serve hands out what calibrate published, without a restart
+      const generation = basename(await Deno.realPath(`${models}/calibrated`));
       const detail = await (await fetch(
         `${serve.url}/best-models?energy-source=acpi&output-type=AbsPower&feature-group=Basic&detail=true`,
       )).json();
-      console.log(JSON.stringify(detail));
+      assertEquals(detail.node_types, [{
+        pipeline: "calibrated",
+        generation,
+        node_type: 0,
+        source: "acpi",
+        output_type: "AbsPower",
+        feature_group: "Basic",
+        model: "GradientBoostingRegressorTrainer_0",
+      }]);
     } finally {
       serve.child.kill("SIGTERM");
       sim.child.kill("SIGTERM");
