@@ -7,7 +7,7 @@
  * simulate or query → validate → extract → isolate → train → estimate →
  * export → serve, with plotting beside. Each stage's whole public API is a
  * subpath of its own: `@kepler/model/query`, `/extract`, `/isolate`,
- * `/train`, `/pipeline`, `/estimate`, `/export`, `/serve`, `/simulate`,
+ * `/train`, `/pipeline`, `/estimate`, `/export`, `/serve`, `/calibrate`, `/simulate`,
  * `/plot`, and `/types` for the shared vocabulary.
  *
  * @example A simulated benchmark, trained and estimated end to end
@@ -59,6 +59,8 @@ export {
 export { estimate } from "./lib/estimate/mod.ts";
 export { exportPipeline } from "./lib/export/mod.ts";
 export { estimatePower, startModelServer } from "./lib/serve/mod.ts";
+// calibrate
+export { Calibrator } from "./lib/calibrate/mod.ts";
 // plot
 export {
   errorFigure,

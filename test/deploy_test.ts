@@ -15,7 +15,8 @@ import { basename, join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { ENV_KEYS } from "../cli/config.ts";
 import { collectDir, zipEntries } from "../lib/io/zip.ts";
-import { ROOT, startServeTask } from "./_cli.ts";
+import { ROOT, runTask, startServeTask } from "./_cli.ts";
+import { requireTool } from "./_prometheus.ts";
 import { testdata } from "./testdata.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -209,5 +210,68 @@ Deno.test({
   } finally {
     files.abort();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deploy/calibrate.yaml: calibrate runs next to the model server, on its claim read-write, with flags and variables it knows", async () => {
+  const [calDeployment, calService] = await docs("deploy/calibrate.yaml");
+  assertEquals([calDeployment.kind, calService.kind], [
+    "Deployment",
+    "Service",
+  ]);
+  assertEquals(calDeployment.spec.replicas, 1); // the one writer
+  const spec = calDeployment.spec.template.spec;
+  const cal = spec.containers[0];
+  assertEquals(cal.args[0], "calibrate");
+  const calEnv: Record<string, string> = Object.fromEntries(
+    cal.env.map((e: { name: string; value: string }) => [e.name, e.value]),
+  );
+  for (const name of Object.keys(calEnv)) {
+    assert(
+      (ENV_KEYS as readonly string[]).includes(name) || name === "DENO_DIR",
+      name,
+    );
+  }
+  // the model server's MODEL_PATH, on the same claim, writable here
+  assertEquals(calEnv.MODEL_PATH, env.MODEL_PATH);
+  const claim = (s: Doc) =>
+    s.volumes.find((v: Doc) => v.persistentVolumeClaim).persistentVolumeClaim;
+  assertEquals(
+    claim(spec).claimName,
+    claim(deployment.spec.template.spec).claimName,
+  );
+  assert(!claim(spec).readOnly);
+  // every flag is one `calibrate --help` lists; the metrics port is served
+  const help = await runTask("calibrate", ["--help"]);
+  for (const flag of cal.args.filter((a: string) => a.startsWith("--"))) {
+    assert(help.stdout.includes(flag), `${flag}\n${help.stdout}`);
+  }
+  const port = cal.args[cal.args.indexOf("--metrics-port") + 1];
+  assertEquals(cal.ports[0].containerPort, Number(port));
+  assertEquals(calService.spec.ports[0].targetPort, cal.ports[0].name);
+  assertEquals(cal.readinessProbe.httpGet.path, "/healthz");
+});
+
+Deno.test({
+  name:
+    "deploy/calibrate-alerts.yaml: promtool checks the rules and their unit tests pass",
+  ignore: requireTool(["promtool"]).ignore,
+}, async () => {
+  for (
+    const args of [
+      ["check", "rules", "calibrate-alerts.yaml"],
+      ["test", "rules", "calibrate-alerts_test.yaml"],
+    ]
+  ) {
+    const out = await new Deno.Command("promtool", {
+      args,
+      cwd: join(ROOT, "deploy"),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) +
+      new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, text);
+    assert(text.includes("SUCCESS"), text);
   }
 });

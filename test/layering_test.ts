@@ -32,6 +32,7 @@ export const STAGE_RANK: Readonly<Record<string, number>> = {
   estimate: 7,
   s3: 7,
   serve: 8,
+  calibrate: 9,
 };
 
 /**

@@ -20,6 +20,7 @@ const STAGES = [
   "estimate",
   "export",
   "serve",
+  "calibrate",
   "simulate",
   "plot",
 ];

@@ -49,6 +49,8 @@ const NOT_RUN_HERE: Readonly<Record<string, string>> = {
   "deno task serve": "run below, in the sh block",
   "deno task serve_estimator --estimator-socket /tmp/estimator.sock":
     "run below, on its own",
+  "deno task calibrate":
+    "test/calibrate_e2e_test.ts (against a real Prometheus, with serve)",
 };
 
 /** One logical line of an `sh` block. */

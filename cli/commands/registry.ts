@@ -21,6 +21,7 @@ import { s3LoadCommand } from "./s3_load.ts";
 import { trainFromData } from "./train_from_data.ts";
 import { exportCommand } from "./export.ts";
 import { estimateCommand } from "./estimate.ts";
+import { calibrate } from "./calibrate.ts";
 
 /** Every command. */
 export const COMMANDS: readonly CommandDefinition[] = [
@@ -40,4 +41,5 @@ export const COMMANDS: readonly CommandDefinition[] = [
   s3PushCommand,
   s3LoadCommand,
   serve,
+  calibrate,
 ];

@@ -19,6 +19,7 @@ import {
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import {
+  type ExporterDrift,
   FAULT_KINDS,
   KeplerExporter,
   parseFaultKind,
@@ -62,10 +63,35 @@ function parseAddress(value: string): { hostname: string; port: number } {
   return { hostname: match[1]!.replace(/^\[(.*)\]$/, "$1"), port };
 }
 
+/**
+ * `AT:FACTOR` for `--drift`: seconds after the start, factor on the node's
+ * power.
+ *
+ * @example
+ * ```ts
+ * import { parseDrift } from "./simulate.ts";
+ * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+ * assertEquals(parseDrift("60:1.3"), { at: 60, factor: 1.3 });
+ * assertThrows(() => parseDrift("60"), RangeError);
+ * ```
+ */
+export function parseDrift(value: string): ExporterDrift {
+  const match = /^\s*([0-9.]+)\s*:\s*([0-9.eE+-]+)\s*$/.exec(value);
+  const at = match ? Number(match[1]) : NaN;
+  const factor = match ? Number(match[2]) : NaN;
+  if (!(at >= 0) || !(factor > 0) || !Number.isFinite(factor)) {
+    throw new RangeError(
+      `"${value}" is not a drift: expected AT:FACTOR, seconds after the start and a factor > 0 on the node's power, e.g. 120:1.3`,
+    );
+  }
+  return { at, factor };
+}
+
 async function serve(
   address: { hostname: string; port: number },
   options: SimulateOptions,
   context: CliContext,
+  drift?: ExporterDrift,
 ): Promise<void> {
   const exporter = new KeplerExporter({
     hostname: address.hostname,
@@ -77,6 +103,7 @@ async function serve(
     noise: options.noise ?? 2,
     ...(options.sources ? { sources: options.sources } : {}),
     ...(options.naming ? { naming: options.naming } : {}),
+    ...(drift ? { drift } : {}),
   });
   const addr = await exporter.serve();
   const host = addr.hostname.includes(":")
@@ -183,6 +210,11 @@ const OPTIONS = {
     "serve a live exporter on host:port instead of writing files",
     { parse: parser(parseAddress) },
   ),
+  drift: option(
+    "--drift <at:factor>",
+    "with --serve: from AT seconds after the start on, the node's idle power and power coefficients are multiplied by FACTOR (e.g. 120:1.3)",
+    { parse: parser(parseDrift) },
+  ),
   vms: option(
     "--vms <spec>",
     "simulate a host running VMs instead: `default` (2, 4, 8 and 16 vCPUs) or [name=]vcpus:memoryGiB[:stress|background|none],... ; writes <output>_host.json (host Kepler), <output>_vm_<vm>.json (each guest Kepler) and <output>_vm_truth.csv",
@@ -272,6 +304,7 @@ function printSimulation(
 function vmHostConflicts(options: OptionValues<typeof OPTIONS>): string[] {
   const conflicts: [boolean, string][] = [
     [options.serve !== undefined, "--serve"],
+    [options.drift !== undefined, "--drift"],
     [options.faults !== undefined, "--faults"],
     [options.openmetrics === true, "--openmetrics"],
     [options.idle === true, "--idle"],
@@ -402,8 +435,11 @@ export const simulate = command({
       if (output !== undefined) {
         throw new UsageError("--serve and --output exclude each other");
       }
-      await serve(options.serve, simOptions, context);
+      await serve(options.serve, simOptions, context, options.drift);
       return;
+    }
+    if (options.drift !== undefined) {
+      throw new UsageError("--drift needs --serve (a live exporter)");
     }
     if (output === undefined) {
       throw new UsageError(

@@ -21,6 +21,8 @@ export { loadPipelineDir, loadPipelineZip } from "./pipeline_catalog.ts";
 export { parsePowerRequest } from "./power_request.ts";
 export { parseModelRequest } from "./model_request.ts";
 export { bestModels, selectModel } from "./select_model.ts";
+export { generationOf, nodeTypeModels } from "./node_type_models.ts";
+export type { NodeTypeModel } from "./node_type_models.ts";
 export { fetchPipeline } from "./fetch_pipeline.ts";
 export type {
   LoadPipelineOptions,

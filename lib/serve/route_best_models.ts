@@ -1,10 +1,13 @@
 /**
- * `GET /best-models?energy-source=&output-type=&feature-group=&node-type=&filter=&all=`
+ * `GET /best-models?energy-source=&output-type=&feature-group=&node-type=&filter=&all=&detail=`
  * (upstream's older `source`, `ot`, `fg` too) → best model names. Only the
  * feature groups upstream's clients know (upstream's `FeatureGroups`) are
  * listed unless `all=true` (IRQOnly, ThirdParty, CgroupOnly, KubeletOnly
  * would fail them with a KeyError); a `feature-group` asked by name is
- * always answered.
+ * always answered. Plain, the reply is upstream's (Kepler's client reads
+ * it); with `detail=true` it is `{"best_models": <that>, "node_types":
+ * [{pipeline, generation, node_type, source, output_type, feature_group,
+ * model}, ...]}`: which model and version each node type gets.
  *
  * @module
  */
@@ -19,6 +22,7 @@ import { checkPipelineName, LOOSE_BOOLEANS, show } from "./_fields.ts";
 import { parseModelFilter } from "./model_filter.ts";
 import { requestSource } from "./model_request.ts";
 import { bestModels, UPSTREAM_FEATURE_GROUPS } from "./select_model.ts";
+import { nodeTypeModels } from "./node_type_models.ts";
 import { badRequest, json, type RouteContext } from "./route_context.ts";
 
 /** The first non-empty value of the parameters `names`. */
@@ -45,13 +49,13 @@ function nodeTypeParam(nt: string | undefined): number | undefined {
   return nodeType;
 }
 
-/** The `all` parameter: true or false (default false). */
-function allParam(allText: string | undefined): boolean {
+/** A boolean parameter (`all`, `detail`): true or false (default false). */
+function allParam(allText: string | undefined, name = "all"): boolean {
   const all = allText === undefined
     ? false
     : LOOSE_BOOLEANS[allText.trim().toLowerCase()];
   if (all === undefined) {
-    throw new RangeError(`all must be true or false, got ${show(allText)}`);
+    throw new RangeError(`${name} must be true or false, got ${show(allText)}`);
   }
   return all;
 }
@@ -73,7 +77,17 @@ function bestModelsOf(context: RouteContext, p: URLSearchParams): HttpReply {
     filters: parseModelFilter(get("filter")),
     ...(pipelineName ? { pipelineName: checkPipelineName(pipelineName) } : {}),
   }, registry.selectOptions);
-  return json(result);
+  if (!allParam(get("detail"), "detail")) return json(result);
+  // ours: which model and version each node type gets (kepler#1456)
+  const source = requestSource(get("energy-source", "source") ?? "rapl-sysfs");
+  const rows = nodeTypeModels(registry.pipelines, registry.selectOptions)
+    .filter((r) =>
+      r.source === source && (!ot || r.output_type === parseOutputType(ot)) &&
+      (!fg || r.feature_group === parseFeatureGroup(fg)) &&
+      (nodeType === undefined || nodeType < 0 || r.node_type === nodeType) &&
+      (!pipelineName || r.pipeline === pipelineName)
+    );
+  return json({ best_models: result, node_types: rows });
 }
 
 /** The reply of `GET /best-models` with the query string `query`. */

@@ -7,10 +7,38 @@
 import type { HttpReply } from "../http1/mod.ts";
 import type { RouteContext } from "./route_context.ts";
 import { escapeLabelValue } from "./server_metrics.ts";
+import { nodeTypeModels } from "./node_type_models.ts";
 
 const METRICS_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "text/plain; version=0.0.4; charset=utf-8",
 };
+
+/** `kepler_model_server_node_type_model`: which model each node type gets. */
+function nodeTypeModelLines(
+  context: Pick<RouteContext, "registry">,
+): string {
+  let out =
+    "# HELP kepler_model_server_node_type_model The model (and pipeline generation) each node type gets, per source, output type and feature group; always 1.\n" +
+    "# TYPE kepler_model_server_node_type_model gauge\n";
+  for (
+    const r of nodeTypeModels(
+      context.registry.pipelines,
+      context.registry.selectOptions,
+    )
+  ) {
+    const labels = [
+      ["pipeline", r.pipeline],
+      ["generation", r.generation],
+      ["node_type", String(r.node_type)],
+      ["source", r.source],
+      ["output_type", r.output_type],
+      ["feature_group", r.feature_group],
+      ["model", r.model],
+    ].map(([k, v]) => `${k}="${escapeLabelValue(v!)}"`).join(",");
+    out += `kepler_model_server_node_type_model{${labels}} 1\n`;
+  }
+  return out;
+}
 
 /** The Prometheus exposition of `GET /metrics`. */
 export function metricsText(
@@ -50,6 +78,7 @@ export function metricsText(
   ) +
     "# HELP kepler_model_server_skipped_files Model files skipped (corrupt or unreadable) when the pipeline was loaded; see /pipelines.\n" +
     "# TYPE kepler_model_server_skipped_files gauge\n" + skipped.join("") +
+    nodeTypeModelLines(context) +
     "# HELP kepler_model_server_estimate_worker_tasks_total Estimate parses and predictions done on worker threads (off the event loop).\n" +
     "# TYPE kepler_model_server_estimate_worker_tasks_total counter\n" +
     `kepler_model_server_estimate_worker_tasks_total ${context.pool.tasksOnWorkers}\n`;

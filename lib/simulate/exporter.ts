@@ -13,7 +13,7 @@ import type {
   NodeEngine,
   SimulatedSource,
 } from "./_engine.ts";
-import { DEFAULT_NODE_MODEL } from "./node_model.ts";
+import { DEFAULT_NODE_MODEL, scaleNodeModel } from "./node_model.ts";
 import { defaultStressContainers } from "./simulate.ts";
 import type { NodeModel } from "./node_model.ts";
 import { formatLabels } from "./open_metrics.ts";
@@ -50,6 +50,20 @@ export interface KeplerExporterOptions {
   start?: number;
   /** Advance on a timer every `step` seconds while serving. Default: true. */
   autoAdvance?: boolean;
+  /**
+   * A drift: from `at` seconds after the start on, the node's idle power
+   * and power coefficients are multiplied by `factor` (new firmware, a
+   * migrated VM...). Default: none.
+   */
+  drift?: ExporterDrift;
+}
+
+/** A change of the simulated node's power at a given time. */
+export interface ExporterDrift {
+  /** Seconds after the start when the node changes. */
+  readonly at: number;
+  /** Factor on idle power and every power coefficient (> 0). */
+  readonly factor: number;
 }
 
 /**
@@ -120,6 +134,8 @@ export class KeplerExporter {
   #timer: ReturnType<typeof setInterval> | undefined;
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   #lastResult: IntervalResult | undefined;
+  #driftAt: number;
+  #drifted: NodeModel | undefined;
 
   /**
    * Creates the exporter; counters start as after a day of uptime.
@@ -129,7 +145,8 @@ export class KeplerExporter {
    *   simulates 50 containers from now, a sample every 3 s, on
    *   127.0.0.1:9102.
    * @throws {RangeError} when the step is not positive, the duration is
-   *   shorter than two steps, or `containers` is not an integer ≥ 1.
+   *   shorter than two steps, `containers` is not an integer ≥ 1, or the
+   *   drift's factor is not a finite number > 0.
    */
   constructor(options: KeplerExporterOptions = {}) {
     this.#options = options;
@@ -156,6 +173,10 @@ export class KeplerExporter {
     });
     this.#step = step;
     this.#last = start;
+    this.#driftAt = options.drift ? start + options.drift.at : Infinity;
+    this.#drifted = options.drift
+      ? scaleNodeModel(model, options.drift.factor)
+      : undefined;
     this.#engine = createNodeEngine({
       model,
       instance: options.instance ?? "sim-node-0",
@@ -202,6 +223,10 @@ export class KeplerExporter {
     let periods = 0;
     while (to - this.#last >= this.#step - 1e-6) {
       const next = this.#last + this.#step;
+      if (this.#drifted !== undefined && next > this.#driftAt) {
+        this.#engine.config.model = this.#drifted; // the node changed
+        this.#drifted = undefined;
+      }
       this.#lastResult = advanceNode(this.#engine, this.#last, next);
       this.#last = next;
       periods++;

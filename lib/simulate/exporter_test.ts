@@ -44,3 +44,32 @@ Deno.test("`KeplerExporter` serves Kepler's exposition on /metrics and advances 
   assertEquals(missing.status, 404);
   await missing.body?.cancel();
 });
+
+Deno.test("`KeplerExporter` with a drift: the node's true power follows the scaled model from `at` on", async () => {
+  const { DEFAULT_NODE_MODEL, scaleNodeModel, truePower } = await import(
+    "./node_model.ts"
+  );
+  const start = 1_700_000_000;
+  const exporter = new KeplerExporter({
+    start,
+    step: 1,
+    duration: 60,
+    containers: 2,
+    noise: 0,
+    autoAdvance: false,
+    drift: { at: 10, factor: 1.5 },
+  });
+  const drifted = scaleNodeModel(DEFAULT_NODE_MODEL, 1.5);
+  assertEquals(drifted.idle.platform, DEFAULT_NODE_MODEL.idle.platform * 1.5);
+  for (let t = 1; t <= 20; t++) {
+    exporter.advance(start + t);
+    const r = exporter.lastInterval!;
+    const expected = truePower(t <= 10 ? DEFAULT_NODE_MODEL : drifted, r.rates);
+    for (const c of ["package", "dram", "platform"] as const) {
+      assert(
+        Math.abs(r.truth[c] - expected[c]) <= 1e-9,
+        `t=${t} ${c}: ${r.truth[c]} ≠ ${expected[c]}`,
+      );
+    }
+  }
+});

@@ -19,6 +19,7 @@ export { writeSimulation } from "./write_simulation.ts";
 export { queryJson, queryJsonBytes, queryResult } from "./query_json.ts";
 export { openMetrics, openMetricsBytes } from "./open_metrics.ts";
 export { KeplerExporter } from "./exporter.ts";
+export type { ExporterDrift } from "./exporter.ts";
 export {
   DEFAULT_NODE_MODEL,
   SIMULATED_FEATURES,

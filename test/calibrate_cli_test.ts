@@ -1,0 +1,34 @@
+/**
+ * `calibrate` and `simulate --drift` on bad input: one clear line on
+ * stderr, a usage exit code, no stack trace.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { runTask } from "./_cli.ts";
+
+for (
+  const [task, args, message] of [
+    [
+      "calibrate",
+      ["--max-error", "abc"],
+      '"abc" is not an error bound: expected watts (e.g. 2 or 2W) or a percentage (e.g. 5%)',
+    ],
+    ["simulate", ["-o", "x", "--drift", "10:2"], "--drift needs --serve"],
+    [
+      "simulate",
+      ["--serve", "127.0.0.1:0", "--drift", "10"],
+      '"10" is not a drift: expected AT:FACTOR',
+    ],
+  ] as const
+) {
+  Deno.test(`\`${task} ${args.join(" ")}\` fails with one line`, async () => {
+    const r = await runTask(task, [...args]);
+    assertEquals(r.code, 2, r.stderr);
+    const lines = r.stderr.trim().split("\n");
+    assertEquals(lines.length, 1, r.stderr);
+    assert(lines[0]!.includes(message), r.stderr);
+    assert(!r.stderr.includes("    at "), r.stderr);
+  });
+}

@@ -1,0 +1,154 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { Calibrator, type Decision } from "../lib/calibrate/mod.ts";
+import { SimulatedCluster } from "./_calibrate_sim.ts";
+import { DEFAULT_NODE_MODEL } from "../lib/simulate/node_model.ts";
+import { startModelServer } from "../lib/serve/mod.ts";
+import { basename } from "node:path";
+
+const PERIOD = 5;
+const DRIFT = { at: 300, factor: 1.3 };
+
+/** Runs `cycles` cycles on a simulated clock; returns the decisions. */
+async function run(
+  cluster: SimulatedCluster,
+  cycles: number,
+  bound = 5,
+): Promise<{ cal: Calibrator; decisions: Decision[]; models: string }> {
+  const models = await Deno.makeTempDir();
+  const decisions: Decision[] = [];
+  const cal = new Calibrator({
+    modelPath: models,
+    stateDir: `${models}/.calibrate`,
+    period: PERIOD,
+    window: 5,
+    minTrainRows: 90,
+    step: 1,
+    maxError: { kind: "watts", value: bound },
+    onDecision: (d) => decisions.push(d),
+    fetchWindow: cluster.fetchWindow,
+  });
+  for (let k = 0; k < cycles; k++) {
+    cluster.advanceTo(cluster.now + PERIOD);
+    await cal.cycle(cluster.now);
+  }
+  return { cal, decisions, models };
+}
+
+Deno.test("`Calibrator` retrains once after a drift and its error returns under the bound", async () => {
+  const cluster = new SimulatedCluster({ drift: DRIFT });
+  const { cal, decisions, models } = await run(cluster, 120);
+  try {
+    const actions = decisions.filter((d) => d.action !== "wait").map((d) =>
+      `${d.action}@${d.cycle}`
+    );
+    const retrains = decisions.filter((d) => d.action === "retrain");
+    assertEquals(retrains.length, 1, actions.join(" "));
+    assertEquals(decisions.filter((d) => d.action === "onboard").length, 1);
+    assertEquals(
+      decisions.filter((d) => d.action === "publish").length,
+      2,
+      actions.join(" "),
+    );
+    // The retrain comes after the drift (cycle 60 = 300 s), within a few windows.
+    const at = retrains[0]!.cycle;
+    assert(at > DRIFT.at / PERIOD && at <= DRIFT.at / PERIOD + 20, `${at}`);
+    // The error that triggered it is at least what the idle platform power
+    // alone adds: 95 W × 0.3, less the model's own error (under 5 W).
+    const trigger = retrains[0]!.errors!["acpi/platform"]!;
+    assert(
+      trigger > DEFAULT_NODE_MODEL.idle.platform * (DRIFT.factor - 1) - 5,
+      `${trigger}`,
+    );
+    // The candidate beat the drifted model on the rows it did not train on.
+    const published = decisions.find((d) =>
+      d.action === "publish" && d.cycle === at
+    )!;
+    assert(published.candidate! < published.current!);
+    // Back under the bound: every median error of the last window.
+    const text = cal.metrics.render();
+    const medians = [
+      ...text.matchAll(/^kepler_calibrate_error_median\{[^}]*\} (\S+)$/gm),
+    ].map((m) => Number(m[1]));
+    assert(medians.length === 5 && medians.every((m) => m < 5), text);
+    assertEquals(cal.metrics.value("retrains", "drift"), 1);
+  } finally {
+    await Deno.remove(models, { recursive: true });
+  }
+});
+
+Deno.test("`Calibrator` does not retrain without a drift", async () => {
+  const cluster = new SimulatedCluster();
+  const { cal, decisions, models } = await run(cluster, 120);
+  try {
+    assertEquals(decisions.filter((d) => d.action === "retrain"), []);
+    assertEquals(cal.metrics.value("publishes"), 1); // the onboarding only
+    assertEquals(cal.metrics.value("onboardings"), 1);
+  } finally {
+    await Deno.remove(models, { recursive: true });
+  }
+});
+
+Deno.test("`Calibrator` skips and counts a cycle when Prometheus cannot be read", async () => {
+  const models = await Deno.makeTempDir();
+  const decisions: Decision[] = [];
+  const cal = new Calibrator({
+    modelPath: models,
+    stateDir: `${models}/.calibrate`,
+    period: 5,
+    onDecision: (d) => decisions.push(d),
+    fetchWindow: () => Promise.reject(new Error("connection refused")),
+  });
+  const report = await cal.cycle(1_700_000_000);
+  assertEquals(report.skipped, "cannot read Prometheus: connection refused");
+  assertEquals(cal.metrics.value("skipped_cycles", "prometheus"), 1);
+  assertEquals(decisions.map((d) => d.action), ["skip"]);
+  await Deno.remove(models, { recursive: true });
+});
+
+Deno.test("serve says which model and generation each node type gets: /best-models?detail=true and kepler_model_server_node_type_model; plain /best-models unchanged", async () => {
+  const cluster = new SimulatedCluster();
+  const { models } = await run(cluster, 25); // onboarded: one generation
+  try {
+    await using server = await startModelServer({
+      port: 0,
+      modelPath: models,
+      reload: "off",
+      estimateWorkers: 0,
+    });
+    const query =
+      "energy-source=acpi&output-type=AbsPower&feature-group=Basic&pipeline-name=calibrated";
+    const plain = await (await fetch(`${server.url}/best-models?${query}`))
+      .json();
+    assertEquals(plain, {
+      AbsPower: { Basic: "GradientBoostingRegressorTrainer_0" },
+    });
+    const detail = await (await fetch(
+      `${server.url}/best-models?${query}&detail=true`,
+    )).json();
+    const generation = basename(await Deno.realPath(`${models}/calibrated`));
+    assertEquals(detail, {
+      best_models: plain,
+      node_types: [{
+        pipeline: "calibrated",
+        generation,
+        node_type: 0,
+        source: "acpi",
+        output_type: "AbsPower",
+        feature_group: "Basic",
+        model: "GradientBoostingRegressorTrainer_0",
+      }],
+    });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert(
+      metrics.includes(
+        `kepler_model_server_node_type_model{pipeline="calibrated",generation="${generation}",node_type="0",source="acpi",output_type="AbsPower",feature_group="Basic",model="GradientBoostingRegressorTrainer_0"} 1`,
+      ),
+      metrics,
+    );
+  } finally {
+    await Deno.remove(models, { recursive: true });
+  }
+});
