@@ -19,6 +19,7 @@ import type { TrainReport } from "../../lib/train/mod.ts";
 import { printReport } from "./train.ts";
 import { rankingError } from "../../lib/pipeline/model_metadata.ts";
 import { ALL_FEATURE_GROUPS, type FeatureGroup } from "../../lib/types.ts";
+import { DEFAULT_TUNE_FITS } from "../../lib/train/tune.ts";
 
 /** Start of the demo's simulated data: 2026-01-01T00:00:00Z. */
 export const DEMO_START = 1_767_225_600;
@@ -71,6 +72,7 @@ async function trainDemo(
     pipelineName: "demo",
     sources: ["rapl-sysfs", "acpi"],
     seed,
+    tune: DEFAULT_TUNE_FITS,
     machineSpec: sim.spec,
     machineId: "demo-node",
     onProgress: (e) => {

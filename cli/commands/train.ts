@@ -35,6 +35,7 @@ import {
   vocabularyParser,
 } from "../../lib/types.ts";
 import { SPLITS } from "../../lib/train/train_model.ts";
+import { DEFAULT_TUNE_FITS } from "../../lib/train/tune.ts";
 import { WEIGHT_FORMATS } from "../../lib/pipeline/kepler_weight_file.ts";
 import {
   trainPipeline,
@@ -166,6 +167,12 @@ export function printReport(report: TrainReport, context: CliContext): void {
   );
 }
 
+/** `--tune`: `none` (0) or a number of inner fits. */
+function parseTuneBudget(value: string): number {
+  if (value === "none") return 0;
+  return numberParser({ integer: true, min: 0, max: 1000 })(value);
+}
+
 /** The flags train shares with train_from_data. */
 export const TRAIN_OPTIONS = {
   pipelineName: option("-p, --pipeline-name <name>", "pipeline name", {
@@ -201,6 +208,11 @@ export const TRAIN_OPTIONS = {
       }),
       default: 3,
     },
+  ),
+  tune: option(
+    "--tune <budget>",
+    `hyperparameter search inside the CV: inner fits per model and component (none: upstream's settings exactly)`,
+    { parse: parser(parseTuneBudget), default: DEFAULT_TUNE_FITS },
   ),
   seed: option("--seed <n>", "seed of all randomness", {
     parse: numberParser({ integer: true }),
@@ -347,6 +359,7 @@ async function pipelineOptions(
     dynTrainers,
     split: options.split,
     cvFolds: options.cvFolds,
+    tune: options.tune,
     seed: options.seed,
     thirdParty,
     vmJobName: context.config.vmJobName,
@@ -366,6 +379,7 @@ async function pipelineOptions(
       dynTrainers,
       split: options.split,
       cvFolds: options.cvFolds,
+      tune: options.tune,
       seed: options.seed,
       ...(profile === undefined ? {} : { profile }),
       ...(targetHints === undefined ? {} : { targetHints }),

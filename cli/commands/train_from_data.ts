@@ -83,6 +83,7 @@ export const trainFromData = command({
       outputType: options.outputType,
       split: options.split,
       cvFolds: options.cvFolds,
+      tune: options.tune,
       seed: options.seed,
       origin: path,
       minRows: options.minRows,

@@ -190,6 +190,7 @@ async function planGroup(
           nodeType: ctx.nodeType,
           split: s.split,
           cvFolds: s.cvFolds,
+          tune: s.tune,
           seed: s.seed,
           thirdParty: s.thirdParty,
           ...(ctx.machineSpec ? { machineSpec: ctx.machineSpec } : {}),

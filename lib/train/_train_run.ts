@@ -43,6 +43,7 @@ export interface Settings {
   seed: number;
   split: SplitKind;
   cvFolds: number;
+  tune: number;
   thirdParty: readonly string[];
   ensemble: EnsembleChoiceOptions;
 }
@@ -79,6 +80,7 @@ export function settingsOf(options: TrainPipelineOptions): Settings {
     seed: options.seed ?? 42,
     split: options.split ?? "time",
     cvFolds: options.cvFolds ?? 3,
+    tune: options.tune ?? 0,
     thirdParty: options.thirdParty ?? [],
     ensemble: options.ensemble ?? {},
   };

@@ -259,6 +259,7 @@ async function writeFiles(
       dyn_trainers: s.dynTrainers.join(","),
       split: s.split,
       cv_folds: s.cvFolds,
+      ...(s.tune > 0 ? { tune: s.tune } : {}),
       seed: s.seed,
     },
     nodeTypeIndex: ctx.index,

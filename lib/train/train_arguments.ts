@@ -59,6 +59,12 @@ export interface TrainArgumentsInput {
    * @default {3}
    */
   cvFolds?: number;
+  /**
+   * The `--tune` budget (recorded only when a search ran).
+   *
+   * @default {0}
+   */
+  tune?: number;
   /** The seed. */
   seed: number;
 }
@@ -124,6 +130,7 @@ export function trainArguments(
     id: a.id ?? null,
     split: a.split,
     cv_folds: a.cvFolds ?? 3,
+    ...(a.tune !== undefined && a.tune > 0 ? { tune: a.tune } : {}),
     seed: a.seed,
   };
 }

@@ -136,6 +136,13 @@ export interface TrainFromFrameOptions {
    */
   cvFolds?: number;
   /**
+   * Hyperparameter search budget, inner fits per component and trainer
+   * (`--tune`; see tune.ts). 0 keeps upstream's settings exactly.
+   *
+   * @default {0}
+   */
+  tune?: number;
+  /**
    * Seed.
    *
    * @default {42}
@@ -284,6 +291,7 @@ async function trainInto(
           nodeType,
           split: options.split ?? "time",
           cvFolds: options.cvFolds ?? 3,
+          tune: options.tune ?? 0,
           seed: options.seed ?? 42,
           init,
           ...(spec ? { machineSpec: spec } : {}),

@@ -25,6 +25,7 @@ import { type ComponentMetrics, regressionMetrics } from "./metrics.ts";
 import {
   type Columns,
   FitError,
+  type FitOptions,
   type FittedModel,
   isWeightExportable,
   type KeplerWeights,
@@ -56,6 +57,13 @@ export {
   type TrainModelOptions,
 };
 import { makeTrainer } from "./trainers.ts";
+import {
+  nestedCrossValidate,
+  selectParams,
+  TUNE_GRIDS,
+  tuneCandidates,
+  type TuneParams,
+} from "./tune.ts";
 
 /** The rows of a frame that belong to a node type, in frame order. */
 export function nodeTypeRows(
@@ -174,18 +182,18 @@ export function trainModel(
   };
   const folds = cvFoldsOf(trainRows.length, options.cvFolds ?? 3, notes);
   if (folds !== undefined) data.folds = folds;
-  const trainer = makeTrainer(trainerName);
+  const candidates = candidatesOf(trainerName, options.tune, folds);
   const components: Partial<Record<Component, TrainedComponent>> = {};
   for (const component of frame.components) {
     const y = frame.power[component];
     if (y === undefined) continue;
-    const trained = fitComponent(trainer, component, y, data, {
+    components[component] = fitComponent(component, y, data, {
       ...options,
       trainerName,
       seed,
       features,
+      candidates,
     });
-    components[component] = trained;
   }
   if (Object.keys(components).length === 0) {
     throw new RangeError(
@@ -212,6 +220,7 @@ export function trainModel(
     testRows: testRows.length,
     coverage: options.coverage ?? 0.9,
     ...(folds ? { folds: folds.length } : {}),
+    ...(candidates.length > 1 ? { tuneFits: options.tune ?? 0 } : {}),
   });
   const out: TrainedModel = {
     name: metadata.model_name,
@@ -311,6 +320,8 @@ interface ComponentOptions extends TrainModelOptions {
   trainerName: TrainerName;
   seed: number;
   features: readonly string[];
+  /** The settings to search (only upstream's: no search). */
+  candidates: readonly TuneParams[];
 }
 
 /**
@@ -318,7 +329,6 @@ interface ComponentOptions extends TrainModelOptions {
  * and measures its metrics and interval on the test rows.
  */
 function fitComponent(
-  trainer: Trainer,
   component: Component,
   y: Float64Array,
   data: SplitData,
@@ -342,13 +352,81 @@ function fitComponent(
   if (init !== undefined) fitOptions.init = init;
   const yTrain = take(y, data.trainRows);
   const yTest = take(y, data.testRows);
+  const make = makerOf(trainerName);
+  const trainer = make({});
+  const cvOptions = {
+    seed: fitOptions.seed,
+    mainFeature: fitOptions.mainFeature,
+  };
+  const chosen = options.candidates.length > 1
+    ? selectParams(make, options.candidates, data.xTrain, yTrain, cvOptions)
+    : undefined;
+  const final = chosen === undefined || chosen.index === 0
+    ? trainer
+    : make(chosen.params);
+  const { fitted, yHat } = fitFinite(
+    final,
+    component,
+    data,
+    yTrain,
+    fitOptions,
+  );
+  const m = regressionMetrics(yTest, yHat);
+  const coverage = options.coverage ?? 0.9;
+  const held = { metrics: m, yTest, yHat };
+  const tuned = chosen === undefined ? {} : { tunedParams: chosen.params };
+  if (data.folds === undefined) {
+    return {
+      ...holdoutCalibrated(fitted, held, coverage, undefined),
+      ...tuned,
+    };
+  }
+  let cvs: { cv: CrossValidation; untuned?: CrossValidation };
+  try {
+    cvs = crossValidations(
+      trainer,
+      options.candidates,
+      data.xTrain,
+      yTrain,
+      data.folds,
+      cvOptions,
+    );
+  } catch (error) {
+    if (!(error instanceof FitError || error instanceof RangeError)) {
+      throw error;
+    }
+    return {
+      ...holdoutCalibrated(
+        fitted,
+        held,
+        coverage,
+        `${component}: ${error.message}`,
+      ),
+      ...tuned,
+    };
+  }
+  const out = { ...cvCalibrated(fitted, held, cvs.cv, coverage), ...tuned };
+  return cvs.untuned === undefined ? out : { ...out, cvUntuned: cvs.untuned };
+}
+
+/**
+ * Fits the training rows and predicts the test rows; a failed fit or a
+ * non-finite prediction is a `FitError` naming the component.
+ */
+function fitFinite(
+  trainer: Trainer,
+  component: Component,
+  data: SplitData,
+  yTrain: Float64Array,
+  fitOptions: FitOptions,
+): { fitted: FittedModel; yHat: Float64Array } {
   let fitted: FittedModel;
   try {
     fitted = trainer.fit(data.xTrain, yTrain, fitOptions);
   } catch (error) {
     if (error instanceof FitError || error instanceof RangeError) {
       throw new FitError(
-        trainerName,
+        trainer.name,
         `${component}: ${(error as Error).message}`,
         { cause: error },
       );
@@ -356,38 +434,55 @@ function fitComponent(
     throw error;
   }
   const yHat = fitted.predict(data.xTest);
-  for (const v of yHat) {
-    if (!Number.isFinite(v)) {
-      throw new FitError(
-        trainerName,
-        `${component}: the model predicts non-finite values`,
-      );
-    }
-  }
-  const m = regressionMetrics(yTest, yHat);
-  const coverage = options.coverage ?? 0.9;
-  const held = { metrics: m, yTest, yHat };
-  if (data.folds === undefined) {
-    return holdoutCalibrated(fitted, held, coverage, undefined);
-  }
-  let cv: CrossValidation;
-  try {
-    cv = crossValidate(trainer, data.xTrain, yTrain, data.folds, {
-      seed: fitOptions.seed,
-      mainFeature: fitOptions.mainFeature,
-    });
-  } catch (error) {
-    if (!(error instanceof FitError || error instanceof RangeError)) {
-      throw error;
-    }
-    return holdoutCalibrated(
-      fitted,
-      held,
-      coverage,
-      `${component}: ${error.message}`,
+  if (!yHat.every(Number.isFinite)) {
+    throw new FitError(
+      trainer.name,
+      `${component}: the model predicts non-finite values`,
     );
   }
-  return cvCalibrated(fitted, held, cv, coverage);
+  return { fitted, yHat };
+}
+
+/** Makes the trainer of a setting of `name`'s hyperparameters. */
+function makerOf(name: TrainerName): (p: TuneParams) => Trainer {
+  return (p) => makeTrainer(name, p as Record<string, never>);
+}
+
+/** The settings a `--tune` budget buys for a trainer (one: no search). */
+function candidatesOf(
+  name: TrainerName,
+  tune: number | undefined,
+  folds: Split[] | undefined,
+): TuneParams[] {
+  return tuneCandidates(TUNE_GRIDS[name], tune ?? 0, folds?.length ?? 0);
+}
+
+/**
+ * The blocked cross-validation of upstream's setting and, when there are
+ * settings to search, the nested one (the search run inside every fold),
+ * which is then the model's figure; the untuned one is kept beside it.
+ */
+function crossValidations(
+  trainer: Trainer,
+  candidates: readonly TuneParams[],
+  x: Columns,
+  y: Float64Array,
+  folds: readonly Split[],
+  fitOptions: FitOptions,
+): { cv: CrossValidation; untuned?: CrossValidation } {
+  const untuned = crossValidate(trainer, x, y, folds, fitOptions);
+  if (candidates.length < 2) return { cv: untuned };
+  const make = makerOf(trainer.name);
+  const nested = nestedCrossValidate(
+    make,
+    candidates,
+    x,
+    y,
+    folds,
+    fitOptions,
+    untuned,
+  );
+  return { cv: nested.cv, untuned };
 }
 
 /** A model's held-out rows: its metrics there, labels and predictions. */

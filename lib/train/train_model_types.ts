@@ -64,6 +64,15 @@ export interface TrainModelOptions {
    */
   cvFolds?: number;
   /**
+   * Hyperparameter search budget: inner fits per component (see
+   * `tuneCandidates` in tune.ts); each cross-validated figure is then
+   * nested (the search runs inside every fold) and the untuned figure is
+   * kept beside it. 0 keeps upstream's settings exactly.
+   *
+   * @default {0} no search (the CLI's default is DEFAULT_TUNE_FITS)
+   */
+  tune?: number;
+  /**
    * Models to continue from, per component (XgboostFit continues).
    *
    * @default {undefined} none (a fresh fit)
@@ -116,6 +125,10 @@ export interface TrainedComponent {
   holdoutCoverage?: number;
   /** Coverage on each fold with an interval from the other folds. */
   cvCoverage?: number;
+  /** The setting the search chose on all the training rows. */
+  tunedParams?: Readonly<Record<string, number | string | boolean>>;
+  /** The cross-validation of upstream's setting, when a search ran. */
+  cvUntuned?: CrossValidation;
   /** The held-out labels and this model's predictions of them. */
   holdout?: { y: Float64Array; yHat: Float64Array };
 }

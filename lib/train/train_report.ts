@@ -92,6 +92,13 @@ export interface TrainPipelineOptions {
    */
   cvFolds?: number;
   /**
+   * Hyperparameter search budget, inner fits per component and trainer
+   * (`--tune`; see tune.ts). 0 keeps upstream's settings exactly.
+   *
+   * @default {0}
+   */
+  tune?: number;
+  /**
    * Seed of all randomness.
    *
    * @default {42}

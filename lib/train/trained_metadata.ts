@@ -48,6 +48,8 @@ export interface MetadataFacts {
   coverage: number;
   /** Blocked CV folds, when cross-validated. */
   folds?: number;
+  /** The `--tune` budget, when a search ran. */
+  tuneFits?: number;
 }
 
 /**
@@ -109,5 +111,47 @@ export function trainedMetadata(
   metadata.test_rows = facts.testRows;
   metadata.interval_coverage = facts.coverage;
   Object.assign(metadata, cvMetadata(order, components, facts.folds));
+  if (facts.tuneFits !== undefined) {
+    Object.assign(metadata, tuneMetadata(order, components, facts));
+  }
   return metadata;
+}
+
+/**
+ * The search's fields: `tune_fits` (the budget), `tuned_params` (per
+ * component, the setting chosen on all the training rows; `{}` is
+ * upstream's) and the untuned CV figures beside the nested ones
+ * (`cv_mae_untuned`, `cv_mae_untuned_std`, `cv_mape_untuned`,
+ * `<c>_cv_mae_untuned`).
+ */
+function tuneMetadata(
+  order: readonly Component[],
+  components: Partial<Record<Component, TrainedComponent>>,
+  facts: MetadataFacts,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    tune_fits: facts.tuneFits,
+    tuned_params: Object.fromEntries(
+      order.flatMap((c) => {
+        const p = components[c]?.tunedParams;
+        return p === undefined ? [] : [[c, { ...p }]];
+      }),
+    ),
+  };
+  const untuned: Partial<Record<Component, TrainedComponent>> = {};
+  for (const c of order) {
+    const t = components[c];
+    if (t?.cvUntuned !== undefined) untuned[c] = { ...t, cv: t.cvUntuned };
+  }
+  if (Object.keys(untuned).length === 0) return out;
+  const cv = cvMetadata(order, untuned, facts.folds);
+  for (const c of order) {
+    if (cv[`${c}_cv_mae`] !== undefined) {
+      out[`${c}_cv_mae_untuned`] = cv[`${c}_cv_mae`];
+    }
+  }
+  out.cv_mae_untuned = cv.cv_mae;
+  out.cv_mae_untuned_std = cv.cv_mae_std;
+  out.cv_mape_untuned = cv.cv_mape;
+  return out;
 }
