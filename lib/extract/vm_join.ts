@@ -77,6 +77,9 @@ export interface VmFrame {
  * The VM name a host `vm_id` names: libvirt's `machine-qemu-<n>-<name>`
  * gives `<name>`, anything else is the name itself.
  *
+ * @param vmId Kepler's `vm_id` label.
+ * @returns The VM's name.
+ *
  * @example
  * ```ts
  * import { vmNameOfId } from "./vm_join.ts";
