@@ -59,6 +59,13 @@ export interface VmJoinOptions {
    * @default {"none"}
    */
   normalization?: VmNormalization;
+  /**
+   * Which of the host's energy modes make the label: `all` (idle and
+   * dynamic, AbsPower) or `dynamic` (DynPower).
+   *
+   * @default {"all"}
+   */
+  mode?: "all" | "dynamic";
 }
 
 /** A joined frame and the VMs it holds. */
@@ -177,6 +184,7 @@ export function joinVmViews(
     ]),
   ].sort();
   const normalization = options.normalization ?? "none";
+  const mode = options.mode ?? "all";
   const components = SOURCE_COMPONENTS[source].filter((c) =>
     series(host, `kepler_vm_${c}_joules_total`).some((s) =>
       s.labels.source === source
@@ -193,7 +201,9 @@ export function joinVmViews(
     let vmId = "";
     for (const c of components) {
       const mine = series(host, `kepler_vm_${c}_joules_total`).filter((s) =>
-        s.labels.source === source && vmNameOfId(s.labels.vm_id ?? "") === name
+        s.labels.source === source &&
+        vmNameOfId(s.labels.vm_id ?? "") === name &&
+        (mode === "all" || s.labels.mode === "dynamic")
       );
       if (mine.length === 0) {
         throw new RangeError(

@@ -63,6 +63,16 @@ Deno.test("joinVmViews() normalises per vCPU or adds the size as a feature", () 
     );
     assertEquals(size.frame.features[VCPUS_FEATURE]![i], n);
   }
+  const dyn = joinVmViews(host, guests, { mode: "dynamic" });
+  const k = sim.host.nodes[0]!.timestamps.indexOf(dyn.frame.timestamp[0]!);
+  const vm = sim.vms.find((x) => x.name === dyn.frame.instances[0])!;
+  // Dynamic mode: the attributed power less the VM's idle share.
+  assert(
+    Math.abs(
+      dyn.frame.power.package![0]! -
+        (vm.truth.measured.package[k]! - vm.truth.idle.package),
+    ) < 0.05,
+  );
   assertEquals(size.frame.featureNames, [
     "bpf_cpu_time_ms",
     "bpf_page_cache_hit",
