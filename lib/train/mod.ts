@@ -74,3 +74,5 @@ export type {
   VmCrossValidationOptions,
   VmFold,
 } from "./vm_train.ts";
+export { trainVmPipeline } from "./vm_pipeline.ts";
+export type { TrainVmPipelineOptions, VmTrainReport } from "./vm_pipeline.ts";
