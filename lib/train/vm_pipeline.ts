@@ -42,6 +42,7 @@ import {
 import { formatPipelineTime } from "../pipeline/pipeline_metadata.ts";
 import type { NodeTypeIndex } from "../pipeline/node_type_index.ts";
 import { trainModel } from "./train_model.ts";
+import { writeSummary } from "./pipeline.ts";
 import {
   chooseVmNormalization,
   crossValidateVms,
@@ -268,6 +269,7 @@ export async function trainVmPipeline(
         options.onModel?.(outputType, trained.name);
       }
     }
+    await writeSummary(dir, source, outputType);
   }
   await writeVmFiles(
     dir,
