@@ -33,8 +33,7 @@ import type {
   VmNormalization,
 } from "../extract/vm_join.ts";
 import type { QueryData } from "../extract/read_query.ts";
-import { writeJsonFile } from "../io/mod.ts";
-import { pipelineDir, pipelineFile } from "../layout.ts";
+import { beginGeneration } from "../pipeline/generation.ts";
 import {
   writePipelineFiles,
   writePipelineModel,
@@ -150,6 +149,60 @@ function vmNodeTypes(vf: VmFrame, specs: readonly MachineSpec[]) {
   return index;
 }
 
+/** Trains and writes every model; returns the sizes and the index. */
+async function writeVmModels(
+  dir: string,
+  host: QueryData,
+  guests: readonly GuestView[],
+  options: TrainVmPipelineOptions,
+) {
+  const source = options.source ?? "rapl-sysfs";
+  const trainers = options.trainers ?? DEFAULT_TRAINERS;
+  const cap = options.rowCap ?? 2000;
+  const models: VmTrainReport["models"] = [];
+  let sizes: number[] = [];
+  let nodeTypeIndex: NodeTypeIndex = {};
+  for (const outputType of ["AbsPower", "DynPower"] as const) {
+    const vf = joinVmViews(host, guests, {
+      source,
+      mode: outputType === "AbsPower" ? "all" : "dynamic",
+    });
+    sizes = vf.sizes;
+    nodeTypeIndex = vmNodeTypes(vf, guests.map((g) => g.spec));
+    for (let t = 0; t < vf.sizes.length; t++) {
+      const rows = Array.from({ length: vf.frame.length }, (_, i) => i)
+        .filter((i) => vf.frame.nodeType[i] === t);
+      const frame = subsetFrame(
+        vf.frame,
+        thinRowsPerVm(rows, vf.frame.instance, cap),
+      );
+      for (const trainer of trainers) {
+        const trained = trainModel(frame, trainer, {
+          featureGroup: FEATURE_GROUP,
+          outputType,
+          nodeType: t,
+          seed: options.seed ?? 42,
+          cvFolds: 0,
+          machineSpec: nodeTypeIndex[String(t)]!.attrs,
+        });
+        await writePipelineModel(
+          dir,
+          { source, outputType, featureGroup: FEATURE_GROUP },
+          trained,
+        );
+        models.push({
+          outputType,
+          name: trained.name,
+          mae: trained.metadata.mae,
+        });
+        options.onModel?.(outputType, trained.name);
+      }
+    }
+    await writeSummary(dir, source, outputType);
+  }
+  return { sizes, models, nodeTypeIndex };
+}
+
 /** metadata.json (`vm_metrics`, `vm: true`) and node_type_index.json. */
 async function writeVmFiles(
   dir: string,
@@ -228,62 +281,41 @@ export async function trainVmPipeline(
     )
   );
   const { normalization } = chooseVmNormalization(crossValidation);
-  const dir = pipelineDir(options.modelPath, name);
-  await Deno.mkdir(dir, { recursive: true });
-  const models: VmTrainReport["models"] = [];
-  let sizes: number[] = [];
-  let nodeTypeIndex: NodeTypeIndex = {};
-  for (const outputType of ["AbsPower", "DynPower"] as const) {
-    const vf = joinVmViews(host, guests, {
+  const generation = await beginGeneration(options.modelPath, name);
+  const dir = generation.dir;
+  try {
+    const { sizes, models, nodeTypeIndex } = await writeVmModels(
+      dir,
+      host,
+      guests,
+      options,
+    );
+    await writeVmFiles(
+      dir,
+      name,
       source,
-      mode: outputType === "AbsPower" ? "all" : "dynamic",
+      trainers,
+      options.seed ?? 42,
+      nodeTypeIndex,
+    );
+    await writePipelineFiles(dir, {
+      vmCrossValidation: {
+        normalization,
+        candidates: crossValidation,
+        row_cap: cap,
+        thinning: "every k-th sample of each VM, k = ceil(rows / row_cap)",
+      },
     });
-    sizes = vf.sizes;
-    nodeTypeIndex = vmNodeTypes(vf, guests.map((g) => g.spec));
-    for (let t = 0; t < vf.sizes.length; t++) {
-      const rows = Array.from({ length: vf.frame.length }, (_, i) => i)
-        .filter((i) => vf.frame.nodeType[i] === t);
-      const frame = subsetFrame(
-        vf.frame,
-        thinRowsPerVm(rows, vf.frame.instance, cap),
-      );
-      for (const trainer of trainers) {
-        const trained = trainModel(frame, trainer, {
-          featureGroup: FEATURE_GROUP,
-          outputType,
-          nodeType: t,
-          seed: options.seed ?? 42,
-          cvFolds: 0,
-          machineSpec: nodeTypeIndex[String(t)]!.attrs,
-        });
-        await writePipelineModel(
-          dir,
-          { source, outputType, featureGroup: FEATURE_GROUP },
-          trained,
-        );
-        models.push({
-          outputType,
-          name: trained.name,
-          mae: trained.metadata.mae,
-        });
-        options.onModel?.(outputType, trained.name);
-      }
-    }
-    await writeSummary(dir, source, outputType);
+    await generation.publish();
+    return {
+      pipelineDir: generation.pipelineDir,
+      sizes,
+      models,
+      normalization,
+      crossValidation,
+    };
+  } catch (error) {
+    await generation.abort();
+    throw error;
   }
-  await writeVmFiles(
-    dir,
-    name,
-    source,
-    trainers,
-    options.seed ?? 42,
-    nodeTypeIndex,
-  );
-  await writeJsonFile(pipelineFile(dir, "vmCrossValidation"), {
-    normalization,
-    candidates: crossValidation,
-    row_cap: cap,
-    thinning: "every k-th sample of each VM, k = ceil(rows / row_cap)",
-  });
-  return { pipelineDir: dir, sizes, models, normalization, crossValidation };
 }
