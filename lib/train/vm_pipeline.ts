@@ -143,8 +143,9 @@ function vmNodeTypes(vf: VmFrame, specs: readonly MachineSpec[]) {
   const index: NodeTypeIndex = {};
   vf.sizes.forEach((size, t) => {
     const members = vf.frame.instances.filter((_, v) => vf.vcpus[v] === size);
-    const v = vf.vcpus.indexOf(size);
-    index[String(t)] = { attrs: { ...specs[v]!, cores: size }, members };
+    // the guests' specs are in input order, the frame's VMs by name
+    const spec = specs.find((s) => s.cores === size)!;
+    index[String(t)] = { attrs: { ...spec, cores: size }, members };
   });
   return index;
 }

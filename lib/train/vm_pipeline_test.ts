@@ -41,6 +41,8 @@ Deno.test("trainVmPipeline() writes per-size VM models whose weight.json predict
     assertEquals(p.metadata?.metric_type, "vm_metrics");
     assertEquals(p.metadata?.vm, true);
     assertEquals(p.nodeTypeIndex?.["1"]?.attrs.cores, 4);
+    assertEquals(p.nodeTypeIndex?.["0"]?.attrs.memory, 4);
+    assertEquals(p.nodeTypeIndex?.["1"]?.attrs.memory, 8);
     assertEquals(p.nodeTypeIndex?.["1"]?.members, ["c", "d"]);
     const cv = JSON.parse(
       await Deno.readTextFile(`${report.pipelineDir}/vm_cross_validation.json`),
