@@ -107,7 +107,7 @@ export const suite: BenchSuite = {
           unit: "s",
         },
         {
-          name: "today's train CPU of the main thread (user+sys)",
+          name: "today's train CPU, whole process incl. workers (user+sys)",
           value: todayCpu,
           unit: "s",
         },
