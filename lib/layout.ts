@@ -211,6 +211,7 @@ export const PIPELINE_FILES = {
   trainArguments: "train_arguments.json",
   nodeTypeIndex: "node_type_index.json",
   readme: "README.md",
+  vmCrossValidation: "vm_cross_validation.json",
 } as const;
 
 /** A file directly inside a pipeline folder. */

@@ -28,6 +28,7 @@ const NOTEBOOKS = [
   "01_collect_and_extract",
   "02_train_and_compare",
   "03_estimate_and_power_curves",
+  "04_vm_power",
 ];
 
 async function hasDenoKernel(): Promise<boolean> {

@@ -149,6 +149,25 @@ Deno.test("train-model passes the trainers to the requested output type only", a
   }
 });
 
+Deno.test("train-model with VM_TRAIN=true runs train --vm-train with the guests' queries", async () => {
+  const spec = tasks.get("train-model")!;
+  const [argv] = await recordedInvocations("train-model", spec, {
+    OUTPUT_TYPE: "AbsPower",
+    TRAINERS: "LinearRegressionTrainer",
+    VM_TRAIN: "true",
+    VM_INPUT: "vms_vm_a,vms_vm_b",
+  });
+  const options = await parseCli(argv!);
+  assertEquals(options.vmTrain, true);
+  assertEquals(options.vmInput, ["vms_vm_a", "vms_vm_b"]);
+  assertEquals(options.input, ["kepler_query"]);
+  assertEquals(options.absTrainers, ["LinearRegressionTrainer"]);
+  const [plain] = await recordedInvocations("train-model", spec, {
+    OUTPUT_TYPE: "AbsPower",
+  });
+  assertEquals((await parseCli(plain!)).vmTrain, undefined);
+});
+
 Deno.test("train-model refuses an unknown OUTPUT_TYPE before running the CLI", async () => {
   await assertRejectsWith(
     recordedInvocations("train-model", tasks.get("train-model")!, {

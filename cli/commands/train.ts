@@ -51,6 +51,7 @@ import {
 import { defaultMaxPowerWatts } from "../../lib/extract/mod.ts";
 import { DATA_CHECK_OPTIONS, dataCheckOptionsOf } from "./_stage_flags.ts";
 import { sweptNotes } from "./_swept.ts";
+import { runVmTrain } from "./_vm_train.ts";
 
 export { specFromNodeInfo };
 
@@ -321,6 +322,21 @@ const OPTIONS = {
       default: "v0.7.11",
     },
   ),
+  // VM power models (issue 20)
+  vmTrain: flag(
+    "--vm-train",
+    "train VM power models: -i is the host's query (kepler_vm_* energy), --vm-input the guests' queries",
+  ),
+  vmInput: option(
+    "--vm-input <names>",
+    "with --vm-train: the guests' query JSON names, comma separated (spec from machine_spec/<name>.json)",
+    { parse: listParser() },
+  ),
+  vmNormalization: option(
+    "--vm-normalization <rule>",
+    "with --vm-train: auto (the least held-out-VM error), per-vcpu, size-feature or none",
+    { default: "auto" },
+  ),
   ...DATA_CHECK_OPTIONS,
   ...TRAIN_OPTIONS,
 } as const;
@@ -416,6 +432,7 @@ export const train = command({
     "extract, isolate and train AbsPower and DynPower models into a pipeline",
   options: OPTIONS,
   async run(options, context) {
+    if (options.vmTrain) return await runVmTrain(options, context);
     const queries = await readQueries(context.config.dataPath, options.input);
     const report = await trainPipeline(
       queries,

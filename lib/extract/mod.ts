@@ -44,3 +44,15 @@ export {
 export type { ExclusionReason, ExclusionReport } from "./data_checks.ts";
 export { checkQueryData, formatDataChecks } from "./check_query.ts";
 export type { CheckQueryOptions } from "./check_query.ts";
+export {
+  joinVmViews,
+  VCPUS_FEATURE,
+  VM_NORMALIZATIONS,
+  vmNameOfId,
+} from "./vm_join.ts";
+export type {
+  GuestView,
+  VmFrame,
+  VmJoinOptions,
+  VmNormalization,
+} from "./vm_join.ts";

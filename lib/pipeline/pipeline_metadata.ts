@@ -53,6 +53,8 @@ export interface PipelineMetadata {
   seed?: number;
   /** Ours: kepler-model version that wrote it. */
   kepler_model_version?: string;
+  /** `true` for a VM pipeline (`train --vm-train`); absent otherwise. */
+  vm?: boolean;
 }
 
 /**

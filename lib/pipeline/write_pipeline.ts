@@ -231,6 +231,8 @@ export interface PipelineFiles {
   trainArguments?: Record<string, unknown>;
   /** `node_type_index.json`. */
   nodeTypeIndex?: NodeTypeIndex;
+  /** `vm_cross_validation.json` of a VM pipeline. */
+  vmCrossValidation?: unknown;
 }
 
 /**
@@ -252,6 +254,12 @@ export async function writePipelineFiles(
       pipelineFile(dir, "trainArguments"),
       files.trainArguments,
       compact,
+    );
+  }
+  if (files.vmCrossValidation !== undefined) {
+    await writeJsonFile(
+      pipelineFile(dir, "vmCrossValidation"),
+      files.vmCrossValidation,
     );
   }
   if (files.nodeTypeIndex !== undefined) {

@@ -64,3 +64,15 @@ export type { SvrParams } from "./trainers/svr_regressor.ts";
 export type { LinearRegressionParams } from "./trainers/linear_regression.ts";
 export type { SgdRegressorParams } from "./trainers/sgd_regressor.ts";
 export type { KNeighborsParams } from "./trainers/k_neighbors_regressor.ts";
+export {
+  chooseVmNormalization,
+  crossValidateVms,
+  thinRowsPerVm,
+} from "./vm_train.ts";
+export type {
+  VmCrossValidation,
+  VmCrossValidationOptions,
+  VmFold,
+} from "./vm_train.ts";
+export { trainVmPipeline } from "./vm_pipeline.ts";
+export type { TrainVmPipelineOptions, VmTrainReport } from "./vm_pipeline.ts";
