@@ -113,6 +113,9 @@ export function applicableDerived(
  * The names of a spec's input columns: the raw features (suffixed
  * `_per_core` when divided by the cores), then the appended ones.
  *
+ * @param spec The raw features and the derived ones.
+ * @returns The input column names, in order.
+ *
  * @example
  * ```ts
  * import { derivedFeatureNames } from "./derived_features.ts";
