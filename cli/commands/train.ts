@@ -36,6 +36,7 @@ import {
 } from "../../lib/types.ts";
 import { SPLITS } from "../../lib/train/train_model.ts";
 import { DEFAULT_TUNE_FITS } from "../../lib/train/tune.ts";
+import { DERIVED_MODES } from "../../lib/train/derived_features.ts";
 import { WEIGHT_FORMATS } from "../../lib/pipeline/kepler_weight_file.ts";
 import {
   trainPipeline,
@@ -215,6 +216,14 @@ export const TRAIN_OPTIONS = {
     `hyperparameter search inside the CV: inner fits per model and component (none: upstream's settings exactly)`,
     { parse: parser(parseTuneBudget), default: DEFAULT_TUNE_FITS },
   ),
+  derivedFeatures: option(
+    "--derived-features <mode>",
+    "derived features (per-core usage, effective frequency) for non-weight models: auto (kept where blocked CV says they help) or none",
+    {
+      parse: parser(vocabularyParser("derived features", DERIVED_MODES)),
+      default: "auto",
+    },
+  ),
   seed: option("--seed <n>", "seed of all randomness", {
     parse: numberParser({ integer: true }),
     default: 42,
@@ -376,6 +385,7 @@ async function pipelineOptions(
     split: options.split,
     cvFolds: options.cvFolds,
     tune: options.tune,
+    derivedFeatures: options.derivedFeatures,
     seed: options.seed,
     thirdParty,
     vmJobName: context.config.vmJobName,
@@ -396,6 +406,7 @@ async function pipelineOptions(
       split: options.split,
       cvFolds: options.cvFolds,
       tune: options.tune,
+      derivedFeatures: options.derivedFeatures,
       seed: options.seed,
       ...(profile === undefined ? {} : { profile }),
       ...(targetHints === undefined ? {} : { targetHints }),

@@ -9,9 +9,17 @@ import { FitError } from "./model.ts";
 import type { TrainedModel } from "./train_model_types.ts";
 
 /**
+ * The least relative gain in blocked-CV MAE that keeps derived features:
+ * 1 %, so that a difference of rounding (or of a fold's luck) keeps the
+ * simpler model.
+ */
+export const DERIVED_MIN_GAIN = 0.01;
+
+/**
  * Trains the model without derived features and, when some apply, with
- * them, and keeps the variant with the lower blocked-CV MAE (without, on
- * a tie, when CV did not run or when the derived fit failed). The chosen
+ * them, and keeps the variant whose blocked-CV MAE is lower by at least
+ * {@linkcode DERIVED_MIN_GAIN} (without, otherwise, when CV did not run or
+ * when the derived fit failed). The chosen
  * model's metadata records `derived_features` (the chosen ones, `[]` for
  * none), `derived_features_tried`, `cv_mae_without_derived` and
  * `cv_mae_with_derived`.
@@ -42,7 +50,8 @@ export function chooseDerived(
   const without = plain.metadata.cv_mae;
   const withDerived = derived?.metadata.cv_mae;
   const better = derived !== undefined && typeof without === "number" &&
-    typeof withDerived === "number" && withDerived < without;
+    typeof withDerived === "number" &&
+    withDerived < without * (1 - DERIVED_MIN_GAIN);
   const chosen = better ? derived! : plain;
   const facts: Record<string, unknown> = {
     derived_features: better ? [...tried] : [],

@@ -68,9 +68,12 @@ const WORKLOAD = new Set<string>(WORKLOAD_FEATURES);
 
 /**
  * The derived features that apply to a trainer's model on `features`:
- * none for weight.json trainers; `per_core` when the spec's cores are
- * known; `freq_ratio` and `cycles_freq2` when the features hold both
- * `cpu_cycles` and `bpf_cpu_time_ms`.
+ * none for weight.json trainers; `freq_ratio` and `cycles_freq2` when the
+ * features hold both `cpu_cycles` and `bpf_cpu_time_ms`, with `per_core`
+ * when the spec's cores are known. `per_core` alone is never tried: on one
+ * node type it divides by a constant, which every trainer undoes (they
+ * scale their inputs or are scale-equivariant), so it would double the
+ * training for a difference of rounding only.
  *
  * @param trainer The trainer.
  * @param features The raw feature names.
@@ -85,7 +88,7 @@ const WORKLOAD = new Set<string>(WORKLOAD_FEATURES);
  * assertEquals(applicableDerived("GradientBoostingRegressorTrainer", basic, { cores: 8 }),
  *   ["per_core", "freq_ratio", "cycles_freq2"]);
  * assertEquals(applicableDerived("SGDRegressorTrainer", basic, { cores: 8 }), []);
- * assertEquals(applicableDerived("LinearRegressionTrainer", ["bpf_cpu_time_ms"]), []);
+ * assertEquals(applicableDerived("LinearRegressionTrainer", ["bpf_cpu_time_ms"], { cores: 8 }), []);
  * ```
  */
 export function applicableDerived(
@@ -96,17 +99,11 @@ export function applicableDerived(
   if ((WEIGHT_SUPPORT_TRAINERS as readonly string[]).includes(trainer)) {
     return [];
   }
-  const out: DerivedFeature[] = [];
+  if (!features.includes(CYCLES) || !features.includes(CPU_TIME)) return [];
   const cores = options.cores;
-  if (
-    cores !== undefined && cores > 0 && features.some((f) => WORKLOAD.has(f))
-  ) {
-    out.push("per_core");
-  }
-  if (features.includes(CYCLES) && features.includes(CPU_TIME)) {
-    out.push("freq_ratio", "cycles_freq2");
-  }
-  return out;
+  return cores !== undefined && cores > 0
+    ? ["per_core", "freq_ratio", "cycles_freq2"]
+    : ["freq_ratio", "cycles_freq2"];
 }
 
 /**
