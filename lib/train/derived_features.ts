@@ -67,8 +67,18 @@ const MAX_GHZ = 10;
 const WORKLOAD = new Set<string>(WORKLOAD_FEATURES);
 
 /**
+ * Trainers whose models are written as weight.json (linear or curve-fit
+ * weights Kepler's local estimator evaluates on raw features): they never
+ * get derived features, so they keep their weight.json.
+ */
+export const WEIGHT_FILE_TRAINERS: readonly TrainerName[] = Object.freeze([
+  ...WEIGHT_SUPPORT_TRAINERS,
+  "LinearRegressionTrainer",
+]);
+
+/**
  * The derived features that apply to a trainer's model on `features`:
- * none for weight.json trainers; `freq_ratio` and `cycles_freq2` when the
+ * none for weight.json trainers ({@linkcode WEIGHT_FILE_TRAINERS}); `freq_ratio` and `cycles_freq2` when the
  * features hold both `cpu_cycles` and `bpf_cpu_time_ms`, with `per_core`
  * when the spec's cores are known. `per_core` alone is never tried: on one
  * node type it divides by a constant, which every trainer undoes (they
@@ -88,7 +98,8 @@ const WORKLOAD = new Set<string>(WORKLOAD_FEATURES);
  * assertEquals(applicableDerived("GradientBoostingRegressorTrainer", basic, { cores: 8 }),
  *   ["per_core", "freq_ratio", "cycles_freq2"]);
  * assertEquals(applicableDerived("SGDRegressorTrainer", basic, { cores: 8 }), []);
- * assertEquals(applicableDerived("LinearRegressionTrainer", ["bpf_cpu_time_ms"], { cores: 8 }), []);
+ * assertEquals(applicableDerived("LinearRegressionTrainer", basic, { cores: 8 }), []);
+ * assertEquals(applicableDerived("KNeighborsRegressorTrainer", ["bpf_cpu_time_ms"], { cores: 8 }), []);
  * ```
  */
 export function applicableDerived(
@@ -96,9 +107,7 @@ export function applicableDerived(
   features: readonly string[],
   options: { cores?: number } = {},
 ): DerivedFeature[] {
-  if ((WEIGHT_SUPPORT_TRAINERS as readonly string[]).includes(trainer)) {
-    return [];
-  }
+  if (WEIGHT_FILE_TRAINERS.includes(trainer)) return [];
   if (!features.includes(CYCLES) || !features.includes(CPU_TIME)) return [];
   const cores = options.cores;
   return cores !== undefined && cores > 0

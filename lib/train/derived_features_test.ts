@@ -14,12 +14,14 @@ import {
   applicableDerived,
   derivedColumns,
   derivedFeatureNames,
-  withDerived,
+  type DerivedModel,
+  derivedTrainer,
 } from "./derived_features.ts";
+import { type IntervalModel, withInterval } from "./interval.ts";
+import { makeTrainer } from "./trainers.ts";
 import { loadModel } from "./load_model.ts";
 import { trainModel } from "./train_model.ts";
 import type { TrainerName } from "../types.ts";
-import type { FittedModel } from "./model.ts";
 
 const SECONDS = 3;
 const BASIC = [
@@ -136,6 +138,7 @@ Deno.test("applicableDerived() never gives weight.json trainers derived features
   ) {
     assertEquals(applicableDerived(t, BASIC, { cores: 40 }), []);
   }
+  assertEquals(applicableDerived("LinearRegressionTrainer", BASIC), []);
   assertEquals(applicableDerived("KNeighborsRegressorTrainer", BASIC), [
     "freq_ratio",
     "cycles_freq2",
@@ -145,30 +148,26 @@ Deno.test("applicableDerived() never gives weight.json trainers derived features
 Deno.test("a derived model round-trips through JSON and loadModel with its interval", () => {
   const spec = {
     features: BASIC,
-    derived: ["freq_ratio", "cycles_freq2"] as const,
+    derived: ["per_core", "freq_ratio", "cycles_freq2"] as const,
+    cores: 40,
   };
   const { x, truth } = phases(3, 400);
-  const trained = trainModel(
-    frameOf(x, truth),
-    "LinearRegressionTrainer",
-    { featureGroup: "Basic", outputType: "AbsPower", derivedFeatures: "auto" },
+  const trainer = derivedTrainer(
+    makeTrainer("GradientBoostingRegressorTrainer"),
+    spec,
   );
-  assertEquals(trained.metadata.derived_features, [
-    "freq_ratio",
-    "cycles_freq2",
-  ]);
-  const model = trained.components.package!.model;
-  const back: FittedModel = loadModel(JSON.parse(JSON.stringify(model)));
-  const cols = x;
-  assertEquals(back.predict(cols), model.predict(cols));
-  assertEquals(
-    back.predict(cols),
-    withDerived(
-      (model as unknown as { model: { inner: FittedModel } }).model.inner,
-      spec,
-    ).predict(cols),
-  );
-  assertEquals(trained.weights, undefined);
+  const fitted = trainer.fit(x, truth, { seed: 1 });
+  assertEquals(fitted.kind, "derived");
+  assertEquals(fitted.nFeatures, BASIC.length);
+  // it is the inner model on the derived columns
+  const inner = (fitted as DerivedModel).inner;
+  assertEquals(inner.nFeatures, 7);
+  assertEquals(fitted.predict(x), inner.predict(derivedColumns(x, spec)));
+  const model = withInterval(fitted, { coverage: 0.9, halfWidth: 3, n: 40 });
+  const back = loadModel(JSON.parse(JSON.stringify(model))) as IntervalModel;
+  assertEquals(back.predict(x), model.predict(x));
+  assertEquals(back.interval.halfWidth, 3);
+  assertEquals(back.model.kind, "derived");
 });
 
 /** The simulator's node with noise σ on its true package power. */
@@ -180,13 +179,12 @@ function noisyFrame(maxThreads: number, sigma: number) {
 }
 
 Deno.test("trainModel() with derived features auto: the frequency lowers blocked-CV MAE and the error against the simulator's truth", () => {
-  // light load (1–11 threads, σ = 1 W) for the linear model, where the
-  // frequency term is not hidden by the package's saturation; full load
-  // (1–32 threads, σ = 2 W) for the trees
+  // full load (1–32 threads, σ = 2 W), where the package saturates: the
+  // trees, which cannot form cycles · f² from cycles and CPU time, gain
   for (
     const [trainer, maxThreads, sigma] of [
-      ["LinearRegressionTrainer", 11, 1],
       ["GradientBoostingRegressorTrainer", 32, 2],
+      ["XgboostFitTrainer", 32, 2],
     ] as [TrainerName, number, number][]
   ) {
     const { frame, fresh } = noisyFrame(maxThreads, sigma);
