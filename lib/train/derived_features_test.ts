@@ -256,3 +256,27 @@ Deno.test("trainModel() with derived features auto keeps the raw features when b
     ),
   );
 });
+
+Deno.test("EnsembleTrainer weights members with derived features and round-trips", () => {
+  const { frame, fresh } = noisyFrame(32, 2);
+  const trained = trainModel(frame, "EnsembleTrainer", {
+    featureGroup: "Basic",
+    outputType: "AbsPower",
+    machineSpec: DEFAULT_NODE_MODEL.spec,
+    derivedFeatures: "auto",
+    ensemble: {
+      members: [
+        "GradientBoostingRegressorTrainer",
+        "KNeighborsRegressorTrainer",
+      ],
+    },
+  });
+  const model = trained.components.package!.model;
+  const json = JSON.parse(JSON.stringify(model));
+  const kinds = json.members.map((m: { model: { kind: string } }) =>
+    m.model.kind
+  );
+  assert(kinds.includes("derived"), JSON.stringify(kinds));
+  const back = loadModel(json);
+  assertEquals(back.predict(fresh.x), model.predict(fresh.x));
+});
