@@ -121,6 +121,22 @@ function reportLine(
   } ${mape.padStart(8)}${cv}`;
 }
 
+/** The models that kept derived features, after a blank line, if any. */
+function derivedNote(rows: TrainReport["models"]): string | undefined {
+  const kept = rows.filter((m) => {
+    const d = m.metadata.derived_features;
+    return Array.isArray(d) && d.length > 0;
+  });
+  if (kept.length === 0) return undefined;
+  return `\nderived features kept (blocked-CV mae without → with): ${
+    kept.map((m) =>
+      `${m.featureGroup} ${m.metadata.model_name} ${
+        Number(m.metadata.cv_mae_without_derived).toFixed(2)
+      } → ${Number(m.metadata.cv_mae_with_derived).toFixed(2)}`
+    ).join("; ")
+  }`;
+}
+
 /**
  * Prints the AbsPower and DynPower tables: sorted by mae as upstream, or,
  * when the models were cross-validated, by their blocked-CV mae (the
@@ -154,6 +170,8 @@ export function printReport(report: TrainReport, context: CliContext): void {
       for (const m of rows) {
         context.out(reportLine(m.featureGroup, m.metadata, folds));
       }
+      const derived = derivedNote(rows);
+      if (derived !== undefined) context.out(derived);
     }
   }
   for (const f of report.failures) {
