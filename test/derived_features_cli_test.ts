@@ -60,10 +60,7 @@ async function ok(
   return r.stdout;
 }
 
-async function simulateAndTrain(
-  dir: string,
-  extra: string[],
-): Promise<string> {
+async function simulateAndTrain(dir: string, extra: string[]): Promise<void> {
   await ok(dir, "simulate", [
     "-o",
     "q",
@@ -76,7 +73,7 @@ async function simulateAndTrain(
     "--start-time",
     "1767225600",
   ]);
-  return await ok(dir, "train", [
+  await ok(dir, "train", [
     "-i",
     "q",
     "--id",
@@ -114,7 +111,7 @@ Deno.test("train --derived-features none writes the models of the code before de
 Deno.test("train's default --derived-features auto records its choice, and estimate and serve predict a derived model alike", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const trained = await simulateAndTrain(dir, []);
+    await simulateAndTrain(dir, []);
     const args = JSON.parse(
       await Deno.readTextFile(join(dir, "p", "train_arguments.json")),
     );
@@ -151,12 +148,6 @@ Deno.test("train's default --derived-features auto records its choice, and estim
     );
     // this data: the effective frequency helps KNN (13.1 W against 13.8)
     assert(kept, JSON.stringify(knn));
-    // train's summary says which models kept them
-    assert(
-      /^derived features kept \(blocked-CV mae without → with\): .*Basic KNeighborsRegressorTrainer_0 \d+\.\d\d → \d+\.\d\d/m
-        .test(trained),
-      trained,
-    );
     // weight.json trainers and groups without cycles and CPU time never
     const sgd = await meta("Basic", "SGDRegressorTrainer_0");
     assertEquals("derived_features" in sgd, false);
