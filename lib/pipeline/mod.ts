@@ -76,6 +76,8 @@ export {
 } from "./node_type_index.ts";
 export { parsePythonList, pythonRepr, rankingError } from "./model_metadata.ts";
 export { writeModel } from "./model_files.ts";
+export { vmRawWeights, vmWeightsFor } from "./vm_weights.ts";
+export type { ComponentWeights, VmRawWeights } from "./vm_weights.ts";
 export type {
   ModelJson,
   ModelToWrite,

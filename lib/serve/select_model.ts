@@ -41,6 +41,7 @@ import {
   type OutputType,
 } from "../types.ts";
 import { keplerCurveOf } from "../pipeline/kepler_weight_file.ts";
+import { VCPUS_FEATURE } from "../extract/vm_join.ts";
 import { rankingError } from "../pipeline/model_metadata.ts";
 import { specCovers, specSimilarity } from "../pipeline/node_type_index.ts";
 import { type ModelFilter, passesModelFilter } from "./model_filter.ts";
@@ -243,7 +244,11 @@ export function isCandidate(model: ServedModel, query: ModelQuery): boolean {
   if (need === "archive" && !model.hasArchive) return false;
   if (need === "estimate" && !model.estimable) return false;
   if (query.metrics !== undefined) {
-    const have = query.metrics;
+    // a VM model's vCPU count comes from the VM's spec, folded into the
+    // bias of the weights served (vmWeightsFor)
+    const have = need === "weight"
+      ? [...query.metrics, VCPUS_FEATURE]
+      : query.metrics;
     if (!model.features.every((f) => have.includes(f))) return false;
     if (
       !FEATURE_GROUP_FEATURES[model.featureGroup].every((f) => have.includes(f))
