@@ -190,9 +190,18 @@ Deno.test("`kepler-model estimate --vm` estimates a VM of an untrained size with
         ],
         [["-i", "y", "-p", "vmp"], 2, /Cannot read the spec of VM y/],
         [["-i", "nope", "-p", "vmp"], 1, /nope/],
+        // "-" first: without --vm
+        [
+          ["-", "-i", "v_vm_x", "--vm-host", "v_host"],
+          2,
+          /--vm-host and --vm-spec need --vm/,
+        ],
       ] as [string[], number, RegExp][]
     ) {
-      const bad = await cli(["estimate", "--vm", ...args]);
+      const bad = await cli([
+        "estimate",
+        ...(args[0] === "-" ? args.slice(1) : ["--vm", ...args]),
+      ]);
       assertEquals(bad.code, code, `${args.join(" ")}: ${bad.stderr}`);
       assertMatch(bad.stderr, message);
       assertEquals(bad.stderr.trim().split("\n").length, 1, bad.stderr);

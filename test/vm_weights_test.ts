@@ -6,7 +6,8 @@
  * normalization, for trained VM sizes and sizes between and beyond them,
  * in both of Kepler's request forms (`node_type` 0: components only;
  * −1: with `machine_spec`, whose cores must be the VM's when the weights
- * were rescaled, so Kepler's idle core ratio stays 1).
+ * were rescaled, so Kepler's idle core ratio stays 1); and `POST /estimate`
+ * with the VM's spec gives the same watts.
  */
 import {
   deepStrictEqual as assertEquals,
@@ -104,6 +105,28 @@ Deno.test("the weight.json serve gives a VM, on its raw usage, is the VM power e
             );
           }
           const file = readWeightFile(body);
+          // POST /estimate with the VM's spec evaluates the same weights
+          const est = await fetch(`${server.url}/estimate`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              metrics: FEATURES,
+              values: Array.from(
+                usage.timestamp,
+                (_, i) => FEATURES.map((f) => usage.features[f]![i]!),
+              ),
+              output_type: "AbsPower",
+              source: "rapl-sysfs",
+              trainer_name: "LinearRegressionTrainer",
+              pipeline_name: `vm-${normalization}`,
+              system_features: [],
+              system_values: [],
+              machine_spec: { processor: sim.spec.processor, cores, memory },
+            }),
+          });
+          const served = await est.json();
+          assertEquals([est.status, served.msg], [200, ""], what);
+          assertEquals(served.model_name, estimate.model, what);
           for (const c of estimate.components) {
             const weights = file.components[c.component]!;
             assert(
@@ -116,6 +139,12 @@ Deno.test("the weight.json serve gives a VM, on its raw usage, is the VM power e
                 bpf_page_cache_hit: usage.features.bpf_page_cache_hit![i]!,
               });
               const ours = c.power[i]!;
+              const viaServe = served.powers[c.component][i];
+              assert(
+                Math.abs(viaServe - Math.max(0, ours)) <=
+                  1e-9 * Math.max(1, Math.abs(ours)),
+                `${what} ${c.component} row ${i}: /estimate ${viaServe} W, estimate ${ours} W`,
+              );
               assert(
                 Math.abs(kepler - ours) <= 1e-9 * Math.max(1, Math.abs(ours)),
                 `${what} ${c.component} row ${i}: Kepler ${kepler} W, estimate ${ours} W`,

@@ -178,6 +178,9 @@ export const estimateCommand = command({
   },
   async run(options, context) {
     if (options.vm) return await runVmEstimate(options, context);
+    if (options.vmHost !== undefined || options.vmSpec !== undefined) {
+      throw new UsageError("--vm-host and --vm-spec need --vm");
+    }
     const { dataPath, modelPath } = context.config;
     if (options.input === undefined || options.input.length === 0) {
       throw new UsageError("missing required option -i/--input");

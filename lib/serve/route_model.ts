@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { type Component, type MachineSpec, NODE_ATTRIBUTES } from "../types.ts";
-import { type ComponentWeights, vmWeightsFor } from "../pipeline/vm_weights.ts";
+import { type MachineSpec, NODE_ATTRIBUTES } from "../types.ts";
+import { vmRescaledWeights } from "./_vm_weights.ts";
 import type { HttpReply } from "../http1/mod.ts";
 import { explainNoModel } from "./explain_no_model.ts";
 import { type ModelRequest, parseModelRequest } from "./model_request.ts";
@@ -83,41 +83,13 @@ function modelKey(q: ModelRequest): string {
   ]);
 }
 
-/**
- * A VM model's weights for the requesting VM's vCPUs (`vmWeightsFor`),
- * when the model records how (`vm_vcpus`, `vm_bias_per_vcpu`: a per-vcpu
- * or size-feature VM pipeline) and the request's spec has other cores.
- */
-function vmRescaled(
-  q: ModelRequest,
-  selection: ModelSelection,
-): { weights: ComponentWeights; cores: number } | undefined {
-  const m = selection.model;
-  const { vm_vcpus: size, vm_bias_per_vcpu: slopes } = m.metadata;
-  const cores = Number(q.machineSpec?.cores);
-  if (
-    typeof size !== "number" || typeof slopes !== "object" ||
-    slopes === null || !(Number.isInteger(cores) && cores > 0) ||
-    cores === size || m.weights === undefined
-  ) return undefined;
-  return {
-    weights: vmWeightsFor(
-      m.weights,
-      slopes as Partial<Record<Component, number>>,
-      size,
-      cores,
-    ),
-    cores,
-  };
-}
-
 /** The weight JSON of a selection: components only, or upstream's extended form. */
 function weightBody(
   q: ModelRequest,
   selection: ModelSelection,
 ): Uint8Array<ArrayBuffer> {
   const m = selection.model;
-  const vm = vmRescaled(q, selection);
+  const vm = vmRescaledWeights(m, Number(q.machineSpec?.cores));
   if (q.nodeType !== -1) {
     return vm ? encoder.encode(JSON.stringify(vm.weights)) : m.weightBody!;
   }

@@ -245,8 +245,8 @@ export function isCandidate(model: ServedModel, query: ModelQuery): boolean {
   if (need === "estimate" && !model.estimable) return false;
   if (query.metrics !== undefined) {
     // a VM model's vCPU count comes from the VM's spec, folded into the
-    // bias of the weights served (vmWeightsFor)
-    const have = need === "weight"
+    // bias of the weights served or evaluated (vmWeightsFor)
+    const have = need === "weight" || need === "estimate"
       ? [...query.metrics, VCPUS_FEATURE]
       : query.metrics;
     if (!model.features.every((f) => have.includes(f))) return false;
