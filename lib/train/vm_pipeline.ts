@@ -4,9 +4,9 @@
  * (`joinVmViews`), and for each VM size (a node type, its spec the VM's:
  * vCPUs as `cores`, memory, instance type as `processor`) and output type
  * (AbsPower: idle and dynamic energy; DynPower: dynamic only) every
- * trainer fits one model on the rows of that size's VMs. Models see the
- * guest's raw usage, so Kepler inside a VM loads a `weight.json` exactly as
- * it loads node weights. The pipeline's `metadata.json` says
+ * trainer fits one model. Each `weight.json` is for the guest's raw usage
+ * of a VM of its size (`vmRawWeights`), so Kepler inside a VM loads it
+ * exactly as it loads node weights. The pipeline's `metadata.json` says
  * `metric_type: vm_metrics` and `vm: true`; `vm_cross_validation.json`
  * holds the blocked cross-validation across VMs and VM sizes of each
  * candidate normalization and the choice (`auto`: the least held-out
