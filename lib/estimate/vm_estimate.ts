@@ -2,9 +2,11 @@
  * `estimateVm()`: a VM's power from its guest's view (the Kepler inside the
  * VM: usage counters, no energy) with a VM pipeline (`train --vm-train`,
  * `"vm": true` in its `metadata.json`). The VM model is that of the
- * closest VM size: the node type `findNodeType` picks for the VM's spec
- * (vCPUs as `cores`, memory), as `serve` picks a node type by spec, and
- * among that size's models the lowest recorded error (`ERROR_KEY`). The
+ * closest VM size, chosen as `serve` chooses for a machine spec
+ * (`closestBySpec`: sizes whose spec covers the VM's vCPUs and memory,
+ * else the most similar by upstream's spec similarity, else the most
+ * cores), and among the models of the sizes tied there the lowest
+ * recorded error (`ERROR_KEY`), as `serve` ranks them. The
  * pipeline's `vm_normalization` is applied as it was at training:
  * `per-vcpu` divides the usage by the VM's vCPUs and multiplies the power
  * back, `size-feature` gives the VM's vCPUs as the feature `vm_vcpus`,
@@ -26,7 +28,7 @@ import {
   type VmNormalization,
 } from "../extract/vm_join.ts";
 import { rankingError } from "../pipeline/model_metadata.ts";
-import { findNodeType } from "../pipeline/node_type_index.ts";
+import { closestBySpec } from "../pipeline/node_type_index.ts";
 import { readPipeline } from "../pipeline/read_pipeline.ts";
 import type {
   Component,
@@ -173,23 +175,22 @@ async function chooseVmModel(
   const models = read.models.filter((m) =>
     m.featureGroup === FEATURE_GROUP && m.nodeType !== undefined
   );
-  const index = Object.fromEntries(
-    Object.entries(read.nodeTypeIndex ?? {}).filter(([t]) =>
-      models.some((m) => m.nodeType === Number(t))
-    ),
-  );
-  const match = findNodeType(index, options.spec);
-  if (match === undefined) {
+  const index = read.nodeTypeIndex ?? {};
+  const attrsOf = (m: (typeof models)[number]) =>
+    index[String(m.nodeType)]?.attrs;
+  // serve's choice for a machine spec: covering sizes, else the most
+  // similar, else the most cores; among their models the least error
+  const closest = closestBySpec(models, attrsOf, options.spec);
+  if (closest === undefined) {
     throw new RangeError(
       `Cannot estimate VM power with pipeline ${info.name}: it has no VM model for ${source} ${outputType} ${FEATURE_GROUP}`,
     );
   }
   const key = options.errorKey ?? "mae";
   const rank = (m: (typeof models)[number]) => rankingError(m.metadata, key);
-  const best = models.filter((m) => m.nodeType === match.nodeType).reduce((
-    a,
-    b,
-  ) => rank(b) < rank(a) || (rank(b) === rank(a) && b.name < a.name) ? b : a);
+  const best = closest.items.reduce((a, b) =>
+    rank(b) < rank(a) || (rank(b) === rank(a) && b.name < a.name) ? b : a
+  );
   const { candidates } = await pipelineModelCandidates(
     info,
     { source, outputType },
@@ -198,9 +199,9 @@ async function chooseVmModel(
   return {
     model: await candidates[0]!.load(),
     name: best.name,
-    nodeType: match.nodeType,
-    modelVcpus: Number(index[String(match.nodeType)]!.attrs.cores),
-    similarity: match.similarity,
+    nodeType: best.nodeType!,
+    modelVcpus: Number(attrsOf(best)!.cores),
+    similarity: closest.similarity,
     normalization,
   };
 }

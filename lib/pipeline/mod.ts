@@ -70,6 +70,7 @@ export {
   WEIGHT_FORMATS,
 } from "./kepler_weight_file.ts";
 export {
+  closestBySpec,
   findNodeType,
   readNodeTypeIndex,
   specSimilarity,
@@ -99,9 +100,12 @@ export type {
   WeightFormat,
 } from "./kepler_weight_file.ts";
 export type {
+  ClosestBySpec,
+  ClosestBySpecOptions,
   NodeTypeEntry,
   NodeTypeIndex,
   NodeTypeMatch,
+  SpecMatch,
 } from "./node_type_index.ts";
 export type { ListPipelinesOptions } from "./list_pipelines.ts";
 export type {
