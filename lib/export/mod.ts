@@ -14,6 +14,7 @@ export { workloadContent } from "./workload_content.ts";
 export { checkThresholds, DEFAULT_EXPORT_THRESHOLDS } from "./thresholds.ts";
 export { errorReport } from "./error_report.ts";
 export type { RecoverResult } from "../io/commit.ts";
+export type { SweepResult } from "../io/stale_temps.ts";
 export type { ErrorReportOptions, ReportNodeType } from "./error_report.ts";
 export type {
   ExportPipelineOptions,

@@ -114,5 +114,6 @@ export type {
   PipelineLock,
 } from "./generation.ts";
 export type { PipelineSource, SourceEntry } from "./pipeline_source.ts";
+export type { SweepResult } from "../io/stale_temps.ts";
 export type { ZipEntries, ZipLimits } from "../io/zip.ts";
 export type { ModelMetadata } from "./model_metadata.ts";
