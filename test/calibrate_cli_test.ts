@@ -15,6 +15,11 @@ for (
       ["--max-error", "abc"],
       '"abc" is not an error bound: expected watts (e.g. 2 or 2W) or a percentage (e.g. 5%)',
     ],
+    [
+      "calibrate",
+      ["--model-server", "kepler-model-server:8100"],
+      '--model-server must be an http(s) URL, got "kepler-model-server:8100"',
+    ],
     ["simulate", ["-o", "x", "--drift", "10:2"], "--drift needs --serve"],
     [
       "simulate",

@@ -201,24 +201,26 @@ export class Calibrator {
     }, report);
   }
 
-  async #run(now: number, seq: number, report: CycleReport): Promise<void> {
-    const step = this.#o.step ?? 3;
-    let result: QueryResult;
+  /** The window's data, or why it cannot be had: `[reason, why]`. */
+  async #read(now: number): Promise<QueryResult | [string, string]> {
     try {
-      result = await this.#o.fetchWindow(
-        this.queriedMetrics,
-        now - this.#period - step,
-        now,
-      );
+      await this.#o.checkModelServer?.();
     } catch (error) {
-      return this.#skip(
-        now,
-        seq,
-        report,
-        "prometheus",
-        `cannot read Prometheus: ${(error as Error).message}`,
-      );
+      const why = (error as Error).message;
+      return ["model_server", `cannot reach the model server: ${why}`];
     }
+    const start = now - this.#period - (this.#o.step ?? 3);
+    try {
+      return await this.#o.fetchWindow(this.queriedMetrics, start, now);
+    } catch (error) {
+      const why = (error as Error).message;
+      return ["prometheus", `cannot read Prometheus: ${why}`];
+    }
+  }
+
+  async #run(now: number, seq: number, report: CycleReport): Promise<void> {
+    const result = await this.#read(now);
+    if (Array.isArray(result)) return this.#skip(now, seq, report, ...result);
     const query = queryDataFrom(result, { origin: "Prometheus window" });
     const byType = nodeTypesOf(query);
     if (byType.size === 0) {

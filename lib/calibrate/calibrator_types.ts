@@ -67,6 +67,17 @@ export interface CalibratorOptions {
     end: number,
   ): Promise<QueryResult>;
   /**
+   * Asks the model server whether it answers (the CLI, with
+   * `--model-server`: its `/best-models?detail=true` for the pipeline);
+   * throws when it does not. A cycle it fails is skipped, logged (`skip`)
+   * and counted (`skipped_cycles{reason="model_server"}`): calibrate
+   * measures the model serve hands out, and a server that is down hands
+   * out none. Calibrate resumes with the next cycle it answers.
+   *
+   * @default {undefined} not asked: the pipeline in MODEL_PATH is measured
+   */
+  checkModelServer?: () => Promise<unknown>;
+  /**
    * The pipeline calibrated (and served for these nodes).
    *
    * @default {"calibrated"}
