@@ -51,11 +51,9 @@ import {
   type Split,
   splitWindows,
 } from "./_windows.ts";
-import {
-  type HoldoutError,
-  trainStaged,
-  writeOnboardReport,
-} from "./_candidate.ts";
+import { type HoldoutError, trainStaged } from "./_candidate.ts";
+import { validatedModels, writeOnboardReport } from "./_onboard_report.ts";
+import { generationOf } from "../serve/node_type_models.ts";
 
 export type {
   CalibratorOptions,
@@ -558,20 +556,25 @@ export class Calibrator {
     let reportFile: string | undefined;
     if (reason === "onboard") {
       this.metrics.count("onboardings");
-      reportFile = join(
-        this.#o.stateDir,
-        `onboard_node_type_${state.label}.json`,
-      );
+      const label = state.label;
+      reportFile = join(this.#o.stateDir, `onboard_node_type_${label}.json`);
+      const pick = (source: EnergySource) =>
+        served &&
+        this.#select(new Map([[served.name, served]]), source, state.spec)
+          ?.model;
       await writeOnboardReport(reportFile, {
-        nodeType: state.label,
+        nodeType: label,
         spec: state.spec,
         machineId: state.id,
         pipeline: this.#name,
+        generation: served ? generationOf(served) : "",
         featureGroup: this.#group,
         model: selection?.model.name,
         split,
         errors: cand.errors,
         maxError: this.#maxError,
+        validated: await validatedModels(split.holdout, pick, this.#name),
+        time: base.time,
       });
     }
     this.metrics.count("publishes", reason);
