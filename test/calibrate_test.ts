@@ -47,6 +47,10 @@ Deno.test("`Calibrator` retrains once after a drift and its error returns under 
     const retrains = decisions.filter((d) => d.action === "retrain");
     assertEquals(retrains.length, 1, actions.join(" "));
     assertEquals(decisions.filter((d) => d.action === "onboard").length, 1);
+    // one rise, so at most one `wait` line while rows since it accumulate
+    const waits = decisions.filter((d) => d.action === "wait");
+    assert(waits.length <= 1, waits.map((w) => w.reason).join("\n"));
+    assert(waits.every((w) => w.cycle < retrains[0]!.cycle));
     assertEquals(
       decisions.filter((d) => d.action === "publish").length,
       2,

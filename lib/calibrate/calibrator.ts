@@ -297,7 +297,7 @@ export class Calibrator {
     }
     const selection = pipeline &&
       this.#select(
-        new Map([[pipeline.name, pipeline]]),
+        pipeline,
         this.#sources[0]!,
         spec,
       );
@@ -305,12 +305,8 @@ export class Calibrator {
     return s;
   }
 
-  #select(
-    pipelines: ReadonlyMap<string, ServedPipeline>,
-    source: EnergySource,
-    spec: MachineSpec,
-  ) {
-    return selectModel(pipelines, {
+  #select(pipeline: ServedPipeline, source: EnergySource, spec: MachineSpec) {
+    return selectModel(new Map([[pipeline.name, pipeline]]), {
       source,
       outputType: "AbsPower",
       machineSpec: spec,
@@ -332,9 +328,8 @@ export class Calibrator {
   ): Promise<Map<string, number> | undefined> {
     if (pipeline === undefined) return undefined;
     const out = new Map<string, number>();
-    const pipelines = new Map([[pipeline.name, pipeline]]);
     for (const [source, frame] of rows) {
-      const selection = this.#select(pipelines, source, state.spec);
+      const selection = this.#select(pipeline, source, state.spec);
       if (selection === undefined) return undefined;
       const e = await frameErrors(selection.model, frame, {
         kind: this.#maxError.kind,
@@ -384,6 +379,8 @@ export class Calibrator {
     }`;
     const split = this.#splitOf(windows.map((w) => w.data));
     if (split === undefined) {
+      if (state.waitedFor === since) return;
+      state.waitedFor = since;
       this.#decide({
         time: now,
         cycle: seq,
@@ -548,7 +545,7 @@ export class Calibrator {
     const served = await this.#current();
     const selection = served &&
       this.#select(
-        new Map([[served.name, served]]),
+        served,
         split.train.keys().next().value!,
         state.spec,
       );
@@ -560,7 +557,7 @@ export class Calibrator {
       reportFile = join(this.#o.stateDir, `onboard_node_type_${label}.json`);
       const pick = (source: EnergySource) =>
         served &&
-        this.#select(new Map([[served.name, served]]), source, state.spec)
+        this.#select(served, source, state.spec)
           ?.model;
       await writeOnboardReport(reportFile, {
         nodeType: label,

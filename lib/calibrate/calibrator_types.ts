@@ -29,7 +29,7 @@ export interface Decision {
   /** Node type label (`new` before onboarding). */
   node_type: string;
   /**
-   * `skip` (cycle skipped), `wait` (error high but too few rows),
+   * `skip` (cycle skipped), `wait` (error high but too few rows yet; once per rise),
    * `retrain` / `onboard` (a candidate is trained), `publish`, `reject`.
    */
   action: "skip" | "wait" | "retrain" | "onboard" | "publish" | "reject";
