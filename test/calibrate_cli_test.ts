@@ -26,6 +26,11 @@ for (
       ["--serve", "127.0.0.1:0", "--drift", "10"],
       '"10" is not a drift: expected AT:FACTOR',
     ],
+    [
+      "simulate",
+      ["--serve", "127.0.0.1:0", "--drift", "10:gpu"],
+      "or AT:KIND (a new workload class, one of cpu, branch,",
+    ],
   ] as const
 ) {
   Deno.test(`\`${task} ${args.join(" ")}\` fails with one line`, async () => {

@@ -83,6 +83,31 @@ Deno.test("`Calibrator` retrains once after a drift and its error returns under 
   }
 });
 
+Deno.test("`Calibrator` retrains once when a new workload class appears and its error returns under the bound", async () => {
+  // until 300 s the node never runs a memory-bound load; from then on only that
+  const cluster = new SimulatedCluster({
+    drift: { at: DRIFT.at, factor: 1, workload: "memory" },
+  });
+  const { cal, decisions, models } = await run(cluster, 120);
+  try {
+    const retrains = decisions.filter((d) => d.action === "retrain");
+    assertEquals(retrains.length, 1, JSON.stringify(decisions));
+    assertEquals(decisions.filter((d) => d.action === "publish").length, 2);
+    const at = retrains[0]!.cycle;
+    assert(at > DRIFT.at / PERIOD && at <= DRIFT.at / PERIOD + 25, `${at}`);
+    // memory traffic is what the onboarded model never saw: DRAM power
+    // (cache misses, page-cache hits) is among the errors that rose
+    assert(retrains[0]!.errors!["rapl-sysfs/dram"]! > 5, retrains[0]!.reason);
+    const text = cal.metrics.render();
+    const medians = [
+      ...text.matchAll(/^kepler_calibrate_error_median\{[^}]*\} (\S+)$/gm),
+    ].map((m) => Number(m[1]));
+    assert(medians.length === 5 && medians.every((m) => m < 5), text);
+  } finally {
+    await Deno.remove(models, { recursive: true });
+  }
+});
+
 Deno.test("`Calibrator` does not retrain without a drift", async () => {
   const cluster = new SimulatedCluster();
   const { cal, decisions, models } = await run(cluster, 120);
