@@ -29,8 +29,9 @@ export interface Decision {
   /** Node type label (`new` before onboarding). */
   node_type: string;
   /**
-   * `skip` (cycle skipped), `wait` (error high but too few rows yet; once per rise),
-   * `retrain` / `onboard` (a candidate is trained), `publish`, `reject`.
+   * `skip` (cycle skipped), `wait` (error high but too few rows yet;
+   * logged once per rise), `retrain` / `onboard` (a candidate is trained),
+   * `publish`, `reject`.
    */
   action: "skip" | "wait" | "retrain" | "onboard" | "publish" | "reject";
   /** Why, in words. */
