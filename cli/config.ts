@@ -152,6 +152,27 @@ export function readConfig(env: EnvSource = Deno.env): Config {
 }
 
 /**
+ * The Prometheus credentials of a config (PROM_USERNAME, PROM_PASSWORD,
+ * PROM_BEARER_TOKEN) as the optional fields of the query options: only those
+ * that are set, so that `exactOptionalPropertyTypes` holds.
+ */
+export function promAuth(
+  config: Config,
+): { username?: string; password?: string; bearerToken?: string } {
+  return {
+    ...(config.promUsername === undefined
+      ? {}
+      : { username: config.promUsername }),
+    ...(config.promPassword === undefined
+      ? {}
+      : { password: config.promPassword }),
+    ...(config.promBearerToken === undefined
+      ? {}
+      : { bearerToken: config.promBearerToken }),
+  };
+}
+
+/**
  * Whether text written to a stream may carry ANSI colours: only when the
  * stream is a terminal and NO_COLOR is unset or empty (https://no-color.org).
  * FORCE_COLOR and CLICOLOR_FORCE are not read: kepler-model colours nothing

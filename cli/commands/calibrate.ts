@@ -23,6 +23,7 @@ import {
   parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
+import { promAuth } from "../config.ts";
 import { queryMetrics } from "../../lib/query/mod.ts";
 import { parseEnergySource, parseFeatureGroup } from "../../lib/types.ts";
 import {
@@ -179,15 +180,7 @@ function calibratorOptions(
         timeoutMs,
         retries: 0,
         insecureSkipVerify: config.promSslDisable,
-        ...(config.promUsername === undefined
-          ? {}
-          : { username: config.promUsername }),
-        ...(config.promPassword === undefined
-          ? {}
-          : { password: config.promPassword }),
-        ...(config.promBearerToken === undefined
-          ? {}
-          : { bearerToken: config.promBearerToken }),
+        ...promAuth(config),
       }),
   };
 }

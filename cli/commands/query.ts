@@ -17,6 +17,7 @@ import {
   parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
+import { promAuth } from "../config.ts";
 import {
   collectQuery,
   type CollectQueryOptions,
@@ -266,15 +267,7 @@ function collectOptions(
       options.interval !== undefined,
     ...(input === undefined ? {} : { input }),
     ...(onProgress === undefined ? {} : { onProgress }),
-    ...(config.promUsername === undefined
-      ? {}
-      : { username: config.promUsername }),
-    ...(config.promPassword === undefined
-      ? {}
-      : { password: config.promPassword }),
-    ...(config.promBearerToken === undefined
-      ? {}
-      : { bearerToken: config.promBearerToken }),
+    ...promAuth(config),
   };
 }
 

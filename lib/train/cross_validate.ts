@@ -147,36 +147,72 @@ export function crossValidate(
   folds: readonly Split[],
   fitOptions: FitOptions,
 ): CrossValidation {
+  const out = emptyCrossValidation(folds);
+  let at = 0;
+  folds.forEach((f, i) => {
+    const yHat = fitPredictFold(
+      trainer,
+      x.map((c) => take(c, f.train)),
+      take(y, f.train),
+      x.map((c) => take(c, f.test)),
+      i,
+      fitOptions,
+    );
+    at = recordFold(out, i, at, take(y, f.test), yHat);
+  });
+  return out;
+}
+
+/** A cross-validation with room for every fold's test rows, no fold yet. */
+export function emptyCrossValidation(folds: readonly Split[]): CrossValidation {
   const total = folds.reduce((s, f) => s + f.test.length, 0);
-  const out: CrossValidation = {
+  return {
     folds: folds.length,
     metrics: [],
     y: new Float64Array(total),
     yHat: new Float64Array(total),
     fold: new Uint8Array(total),
   };
-  let at = 0;
-  folds.forEach((f, i) => {
-    const model = trainer.fit(
-      x.map((c) => take(c, f.train)),
-      take(y, f.train),
-      fitOptions,
+}
+
+/**
+ * Fit on a fold's training rows and predict its test rows; a non-finite
+ * prediction is a {@linkcode FitError} naming the fold (1-based).
+ */
+export function fitPredictFold(
+  trainer: Trainer,
+  xTrain: Columns,
+  yTrain: Float64Array,
+  xTest: Columns,
+  fold: number,
+  fitOptions: FitOptions,
+): Float64Array {
+  const yHat = trainer.fit(xTrain, yTrain, fitOptions).predict(xTest);
+  if (!yHat.every(Number.isFinite)) {
+    throw new FitError(
+      trainer.name,
+      `fold ${fold + 1} predicts non-finite values`,
     );
-    const yTest = take(y, f.test);
-    const yHat = model.predict(x.map((c) => take(c, f.test)));
-    if (!yHat.every(Number.isFinite)) {
-      throw new FitError(
-        trainer.name,
-        `fold ${i + 1} predicts non-finite values`,
-      );
-    }
-    out.metrics.push(regressionMetrics(yTest, yHat));
-    out.y.set(yTest, at);
-    out.yHat.set(yHat, at);
-    out.fold.fill(i, at, at + yTest.length);
-    at += yTest.length;
-  });
-  return out;
+  }
+  return yHat;
+}
+
+/**
+ * Store fold `fold`'s labels, predictions and metrics in `cv` from row `at`;
+ * returns the row after them.
+ */
+export function recordFold(
+  cv: CrossValidation,
+  fold: number,
+  at: number,
+  yTest: Float64Array,
+  yHat: Float64Array,
+): number {
+  cv.metrics.push(regressionMetrics(yTest, yHat));
+  cv.y.set(yTest, at);
+  cv.yHat.set(yHat, at);
+  cv.fold.fill(fold, at, at + yTest.length);
+  return at + yTest.length;
 }
 
 /**

@@ -20,7 +20,13 @@
  * @module
  */
 import type { TrainerName } from "../types.ts";
-import { blockedFolds, type CrossValidation } from "./cross_validate.ts";
+import {
+  blockedFolds,
+  type CrossValidation,
+  emptyCrossValidation,
+  fitPredictFold,
+  recordFold,
+} from "./cross_validate.ts";
 import { regressionMetrics } from "./metrics.ts";
 import {
   type Columns,
@@ -258,14 +264,7 @@ export function nestedCrossValidate(
   fitOptions: FitOptions,
   untuned?: CrossValidation,
 ): NestedCrossValidation {
-  const total = folds.reduce((s, f) => s + f.test.length, 0);
-  const cv: CrossValidation = {
-    folds: folds.length,
-    metrics: [],
-    y: new Float64Array(total),
-    yHat: new Float64Array(total),
-    fold: new Uint8Array(total),
-  };
+  const cv = emptyCrossValidation(folds);
   const choices: TuneParams[] = [];
   let at = 0;
   folds.forEach((f, i) => {
@@ -274,26 +273,17 @@ export function nestedCrossValidate(
     const chosen = selectParams(make, candidates, xTrain, yTrain, fitOptions);
     choices.push(chosen.params);
     const yTest = take(y, f.test);
-    let yHat: Float64Array;
-    if (chosen.index === 0 && untuned !== undefined) {
-      yHat = untuned.yHat.slice(at, at + yTest.length);
-    } else {
-      const trainer = make(chosen.params);
-      yHat = trainer.fit(xTrain, yTrain, fitOptions).predict(
+    const yHat = chosen.index === 0 && untuned !== undefined
+      ? untuned.yHat.slice(at, at + yTest.length)
+      : fitPredictFold(
+        make(chosen.params),
+        xTrain,
+        yTrain,
         x.map((c) => take(c, f.test)),
+        i,
+        fitOptions,
       );
-      if (!yHat.every(Number.isFinite)) {
-        throw new FitError(
-          trainer.name,
-          `fold ${i + 1} predicts non-finite values`,
-        );
-      }
-    }
-    cv.metrics.push(regressionMetrics(yTest, yHat));
-    cv.y.set(yTest, at);
-    cv.yHat.set(yHat, at);
-    cv.fold.fill(i, at, at + yTest.length);
-    at += yTest.length;
+    at = recordFold(cv, i, at, yTest, yHat);
   });
   return { cv, choices };
 }

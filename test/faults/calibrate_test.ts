@@ -236,7 +236,9 @@ Deno.test("fault: kill -9 in the middle of a publish → the served pipeline sta
       JSON.stringify(models)
     }, "calibrated", { beforeSwap: async () => {
         await Deno.writeTextFile(${JSON.stringify(marker)}, "1");
-        await new Promise(() => setInterval(() => {}, 1000)); // killed here, before the swap (the timer keeps the child alive)
+        // killed here, before the swap (a timer keeps the event loop alive:
+        // a bare pending promise would let Deno exit on its own)
+        await new Promise(() => setInterval(() => {}, 1000));
       } });`;
     const child = new Deno.Command(Deno.execPath(), {
       args: ["eval", script],
@@ -252,7 +254,7 @@ Deno.test("fault: kill -9 in the middle of a publish → the served pipeline sta
       }
     }
     child.kill("SIGKILL");
-    await child.status;
+    assertEquals((await child.status).signal, "SIGKILL"); // killed, not exited
     await child.stderr.cancel();
     // what serve would load: the old generation, whole
     assertEquals(await Deno.realPath(join(models, "calibrated")), before);
