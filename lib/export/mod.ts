@@ -21,6 +21,10 @@ export type {
   ExportReport,
   ExportSkip,
 } from "./export_pipeline.ts";
-export type { BestOfGroup, ExportedModel } from "./best_exported_models.ts";
+export type {
+  BestOfGroup,
+  ComponentError,
+  ExportedModel,
+} from "./best_exported_models.ts";
 export type { ExportThresholds } from "./thresholds.ts";
 export type { ExportedModelUrlOptions } from "./model_url.ts";
