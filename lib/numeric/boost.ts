@@ -11,12 +11,19 @@
 import {
   type BinnedColumns,
   buildHistogram,
-  findBestSplit,
   type NodeTotals,
   type Split,
   type SplitRule,
-  subtractHistogram,
 } from "./histogram.ts";
+import {
+  activateAll,
+  bestSplitOnActive,
+  binFeatures,
+  buildOnActive,
+  newNodeHistogram,
+  type NodeHistogram,
+  subtractOnActive,
+} from "./_active_histogram.ts";
 import { mulberry32 } from "./random.ts";
 
 /**
@@ -83,15 +90,16 @@ interface Pending {
   start: number;
   end: number;
   depth: number;
-  hist: Float64Array | undefined;
+  hist: NodeHistogram | undefined;
   totals: NodeTotals;
 }
 
 /**
  * Gradient boosting for squared error on binned columns: each round takes
  * gradients `pred − y` and hessians 1, grows one depth-limited tree with
- * histograms (building the smaller child, subtracting for the larger) and
- * adds it to the predictions. The training predictions it returns equal
+ * histograms (building the smaller child, subtracting for the larger, each
+ * on the bins the node's rows fall in: see `_active_histogram.ts`) and adds
+ * it to the predictions. The training predictions it returns equal
  * {@linkcode predictForest} on the raw columns, bit for bit.
  *
  * @example
@@ -118,10 +126,11 @@ export function boost(
   const pred = options.start
     ? Float64Array.from(options.start)
     : new Float64Array(n);
-  const histSize = 3 * offsets[nFeatures]!;
-  const pool: Float64Array[] = [];
+  const nBins = offsets[nFeatures]!;
+  const pool: NodeHistogram[] = [];
   const ctx: Grower = {
     binned,
+    features: binFeatures(binned),
     rule: splitRule(options),
     maxDepth: options.maxDepth ?? 3,
     learningRate: options.learningRate ?? 0.1,
@@ -130,8 +139,8 @@ export function boost(
     hess: new Float64Array(n).fill(1),
     rows: new Uint32Array(n),
     scratch: new Uint32Array(n),
-    acquire: () => pool.pop() ?? new Float64Array(histSize),
-    release: (h: Float64Array) => void pool.push(h),
+    acquire: () => pool.pop() ?? newNodeHistogram(nBins),
+    release: (h: NodeHistogram) => void pool.push(h),
   };
   const { grad, rows } = ctx;
   const nIn = Math.max(1, Math.min(n, Math.floor(subsample * n)));
@@ -166,6 +175,8 @@ function splitRule(options: BoostOptions): Required<SplitRule> {
 /** What growing the trees of one {@linkcode boost} call shares. */
 interface Grower {
   binned: BinnedColumns;
+  /** The feature of each global bin. */
+  features: Uint32Array;
   rule: Required<SplitRule>;
   maxDepth: number;
   learningRate: number;
@@ -177,9 +188,9 @@ interface Grower {
   rows: Uint32Array;
   scratch: Uint32Array;
   /** A histogram buffer from the pool. */
-  acquire(): Float64Array;
+  acquire(): NodeHistogram;
   /** Returns a histogram buffer to the pool. */
-  release(h: Float64Array): void;
+  release(h: NodeHistogram): void;
 }
 
 /** A tree being grown: parallel node arrays, plus each split's bin. */
@@ -251,13 +262,14 @@ function growTree(ctx: Grower, nIn: number): GrowingTree {
     gain: [],
   };
   const rootTotals = { grad: G, hess: H, count: nIn };
-  let rootHist: Float64Array | undefined;
+  let rootHist: NodeHistogram | undefined;
   if (canSplit(ctx, 0, rootTotals)) {
     rootHist = ctx.acquire();
     buildHistogram(
       { binned, grad, hess, rows, start: 0, end: nIn },
-      rootHist,
+      rootHist.hist,
     );
+    activateAll(rootHist);
   }
   const stack: Pending[] = [{
     id: newNode(tree),
@@ -270,7 +282,13 @@ function growTree(ctx: Grower, nIn: number): GrowingTree {
   while (stack.length > 0) {
     const node = stack.pop()!;
     const split = node.hist
-      ? findBestSplit(binned, node.hist, node.totals, ctx.rule)
+      ? bestSplitOnActive(
+        binned,
+        ctx.features,
+        node.hist,
+        node.totals,
+        ctx.rule,
+      )
       : undefined;
     if (!node.hist || !split) setLeaf(ctx, tree, node);
     else stack.push(...splitNode(ctx, tree, node, node.hist, split));
@@ -301,7 +319,7 @@ function splitNode(
   ctx: Grower,
   tree: GrowingTree,
   node: Pending,
-  hist: Float64Array,
+  hist: NodeHistogram,
   split: Split,
 ): [Pending, Pending] {
   const { id, start, end, depth } = node;
@@ -326,18 +344,22 @@ function splitNode(
   tree.right[id] = rr;
   const needL = canSplit(ctx, depth + 1, split.left);
   const needR = canSplit(ctx, depth + 1, split.right);
-  let histL: Float64Array | undefined;
-  let histR: Float64Array | undefined;
+  let histL: NodeHistogram | undefined;
+  let histR: NodeHistogram | undefined;
   if (needL || needR) {
     const small = ctx.acquire();
     const leftSmaller = mid - start <= end - mid;
-    buildHistogram(
-      leftSmaller
-        ? { binned, grad, hess, rows, start, end: mid }
-        : { binned, grad, hess, rows, start: mid, end },
+    buildOnActive(
+      binned,
+      grad,
+      hess,
+      rows,
+      leftSmaller ? start : mid,
+      leftSmaller ? mid : end,
+      hist,
       small,
     );
-    subtractHistogram(hist, small);
+    subtractOnActive(hist, small, leftSmaller ? needL : needR);
     histL = leftSmaller ? small : hist;
     histR = leftSmaller ? hist : small;
     if (!needL) {
