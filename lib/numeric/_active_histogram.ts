@@ -170,55 +170,49 @@ export function bestSplitOnActive(
   let bestFeature = -1, bestBin = -1, bestGL = 0, bestHL = 0, bestCL = 0;
   const { offsets } = binned;
   const { hist, active, nActive } = node;
-  let j = -1, first = 0, last = 0, done = false;
-  let gl = 0, hl = 0, cl = 0;
-  for (let a = 0; a < nActive; a++) {
-    const k = active[a]!;
-    const f = features[k]!;
-    if (f !== j) {
-      j = f;
-      first = offsets[j]!;
-      last = offsets[j + 1]! - 1;
-      done = false;
-      gl = hl = cl = 0;
+  // Only a larger score can give a larger gain (the gain is monotone in
+  // it). Cross-multiplied, without the divisions, a score below the best by
+  // more than the rounding of either side (a few ulps, all terms being ≥ 0)
+  // cannot win, and its exact value is not needed.
+  let rejectBelow = -Infinity;
+  let a = 0;
+  while (a < nActive) {
+    const j = features[active[a]!]!;
+    const first = offsets[j]!;
+    const last = offsets[j + 1]! - 1;
+    let gl = 0, hl = 0, cl = 0;
+    for (; a < nActive; a++) {
+      const k = active[a]!;
+      // The last bin of a feature is no split (nor the next feature's).
+      if (k >= last) break;
+      const idx = 3 * k;
+      gl += hist[idx]!;
+      hl += hist[idx + 1]!;
+      cl += hist[idx + 2]!;
+      const cr = C - cl;
+      const hr = H - hl;
+      // Past a too-small right side, every further bin of j is too.
+      if (cr < minSamplesLeaf || hr < minChildWeight) break;
+      if (cl < minSamplesLeaf || hl < minChildWeight) continue;
+      const dl = hl + lambda;
+      const dr = hr + lambda;
+      if (!(dl > 0 && dr > 0)) continue;
+      const gr = G - gl;
+      if (gl * gl * dr + gr * gr * dl < rejectBelow * dl * dr) continue;
+      const scores = (gl * gl) / dl + (gr * gr) / dr;
+      const gain = 0.5 * (scores - parentScore) - gamma;
+      if (gain > best) {
+        best = gain;
+        bestScores = scores;
+        rejectBelow = scores > 1e-280 ? scores * (1 - 1e-12) : -Infinity;
+        bestFeature = j;
+        bestBin = k - first;
+        bestGL = gl;
+        bestHL = hl;
+        bestCL = cl;
+      }
     }
-    // The last bin of a feature is no split; past a too-small right side,
-    // every further bin of the feature is too.
-    if (done || k === last) continue;
-    const idx = 3 * k;
-    gl += hist[idx]!;
-    hl += hist[idx + 1]!;
-    cl += hist[idx + 2]!;
-    const cr = C - cl;
-    const hr = H - hl;
-    if (cr < minSamplesLeaf || hr < minChildWeight) {
-      done = true;
-      continue;
-    }
-    if (cl < minSamplesLeaf || hl < minChildWeight) continue;
-    const dl = hl + lambda;
-    const dr = hr + lambda;
-    if (!(dl > 0 && dr > 0)) continue;
-    const gr = G - gl;
-    // Only a larger score can give a larger gain (the gain is monotone in
-    // it). Cross-multiplied, without the divisions, the score is below the
-    // best by more than the rounding of either side (a few ulps, all terms
-    // being ≥ 0): such a bin cannot win and its exact score is not needed.
-    if (
-      bestScores > 1e-280 &&
-      gl * gl * dr + gr * gr * dl < bestScores * dl * dr * (1 - 1e-12)
-    ) continue;
-    const scores = (gl * gl) / dl + (gr * gr) / dr;
-    const gain = 0.5 * (scores - parentScore) - gamma;
-    if (gain > best) {
-      best = gain;
-      bestScores = scores;
-      bestFeature = j;
-      bestBin = k - first;
-      bestGL = gl;
-      bestHL = hl;
-      bestCL = cl;
-    }
+    while (a < nActive && active[a]! <= last) a++;
   }
   if (bestFeature < 0 || !(best > 1e-10 * 0.5 * bestScores)) return undefined;
   return {

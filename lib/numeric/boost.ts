@@ -144,19 +144,25 @@ export function boost(
   };
   const { grad, rows } = ctx;
   const nIn = Math.max(1, Math.min(n, Math.floor(subsample * n)));
+  // A tree has at most 2·nIn − 1 nodes (every leaf holds a row), and at
+  // most 2^(maxDepth+1) − 1.
+  const tree = growingTree(
+    Math.min(2 * nIn - 1, 2 ** (Math.min(ctx.maxDepth, 30) + 1) - 1),
+  );
   const trees: Tree[] = [];
   for (let round = 0; round < nEstimators; round++) {
     for (let i = 0; i < n; i++) grad[i] = pred[i]! - y[i]!;
     sampleRows(random, rows, n, nIn);
-    const tree = growTree(ctx, nIn);
+    growTree(ctx, tree, nIn);
     followOutOfBag(ctx, tree, nIn);
+    const m = tree.size;
     trees.push({
-      feature: Int32Array.from(tree.feature),
-      threshold: Float64Array.from(tree.threshold),
-      left: Int32Array.from(tree.left),
-      right: Int32Array.from(tree.right),
-      value: Float64Array.from(tree.value),
-      gain: Float64Array.from(tree.gain),
+      feature: tree.feature.slice(0, m),
+      threshold: tree.threshold.slice(0, m),
+      left: tree.left.slice(0, m),
+      right: tree.right.slice(0, m),
+      value: tree.value.slice(0, m),
+      gain: tree.gain.slice(0, m),
     });
   }
   return { trees, pred };
@@ -193,26 +199,44 @@ interface Grower {
   release(h: NodeHistogram): void;
 }
 
-/** A tree being grown: parallel node arrays, plus each split's bin. */
+/**
+ * A tree being grown: parallel node arrays, plus each split's bin, of which
+ * the first `size` nodes are in use (reused from tree to tree).
+ */
 interface GrowingTree {
-  feature: number[];
-  threshold: number[];
-  bin: number[];
-  left: number[];
-  right: number[];
-  value: number[];
-  gain: number[];
+  size: number;
+  feature: Int32Array;
+  threshold: Float64Array;
+  bin: Int32Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+  gain: Float64Array;
+}
+
+function growingTree(capacity: number): GrowingTree {
+  return {
+    size: 0,
+    feature: new Int32Array(capacity),
+    threshold: new Float64Array(capacity),
+    bin: new Int32Array(capacity),
+    left: new Int32Array(capacity),
+    right: new Int32Array(capacity),
+    value: new Float64Array(capacity),
+    gain: new Float64Array(capacity),
+  };
 }
 
 function newNode(t: GrowingTree): number {
-  t.feature.push(-1);
-  t.threshold.push(0);
-  t.bin.push(-1);
-  t.left.push(-1);
-  t.right.push(-1);
-  t.value.push(0);
-  t.gain.push(0);
-  return t.feature.length - 1;
+  const id = t.size++;
+  t.feature[id] = -1;
+  t.threshold[id] = 0;
+  t.bin[id] = -1;
+  t.left[id] = -1;
+  t.right[id] = -1;
+  t.value[id] = 0;
+  t.gain[id] = 0;
+  return id;
 }
 
 function canSplit(ctx: Grower, depth: number, t: NodeTotals): boolean {
@@ -242,8 +266,11 @@ function sampleRows(
   }
 }
 
-/** Grows one tree on rows[0..nIn), depth first, adding leaves to `pred`. */
-function growTree(ctx: Grower, nIn: number): GrowingTree {
+/**
+ * Grows one tree into `tree` on rows[0..nIn), depth first, adding leaves to
+ * `pred`.
+ */
+function growTree(ctx: Grower, tree: GrowingTree, nIn: number): void {
   const { binned, grad, hess, rows } = ctx;
   let G = 0;
   let H = 0;
@@ -252,15 +279,7 @@ function growTree(ctx: Grower, nIn: number): GrowingTree {
     G += grad[r]!;
     H += hess[r]!;
   }
-  const tree: GrowingTree = {
-    feature: [],
-    threshold: [],
-    bin: [],
-    left: [],
-    right: [],
-    value: [],
-    gain: [],
-  };
+  tree.size = 0;
   const rootTotals = { grad: G, hess: H, count: nIn };
   let rootHist: NodeHistogram | undefined;
   if (canSplit(ctx, 0, rootTotals)) {
@@ -293,7 +312,6 @@ function growTree(ctx: Grower, nIn: number): GrowingTree {
     if (!node.hist || !split) setLeaf(ctx, tree, node);
     else stack.push(...splitNode(ctx, tree, node, node.hist, split));
   }
-  return tree;
 }
 
 /** Makes a node a leaf: its value, added to its rows' predictions. */
