@@ -101,7 +101,7 @@ export function rbfKernelRows(
   };
   if (capacity >= l) return kernelMatrix(l, gamma, d, distances);
   const slots: (Float32Array | undefined)[] = new Array(l).fill(undefined);
-  /** Cached rows, least recently used first (kept only when `evicts`). */
+  /** Cached rows, least recently used first. */
   const lru = new Map<number, Float32Array>();
   let size = 0;
   return {
