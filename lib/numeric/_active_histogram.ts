@@ -50,14 +50,6 @@ export function newNodeHistogram(nBins: number): NodeHistogram {
   };
 }
 
-/** For each global bin, its feature. */
-export function binFeatures(binned: BinnedColumns): Uint32Array {
-  const { offsets, nFeatures } = binned;
-  const out = new Uint32Array(offsets[nFeatures]!);
-  for (let j = 0; j < nFeatures; j++) out.fill(j, offsets[j]!, offsets[j + 1]);
-  return out;
-}
-
 /**
  * Makes every bin of a fully built histogram (see `buildHistogram`) with at
  * least one row active.
@@ -86,7 +78,6 @@ export function buildOnActive(
   parent: NodeHistogram,
   out: NodeHistogram,
 ): void {
-  const { codes, nFeatures, offsets } = binned;
   const { hist } = out;
   const { active, nActive } = parent;
   for (let a = 0; a < nActive; a++) {
@@ -95,6 +86,38 @@ export function buildOnActive(
     hist[idx + 1] = 0;
     hist[idx + 2] = 0;
   }
+  addRows(binned, grad, hess, rows, start, end, hist);
+}
+
+/**
+ * Builds into `out` the histogram of the root's rows `rows[0..end)`, as
+ * `buildHistogram` does, and makes every bin with a row active.
+ */
+export function buildRoot(
+  binned: BinnedColumns,
+  grad: Float64Array,
+  hess: Float64Array,
+  rows: Uint32Array,
+  end: number,
+  out: NodeHistogram,
+): void {
+  const { hist } = out;
+  hist.fill(0, 0, 3 * out.active.length);
+  addRows(binned, grad, hess, rows, 0, end, hist);
+  activateAll(out);
+}
+
+/** Adds each of `rows[start..end)`, in order, to its bins of `hist`. */
+function addRows(
+  binned: BinnedColumns,
+  grad: Float64Array,
+  hess: Float64Array,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  hist: Float64Array,
+): void {
+  const { codes, nFeatures, offsets } = binned;
   if (nFeatures === 1) {
     for (let k = start; k < end; k++) {
       const r = rows[k]!;
@@ -153,12 +176,10 @@ export function subtractOnActive(
 
 /**
  * `findBestSplit` on a node histogram: the same split, gain and totals,
- * bit for bit, from the active bins only. `features` is
- * {@linkcode binFeatures} of `binned`.
+ * bit for bit, from the active bins only.
  */
 export function bestSplitOnActive(
   binned: BinnedColumns,
-  features: Uint32Array,
   node: NodeHistogram,
   totals: NodeTotals,
   rule: Required<SplitRule>,
@@ -176,8 +197,9 @@ export function bestSplitOnActive(
   // cannot win, and its exact value is not needed.
   let rejectBelow = -Infinity;
   let a = 0;
+  let j = 0;
   while (a < nActive) {
-    const j = features[active[a]!]!;
+    while (offsets[j + 1]! <= active[a]!) j++; // the feature of this bin
     const first = offsets[j]!;
     const last = offsets[j + 1]! - 1;
     let gl = 0, hl = 0, cl = 0;

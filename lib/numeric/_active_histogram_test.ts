@@ -7,10 +7,9 @@ import {
   subtractHistogram,
 } from "./histogram.ts";
 import {
-  activateAll,
   bestSplitOnActive,
-  binFeatures,
   buildOnActive,
+  buildRoot,
   newNodeHistogram,
   subtractOnActive,
 } from "./_active_histogram.ts";
@@ -48,11 +47,9 @@ Deno.test("node histograms give findBestSplit()'s splits bit for bit, down a cha
     const grad = Float64Array.from({ length: n }, () => 50 * normal(r));
     const hess = new Float64Array(n).fill(1);
     const rows = Uint32Array.from({ length: n }, (_, i) => i);
-    const features = binFeatures(binned);
     // the root, fully built
     let node = newNodeHistogram(nBins);
-    buildHistogram({ binned, grad, hess, rows, end: n }, node.hist);
-    activateAll(node);
+    buildRoot(binned, grad, hess, rows, n, node);
     const full = new Float64Array(3 * nBins);
     buildHistogram({ binned, grad, hess, rows, end: n }, full);
     let end = n;
@@ -62,7 +59,7 @@ Deno.test("node histograms give findBestSplit()'s splits bit for bit, down a cha
       const totals = { grad: G, hess: end, count: end };
       for (const rule of rules) {
         assertEquals(
-          bits(bestSplitOnActive(binned, features, node, totals, rule)),
+          bits(bestSplitOnActive(binned, node, totals, rule)),
           bits(findBestSplit(binned, full, totals, rule)),
         );
         compared++;

@@ -10,16 +10,14 @@
  */
 import {
   type BinnedColumns,
-  buildHistogram,
   type NodeTotals,
   type Split,
   type SplitRule,
 } from "./histogram.ts";
 import {
-  activateAll,
   bestSplitOnActive,
-  binFeatures,
   buildOnActive,
+  buildRoot,
   newNodeHistogram,
   type NodeHistogram,
   subtractOnActive,
@@ -130,7 +128,6 @@ export function boost(
   const pool: NodeHistogram[] = [];
   const ctx: Grower = {
     binned,
-    features: binFeatures(binned),
     rule: splitRule(options),
     maxDepth: options.maxDepth ?? 3,
     learningRate: options.learningRate ?? 0.1,
@@ -155,17 +152,32 @@ export function boost(
     sampleRows(random, rows, n, nIn);
     growTree(ctx, tree, nIn);
     followOutOfBag(ctx, tree, nIn);
-    const m = tree.size;
-    trees.push({
-      feature: tree.feature.slice(0, m),
-      threshold: tree.threshold.slice(0, m),
-      left: tree.left.slice(0, m),
-      right: tree.right.slice(0, m),
-      value: tree.value.slice(0, m),
-      gain: tree.gain.slice(0, m),
-    });
+    trees.push(finishedTree(tree));
   }
   return { trees, pred };
+}
+
+/** A copy of a grown tree's nodes, its six arrays in one buffer. */
+function finishedTree(tree: GrowingTree): Tree {
+  const m = tree.size;
+  const buffer = new ArrayBuffer(36 * m);
+  const float = (k: number) => new Float64Array(buffer, 8 * k * m, m);
+  const int = (k: number) => new Int32Array(buffer, 24 * m + 4 * k * m, m);
+  const out = {
+    feature: int(0),
+    threshold: float(0),
+    left: int(1),
+    right: int(2),
+    value: float(1),
+    gain: float(2),
+  };
+  out.feature.set(tree.feature.subarray(0, m));
+  out.threshold.set(tree.threshold.subarray(0, m));
+  out.left.set(tree.left.subarray(0, m));
+  out.right.set(tree.right.subarray(0, m));
+  out.value.set(tree.value.subarray(0, m));
+  out.gain.set(tree.gain.subarray(0, m));
+  return out;
 }
 
 /** The split rule of the options, with scikit-learn GBR's defaults. */
@@ -181,8 +193,6 @@ function splitRule(options: BoostOptions): Required<SplitRule> {
 /** What growing the trees of one {@linkcode boost} call shares. */
 interface Grower {
   binned: BinnedColumns;
-  /** The feature of each global bin. */
-  features: Uint32Array;
   rule: Required<SplitRule>;
   maxDepth: number;
   learningRate: number;
@@ -284,11 +294,7 @@ function growTree(ctx: Grower, tree: GrowingTree, nIn: number): void {
   let rootHist: NodeHistogram | undefined;
   if (canSplit(ctx, 0, rootTotals)) {
     rootHist = ctx.acquire();
-    buildHistogram(
-      { binned, grad, hess, rows, start: 0, end: nIn },
-      rootHist.hist,
-    );
-    activateAll(rootHist);
+    buildRoot(binned, grad, hess, rows, nIn, rootHist);
   }
   const stack: Pending[] = [{
     id: newNode(tree),
@@ -303,7 +309,6 @@ function growTree(ctx: Grower, tree: GrowingTree, nIn: number): void {
     const split = node.hist
       ? bestSplitOnActive(
         binned,
-        ctx.features,
         node.hist,
         node.totals,
         ctx.rule,
