@@ -11,6 +11,8 @@
  *   (each fold checked with an interval calibrated on the other folds), and
  *   of the holdout (which neither trained nor calibrated them);
  * - the cost of cross-validation: the same training with `cvFolds: 0`;
+ * - derived features (`derivedFeatures: "auto"`) against none, with the
+ *   search (`_derived_figures.ts`);
  * - EnsembleTrainer against the best single model of each group, its
  *   coverage and cost (time and pipeline bytes with ÷ without it), and the
  *   weighting it uses against the others (`_ensemble_figures.ts`).
@@ -27,6 +29,7 @@ import type { TrainReport } from "../lib/train/mod.ts";
 import { type TrainerName, UPSTREAM_TRAINERS } from "../lib/types.ts";
 import { ensembleFigures, weightingFigures } from "./_ensemble_figures.ts";
 import { DEFAULT_TUNE_FITS } from "../lib/train/tune.ts";
+import { derivedFigures } from "./_derived_figures.ts";
 
 const SIGMA = 2;
 const SOURCES = ["rapl-sysfs", "acpi"] as const;
@@ -159,7 +162,12 @@ export const suite: BenchSuite = {
     const dir = await Deno.makeTempDir({ prefix: "kepler-accuracy-" });
     try {
       let runs = 0; // a fresh pipeline per run (XgboostFit would continue)
-      const train = (cvFolds: number, ensemble: boolean, tune = 0) => {
+      const train = (
+        cvFolds: number,
+        ensemble: boolean,
+        tune = 0,
+        derivedFeatures: "auto" | "none" = "none",
+      ) => {
         const trainers: TrainerName[] = ensemble
           ? [...UPSTREAM_TRAINERS, "EnsembleTrainer"]
           : [...UPSTREAM_TRAINERS];
@@ -173,6 +181,7 @@ export const suite: BenchSuite = {
             seed: 1,
             cvFolds,
             tune,
+            derivedFeatures,
             machineSpec: sim.spec,
             machineId: "bench-node",
             absTrainers: trainers,
@@ -181,6 +190,7 @@ export const suite: BenchSuite = {
         );
       };
       const tuned = await train(3, false, DEFAULT_TUNE_FITS);
+      const derived = await train(3, false, DEFAULT_TUNE_FITS, "auto");
       const cv = await train(3, false);
       const plain = await train(0, false);
       const ens = await train(3, true);
@@ -194,6 +204,10 @@ export const suite: BenchSuite = {
         ...figuresOf(tuned.result, `, --tune ${DEFAULT_TUNE_FITS} (nested)`),
         ...figuresOf(cv.result, ", --tune none"),
         ...costFigures(tuned.seconds, cv.seconds, plain.seconds),
+        ...derivedFigures(tuned.result, derived.result, SIGMA, {
+          none: tuned.seconds,
+          auto: derived.seconds,
+        }),
         ...ensembleFigures(ens.result, SIGMA),
         {
           name:

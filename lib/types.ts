@@ -207,6 +207,7 @@ export const MODEL_KINDS = [
   "gbdt",
   "xgboost",
   "ensemble",
+  "derived",
 ] as const;
 /** One fitted-model kind, e.g. `"linear"` or `"gbdt"`. */
 export type ModelKind = typeof MODEL_KINDS[number];

@@ -36,6 +36,7 @@ import {
 } from "../../lib/types.ts";
 import { SPLITS } from "../../lib/train/train_model.ts";
 import { DEFAULT_TUNE_FITS } from "../../lib/train/tune.ts";
+import { DERIVED_MODES } from "../../lib/train/derived_features.ts";
 import { WEIGHT_FORMATS } from "../../lib/pipeline/kepler_weight_file.ts";
 import {
   trainPipeline,
@@ -120,6 +121,22 @@ function reportLine(
   } ${mape.padStart(8)}${cv}`;
 }
 
+/** The models that kept derived features, after a blank line, if any. */
+function derivedNote(rows: TrainReport["models"]): string | undefined {
+  const kept = rows.filter((m) => {
+    const d = m.metadata.derived_features;
+    return Array.isArray(d) && d.length > 0;
+  });
+  if (kept.length === 0) return undefined;
+  return `\nderived features kept (blocked-CV mae without → with): ${
+    kept.map((m) =>
+      `${m.featureGroup} ${m.metadata.model_name} ${
+        Number(m.metadata.cv_mae_without_derived).toFixed(2)
+      } → ${Number(m.metadata.cv_mae_with_derived).toFixed(2)}`
+    ).join("; ")
+  }`;
+}
+
 /**
  * Prints the AbsPower and DynPower tables: sorted by mae as upstream, or,
  * when the models were cross-validated, by their blocked-CV mae (the
@@ -153,6 +170,8 @@ export function printReport(report: TrainReport, context: CliContext): void {
       for (const m of rows) {
         context.out(reportLine(m.featureGroup, m.metadata, folds));
       }
+      const derived = derivedNote(rows);
+      if (derived !== undefined) context.out(derived);
     }
   }
   for (const f of report.failures) {
@@ -214,6 +233,14 @@ export const TRAIN_OPTIONS = {
     "--tune <budget>",
     `hyperparameter search inside the CV: inner fits per model and component (none: upstream's settings exactly)`,
     { parse: parser(parseTuneBudget), default: DEFAULT_TUNE_FITS },
+  ),
+  derivedFeatures: option(
+    "--derived-features <mode>",
+    "derived features (per-core usage, effective frequency) for non-weight models: auto (kept where blocked CV says they help) or none",
+    {
+      parse: parser(vocabularyParser("derived features", DERIVED_MODES)),
+      default: "auto",
+    },
   ),
   seed: option("--seed <n>", "seed of all randomness", {
     parse: numberParser({ integer: true }),
@@ -376,6 +403,7 @@ async function pipelineOptions(
     split: options.split,
     cvFolds: options.cvFolds,
     tune: options.tune,
+    derivedFeatures: options.derivedFeatures,
     seed: options.seed,
     thirdParty,
     vmJobName: context.config.vmJobName,
@@ -396,6 +424,7 @@ async function pipelineOptions(
       split: options.split,
       cvFolds: options.cvFolds,
       tune: options.tune,
+      derivedFeatures: options.derivedFeatures,
       seed: options.seed,
       ...(profile === undefined ? {} : { profile }),
       ...(targetHints === undefined ? {} : { targetHints }),

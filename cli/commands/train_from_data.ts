@@ -84,6 +84,7 @@ export const trainFromData = command({
       split: options.split,
       cvFolds: options.cvFolds,
       tune: options.tune,
+      derivedFeatures: options.derivedFeatures,
       seed: options.seed,
       origin: path,
       minRows: options.minRows,

@@ -6,7 +6,8 @@
  *
  * The model: per component and per fit, `fixed + perRow·n + perRow2·n²`
  * milliseconds for n rows, times the fits of blocked cross-validation
- * (`cvFolds` + the holdout fit). Coefficients were fitted to every job of
+ * (`cvFolds` + the holdout fit), twice when `derivedFeatures: "auto"`
+ * trains the model without and with derived features. Coefficients were fitted to every job of
  * `train -e rapl-sysfs` at 10 min × 10 and 1 h × 50 containers (simulate,
  * seed 1; 200 and 1,200 rows, 4 components, 3 folds; one thread, loaded
  * machine): SVR grows with n² (SMO over the kernel), XgboostFit and
@@ -18,6 +19,7 @@
  */
 import type { TrainerName } from "../types.ts";
 import type { SerializedJob } from "./_train_job.ts";
+import { applicableDerived } from "./derived_features.ts";
 
 /** Milliseconds per component per fit: fixed, per row, per row². */
 type Coefficients = readonly [fixed: number, perRow: number, perRow2: number];
@@ -44,7 +46,12 @@ const DEFAULT_CV_FOLDS = 3;
 export function jobCost(job: SerializedJob): number {
   const n = job.frame.length;
   const components = Object.keys(job.frame.power).length;
-  const fits = 1 + (job.options.cvFolds ?? DEFAULT_CV_FOLDS);
+  // `--derived-features auto` trains the model twice where they apply
+  const variants = job.options.derivedFeatures === "auto" &&
+      applicableDerived(job.trainer, job.frame.featureNames).length > 0
+    ? 2
+    : 1;
+  const fits = variants * (1 + (job.options.cvFolds ?? DEFAULT_CV_FOLDS));
   const [fixed, perRow, perRow2] = JOB_COST[job.trainer];
   return components * fits * (fixed + perRow * n + perRow2 * n * n);
 }

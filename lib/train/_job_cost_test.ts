@@ -89,3 +89,27 @@ Deno.test("longestFirst() on the model's costs puts measured long jobs first: tw
   const rho = 1 - (6 * d2) / (n * (n * n - 1));
   assert(rho > 0.8, `Spearman ρ ${rho}`);
 });
+
+Deno.test("jobCost() counts the second training of --derived-features auto where derived features apply", () => {
+  const withFeatures = (trainer: TrainerName, featureNames: string[]) => {
+    const j = job(trainer, 200).job;
+    return {
+      ...j,
+      frame: { ...j.frame, featureNames },
+      options: { ...j.options, derivedFeatures: "auto" },
+    } as SerializedJob;
+  };
+  const basic = ["bpf_cpu_time_ms", "cache_miss", "cpu_cycles"];
+  // 2 variants × 4 components × 4 fits × (12 + 0.04 · 200)
+  assertEquals(jobCost(withFeatures("XgboostFitTrainer", basic)), 640);
+  // no cycles: nothing derived, one training
+  assertEquals(
+    jobCost(withFeatures("XgboostFitTrainer", ["bpf_cpu_time_ms"])),
+    320,
+  );
+  // weight.json trainers never get derived features
+  assertEquals(
+    jobCost(withFeatures("SGDRegressorTrainer", basic)),
+    jobCost(job("SGDRegressorTrainer", 200).job),
+  );
+});

@@ -191,6 +191,9 @@ async function planGroup(
           split: s.split,
           cvFolds: s.cvFolds,
           tune: s.tune,
+          ...(s.derivedFeatures === "auto"
+            ? { derivedFeatures: "auto" as const }
+            : {}),
           seed: s.seed,
           thirdParty: s.thirdParty,
           ...(ctx.machineSpec ? { machineSpec: ctx.machineSpec } : {}),

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { DerivedMode } from "./derived_features.ts";
 import type { QueryData } from "../extract/read_query.ts";
 import { backgroundContainers } from "../isolate/background_containers.ts";
 import type { IsolateOptions } from "../isolate/isolate.ts";
@@ -44,6 +45,7 @@ export interface Settings {
   split: SplitKind;
   cvFolds: number;
   tune: number;
+  derivedFeatures: DerivedMode;
   thirdParty: readonly string[];
   ensemble: EnsembleChoiceOptions;
 }
@@ -81,6 +83,7 @@ export function settingsOf(options: TrainPipelineOptions): Settings {
     split: options.split ?? "time",
     cvFolds: options.cvFolds ?? 3,
     tune: options.tune ?? 0,
+    derivedFeatures: options.derivedFeatures ?? "none",
     thirdParty: options.thirdParty ?? [],
     ensemble: options.ensemble ?? {},
   };

@@ -20,6 +20,7 @@ import { loadSvrModel } from "./trainers/svr_regressor.ts";
 import { loadGradientBoosting } from "./trainers/gradient_boosting.ts";
 import { loadXgboostFit } from "./trainers/xgboost_fit.ts";
 import { loadEnsembleModel } from "./trainers/ensemble.ts";
+import { loadDerivedModel } from "./derived_features.ts";
 import { readInterval, withInterval } from "./interval.ts";
 
 /** The loader of each model kind. */
@@ -35,6 +36,8 @@ const LOADERS: Readonly<
   xgboost: loadXgboostFit,
   // its members load through loadModel (an ensemble of ensembles is refused)
   ensemble: (json) => loadEnsembleModel(json, loadModel),
+  // derived features computed from raw columns around an inner model
+  derived: (json) => loadDerivedModel(json, loadModel),
 });
 
 /**

@@ -9,6 +9,7 @@ import { MODEL_KINDS } from "../types.ts";
 import { type IntervalModel, withInterval } from "./interval.ts";
 import { makeTrainer } from "./trainers.ts";
 import { syntheticPower } from "./testing.ts";
+import { withDerived } from "./derived_features.ts";
 
 Deno.test("`loadModel()` round-trips every trainer's model bit-identically", () => {
   const { x, y } = syntheticPower({ n: 300, p: 3, noise: 2, seed: 51 });
@@ -30,6 +31,15 @@ Deno.test("`loadModel()` round-trips every trainer's model bit-identically", () 
     assertEquals((wrapped as IntervalModel).interval, iv, name);
     assertEquals(wrapped.predict(probe), a, name);
   }
+  // a model on derived features computes them from the raw columns
+  const spec = { features: ["a", "b", "c"], derived: [] };
+  const derived = withDerived(
+    makeTrainer("LinearRegressionTrainer").fit(x, y),
+    spec,
+  );
+  kinds.add(derived.kind);
+  const back = loadModel(JSON.parse(JSON.stringify(derived)));
+  assertEquals(back.predict(probe), derived.predict(probe));
   assertEquals([...kinds].sort(), [...MODEL_KINDS].sort());
 });
 

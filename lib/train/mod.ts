@@ -14,6 +14,20 @@ export { makeTrainer } from "./trainers.ts";
 export { ensembleOf } from "./ensemble.ts";
 export { ENSEMBLE_DEFAULTS, ENSEMBLE_WEIGHTINGS } from "./ensemble_weights.ts";
 export { loadModel } from "./load_model.ts";
+export {
+  applicableDerived,
+  DERIVED_FEATURES,
+  DERIVED_MODES,
+  derivedColumns,
+  derivedFeatureNames,
+  withDerived,
+} from "./derived_features.ts";
+export type {
+  DerivedFeature,
+  DerivedMode,
+  DerivedModel,
+  DerivedSpec,
+} from "./derived_features.ts";
 export { FitError } from "./model.ts";
 export {
   MAPE_FLOOR_W,

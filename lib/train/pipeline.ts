@@ -260,6 +260,7 @@ async function writeFiles(
       split: s.split,
       cv_folds: s.cvFolds,
       ...(s.tune > 0 ? { tune: s.tune } : {}),
+      ...(s.derivedFeatures === "auto" ? { derived_features: "auto" } : {}),
       seed: s.seed,
     },
     nodeTypeIndex: ctx.index,

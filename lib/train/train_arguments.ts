@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { DerivedMode } from "./derived_features.ts";
 import type {
   EnergySource,
   ExtractorName,
@@ -65,6 +66,12 @@ export interface TrainArgumentsInput {
    * @default {0}
    */
   tune?: number;
+  /**
+   * `--derived-features` (recorded only when `auto`).
+   *
+   * @default {"none"}
+   */
+  derivedFeatures?: DerivedMode;
   /** The seed. */
   seed: number;
 }
@@ -131,6 +138,7 @@ export function trainArguments(
     split: a.split,
     cv_folds: a.cvFolds ?? 3,
     ...(a.tune !== undefined && a.tune > 0 ? { tune: a.tune } : {}),
+    ...(a.derivedFeatures === "auto" ? { derived_features: "auto" } : {}),
     seed: a.seed,
   };
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { DerivedMode } from "./derived_features.ts";
 import type { Frame } from "../extract/frame.ts";
 import {
   ALL_FEATURE_GROUPS,
@@ -142,6 +143,14 @@ export interface TrainFromFrameOptions {
    * @default {0}
    */
   tune?: number;
+  /**
+   * Derived features (`--derived-features`; see derived_features.ts):
+   * `auto` trains each model without and with them and keeps the lower
+   * blocked-CV MAE; `none` trains on the raw features only.
+   *
+   * @default {"none"}
+   */
+  derivedFeatures?: DerivedMode;
   /**
    * Seed.
    *
@@ -292,6 +301,9 @@ async function trainInto(
           split: options.split ?? "time",
           cvFolds: options.cvFolds ?? 3,
           tune: options.tune ?? 0,
+          ...(options.derivedFeatures === "auto"
+            ? { derivedFeatures: "auto" as const }
+            : {}),
           seed: options.seed ?? 42,
           init,
           ...(spec ? { machineSpec: spec } : {}),

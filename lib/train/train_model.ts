@@ -57,6 +57,13 @@ export {
   type TrainModelOptions,
 };
 import { makeTrainer } from "./trainers.ts";
+import { chooseDerived } from "./_choose_derived.ts";
+import {
+  applicableDerived,
+  type DerivedFeature,
+  type DerivedSpec,
+  derivedTrainer,
+} from "./derived_features.ts";
 import {
   nestedCrossValidate,
   selectParams,
@@ -160,6 +167,39 @@ export function trainModel(
   options: TrainModelOptions,
 ): TrainedModel {
   if (trainerName === ENSEMBLE_TRAINER) return trainEnsemble(frame, options);
+  if (options.derivedFeatures !== "auto") {
+    return trainOne(frame, trainerName, options, NO_DERIVED);
+  }
+  return trainChoosingDerived(frame, trainerName, options);
+}
+
+const NO_DERIVED: readonly DerivedFeature[] = Object.freeze([]);
+
+/**
+ * `--derived-features auto`: the model without and with the derived
+ * features that apply, whichever has the lower blocked-CV MAE.
+ */
+function trainChoosingDerived(
+  frame: Frame,
+  trainerName: TrainerName,
+  options: TrainModelOptions,
+): TrainedModel {
+  const tried = applicableDerived(trainerName, frame.featureNames, {
+    ...(options.machineSpec ? { cores: options.machineSpec.cores } : {}),
+  });
+  return chooseDerived(
+    tried,
+    (derived) => trainOne(frame, trainerName, options, derived),
+  );
+}
+
+/** Trains one trainer with the given derived features (none: as upstream). */
+function trainOne(
+  frame: Frame,
+  trainerName: TrainerName,
+  options: TrainModelOptions,
+  derived: readonly DerivedFeature[],
+): TrainedModel {
   const seed = options.seed ?? 42;
   const rows = nodeTypeRows(frame, options.nodeType);
   const features = frame.featureNames;
@@ -171,19 +211,14 @@ export function trainModel(
       `${rows.length} rows are too few for the time-blocked split; used a seeded shuffle split`,
     );
   }
-  const trainRows = Uint32Array.from(split.train, (i) => rows[i]!);
-  const testRows = Uint32Array.from(split.test, (i) => rows[i]!);
-  const column = (name: string) => frame.features[name]!;
-  const data: SplitData = {
-    xTrain: features.map((f) => take(column(f), trainRows)),
-    xTest: features.map((f) => take(column(f), testRows)),
-    trainRows,
-    testRows,
-  };
+  const data = splitDataOf(frame, rows, split);
+  const { trainRows, testRows } = data;
   const folds = cvFoldsOf(trainRows.length, options.cvFolds ?? 3, notes);
   if (folds !== undefined) data.folds = folds;
   const candidates = candidatesOf(trainerName, options.tune, folds);
   const components: Partial<Record<Component, TrainedComponent>> = {};
+  const cores = options.machineSpec?.cores;
+  const derivedSpec = { features, derived, ...(cores ? { cores } : {}) };
   for (const component of frame.components) {
     const y = frame.power[component];
     if (y === undefined) continue;
@@ -193,6 +228,7 @@ export function trainModel(
       seed,
       features,
       candidates,
+      derived: derivedSpec,
     });
   }
   if (Object.keys(components).length === 0) {
@@ -265,6 +301,19 @@ function trainEnsemble(frame: Frame, options: TrainModelOptions): TrainedModel {
   return out;
 }
 
+/** The feature columns of a split's training and test rows. */
+function splitDataOf(frame: Frame, rows: Uint32Array, split: Split): SplitData {
+  const trainRows = Uint32Array.from(split.train, (i) => rows[i]!);
+  const testRows = Uint32Array.from(split.test, (i) => rows[i]!);
+  const column = (name: string) => frame.features[name]!;
+  return {
+    xTrain: frame.featureNames.map((f) => take(column(f), trainRows)),
+    xTest: frame.featureNames.map((f) => take(column(f), testRows)),
+    trainRows,
+    testRows,
+  };
+}
+
 /** Throws a `RangeError` when a frame cannot train a model. */
 function checkRows(
   trainerName: TrainerName,
@@ -322,6 +371,8 @@ interface ComponentOptions extends TrainModelOptions {
   features: readonly string[];
   /** The settings to search (only upstream's: no search). */
   candidates: readonly TuneParams[];
+  /** The derived features the model computes from its raw columns. */
+  derived: DerivedSpec;
 }
 
 /**
@@ -343,16 +394,10 @@ function fitComponent(
       columns: options.features,
     }),
   );
-  const fitOptions: {
-    seed: number;
-    mainFeature: number;
-    init?: FittedModel;
-  } = { seed: options.seed, mainFeature: main };
-  const init = options.init?.[component];
-  if (init !== undefined) fitOptions.init = init;
+  const fitOptions = fitOptionsOf(component, main, options);
   const yTrain = take(y, data.trainRows);
   const yTest = take(y, data.testRows);
-  const make = makerOf(trainerName);
+  const make = makerOf(trainerName, options.derived);
   const trainer = make({});
   const cvOptions = {
     seed: fitOptions.seed,
@@ -384,7 +429,7 @@ function fitComponent(
   let cvs: { cv: CrossValidation; untuned?: CrossValidation };
   try {
     cvs = crossValidations(
-      trainer,
+      make,
       options.candidates,
       data.xTrain,
       yTrain,
@@ -407,6 +452,25 @@ function fitComponent(
   }
   const out = { ...cvCalibrated(fitted, held, cvs.cv, coverage), ...tuned };
   return cvs.untuned === undefined ? out : { ...out, cvUntuned: cvs.untuned };
+}
+
+/** The seed, main feature and checkpoint of a component's fit. */
+function fitOptionsOf(
+  component: Component,
+  main: number,
+  options: ComponentOptions,
+): { seed: number; mainFeature: number; init?: FittedModel } {
+  const out: { seed: number; mainFeature: number; init?: FittedModel } = {
+    seed: options.seed,
+    mainFeature: main,
+  };
+  const init = options.init?.[component];
+  // a derived checkpoint continues only a derived fit (derivedTrainer)
+  if (
+    init !== undefined &&
+    (init.kind !== "derived" || options.derived.derived.length > 0)
+  ) out.init = init;
+  return out;
 }
 
 /**
@@ -443,9 +507,16 @@ function fitFinite(
   return { fitted, yHat };
 }
 
-/** Makes the trainer of a setting of `name`'s hyperparameters. */
-function makerOf(name: TrainerName): (p: TuneParams) => Trainer {
-  return (p) => makeTrainer(name, p as Record<string, never>);
+/**
+ * Makes the trainer of a setting of `name`'s hyperparameters, fitting on
+ * the derived columns of its raw input when there are any.
+ */
+function makerOf(
+  name: TrainerName,
+  derived: DerivedSpec,
+): (p: TuneParams) => Trainer {
+  return (p) =>
+    derivedTrainer(makeTrainer(name, p as Record<string, never>), derived);
 }
 
 /** The settings a `--tune` budget buys for a trainer (one: no search). */
@@ -463,16 +534,15 @@ function candidatesOf(
  * which is then the model's figure; the untuned one is kept beside it.
  */
 function crossValidations(
-  trainer: Trainer,
+  make: (p: TuneParams) => Trainer,
   candidates: readonly TuneParams[],
   x: Columns,
   y: Float64Array,
   folds: readonly Split[],
   fitOptions: FitOptions,
 ): { cv: CrossValidation; untuned?: CrossValidation } {
-  const untuned = crossValidate(trainer, x, y, folds, fitOptions);
+  const untuned = crossValidate(make({}), x, y, folds, fitOptions);
   if (candidates.length < 2) return { cv: untuned };
-  const make = makerOf(trainer.name);
   const nested = nestedCrossValidate(
     make,
     candidates,

@@ -18,6 +18,7 @@ import type { ComponentMetrics } from "./metrics.ts";
 import type { FittedModel, KeplerWeights } from "./model.ts";
 import type { ModelMetadata } from "../pipeline/model_metadata.ts";
 import type { CrossValidation } from "./cross_validate.ts";
+import type { DerivedMode } from "./derived_features.ts";
 
 /** How rows are split into training and test rows (`--split`). */
 export const SPLITS = ["time", "shuffle"] as const;
@@ -97,6 +98,16 @@ export interface TrainModelOptions {
    * @default {undefined} the ten upstream trainers, 5 members, inverse-MSE weights
    */
   ensemble?: EnsembleOptions;
+  /**
+   * Derived features (see derived_features.ts): `auto` trains each model
+   * without and with the derived features that apply to its trainer and
+   * features (per-core usage when `machineSpec` is given, the effective
+   * frequency where there are cycles and CPU time) and keeps the variant
+   * with the lower blocked-CV MAE; `none` trains on the raw features only.
+   *
+   * @default {"none"}
+   */
+  derivedFeatures?: DerivedMode;
 }
 
 /** Options of `EnsembleTrainer`. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { DerivedMode } from "./derived_features.ts";
 import type { QueryData } from "../extract/read_query.ts";
 import type { SweepResult } from "../io/stale_temps.ts";
 import type { ExtractOptions } from "../extract/extract.ts";
@@ -98,6 +99,14 @@ export interface TrainPipelineOptions {
    * @default {0}
    */
   tune?: number;
+  /**
+   * Derived features (`--derived-features`; see derived_features.ts):
+   * `auto` trains each model without and with them and keeps the lower
+   * blocked-CV MAE; `none` trains on the raw features only.
+   *
+   * @default {"none"}
+   */
+  derivedFeatures?: DerivedMode;
   /**
    * Seed of all randomness.
    *

@@ -1,0 +1,217 @@
+/**
+ * `train --derived-features` (issue 18 item 4): `none` writes the models of
+ * the code before derived features byte for byte; the default (`auto`)
+ * keeps them where blocked CV says they help and records both figures, and
+ * a model with derived features gives the same powers in `estimate` and in
+ * `serve`'s `POST /estimate` (both compute them from the raw features, in
+ * lib/train/derived_features.ts).
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { join, relative } from "node:path";
+import { runTask, startServeTask } from "./_cli.ts";
+import { parseCsv } from "../lib/io/csv.ts";
+import { testdata } from "./testdata.ts";
+
+const TRAINERS = [
+  "KNeighborsRegressorTrainer",
+  "GradientBoostingRegressorTrainer",
+  "SGDRegressorTrainer",
+  "LinearRegressionTrainer",
+].join(",");
+
+/** Files whose bytes hold the time or the data path. */
+const VARYING = new Set([
+  ".pipeline.zip",
+  "metadata.json",
+  "train_arguments.json",
+]);
+
+async function sha256(path: string): Promise<string> {
+  const h = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return Array.from(new Uint8Array(h), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+async function hashes(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (d: string): Promise<void> => {
+    for await (const e of Deno.readDir(d)) {
+      const p = join(d, e.name);
+      if (e.isDirectory) await walk(p);
+      else if (e.isFile && !VARYING.has(relative(root, p))) {
+        out[relative(root, p)] = await sha256(p);
+      }
+    }
+  };
+  await walk(root);
+  return Object.fromEntries(Object.entries(out).sort());
+}
+
+async function ok(
+  dir: string,
+  task: string,
+  args: string[],
+): Promise<string> {
+  const r = await runTask(task, args, { env: { DATAPATH: dir } });
+  assertEquals(r.code, 0, `${task} ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function simulateAndTrain(dir: string, extra: string[]): Promise<void> {
+  await ok(dir, "simulate", [
+    "-o",
+    "q",
+    "--duration",
+    "900",
+    "--containers",
+    "5",
+    "--sources",
+    "rapl-sysfs",
+    "--start-time",
+    "1767225600",
+  ]);
+  await ok(dir, "train", [
+    "-i",
+    "q",
+    "--id",
+    "q",
+    "-e",
+    "rapl-sysfs",
+    "-p",
+    "p",
+    "--abs-trainers",
+    TRAINERS,
+    "--dyn-trainers",
+    TRAINERS,
+    "--quiet",
+    ...extra,
+  ]);
+}
+
+Deno.test("train --derived-features none writes the models of the code before derived features, byte for byte", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await simulateAndTrain(dir, ["--derived-features", "none"]);
+    const fixture = JSON.parse(
+      await Deno.readTextFile(testdata("derived/derived_none_sha256.json")),
+    );
+    assertEquals(await hashes(join(dir, "p")), fixture.sha256);
+    const args = JSON.parse(
+      await Deno.readTextFile(join(dir, "p", "train_arguments.json")),
+    );
+    assertEquals("derived_features" in args, false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("train's default --derived-features auto records its choice, and estimate and serve predict a derived model alike", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await simulateAndTrain(dir, []);
+    const args = JSON.parse(
+      await Deno.readTextFile(join(dir, "p", "train_arguments.json")),
+    );
+    assertEquals(args.derived_features, "auto");
+    const meta = async (group: string, model: string) =>
+      JSON.parse(
+        await Deno.readTextFile(
+          join(
+            dir,
+            "p",
+            "rapl-sysfs",
+            "AbsPower",
+            group,
+            model,
+            "metadata.json",
+          ),
+        ),
+      );
+    // Basic has cycles and CPU time: every non-weight trainer tried them
+    const knn = await meta("Basic", "KNeighborsRegressorTrainer_0");
+    assertEquals(knn.derived_features_tried, [
+      "per_core",
+      "freq_ratio",
+      "cycles_freq2",
+    ]);
+    const kept = knn.derived_features.length > 0;
+    assertEquals(
+      kept,
+      knn.cv_mae_with_derived < knn.cv_mae_without_derived * 0.99,
+    );
+    assertEquals(
+      knn.cv_mae,
+      kept ? knn.cv_mae_with_derived : knn.cv_mae_without_derived,
+    );
+    // this data: the effective frequency helps KNN (13.1 W against 13.8)
+    assert(kept, JSON.stringify(knn));
+    // weight.json trainers and groups without cycles and CPU time never
+    const sgd = await meta("Basic", "SGDRegressorTrainer_0");
+    assertEquals("derived_features" in sgd, false);
+    const bpf = await meta("BPFOnly", "KNeighborsRegressorTrainer_0");
+    assertEquals("derived_features" in bpf, false);
+
+    // estimate (CLI) with that model
+    await ok(dir, "estimate", [
+      "-i",
+      "q",
+      "-p",
+      "p",
+      "--model-name",
+      "KNeighborsRegressorTrainer_0",
+      "--feature-group",
+      "Basic",
+    ]);
+    const csv = parseCsv(
+      await Deno.readTextFile(join(dir, "output", "estimation_result.csv")),
+    );
+    const col = (name: string) => {
+      const j = csv.header.indexOf(name);
+      assert(j >= 0, `no column ${name} in ${csv.header.join(",")}`);
+      return csv.rows.map((r) => Number(r[j]));
+    };
+    const features: string[] = knn.features;
+    const rows = csv.rows.map((_, i) => features.map((f) => col(f)[i]!));
+    const estimated = col("default_package_power");
+
+    // serve's POST /estimate with the same raw features
+    const server = await startServeTask("serve", [], { MODEL_PATH: dir });
+    try {
+      const reply = await fetch(`${server.url}/estimate`, {
+        method: "POST",
+        body: JSON.stringify({
+          metrics: features,
+          values: rows,
+          output_type: "AbsPower",
+          source: "rapl-sysfs",
+          pipeline_name: "p",
+          trainer_name: "KNeighborsRegressorTrainer",
+        }),
+      });
+      const body = await reply.json();
+      assertEquals(reply.status, 200, JSON.stringify(body));
+      assertEquals(
+        [body.pipeline, body.feature_group, body.model_name],
+        ["p", "Basic", "KNeighborsRegressorTrainer_0"],
+      );
+      const served: number[] = body.powers.package;
+      assertEquals(served.length, estimated.length, JSON.stringify(body));
+      for (let i = 0; i < served.length; i++) {
+        const want = Math.max(0, estimated[i]!);
+        assert(
+          Math.abs(served[i]! - want) <= 1e-9 * Math.max(1, want),
+          `row ${i}: serve ${served[i]} estimate ${want}`,
+        );
+      }
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.child.status;
+      await server.stderr();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
