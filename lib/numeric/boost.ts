@@ -8,11 +8,11 @@
  *
  * @module
  */
-import {
-  type BinnedColumns,
-  type NodeTotals,
-  type Split,
-  type SplitRule,
+import type {
+  BinnedColumns,
+  NodeTotals,
+  Split,
+  SplitRule,
 } from "./histogram.ts";
 import {
   bestSplitOnActive,
