@@ -192,6 +192,11 @@ Deno.test("`kepler-model estimate --vm` estimates a VM of an untrained size with
         [["-i", "nope", "-p", "vmp"], 1, /nope/],
         // "-" first: without --vm
         [
+          ["-", "-i", "v_vm_x", "-p", "vmp"],
+          1,
+          /pipeline vmp: it is a VM pipeline \(train --vm-train\); estimate a VM with estimate --vm/,
+        ],
+        [
           ["-", "-i", "v_vm_x", "--vm-host", "v_host"],
           2,
           /--vm-host and --vm-spec need --vm/,
