@@ -503,3 +503,17 @@ export function estimationModelZip(
   const prefix = source === undefined ? "" : `${source}_`;
   return join(outputFolder, `${prefix}model.zip`);
 }
+
+/**
+ * VM estimate output (`estimate --vm`): `<output>/vm_estimation_result.csv`.
+ *
+ * @example
+ * ```ts
+ * import { vmEstimationResultFile } from "./layout.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(vmEstimationResultFile("/data/output"), "/data/output/vm_estimation_result.csv");
+ * ```
+ */
+export function vmEstimationResultFile(outputFolder: string): string {
+  return join(outputFolder, "vm_estimation_result.csv");
+}

@@ -6,7 +6,7 @@ import { Calibrator, type Decision } from "../lib/calibrate/mod.ts";
 import { SimulatedCluster } from "./_calibrate_sim.ts";
 import { DEFAULT_NODE_MODEL } from "../lib/simulate/node_model.ts";
 import { startModelServer } from "../lib/serve/mod.ts";
-import { basename } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 const PERIOD = 5;
 const DRIFT = { at: 300, factor: 1.3 };
@@ -47,6 +47,10 @@ Deno.test("`Calibrator` retrains once after a drift and its error returns under 
     const retrains = decisions.filter((d) => d.action === "retrain");
     assertEquals(retrains.length, 1, actions.join(" "));
     assertEquals(decisions.filter((d) => d.action === "onboard").length, 1);
+    // one rise, so at most one `wait` line while rows since it accumulate
+    const waits = decisions.filter((d) => d.action === "wait");
+    assert(waits.length <= 1, waits.map((w) => w.reason).join("\n"));
+    assert(waits.every((w) => w.cycle < retrains[0]!.cycle));
     assertEquals(
       decisions.filter((d) => d.action === "publish").length,
       2,
@@ -79,6 +83,31 @@ Deno.test("`Calibrator` retrains once after a drift and its error returns under 
   }
 });
 
+Deno.test("`Calibrator` retrains once when a new workload class appears and its error returns under the bound", async () => {
+  // until 300 s the node never runs a memory-bound load; from then on only that
+  const cluster = new SimulatedCluster({
+    drift: { at: DRIFT.at, factor: 1, workload: "memory" },
+  });
+  const { cal, decisions, models } = await run(cluster, 120);
+  try {
+    const retrains = decisions.filter((d) => d.action === "retrain");
+    assertEquals(retrains.length, 1, JSON.stringify(decisions));
+    assertEquals(decisions.filter((d) => d.action === "publish").length, 2);
+    const at = retrains[0]!.cycle;
+    assert(at > DRIFT.at / PERIOD && at <= DRIFT.at / PERIOD + 25, `${at}`);
+    // memory traffic is what the onboarded model never saw: DRAM power
+    // (cache misses, page-cache hits) is among the errors that rose
+    assert(retrains[0]!.errors!["rapl-sysfs/dram"]! > 5, retrains[0]!.reason);
+    const text = cal.metrics.render();
+    const medians = [
+      ...text.matchAll(/^kepler_calibrate_error_median\{[^}]*\} (\S+)$/gm),
+    ].map((m) => Number(m[1]));
+    assert(medians.length === 5 && medians.every((m) => m < 5), text);
+  } finally {
+    await Deno.remove(models, { recursive: true });
+  }
+});
+
 Deno.test("`Calibrator` does not retrain without a drift", async () => {
   const cluster = new SimulatedCluster();
   const { cal, decisions, models } = await run(cluster, 120);
@@ -86,6 +115,77 @@ Deno.test("`Calibrator` does not retrain without a drift", async () => {
     assertEquals(decisions.filter((d) => d.action === "retrain"), []);
     assertEquals(cal.metrics.value("publishes"), 1); // the onboarding only
     assertEquals(cal.metrics.value("onboardings"), 1);
+  } finally {
+    await Deno.remove(models, { recursive: true });
+  }
+});
+
+Deno.test("`Calibrator` onboards a new node type with an export-style report: export's Markdown says what the JSON says", async () => {
+  const cluster = new SimulatedCluster();
+  const { decisions, models } = await run(cluster, 25); // onboarded
+  try {
+    const published = decisions.filter((d) => d.action === "publish");
+    assertEquals(published.length, 1);
+    const json = JSON.parse(await Deno.readTextFile(published[0]!.report!));
+    const md = await Deno.readTextFile(
+      join(dirname(published[0]!.report!), json.markdown),
+    );
+    assertEquals(json.markdown, `onboard_node_type_${json.node_type}.md`);
+    // export's error report: its title, the node's spec table, both estimators
+    assert(
+      md.startsWith(`# Validation results on node type ${json.node_type}\n\n`),
+      md,
+    );
+    const spec = json.machine_spec as Record<string, unknown>;
+    assert(
+      md.includes(`| ${Object.keys(spec).join(" | ")} |\n`) &&
+        md.includes(`| ${Object.values(spec).join(" | ")} |\n`),
+      md,
+    );
+    assert(
+      md.includes(
+        `Trained on ${json.train_rows} rows; validated on the ${json.holdout_rows} newest rows`,
+      ),
+      md,
+    );
+    assert(md.includes("within the bound on every component: yes"), md);
+    assertEquals(json.within_bound, true);
+    const sidecar = md.split("## With sidecar estimator\n\n")[1]!;
+    const sources = Object.keys(json.holdout_by_component).sort();
+    assertEquals(sources, ["acpi", "rapl-sysfs"]);
+    for (const source of sources) {
+      const { model, components } = json.holdout_by_component[source];
+      assertEquals(model, json.model);
+      const section = sidecar.split(`### ${source} AbsPower model\n\n`)[1]!
+        .split("### ")[0]!;
+      const errors = Object.entries(
+        components as Record<string, { mae: number; mape: number }>,
+      );
+      assert(errors.length > 0);
+      // the model's row: the largest error over its components, as export ranks
+      const mae = Math.max(...errors.map(([, e]) => e.mae));
+      const mape = Math.max(...errors.map(([, e]) => e.mape));
+      assert(
+        section.includes(
+          `| Basic | ${model} | ${mae.toFixed(2)} | ${mape.toFixed(1)} |\n`,
+        ),
+        section,
+      );
+      for (const [component, e] of errors) {
+        assert(
+          section.includes(
+            `| Basic | ${component} | ${e.mae.toFixed(2)} | ${
+              e.mape.toFixed(1)
+            } |\n`,
+          ),
+          section,
+        );
+        // the same holdout error the publish was judged on (watts), under the bound
+        const judged = json.holdout_error[`${source}/${component}`];
+        assert(Math.abs(judged - e.mae) < 1e-9, `${judged} ${e.mae}`);
+        assert(e.mae < json.max_error && e.mape > 0, JSON.stringify(e));
+      }
+    }
   } finally {
     await Deno.remove(models, { recursive: true });
   }

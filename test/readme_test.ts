@@ -40,6 +40,8 @@ const NOT_RUN_HERE: Readonly<Record<string, string>> = {
   "deno task bench": "benchmarks: run by hand, figures in BENCHMARKS.md",
   "deno task bench serve": "benchmarks: run by hand, figures in BENCHMARKS.md",
   "deno task bench vm": "benchmarks: run by hand, figures in BENCHMARKS.md",
+  "deno task bench vm-estimate":
+    "benchmarks: run by hand, figures in BENCHMARKS.md",
   "deno task bench cold_demo":
     "benchmarks: run by hand, figures in BENCHMARKS.md",
   "deno run --allow-all bench/notebooks_stress.ts --runs 10 --hogs 2":

@@ -29,12 +29,29 @@ import { parseEnergySource, parseFeatureGroup } from "../../lib/types.ts";
 import {
   Calibrator,
   type CalibratorOptions,
+  checkModelServer,
   type CycleReport,
   DecisionLog,
   parseMaxError,
   serveCalibrateMetrics,
 } from "../../lib/calibrate/mod.ts";
 import { parseTrainerList } from "./train.ts";
+
+/** An http(s) URL, or a `RangeError` naming the value. */
+function parseServerUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !/^https?:$/.test(url.protocol)) {
+    throw new RangeError(
+      `--model-server must be an http(s) URL, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
 
 /** The options of `calibrate`. */
 const OPTIONS = {
@@ -91,6 +108,11 @@ const OPTIONS = {
     "time for each Prometheus request; a slower one skips the cycle (default: half the period, at most 30)",
     { parse: numberParser({ min: 0.1 }) },
   ),
+  modelServer: option(
+    "--model-server <url>",
+    "the model server (serve) handing out the pipeline; a cycle it does not answer is skipped (default: not asked)",
+    { parse: parser(parseServerUrl) },
+  ),
   stateDir: option(
     "--state-dir <dir>",
     "staging of candidates and onboarding reports (default: <MODEL_PATH>/.calibrate)",
@@ -146,6 +168,13 @@ function calibratorOptions(
     featureGroup: options.featureGroup,
     ...(options.trainers ? { trainers: options.trainers } : {}),
     onDecision: (d) => log.write(d),
+    ...(options.modelServer === undefined ? {} : {
+      checkModelServer: () =>
+        checkModelServer(options.modelServer!, options.pipeline, {
+          timeoutMs,
+          source: options.sources?.[0] ?? "rapl-sysfs",
+        }),
+    }),
     fetchWindow: (metrics, start, end) =>
       queryMetrics(config.promServer, { metrics, start, end, step }, {
         timeoutMs,

@@ -10,6 +10,7 @@
 import {
   type CliContext,
   command,
+  flag,
   given,
   listParser,
   option,
@@ -17,6 +18,7 @@ import {
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { readQueries } from "./train.ts";
+import { runVmEstimate } from "./_vm_estimate.ts";
 import { readQueryFile } from "../../lib/extract/mod.ts";
 import {
   compareEstimates,
@@ -160,8 +162,25 @@ export const estimateCommand = command({
       "third-party metrics (also -tm)",
       { parse: listParser() },
     ),
+    // VM power (issue 20)
+    vm: flag(
+      "--vm",
+      "estimate VMs' power: -i the guests' queries, -p a VM pipeline (train --vm-train); the VM model of the closest size",
+    ),
+    vmHost: option(
+      "--vm-host <name>",
+      "with --vm: the host's query, to compare with the power it attributes to each VM",
+    ),
+    vmSpec: option(
+      "--vm-spec <vcpus:memoryGiB>",
+      "with --vm: the VMs' spec (default: machine_spec/<guest>.json)",
+    ),
   },
   async run(options, context) {
+    if (options.vm) return await runVmEstimate(options, context);
+    if (options.vmHost !== undefined || options.vmSpec !== undefined) {
+      throw new UsageError("--vm-host and --vm-spec need --vm");
+    }
     const { dataPath, modelPath } = context.config;
     if (options.input === undefined || options.input.length === 0) {
       throw new UsageError("missing required option -i/--input");

@@ -30,6 +30,7 @@ import {
   type SimulateOptions,
   simulateVmHost,
   type Simulation,
+  STRESS_KINDS,
   VM_IDLE_SHARES,
   type VmHostOptions,
   type VmHostSimulation,
@@ -64,27 +65,34 @@ function parseAddress(value: string): { hostname: string; port: number } {
 }
 
 /**
- * `AT:FACTOR` for `--drift`: seconds after the start, factor on the node's
- * power.
+ * `AT:FACTOR` or `AT:KIND` for `--drift`: seconds after the start, and a
+ * factor on the node's power or a stress kind that appears then (a new
+ * workload class).
  *
  * @example
  * ```ts
  * import { parseDrift } from "./simulate.ts";
  * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
  * assertEquals(parseDrift("60:1.3"), { at: 60, factor: 1.3 });
+ * assertEquals(parseDrift("60:memory"), { at: 60, factor: 1, workload: "memory" });
  * assertThrows(() => parseDrift("60"), RangeError);
+ * assertThrows(() => parseDrift("60:gpu"), RangeError);
  * ```
  */
 export function parseDrift(value: string): ExporterDrift {
-  const match = /^\s*([0-9.]+)\s*:\s*([0-9.eE+-]+)\s*$/.exec(value);
+  const match = /^\s*([0-9.]+)\s*:\s*([0-9a-zA-Z.+-]+)\s*$/.exec(value);
   const at = match ? Number(match[1]) : NaN;
-  const factor = match ? Number(match[2]) : NaN;
+  const what = match?.[2] ?? "";
+  const workload = STRESS_KINDS.find((k) => k === what);
+  const factor = workload === undefined ? Number(what) : 1;
   if (!(at >= 0) || !(factor > 0) || !Number.isFinite(factor)) {
     throw new RangeError(
-      `"${value}" is not a drift: expected AT:FACTOR, seconds after the start and a factor > 0 on the node's power, e.g. 120:1.3`,
+      `"${value}" is not a drift: expected AT:FACTOR (seconds after the start and a factor > 0 on the node's power, e.g. 120:1.3) or AT:KIND (a new workload class, one of ${
+        STRESS_KINDS.join(", ")
+      }, e.g. 120:memory)`,
     );
   }
-  return { at, factor };
+  return workload === undefined ? { at, factor } : { at, factor, workload };
 }
 
 async function serve(
@@ -211,8 +219,8 @@ const OPTIONS = {
     { parse: parser(parseAddress) },
   ),
   drift: option(
-    "--drift <at:factor>",
-    "with --serve: from AT seconds after the start on, the node's idle power and power coefficients are multiplied by FACTOR (e.g. 120:1.3)",
+    "--drift <at:factor|at:kind>",
+    "with --serve: from AT seconds after the start on, the node's idle power and power coefficients are multiplied by FACTOR (e.g. 120:1.3), or a new workload class appears: the stress KIND, which it never ran before, is all it runs (e.g. 120:memory)",
     { parse: parser(parseDrift) },
   ),
   vms: option(

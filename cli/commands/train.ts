@@ -392,6 +392,8 @@ async function pipelineOptions(
   const absTrainers = options.absTrainers ?? [...UPSTREAM_TRAINERS];
   const dynTrainers = options.dynTrainers ?? [...UPSTREAM_TRAINERS];
   const { absPipelineName, targetHints, bgHints, featureGroup } = options;
+  const { split, cvFolds, tune, derivedFeatures, seed } = options;
+  const modelling = { split, cvFolds, tune, derivedFeatures, seed };
   return {
     modelPath,
     pipelineName: options.pipelineName,
@@ -400,11 +402,7 @@ async function pipelineOptions(
     isolator: options.isolator,
     absTrainers,
     dynTrainers,
-    split: options.split,
-    cvFolds: options.cvFolds,
-    tune: options.tune,
-    derivedFeatures: options.derivedFeatures,
-    seed: options.seed,
+    ...modelling,
     thirdParty,
     vmJobName: context.config.vmJobName,
     weightFormat: options.weightFormat,
@@ -421,11 +419,7 @@ async function pipelineOptions(
       sources: options.energySource,
       absTrainers,
       dynTrainers,
-      split: options.split,
-      cvFolds: options.cvFolds,
-      tune: options.tune,
-      derivedFeatures: options.derivedFeatures,
-      seed: options.seed,
+      ...modelling,
       ...(profile === undefined ? {} : { profile }),
       ...(targetHints === undefined ? {} : { targetHints }),
       ...(bgHints === undefined ? {} : { bgHints }),

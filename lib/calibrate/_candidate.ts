@@ -1,6 +1,6 @@
 /**
  * Training a candidate in a staging MODEL_PATH (from a copy of the
- * published pipeline), and the onboarding report.
+ * published pipeline).
  *
  * @module
  */
@@ -21,9 +21,7 @@ import type {
   MachineSpec,
   TrainerName,
 } from "../types.ts";
-import { writeJsonFile } from "../io/json.ts";
 import { stagePipeline } from "./publish_candidate.ts";
-import type { MaxError } from "./max_error.ts";
 import type { Split } from "./_windows.ts";
 
 /** A model's error on holdout rows: per `source/component` and their mean. */
@@ -86,35 +84,4 @@ export async function trainStaged(
     },
   });
   return await loadPipelineDir(dir, { name: o.pipelineName });
-}
-
-/** Writes an onboarding's validation report (JSON, as export's reports). */
-export async function writeOnboardReport(
-  file: string,
-  r: {
-    nodeType: string;
-    spec: MachineSpec;
-    machineId: string;
-    pipeline: string;
-    featureGroup: FeatureGroup;
-    model: string | undefined;
-    split: Split;
-    errors: Record<string, number>;
-    maxError: MaxError;
-  },
-): Promise<void> {
-  await writeJsonFile(file, {
-    node_type: r.nodeType,
-    machine_spec: r.spec,
-    machine_id: r.machineId,
-    pipeline: r.pipeline,
-    feature_group: r.featureGroup,
-    model: r.model ?? null,
-    train_rows: r.split.trainRows,
-    holdout_rows: r.split.holdoutRows,
-    holdout_error: r.errors,
-    unit: r.maxError.kind === "mape" ? "percent" : "watts",
-    max_error: r.maxError.value,
-    within_bound: Object.values(r.errors).every((v) => v <= r.maxError.value),
-  });
 }

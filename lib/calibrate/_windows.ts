@@ -24,6 +24,8 @@ export interface NodeState {
   riseSeq: number | undefined;
   /** No decision before this cycle (after a publish or rejection). */
   quietUntil: number;
+  /** The rise whose `wait` was logged: one line per rise, not per cycle. */
+  waitedFor?: number;
 }
 
 /** One node type's rows of a window, per source. */

@@ -212,7 +212,7 @@ const COUNTER_HELP: readonly (readonly [CounterName, string])[] = [
   ["cycles", "Calibration cycles run."],
   [
     "skipped_cycles",
-    "Cycles skipped, by reason (Prometheus down or slow, no data, ...).",
+    "Cycles skipped, by reason (Prometheus down or slow, model server down, no data, ...).",
   ],
   ["retrains", "Candidate models trained, by reason (drift, onboard)."],
   [

@@ -51,11 +51,9 @@ import {
   type Split,
   splitWindows,
 } from "./_windows.ts";
-import {
-  type HoldoutError,
-  trainStaged,
-  writeOnboardReport,
-} from "./_candidate.ts";
+import { type HoldoutError, trainStaged } from "./_candidate.ts";
+import { validatedModels, writeOnboardReport } from "./_onboard_report.ts";
+import { generationOf } from "../serve/node_type_models.ts";
 
 export type {
   CalibratorOptions,
@@ -201,24 +199,26 @@ export class Calibrator {
     }, report);
   }
 
-  async #run(now: number, seq: number, report: CycleReport): Promise<void> {
-    const step = this.#o.step ?? 3;
-    let result: QueryResult;
+  /** The window's data, or why it cannot be had: `[reason, why]`. */
+  async #read(now: number): Promise<QueryResult | [string, string]> {
     try {
-      result = await this.#o.fetchWindow(
-        this.queriedMetrics,
-        now - this.#period - step,
-        now,
-      );
+      await this.#o.checkModelServer?.();
     } catch (error) {
-      return this.#skip(
-        now,
-        seq,
-        report,
-        "prometheus",
-        `cannot read Prometheus: ${(error as Error).message}`,
-      );
+      const why = (error as Error).message;
+      return ["model_server", `cannot reach the model server: ${why}`];
     }
+    const start = now - this.#period - (this.#o.step ?? 3);
+    try {
+      return await this.#o.fetchWindow(this.queriedMetrics, start, now);
+    } catch (error) {
+      const why = (error as Error).message;
+      return ["prometheus", `cannot read Prometheus: ${why}`];
+    }
+  }
+
+  async #run(now: number, seq: number, report: CycleReport): Promise<void> {
+    const result = await this.#read(now);
+    if (Array.isArray(result)) return this.#skip(now, seq, report, ...result);
     const query = queryDataFrom(result, { origin: "Prometheus window" });
     const byType = nodeTypesOf(query);
     if (byType.size === 0) {
@@ -297,7 +297,7 @@ export class Calibrator {
     }
     const selection = pipeline &&
       this.#select(
-        new Map([[pipeline.name, pipeline]]),
+        pipeline,
         this.#sources[0]!,
         spec,
       );
@@ -305,12 +305,8 @@ export class Calibrator {
     return s;
   }
 
-  #select(
-    pipelines: ReadonlyMap<string, ServedPipeline>,
-    source: EnergySource,
-    spec: MachineSpec,
-  ) {
-    return selectModel(pipelines, {
+  #select(pipeline: ServedPipeline, source: EnergySource, spec: MachineSpec) {
+    return selectModel(new Map([[pipeline.name, pipeline]]), {
       source,
       outputType: "AbsPower",
       machineSpec: spec,
@@ -332,9 +328,8 @@ export class Calibrator {
   ): Promise<Map<string, number> | undefined> {
     if (pipeline === undefined) return undefined;
     const out = new Map<string, number>();
-    const pipelines = new Map([[pipeline.name, pipeline]]);
     for (const [source, frame] of rows) {
-      const selection = this.#select(pipelines, source, state.spec);
+      const selection = this.#select(pipeline, source, state.spec);
       if (selection === undefined) return undefined;
       const e = await frameErrors(selection.model, frame, {
         kind: this.#maxError.kind,
@@ -384,6 +379,8 @@ export class Calibrator {
     }`;
     const split = this.#splitOf(windows.map((w) => w.data));
     if (split === undefined) {
+      if (state.waitedFor === since) return;
+      state.waitedFor = since;
       this.#decide({
         time: now,
         cycle: seq,
@@ -548,7 +545,7 @@ export class Calibrator {
     const served = await this.#current();
     const selection = served &&
       this.#select(
-        new Map([[served.name, served]]),
+        served,
         split.train.keys().next().value!,
         state.spec,
       );
@@ -556,20 +553,25 @@ export class Calibrator {
     let reportFile: string | undefined;
     if (reason === "onboard") {
       this.metrics.count("onboardings");
-      reportFile = join(
-        this.#o.stateDir,
-        `onboard_node_type_${state.label}.json`,
-      );
+      const label = state.label;
+      reportFile = join(this.#o.stateDir, `onboard_node_type_${label}.json`);
+      const pick = (source: EnergySource) =>
+        served &&
+        this.#select(served, source, state.spec)
+          ?.model;
       await writeOnboardReport(reportFile, {
-        nodeType: state.label,
+        nodeType: label,
         spec: state.spec,
         machineId: state.id,
         pipeline: this.#name,
+        generation: served ? generationOf(served) : "",
         featureGroup: this.#group,
         model: selection?.model.name,
         split,
         errors: cand.errors,
         maxError: this.#maxError,
+        validated: await validatedModels(split.holdout, pick, this.#name),
+        time: base.time,
       });
     }
     this.metrics.count("publishes", reason);

@@ -29,8 +29,9 @@ export interface Decision {
   /** Node type label (`new` before onboarding). */
   node_type: string;
   /**
-   * `skip` (cycle skipped), `wait` (error high but too few rows),
-   * `retrain` / `onboard` (a candidate is trained), `publish`, `reject`.
+   * `skip` (cycle skipped), `wait` (error high but too few rows yet;
+   * logged once per rise), `retrain` / `onboard` (a candidate is trained),
+   * `publish`, `reject`.
    */
   action: "skip" | "wait" | "retrain" | "onboard" | "publish" | "reject";
   /** Why, in words. */
@@ -66,6 +67,17 @@ export interface CalibratorOptions {
     start: number,
     end: number,
   ): Promise<QueryResult>;
+  /**
+   * Asks the model server whether it answers (the CLI, with
+   * `--model-server`: its `/best-models?detail=true` for the pipeline);
+   * throws when it does not. A cycle it fails is skipped, logged (`skip`)
+   * and counted (`skipped_cycles{reason="model_server"}`): calibrate
+   * measures the model serve hands out, and a server that is down hands
+   * out none. Calibrate resumes with the next cycle it answers.
+   *
+   * @default {undefined} not asked: the pipeline in MODEL_PATH is measured
+   */
+  checkModelServer?: () => Promise<unknown>;
   /**
    * The pipeline calibrated (and served for these nodes).
    *

@@ -24,3 +24,5 @@ export { DecisionLog } from "./decision_log.ts";
 export { serveCalibrateMetrics } from "./serve_calibrate_metrics.ts";
 export type { CalibrateMetricsServerOptions } from "./serve_calibrate_metrics.ts";
 export { DEFAULT_TRAINERS } from "./calibrator.ts";
+export { checkModelServer } from "./check_model_server.ts";
+export type { CheckModelServerOptions } from "./check_model_server.ts";

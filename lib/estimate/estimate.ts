@@ -212,6 +212,14 @@ async function pipelineFolders(
   return await listPipelines(options.modelPath, target);
 }
 
+/**
+ * Why a VM pipeline cannot estimate a node's power: its models take a
+ * guest's usage and the VM's size.
+ */
+function vmPipelineMessage(name: string): string {
+  return `Cannot estimate with pipeline ${name}: it is a VM pipeline (train --vm-train); estimate a VM with estimate --vm -i <guest query> (estimateVm())`;
+}
+
 /** Finds the candidates: the pipelines' models and the model files. */
 async function findCandidates(
   target: EstimateTarget,
@@ -227,6 +235,7 @@ async function findCandidates(
   const folders = await pipelineFolders(target, options);
   for (const folder of folders) {
     const info = await readPipelineInfo(folder);
+    if (info.vm) throw new TypeError(vmPipelineMessage(info.name));
     const found = await pipelineModelCandidates(info, target, {
       ...(options.featureGroup
         ? { featureGroups: [options.featureGroup] }

@@ -66,6 +66,8 @@ export interface PipelineInfo {
   extractor: ExtractorName;
   /** The isolator of its DynPower data. */
   isolator: IsolatorName;
+  /** Set when it is a VM pipeline (`train --vm-train`, `"vm": true`). */
+  vm?: true;
 }
 
 /**
@@ -126,6 +128,7 @@ export async function readPipelineInfo(folder: string): Promise<PipelineInfo> {
     ...(generation === folder ? {} : { generation }),
     extractor: pick("extractor", EXTRACTORS, "default"),
     isolator: pick("isolator", ISOLATORS, "min"),
+    ...(m?.vm === true ? { vm: true as const } : {}),
   };
 }
 

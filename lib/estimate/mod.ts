@@ -22,3 +22,10 @@ export type {
 } from "./estimate_types.ts";
 export type { RankedEstimate } from "./compare_estimates.ts";
 export type { CsvCell } from "../io/csv.ts";
+export { estimateVm } from "./vm_estimate.ts";
+export type {
+  EstimateVmOptions,
+  VmComponentEstimate,
+  VmEstimate,
+} from "./vm_estimate.ts";
+export { writeVmEstimates } from "./write_vm_estimate.ts";

@@ -48,6 +48,22 @@ export interface ExportedModel {
    * @default {undefined} `errors[errorKey]`
    */
   rank?: number;
+  /**
+   * Its error per power component, MAE (W) and MAPE (%), e.g. on the rows
+   * calibrate's onboarding held out; when a row of a report table has
+   * them, a per-component table follows that table.
+   *
+   * @default {undefined} none (upstream's report)
+   */
+  components?: Readonly<Record<string, ComponentError>>;
+}
+
+/** A model's error on one power component. */
+export interface ComponentError {
+  /** Mean absolute error, W. */
+  mae: number;
+  /** Mean absolute percentage error, %, or −1 when undefined. */
+  mape: number;
 }
 
 /** The best models of one (source, output type, feature group). */

@@ -68,11 +68,44 @@ export const ERROR_REPORT_COLUMNS = [
 ] as const;
 
 /**
+ * The columns of the per-component table that follows a report table whose
+ * models carry `components` (calibrate's onboarding).
+ *
+ * @example
+ * ```ts
+ * import { COMPONENT_ERROR_COLUMNS } from "./error_report.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(COMPONENT_ERROR_COLUMNS.join(" | "), "Feature group | Component | MAE | MAPE (%)");
+ * ```
+ */
+export const COMPONENT_ERROR_COLUMNS = [
+  "Feature group",
+  "Component",
+  "MAE",
+  "MAPE (%)",
+] as const;
+
+/**
  * Options of {@linkcode errorReport}: where the linked files are served
  * (`baseUrl`, default kepler-model-db's raw files; `version`, default
- * `"v0.7"`).
+ * `"v0.7"`), and what calibrate's onboarding report adds.
  */
-export type ErrorReportOptions = ExportedModelUrlOptions;
+export interface ErrorReportOptions extends ExportedModelUrlOptions {
+  /**
+   * Markdown put between the node type's table and the sections (what the
+   * models were validated on).
+   *
+   * @default {undefined} none (upstream's report)
+   */
+  intro?: string;
+  /**
+   * Whether each row links its model file in a model db (the URL column);
+   * false for models that are not published there.
+   *
+   * @default {true}
+   */
+  links?: boolean;
+}
 
 /** A node type of the pipeline's index. */
 export interface ReportNodeType {
@@ -93,6 +126,8 @@ function section(
     for (const ot of OUTPUT_TYPES) {
       out += `### ${source} ${ot} model\n\n`;
       const rows: string[][] = [];
+      const components: string[][] = [];
+      const links = options.links ?? true;
       for (const fg of REPORT_FEATURE_GROUP_ORDER) {
         const b = best.get(exportGroupKey(source, ot, fg));
         const m = b === undefined ? undefined : pick(b);
@@ -102,12 +137,22 @@ function section(
           m.modelName,
           m.mae.toFixed(2),
           m.mape.toFixed(1),
-          exportedModelUrl(m, kind, options),
+          ...(links ? [exportedModelUrl(m, kind, options)] : []),
         ]);
+        for (const [c, e] of Object.entries(m.components ?? {})) {
+          components.push([fg, c, e.mae.toFixed(2), e.mape.toFixed(1)]);
+        }
       }
+      const columns = links
+        ? ERROR_REPORT_COLUMNS
+        : ERROR_REPORT_COLUMNS.slice(0, -1);
       out += rows.length === 0
         ? "No model available\n\n"
-        : markdownTable(ERROR_REPORT_COLUMNS, rows);
+        : markdownTable(columns, rows);
+      if (components.length > 0) {
+        out += "\n" + markdownTable(COMPONENT_ERROR_COLUMNS, components) +
+          "\n";
+      }
     }
   }
   return out;
@@ -139,6 +184,23 @@ function section(
  * assert(md.includes("| BPFOnly | SGDRegressorTrainer_0 | 1.23 | 1.0 | https://h/models/v0.7/p/acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0.json |"));
  * assert(md.includes("### acpi DynPower model\n\nNo model available\n\n"));
  * ```
+ *
+ * @example Calibrate's onboarding: an intro, no links, errors per component
+ * ```ts
+ * import { errorReport } from "./error_report.ts";
+ * import { bestExportedModels } from "./best_exported_models.ts";
+ * import { ok as assert } from "node:assert/strict";
+ * const model = { pipeline: "calibrated", source: "acpi" as const, outputType: "AbsPower" as const,
+ *   featureGroup: "Basic" as const, modelName: "GradientBoostingRegressorTrainer_0",
+ *   trainer: "GradientBoostingRegressorTrainer", nodeType: 0, mae: 0.81, mape: 0.7,
+ *   errors: { mae: 0.81, mape: 0.7 }, hasWeight: false,
+ *   components: { platform: { mae: 0.81, mape: 0.7 } } };
+ * const md = errorReport({ nodeType: 0, attrs: { processor: "x", cores: 4 } },
+ *   bestExportedModels([model]).get(0)!, { intro: "Validated on the 40 newest rows.", links: false });
+ * assert(md.includes("| 4 |\n\nValidated on the 40 newest rows.\n\n[With local estimator]"));
+ * assert(md.includes("| Feature group | Model name | MAE | MAPE (%) |\n| --- | --- | --- | --- |\n| Basic | GradientBoostingRegressorTrainer_0 | 0.81 | 0.7 |\n"));
+ * assert(md.includes("\n| Feature group | Component | MAE | MAPE (%) |\n| --- | --- | --- | --- |\n| Basic | platform | 0.81 | 0.7 |\n"));
+ * ```
  */
 export function errorReport(
   node: ReportNodeType,
@@ -150,6 +212,7 @@ export function errorReport(
   const values = keys.map((k) => String((attrs as Record<string, unknown>)[k]));
   let md = `# Validation results on node type ${nodeType}\n\n`;
   md += markdownTable(keys, [values]) + "\n";
+  if (options.intro !== undefined) md += `${options.intro.trim()}\n\n`;
   md += "[With local estimator](#with-local-estimator)\n\n";
   md += "[With sidecar estimator](#with-sidecar-estimator)\n\n";
   md += "## With local estimator\n\n";

@@ -45,12 +45,14 @@ export type { ExclusionReason, ExclusionReport } from "./data_checks.ts";
 export { checkQueryData, formatDataChecks } from "./check_query.ts";
 export type { CheckQueryOptions } from "./check_query.ts";
 export {
+  guestUsage,
   joinVmViews,
   VCPUS_FEATURE,
   VM_NORMALIZATIONS,
   vmNameOfId,
 } from "./vm_join.ts";
 export type {
+  GuestUsage,
   GuestView,
   VmFrame,
   VmJoinOptions,

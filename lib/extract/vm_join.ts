@@ -315,3 +315,85 @@ function buildFrame(
     vmIds: vms.map((vm) => vm.vmId),
   };
 }
+
+/** A guest's usage rates, summed over its containers (`guestUsage`). */
+export interface GuestUsage {
+  /** The VM's name (the guest's `instance`). */
+  name: string;
+  /** End of each interval, unix seconds, ascending. */
+  timestamp: Float64Array;
+  /** Per-second rate of each feature, by feature name. */
+  features: Record<string, Float64Array>;
+}
+
+/**
+ * A guest's usage as rates per interval (the guest's view alone, no
+ * energy): each feature's `kepler_container_<f>_total` summed over the
+ * containers, differenced between consecutive timestamps that every
+ * feature holds, over the seconds between them; intervals with a counter
+ * reset are left out.
+ *
+ * @param query The guest Kepler's query.
+ * @param features The features (Kepler names without prefix and `_total`).
+ * @returns The VM's name, the interval ends and the rates.
+ * @throws {RangeError} when a feature's metric is missing, the query has
+ *   no instance label, or no two timestamps are shared.
+ *
+ * @example
+ * ```ts
+ * import { guestUsage } from "./vm_join.ts";
+ * import type { QueryData } from "./read_query.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const ts = Float64Array.of(0, 3, 6);
+ * const guest: QueryData = { origin: "web", metrics: new Map([
+ *   ["kepler_container_bpf_cpu_time_ms_total", [
+ *     { labels: { instance: "web", container_id: "a" }, timestamps: ts, values: Float64Array.of(0, 300, 600) },
+ *     { labels: { instance: "web", container_id: "b" }, timestamps: ts, values: Float64Array.of(0, 0, 300) },
+ *   ]],
+ * ]) };
+ * const usage = guestUsage(guest, ["bpf_cpu_time_ms"]);
+ * assertEquals(usage.name, "web");
+ * assertEquals([...usage.timestamp], [3, 6]);
+ * assertEquals([...usage.features.bpf_cpu_time_ms!], [100, 200]);
+ * ```
+ */
+export function guestUsage(
+  query: QueryData,
+  features: readonly string[],
+): GuestUsage {
+  const name = guestName(query);
+  const counters = new Map<string, Map<number, number>>();
+  for (const f of features) {
+    const all = series(query, `kepler_container_${f}_total`);
+    if (all.length === 0) {
+      throw new RangeError(
+        `Cannot read the VM's usage: metric kepler_container_${f}_total is missing from ${query.origin}`,
+      );
+    }
+    counters.set(f, sumByTime(all));
+  }
+  const times = sharedTimes({ name, vmId: name, vcpus: 0, counters });
+  const cols = features.map((f) => counters.get(f)!);
+  const ends: number[] = [];
+  const rates: number[][] = features.map(() => []);
+  for (let i = 1; i < times.length; i++) {
+    const a = times[i - 1]!, b = times[i]!;
+    const dt = (b - a) / 1000;
+    const values = cols.map((m) => (m.get(b)! - m.get(a)!) / dt);
+    if (values.some((x) => !(x >= 0))) continue; // a counter reset
+    ends.push(b / 1000);
+    values.forEach((x, j) => rates[j]!.push(x));
+  }
+  if (ends.length === 0) {
+    throw new RangeError(
+      `Cannot read the VM's usage: ${query.origin} has no two consecutive timestamps`,
+    );
+  }
+  return {
+    name,
+    timestamp: Float64Array.from(ends),
+    features: Object.fromEntries(
+      features.map((f, j) => [f, Float64Array.from(rates[j]!)]),
+    ),
+  };
+}

@@ -8,15 +8,20 @@
  *
  * @module
  */
-import {
-  type BinnedColumns,
-  buildHistogram,
-  findBestSplit,
-  type NodeTotals,
-  type Split,
-  type SplitRule,
-  subtractHistogram,
+import type {
+  BinnedColumns,
+  NodeTotals,
+  Split,
+  SplitRule,
 } from "./histogram.ts";
+import {
+  bestSplitOnActive,
+  buildOnActive,
+  buildRoot,
+  newNodeHistogram,
+  type NodeHistogram,
+  subtractOnActive,
+} from "./_active_histogram.ts";
 import { mulberry32 } from "./random.ts";
 
 /**
@@ -83,15 +88,16 @@ interface Pending {
   start: number;
   end: number;
   depth: number;
-  hist: Float64Array | undefined;
+  hist: NodeHistogram | undefined;
   totals: NodeTotals;
 }
 
 /**
  * Gradient boosting for squared error on binned columns: each round takes
  * gradients `pred − y` and hessians 1, grows one depth-limited tree with
- * histograms (building the smaller child, subtracting for the larger) and
- * adds it to the predictions. The training predictions it returns equal
+ * histograms (building the smaller child, subtracting for the larger, each
+ * on the bins the node's rows fall in: see `_active_histogram.ts`) and adds
+ * it to the predictions. The training predictions it returns equal
  * {@linkcode predictForest} on the raw columns, bit for bit.
  *
  * @example
@@ -118,8 +124,8 @@ export function boost(
   const pred = options.start
     ? Float64Array.from(options.start)
     : new Float64Array(n);
-  const histSize = 3 * offsets[nFeatures]!;
-  const pool: Float64Array[] = [];
+  const nBins = offsets[nFeatures]!;
+  const pool: NodeHistogram[] = [];
   const ctx: Grower = {
     binned,
     rule: splitRule(options),
@@ -130,27 +136,48 @@ export function boost(
     hess: new Float64Array(n).fill(1),
     rows: new Uint32Array(n),
     scratch: new Uint32Array(n),
-    acquire: () => pool.pop() ?? new Float64Array(histSize),
-    release: (h: Float64Array) => void pool.push(h),
+    acquire: () => pool.pop() ?? newNodeHistogram(nBins),
+    release: (h: NodeHistogram) => void pool.push(h),
   };
   const { grad, rows } = ctx;
   const nIn = Math.max(1, Math.min(n, Math.floor(subsample * n)));
+  // A tree has at most 2·nIn − 1 nodes (every leaf holds a row), and at
+  // most 2^(maxDepth+1) − 1.
+  const tree = growingTree(
+    Math.min(2 * nIn - 1, 2 ** (Math.min(ctx.maxDepth, 30) + 1) - 1),
+  );
   const trees: Tree[] = [];
   for (let round = 0; round < nEstimators; round++) {
     for (let i = 0; i < n; i++) grad[i] = pred[i]! - y[i]!;
     sampleRows(random, rows, n, nIn);
-    const tree = growTree(ctx, nIn);
+    growTree(ctx, tree, nIn);
     followOutOfBag(ctx, tree, nIn);
-    trees.push({
-      feature: Int32Array.from(tree.feature),
-      threshold: Float64Array.from(tree.threshold),
-      left: Int32Array.from(tree.left),
-      right: Int32Array.from(tree.right),
-      value: Float64Array.from(tree.value),
-      gain: Float64Array.from(tree.gain),
-    });
+    trees.push(finishedTree(tree));
   }
   return { trees, pred };
+}
+
+/** A copy of a grown tree's nodes, its six arrays in one buffer. */
+function finishedTree(tree: GrowingTree): Tree {
+  const m = tree.size;
+  const buffer = new ArrayBuffer(36 * m);
+  const float = (k: number) => new Float64Array(buffer, 8 * k * m, m);
+  const int = (k: number) => new Int32Array(buffer, 24 * m + 4 * k * m, m);
+  const out = {
+    feature: int(0),
+    threshold: float(0),
+    left: int(1),
+    right: int(2),
+    value: float(1),
+    gain: float(2),
+  };
+  out.feature.set(tree.feature.subarray(0, m));
+  out.threshold.set(tree.threshold.subarray(0, m));
+  out.left.set(tree.left.subarray(0, m));
+  out.right.set(tree.right.subarray(0, m));
+  out.value.set(tree.value.subarray(0, m));
+  out.gain.set(tree.gain.subarray(0, m));
+  return out;
 }
 
 /** The split rule of the options, with scikit-learn GBR's defaults. */
@@ -177,31 +204,49 @@ interface Grower {
   rows: Uint32Array;
   scratch: Uint32Array;
   /** A histogram buffer from the pool. */
-  acquire(): Float64Array;
+  acquire(): NodeHistogram;
   /** Returns a histogram buffer to the pool. */
-  release(h: Float64Array): void;
+  release(h: NodeHistogram): void;
 }
 
-/** A tree being grown: parallel node arrays, plus each split's bin. */
+/**
+ * A tree being grown: parallel node arrays, plus each split's bin, of which
+ * the first `size` nodes are in use (reused from tree to tree).
+ */
 interface GrowingTree {
-  feature: number[];
-  threshold: number[];
-  bin: number[];
-  left: number[];
-  right: number[];
-  value: number[];
-  gain: number[];
+  size: number;
+  feature: Int32Array;
+  threshold: Float64Array;
+  bin: Int32Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+  gain: Float64Array;
+}
+
+function growingTree(capacity: number): GrowingTree {
+  return {
+    size: 0,
+    feature: new Int32Array(capacity),
+    threshold: new Float64Array(capacity),
+    bin: new Int32Array(capacity),
+    left: new Int32Array(capacity),
+    right: new Int32Array(capacity),
+    value: new Float64Array(capacity),
+    gain: new Float64Array(capacity),
+  };
 }
 
 function newNode(t: GrowingTree): number {
-  t.feature.push(-1);
-  t.threshold.push(0);
-  t.bin.push(-1);
-  t.left.push(-1);
-  t.right.push(-1);
-  t.value.push(0);
-  t.gain.push(0);
-  return t.feature.length - 1;
+  const id = t.size++;
+  t.feature[id] = -1;
+  t.threshold[id] = 0;
+  t.bin[id] = -1;
+  t.left[id] = -1;
+  t.right[id] = -1;
+  t.value[id] = 0;
+  t.gain[id] = 0;
+  return id;
 }
 
 function canSplit(ctx: Grower, depth: number, t: NodeTotals): boolean {
@@ -231,8 +276,11 @@ function sampleRows(
   }
 }
 
-/** Grows one tree on rows[0..nIn), depth first, adding leaves to `pred`. */
-function growTree(ctx: Grower, nIn: number): GrowingTree {
+/**
+ * Grows one tree into `tree` on rows[0..nIn), depth first, adding leaves to
+ * `pred`.
+ */
+function growTree(ctx: Grower, tree: GrowingTree, nIn: number): void {
   const { binned, grad, hess, rows } = ctx;
   let G = 0;
   let H = 0;
@@ -241,23 +289,12 @@ function growTree(ctx: Grower, nIn: number): GrowingTree {
     G += grad[r]!;
     H += hess[r]!;
   }
-  const tree: GrowingTree = {
-    feature: [],
-    threshold: [],
-    bin: [],
-    left: [],
-    right: [],
-    value: [],
-    gain: [],
-  };
+  tree.size = 0;
   const rootTotals = { grad: G, hess: H, count: nIn };
-  let rootHist: Float64Array | undefined;
+  let rootHist: NodeHistogram | undefined;
   if (canSplit(ctx, 0, rootTotals)) {
     rootHist = ctx.acquire();
-    buildHistogram(
-      { binned, grad, hess, rows, start: 0, end: nIn },
-      rootHist,
-    );
+    buildRoot(binned, grad, hess, rows, nIn, rootHist);
   }
   const stack: Pending[] = [{
     id: newNode(tree),
@@ -270,12 +307,16 @@ function growTree(ctx: Grower, nIn: number): GrowingTree {
   while (stack.length > 0) {
     const node = stack.pop()!;
     const split = node.hist
-      ? findBestSplit(binned, node.hist, node.totals, ctx.rule)
+      ? bestSplitOnActive(
+        binned,
+        node.hist,
+        node.totals,
+        ctx.rule,
+      )
       : undefined;
     if (!node.hist || !split) setLeaf(ctx, tree, node);
     else stack.push(...splitNode(ctx, tree, node, node.hist, split));
   }
-  return tree;
 }
 
 /** Makes a node a leaf: its value, added to its rows' predictions. */
@@ -301,7 +342,7 @@ function splitNode(
   ctx: Grower,
   tree: GrowingTree,
   node: Pending,
-  hist: Float64Array,
+  hist: NodeHistogram,
   split: Split,
 ): [Pending, Pending] {
   const { id, start, end, depth } = node;
@@ -326,18 +367,22 @@ function splitNode(
   tree.right[id] = rr;
   const needL = canSplit(ctx, depth + 1, split.left);
   const needR = canSplit(ctx, depth + 1, split.right);
-  let histL: Float64Array | undefined;
-  let histR: Float64Array | undefined;
+  let histL: NodeHistogram | undefined;
+  let histR: NodeHistogram | undefined;
   if (needL || needR) {
     const small = ctx.acquire();
     const leftSmaller = mid - start <= end - mid;
-    buildHistogram(
-      leftSmaller
-        ? { binned, grad, hess, rows, start, end: mid }
-        : { binned, grad, hess, rows, start: mid, end },
+    buildOnActive(
+      binned,
+      grad,
+      hess,
+      rows,
+      leftSmaller ? start : mid,
+      leftSmaller ? mid : end,
+      hist,
       small,
     );
-    subtractHistogram(hist, small);
+    subtractOnActive(hist, small, leftSmaller ? needL : needR);
     histL = leftSmaller ? small : hist;
     histR = leftSmaller ? hist : small;
     if (!needL) {

@@ -18,6 +18,11 @@
  *   also picks scikit-learn's splits (whose `friedman_mse` criterion equals the
  *   squared-error reduction for unweighted rows).
  *
+ * `boost.ts` grows its trees with the faster forms of these three in
+ * `_active_histogram.ts` (only the bins a node's rows fall in); the plain
+ * forms here stay as their definition: `_active_histogram_test.ts` checks
+ * that both give the same histograms and splits, bit for bit.
+ *
  * @module
  */
 

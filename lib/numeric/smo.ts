@@ -57,6 +57,13 @@ const TAU = 1e-12;
  * in single precision as LIBSVM does (`Qfloat`), which doubles the rows a
  * cache budget holds.
  *
+ * When the budget holds all `l` rows (up to 7,000 rows at 200 MB), they
+ * live in one `l × l` matrix, computed a row at a time as they are first
+ * asked for, and a new row copies `K(i, j)` from every row `j` already
+ * there instead of evaluating its `exp` again: the kernel is symmetric bit
+ * for bit (`(a − b)²` and `(b − a)²` are the same number, summed in the same
+ * feature order). Which rows are cached never changes their values.
+ *
  * @example
  * ```ts
  * import { rbfKernelRows } from "./smo.ts";
@@ -73,7 +80,6 @@ export function rbfKernelRows(
   cacheMb: number,
 ): { row(i: number): Float32Array } {
   const capacity = Math.max(2, Math.floor((cacheMb * 1e6) / (4 * l)));
-  const cache = new Map<number, Float32Array>();
   // Column-major copy: the distance loop then runs down whole columns.
   const cols: Float64Array[] = [];
   for (let k = 0; k < p; k++) {
@@ -82,34 +88,72 @@ export function rbfKernelRows(
     cols.push(c);
   }
   const d = new Float64Array(l);
+  const distances = (i: number) => {
+    d.fill(0);
+    for (let k = 0; k < p; k++) {
+      const c = cols[k]!;
+      const v = c[i]!;
+      for (let j = 0; j < l; j++) {
+        const t = c[j]! - v;
+        d[j] = d[j]! + t * t;
+      }
+    }
+  };
+  if (capacity >= l) return kernelMatrix(l, gamma, d, distances);
+  const slots: (Float32Array | undefined)[] = new Array(l).fill(undefined);
+  /** Cached rows, least recently used first. */
+  const lru = new Map<number, Float32Array>();
+  let size = 0;
   return {
     row(i: number): Float32Array {
-      const hit = cache.get(i);
+      const hit = slots[i];
       if (hit !== undefined) {
-        cache.delete(i);
-        cache.set(i, hit);
+        lru.delete(i);
+        lru.set(i, hit);
         return hit;
       }
       let out: Float32Array;
-      if (cache.size >= capacity) {
-        const oldest = cache.keys().next().value as number;
-        out = cache.get(oldest)!;
-        cache.delete(oldest);
+      if (size >= capacity) {
+        const oldest = lru.keys().next().value as number;
+        out = lru.get(oldest)!;
+        lru.delete(oldest);
+        slots[oldest] = undefined;
       } else {
         out = new Float32Array(l);
+        size++;
       }
-      d.fill(0);
-      for (let k = 0; k < p; k++) {
-        const c = cols[k]!;
-        const v = c[i]!;
-        for (let j = 0; j < l; j++) {
-          const t = c[j]! - v;
-          d[j] = d[j]! + t * t;
-        }
-      }
+      distances(i);
       for (let j = 0; j < l; j++) out[j] = Math.exp(-gamma * d[j]!);
-      cache.set(i, out);
+      slots[i] = out;
+      lru.set(i, out);
       return out;
+    },
+  };
+}
+
+/** All `l` kernel rows in one matrix, each computed once, symmetrically. */
+function kernelMatrix(
+  l: number,
+  gamma: number,
+  d: Float64Array,
+  distances: (i: number) => void,
+): { row(i: number): Float32Array } {
+  const matrix = new Float32Array(l * l);
+  const rows: (Float32Array | undefined)[] = new Array(l).fill(undefined);
+  const done = new Uint8Array(l);
+  return {
+    row(i: number): Float32Array {
+      const hit = rows[i];
+      if (hit !== undefined) return hit;
+      distances(i);
+      const o = i * l;
+      for (let j = 0; j < l; j++) {
+        matrix[o + j] = done[j] === 1
+          ? matrix[j * l + i]!
+          : Math.exp(-gamma * d[j]!);
+      }
+      done[i] = 1;
+      return rows[i] = matrix.subarray(o, o + l);
     },
   };
 }
@@ -158,21 +202,21 @@ export function solveEpsilonSvr(
     alpha,
     g,
     kernel,
-    u: new Float64Array(l),
     zeroRow: new Float32Array(l),
   };
-  const pair: Pair = { i: -1, j: -1, gap: 0 };
+  const pair: Pair = { i: -1, j: -1, gmax: -Infinity, gap: 0 };
+  selectI(state, pair);
 
   let iterations = 0;
   let converged = false;
   while (iterations < maxIterations) {
-    selectPair(state, pair);
+    selectJ(state, pair);
     if (pair.gap < eps || pair.j === -1) {
       converged = true;
       break;
     }
     iterations++;
-    updatePair(state, pair.i, pair.j);
+    updatePair(state, pair);
   }
 
   const rho = computeRho(state);
@@ -193,95 +237,121 @@ interface SmoState {
   g: Float64Array;
   /** Kernel rows, cached. */
   kernel: { row(i: number): Float32Array };
-  /** Scratch for the gradient update. */
-  u: Float64Array;
   /** The kernel row used when no `i` is eligible. */
   zeroRow: Float32Array;
 }
 
-/** A working pair and its optimality gap `gmax + gmax2`. */
+/**
+ * A working pair: `i` with its violation `gmax`, `j`, and the optimality
+ * gap `gmax + gmax2`.
+ */
 interface Pair {
   i: number;
   j: number;
+  gmax: number;
   gap: number;
 }
 
 // RBF: K(x, x) = 1 for every row.
 const QD = 1;
 
-/**
- * LIBSVM's working-set selection (WSS 2): `i` by maximal violation among
- * I_up, `j` by the largest second-order decrease among I_low; `j` is −1 when
- * no pair decreases the objective. Writes into `out`.
+/*
+ * LIBSVM's working-set selection (WSS 2) scans I_up for `i` (the maximal
+ * violation, the last of equal ones), then I_low for `j` (the largest
+ * second-order decrease, the last of equal ones), each over t < l (sign +1)
+ * then t ≥ l (sign −1). Here each scan is one pass over r < l that looks at
+ * t = r and t = r + l together, keeping each half's best apart; the last of
+ * equal bests over the two halves in order is the second half's when it is
+ * at least as good, so the choice is LIBSVM's, tie for tie. The scan for `i`
+ * runs inside the previous iteration's gradient update (selectI only starts
+ * the solve).
  */
-function selectPair(state: SmoState, out: Pair): void {
+
+/** Sets `out.i` and `out.gmax` (I_up's maximal violation) from scratch. */
+function selectI(state: SmoState, out: Pair): void {
   const { l, c, alpha, g } = state;
-  const L = 2 * l;
+  let gA = -Infinity, iA = -1, gB = -Infinity, iB = -1;
+  for (let r = 0; r < l; r++) {
+    const gp = -g[r]!;
+    if (alpha[r]! < c && gp >= gA) {
+      gA = gp;
+      iA = r;
+    }
+    const gm = g[r + l]!;
+    if (alpha[r + l]! > 0 && gm >= gB) {
+      gB = gm;
+      iB = r + l;
+    }
+  }
+  setI(out, gA, iA, gB, iB);
+}
+
+/** The first half's best unless the second half's is at least as good. */
+function setI(out: Pair, gA: number, iA: number, gB: number, iB: number) {
+  if (iB !== -1 && gB >= gA) {
+    out.i = iB;
+    out.gmax = gB;
+  } else {
+    out.i = iA;
+    out.gmax = gA;
+  }
+}
+
+/**
+ * Sets `out.j` (−1 when no pair decreases the objective) and `out.gap`
+ * for the pair's `i` and `gmax`.
+ */
+function selectJ(state: SmoState, out: Pair): void {
+  const { l, c, alpha, g } = state;
+  const { i, gmax } = out;
   const qd = QD;
-  // --- select i: maximal violation among I_up
-  let gmax = -Infinity;
-  let gmaxIdx = -1;
-  for (let t = 0; t < l; t++) {
-    if (alpha[t]! < c && -g[t]! >= gmax) {
-      gmax = -g[t]!;
-      gmaxIdx = t;
-    }
-  }
-  for (let t = l; t < L; t++) {
-    if (alpha[t]! > 0 && g[t]! >= gmax) {
-      gmax = g[t]!;
-      gmaxIdx = t;
-    }
-  }
-  const i = gmaxIdx;
-  // --- select j: largest second-order decrease among I_low
   let gmax2 = -Infinity;
-  let gminIdx = -1;
-  let objDiffMin = Infinity;
+  let objA = Infinity, jA = -1, objB = Infinity, jB = -1;
   // (when i is −1 the problem is optimal; only gmax2 matters then)
   const ki = i === -1 ? state.zeroRow : state.kernel.row(i % l);
   const canPick = i !== -1;
-  // t < l: sign +1, eligible when α_t > 0, gradient term G_t
-  for (let t = 0; t < l; t++) {
-    if (!(alpha[t]! > 0)) continue;
-    const gt = g[t]!;
-    if (gt >= gmax2) gmax2 = gt;
-    const gradDiff = gmax + gt;
-    if (canPick && gradDiff > 0) {
-      const quad = 2 * qd - 2 * ki[t]!;
-      const objDiff = -(gradDiff * gradDiff) / (quad > 0 ? quad : TAU);
-      if (objDiff <= objDiffMin) {
-        gminIdx = t;
-        objDiffMin = objDiff;
+  for (let r = 0; r < l; r++) {
+    // t = r: sign +1, eligible when α_t > 0, gradient term G_t
+    if (alpha[r]! > 0) {
+      const gt = g[r]!;
+      if (gt >= gmax2) gmax2 = gt;
+      const gradDiff = gmax + gt;
+      if (canPick && gradDiff > 0) {
+        const quad = 2 * qd - 2 * ki[r]!;
+        const objDiff = -(gradDiff * gradDiff) / (quad > 0 ? quad : TAU);
+        if (objDiff <= objA) {
+          jA = r;
+          objA = objDiff;
+        }
+      }
+    }
+    // t = r + l: sign −1, eligible when α_t < C, gradient term −G_t
+    if (alpha[r + l]! < c) {
+      const gt = -g[r + l]!;
+      if (gt >= gmax2) gmax2 = gt;
+      const gradDiff = gmax + gt;
+      if (canPick && gradDiff > 0) {
+        const quad = 2 * qd - 2 * ki[r]!;
+        const objDiff = -(gradDiff * gradDiff) / (quad > 0 ? quad : TAU);
+        if (objDiff <= objB) {
+          jB = r + l;
+          objB = objDiff;
+        }
       }
     }
   }
-  // t ≥ l: sign −1, eligible when α_t < C, gradient term −G_t
-  for (let t = l; t < L; t++) {
-    if (!(alpha[t]! < c)) continue;
-    const gt = -g[t]!;
-    if (gt >= gmax2) gmax2 = gt;
-    const gradDiff = gmax + gt;
-    if (canPick && gradDiff > 0) {
-      const quad = 2 * qd - 2 * ki[t - l]!;
-      const objDiff = -(gradDiff * gradDiff) / (quad > 0 ? quad : TAU);
-      if (objDiff <= objDiffMin) {
-        gminIdx = t;
-        objDiffMin = objDiff;
-      }
-    }
-  }
-  out.i = i;
-  out.j = gminIdx;
+  out.j = jB !== -1 && objB <= objA ? jB : jA;
   out.gap = gmax + gmax2;
 }
 
 /**
- * Solves the two-variable subproblem of pair (i, j) analytically, clips
- * it to the box, and updates the gradient.
+ * Solves the two-variable subproblem of the pair analytically, clips it to
+ * the box, updates the gradient and, in the same pass, selects the next
+ * `i` (into `pair`).
  */
-function updatePair(state: SmoState, i: number, j: number): void {
-  const { l, alpha, g, u } = state;
+function updatePair(state: SmoState, pair: Pair): void {
+  const { l, c, alpha, g } = state;
+  const { i, j } = pair;
   const si = i < l ? 1 : -1, sj = j < l ? 1 : -1;
   const kj = state.kernel.row(j % l);
   // kernel.row(j) may have evicted row i; fetch it again (a cache hit
@@ -296,11 +366,23 @@ function updatePair(state: SmoState, i: number, j: number): void {
   alpha[j] = aj;
   const dai = (ai - oldI) * si, daj = (aj - oldJ) * sj;
   // G_t += Q_ti·Δa_i + Q_tj·Δa_j with Q_tu = s_t s_u K.
-  for (let r = 0; r < l; r++) u[r] = kiRow[r]! * dai + kj[r]! * daj;
+  let gA = -Infinity, iA = -1, gB = -Infinity, iB = -1;
   for (let r = 0; r < l; r++) {
-    g[r] = g[r]! + u[r]!;
-    g[r + l] = g[r + l]! - u[r]!;
+    const u = kiRow[r]! * dai + kj[r]! * daj;
+    const gp = g[r]! + u;
+    g[r] = gp;
+    if (alpha[r]! < c && -gp >= gA) {
+      gA = -gp;
+      iA = r;
+    }
+    const gm = g[r + l]! - u;
+    g[r + l] = gm;
+    if (alpha[r + l]! > 0 && gm >= gB) {
+      gB = gm;
+      iB = r + l;
+    }
   }
+  setI(pair, gA, iA, gB, iB);
 }
 
 /** The pair's new values when their signs differ (Q_ij = −K). */

@@ -1,5 +1,8 @@
-import { ok as assert } from "node:assert/strict";
-import { solveEpsilonSvr } from "./smo.ts";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { rbfKernelRows, solveEpsilonSvr } from "./smo.ts";
 import { mulberry32, normal } from "./random.ts";
 
 function problem(seed: number, l: number, p: number) {
@@ -74,4 +77,23 @@ Deno.test("`solveEpsilonSvr()` returns all-zero coefficients when every point is
   const res = solveEpsilonSvr(x, 1, y, { c: 1, epsilon: 0.2, gamma: 1 });
   assert(res.beta.every((b) => b === 0));
   assert(Math.abs(-res.rho - 1) <= 0.2 + 1e-12);
+});
+
+Deno.test("`rbfKernelRows()` rows are fround(exp(−γ‖u − v‖²)) bit for bit, from the symmetric matrix and from a small LRU cache alike", () => {
+  const l = 50, p = 3, gamma = 0.7;
+  const { x } = problem(5, l, p);
+  const matrix = rbfKernelRows(x, l, p, gamma, 200); // holds all 50 rows
+  const lru = rbfKernelRows(x, l, p, gamma, (4 * 4 * l) / 1e6); // 4 rows
+  // rows asked in a scattered order, some twice, as SMO asks them
+  const order = [7, 3, 7, 49, 0, 3, 25, 12, 49, 1, 30, 7];
+  for (const i of order) {
+    const want = new Float32Array(l);
+    for (let j = 0; j < l; j++) {
+      let d = 0;
+      for (let k = 0; k < p; k++) d += (x[j * p + k]! - x[i * p + k]!) ** 2;
+      want[j] = Math.exp(-gamma * d);
+    }
+    assertEquals(matrix.row(i), want, `row ${i} (matrix)`);
+    assertEquals(lru.row(i), want, `row ${i} (LRU)`);
+  }
 });

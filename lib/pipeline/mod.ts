@@ -70,12 +70,15 @@ export {
   WEIGHT_FORMATS,
 } from "./kepler_weight_file.ts";
 export {
+  closestBySpec,
   findNodeType,
   readNodeTypeIndex,
   specSimilarity,
 } from "./node_type_index.ts";
 export { parsePythonList, pythonRepr, rankingError } from "./model_metadata.ts";
 export { writeModel } from "./model_files.ts";
+export { vmRawWeights, vmWeightsFor } from "./vm_weights.ts";
+export type { ComponentWeights, VmRawWeights } from "./vm_weights.ts";
 export type {
   ModelJson,
   ModelToWrite,
@@ -97,9 +100,12 @@ export type {
   WeightFormat,
 } from "./kepler_weight_file.ts";
 export type {
+  ClosestBySpec,
+  ClosestBySpecOptions,
   NodeTypeEntry,
   NodeTypeIndex,
   NodeTypeMatch,
+  SpecMatch,
 } from "./node_type_index.ts";
 export type { ListPipelinesOptions } from "./list_pipelines.ts";
 export type {
@@ -108,5 +114,6 @@ export type {
   PipelineLock,
 } from "./generation.ts";
 export type { PipelineSource, SourceEntry } from "./pipeline_source.ts";
+export type { SweepResult } from "../io/stale_temps.ts";
 export type { ZipEntries, ZipLimits } from "../io/zip.ts";
 export type { ModelMetadata } from "./model_metadata.ts";

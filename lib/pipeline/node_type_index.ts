@@ -131,6 +131,97 @@ export function specCovers(
   return true;
 }
 
+/** How {@linkcode closestBySpec} matched. */
+export type SpecMatch = "covers" | "similar" | "largest";
+
+/** What {@linkcode closestBySpec} found. */
+export interface ClosestBySpec<T> {
+  /** The items matched (all tied ones, in input order). */
+  items: T[];
+  /** `covers`, `similar` or `largest` (see the function). */
+  match: SpecMatch;
+  /** Their similarity to the spec (1 when covering, 0 for `largest`). */
+  similarity: number;
+}
+
+/** Options of {@linkcode closestBySpec}. */
+export interface ClosestBySpecOptions {
+  /**
+   * Try the items whose spec covers the request first.
+   *
+   * @default {true}
+   */
+  covers?: boolean;
+}
+
+/**
+ * The items (models, node types) whose machine spec is closest to `spec`,
+ * as `serve` picks a node type for a machine (upstream's selection, its
+ * node types compared as numbers): those whose spec covers the request's
+ * known attributes; else those of the top spec similarity (ties within
+ * 1e-12 all kept, for the caller to rank); else upstream's fallback, those
+ * with the most cores. `serve` and `estimate --vm` both choose this way.
+ *
+ * @param items The candidates.
+ * @param attrsOf The spec of an item, when known.
+ * @param spec The requesting machine's spec.
+ * @param options Whether covering items come first.
+ * @returns The tied closest items and how they matched, or undefined when
+ *   no item has a spec with cores.
+ *
+ * @example
+ * ```ts
+ * import { closestBySpec } from "./node_type_index.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const sizes = [{ cores: 2, memory: 8 }, { cores: 4, memory: 16 }, { cores: 8, memory: 32 }];
+ * assertEquals(closestBySpec(sizes, (s) => s, { cores: 4, memory: 16 })?.match, "covers");
+ * const six = closestBySpec(sizes, (s) => s, { cores: 6, memory: 24 })!;
+ * assertEquals([six.items, six.match, six.similarity.toFixed(3)], [[{ cores: 8, memory: 32 }], "similar", "0.714"]);
+ * ```
+ */
+export function closestBySpec<T>(
+  items: readonly T[],
+  attrsOf: (item: T) => Partial<MachineSpec> | undefined,
+  spec: Partial<MachineSpec>,
+  options: ClosestBySpecOptions = {},
+): ClosestBySpec<T> | undefined {
+  if (options.covers ?? true) {
+    const covering = items.filter((m) => {
+      const a = attrsOf(m);
+      return a !== undefined && specCovers(a, spec);
+    });
+    if (covering.length > 0) {
+      return { items: covering, match: "covers", similarity: 1 };
+    }
+  }
+  let top = 0;
+  const scored = items.map((m) => {
+    const a = attrsOf(m);
+    const s = a === undefined ? 0 : specSimilarity(a, spec);
+    if (s > top) top = s;
+    return [m, s] as const;
+  });
+  if (top > 0) {
+    return {
+      items: scored.filter(([, s]) => s >= top - 1e-12).map(([m]) => m),
+      match: "similar",
+      similarity: top,
+    };
+  }
+  // upstream's get_largest_candidates: the node type with the most cores
+  let most = 0;
+  for (const m of items) {
+    const cores = Number(attrsOf(m)?.cores ?? 0);
+    if (cores > most) most = cores;
+  }
+  if (most === 0) return undefined;
+  return {
+    items: items.filter((m) => Number(attrsOf(m)?.cores ?? 0) === most),
+    match: "largest",
+    similarity: 0,
+  };
+}
+
 /** Node types of an index as numbers, ascending. */
 export function nodeTypes(index: NodeTypeIndex): number[] {
   return Object.keys(index).map(Number).filter(Number.isInteger).sort((a, b) =>

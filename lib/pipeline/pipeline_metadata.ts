@@ -55,6 +55,11 @@ export interface PipelineMetadata {
   kepler_model_version?: string;
   /** `true` for a VM pipeline (`train --vm-train`); absent otherwise. */
   vm?: boolean;
+  /**
+   * A VM pipeline's models: how VM size enters them (`per-vcpu`,
+   * `size-feature` or `none`); absent (as `none`) before it was recorded.
+   */
+  vm_normalization?: "per-vcpu" | "size-feature" | "none";
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   type WeightInput,
 } from "./_predict.ts";
 import type { ServedModel } from "./pipeline_catalog.ts";
+import { isNormalisedVmModel, vmRescaledWeights } from "./_vm_weights.ts";
 import type { PowerRequest } from "./power_request.ts";
 
 /** The estimator's reply. */
@@ -130,9 +131,29 @@ export async function estimatePower(
     pipeline: model.pipeline,
     feature_group: model.featureGroup,
   };
-  const loaded = await model.load();
   const pool = options.pool;
   let p: Prediction;
+  if (isNormalisedVmModel(model)) {
+    // a VM model fitted on normalised usage: its weight file, for raw usage
+    // of the VM's cores (its size's when the request has none)
+    const cores = request.machineSpec?.cores;
+    const weights = vmRescaledWeights(model, cores)?.weights ?? model.weights;
+    if (weights === undefined) {
+      return {
+        powers: {},
+        msg:
+          `model ${model.pipeline}/${model.name} is a VM model fitted on normalised usage without a weight file: it cannot be evaluated on raw usage`,
+        core_ratio: 1,
+      };
+    }
+    out.core_ratio = 1;
+    const input = weightInput(model.name, weights, request);
+    p = pool
+      ? await pool.weights(weights, input)
+      : predictWeights(weights, input);
+    return finish(out, p, model);
+  }
+  const loaded = await model.load();
   if (loaded !== undefined) {
     const x = loaded.features.map((f) => column(request, f));
     p = pool
@@ -151,6 +172,15 @@ export async function estimatePower(
       core_ratio: 1,
     };
   }
+  return finish(out, p, model);
+}
+
+/** The estimate with the prediction's powers and interval, or its error. */
+function finish(
+  out: PowerEstimate,
+  p: Prediction,
+  model: ServedModel,
+): PowerEstimate {
   out.powers = p.powers;
   if (p.coverage !== undefined) {
     out.coverage = p.coverage;

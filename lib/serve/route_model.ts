@@ -8,6 +8,7 @@
  * @module
  */
 import { type MachineSpec, NODE_ATTRIBUTES } from "../types.ts";
+import { vmRescaledWeights } from "./_vm_weights.ts";
 import type { HttpReply } from "../http1/mod.ts";
 import { explainNoModel } from "./explain_no_model.ts";
 import { type ModelRequest, parseModelRequest } from "./model_request.ts";
@@ -88,11 +89,17 @@ function weightBody(
   selection: ModelSelection,
 ): Uint8Array<ArrayBuffer> {
   const m = selection.model;
-  if (q.nodeType !== -1) return m.weightBody!;
-  const spec = intSpec(m.machineSpec);
+  const vm = vmRescaledWeights(m, Number(q.machineSpec?.cores));
+  if (q.nodeType !== -1) {
+    return vm ? encoder.encode(JSON.stringify(vm.weights)) : m.weightBody!;
+  }
+  // a rescaled VM model is for the VM's cores: Kepler's idle core ratio is 1
+  const spec = intSpec(
+    vm ? { ...m.machineSpec, cores: vm.cores } : m.machineSpec,
+  );
   const mae = m.metadata.mae;
   const extended = {
-    ...m.weights,
+    ...(vm ? vm.weights : m.weights),
     model_name: m.name,
     ...(spec ? { machine_spec: spec } : {}),
     ...(typeof mae === "number" && Number.isFinite(mae) ? { mae } : {}),

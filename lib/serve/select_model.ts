@@ -41,8 +41,9 @@ import {
   type OutputType,
 } from "../types.ts";
 import { keplerCurveOf } from "../pipeline/kepler_weight_file.ts";
+import { VCPUS_FEATURE } from "../extract/vm_join.ts";
 import { rankingError } from "../pipeline/model_metadata.ts";
-import { specCovers, specSimilarity } from "../pipeline/node_type_index.ts";
+import { closestBySpec, specCovers } from "../pipeline/node_type_index.ts";
 import { type ModelFilter, passesModelFilter } from "./model_filter.ts";
 import type { ServedModel, ServedPipeline } from "./pipeline_catalog.ts";
 
@@ -243,7 +244,11 @@ export function isCandidate(model: ServedModel, query: ModelQuery): boolean {
   if (need === "archive" && !model.hasArchive) return false;
   if (need === "estimate" && !model.estimable) return false;
   if (query.metrics !== undefined) {
-    const have = query.metrics;
+    // a VM model's vCPU count comes from the VM's spec, folded into the
+    // bias of the weights served or evaluated (vmWeightsFor)
+    const have = need === "weight" || need === "estimate"
+      ? [...query.metrics, VCPUS_FEATURE]
+      : query.metrics;
     if (!model.features.every((f) => have.includes(f))) return false;
     if (
       !FEATURE_GROUP_FEATURES[model.featureGroup].every((f) => have.includes(f))
@@ -311,45 +316,21 @@ export function rankCandidates(
     if (exact.length > 0) return pick(exact, "node_type", 1);
     if (!loose) return undefined;
     target = spec ?? requested;
-  } else if (spec !== undefined) {
-    const covering = candidates.filter((m) => {
-      const a = attrsOf(m);
-      return a !== undefined && specCovers(a, spec);
-    });
-    if (covering.length > 0) return pick(covering, "covers", 1);
-    if (!loose) return undefined;
-  } else {
+  } else if (spec === undefined) {
     return pick(candidates, "any", 1);
   }
-  if (target !== undefined) {
-    let top = 0;
-    const scored = candidates.map((m) => {
-      const a = attrsOf(m);
-      const s = a === undefined ? 0 : specSimilarity(a, target!);
-      if (s > top) top = s;
-      return [m, s] as const;
+  // the requested node type's spec (when it has no model) is not covered:
+  // only similarity counts; a machine's own spec is covered first
+  const closest = target === undefined
+    ? closestBySpec(candidates, attrsOf, {}, { covers: false })
+    : closestBySpec(candidates, attrsOf, target, {
+      covers: target === spec && !(nodeType >= 0 && !specWins),
     });
-    if (top > 0) {
-      return pick(
-        scored.filter(([, s]) => s >= top - 1e-12).map(([m]) => m),
-        "similar",
-        top,
-      );
-    }
+  if (closest !== undefined) {
+    if (closest.match !== "covers" && !loose) return undefined;
+    return pick(closest.items, closest.match, closest.similarity);
   }
-  // upstream's get_largest_candidates: the node type with the most cores
-  let most = 0;
-  for (const m of candidates) {
-    const cores = Number(attrsOf(m)?.cores ?? 0);
-    if (cores > most) most = cores;
-  }
-  if (most > 0) {
-    return pick(
-      candidates.filter((m) => Number(attrsOf(m)?.cores ?? 0) === most),
-      "largest",
-      0,
-    );
-  }
+  if (!loose) return undefined;
   return pick(candidates, "any", 0);
 }
 

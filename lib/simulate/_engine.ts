@@ -251,3 +251,13 @@ export function resetCounters(engine: NodeEngine): void {
   engine.counters.fill(0);
   engine.constantSlots.forEach((s, i) => engine.counters[s] = keep[i]!);
 }
+
+/** Replaces the workload plan (a new workload class appears). */
+export function setEnginePlan(
+  engine: NodeEngine,
+  plan: readonly WorkloadPhase[],
+): void {
+  const S = engine.config.stressContainers;
+  engine.config.plan = plan;
+  engine.state.phaseLoads = plan.map((phase) => phaseLoad(phase, S));
+}

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { advanceNode, createNodeEngine } from "./_engine.ts";
+import { advanceNode, createNodeEngine, setEnginePlan } from "./_engine.ts";
 import type {
   IntervalResult,
   KeplerNaming,
@@ -17,7 +17,12 @@ import { DEFAULT_NODE_MODEL, scaleNodeModel } from "./node_model.ts";
 import { defaultStressContainers } from "./simulate.ts";
 import type { NodeModel } from "./node_model.ts";
 import { formatLabels } from "./open_metrics.ts";
-import { workloadPlan } from "./workload_plan.ts";
+import {
+  MIXED_KINDS,
+  STRESS_KINDS,
+  type StressKind,
+  workloadPlan,
+} from "./workload_plan.ts";
 import type { WorkloadPhase } from "./workload_plan.ts";
 
 /** Options of {@linkcode KeplerExporter}. */
@@ -53,17 +58,34 @@ export interface KeplerExporterOptions {
   /**
    * A drift: from `at` seconds after the start on, the node's idle power
    * and power coefficients are multiplied by `factor` (new firmware, a
-   * migrated VM...). Default: none.
+   * migrated VM...), or a new workload class appears. Default: none.
    */
   drift?: ExporterDrift;
 }
 
-/** A change of the simulated node's power at a given time. */
+/**
+ * A change of the simulated node at a given time: its power (`factor`) or
+ * its workload (`workload`: a class it never ran before appears).
+ */
 export interface ExporterDrift {
   /** Seconds after the start when the node changes. */
   readonly at: number;
-  /** Factor on idle power and every power coefficient (> 0). */
+  /** Factor on idle power and every power coefficient (> 0; 1: none). */
   readonly factor: number;
+  /**
+   * A new workload class: until `at` the plan runs every other stress kind
+   * (and no `mixed` load that contains it), from `at` on it runs this one,
+   * at every level.
+   *
+   * @default {undefined} the workload does not change
+   */
+  readonly workload?: StressKind;
+}
+
+/** The stress kinds of the plan before a workload drift to `kind`. */
+function kindsWithout(kind: StressKind): StressKind[] {
+  const inMixed = (MIXED_KINDS as readonly string[]).includes(kind);
+  return STRESS_KINDS.filter((k) => k !== kind && !(k === "mixed" && inMixed));
 }
 
 /**
@@ -136,6 +158,7 @@ export class KeplerExporter {
   #lastResult: IntervalResult | undefined;
   #driftAt: number;
   #drifted: NodeModel | undefined;
+  #driftPlan: WorkloadPhase[] | undefined;
 
   /**
    * Creates the exporter; counters start as after a day of uptime.
@@ -166,11 +189,18 @@ export class KeplerExporter {
     const model = options.model ?? DEFAULT_NODE_MODEL;
     const start = options.start ?? Date.now() / 1000;
     const seed = options.seed ?? 1;
-    const plan: WorkloadPhase[] = workloadPlan(start, duration, {
-      cores: model.spec.cores,
-      maxFrequency: model.spec.frequency,
-      ...(seed === 1 ? {} : { seed }), // as simulate(): seed 1 is canonical
-    });
+    const planOf = (kinds?: readonly StressKind[]) =>
+      workloadPlan(start, duration, {
+        cores: model.spec.cores,
+        maxFrequency: model.spec.frequency,
+        ...(seed === 1 ? {} : { seed }), // as simulate(): seed 1 is canonical
+        ...(kinds ? { kinds } : {}),
+      });
+    const newKind = options.drift?.workload;
+    const plan: WorkloadPhase[] = planOf(
+      newKind === undefined ? undefined : kindsWithout(newKind),
+    );
+    this.#driftPlan = newKind === undefined ? undefined : planOf([newKind]);
     this.#step = step;
     this.#last = start;
     this.#driftAt = options.drift ? start + options.drift.at : Infinity;
@@ -226,6 +256,7 @@ export class KeplerExporter {
       if (this.#drifted !== undefined && next > this.#driftAt) {
         this.#engine.config.model = this.#drifted; // the node changed
         this.#drifted = undefined;
+        if (this.#driftPlan) setEnginePlan(this.#engine, this.#driftPlan);
       }
       this.#lastResult = advanceNode(this.#engine, this.#last, next);
       this.#last = next;

@@ -73,3 +73,32 @@ Deno.test("`KeplerExporter` with a drift: the node's true power follows the scal
     }
   }
 });
+
+Deno.test("`KeplerExporter` with a workload drift: a stress kind it never ran appears at `at` and is all it runs from then on", () => {
+  const start = 1_700_000_000;
+  const exporter = new KeplerExporter({
+    start,
+    step: 1,
+    duration: 60,
+    containers: 4,
+    noise: 0,
+    autoAdvance: false,
+    drift: { at: 120, factor: 1, workload: "memory" },
+  });
+  const before = new Set<string>();
+  const after = new Set<string>();
+  for (let t = 1; t <= 240; t++) {
+    exporter.advance(start + t);
+    const kind = exporter.lastInterval!.phase.split("-")[0]!;
+    if (kind !== "idle" && kind !== "break") {
+      (t <= 120 ? before : after).add(kind);
+    }
+  }
+  // two plan periods of every other kind (and no mixed load, which holds memory)
+  assertEquals(
+    [...before].sort(),
+    ["branch", "cache", "cpu", "io", "irq", "l1cache", "regs"],
+  );
+  assertEquals([...after], ["memory"]);
+  assert(exporter.plan.every((p) => p.kind === "idle" || p.kind === "memory"));
+});

@@ -90,3 +90,4 @@ export type {
 } from "./vm_train.ts";
 export { trainVmPipeline } from "./vm_pipeline.ts";
 export type { TrainVmPipelineOptions, VmTrainReport } from "./vm_pipeline.ts";
+export type { SweepResult } from "../io/stale_temps.ts";

@@ -4,13 +4,22 @@
  * (`joinVmViews`), and for each VM size (a node type, its spec the VM's:
  * vCPUs as `cores`, memory, instance type as `processor`) and output type
  * (AbsPower: idle and dynamic energy; DynPower: dynamic only) every
- * trainer fits one model on the rows of that size's VMs. Models see the
- * guest's raw usage, so Kepler inside a VM loads a `weight.json` exactly as
- * it loads node weights. The pipeline's `metadata.json` says
+ * trainer fits one model. Each `weight.json` is for the guest's raw usage
+ * of a VM of its size (`vmRawWeights`), so Kepler inside a VM loads it
+ * exactly as it loads node weights. The pipeline's `metadata.json` says
  * `metric_type: vm_metrics` and `vm: true`; `vm_cross_validation.json`
  * holds the blocked cross-validation across VMs and VM sizes of each
  * candidate normalization and the choice (`auto`: the least held-out
- * error).
+ * error), and the models are fitted with that choice, recorded as
+ * `vm_normalization` in `metadata.json`: `none` fits each size's VMs on
+ * raw usage; `per-vcpu` fits each size's VMs on usage and power per vCPU
+ * (applied to a VM of `v` vCPUs: usage ÷ `v`, power × `v`); `size-feature`
+ * fits every VM (a vCPU count that is constant within a size cannot be
+ * learned) with the vCPU count as the feature `vm_vcpus`, written once per
+ * size. `estimate` applies the normalization, and `serve` rescales a
+ * linear `weight.json` for the requesting VM's vCPUs
+ * (`vmWeightsFor`), so Kepler's linear formula on the guest's raw usage
+ * gives the VM's watts.
  *
  * Cost by design: each model's rows are capped (`rowCap`, thinned per VM
  * evenly in time), the across-VM CV fits one cheap trainer per fold and
@@ -41,6 +50,8 @@ import {
 import { formatPipelineTime } from "../pipeline/pipeline_metadata.ts";
 import type { NodeTypeIndex } from "../pipeline/node_type_index.ts";
 import { trainModel } from "./train_model.ts";
+import type { TrainedModel } from "./train_model_types.ts";
+import { vmRawWeights } from "../pipeline/vm_weights.ts";
 import { writeSummary } from "./pipeline.ts";
 import {
   chooseVmNormalization,
@@ -150,12 +161,40 @@ function vmNodeTypes(vf: VmFrame, specs: readonly MachineSpec[]) {
   return index;
 }
 
+/**
+ * The model as written: its `weight.json` on the raw usage of a VM of the
+ * size (`vmRawWeights`; none for a normalised curve fit), its metadata with
+ * `vm_vcpus`, `vm_normalization` and `vm_bias_per_vcpu` (how `serve`
+ * rescales the file for another size).
+ */
+function forKepler(
+  trained: TrainedModel,
+  normalization: VmNormalization,
+  vcpus: number,
+): TrainedModel {
+  const { weights, ...rest } = trained;
+  const raw = weights === undefined
+    ? undefined
+    : vmRawWeights(weights, normalization, vcpus);
+  return {
+    ...rest,
+    metadata: {
+      ...trained.metadata,
+      vm_vcpus: vcpus,
+      vm_normalization: normalization,
+      ...(raw?.biasPerVcpu ? { vm_bias_per_vcpu: raw.biasPerVcpu } : {}),
+    },
+    ...(raw === undefined ? {} : { weights: raw.weights }),
+  };
+}
+
 /** Trains and writes every model; returns the sizes and the index. */
 async function writeVmModels(
   dir: string,
   host: QueryData,
   guests: readonly GuestView[],
   options: TrainVmPipelineOptions,
+  normalization: VmNormalization,
 ) {
   const source = options.source ?? "rapl-sysfs";
   const trainers = options.trainers ?? DEFAULT_TRAINERS;
@@ -167,18 +206,21 @@ async function writeVmModels(
     const vf = joinVmViews(host, guests, {
       source,
       mode: outputType === "AbsPower" ? "all" : "dynamic",
+      normalization,
     });
     sizes = vf.sizes;
     nodeTypeIndex = vmNodeTypes(vf, guests.map((g) => g.spec));
     for (let t = 0; t < vf.sizes.length; t++) {
       const rows = Array.from({ length: vf.frame.length }, (_, i) => i)
-        .filter((i) => vf.frame.nodeType[i] === t);
+        .filter((i) =>
+          normalization === "size-feature" || vf.frame.nodeType[i] === t
+        );
       const frame = subsetFrame(
         vf.frame,
         thinRowsPerVm(rows, vf.frame.instance, cap),
       );
       for (const trainer of trainers) {
-        const trained = trainModel(frame, trainer, {
+        const fitted = trainModel(frame, trainer, {
           featureGroup: FEATURE_GROUP,
           outputType,
           nodeType: t,
@@ -186,6 +228,7 @@ async function writeVmModels(
           cvFolds: 0,
           machineSpec: nodeTypeIndex[String(t)]!.attrs,
         });
+        const trained = forKepler(fitted, normalization, vf.sizes[t]!);
         await writePipelineModel(
           dir,
           { source, outputType, featureGroup: FEATURE_GROUP },
@@ -212,6 +255,7 @@ async function writeVmFiles(
   trainers: readonly TrainerName[],
   seed: number,
   nodeTypeIndex: NodeTypeIndex,
+  normalization: VmNormalization,
 ): Promise<void> {
   const time = formatPipelineTime(new Date());
   await writePipelineFiles(dir, {
@@ -227,6 +271,7 @@ async function writeVmFiles(
       energy_sources: [source],
       seed,
       vm: true,
+      vm_normalization: normalization,
     },
     nodeTypeIndex,
   });
@@ -290,6 +335,7 @@ export async function trainVmPipeline(
       host,
       guests,
       options,
+      normalization,
     );
     await writeVmFiles(
       dir,
@@ -298,6 +344,7 @@ export async function trainVmPipeline(
       trainers,
       options.seed ?? 42,
       nodeTypeIndex,
+      normalization,
     );
     await writePipelineFiles(dir, {
       vmCrossValidation: {

@@ -1,18 +1,20 @@
 /**
- * Faults met by `calibrate`: Prometheus down or slow, a kill -9 in the
- * middle of a publish, a broken meter, clock skew between nodes. The
- * cluster is simulated on a simulated clock (test/_calibrate_sim.ts);
- * Prometheus' failures are real HTTP (a server that answers too late, a
- * closed port) and the crash is a SIGKILL of a real child process.
+ * Faults met by `calibrate`: Prometheus down or slow, a model server
+ * restart, a kill -9 in the middle of a publish, a broken meter, clock skew
+ * between nodes. The cluster is simulated on a simulated clock
+ * (test/_calibrate_sim.ts); Prometheus' failures are real HTTP (a server
+ * that answers too late, a closed port), the model server is the real
+ * `serve` task, and the crashes are SIGKILLs of real child processes.
  */
 import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   Calibrator,
   type CalibratorOptions,
+  checkModelServer,
   type Decision,
   publishCandidate,
 } from "../../lib/calibrate/mod.ts";
@@ -20,7 +22,7 @@ import { queryMetrics } from "../../lib/query/mod.ts";
 import { loadPipelineDir } from "../../lib/serve/mod.ts";
 import { SimulatedCluster } from "../_calibrate_sim.ts";
 import { freePort } from "../_prometheus.ts";
-import { ROOT } from "../_cli.ts";
+import { ROOT, startServeTask } from "../_cli.ts";
 
 const PERIOD = 5;
 
@@ -28,8 +30,10 @@ function calibrator(
   models: string,
   fetchWindow: CalibratorOptions["fetchWindow"],
   decisions: Decision[],
+  extra: Partial<CalibratorOptions> = {},
 ): Calibrator {
   return new Calibrator({
+    ...extra,
     modelPath: models,
     stateDir: `${models}/.calibrate`,
     period: PERIOD,
@@ -93,6 +97,112 @@ Deno.test("fault: Prometheus down or slow → the cycle is skipped and counted, 
     await slow.shutdown();
     await Deno.remove(models, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "fault: a model server restart (kill -9 during a publish) → cycles skipped and logged, calibrate resumes, serve hands out the last publish",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const models = await Deno.makeTempDir();
+    const port = freePort();
+    const start = () =>
+      startServeTask("serve", [
+        "--reload",
+        "poll",
+        "--default-pipeline",
+        "rapl-sysfs=calibrated,acpi=calibrated",
+      ], { MODEL_PATH: models, MODEL_SERVER_PORT: String(port) });
+    let serve = await start();
+    const url = `http://127.0.0.1:${port}`;
+    const cluster = new SimulatedCluster();
+    const decisions: Decision[] = [];
+    let killed = false;
+    const cal = calibrator(models, cluster.fetchWindow, decisions, {
+      checkModelServer: () =>
+        checkModelServer(url, "calibrated", { timeoutMs: 2000 }),
+      // the model server dies while the onboarded model is being published
+      beforeSwap: async () => {
+        if (killed) return;
+        killed = true;
+        serve.child.kill("SIGKILL");
+        await serve.child.status;
+      },
+    });
+    try {
+      let n = 0;
+      while (!killed && n++ < 40) await cycles(cal, cluster, 1);
+      assert(killed, JSON.stringify(decisions));
+      assertEquals(cal.metrics.value("publishes"), 1); // the publish went on
+      // server down: each cycle is skipped, logged and counted, no crash
+      const before = decisions.length;
+      await cycles(cal, cluster, 3);
+      assertEquals(cal.metrics.value("skipped_cycles", "model_server"), 3);
+      const skips = decisions.slice(before);
+      assertEquals(skips.map((d) => d.action), ["skip", "skip", "skip"]);
+      assert(
+        skips.every((d) =>
+          d.reason.startsWith("cannot reach the model server")
+        ),
+        JSON.stringify(skips),
+      );
+      assert(
+        /kepler_calibrate_skipped_cycles_total\{reason="model_server"\} 3/
+          .test(cal.metrics.render()),
+      );
+      // restarted on its port: calibrate resumes and measures again
+      serve = await start();
+      const resumed = [];
+      for (let k = 0; k < 5; k++) {
+        cluster.advanceTo(cluster.now + PERIOD);
+        resumed.push(await cal.cycle(cluster.now));
+      }
+      assert(
+        resumed.every((r) => r.skipped === undefined),
+        JSON.stringify(resumed),
+      );
+      const measured = resumed.flatMap((r) => Object.values(r.errors));
+      assert(measured.length > 0 && measured.every(Number.isFinite));
+      assertEquals(cal.metrics.value("skipped_cycles", "model_server"), 3);
+      // the restarted server hands out the generation published while it was down, whole
+      const generation = basename(
+        await Deno.realPath(join(models, "calibrated")),
+      );
+      assertEquals(await checkModelServer(url, "calibrated"), [generation]);
+      const detail = await (await fetch(
+        `${url}/best-models?energy-source=acpi&output-type=AbsPower&feature-group=Basic&detail=true`,
+      )).json();
+      assertEquals(detail.node_types, [{
+        pipeline: "calibrated",
+        generation,
+        node_type: 0,
+        source: "acpi",
+        output_type: "AbsPower",
+        feature_group: "Basic",
+        model: "GradientBoostingRegressorTrainer_0",
+      }]);
+      const published = decisions.filter((d) => d.action === "publish");
+      assertEquals(published.length, 1);
+      assertEquals(
+        published[0]!.model,
+        "calibrated/GradientBoostingRegressorTrainer_0",
+      );
+      const leftovers = [];
+      for await (const e of Deno.readDir(models)) {
+        if (e.name.endsWith(".tmp")) leftovers.push(e.name);
+      }
+      assertEquals(leftovers, []);
+    } finally {
+      try {
+        serve.child.kill("SIGTERM");
+      } catch {
+        // already gone (killed and not restarted)
+      }
+      await serve.child.status;
+      await Deno.remove(models, { recursive: true });
+    }
+  },
 });
 
 Deno.test("fault: kill -9 in the middle of a publish → the served pipeline stays whole, the next publish sweeps", async () => {

@@ -11,7 +11,7 @@ import type { Columns, FittedModel, ModelJson } from "../model.ts";
 import type { ModelKind } from "../../types.ts";
 import type { Forest, Tree } from "../../numeric/boost.ts";
 import { MAX_BINS } from "../../numeric/histogram.ts";
-import { checkNumber, checkPredictColumns } from "./_validate.ts";
+import { checkNumber, checkPredictColumns, numberArray } from "./_validate.ts";
 
 /**
  * Predicts with a forest on raw feature columns. Each row starts at
@@ -147,7 +147,7 @@ export function forestModel<K extends ModelKind>(
       params: { ...params },
       trees: trees.map((t) => {
         const json: Record<string, number[]> = {};
-        for (const key of TREE_KEYS) json[key] = Array.from(t[key]);
+        for (const key of TREE_KEYS) json[key] = numberArray(t[key]);
         return json as unknown as TreeJson;
       }),
     }),

@@ -30,6 +30,7 @@ import {
   checkVersion,
   jsonNumber,
   jsonNumbers,
+  numberArray,
 } from "./_validate.ts";
 
 /** Hyperparameters of {@linkcode svrRegressor} (scikit-learn's names). */
@@ -134,8 +135,8 @@ function makeSvrModel(
         version: 1,
         scale: [...scaler.scale],
         gamma,
-        supportVectors: Array.from(sv),
-        dualCoef: Array.from(coef),
+        supportVectors: numberArray(sv),
+        dualCoef: numberArray(coef),
         intercept,
       };
       if (info !== undefined) json.info = { ...info };
