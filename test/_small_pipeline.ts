@@ -61,11 +61,14 @@ export async function runOk(
   return r.stdout;
 }
 
-/** Simulates 900 s × 5 containers and trains pipeline `p` with `extra`. */
+/**
+ * Simulates 900 s × 5 containers and trains pipeline `p` with `extra`;
+ * returns train's standard output.
+ */
 export async function simulateAndTrain(
   dir: string,
   extra: string[],
-): Promise<void> {
+): Promise<string> {
   await runOk(dir, "simulate", [
     "-o",
     "q",
@@ -78,7 +81,7 @@ export async function simulateAndTrain(
     "--start-time",
     "1767225600",
   ]);
-  await runOk(dir, "train", [
+  return await runOk(dir, "train", [
     "-i",
     "q",
     "--id",

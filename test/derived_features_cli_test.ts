@@ -36,7 +36,7 @@ Deno.test("train --derived-features none writes the models of the code before de
 Deno.test("train's default --derived-features auto records its choice, and estimate and serve predict a derived model alike", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await simulateAndTrain(dir, []);
+    const trained = await simulateAndTrain(dir, []);
     const args = JSON.parse(
       await Deno.readTextFile(join(dir, "p", "train_arguments.json")),
     );
@@ -73,6 +73,12 @@ Deno.test("train's default --derived-features auto records its choice, and estim
     );
     // this data: the effective frequency helps KNN (13.1 W against 13.8)
     assert(kept, JSON.stringify(knn));
+    // train's summary says which models kept them
+    assert(
+      /^derived features kept \(blocked-CV mae without → with\): .*Basic KNeighborsRegressorTrainer_0 \d+\.\d\d → \d+\.\d\d/m
+        .test(trained),
+      trained,
+    );
     // weight.json trainers and groups without cycles and CPU time never
     const sgd = await meta("Basic", "SGDRegressorTrainer_0");
     assertEquals("derived_features" in sgd, false);
