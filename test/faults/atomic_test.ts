@@ -673,6 +673,17 @@ async function mountTmpfs(dir: string, size: string) {
   };
 }
 
+/** Bytes of the files under `dir` (links not followed). */
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for await (const e of Deno.readDir(dir)) {
+    const path = join(dir, e.name);
+    if (e.isDirectory) total += await treeBytes(path);
+    else if (e.isFile) total += (await Deno.stat(path)).size;
+  }
+  return total;
+}
+
 /** Free bytes of the file system holding `dir`. */
 async function freeBytes(dir: string): Promise<number> {
   const out = await new Deno.Command("df", {
@@ -690,8 +701,12 @@ Deno.test("fault: disk full during export (a 8 MiB tmpfs, else a file-size limit
     const env = { DATAPATH: f.data, MODEL_PATH: f.models };
     const version = join(mountPoint, "v0.7");
     const args = [...EXPORT, "-o", mountPoint, "--collect-date", "2024-07-25"];
-    // free space from none to nearly what the export needs
-    const sizes = unmount === undefined ? [0] : [0, 64, 512, 1024, 1536];
+    // free space from none to nearly what the export needs: the size of the
+    // export already there (the new one is staged beside it before the swap)
+    const needKib = (await treeBytes(version)) / 1024;
+    const sizes = unmount === undefined
+      ? [0]
+      : [0, 64, ...[0.25, 0.5, 0.9].map((f) => Math.floor(f * needKib))];
     for (const kib of sizes) {
       let r;
       if (unmount !== undefined) {
