@@ -149,8 +149,22 @@ export type UpstreamTrainerName = typeof UPSTREAM_TRAINERS[number];
  */
 export const ENSEMBLE_TRAINER = "EnsembleTrainer" as const;
 
-/** Every trainer `train` knows: upstream's ten, then EnsembleTrainer. */
-export const TRAINERS = [...UPSTREAM_TRAINERS, ENSEMBLE_TRAINER] as const;
+/**
+ * The trainer of a saturating curve of all the features (ours; non-negative
+ * weights, a power limit; no weight.json): see
+ * `lib/train/trainers/saturating_regression.ts`.
+ */
+export const SATURATING_TRAINER = "SaturatingRegressionTrainer" as const;
+
+/**
+ * Every trainer `train` knows: upstream's ten, SaturatingRegressionTrainer,
+ * then EnsembleTrainer.
+ */
+export const TRAINERS = [
+  ...UPSTREAM_TRAINERS,
+  SATURATING_TRAINER,
+  ENSEMBLE_TRAINER,
+] as const;
 /** One trainer name. */
 export type TrainerName = typeof TRAINERS[number];
 
@@ -191,6 +205,7 @@ export const TRAINER_MODEL_CLASS: Readonly<Record<TrainerName, ModelClass>> = {
   LogarithmicRegressionTrainer: "curvefit",
   LogisticRegressionTrainer: "curvefit",
   ExponentialRegressionTrainer: "curvefit",
+  SaturatingRegressionTrainer: "curvefit",
   EnsembleTrainer: "ensemble",
 };
 
@@ -208,6 +223,7 @@ export const MODEL_KINDS = [
   "xgboost",
   "ensemble",
   "derived",
+  "saturating",
 ] as const;
 /** One fitted-model kind, e.g. `"linear"` or `"gbdt"`. */
 export type ModelKind = typeof MODEL_KINDS[number];

@@ -36,6 +36,7 @@ export const JOB_COST: Readonly<Record<TrainerName, Coefficients>> = {
   LogarithmicRegressionTrainer: [0.3, 0.0072, 0],
   LogisticRegressionTrainer: [3.25, 0.019, 0],
   ExponentialRegressionTrainer: [0.44, 0.029, 0],
+  SaturatingRegressionTrainer: [0.5, 0.02, 0],
   EnsembleTrainer: [0, 0, 0],
 };
 

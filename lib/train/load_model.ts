@@ -20,6 +20,7 @@ import { loadSvrModel } from "./trainers/svr_regressor.ts";
 import { loadGradientBoosting } from "./trainers/gradient_boosting.ts";
 import { loadXgboostFit } from "./trainers/xgboost_fit.ts";
 import { loadEnsembleModel } from "./trainers/ensemble.ts";
+import { loadSaturatingModel } from "./trainers/saturating_regression.ts";
 import { loadDerivedModel } from "./derived_features.ts";
 import { readInterval, withInterval } from "./interval.ts";
 
@@ -34,6 +35,7 @@ const LOADERS: Readonly<
   svr: loadSvrModel,
   gbdt: loadGradientBoosting,
   xgboost: loadXgboostFit,
+  saturating: loadSaturatingModel,
   // its members load through loadModel (an ensemble of ensembles is refused)
   ensemble: (json) => loadEnsembleModel(json, loadModel),
   // derived features computed from raw columns around an inner model

@@ -36,6 +36,10 @@ import {
   logisticRegression,
 } from "./trainers/curve_fit.ts";
 import { type EnsembleParams, ensembleTrainer } from "./trainers/ensemble.ts";
+import {
+  saturatingRegression,
+  type SaturatingRegressionParams,
+} from "./trainers/saturating_regression.ts";
 
 /** The hyperparameters each trainer takes. */
 export interface TrainerParams {
@@ -59,6 +63,8 @@ export interface TrainerParams {
   LogisticRegressionTrainer: CurveFitParams;
   /** See `exponentialRegression`. */
   ExponentialRegressionTrainer: CurveFitParams;
+  /** See `saturatingRegression`. */
+  SaturatingRegressionTrainer: SaturatingRegressionParams;
   /** See `ensembleTrainer`. */
   EnsembleTrainer: EnsembleParams;
 }
@@ -82,6 +88,7 @@ const FACTORIES: {
   readonly [N in TrainerName]: (params?: TrainerParams[N]) => Trainer;
 } = {
   ...UPSTREAM_FACTORIES,
+  SaturatingRegressionTrainer: saturatingRegression,
   EnsembleTrainer: (params = {}) =>
     ensembleTrainer(params, (name) => UPSTREAM_FACTORIES[name]()),
 };

@@ -98,6 +98,9 @@ export const TUNE_GRIDS: {
   LogarithmicRegressionTrainer: [{}],
   LogisticRegressionTrainer: [{}],
   ExponentialRegressionTrainer: [{}],
+  SaturatingRegressionTrainer: [{}, { extrapolation: 1 }, {
+    extrapolation: 3,
+  }],
   EnsembleTrainer: [{}],
 };
 
