@@ -167,10 +167,11 @@ export const suite: BenchSuite = {
         ensemble: boolean,
         tune = 0,
         derivedFeatures: "auto" | "none" = "none",
+        ours: TrainerName[] = [],
       ) => {
         const trainers: TrainerName[] = ensemble
-          ? [...UPSTREAM_TRAINERS, "EnsembleTrainer"]
-          : [...UPSTREAM_TRAINERS];
+          ? [...UPSTREAM_TRAINERS, ...ours, "EnsembleTrainer"]
+          : [...UPSTREAM_TRAINERS, ...ours];
         return timeIt(() =>
           trainPipeline([data], {
             modelPath: dir,
@@ -191,6 +192,9 @@ export const suite: BenchSuite = {
       };
       const tuned = await train(3, false, DEFAULT_TUNE_FITS);
       const derived = await train(3, false, DEFAULT_TUNE_FITS, "auto");
+      const saturating = await train(3, false, DEFAULT_TUNE_FITS, "auto", [
+        "SaturatingRegressionTrainer",
+      ]);
       const cv = await train(3, false);
       const plain = await train(0, false);
       const ens = await train(3, true);
@@ -203,6 +207,10 @@ export const suite: BenchSuite = {
       return [
         ...figuresOf(tuned.result, `, --tune ${DEFAULT_TUNE_FITS} (nested)`),
         ...figuresOf(cv.result, ", --tune none"),
+        ...figuresOf(
+          saturating.result,
+          `, with SaturatingRegressionTrainer (--tune ${DEFAULT_TUNE_FITS}, derived auto)`,
+        ),
         ...costFigures(tuned.seconds, cv.seconds, plain.seconds),
         ...derivedFigures(tuned.result, derived.result, SIGMA, {
           none: tuned.seconds,

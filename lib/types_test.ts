@@ -98,11 +98,17 @@ Deno.test("the ten feature groups and ten trainers are named as upstream", () =>
     assertEquals(UPSTREAM_TRAINERS.includes(t), true);
   }
   // ours after upstream's, never a weight-file trainer
-  assertEquals(TRAINERS, [...UPSTREAM_TRAINERS, "EnsembleTrainer"]);
-  assertEquals(
-    (WEIGHT_SUPPORT_TRAINERS as readonly string[]).includes("EnsembleTrainer"),
-    false,
-  );
+  assertEquals(TRAINERS, [
+    ...UPSTREAM_TRAINERS,
+    "SaturatingRegressionTrainer",
+    "EnsembleTrainer",
+  ]);
+  for (const ours of ["SaturatingRegressionTrainer", "EnsembleTrainer"]) {
+    assertEquals(
+      (WEIGHT_SUPPORT_TRAINERS as readonly string[]).includes(ours),
+      false,
+    );
+  }
 });
 
 Deno.test("featureGroupFeatures() adds third-party metrics as upstream", () => {
