@@ -26,7 +26,11 @@ import { queryDataFrom } from "../lib/extract/mod.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
 import { rankingError } from "../lib/pipeline/model_metadata.ts";
 import type { TrainReport } from "../lib/train/mod.ts";
-import { type TrainerName, UPSTREAM_TRAINERS } from "../lib/types.ts";
+import {
+  type MachineSpec,
+  type TrainerName,
+  UPSTREAM_TRAINERS,
+} from "../lib/types.ts";
 import { ensembleFigures, weightingFigures } from "./_ensemble_figures.ts";
 import { DEFAULT_TUNE_FITS } from "../lib/train/tune.ts";
 import { derivedFigures } from "./_derived_figures.ts";
@@ -146,6 +150,43 @@ function costFigures(tuned: number, cv: number, plain: number): BenchFigure[] {
   ];
 }
 
+type Data = ReturnType<typeof queryDataFrom>;
+
+/**
+ * Trains the demo data into a fresh pipeline per call (XgboostFit would
+ * continue an existing one): upstream's ten trainers, plus `ours`, plus
+ * EnsembleTrainer when `ensemble`, timed.
+ */
+function trainerOf(data: Data, spec: MachineSpec, dir: string) {
+  let runs = 0;
+  return (
+    cvFolds: number,
+    ensemble: boolean,
+    tune = 0,
+    derivedFeatures: "auto" | "none" = "none",
+    ours: TrainerName[] = [],
+  ) => {
+    const trainers: TrainerName[] = ensemble
+      ? [...UPSTREAM_TRAINERS, ...ours, "EnsembleTrainer"]
+      : [...UPSTREAM_TRAINERS, ...ours];
+    return timeIt(() =>
+      trainPipeline([data], {
+        modelPath: dir,
+        pipelineName: `cv${cvFolds}${ensemble ? "-ensemble" : ""}-${runs++}`,
+        sources: [...SOURCES],
+        seed: 1,
+        cvFolds,
+        tune,
+        derivedFeatures,
+        machineSpec: spec,
+        machineId: "bench-node",
+        absTrainers: trainers,
+        dynTrainers: trainers,
+      })
+    );
+  };
+}
+
 /** The suite. */
 export const suite: BenchSuite = {
   title:
@@ -161,35 +202,7 @@ export const suite: BenchSuite = {
     const data = queryDataFrom(queryResult(sim));
     const dir = await Deno.makeTempDir({ prefix: "kepler-accuracy-" });
     try {
-      let runs = 0; // a fresh pipeline per run (XgboostFit would continue)
-      const train = (
-        cvFolds: number,
-        ensemble: boolean,
-        tune = 0,
-        derivedFeatures: "auto" | "none" = "none",
-        ours: TrainerName[] = [],
-      ) => {
-        const trainers: TrainerName[] = ensemble
-          ? [...UPSTREAM_TRAINERS, ...ours, "EnsembleTrainer"]
-          : [...UPSTREAM_TRAINERS, ...ours];
-        return timeIt(() =>
-          trainPipeline([data], {
-            modelPath: dir,
-            pipelineName: `cv${cvFolds}${
-              ensemble ? "-ensemble" : ""
-            }-${runs++}`,
-            sources: [...SOURCES],
-            seed: 1,
-            cvFolds,
-            tune,
-            derivedFeatures,
-            machineSpec: sim.spec,
-            machineId: "bench-node",
-            absTrainers: trainers,
-            dynTrainers: trainers,
-          })
-        );
-      };
+      const train = trainerOf(data, sim.spec, dir);
       const tuned = await train(3, false, DEFAULT_TUNE_FITS);
       const derived = await train(3, false, DEFAULT_TUNE_FITS, "auto");
       const saturating = await train(3, false, DEFAULT_TUNE_FITS, "auto", [

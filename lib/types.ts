@@ -156,6 +156,14 @@ export const ENSEMBLE_TRAINER = "EnsembleTrainer" as const;
  */
 export const SATURATING_TRAINER = "SaturatingRegressionTrainer" as const;
 
+/** The trainers whose models an ensemble may weight: all but itself. */
+export const MEMBER_TRAINERS = [
+  ...UPSTREAM_TRAINERS,
+  SATURATING_TRAINER,
+] as const;
+/** A trainer that fits one model on the features (an ensemble member). */
+export type MemberTrainerName = typeof MEMBER_TRAINERS[number];
+
 /**
  * Every trainer `train` knows: upstream's ten, SaturatingRegressionTrainer,
  * then EnsembleTrainer.

@@ -200,12 +200,12 @@ export const TRAIN_OPTIONS = {
   }),
   absTrainers: option(
     "--abs-trainers <list>",
-    "AbsPower trainers (comma list; default: the ten upstream ones; EnsembleTrainer weights the others, e.g. default,EnsembleTrainer)",
+    "AbsPower trainers (comma list; default: the ten upstream ones; ours: SaturatingRegressionTrainer, and EnsembleTrainer which weights the others, e.g. default,SaturatingRegressionTrainer,EnsembleTrainer)",
     { parse: parseTrainerList },
   ),
   dynTrainers: option(
     "--dyn-trainers <list>",
-    "DynPower trainers (comma list; default: the ten upstream ones; EnsembleTrainer weights the others)",
+    "DynPower trainers (comma list; default: the ten upstream ones; ours: SaturatingRegressionTrainer, EnsembleTrainer)",
     { parse: parseTrainerList },
   ),
   split: option(

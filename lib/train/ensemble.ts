@@ -26,9 +26,9 @@ import {
   type Component,
   ENSEMBLE_TRAINER,
   type MachineSpec,
+  MEMBER_TRAINERS,
+  type MemberTrainerName,
   type OutputType,
-  UPSTREAM_TRAINERS,
-  type UpstreamTrainerName,
 } from "../types.ts";
 import { cvCalibrated } from "./calibrate.ts";
 import type { CrossValidation } from "./cross_validate.ts";
@@ -53,14 +53,14 @@ import { ensembleModel } from "./trainers/ensemble.ts";
 
 /** A member's component that can join: cross-validated, with its holdout. */
 interface Candidate {
-  trainer: UpstreamTrainerName;
+  trainer: MemberTrainerName;
   model: FittedModel;
   cv: CrossValidation;
   holdout: { y: Float64Array; yHat: Float64Array };
 }
 
-function isUpstream(name: string): name is UpstreamTrainerName {
-  return (UPSTREAM_TRAINERS as readonly string[]).includes(name);
+function isMember(name: string): name is MemberTrainerName {
+  return (MEMBER_TRAINERS as readonly string[]).includes(name);
 }
 
 /** The model without its interval (a member's own interval is not used). */
@@ -85,7 +85,7 @@ function candidatesOf(
   const out: Candidate[] = [];
   for (const m of members) {
     const t = m.components[component];
-    if (!isUpstream(m.trainer) || t?.cv === undefined) continue;
+    if (!isMember(m.trainer) || t?.cv === undefined) continue;
     if (t.holdout === undefined || t.cvFailure !== undefined) continue;
     out.push({
       trainer: m.trainer,
@@ -215,7 +215,7 @@ export function ensembleOf(
   members: readonly TrainedModel[],
   options: EnsembleChoiceOptions = {},
 ): TrainedModel {
-  const base = members.find((m) => isUpstream(m.trainer));
+  const base = members.find((m) => isMember(m.trainer));
   if (base === undefined) {
     throw new RangeError(
       `Cannot build ${ENSEMBLE_TRAINER}: no member model was trained`,

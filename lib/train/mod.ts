@@ -1,6 +1,7 @@
 /**
- * Training: the ten upstream trainers, and EnsembleTrainer which weights
- * the best of them by their blocked CV error, behind one small contract (`Trainer`
+ * Training: the ten upstream trainers, SaturatingRegressionTrainer (a
+ * saturating curve of all the features, ours) and EnsembleTrainer which
+ * weights the best of them by their blocked CV error, behind one small contract (`Trainer`
  * → `fit` → immutable `FittedModel` with `predict` and `toJSON`), the MaxAbs
  * scaler Kepler's weight files store, splits, error metrics, conformal
  * prediction intervals and `loadModel`.
@@ -78,6 +79,11 @@ export type { SvrParams } from "./trainers/svr_regressor.ts";
 export type { LinearRegressionParams } from "./trainers/linear_regression.ts";
 export type { SgdRegressorParams } from "./trainers/sgd_regressor.ts";
 export type { KNeighborsParams } from "./trainers/k_neighbors_regressor.ts";
+export type {
+  SaturatingModel,
+  SaturatingModelJson,
+  SaturatingRegressionParams,
+} from "./trainers/saturating_regression.ts";
 export {
   chooseVmNormalization,
   crossValidateVms,

@@ -8,9 +8,9 @@ import type {
   Component,
   FeatureGroup,
   MachineSpec,
+  MemberTrainerName,
   OutputType,
   TrainerName,
-  UpstreamTrainerName,
 } from "../types.ts";
 import type { EnsembleChoiceOptions } from "./ensemble_weights.ts";
 import type { PredictionInterval } from "./interval.ts";
@@ -117,7 +117,7 @@ export interface EnsembleOptions extends EnsembleChoiceOptions {
    *
    * @default {undefined} the ten upstream trainers
    */
-  members?: readonly UpstreamTrainerName[];
+  members?: readonly MemberTrainerName[];
 }
 
 /** One trained component. */

@@ -1,11 +1,12 @@
 /**
  * `makeTrainer(name, params)`: the trainer for each of the ten upstream
- * trainer names, with upstream's hyperparameters as defaults, and
- * `EnsembleTrainer` (ours), whose members are made here too.
+ * trainer names, with upstream's hyperparameters as defaults, and ours:
+ * `SaturatingRegressionTrainer` and `EnsembleTrainer`, whose members are
+ * made here too.
  *
  * @module
  */
-import type { TrainerName, UpstreamTrainerName } from "../types.ts";
+import type { MemberTrainerName, TrainerName } from "../types.ts";
 import type { Trainer } from "./model.ts";
 import {
   polynomialRegression,
@@ -69,8 +70,8 @@ export interface TrainerParams {
   EnsembleTrainer: EnsembleParams;
 }
 
-const UPSTREAM_FACTORIES: {
-  readonly [N in UpstreamTrainerName]: (params?: TrainerParams[N]) => Trainer;
+const MEMBER_FACTORIES: {
+  readonly [N in MemberTrainerName]: (params?: TrainerParams[N]) => Trainer;
 } = {
   PolynomialRegressionTrainer: polynomialRegression,
   GradientBoostingRegressorTrainer: gradientBoostingRegressor,
@@ -82,15 +83,15 @@ const UPSTREAM_FACTORIES: {
   LogarithmicRegressionTrainer: logarithmicRegression,
   LogisticRegressionTrainer: logisticRegression,
   ExponentialRegressionTrainer: exponentialRegression,
+  SaturatingRegressionTrainer: saturatingRegression,
 };
 
 const FACTORIES: {
   readonly [N in TrainerName]: (params?: TrainerParams[N]) => Trainer;
 } = {
-  ...UPSTREAM_FACTORIES,
-  SaturatingRegressionTrainer: saturatingRegression,
+  ...MEMBER_FACTORIES,
   EnsembleTrainer: (params = {}) =>
-    ensembleTrainer(params, (name) => UPSTREAM_FACTORIES[name]()),
+    ensembleTrainer(params, (name) => MEMBER_FACTORIES[name]()),
 };
 
 /**
@@ -102,7 +103,7 @@ const FACTORIES: {
  * @param params Hyperparameters of that trainer; empty (the default) keeps
  *   every default, and a missing key keeps its default.
  * @returns A trainer whose `params` are the given ones over the defaults.
- * @throws {RangeError} when the name is not one of the eleven trainers or
+ * @throws {RangeError} when the name is not one of the twelve trainers or
  *   a parameter name is not one of the trainer's.
  *
  * @example

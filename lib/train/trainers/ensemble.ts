@@ -17,7 +17,11 @@
  *
  * @module
  */
-import { UPSTREAM_TRAINERS, type UpstreamTrainerName } from "../../types.ts";
+import {
+  MEMBER_TRAINERS,
+  type MemberTrainerName,
+  UPSTREAM_TRAINERS,
+} from "../../types.ts";
 import { blockedFolds, crossValidate } from "../cross_validate.ts";
 import {
   chooseMembers,
@@ -43,7 +47,7 @@ import {
 /** One member of an ensemble. */
 export interface EnsembleMember {
   /** The upstream trainer that fitted it. */
-  trainer: UpstreamTrainerName;
+  trainer: MemberTrainerName;
   /** Its weight (> 0). */
   weight: number;
   /** The fitted model. */
@@ -192,12 +196,12 @@ export function loadEnsembleModel(
       string,
       unknown
     >;
-    const trainer = UPSTREAM_TRAINERS.find((t) => t === o.trainer);
+    const trainer = MEMBER_TRAINERS.find((t) => t === o.trainer);
     if (trainer === undefined) {
       throw new RangeError(
         `Cannot load an ensemble model: members[${i}].trainer is ${
           String(o.trainer)
-        }, expected one of ${UPSTREAM_TRAINERS.join(", ")}`,
+        }, expected one of ${MEMBER_TRAINERS.join(", ")}`,
       );
     }
     const model = o.model as ModelJson | undefined;
@@ -225,7 +229,7 @@ export interface EnsembleParams {
    *
    * @default {undefined} the ten upstream trainers
    */
-  members?: readonly UpstreamTrainerName[];
+  members?: readonly MemberTrainerName[];
   /**
    * The most members (the candidates with the lowest CV MAE).
    *
@@ -279,7 +283,7 @@ export interface EnsembleParams {
  */
 export function ensembleTrainer(
   params: EnsembleParams,
-  makeMember: (name: UpstreamTrainerName) => Trainer,
+  makeMember: (name: MemberTrainerName) => Trainer,
 ): Trainer<EnsembleModel> {
   const who = "EnsembleTrainer";
   const names = params.members ?? UPSTREAM_TRAINERS;
