@@ -21,13 +21,15 @@
  */
 import type { BenchFigure, BenchSuite } from "./_types.ts";
 import { timeIt } from "./_types.ts";
-import { queryResult, simulate } from "../lib/simulate/mod.ts";
+import { queryResult, simulate, type Simulation } from "../lib/simulate/mod.ts";
+import { meanAbsolutePercentageError } from "../lib/train/metrics.ts";
 import { queryDataFrom } from "../lib/extract/mod.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
 import { rankingError } from "../lib/pipeline/model_metadata.ts";
 import type { TrainReport } from "../lib/train/mod.ts";
 import {
   type MachineSpec,
+  SOURCE_COMPONENTS,
   type TrainerName,
   UPSTREAM_TRAINERS,
 } from "../lib/types.ts";
@@ -153,6 +155,45 @@ function costFigures(tuned: number, cv: number, plain: number): BenchFigure[] {
 type Data = ReturnType<typeof queryDataFrom>;
 
 /**
+ * What the simulator's noise-free truth itself scores against the measured
+ * labels (the floor any model meets): per source, the largest MAE over its
+ * components (AbsPower) and the largest DynPower MAPE (labels: measured −
+ * true idle; rows of at least MAPE_FLOOR_W, as everywhere), over every row.
+ */
+function oracleFigures(sim: Simulation): BenchFigure[] {
+  const truth = sim.nodes[0]!.truth;
+  const out: BenchFigure[] = [];
+  for (const source of SOURCES) {
+    let mae = 0, mape = 0;
+    for (const c of SOURCE_COMPONENTS[source]) {
+      const t = truth.power[c], m = truth.measured[c], idle = truth.idle[c];
+      let abs = 0;
+      for (let i = 0; i < t.length; i++) abs += Math.abs(t[i]! - m[i]!);
+      mae = Math.max(mae, abs / t.length);
+      mape = Math.max(
+        mape,
+        meanAbsolutePercentageError(
+          m.map((v) => v - idle),
+          t.map((v) => v - idle),
+        ),
+      );
+    }
+    out.push({
+      name:
+        `${source} oracle (the simulator's noise-free truth): largest MAE over components`,
+      value: mae / SIGMA,
+      unit: "σ",
+    }, {
+      name:
+        `${source} oracle: largest DynPower MAPE over components (the floor of the DynPower MAPE goal)`,
+      value: mape,
+      unit: "%",
+    });
+  }
+  return out;
+}
+
+/**
  * Trains the demo data into a fresh pipeline per call (XgboostFit would
  * continue an existing one): upstream's ten trainers, plus `ours`, plus
  * EnsembleTrainer when `ensemble`, timed.
@@ -244,6 +285,7 @@ export const suite: BenchSuite = {
           unit: "×",
         },
         ...weightingFigures(data, SOURCES, SIGMA),
+        ...oracleFigures(sim),
       ];
     } finally {
       await Deno.remove(dir, { recursive: true });
