@@ -98,9 +98,7 @@ export const TUNE_GRIDS: {
   LogarithmicRegressionTrainer: [{}],
   LogisticRegressionTrainer: [{}],
   ExponentialRegressionTrainer: [{}],
-  SaturatingRegressionTrainer: [{}, { extrapolation: 1 }, {
-    extrapolation: 3,
-  }],
+  SaturatingRegressionTrainer: [{}],
   EnsembleTrainer: [{}],
 };
 
