@@ -165,6 +165,14 @@ export const MEMBER_TRAINERS = [
 export type MemberTrainerName = typeof MEMBER_TRAINERS[number];
 
 /**
+ * The trainers `train` runs by default (`default` in a trainer list):
+ * upstream's ten and SaturatingRegressionTrainer, the best at loads it has
+ * not seen on rapl-sysfs for about 7 % more CPU (BENCHMARKS.md, accuracy).
+ * `upstream` in a list stands for upstream's ten alone.
+ */
+export const DEFAULT_TRAIN_TRAINERS: readonly TrainerName[] = MEMBER_TRAINERS;
+
+/**
  * Every trainer `train` knows: upstream's ten, SaturatingRegressionTrainer,
  * then EnsembleTrainer.
  */

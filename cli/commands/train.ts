@@ -24,6 +24,7 @@ import {
 } from "../../lib/extract/mod.ts";
 import type { QueryData } from "../../lib/extract/mod.ts";
 import {
+  DEFAULT_TRAIN_TRAINERS,
   type MachineSpec,
   parseEnergySource,
   parseExtractorName,
@@ -57,12 +58,18 @@ import { runVmTrain } from "./_vm_train.ts";
 export { specFromNodeInfo };
 
 /**
- * A comma list of trainers; `default` (upstream's word) stands for the ten
- * upstream trainers, so `default,EnsembleTrainer` adds the ensemble.
+ * A comma list of trainers; `default` (upstream's word) stands for the
+ * default set (upstream's ten and SaturatingRegressionTrainer) and
+ * `upstream` for upstream's ten alone, so `default,EnsembleTrainer` adds the
+ * ensemble.
  */
 export function parseTrainerList(value: string): TrainerName[] {
   const lists = listParser((s: string) =>
-    s === "default" ? [...UPSTREAM_TRAINERS] : [parseTrainerName(s)]
+    s === "default"
+      ? [...DEFAULT_TRAIN_TRAINERS]
+      : s === "upstream"
+      ? [...UPSTREAM_TRAINERS]
+      : [parseTrainerName(s)]
   )(value);
   return [...new Set(lists.flat())];
 }
@@ -200,12 +207,12 @@ export const TRAIN_OPTIONS = {
   }),
   absTrainers: option(
     "--abs-trainers <list>",
-    "AbsPower trainers (comma list; default: the ten upstream ones; ours: SaturatingRegressionTrainer, and EnsembleTrainer which weights the others, e.g. default,SaturatingRegressionTrainer,EnsembleTrainer)",
+    "AbsPower trainers (comma list; default: upstream's ten and SaturatingRegressionTrainer; upstream: the ten alone; EnsembleTrainer weights the others, e.g. default,EnsembleTrainer)",
     { parse: parseTrainerList },
   ),
   dynTrainers: option(
     "--dyn-trainers <list>",
-    "DynPower trainers (comma list; default: the ten upstream ones; ours: SaturatingRegressionTrainer, EnsembleTrainer)",
+    "DynPower trainers (comma list; default: upstream's ten and SaturatingRegressionTrainer; upstream: the ten alone; EnsembleTrainer weights the others)",
     { parse: parseTrainerList },
   ),
   split: option(
@@ -389,8 +396,8 @@ async function pipelineOptions(
   );
   const thirdParty = options.thirdpartyMetrics ??
     context.config.promThirdpartyMetrics;
-  const absTrainers = options.absTrainers ?? [...UPSTREAM_TRAINERS];
-  const dynTrainers = options.dynTrainers ?? [...UPSTREAM_TRAINERS];
+  const absTrainers = options.absTrainers ?? [...DEFAULT_TRAIN_TRAINERS];
+  const dynTrainers = options.dynTrainers ?? [...DEFAULT_TRAIN_TRAINERS];
   const { absPipelineName, targetHints, bgHints, featureGroup } = options;
   const { split, cvFolds, tune, derivedFeatures, seed } = options;
   const modelling = { split, cvFolds, tune, derivedFeatures, seed };

@@ -18,6 +18,7 @@ import {
 import { readPipelineNodeTypeIndex } from "../pipeline/write_pipeline.ts";
 import {
   ALL_FEATURE_GROUPS,
+  DEFAULT_TRAIN_TRAINERS,
   type EnergySource,
   ENSEMBLE_TRAINER,
   type ExtractorName,
@@ -25,7 +26,6 @@ import {
   type IsolatorName,
   type MachineSpec,
   type TrainerName,
-  UPSTREAM_TRAINERS,
 } from "../types.ts";
 import { backgroundModels } from "./background_models.ts";
 import { validFeatureGroups } from "../extract/valid_feature_groups.ts";
@@ -77,8 +77,8 @@ export function settingsOf(options: TrainPipelineOptions): Settings {
     extractor: options.extractor ?? "default",
     isolator: options.isolator ?? "floor",
     // EnsembleTrainer is opt-in (see TrainPipelineOptions.absTrainers)
-    absTrainers: options.absTrainers ?? UPSTREAM_TRAINERS,
-    dynTrainers: options.dynTrainers ?? UPSTREAM_TRAINERS,
+    absTrainers: options.absTrainers ?? DEFAULT_TRAIN_TRAINERS,
+    dynTrainers: options.dynTrainers ?? DEFAULT_TRAIN_TRAINERS,
     seed: options.seed ?? 42,
     split: options.split ?? "time",
     cvFolds: options.cvFolds ?? 3,

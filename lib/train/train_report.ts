@@ -64,13 +64,14 @@ export interface TrainPipelineOptions {
    * a model that is ranked best in a minority of groups while the single
    * models' CV figures are not nested (BENCHMARKS.md, accuracy).
    *
-   * @default {undefined} the ten upstream trainers
+   * @default {undefined} upstream's ten and SaturatingRegressionTrainer
+   *   (`DEFAULT_TRAIN_TRAINERS`)
    */
   absTrainers?: readonly TrainerName[];
   /**
    * DynPower trainers.
    *
-   * @default {undefined} the ten upstream trainers
+   * @default {undefined} upstream's ten and SaturatingRegressionTrainer
    */
   dynTrainers?: readonly TrainerName[];
   /**
