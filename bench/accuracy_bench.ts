@@ -190,7 +190,31 @@ function oracleFigures(sim: Simulation): BenchFigure[] {
       unit: "%",
     });
   }
-  return out;
+  return [...out, irqFigure(sim)];
+}
+
+/**
+ * The platform power that comes from block and network IRQs, which Basic
+ * and CounterOnly do not see, averaged over the io and irq phases: what an
+ * acpi model of those groups cannot explain on those loads.
+ */
+function irqFigure(sim: Simulation): BenchFigure {
+  const node = sim.nodes[0]!;
+  const r = node.truth.rates, pm = node.model.platform;
+  let sum = 0, n = 0;
+  node.truth.phase.forEach((phase, i) => {
+    if (!/^(io|irq)\b/.test(phase)) return;
+    sum += (pm.perThousandBlockIrq * r.bpf_block_irq[i]! +
+      pm.perThousandNetIrq * (r.bpf_net_rx_irq[i]! + r.bpf_net_tx_irq[i]!)) /
+      1e3;
+    n++;
+  });
+  return {
+    name:
+      "acpi: platform power from IRQs over the io and irq phases (invisible to Basic and CounterOnly)",
+    value: n > 0 ? sum / n / SIGMA : 0,
+    unit: "σ",
+  };
 }
 
 /**
