@@ -110,7 +110,7 @@ const FACTORIES: {
  * ```ts
  * import { makeTrainer } from "./trainers.ts";
  * import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
- * assertEquals(makeTrainer("KNeighborsRegressorTrainer").params, { nNeighbors: 6 });
+ * assertEquals(makeTrainer("KNeighborsRegressorTrainer").params, { nNeighbors: 6, weights: "uniform" });
  * assertEquals(makeTrainer("SVRRegressorTrainer", { c: 2 }).params.c, 2);
  * assertThrows(() => makeTrainer("SGDRegressorTrainer", { alhpa: 1 } as never), RangeError);
  * ```

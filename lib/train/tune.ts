@@ -78,6 +78,8 @@ export const TUNE_GRIDS: {
     { nNeighbors: 3 },
     { nNeighbors: 50 },
     { nNeighbors: 1 },
+    { weights: "distance" },
+    { nNeighbors: 20, weights: "distance" },
   ],
   SVRRegressorTrainer: [
     {},

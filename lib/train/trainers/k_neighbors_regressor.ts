@@ -1,7 +1,10 @@
 /**
  * `KNeighborsRegressorTrainer`: upstream's `KNeighborsRegressor(n_neighbors=6)`
  * on MaxAbs-scaled features — the prediction is the plain mean of the y of
- * the k nearest training rows by Euclidean distance (uniform weights).
+ * the k nearest training rows by Euclidean distance (uniform weights), or,
+ * with `weights: "distance"` (scikit-learn's option, which `--tune` may
+ * pick), their mean weighted by 1 / distance; a query that coincides with
+ * training rows takes the mean of those rows.
  *
  * Search is exact: a KD-tree (lib/numeric/kd_tree.ts, built on the first
  * predict) returns the same neighbours as a brute-force scan, distance ties
@@ -32,7 +35,15 @@ import {
 export interface KNeighborsParams {
   /** Number of neighbours k. Default: `6` (upstream). */
   nNeighbors?: number;
+  /**
+   * How the neighbours' y are averaged: `"uniform"` (upstream) or
+   * `"distance"` (weights 1 / distance). Default: `"uniform"`.
+   */
+  weights?: KnnWeights;
 }
+
+/** How a k-nearest-neighbours model averages its neighbours. */
+export type KnnWeights = "uniform" | "distance";
 
 /** The JSON form of a k-nearest-neighbours model. */
 export interface KNeighborsModelJson extends ModelJson {
@@ -48,6 +59,8 @@ export interface KNeighborsModelJson extends ModelJson {
   x: number[];
   /** Training targets. */
   y: number[];
+  /** `"distance"` for 1 / distance weights; absent: uniform. */
+  weights?: "distance";
 }
 
 /** A fitted k-nearest-neighbours model. */
@@ -58,8 +71,36 @@ export interface KNeighborsModel extends FittedModel {
   readonly k: number;
   /** Number of stored training rows. */
   readonly nRows: number;
+  /** How the neighbours are averaged. */
+  readonly weights: KnnWeights;
   /** The model as JSON. */
   toJSON(): KNeighborsModelJson;
+}
+
+/**
+ * The 1 / distance weighted mean of the neighbours' y (distances squared,
+ * as the tree returns them); the mean of the exact matches if any.
+ */
+function distanceWeighted(
+  y: Float64Array,
+  near: { indices: Int32Array; distances: Float64Array },
+  k: number,
+): number {
+  let exact = 0, exactSum = 0;
+  for (let t = 0; t < k; t++) {
+    if (near.distances[t] === 0) {
+      exact++;
+      exactSum += y[near.indices[t]!]!;
+    }
+  }
+  if (exact > 0) return exactSum / exact;
+  let s = 0, w = 0;
+  for (let t = 0; t < k; t++) {
+    const wt = 1 / Math.sqrt(near.distances[t]!);
+    s += wt * y[near.indices[t]!]!;
+    w += wt;
+  }
+  return s / w;
 }
 
 function makeKnnModel(
@@ -67,6 +108,7 @@ function makeKnnModel(
   scale: ArrayLike<number>,
   rows: Float64Array,
   y: Float64Array,
+  weights: KnnWeights = "uniform",
 ): KNeighborsModel {
   const scaler = maxAbsScaler(scale);
   const p = scaler.scale.length;
@@ -86,6 +128,7 @@ function makeKnnModel(
   return Object.freeze({
     kind: "knn" as const,
     k,
+    weights,
     nRows: n,
     nFeatures: p,
     predict(x: Columns): Float64Array {
@@ -110,6 +153,10 @@ function makeKnnModel(
           continue;
         }
         tree.nearest(row, k, near);
+        if (weights === "distance") {
+          out[r] = distanceWeighted(y, near, k);
+          continue;
+        }
         let s = 0;
         for (let t = 0; t < k; t++) s += y[near.indices[t]!]!;
         out[r] = s / k;
@@ -117,7 +164,7 @@ function makeKnnModel(
       return out;
     },
     toJSON(): KNeighborsModelJson {
-      return {
+      const json: KNeighborsModelJson = {
         kind: "knn",
         version: 1,
         k,
@@ -125,6 +172,9 @@ function makeKnnModel(
         x: Array.from(rows),
         y: Array.from(y),
       };
+      // uniform writes no field: the JSON of before, byte for byte
+      if (weights === "distance") json.weights = "distance";
+      return json;
     },
   });
 }
@@ -147,15 +197,23 @@ export function kNeighborsRegressor(
   params: KNeighborsParams = {},
 ): Trainer<KNeighborsModel> {
   const nNeighbors = params.nNeighbors ?? 6;
+  const weights = params.weights ?? "uniform";
   const who = "KNeighborsRegressorTrainer";
   return {
     name: who,
-    params: Object.freeze({ nNeighbors }),
+    params: Object.freeze({ nNeighbors, weights }),
     fit(x: Columns, y: Float64Array, _options?: FitOptions): KNeighborsModel {
       const k = checkNumber(who, "nNeighbors", nNeighbors, {
         min: 1,
         integer: true,
       });
+      if (weights !== "uniform" && weights !== "distance") {
+        throw new RangeError(
+          `Cannot fit ${who}: parameter weights is ${
+            String(weights)
+          }, expected "uniform" or "distance"`,
+        );
+      }
       const n = checkTrainingData(who, x, y, k);
       const scaler = fitMaxAbsScaler(x);
       const cols = scaler.transform(x);
@@ -165,7 +223,13 @@ export function kNeighborsRegressor(
         const c = cols[j]!;
         for (let i = 0; i < n; i++) rows[i * p + j] = c[i]!;
       }
-      return makeKnnModel(k, scaler.scale, rows, Float64Array.from(y));
+      return makeKnnModel(
+        k,
+        scaler.scale,
+        rows,
+        Float64Array.from(y),
+        weights,
+      );
     },
   };
 }
@@ -191,5 +255,12 @@ export function loadKNeighborsModel(json: ModelJson): KNeighborsModel {
       `Cannot load a knn model: field k is ${String(json.k)}`,
     );
   }
-  return makeKnnModel(json.k, scale, rows, y);
+  if (json.weights !== undefined && json.weights !== "distance") {
+    throw new RangeError(
+      `Cannot load a knn model: field weights is ${
+        String(json.weights)
+      }, expected "distance" or absent`,
+    );
+  }
+  return makeKnnModel(json.k, scale, rows, y, json.weights ?? "uniform");
 }

@@ -151,3 +151,38 @@ Deno.test("`kNeighborsRegressor()` models round-trip through JSON bit-identicall
   const back = loadModel(JSON.parse(JSON.stringify(m)));
   assertEquals(back.predict(x), m.predict(x));
 });
+
+Deno.test('`kNeighborsRegressor({ weights: "distance" })` weights neighbours by 1 / distance, as scikit-learn\'s option', () => {
+  const x = [Float64Array.of(0, 1, 3)], y = Float64Array.of(0, 10, 30);
+  const m = kNeighborsRegressor({ nNeighbors: 2, weights: "distance" }).fit(
+    x,
+    y,
+  );
+  assertEquals(m.weights, "distance");
+  const [a, b, c] = m.predict([Float64Array.of(0.25, 1, 2)]);
+  // 0.25: distances 0.25 and 0.75, weights 4 and 4/3 → 10·(4/3) / (16/3)
+  assert(Math.abs(a! - 2.5) < 1e-12, `${a}`);
+  // a query on a training row takes that row's y
+  assertEquals(b, 10);
+  // 2: rows 1 and 3 both at distance 1 → the plain mean
+  assert(Math.abs(c! - 20) < 1e-12, `${c}`);
+  // uniform (upstream) writes no weights field; distance round-trips
+  const uniform = kNeighborsRegressor({ nNeighbors: 2 }).fit(x, y);
+  assertEquals("weights" in uniform.toJSON(), false);
+  const json = JSON.parse(JSON.stringify(m));
+  assertEquals(json.weights, "distance");
+  const q = [Float64Array.of(0.25, 2.9)];
+  assertEquals(loadModel(json).predict(q), m.predict(q));
+  assertThrows(
+    () => loadModel({ ...json, weights: "gaussian" }),
+    /field weights is gaussian/,
+  );
+  assertThrows(
+    () =>
+      kNeighborsRegressor({ weights: "gaussian" as "distance" }).fit(
+        [Float64Array.from({ length: 10 }, (_, i) => i)],
+        new Float64Array(10),
+      ),
+    /parameter weights is gaussian/,
+  );
+});
