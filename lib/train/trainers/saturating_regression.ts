@@ -20,7 +20,7 @@
  *   first io load). Non-negative weights keep such a feature's contribution
  *   small and of the physical sign. On the simulator's demo loads this
  *   took the best AbsPower blocked-CV MAE of rapl-sysfs from 2.2–2.5 σ
- *   (the ten upstream trainers) to about 1.2 σ.
+ *   (the ten upstream trainers, tuned) to 1.3–1.5 σ.
  * - upstream's curve fits (`LogisticRegressionTrainer`, …) use one feature;
  *   scikit-learn has no bounded non-linear least squares of many features
  *   and ml-levenberg-marquardt takes one variable with no bounds. This fit
