@@ -1,5 +1,5 @@
 /**
- * Fit time of the eight non-boosting trainers (boosting is in
+ * Fit time of the nine non-boosting trainers (boosting is in
  * `boosting_bench.ts`) on the same synthetic 5-feature regression as the
  * boosting suite, at 2.2k, 12k and 100k rows; curve fits use feature 0 as
  * the main feature. Also the prediction time of KNeighbors on a 10 % test
@@ -35,6 +35,7 @@ import {
 } from "../lib/train/trainers/curve_fit.ts";
 import { kNeighborsRegressor } from "../lib/train/trainers/k_neighbors_regressor.ts";
 import { svrRegressor } from "../lib/train/trainers/svr_regressor.ts";
+import { saturatingRegression } from "../lib/train/trainers/saturating_regression.ts";
 import { syntheticData } from "./_synthetic.ts";
 
 const SIZES = [
@@ -54,6 +55,7 @@ const TRAINERS: (() => Trainer)[] = [
   () => exponentialRegression(),
   () => kNeighborsRegressor(),
   () => svrRegressor(),
+  () => saturatingRegression(),
 ];
 
 async function median(fn: () => unknown, runs: number): Promise<number> {
