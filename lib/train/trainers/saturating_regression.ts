@@ -309,7 +309,9 @@ export function saturatingRegression(
         cap,
       });
       const lineSse = sumOfSquares((i) => b0 + z[i]!, y);
-      if (!(zMax > 0)) return line; // nothing rises: the line is flat
+      // nothing rises (the line is flat), or fewer rows than the curve's
+      // parameters: the line
+      if (!(zMax > 0) || n < p + 2) return line;
       // u² = w; a zero weight starts slightly above 0 (u = 0 has no gradient)
       const theta0 = [
         b0,

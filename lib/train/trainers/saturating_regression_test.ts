@@ -195,3 +195,13 @@ Deno.test("on loads it has not seen, SaturatingRegressionTrainer tracks the simu
     assert(errors.saturating![c]! < errors.gbr![c]! / 2, `${c}: ${said}`);
   }
 });
+
+Deno.test("saturatingRegression() with fewer rows than the curve's parameters is the non-negative line", () => {
+  // 4 rows, 3 features: the curve has 5 parameters
+  const x = columns(4, 3, 5);
+  const y = Float64Array.of(10, 20, 15, 30);
+  const m = saturatingRegression().fit(x, y);
+  assertEquals(m.saturation, null);
+  const line = linearRegression().fit(x, y).predict(x);
+  assert(maxAbsDiff(m.predict(x), line) < 1e-9);
+});
