@@ -7,9 +7,13 @@
  *
  * @module
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
 import { join, relative } from "node:path";
-import { runTask } from "./_cli.ts";
+import { runTask, startServeTask } from "./_cli.ts";
+import { parseCsv } from "../lib/io/csv.ts";
 
 /** The trainers of the small pipeline, as a comma list. */
 export const SMALL_TRAINERS = [
@@ -97,4 +101,73 @@ export async function simulateAndTrain(
     "--quiet",
     ...extra,
   ]);
+}
+
+/**
+ * Estimates query `q` with pipeline `p`'s rapl-sysfs AbsPower model
+ * `<trainer>_0` of `group` through the `estimate` task, then posts the same
+ * raw feature rows to `serve`'s `POST /estimate` and checks that both give
+ * the same package power (serve clamps at 0). Returns the estimated powers.
+ */
+export async function assertEstimateMatchesServe(
+  dir: string,
+  group: string,
+  trainer: string,
+  features: readonly string[],
+): Promise<number[]> {
+  const model = `${trainer}_0`;
+  await runOk(dir, "estimate", [
+    "-i",
+    "q",
+    "-p",
+    "p",
+    "--model-name",
+    model,
+    "--feature-group",
+    group,
+  ]);
+  const csv = parseCsv(
+    await Deno.readTextFile(join(dir, "output", "estimation_result.csv")),
+  );
+  const col = (name: string) => {
+    const j = csv.header.indexOf(name);
+    assert(j >= 0, `no column ${name} in ${csv.header.join(",")}`);
+    return csv.rows.map((r) => Number(r[j]));
+  };
+  const rows = csv.rows.map((_, i) => features.map((f) => col(f)[i]!));
+  const estimated = col("default_package_power");
+  const server = await startServeTask("serve", [], { MODEL_PATH: dir });
+  try {
+    const reply = await fetch(`${server.url}/estimate`, {
+      method: "POST",
+      body: JSON.stringify({
+        metrics: features,
+        values: rows,
+        output_type: "AbsPower",
+        source: "rapl-sysfs",
+        pipeline_name: "p",
+        trainer_name: trainer,
+      }),
+    });
+    const body = await reply.json();
+    assertEquals(reply.status, 200, JSON.stringify(body));
+    assertEquals(
+      [body.pipeline, body.feature_group, body.model_name],
+      ["p", group, model],
+    );
+    const served: number[] = body.powers.package;
+    assertEquals(served.length, estimated.length, JSON.stringify(body));
+    for (let i = 0; i < served.length; i++) {
+      const want = Math.max(0, estimated[i]!);
+      assert(
+        Math.abs(served[i]! - want) <= 1e-9 * Math.max(1, want),
+        `row ${i}: serve ${served[i]} estimate ${want}`,
+      );
+    }
+  } finally {
+    server.child.kill("SIGTERM");
+    await server.child.status;
+    await server.stderr();
+  }
+  return estimated;
 }

@@ -11,9 +11,11 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { startServeTask } from "./_cli.ts";
-import { pipelineHashes, runOk, simulateAndTrain } from "./_small_pipeline.ts";
-import { parseCsv } from "../lib/io/csv.ts";
+import {
+  assertEstimateMatchesServe,
+  pipelineHashes,
+  simulateAndTrain,
+} from "./_small_pipeline.ts";
 import { testdata } from "./testdata.ts";
 
 Deno.test("train --derived-features none writes the models of the code before derived features, byte for byte", async () => {
@@ -85,63 +87,13 @@ Deno.test("train's default --derived-features auto records its choice, and estim
     const bpf = await meta("BPFOnly", "KNeighborsRegressorTrainer_0");
     assertEquals("derived_features" in bpf, false);
 
-    // estimate (CLI) with that model
-    await runOk(dir, "estimate", [
-      "-i",
-      "q",
-      "-p",
-      "p",
-      "--model-name",
-      "KNeighborsRegressorTrainer_0",
-      "--feature-group",
+    // estimate (CLI) and serve's POST /estimate with that model
+    await assertEstimateMatchesServe(
+      dir,
       "Basic",
-    ]);
-    const csv = parseCsv(
-      await Deno.readTextFile(join(dir, "output", "estimation_result.csv")),
+      "KNeighborsRegressorTrainer",
+      knn.features,
     );
-    const col = (name: string) => {
-      const j = csv.header.indexOf(name);
-      assert(j >= 0, `no column ${name} in ${csv.header.join(",")}`);
-      return csv.rows.map((r) => Number(r[j]));
-    };
-    const features: string[] = knn.features;
-    const rows = csv.rows.map((_, i) => features.map((f) => col(f)[i]!));
-    const estimated = col("default_package_power");
-
-    // serve's POST /estimate with the same raw features
-    const server = await startServeTask("serve", [], { MODEL_PATH: dir });
-    try {
-      const reply = await fetch(`${server.url}/estimate`, {
-        method: "POST",
-        body: JSON.stringify({
-          metrics: features,
-          values: rows,
-          output_type: "AbsPower",
-          source: "rapl-sysfs",
-          pipeline_name: "p",
-          trainer_name: "KNeighborsRegressorTrainer",
-        }),
-      });
-      const body = await reply.json();
-      assertEquals(reply.status, 200, JSON.stringify(body));
-      assertEquals(
-        [body.pipeline, body.feature_group, body.model_name],
-        ["p", "Basic", "KNeighborsRegressorTrainer_0"],
-      );
-      const served: number[] = body.powers.package;
-      assertEquals(served.length, estimated.length, JSON.stringify(body));
-      for (let i = 0; i < served.length; i++) {
-        const want = Math.max(0, estimated[i]!);
-        assert(
-          Math.abs(served[i]! - want) <= 1e-9 * Math.max(1, want),
-          `row ${i}: serve ${served[i]} estimate ${want}`,
-        );
-      }
-    } finally {
-      server.child.kill("SIGTERM");
-      await server.child.status;
-      await server.stderr();
-    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

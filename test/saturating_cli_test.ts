@@ -11,9 +11,10 @@ import {
 } from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { startServeTask } from "./_cli.ts";
-import { runOk, simulateAndTrain } from "./_small_pipeline.ts";
-import { parseCsv } from "../lib/io/csv.ts";
+import {
+  assertEstimateMatchesServe,
+  simulateAndTrain,
+} from "./_small_pipeline.ts";
 
 const TRAINERS =
   "GradientBoostingRegressorTrainer,SaturatingRegressionTrainer,EnsembleTrainer";
@@ -61,59 +62,13 @@ Deno.test("train writes SaturatingRegressionTrainer models, an ensemble may weig
     ).some((w) => "SaturatingRegressionTrainer" in w);
     assert(weighted, JSON.stringify(ensemble.ensemble_members));
 
-    await runOk(dir, "estimate", [
-      "-i",
-      "q",
-      "-p",
-      "p",
-      "--model-name",
-      "SaturatingRegressionTrainer_0",
-      "--feature-group",
+    const estimated = await assertEstimateMatchesServe(
+      dir,
       "Basic",
-    ]);
-    const csv = parseCsv(
-      await Deno.readTextFile(join(dir, "output", "estimation_result.csv")),
+      "SaturatingRegressionTrainer",
+      meta.features,
     );
-    const col = (name: string) => {
-      const j = csv.header.indexOf(name);
-      assert(j >= 0, `no column ${name} in ${csv.header.join(",")}`);
-      return csv.rows.map((r) => Number(r[j]));
-    };
-    const features: string[] = meta.features;
-    const rows = csv.rows.map((_, i) => features.map((f) => col(f)[i]!));
-    const estimated = col("default_package_power");
     assert(estimated.length > 0 && estimated.every(Number.isFinite));
-
-    const server = await startServeTask("serve", [], { MODEL_PATH: dir });
-    try {
-      const reply = await fetch(`${server.url}/estimate`, {
-        method: "POST",
-        body: JSON.stringify({
-          metrics: features,
-          values: rows,
-          output_type: "AbsPower",
-          source: "rapl-sysfs",
-          pipeline_name: "p",
-          trainer_name: "SaturatingRegressionTrainer",
-        }),
-      });
-      const body = await reply.json();
-      assertEquals(reply.status, 200, JSON.stringify(body));
-      assertEquals(body.model_name, "SaturatingRegressionTrainer_0");
-      const served: number[] = body.powers.package;
-      assertEquals(served.length, estimated.length, JSON.stringify(body));
-      for (let i = 0; i < served.length; i++) {
-        const want = Math.max(0, estimated[i]!);
-        assert(
-          Math.abs(served[i]! - want) <= 1e-9 * Math.max(1, want),
-          `row ${i}: serve ${served[i]} estimate ${want}`,
-        );
-      }
-    } finally {
-      server.child.kill("SIGTERM");
-      await server.child.status;
-      await server.stderr();
-    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
