@@ -37,6 +37,54 @@ function mapeStats(values: number[]): { mean: number; std: number } {
   return { mean: round2(mean), std: round2(std) };
 }
 
+/** Each fold summarised over the components (largest MAE and MAPE). */
+function foldSummaries(
+  trained: readonly (readonly [Component, TrainedComponent])[],
+  folds: number,
+) {
+  return Array.from({ length: folds }, (_, f) =>
+    summarizeMetrics(
+      Object.fromEntries(trained.map(([c, t]) => [c, t.cv!.metrics[f]!])),
+    ));
+}
+
+/**
+ * Each fold's model-level MAE (the largest over the components, as
+ * `cv_mae` averages them), or `undefined` when a component was not
+ * cross-validated or failed.
+ *
+ * @param components The trained components of one model.
+ * @returns The MAE of each fold, in fold order.
+ *
+ * @example
+ * ```ts
+ * import { foldMaes } from "./cv_metadata.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const cv = (maes: number[]) => ({
+ *   folds: maes.length,
+ *   metrics: maes.map((mae) => ({ mae, mape: 1, mse: 1, r2: 0 })),
+ * });
+ * assertEquals(foldMaes({
+ *   package: { cv: cv([3, 1]) },
+ *   dram: { cv: cv([2, 4]) },
+ * } as never), [3, 4]);
+ * ```
+ */
+export function foldMaes(
+  components: Partial<Record<Component, TrainedComponent>>,
+): number[] | undefined {
+  const trained = Object.entries(components).map(([c, t]) =>
+    [c as Component, t!] as const
+  );
+  if (
+    trained.length === 0 ||
+    trained.some(([, t]) => t.cv === undefined || t.cvFailure !== undefined)
+  ) return undefined;
+  const folds = trained[0]![1].cv!.metrics.length;
+  if (trained.some(([, t]) => t.cv!.metrics.length !== folds)) return undefined;
+  return foldSummaries(trained, folds).map((s) => s.mae);
+}
+
 /**
  * The CV fields of a model's metadata (none when it was not
  * cross-validated).
@@ -90,10 +138,7 @@ export function cvMetadata(
     }
   }
   if (trained.length === 0) return { interval_calibration: "holdout" };
-  const perFold = Array.from({ length: folds }, (_, f) =>
-    summarizeMetrics(
-      Object.fromEntries(trained.map(([c, t]) => [c, t.cv!.metrics[f]!])),
-    ));
+  const perFold = foldSummaries(trained, folds);
   const mae = meanStd(perFold.map((s) => s.mae));
   const mape = mapeStats(perFold.map((s) => s.mape));
   out.cv_folds = folds;

@@ -21,6 +21,7 @@ import { type IntervalModel, withInterval } from "./interval.ts";
 import { makeTrainer } from "./trainers.ts";
 import { loadModel } from "./load_model.ts";
 import { trainModel } from "./train_model.ts";
+import { nestedChoice } from "./_choose_derived.ts";
 import type { TrainerName } from "../types.ts";
 
 const SECONDS = 3;
@@ -210,7 +211,20 @@ Deno.test("trainModel() with derived features auto: the frequency lowers blocked
       (m.cv_mae_with_derived as number) < (m.cv_mae_without_derived as number),
       `${trainer}: ${m.cv_mae_with_derived} vs ${m.cv_mae_without_derived}`,
     );
-    assertEquals(m.cv_mae, m.cv_mae_with_derived);
+    // cv_mae is the choice's nested figure, from each variant's folds
+    const without = m.cv_mae_folds_without_derived as number[];
+    const withDerived = m.cv_mae_folds_with_derived as number[];
+    assertEquals(m.cv_derived_choice, "nested");
+    assertEquals(without.length, 3);
+    const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    assert(
+      Math.abs(mean(without) - (m.cv_mae_without_derived as number)) < 0.02,
+    );
+    assert(
+      Math.abs(mean(withDerived) - (m.cv_mae_with_derived as number)) < 0.02,
+    );
+    const nested = nestedChoice(without, withDerived);
+    assert(Math.abs(nested.mean - (m.cv_mae as number)) < 0.02, trainer);
     // on unseen phases, against the simulator's noise-free truth
     const errPlain = mae(
       plain.components.package!.model.predict(fresh.x),
