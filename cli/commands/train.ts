@@ -317,6 +317,11 @@ const OPTIONS = {
     "energy sources, comma separated (rapl reads as rapl-sysfs)",
     { parse: listParser(parseEnergySource), default: ["rapl-sysfs"] },
   ),
+  workers: option(
+    "--workers <n>",
+    "training threads: n − 1 workers and this thread, 1 trains in this thread only; the models are the same (default: logical CPUs)",
+    { parse: numberParser({ min: 1, max: 1024, integer: true }) },
+  ),
   featureGroup: option(
     "--feature-group <list>",
     "feature groups to train (default: every valid one; also -fg)",
@@ -429,6 +434,7 @@ async function pipelineOptions(
     }),
     onProgress: progressPrinter(context),
     minRows: options.minRows,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
     onSwept: (swept) => sweptNotes(swept).forEach((n) => context.err(n)),
     dataChecks: dataCheckOptionsOf(
       options,
