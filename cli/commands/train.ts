@@ -319,7 +319,7 @@ const OPTIONS = {
   ),
   workers: option(
     "--workers <n>",
-    "training threads: n − 1 workers and this thread, 1 trains in this thread only; the models are the same (default: logical CPUs)",
+    "training threads: the main thread and n − 1 workers (1: the main thread only); the models are the same (default: logical CPUs)",
     { parse: numberParser({ min: 1, max: 1024, integer: true }) },
   ),
   featureGroup: option(
