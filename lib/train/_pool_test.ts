@@ -17,7 +17,7 @@ const frame = serializeFrame(
   }),
 );
 
-function job(trainer: TrainerName, cvFolds: number): SerializedJob {
+function job(trainer: TrainerName, cvFolds: number, tune = 0): SerializedJob {
   return {
     frame,
     trainer,
@@ -26,6 +26,7 @@ function job(trainer: TrainerName, cvFolds: number): SerializedJob {
       outputType: "AbsPower",
       cvFolds,
       seed: 7,
+      tune,
     },
   };
 }
@@ -62,9 +63,11 @@ Deno.test("TrainPool: a worker runs its jobs while this thread is busy, and they
 Deno.test("TrainPool: the worker takes the long job at the front, this thread the short ones at the back, each once", async () => {
   const pool = new TrainPool(2);
   try {
-    const long = job("SVRRegressorTrainer", 5);
+    // ~0.5 s against a few ms each: the worker is still on it when this
+    // thread has run the short ones
+    const long = job("XgboostFitTrainer", 5, 8);
     const short = Array.from(
-      { length: 5 },
+      { length: 3 },
       () => job("LinearRegressionTrainer", 0),
     );
     const results = [long, ...short].map((j) => pool.run(j));
