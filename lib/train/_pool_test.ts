@@ -73,6 +73,9 @@ Deno.test("TrainPool: the worker takes the long job at the front, this thread th
     const results = [long, ...short].map((j) => pool.run(j));
     // until the worker has started and claimed the first job
     spin(() => pool.unclaimed < short.length + 1, 60_000);
+    // the short ones are done here while the worker is still on the long one
+    await Promise.all(results.slice(1));
+    assertEquals(pool.ran, { pool: short.length, workers: 0 });
     const done = await Promise.all(results);
     assertEquals(pool.ran, { pool: short.length, workers: 1 });
     assertEquals(done, [long, ...short].map(runJob));
