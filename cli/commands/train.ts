@@ -324,6 +324,11 @@ const OPTIONS = {
     "energy sources, comma separated (rapl reads as rapl-sysfs)",
     { parse: listParser(parseEnergySource), default: ["rapl-sysfs"] },
   ),
+  workers: option(
+    "--workers <n>",
+    "training threads: the main thread and n − 1 workers (1: the main thread only); the models are the same (default: logical CPUs)",
+    { parse: numberParser({ min: 1, max: 1024, integer: true }) },
+  ),
   featureGroup: option(
     "--feature-group <list>",
     "feature groups to train (default: every valid one; also -fg)",
@@ -436,6 +441,7 @@ async function pipelineOptions(
     }),
     onProgress: progressPrinter(context),
     minRows: options.minRows,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
     onSwept: (swept) => sweptNotes(swept).forEach((n) => context.err(n)),
     dataChecks: dataCheckOptionsOf(
       options,

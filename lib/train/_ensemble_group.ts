@@ -11,6 +11,7 @@ import { ensembleOf } from "./ensemble.ts";
 import type { EnsembleChoiceOptions } from "./ensemble_weights.ts";
 import { type SerializedTrained, trainedFromSerialized } from "./_train_job.ts";
 import type { TrainedModel } from "./train_model.ts";
+import { TRAINERS } from "../types.ts";
 
 /** The member results of one group, until its last member job ends. */
 export interface EnsembleGroup {
@@ -23,8 +24,8 @@ export interface EnsembleGroup {
 /**
  * Records the end of a member job of the group.
  *
- * @returns The members' results when this was the last job, else
- *   undefined.
+ * @returns The members' results (in trainer order) when this was the last
+ *   job, else undefined.
  */
 export function memberDone(
   group: EnsembleGroup,
@@ -32,7 +33,10 @@ export function memberDone(
 ): SerializedTrained[] | undefined {
   if (result !== undefined) group.members.push(result);
   if (--group.pending > 0) return undefined;
-  const members = group.members;
+  // in trainer order, not the order the pool's threads finished them in
+  const members = group.members.sort((a, b) =>
+    TRAINERS.indexOf(a.trainer) - TRAINERS.indexOf(b.trainer)
+  );
   group.members = []; // the predictions are not needed any more
   return members;
 }

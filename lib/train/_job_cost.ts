@@ -7,13 +7,17 @@
  * The model: per component and per fit, `fixed + perRow·n + perRow2·n²`
  * milliseconds for n rows, times the fits of blocked cross-validation
  * (`cvFolds` + the holdout fit), twice when `derivedFeatures: "auto"`
- * trains the model without and with derived features. Coefficients were fitted to every job of
- * `train -e rapl-sysfs` at 10 min × 10 and 1 h × 50 containers (simulate,
- * seed 1; 200 and 1,200 rows, 4 components, 3 folds; one thread, loaded
- * machine): SVR grows with n² (SMO over the kernel), XgboostFit and
- * GradientBoosting with n·trees, the curve fits with n·iterations (their
- * iterations do not grow with n, so linear), KNN with n·log n (taken as
- * linear). Only the ratios matter.
+ * trains the model without and with derived features. Two tables: without
+ * `--tune` ({@linkcode JOB_COST}) and with it ({@linkcode TUNED_JOB_COST},
+ * measured at the default budget of 8 inner fits; the search multiplies
+ * the boosting, SVR, SGD, KNN and polynomial fits, not the curve fits).
+ * Coefficients were fitted to every job of `trainPipeline -e rapl-sysfs`
+ * at 10 min × 10 and 1 h × 50 containers (simulate; 200 and 1,200 rows, 4
+ * components, 3 folds; one thread; 2026-12-06, commit 96540e5, a 2-core
+ * machine shared with another run): the median per-fit time at each size,
+ * a line through the two (SVR: through n², SMO over the kernel). Only the
+ * ratios matter: they order the jobs longest first and split them among
+ * workers.
  *
  * @module
  */
@@ -24,19 +28,39 @@ import { applicableDerived } from "./derived_features.ts";
 /** Milliseconds per component per fit: fixed, per row, per row². */
 type Coefficients = readonly [fixed: number, perRow: number, perRow2: number];
 
-/** Measured coefficients (see the module doc). */
+/** Measured coefficients without `--tune` (see the module doc). */
 export const JOB_COST: Readonly<Record<TrainerName, Coefficients>> = {
-  XgboostFitTrainer: [12, 0.04, 0],
-  GradientBoostingRegressorTrainer: [6.1, 0.0136, 0],
-  SGDRegressorTrainer: [7.5, 0.0045, 0],
-  SVRRegressorTrainer: [1.25, 0, 2.3e-5],
-  KNeighborsRegressorTrainer: [0.25, 0.0018, 0],
-  LinearRegressionTrainer: [0.6, 0.0001, 0],
-  PolynomialRegressionTrainer: [1.06, 0.00054, 0],
-  LogarithmicRegressionTrainer: [0.3, 0.0072, 0],
-  LogisticRegressionTrainer: [3.25, 0.019, 0],
-  ExponentialRegressionTrainer: [0.44, 0.029, 0],
-  SaturatingRegressionTrainer: [0.5, 0.02, 0],
+  XgboostFitTrainer: [8.2, 0.0231, 0],
+  GradientBoostingRegressorTrainer: [3.55, 0.00966, 0],
+  SGDRegressorTrainer: [4.78, 0.00456, 0],
+  SVRRegressorTrainer: [0.53, 0, 1.49e-5],
+  KNeighborsRegressorTrainer: [0.14, 0.00122, 0],
+  LinearRegressionTrainer: [0.41, 0.00027, 0],
+  PolynomialRegressionTrainer: [0.52, 0.00105, 0],
+  LogarithmicRegressionTrainer: [0.1, 0.00407, 0],
+  LogisticRegressionTrainer: [1.45, 0.0158, 0],
+  ExponentialRegressionTrainer: [1.72, 0.0165, 0],
+  // no tuning grid: the same with and without --tune (about 20 ms per
+  // fit at 1,200 rows, measured by hand on 1 h × 50)
+  SaturatingRegressionTrainer: [1.0, 0.016, 0],
+  EnsembleTrainer: [0, 0, 0],
+};
+
+/** Measured coefficients with `--tune 8` (see the module doc). */
+export const TUNED_JOB_COST: Readonly<Record<TrainerName, Coefficients>> = {
+  XgboostFitTrainer: [5.0, 0.0548, 0],
+  GradientBoostingRegressorTrainer: [3.55, 0.0303, 0],
+  SGDRegressorTrainer: [9.5, 0.0108, 0],
+  SVRRegressorTrainer: [0.7, 0, 3.47e-5],
+  KNeighborsRegressorTrainer: [0.26, 0.00508, 0],
+  LinearRegressionTrainer: [0.37, 0.00079, 0],
+  PolynomialRegressionTrainer: [0.66, 0.00179, 0],
+  LogarithmicRegressionTrainer: [0.12, 0.00406, 0],
+  LogisticRegressionTrainer: [1.7, 0.0146, 0],
+  ExponentialRegressionTrainer: [1.89, 0.016, 0],
+  // no tuning grid: the same with and without --tune (about 20 ms per
+  // fit at 1,200 rows, measured by hand on 1 h × 50)
+  SaturatingRegressionTrainer: [1.0, 0.016, 0],
   EnsembleTrainer: [0, 0, 0],
 };
 
@@ -53,7 +77,8 @@ export function jobCost(job: SerializedJob): number {
     ? 2
     : 1;
   const fits = variants * (1 + (job.options.cvFolds ?? DEFAULT_CV_FOLDS));
-  const [fixed, perRow, perRow2] = JOB_COST[job.trainer];
+  const table = (job.options.tune ?? 0) > 0 ? TUNED_JOB_COST : JOB_COST;
+  const [fixed, perRow, perRow2] = table[job.trainer];
   return components * fits * (fixed + perRow * n + perRow2 * n * n);
 }
 

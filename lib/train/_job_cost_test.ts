@@ -27,12 +27,18 @@ function job(
   };
 }
 
+function close(actual: number, expected: number): void {
+  assert(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}`);
+}
+
 Deno.test("jobCost() is components × fits × (fixed + perRow·n + perRow2·n²)", () => {
-  // XgboostFit [12, 0.04, 0]: 4 components × 4 fits × (12 + 0.04 · 200)
-  assertEquals(jobCost(job("XgboostFitTrainer", 200).job), 320);
-  // SVR [1.25, 0, 2.3e-5], one component, no CV: 1.25 + 2.3e-5 · 1000²
-  const svr = jobCost(job("SVRRegressorTrainer", 1000, 1, 0).job);
-  assert(Math.abs(svr - 24.25) < 1e-9);
+  // XgboostFit [8.2, 0.0231, 0]: 4 components × 4 fits × (8.2 + 0.0231 · 200)
+  close(jobCost(job("XgboostFitTrainer", 200).job), 205.12);
+  // SVR [0.53, 0, 1.49e-5], one component, no CV: 0.53 + 1.49e-5 · 1000²
+  close(jobCost(job("SVRRegressorTrainer", 1000, 1, 0).job), 15.43);
+  // with --tune, TUNED_JOB_COST: XgboostFit [5.0, 0.0548, 0]
+  const tuned = job("XgboostFitTrainer", 200).job;
+  close(jobCost({ ...tuned, options: { ...tuned.options, tune: 8 } }), 255.36);
 });
 
 Deno.test("longestFirst() orders by cost, keeping the order of equal costs", () => {
@@ -49,46 +55,68 @@ Deno.test("finishTimes() runs list scheduling: hand-computed FIFO and longest-fi
   assertEquals(finishTimes([5, 4, 3, 3, 3], 2), [8, 10]);
 });
 
-/** The 120 measured jobs of train at 1 h × 50 containers (testdata). */
-async function measuredJobs() {
+const BASIC = ["bpf_cpu_time_ms", "cache_miss", "cpu_cycles"];
+
+/**
+ * The 120 measured jobs of train at 1 h × 50 containers (testdata): without
+ * `--tune` (job_times_1h.txt: trainer rows components outputType ms) or with
+ * the CLI's defaults (job_times_1h_tune8.txt: trainer rows components
+ * variants ms, variants 2 where derived features were tried).
+ */
+async function measuredJobs(tuned = false) {
   const text = await Deno.readTextFile(
-    new URL("./testdata/job_times_1h.txt", import.meta.url),
+    new URL(
+      `./testdata/job_times_1h${tuned ? "_tune8" : ""}.txt`,
+      import.meta.url,
+    ),
   );
   return text.split("\n").filter((l) => l !== "" && !l.startsWith("#")).map(
     (l) => {
-      const [trainer, rows, components, , ms] = l.split(" ");
-      return {
-        ...job(trainer as TrainerName, Number(rows), Number(components)),
-        ms: Number(ms),
-      };
+      const [trainer, rows, components, variants, ms] = l.split(" ");
+      const j = job(trainer as TrainerName, Number(rows), Number(components));
+      if (tuned) {
+        j.job = {
+          ...j.job,
+          frame: {
+            ...j.job.frame,
+            featureNames: variants === "2" ? BASIC : [],
+          },
+          options: { ...j.job.options, tune: 8, derivedFeatures: "auto" },
+        };
+      }
+      return { ...j, ms: Number(ms) };
     },
   );
 }
 
-Deno.test("longestFirst() on the model's costs puts measured long jobs first: two workers finish within the shortest tenth of the jobs", async () => {
-  const jobs = await measuredJobs();
-  assertEquals(jobs.length, 120);
-  const ordered = longestFirst(jobs).map((j) => j.ms);
-  const [w0, w1] = finishTimes(ordered, 2);
-  const total = ordered.reduce((s, x) => s + x, 0);
-  assert(Math.abs(w0! + w1! - total) < 1e-6);
-  // the gap between the workers is below the measured 10th-percentile job
-  const p10 = [...ordered].sort((a, b) => a - b)[12]!;
-  assert(Math.abs(w0! - w1!) <= p10, `gap ${Math.abs(w0! - w1!)} > ${p10}`);
-  // the model's costs rank the jobs as measured (Spearman ρ > 0.8)
-  const rank = (xs: number[]) => {
-    const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
-    const r = new Array<number>(xs.length);
-    order.forEach(([, i], k) => (r[i] = k));
-    return r;
-  };
-  const rm = rank(jobs.map((j) => j.ms));
-  const rc = rank(jobs.map((j) => jobCost(j.job)));
-  const n = jobs.length;
-  const d2 = rm.reduce((s, r, i) => s + (r - rc[i]!) ** 2, 0);
-  const rho = 1 - (6 * d2) / (n * (n * n - 1));
-  assert(rho > 0.8, `Spearman ρ ${rho}`);
-});
+for (const tuned of [false, true]) {
+  Deno.test(`longestFirst() on the model's costs puts measured long jobs first: two workers finish within the shortest tenth of the jobs (${tuned ? "--tune 8, derived features" : "no --tune"})`, async () => {
+    const jobs = await measuredJobs(tuned);
+    assertEquals(jobs.length, 120);
+    const ordered = longestFirst(jobs).map((j) => j.ms);
+    const [w0, w1] = finishTimes(ordered, 2);
+    const total = ordered.reduce((s, x) => s + x, 0);
+    assert(Math.abs(w0! + w1! - total) < 1e-6);
+    // the gap between the workers is below the measured 10th-percentile job
+    const p10 = [...ordered].sort((a, b) => a - b)[12]!;
+    assert(Math.abs(w0! - w1!) <= p10, `gap ${Math.abs(w0! - w1!)} > ${p10}`);
+    // the model's costs rank the jobs as measured (Spearman ρ > 0.8)
+    const rank = (xs: number[]) => {
+      const order = xs.map((x, i) => [x, i] as const).sort((a, b) =>
+        a[0] - b[0]
+      );
+      const r = new Array<number>(xs.length);
+      order.forEach(([, i], k) => (r[i] = k));
+      return r;
+    };
+    const rm = rank(jobs.map((j) => j.ms));
+    const rc = rank(jobs.map((j) => jobCost(j.job)));
+    const n = jobs.length;
+    const d2 = rm.reduce((s, r, i) => s + (r - rc[i]!) ** 2, 0);
+    const rho = 1 - (6 * d2) / (n * (n * n - 1));
+    assert(rho > 0.8, `Spearman ρ ${rho}`);
+  });
+}
 
 Deno.test("jobCost() counts the second training of --derived-features auto where derived features apply", () => {
   const withFeatures = (trainer: TrainerName, featureNames: string[]) => {
@@ -99,13 +127,13 @@ Deno.test("jobCost() counts the second training of --derived-features auto where
       options: { ...j.options, derivedFeatures: "auto" },
     } as SerializedJob;
   };
-  const basic = ["bpf_cpu_time_ms", "cache_miss", "cpu_cycles"];
-  // 2 variants × 4 components × 4 fits × (12 + 0.04 · 200)
-  assertEquals(jobCost(withFeatures("XgboostFitTrainer", basic)), 640);
+  const basic = BASIC;
+  // 2 variants × 4 components × 4 fits × (8.2 + 0.0231 · 200)
+  close(jobCost(withFeatures("XgboostFitTrainer", basic)), 410.24);
   // no cycles: nothing derived, one training
-  assertEquals(
+  close(
     jobCost(withFeatures("XgboostFitTrainer", ["bpf_cpu_time_ms"])),
-    320,
+    205.12,
   );
   // weight.json trainers never get derived features
   assertEquals(

@@ -6,62 +6,61 @@
  *
  * @module
  */
-import { loadModel } from "./load_model.ts";
-import type { Component } from "../types.ts";
-import type { FittedModel } from "./model.ts";
+import { jobCost } from "./_job_cost.ts";
 import {
-  deserializeFrame,
+  CLAIM,
+  claimCell,
+  claimJob,
+  type JobMessage,
+  runJob,
   type SerializedJob,
   type SerializedTrained,
-  serializeTrained,
 } from "./_train_job.ts";
-import { trainModel } from "./train_model.ts";
 
-type Pending = {
+/** A submitted job until it settles. */
+type Task = JobMessage & {
+  /** Its expected cost (lib/train/_job_cost.ts). */
+  cost: number;
+  /** The worker it was sent to. */
+  worker?: Worker;
   resolve: (r: SerializedTrained) => void;
   reject: (e: Error) => void;
 };
 
-/** A queued or dispatched job. */
-type Task = { id: number; job: SerializedJob };
-
-/**
- * Jobs a worker holds at once: the one it runs and the next, so it never
- * waits for this thread (busy running a job of its own) to send more.
- */
-const WORKER_DEPTH = 2;
-
-/** Runs one job in this thread. */
-export function runJobInline(job: SerializedJob): SerializedTrained {
-  const init: Partial<Record<Component, FittedModel>> = {};
-  for (const [c, json] of Object.entries(job.init ?? {})) {
-    init[c as Component] = loadModel(json);
-  }
-  return serializeTrained(
-    trainModel(deserializeFrame(job.frame), job.trainer, {
-      ...job.options,
-      init,
-    }),
-    job.predictions ?? false,
-  );
-}
+/** A worker's message: a job's result or its error. */
+type Reply = {
+  id: number;
+  ok: boolean;
+  result?: SerializedTrained;
+  error?: string;
+  name?: string;
+};
 
 /**
  * A pool of `size` training threads: `size − 1` workers and this thread.
- * Jobs run in the order they were submitted (submit the longest first):
- * workers take them from the front, this thread from the back, so the
- * long jobs go to workers while this thread, which also writes each
- * result as it arrives, runs the short ones between writes. One worker
- * fewer than threads saves a worker's heap and its start-up.
+ *
+ * Every job goes to a worker as soon as it is submitted (to the one with
+ * the least expected work outstanding, by the cost model of
+ * lib/train/_job_cost.ts), so a worker never waits for this thread, which
+ * is often busy (running a job, writing models): it runs its jobs in the
+ * order submitted (submit the longest first). This thread runs jobs too,
+ * from the back of the order (the short ones, between writes), claiming
+ * each in shared memory first, so a job runs once, on whichever thread
+ * reaches it first; the two meet where the measured work splits, and the
+ * last jobs are short. One worker fewer than threads saves a worker's heap
+ * and its start-up.
  */
 export class TrainPool {
   #workers: Worker[] = [];
-  #inFlight = new Map<Worker, Task[]>();
+  /** Expected cost of the jobs sent to each worker and not settled. */
+  #outstanding = new Map<Worker, number>();
+  /** Tasks this thread may still claim, in submission order. */
   #queue: Task[] = [];
-  #pending = new Map<number, Pending>();
+  #tasks = new Map<number, Task>();
   #next = 0;
   #broken = false;
   #helping = false;
+  #ran = { pool: 0, workers: 0 };
 
   /** Starts `size − 1` workers (none when size ≤ 1: jobs then run inline). */
   constructor(size: number) {
@@ -71,13 +70,13 @@ export class TrainPool {
         const w = new Worker(new URL("./_train_worker.ts", import.meta.url), {
           type: "module",
         });
-        w.onmessage = (e: MessageEvent) => this.#done(w, e.data);
+        w.onmessage = (e: MessageEvent<Reply>) => this.#done(e.data);
         w.onerror = (e: ErrorEvent) => {
           e.preventDefault();
-          this.#fail(new Error(`training worker failed: ${e.message}`));
+          this.#fail();
         };
         this.#workers.push(w);
-        this.#inFlight.set(w, []);
+        this.#outstanding.set(w, 0);
       }
     } catch {
       this.close();
@@ -90,21 +89,37 @@ export class TrainPool {
     return this.#workers.length > 0 && !this.#broken;
   }
 
+  /** Submitted jobs that no thread has claimed yet. */
+  get unclaimed(): number {
+    return this.#queue.filter((t) => Atomics.load(t.cell, 0) === CLAIM.none)
+      .length;
+  }
+
+  /** How many jobs ran in this thread and on workers so far. */
+  get ran(): { pool: number; workers: number } {
+    return { ...this.#ran };
+  }
+
   /** Runs a job; resolves with the trained model's JSON form. */
   run(job: SerializedJob): Promise<SerializedTrained> {
     if (!this.parallel) {
       try {
-        return Promise.resolve(runJobInline(job));
+        const result = runJob(job);
+        this.#ran.pool++;
+        return Promise.resolve(result);
       } catch (error) {
         return Promise.reject(error);
       }
     }
     const id = this.#next++;
-    const p = new Promise<SerializedTrained>((resolve, reject) =>
-      this.#pending.set(id, { resolve, reject })
-    );
-    this.#queue.push({ id, job });
-    this.#pump();
+    const cell = claimCell();
+    const cost = jobCost(job);
+    const p = new Promise<SerializedTrained>((resolve, reject) => {
+      const task: Task = { id, job, cell, cost, resolve, reject };
+      this.#tasks.set(id, task);
+      this.#queue.push(task);
+      this.#send(task);
+    });
     if (!this.#helping) {
       this.#helping = true;
       // after the caller has submitted the rest (so this thread takes the
@@ -114,80 +129,94 @@ export class TrainPool {
     return p;
   }
 
-  /** This thread runs jobs from the back of the queue, one per turn. */
+  /** Sends a task to the worker with the least expected work outstanding. */
+  #send(task: Task): void {
+    let w = this.#workers[0]!;
+    for (const o of this.#workers) {
+      if (this.#outstanding.get(o)! < this.#outstanding.get(w)!) w = o;
+    }
+    task.worker = w;
+    this.#outstanding.set(w, this.#outstanding.get(w)! + task.cost);
+    const message: JobMessage = { id: task.id, job: task.job, cell: task.cell };
+    w.postMessage(message);
+  }
+
+  /** This thread claims jobs from the back of the order, one per turn. */
   async #help(): Promise<void> {
     while (this.#queue.length > 0) {
-      this.#settle(this.#queue.pop()!);
+      const task = this.#queue.pop()!;
+      if (!claimJob(task.cell, CLAIM.pool)) continue; // a worker has it
+      this.#settle(task);
       // let worker results in and the writes of finished models go on
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     this.#helping = false;
   }
 
+  /** Forgets a settled task (and its cost on its worker). */
+  #forget(task: Task): void {
+    this.#tasks.delete(task.id);
+    const w = task.worker;
+    if (w && this.#outstanding.has(w)) {
+      this.#outstanding.set(w, this.#outstanding.get(w)! - task.cost);
+    }
+  }
+
   /** Runs a task in this thread and settles its promise. */
   #settle(task: Task): void {
-    const p = this.#pending.get(task.id);
-    this.#pending.delete(task.id);
-    if (!p) return;
+    if (!this.#tasks.has(task.id)) return;
+    this.#forget(task);
+    this.#ran.pool++;
     try {
-      p.resolve(runJobInline(task.job));
+      task.resolve(runJob(task.job));
     } catch (e) {
-      p.reject(e as Error);
+      task.reject(e as Error);
     }
   }
 
-  #pump(): void {
-    for (const w of this.#workers) {
-      const held = this.#inFlight.get(w)!;
-      while (held.length < WORKER_DEPTH && this.#queue.length > 0) {
-        const task = this.#queue.shift()!;
-        held.push(task);
-        w.postMessage(task);
-      }
+  #done(data: Reply): void {
+    const task = this.#tasks.get(data.id);
+    if (!task) return;
+    this.#forget(task);
+    this.#ran.workers++;
+    if (data.ok) task.resolve(data.result!);
+    else {
+      const e = new Error(data.error);
+      e.name = data.name ?? "Error";
+      task.reject(e);
     }
   }
 
-  #done(
-    w: Worker,
-    data: {
-      id: number;
-      ok: boolean;
-      result?: SerializedTrained;
-      error?: string;
-      name?: string;
-    },
-  ): void {
-    const held = this.#inFlight.get(w);
-    if (held) held.splice(held.findIndex((t) => t.id === data.id), 1);
-    const p = this.#pending.get(data.id);
-    this.#pending.delete(data.id);
-    if (p) {
-      if (data.ok) p.resolve(data.result!);
-      else {
-        const e = new Error(data.error);
-        e.name = data.name ?? "Error";
-        p.reject(e);
-      }
-    }
-    this.#pump();
-  }
-
-  #fail(_error: Error): void {
+  #fail(): void {
     // A worker that cannot load (no module file next to a bundle) breaks the
-    // pool: every job in flight on any worker, and every queued job, runs in
-    // this thread instead.
+    // pool: every job not settled yet (sent to any worker, claimed or not)
+    // runs in this thread instead.
     if (this.#broken) return;
     this.#broken = true;
-    const tasks = [...[...this.#inFlight.values()].flat(), ...this.#queue];
-    this.#queue = [];
     this.close();
-    for (const t of tasks) this.#settle(t);
+    this.#queue = [];
+    for (const task of [...this.#tasks.values()]) {
+      Atomics.store(task.cell, 0, CLAIM.pool);
+      this.#settle(task);
+    }
+  }
+
+  /**
+   * Keeps at most `size − 1` workers (a pool started before its jobs were
+   * planned stops the workers it has no jobs for); call before any job.
+   */
+  limit(size: number): void {
+    const keep = Math.max(0, size - 1);
+    for (const w of this.#workers.splice(keep)) {
+      w.terminate();
+      this.#outstanding.delete(w);
+    }
   }
 
   /** Stops the workers. */
   close(): void {
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
-    this.#inFlight.clear();
+    this.#outstanding.clear();
   }
 }

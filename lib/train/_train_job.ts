@@ -2,7 +2,9 @@
  * The messages of parallel training: a frame and a trainer go to a worker,
  * a trained model comes back as JSON, with its out-of-fold and held-out
  * predictions when the group also builds an `EnsembleTrainer` (typed
- * arrays, transferred rather than copied). Private to lib/train.
+ * arrays, transferred rather than copied). Each job carries a claim cell
+ * in shared memory: the thread that claims it first runs it, so a job sent
+ * to a worker can still run in the pool's thread. Private to lib/train.
  *
  * @module
  */
@@ -12,10 +14,11 @@ import type { CrossValidation } from "./cross_validate.ts";
 import { loadModel } from "./load_model.ts";
 import type { ComponentMetrics } from "./metrics.ts";
 import type { FittedModel, ModelJson } from "./model.ts";
-import type {
-  TrainedComponent,
-  TrainedModel,
-  TrainModelOptions,
+import {
+  type TrainedComponent,
+  type TrainedModel,
+  trainModel,
+  type TrainModelOptions,
 } from "./train_model.ts";
 
 /** A frame as plain data (typed arrays survive structured cloning). */
@@ -45,6 +48,47 @@ export interface SerializedComponent {
   cv?: CrossValidation;
   cvFailure?: string;
   holdout?: { y: Float64Array; yHat: Float64Array };
+}
+
+/** A job as sent to a worker: its id, the job and its claim cell. */
+export interface JobMessage {
+  /** The pool's id of the job. */
+  id: number;
+  /** The job. */
+  job: SerializedJob;
+  /** One Int32 over a SharedArrayBuffer: who runs the job (see {@linkcode claimJob}). */
+  cell: Int32Array;
+}
+
+/** Who has claimed a job: nobody yet, a worker, the pool's own thread. */
+export const CLAIM = { none: 0, worker: 1, pool: 2 } as const;
+
+/** A new claim cell, claimed by nobody. */
+export function claimCell(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+}
+
+/**
+ * Claims a job for `by` (atomically): true when nobody had, so this
+ * thread runs it; false when another thread has it.
+ */
+export function claimJob(cell: Int32Array, by: 1 | 2): boolean {
+  return Atomics.compareExchange(cell, 0, CLAIM.none, by) === CLAIM.none;
+}
+
+/** Runs one job in the calling thread: the trained model's JSON form. */
+export function runJob(job: SerializedJob): SerializedTrained {
+  const init: Partial<Record<Component, FittedModel>> = {};
+  for (const [c, json] of Object.entries(job.init ?? {})) {
+    init[c as Component] = loadModel(json);
+  }
+  return serializeTrained(
+    trainModel(deserializeFrame(job.frame), job.trainer, {
+      ...job.options,
+      init,
+    }),
+    job.predictions ?? false,
+  );
 }
 
 /** A trained model with its models as JSON. */

@@ -147,39 +147,37 @@ async function reported(
  * Step 3, run jobs: trains on the worker pool and writes each model; a
  * group's EnsembleTrainer is built and written when its last member ends.
  */
-async function runJobs(jobs: readonly Job[], run: Run): Promise<void> {
-  const { options, report } = run;
+async function runJobs(
+  jobs: readonly Job[],
+  run: Run,
+  pool: TrainPool,
+): Promise<void> {
+  const { report } = run;
   const note = (n: string) => {
     if (!report.notes.includes(n)) report.notes.push(n);
   };
-  const pool = new TrainPool(
-    Math.min(options.workers ?? navigator.hardwareConcurrency, jobs.length),
+  pool.limit(jobs.length);
+  // longest first, so the workers finish together (lib/train/_job_cost.ts)
+  await Promise.all(
+    longestFirst(jobs).map(async (j) => {
+      let result: SerializedTrained | undefined;
+      await reported(j, j.trainer, j.index, run, async () => {
+        result = await pool.run(j.job);
+        const trained = trainedFromSerialized(result);
+        trained.notes.forEach(note);
+        return trained;
+      });
+      const members = j.ensemble && memberDone(j.ensemble, result);
+      if (members === undefined) return;
+      await reported(
+        j,
+        ENSEMBLE_TRAINER,
+        j.total,
+        run,
+        () => Promise.resolve(groupEnsemble(members, run.s.ensemble)),
+      );
+    }),
   );
-  try {
-    // longest first, so the workers finish together (lib/train/_job_cost.ts)
-    await Promise.all(
-      longestFirst(jobs).map(async (j) => {
-        let result: SerializedTrained | undefined;
-        await reported(j, j.trainer, j.index, run, async () => {
-          result = await pool.run(j.job);
-          const trained = trainedFromSerialized(result);
-          trained.notes.forEach(note);
-          return trained;
-        });
-        const members = j.ensemble && memberDone(j.ensemble, result);
-        if (members === undefined) return;
-        await reported(
-          j,
-          ENSEMBLE_TRAINER,
-          j.total,
-          run,
-          () => Promise.resolve(groupEnsemble(members, run.s.ensemble)),
-        );
-      }),
-    );
-  } finally {
-    pool.close();
-  }
 }
 
 /** Orders the report's models (source, output type, group, trainer). */
@@ -348,6 +346,8 @@ export async function trainPipeline(
     );
   }
   const lock = await lockPipeline(options.modelPath, s.name);
+  // started now, the workers load while this thread reads and extracts
+  const pool = new TrainPool(options.workers ?? navigator.hardwareConcurrency);
   try {
     const swept = lock.swept;
     if (swept.removed.length + swept.restored.length > 0) {
@@ -381,7 +381,7 @@ export async function trainPipeline(
     });
     run.dir = generation.dir;
     try {
-      await runJobs(await planAll(prepared, run), run);
+      await runJobs(await planAll(prepared, run), run, pool);
       sortModels(run.report, s, ctx);
       await writeFiles(run, kept, existing.metadata);
       await generation.publish();
@@ -391,6 +391,7 @@ export async function trainPipeline(
     }
     return run.report;
   } finally {
+    pool.close();
     await lock.release();
   }
 }
