@@ -1,6 +1,7 @@
 /**
  * The full training pipeline on 1 h × 50 containers at 3 s (issue 7): every
- * valid feature group × ten trainers × AbsPower and DynPower × rapl-sysfs
+ * valid feature group × the default trainers (upstream's ten and
+ * SaturatingRegressionTrainer) × AbsPower and DynPower × rapl-sysfs
  * and acpi, with the time per stage. Goal: at most 15 s on 2 cores.
  *
  * @module
@@ -14,7 +15,7 @@ import { trainPipeline } from "../lib/train/pipeline.ts";
 /** The suite. */
 export const suite: BenchSuite = {
   title:
-    "Training pipeline (1 h × 50 containers at 3 s, rapl-sysfs + acpi, ten trainers)",
+    "Training pipeline (1 h × 50 containers at 3 s, rapl-sysfs + acpi, default trainers)",
   async run(): Promise<BenchFigure[]> {
     const sim = await timeIt(() =>
       simulate({
