@@ -8,7 +8,7 @@ import type { DerivedFeature } from "./derived_features.ts";
 import { FitError } from "./model.ts";
 import type { TrainedModel } from "./train_model_types.ts";
 import { meanStd } from "./cross_validate.ts";
-import { foldMaes } from "./cv_metadata.ts";
+import { foldMaes, round2 } from "./cv_metadata.ts";
 
 /**
  * The least relative gain in blocked-CV MAE that keeps derived features:
@@ -16,10 +16,6 @@ import { foldMaes } from "./cv_metadata.ts";
  * simpler model.
  */
 export const DERIVED_MIN_GAIN = 0.01;
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
 
 /** Whether the derived variant wins on these folds' MAEs. */
 function derivedWins(without: number, withDerived: number): boolean {

@@ -22,7 +22,8 @@ import { meanStd } from "./cross_validate.ts";
 import { summarizeMetrics } from "./metrics.ts";
 import type { TrainedComponent } from "./train_model.ts";
 
-function round2(x: number): number {
+/** Rounds to 2 decimals, as every CV figure of the metadata is written. */
+export function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 

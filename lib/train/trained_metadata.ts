@@ -15,12 +15,8 @@ import {
 import { modelName } from "../layout.ts";
 import type { ModelMetadata } from "../pipeline/model_metadata.ts";
 import { summarizeMetrics } from "./metrics.ts";
-import { cvMetadata } from "./cv_metadata.ts";
+import { cvMetadata, round2 } from "./cv_metadata.ts";
 import type { SplitKind, TrainedComponent } from "./train_model_types.ts";
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
 
 /** What the metadata records besides the trained components. */
 export interface MetadataFacts {
