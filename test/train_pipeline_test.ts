@@ -7,6 +7,7 @@
 import {
   deepStrictEqual as assertEquals,
   ok as assert,
+  rejects,
 } from "node:assert/strict";
 import { join, relative } from "node:path";
 import { extract, queryDataFrom, readQueryFile } from "../lib/extract/mod.ts";
@@ -551,4 +552,47 @@ Deno.test({
       );
     });
   },
+});
+
+Deno.test("trainPipeline takes its queries from a function, called once, and trains the same models as from the array", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sim = simulate({
+      start: 1_700_000_001,
+      duration: 600,
+      containers: 2,
+    });
+    const options = {
+      modelPath: dir,
+      sources: ["acpi" as const],
+      featureGroups: ["BPFOnly" as const],
+      absTrainers: ["LinearRegressionTrainer" as const],
+      dynTrainers: ["LinearRegressionTrainer" as const],
+      workers: 0,
+    };
+    const fromArray = await trainPipeline([queryDataFrom(queryResult(sim))], {
+      ...options,
+      pipelineName: "array",
+    });
+    let calls = 0;
+    const fromLoader = await trainPipeline(() => {
+      calls++;
+      return Promise.resolve([queryDataFrom(queryResult(sim))]);
+    }, { ...options, pipelineName: "loader" });
+    assertEquals(calls, 1);
+    const errors = (r: typeof fromArray) =>
+      r.models.map((m) => [m.outputType, m.metadata.mae, m.metadata.mape]);
+    assertEquals(errors(fromLoader), errors(fromArray));
+    assertEquals(fromLoader.models.length, 2);
+    // a loader that gives nothing: the same error as an empty array, and
+    // no pipeline is published
+    await rejects(
+      () => trainPipeline(() => [], { ...options, pipelineName: "empty" }),
+      (e: Error) =>
+        e instanceof RangeError && /no query was given/.test(e.message),
+    );
+    await rejects(() => Deno.stat(join(dir, "empty", "metadata.json")));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -102,3 +102,30 @@ Deno.test("TrainPool: limit() stops the workers a pool has no jobs for", async (
   assertEquals(pool.ran, { pool: 1, workers: 0 });
   pool.close();
 });
+
+Deno.test("serializeFrame: the columns live in shared memory, equal to the frame's, so queued jobs hold no copies", () => {
+  const source = parseFrameCsv(Deno.readTextFileSync(CSV), {
+    source: "rapl-sysfs",
+    origin: CSV,
+  });
+  const shared = serializeFrame(source);
+  const columns = (f: typeof source) => [
+    f.timestamp,
+    f.instance,
+    f.nodeType,
+    ...Object.values(f.features),
+    ...Object.values(f.power),
+  ];
+  const before = columns(source);
+  const after = columns(shared as typeof source);
+  assertEquals(after.length, before.length);
+  after.forEach((column, i) => {
+    assert(column!.buffer instanceof SharedArrayBuffer, `column ${i}`);
+    assertEquals(column!.constructor, before[i]!.constructor);
+    assertEquals([...column!], [...before[i]!]);
+  });
+  // a message carries a reference: what the receiver sees is the same memory
+  const received = structuredClone(shared);
+  received.features[source.featureNames[0]!]![0] = -1;
+  assertEquals(shared.features[source.featureNames[0]!]![0], -1);
+});

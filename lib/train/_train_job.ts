@@ -96,13 +96,42 @@ export type SerializedTrained = Omit<TrainedModel, "components"> & {
   components: Partial<Record<Component, SerializedComponent>>;
 };
 
-/** A frame as plain data. */
+/**
+ * A frame as plain data whose columns live in shared memory: a job
+ * message then carries references, not copies, so the jobs queued for a
+ * worker (all of them, sent up front) hold no second copy of their
+ * group's frame, in the channel or in the worker. Serialize once per
+ * group: every job of the group shares the one copy. Training only reads
+ * a frame, so sharing it is safe.
+ */
 export function serializeFrame(frame: Frame): SerializedFrame {
+  const features: Record<string, Float64Array> = {};
+  for (const [name, column] of Object.entries(frame.features)) {
+    features[name] = sharedCopy(column);
+  }
+  const power: Partial<Record<Component, Float64Array>> = {};
+  for (const [c, column] of Object.entries(frame.power)) {
+    if (column) power[c as Component] = sharedCopy(column);
+  }
   return {
     ...frame,
-    features: { ...frame.features },
-    power: { ...frame.power },
+    timestamp: sharedCopy(frame.timestamp),
+    instance: sharedCopy(frame.instance),
+    ...(frame.container ? { container: sharedCopy(frame.container) } : {}),
+    nodeType: sharedCopy(frame.nodeType),
+    features,
+    power,
   };
+}
+
+/** A copy of a typed array over a SharedArrayBuffer. */
+export function sharedCopy<T extends Float64Array | Uint32Array | Int32Array>(
+  column: T,
+): T {
+  const Kind = column.constructor as new (buffer: SharedArrayBuffer) => T;
+  const out = new Kind(new SharedArrayBuffer(column.byteLength));
+  out.set(column);
+  return out;
 }
 
 /** The frame back from plain data. */

@@ -45,6 +45,7 @@ export type {
 } from "./train_from_data.ts";
 export type { ComponentMetrics } from "./metrics.ts";
 export type {
+  QuerySource,
   ReportedModel,
   TrainFailure,
   TrainPipelineOptions,
