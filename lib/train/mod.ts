@@ -79,7 +79,10 @@ export type { PolynomialRegressionParams } from "./trainers/polynomial_regressio
 export type { SvrParams } from "./trainers/svr_regressor.ts";
 export type { LinearRegressionParams } from "./trainers/linear_regression.ts";
 export type { SgdRegressorParams } from "./trainers/sgd_regressor.ts";
-export type { KNeighborsParams } from "./trainers/k_neighbors_regressor.ts";
+export type {
+  KNeighborsParams,
+  KnnWeights,
+} from "./trainers/k_neighbors_regressor.ts";
 export type {
   SaturatingModel,
   SaturatingModelJson,

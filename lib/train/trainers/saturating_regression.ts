@@ -86,7 +86,7 @@ export interface SaturatingModelJson extends ModelJson {
   /** Format version. */
   version: 1;
   /** The trainer that fitted it. */
-  trainer: typeof TRAINER;
+  trainer: "SaturatingRegressionTrainer";
   /** MaxAbs scale per feature. */
   scale: number[];
   /** Weights (≥ 0) on the scaled features. */
