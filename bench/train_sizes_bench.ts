@@ -156,6 +156,22 @@ async function trainTaskV8Flags(): Promise<string[]> {
   return config.tasks.train?.match(/--v8-flags=\S+/g) ?? [];
 }
 
+/** The environment `deno task train` sets (deno.json), so runs match it. */
+async function trainTaskEnv(): Promise<Record<string, string>> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  ) as { tasks: Record<string, string> };
+  const env: Record<string, string> = {};
+  for (
+    const m of (config.tasks.train ?? "").matchAll(
+      /(?:^|\s)([A-Z_][A-Z0-9_]*)=(\S*)/g,
+    )
+  ) {
+    env[m[1]!] = m[2]!;
+  }
+  return env;
+}
+
 /** Runs this module as a child; returns its report and wall time. */
 async function runChild(
   mode: "train" | "profile",
@@ -164,6 +180,7 @@ async function runChild(
 ): Promise<ChildReport & { wallSeconds: number }> {
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
+    env: await trainTaskEnv(),
     args: [
       "run",
       "-A",
