@@ -148,28 +148,24 @@ async function childProfile(args: string[]): Promise<ChildReport> {
   };
 }
 
-/** The V8 flags of `deno task train` (deno.json), so runs match it. */
-async function trainTaskV8Flags(): Promise<string[]> {
+/**
+ * What `deno task train` sets besides permissions (deno.json): its leading
+ * environment assignments and its V8 flags, so runs match it.
+ */
+async function trainTask(): Promise<
+  { env: Record<string, string>; v8Flags: string[] }
+> {
   const config = JSON.parse(
     await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
   ) as { tasks: Record<string, string> };
-  return config.tasks.train?.match(/--v8-flags=\S+/g) ?? [];
-}
-
-/** The environment `deno task train` sets (deno.json), so runs match it. */
-async function trainTaskEnv(): Promise<Record<string, string>> {
-  const config = JSON.parse(
-    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
-  ) as { tasks: Record<string, string> };
+  const words = (config.tasks.train ?? "").split(/\s+/);
   const env: Record<string, string> = {};
-  for (
-    const m of (config.tasks.train ?? "").matchAll(
-      /(?:^|\s)([A-Z_][A-Z0-9_]*)=(\S*)/g,
-    )
-  ) {
+  for (const word of words) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (!m) break;
     env[m[1]!] = m[2]!;
   }
-  return env;
+  return { env, v8Flags: words.filter((w) => w.startsWith("--v8-flags=")) };
 }
 
 /** Runs this module as a child; returns its report and wall time. */
@@ -179,12 +175,13 @@ async function runChild(
   profileDir?: string,
 ): Promise<ChildReport & { wallSeconds: number }> {
   const t0 = performance.now();
+  const task = await trainTask();
   const out = await new Deno.Command(Deno.execPath(), {
-    env: await trainTaskEnv(),
+    env: task.env,
     args: [
       "run",
       "-A",
-      ...await trainTaskV8Flags(),
+      ...task.v8Flags,
       ...(profileDir ? [`--cpu-prof-dir=${profileDir}`] : []),
       new URL(import.meta.url).pathname,
       "--child",

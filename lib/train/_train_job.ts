@@ -125,7 +125,7 @@ export function serializeFrame(frame: Frame): SerializedFrame {
 }
 
 /** A copy of a typed array over a SharedArrayBuffer. */
-export function sharedCopy<T extends Float64Array | Uint32Array | Int32Array>(
+function sharedCopy<T extends Float64Array | Uint32Array | Int32Array>(
   column: T,
 ): T {
   const Kind = column.constructor as new (buffer: SharedArrayBuffer) => T;
