@@ -37,10 +37,17 @@ COPY --from=build /out/ /app/
 # The wrapper grants what the commands need: files, network (Prometheus,
 # buckets, the model server), the machine facts of `query`'s spec, and the
 # environment variables of cli/config.ts; any other variable (e.g. a stray
-# AWS_*) reads as unset.
+# AWS_*) reads as unset. train and train_from_data also get their deno
+# tasks' V8 flags (deno.json): a small young generation and slower heap
+# growth, which lower their peak memory.
 COPY --chmod=0755 <<'WRAPPER' /usr/local/bin/kepler-model
 #!/bin/sh
-exec deno run --quiet --no-config --no-prompt \
+v8=
+case "$1" in
+  train|train_from_data)
+    v8=--v8-flags=--max-semi-space-size=2,--heap-growing-percent=100 ;;
+esac
+exec deno run --quiet --no-config --no-prompt $v8 \
   --allow-read --allow-write --allow-net --allow-sys=systemMemoryInfo,cpus \
   --allow-env=DATAPATH,MODEL_PATH,PROM_SERVER,PROM_QUERY_INTERVAL,PROM_QUERY_STEP,PROM_SSL_DISABLE,PROM_THIRDPARTY_METRICS,PROM_USERNAME,PROM_PASSWORD,PROM_BEARER_TOKEN,MODEL_SERVER_PORT,INITIAL_PIPELINE_URL,ERROR_KEY,VM_JOB_NAME,NO_COLOR \
   --ignore-env \

@@ -39,25 +39,29 @@ const NEEDS: Record<string, readonly Grant[]> = {
 /**
  * V8 flags a command's task may carry: training keeps V8's young
  * generation small (2 MB semi-spaces instead of up to 16 MB, in the main
- * thread and each worker), which lowers its peak memory by 70–180 MB with
- * no measurable cost in CPU time (issue 19; BENCHMARKS.md, train-sizes).
+ * thread and each worker), which lowers its peak memory by 70–180 MB, and
+ * lets the old generation grow by at most 2× its live size between full
+ * collections (V8 otherwise grows it by up to 4× while collections are
+ * fast, so a train that holds 30 MB live reaches 90 MB of heap, most of it
+ * garbage), which lowers it by another 50–80 MB; neither has a measurable
+ * cost in CPU time (issue 19; BENCHMARKS.md, train-sizes and "Peak memory
+ * of `train`").
  */
 const V8_FLAGS: Record<string, readonly string[]> = {
-  train: ["--v8-flags=--max-semi-space-size=2"],
-  train_from_data: ["--v8-flags=--max-semi-space-size=2"],
+  train: ["--v8-flags=--max-semi-space-size=2,--heap-growing-percent=100"],
+  train_from_data: [
+    "--v8-flags=--max-semi-space-size=2,--heap-growing-percent=100",
+  ],
 };
 
 /**
- * Environment a command's task sets: training fixes glibc's mmap threshold
- * at its default (128 KiB), so large freed buffers go back to the system
- * instead of raising the threshold and staying in malloc's arenas, which
- * lowers the peak memory at 4 h × 100 containers by about 50 MB (issue 19;
- * BENCHMARKS.md). Other C libraries ignore the variable.
+ * Environment a command's task sets: none today. (Fixing glibc's mmap
+ * threshold with MALLOC_MMAP_THRESHOLD_ lowered train's peak memory at
+ * 4 h × 100 containers by about 50 MB but cost 20–35 % more CPU time, most
+ * of it in the kernel; V8's slower heap growth saves as much without that
+ * cost: issue 19, BENCHMARKS.md.)
  */
-const TASK_ENV: Record<string, Record<string, string>> = {
-  train: { MALLOC_MMAP_THRESHOLD_: "131072" },
-  train_from_data: { MALLOC_MMAP_THRESHOLD_: "131072" },
-};
+const TASK_ENV: Record<string, Record<string, string>> = {};
 
 function grantsOf(
   flags: string[],

@@ -213,3 +213,64 @@ Deno.test("the image's wrapper runs the bundled CLI: --version, --help and an er
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the wrapper gives each command its task's environment and V8 flags (train's memory settings), and no other", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler_wrapper_" });
+  try {
+    // a stand-in for deno that prints what it was given
+    const fake = join(dir, "fake-deno");
+    await Deno.writeTextFile(
+      fake,
+      '#!/bin/sh\nenv | sed "s/^/env /"\nfor a in "$@"; do echo "arg $a"; done\n',
+      { mode: 0o755 },
+    );
+    const { script } = await imageWrapper();
+    assertMatch(script, /exec deno /);
+    const wrapper = join(dir, "kepler-model");
+    await Deno.writeTextFile(
+      wrapper,
+      script.replace(/exec deno /, `exec ${fake} `),
+      { mode: 0o755 },
+    );
+    const tasks = await denoTasks();
+    let checked = 0;
+    for (const def of COMMANDS) {
+      const task = tasks[def.name];
+      if (task === undefined) continue;
+      const out = await new Deno.Command(wrapper, {
+        args: [def.name, "--help"],
+        env: { PATH: "/usr/bin:/bin" },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert(out.success, new TextDecoder().decode(out.stderr));
+      const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+      // what the wrapper added to the environment it was given (PATH), less
+      // what any shell sets
+      const env = Object.fromEntries(
+        lines.filter((l) => l.startsWith("env ")).map((l) => {
+          const at = l.indexOf("=");
+          return [l.slice(4, at), l.slice(at + 1)];
+        }).filter(([k]) =>
+          !["PATH", "PWD", "OLDPWD", "SHLVL", "_"].includes(k!)
+        ),
+      );
+      const args = lines.filter((l) => l.startsWith("arg ")).map((l) =>
+        l.slice("arg ".length)
+      );
+      const want = splitTask(task);
+      assertEquals(env, want.env, `${def.name}: environment`);
+      assertEquals(
+        args.filter((a) => a.startsWith("--v8-flags=")),
+        want.flags.filter((f) => f.startsWith("--v8-flags=")),
+        `${def.name}: V8 flags`,
+      );
+      assertEquals(args.slice(-2), [def.name, "--help"]);
+      checked++;
+    }
+    assert(checked >= 10, `${checked} commands checked`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
