@@ -13,9 +13,9 @@
  * defaults do 3–4× as much.
  *
  * Then a phase profile per size: one more run of the CLI's defaults in a
- * single thread (`--workers 1`) under V8's CPU profiler, each sample given to the innermost frame that names a
- * phase (a trainer's file, the zip writer, file writes, reading,
- * extraction, isolation, ...); a phase's CPU seconds are its share of the
+ * single thread (`--workers 1`) under V8's CPU profiler, each sample given
+ * to the innermost frame that names a phase (a trainer's file, the zip
+ * writer, file writes, reading, extraction, isolation, ...); a phase's CPU seconds are its share of the
  * busy samples times the process's CPU time (the sampler runs on the wall
  * clock, so a loaded machine stretches the raw sample times).
  *
@@ -133,24 +133,12 @@ async function childProfile(args: string[]): Promise<ChildReport> {
   return { ...report, startCpu };
 }
 
-/**
- * What `deno task train` sets besides permissions (deno.json): its leading
- * environment assignments and its V8 flags, so runs match it.
- */
-async function trainTask(): Promise<
-  { env: Record<string, string>; v8Flags: string[] }
-> {
+/** The V8 flags of `deno task train` (deno.json), so runs match it. */
+async function trainTaskV8Flags(): Promise<string[]> {
   const config = JSON.parse(
     await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
   ) as { tasks: Record<string, string> };
-  const words = (config.tasks.train ?? "").split(/\s+/);
-  const env: Record<string, string> = {};
-  for (const word of words) {
-    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
-    if (!m) break;
-    env[m[1]!] = m[2]!;
-  }
-  return { env, v8Flags: words.filter((w) => w.startsWith("--v8-flags=")) };
+  return config.tasks.train?.match(/--v8-flags=\S+/g) ?? [];
 }
 
 /** Runs this module as a child; returns its report and wall time. */
@@ -160,13 +148,11 @@ async function runChild(
   profileDir?: string,
 ): Promise<ChildReport & { wallSeconds: number }> {
   const t0 = performance.now();
-  const task = await trainTask();
   const out = await new Deno.Command(Deno.execPath(), {
-    env: task.env,
     args: [
       "run",
       "-A",
-      ...task.v8Flags,
+      ...await trainTaskV8Flags(),
       ...(profileDir ? [`--cpu-prof-dir=${profileDir}`] : []),
       new URL(import.meta.url).pathname,
       "--child",

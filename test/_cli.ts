@@ -85,44 +85,16 @@ export async function denoTasks(): Promise<Record<string, string>> {
   return config.tasks as Record<string, string>;
 }
 
-/** A task command's leading `NAME=value` assignments and the rest. */
-function taskEnv(
-  command: string,
-): { env: Record<string, string>; words: string[] } {
-  const words = command.split(/\s+/).filter((w) => w !== "");
-  const env: Record<string, string> = {};
-  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? "")) {
-    const [name, ...value] = words.shift()!.split("=");
-    env[name!] = value.join("=");
-  }
-  return { env, words };
-}
-
-/** Whether a task command runs `deno run` (after any environment assignments). */
-export function isDenoRun(command: string): boolean {
-  const { words } = taskEnv(command);
-  return words[0] === "deno" && words[1] === "run";
-}
-
-/**
- * Splits a task command into its environment assignments, the Deno flags,
- * the script and its arguments.
- */
+/** Splits a task command into the Deno flags, the script and its arguments. */
 export function splitTask(
   command: string,
-): {
-  env: Record<string, string>;
-  flags: string[];
-  script: string;
-  args: string[];
-} {
-  const { env, words } = taskEnv(command);
+): { flags: string[]; script: string; args: string[] } {
+  const words = command.split(/\s+/).filter((w) => w !== "");
   if (words[0] !== "deno" || words[1] !== "run") {
     throw new TypeError(`Task is not a "deno run" command: ${command}`);
   }
   const scriptAt = words.findIndex((w, i) => i > 1 && !w.startsWith("-"));
   return {
-    env,
     flags: words.slice(2, scriptAt),
     script: words[scriptAt] ?? "",
     args: words.slice(scriptAt + 1),
@@ -140,7 +112,7 @@ export async function runTask(
 ): Promise<CliResult> {
   const command = (await denoTasks())[task];
   if (command === undefined) throw new TypeError(`No deno task named ${task}`);
-  const { env, flags, script, args: fixed } = splitTask(command);
+  const { flags, script, args: fixed } = splitTask(command);
   return run([
     "run",
     "--quiet",
@@ -148,7 +120,7 @@ export async function runTask(
     join(ROOT, script),
     ...fixed,
     ...args,
-  ], { ...options, env: { ...env, ...options.env } });
+  ], options);
 }
 
 /** A `serve` child process that is listening (see {@linkcode startServeTask}). */

@@ -8,12 +8,12 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { denoTasks, isDenoRun, ROOT, splitTask } from "./_cli.ts";
+import { denoTasks, ROOT, splitTask } from "./_cli.ts";
 
 const tasks = await denoTasks();
 /** Command tasks: task name → the command it runs. */
 const COMMAND_TASKS: [string, string][] = Object.entries(tasks)
-  .filter(([, c]) => isDenoRun(c) && c.includes("cli/main.ts"))
+  .filter(([, c]) => c.startsWith("deno run") && c.includes("cli/main.ts"))
   .map(([name, c]) => [name, splitTask(c).args[0] ?? ""]);
 
 /** A clean environment: no NO_COLOR, no TERM settings, no CI hints. */

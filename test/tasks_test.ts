@@ -8,7 +8,7 @@ import {
 } from "node:assert/strict";
 import { COMMANDS } from "../cli/commands/registry.ts";
 import { ENV_KEYS } from "../cli/config.ts";
-import { denoTasks, isDenoRun, splitTask } from "./_cli.ts";
+import { denoTasks, splitTask } from "./_cli.ts";
 
 type Grant = "read" | "write" | "net" | "sys" | "env" | "ignore-env";
 
@@ -43,9 +43,9 @@ const NEEDS: Record<string, readonly Grant[]> = {
  * lets the old generation grow by at most 2× its live size between full
  * collections (V8 otherwise grows it by up to 4× while collections are
  * fast, so a train that holds 30 MB live reaches 90 MB of heap, most of it
- * garbage), which lowers it by another 50–80 MB; neither has a measurable
- * cost in CPU time (issue 19; BENCHMARKS.md, train-sizes and "Peak memory
- * of `train`").
+ * garbage), which lowers it by another 20–60 MB for at most a few % more
+ * CPU time (issue 19; BENCHMARKS.md, train-sizes and "Peak memory of
+ * `train`").
  */
 const V8_FLAGS: Record<string, readonly string[]> = {
   train: ["--v8-flags=--max-semi-space-size=2,--heap-growing-percent=100"],
@@ -53,15 +53,6 @@ const V8_FLAGS: Record<string, readonly string[]> = {
     "--v8-flags=--max-semi-space-size=2,--heap-growing-percent=100",
   ],
 };
-
-/**
- * Environment a command's task sets: none today. (Fixing glibc's mmap
- * threshold with MALLOC_MMAP_THRESHOLD_ lowered train's peak memory at
- * 4 h × 100 containers by about 50 MB but cost 20–35 % more CPU time, most
- * of it in the kernel; V8's slower heap growth saves as much without that
- * cost: issue 19, BENCHMARKS.md.)
- */
-const TASK_ENV: Record<string, Record<string, string>> = {};
 
 function grantsOf(
   flags: string[],
@@ -95,7 +86,7 @@ Deno.test("every registered command has a deno task running it", () => {
 Deno.test("every command task refers to a registered command", () => {
   const names = new Set(COMMANDS.map((c) => c.name));
   for (const [name, command] of Object.entries(tasks)) {
-    if (!command.includes("cli/main.ts") || !isDenoRun(command)) {
+    if (!command.includes("cli/main.ts") || !command.startsWith("deno run")) {
       continue;
     }
     const { args } = splitTask(command);
@@ -113,9 +104,7 @@ Deno.test("each command task grants exactly the permissions its command needs", 
       needs !== undefined,
       `no permission profile for ${def.name} in test/tasks_test.ts`,
     );
-    const split = splitTask(tasks[def.name]!);
-    assertEquals(split.env, TASK_ENV[def.name] ?? {}, `${def.name} env`);
-    const { grants, env, other } = grantsOf(split.flags);
+    const { grants, env, other } = grantsOf(splitTask(tasks[def.name]!).flags);
     assertEquals(grants, [...needs].sort(), def.name);
     assertEquals(
       other,
@@ -132,7 +121,7 @@ Deno.test("every command task runs with --no-prompt: a missing permission is an 
     assert(flags.includes("--no-prompt"), `${def.name} lacks --no-prompt`);
   }
   for (const [name, command] of Object.entries(tasks)) {
-    if (isDenoRun(command) && command.includes("cli/main.ts")) {
+    if (command.startsWith("deno run") && command.includes("cli/main.ts")) {
       assert(command.includes(" --no-prompt "), `task ${name}`);
     }
   }

@@ -214,7 +214,7 @@ Deno.test("the image's wrapper runs the bundled CLI: --version, --help and an er
   }
 });
 
-Deno.test("the wrapper gives each command its task's environment and V8 flags (train's memory settings), and no other", async () => {
+Deno.test("the wrapper gives each command its task's V8 flags (train's memory settings) and sets no environment variable", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kepler_wrapper_" });
   try {
     // a stand-in for deno that prints what it was given
@@ -260,7 +260,7 @@ Deno.test("the wrapper gives each command its task's environment and V8 flags (t
         l.slice("arg ".length)
       );
       const want = splitTask(task);
-      assertEquals(env, want.env, `${def.name}: environment`);
+      assertEquals(env, {}, `${def.name}: environment`);
       assertEquals(
         args.filter((a) => a.startsWith("--v8-flags=")),
         want.flags.filter((f) => f.startsWith("--v8-flags=")),

@@ -53,9 +53,7 @@ async function spawnTask(
   env: Record<string, string>,
   command: { prefix?: string[] } = {},
 ): Promise<Deno.ChildProcess> {
-  const { env: taskEnv, flags, script, args: fixed } = splitTask(
-    (await denoTasks())[task]!,
-  );
+  const { flags, script, args: fixed } = splitTask((await denoTasks())[task]!);
   const deno = ["run", "--quiet", ...flags, join(ROOT, script), ...fixed];
   const argv = [...(command.prefix ?? []), Deno.execPath(), ...deno, ...args];
   return new Deno.Command(argv[0]!, {
@@ -67,7 +65,6 @@ async function spawnTask(
       ...(Deno.env.get("DENO_DIR")
         ? { DENO_DIR: Deno.env.get("DENO_DIR")! }
         : {}),
-      ...taskEnv,
       ...env,
     },
     clearEnv: true,
