@@ -35,49 +35,105 @@ const FLUSH_BYTES = 1 << 20;
 /** Pieces of at least this size are written as they are, not copied. */
 const DIRECT_BYTES = 1 << 16;
 
-async function writePieces(
-  file: Deno.FsFile,
-  pieces: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
-): Promise<void> {
-  const encoder = new TextEncoder();
+/**
+ * Gathers pieces into writes: small pieces are copied into one buffer
+ * flushed at {@linkcode FLUSH_BYTES}, large ones go out as they are.
+ * `add` and `end` return the chunks to write now, in order.
+ */
+class PieceBuffer {
+  #encoder = new TextEncoder();
   // Grown on demand: a fresh 1 MiB buffer per small file costs more (its
   // zeroing and page faults) than the write itself.
-  let buffer = new Uint8Array(0);
-  let used = 0;
-  const writeAll = async (bytes: Uint8Array) => {
-    for (let at = 0; at < bytes.length;) {
-      at += await file.write(bytes.subarray(at));
-    }
-  };
-  const flush = async () => {
-    await writeAll(buffer.subarray(0, used));
-    used = 0;
-  };
-  const reserve = async (n: number) => {
-    if (used + n <= buffer.length) return;
-    if (used + n > FLUSH_BYTES) await flush();
-    if (used + n <= buffer.length) return;
-    const grown = new Uint8Array(
-      Math.max(used + n, Math.min(FLUSH_BYTES, 2 * buffer.length || 16_384)),
-    );
-    grown.set(buffer.subarray(0, used));
-    buffer = grown;
-  };
-  for await (const piece of pieces) {
+  #buffer = new Uint8Array(0);
+  #used = 0;
+
+  add(piece: string | Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
     if (typeof piece === "string") {
       // UTF-8 takes at most 3 bytes per UTF-16 unit
-      await reserve(piece.length * 3);
-      used += encoder.encodeInto(piece, buffer.subarray(used)).written;
+      this.#reserve(piece.length * 3, out);
+      this.#used += this.#encoder.encodeInto(
+        piece,
+        this.#buffer.subarray(this.#used),
+      ).written;
     } else if (piece.length >= DIRECT_BYTES) {
-      await flush();
-      await writeAll(piece);
+      this.#flush(out);
+      out.push(piece);
     } else {
-      await reserve(piece.length);
-      buffer.set(piece, used);
-      used += piece.length;
+      this.#reserve(piece.length, out);
+      this.#buffer.set(piece, this.#used);
+      this.#used += piece.length;
     }
+    return out;
   }
-  await flush();
+
+  end(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.#flush(out);
+    return out;
+  }
+
+  /** Moves the buffered bytes out (to be written before the next add). */
+  #flush(out: Uint8Array[]): void {
+    if (this.#used === 0) return;
+    out.push(this.#buffer.slice(0, this.#used));
+    this.#used = 0;
+  }
+
+  #reserve(n: number, out: Uint8Array[]): void {
+    const used = this.#used;
+    if (used + n <= this.#buffer.length) return;
+    if (used + n > FLUSH_BYTES) this.#flush(out);
+    if (this.#used + n <= this.#buffer.length) return;
+    const grown = new Uint8Array(
+      Math.max(
+        this.#used + n,
+        Math.min(FLUSH_BYTES, 2 * this.#buffer.length || 16_384),
+      ),
+    );
+    grown.set(this.#buffer.subarray(0, this.#used));
+    this.#buffer = grown;
+  }
+}
+
+/** Text or bytes as pieces. */
+function asPieces(
+  data: AtomicContent,
+): Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array> {
+  return typeof data === "string" || data instanceof Uint8Array ? [data] : data;
+}
+
+async function writePieces(
+  file: Deno.FsFile,
+  data: AtomicContent,
+): Promise<void> {
+  const pieces = asPieces(data);
+  const buffer = new PieceBuffer();
+  const writeAll = async (chunks: Uint8Array[]) => {
+    for (const bytes of chunks) {
+      for (let at = 0; at < bytes.length;) {
+        at += await file.write(bytes.subarray(at));
+      }
+    }
+  };
+  for await (const piece of pieces) await writeAll(buffer.add(piece));
+  await writeAll(buffer.end());
+}
+
+function writePiecesSync(
+  file: Deno.FsFile,
+  pieces: Iterable<string | Uint8Array>,
+): void {
+  const buffer = new PieceBuffer();
+  const writeAll = (chunks: Uint8Array[]) => {
+    for (const bytes of chunks) {
+      for (let at = 0; at < bytes.length;) {
+        at += file.writeSync(bytes.subarray(at));
+      }
+    }
+  };
+  for (const piece of pieces) writeAll(buffer.add(piece));
+  writeAll(buffer.end());
 }
 
 /**
@@ -142,40 +198,72 @@ export async function writeLockedTemp(
   data: AtomicContent,
   options: Pick<WriteAtomicOptions, "mode"> = {},
 ): Promise<LockedTemp> {
+  if (isSyncContent(data)) return writeLockedTempSync(path, data, options);
   const tmp = tempPath(path, "tmp");
   let file: Deno.FsFile | undefined;
   try {
-    file = await Deno.open(tmp, {
-      write: true,
-      createNew: true,
-      mode: options.mode ?? 0o644,
-    });
+    file = await Deno.open(tmp, tempOpenOptions(options));
     // Held until after the rename: an unlocked temp is a dead run's.
     await file.lock(true);
-    await writePieces(
-      file,
-      typeof data === "string"
-        ? [new TextEncoder().encode(data)]
-        : data instanceof Uint8Array
-        ? [data]
-        : data,
-    );
+    await writePieces(file, data);
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
-    try {
-      file?.close();
-    } catch { /* already closed */ }
+    closeQuietly(file);
     throw explainWriteError(error, path);
   }
-  const held = file;
-  return {
-    path: tmp,
-    close() {
-      try {
-        held.close();
-      } catch { /* already closed */ }
-    },
-  };
+  return lockedTemp(tmp, file);
+}
+
+/**
+ * Content whose pieces are at hand without waiting: text, bytes or a
+ * synchronous iterable. It is written with synchronous calls, which on
+ * this project's train (1,400 small files) take 0.31 s of CPU where the
+ * asynchronous ones take 0.51–0.62 s: each asynchronous call hops to
+ * Deno's blocking-task threads and back.
+ */
+type SyncContent = string | Uint8Array | Iterable<string | Uint8Array>;
+
+function isSyncContent(data: AtomicContent): data is SyncContent {
+  return typeof data === "string" || data instanceof Uint8Array ||
+    Symbol.iterator in data;
+}
+
+/** {@linkcode writeLockedTemp} with synchronous calls. */
+function writeLockedTempSync(
+  path: string,
+  data: SyncContent,
+  options: Pick<WriteAtomicOptions, "mode">,
+): LockedTemp {
+  const tmp = tempPath(path, "tmp");
+  let file: Deno.FsFile | undefined;
+  try {
+    file = Deno.openSync(tmp, tempOpenOptions(options));
+    file.lockSync(true);
+    writePiecesSync(file, asPieces(data) as Iterable<string | Uint8Array>);
+  } catch (error) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* never created */ }
+    closeQuietly(file);
+    throw explainWriteError(error, path);
+  }
+  return lockedTemp(tmp, file);
+}
+
+function tempOpenOptions(
+  options: Pick<WriteAtomicOptions, "mode">,
+): Deno.OpenOptions {
+  return { write: true, createNew: true, mode: options.mode ?? 0o644 };
+}
+
+function closeQuietly(file: Deno.FsFile | undefined): void {
+  try {
+    file?.close();
+  } catch { /* already closed */ }
+}
+
+function lockedTemp(path: string, file: Deno.FsFile): LockedTemp {
+  return { path, close: () => closeQuietly(file) };
 }
 
 /**
@@ -202,17 +290,14 @@ export async function writeFileAtomic(
   data: AtomicContent,
   options: WriteAtomicOptions = {},
 ): Promise<void> {
+  if (isSyncContent(data)) return writeFileAtomicSync(path, data, options);
   const dir = dirname(path);
   try {
     if (options.mkdir ?? true) await Deno.mkdir(dir, { recursive: true });
   } catch (error) {
     throw explainWriteError(error, path);
   }
-  const temp = await writeLockedTemp(
-    path,
-    data,
-    options.mode === undefined ? {} : { mode: options.mode },
-  );
+  const temp = await writeLockedTemp(path, data, modeOf(options));
   try {
     await Deno.rename(temp.path, path);
   } catch (error) {
@@ -221,6 +306,36 @@ export async function writeFileAtomic(
   } finally {
     temp.close();
   }
+}
+
+/** {@linkcode writeFileAtomic} with synchronous calls (see `SyncContent`). */
+function writeFileAtomicSync(
+  path: string,
+  data: SyncContent,
+  options: WriteAtomicOptions,
+): void {
+  try {
+    if (options.mkdir ?? true) {
+      Deno.mkdirSync(dirname(path), { recursive: true });
+    }
+  } catch (error) {
+    throw explainWriteError(error, path);
+  }
+  const temp = writeLockedTempSync(path, data, modeOf(options));
+  try {
+    Deno.renameSync(temp.path, path);
+  } catch (error) {
+    try {
+      Deno.removeSync(temp.path);
+    } catch { /* gone already */ }
+    throw explainWriteError(error, path);
+  } finally {
+    temp.close();
+  }
+}
+
+function modeOf(options: WriteAtomicOptions): Pick<WriteAtomicOptions, "mode"> {
+  return options.mode === undefined ? {} : { mode: options.mode };
 }
 
 /**

@@ -61,24 +61,31 @@ Deno.test("writeFileAtomic() keeps the old file when the write fails", async () 
   });
 });
 
-Deno.test("writeFileAtomic() writes pieces in order (strings, bytes, pieces larger than its buffer, async), byte-equal to the joined content", async () => {
+Deno.test("writeFileAtomic() writes pieces in order (strings, bytes, pieces larger than its buffer; sync and async), byte-equal to the joined content", async () => {
   await withTempDir(async (dir) => {
     const big = "é".repeat(700_000); // 1.4 MB of UTF-8: more than one flush
     const bytes = new Uint8Array(3_000_000).map((_, i) => 97 + (i % 26));
-    async function* pieces() {
+    function* pieces() {
       yield "start ";
       yield big;
       yield bytes;
       yield new Uint8Array([10]);
       for (let i = 0; i < 1000; i++) yield `${i},`;
     }
-    await writeFileAtomic(`${dir}/p.txt`, pieces());
+    async function* asyncPieces() {
+      for (const piece of pieces()) yield piece;
+    }
     const want = new TextEncoder().encode(
       "start " + big + new TextDecoder().decode(bytes) + "\n" +
         Array.from({ length: 1000 }, (_, i) => `${i},`).join(""),
     );
-    assertEquals(await Deno.readFile(`${dir}/p.txt`), want);
-    assertEquals(await listNames(dir), ["p.txt"]);
+    // synchronous content is written with synchronous calls, the rest not
+    for (const content of [pieces(), asyncPieces()]) {
+      await Deno.remove(`${dir}/p.txt`).catch(() => {});
+      await writeFileAtomic(`${dir}/p.txt`, content);
+      assertEquals(await Deno.readFile(`${dir}/p.txt`), want);
+      assertEquals(await listNames(dir), ["p.txt"]);
+    }
   });
 });
 
@@ -89,12 +96,17 @@ Deno.test("writeFileAtomic() keeps the old file and no temp file when the pieces
       yield "x".repeat(2_000_000); // flushed to the temp file already
       throw new RangeError("the source broke");
     }
-    await assertRejects(
-      () => writeFileAtomic(`${dir}/f.txt`, failing()),
-      /the source broke/,
-    );
-    assertEquals(await Deno.readTextFile(`${dir}/f.txt`), "old");
-    assertEquals(await listNames(dir), ["f.txt"]);
+    async function* failingAsync() {
+      yield* failing();
+    }
+    for (const content of [failing, failingAsync]) {
+      await assertRejects(
+        () => writeFileAtomic(`${dir}/f.txt`, content()),
+        /the source broke/,
+      );
+      assertEquals(await Deno.readTextFile(`${dir}/f.txt`), "old");
+      assertEquals(await listNames(dir), ["f.txt"]);
+    }
   });
 });
 

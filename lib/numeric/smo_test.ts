@@ -97,3 +97,39 @@ Deno.test("`rbfKernelRows()` rows are fround(exp(−γ‖u − v‖²)) bit for 
     assertEquals(lru.row(i), want, `row ${i} (LRU)`);
   }
 });
+
+Deno.test("`rbfKernelRows()` fills the rest of the matrix in tiles once an eighth of the rows are there, bit for bit, over stale storage", () => {
+  const l = 300, p = 3, gamma = 1.3;
+  const { x } = problem(6, l, p);
+  // storage left over from a bigger matrix, full of values that must not leak
+  const storage = new Float32Array(l * l + 1234).fill(NaN);
+  const matrix = rbfKernelRows(x, l, p, gamma, 200, storage);
+  const want = (i: number) => {
+    const w = new Float32Array(l);
+    for (let j = 0; j < l; j++) {
+      let d = 0;
+      for (let k = 0; k < p; k++) d += (x[j * p + k]! - x[i * p + k]!) ** 2;
+      w[j] = Math.exp(-gamma * d);
+    }
+    return w;
+  };
+  // 64 rows one at a time (the threshold is max(64, l / 8)), scattered,
+  // then every row: the 65th distinct row triggers the tiled fill
+  const order = Array.from({ length: l }, (_, i) => (i * 7919) % l);
+  for (const i of order) assertEquals(matrix.row(i), want(i), `row ${i}`);
+  for (let i = 0; i < l; i++) assertEquals(matrix.row(i), want(i), `row ${i}`);
+});
+
+Deno.test("`solveEpsilonSvr()` gives the same solution after solves of other sizes reuse the kernel storage, and with a tiny cache", () => {
+  const a = problem(7, 300, 2), b = problem(8, 120, 2);
+  const opts = { c: 10, epsilon: 0.05, gamma: 2 };
+  const first = solveEpsilonSvr(a.x, 2, a.y, opts);
+  solveEpsilonSvr(b.x, 2, b.y, opts);
+  const again = solveEpsilonSvr(a.x, 2, a.y, opts);
+  const lru = solveEpsilonSvr(a.x, 2, a.y, { ...opts, cacheMb: 0.05 });
+  assert(first.iterations > 64, "the fixture should reach the tiled fill");
+  for (const other of [again, lru]) {
+    assert(first.beta.every((v, i) => v === other.beta[i]));
+    assert(first.rho === other.rho);
+  }
+});
