@@ -159,6 +159,28 @@ function rowCapacity(cacheMb: number, l: number): number {
  */
 let matrixStorage: Float32Array | undefined;
 
+/**
+ * Lets go of the kernel matrix storage kept by the last solve in this
+ * thread (up to `cacheMb`, 200 MB by default), for a long-lived process
+ * between training runs.
+ *
+ * @returns The bytes let go of.
+ *
+ * @example
+ * ```ts
+ * import { releaseKernelStorage, solveEpsilonSvr } from "./smo.ts";
+ * import { ok as assert } from "node:assert/strict";
+ * solveEpsilonSvr(Float64Array.of(0, 1), 1, Float64Array.of(0, 1),
+ *   { c: 10, epsilon: 0.1, gamma: 1 });
+ * assert(releaseKernelStorage() === 2 * 2 * 4 && releaseKernelStorage() === 0);
+ * ```
+ */
+export function releaseKernelStorage(): number {
+  const bytes = matrixStorage?.byteLength ?? 0;
+  matrixStorage = undefined;
+  return bytes;
+}
+
 /** Block edge of the tiled fill: 64 × 64 single-precision values (16 KB). */
 const TILE = 64;
 

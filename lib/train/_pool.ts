@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { releaseKernelStorage } from "../numeric/smo.ts";
 import { jobCost } from "./_job_cost.ts";
 import {
   CLAIM,
@@ -213,8 +214,12 @@ export class TrainPool {
     }
   }
 
-  /** Stops the workers. */
+  /**
+   * Stops the workers, and lets go of the SVR kernel storage the main
+   * thread's jobs kept (the workers' goes with them).
+   */
   close(): void {
+    releaseKernelStorage();
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
     this.#outstanding.clear();

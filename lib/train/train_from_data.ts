@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { releaseKernelStorage } from "../numeric/smo.ts";
 import type { DerivedMode } from "./derived_features.ts";
 import type { Frame } from "../extract/frame.ts";
 import {
@@ -424,6 +425,7 @@ export async function trainFromFrame(
       throw error;
     }
   } finally {
+    releaseKernelStorage(); // calibrate trains here, in a long-lived process
     await lock.release();
   }
 }
