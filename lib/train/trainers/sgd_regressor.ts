@@ -197,30 +197,35 @@ function descend(
   return { ...state, epochs };
 }
 
-/** The most `t` values {@linkcode powTable} keeps (8 MB). */
-const POW_TABLE_MAX = 1 << 20;
-let powCache: { powerT: number; values: Float64Array } | undefined;
+/** The most `t` values {@linkcode etaTable} keeps (8 MB). */
+const ETA_TABLE_MAX = 1 << 20;
+let etaCache:
+  | { eta0: number; powerT: number; values: Float64Array }
+  | undefined;
 
 /**
- * `Math.pow(t, powerT)` at index `t`, for `t` up to at least `upTo` (at
- * most {@linkcode POW_TABLE_MAX}), kept from fit to fit in this thread: the
- * step size `eta0 / tᵖᵒʷᵉʳᵀ` takes the same `t` = 1, 2, … in every fit, and
- * `Math.pow` (13 ns) cost more than the rest of a step on 5 features. The
- * values are the same calls' results, so the fit is the same bit for bit.
+ * The step size `eta0 / Math.pow(t, powerT)` at index `t`, for `t` up to at
+ * least `upTo` (at most {@linkcode ETA_TABLE_MAX}), kept from fit to fit in
+ * this thread: every fit takes the same steps `t` = 1, 2, …, and
+ * `Math.pow` (13 ns) with the division cost more than the rest of a step on
+ * 5 features. The values are the same expressions' results, so the fit is
+ * the same bit for bit.
  */
-function powTable(powerT: number, upTo: number): Float64Array {
-  const want = Math.min(POW_TABLE_MAX, upTo + 1);
-  const cached = powCache?.powerT === powerT ? powCache.values : undefined;
+function etaTable(eta0: number, powerT: number, upTo: number): Float64Array {
+  const want = Math.min(ETA_TABLE_MAX, upTo + 1);
+  const cached = etaCache?.eta0 === eta0 && etaCache.powerT === powerT
+    ? etaCache.values
+    : undefined;
   if (cached !== undefined && cached.length >= want) return cached;
   const size = Math.min(
-    POW_TABLE_MAX,
+    ETA_TABLE_MAX,
     Math.max(want, 2 * (cached?.length ?? 0), 4096),
   );
   const values = new Float64Array(size);
   const from = cached?.length ?? 0;
   if (cached !== undefined) values.set(cached);
-  for (let t = from; t < size; t++) values[t] = Math.pow(t, powerT);
-  powCache = { powerT, values };
+  for (let t = from; t < size; t++) values[t] = eta0 / Math.pow(t, powerT);
+  etaCache = { eta0, powerT, values };
   return values;
 }
 
@@ -237,15 +242,15 @@ function epochSgd(
   let intercept = state.intercept;
   let t = state.t;
   const n = order.length;
-  const pow = powTable(powerT, t + n);
-  const inTable = pow.length;
+  const etas = etaTable(eta0, powerT, t + n);
+  const inTable = etas.length;
   let sumLoss = 0;
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
     const off = i * p;
     let pred = intercept;
     for (let j = 0; j < p; j++) pred += w[j]! * rows[off + j]!;
-    const eta = eta0 / (t < inTable ? pow[t]! : Math.pow(t, powerT));
+    const eta = t < inTable ? etas[t]! : eta0 / Math.pow(t, powerT);
     const diff = pred - y[i]!;
     sumLoss += 0.5 * diff * diff;
     const dloss = diff < -MAX_DLOSS

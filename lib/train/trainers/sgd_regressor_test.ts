@@ -83,7 +83,7 @@ Deno.test("`sgdRegressor()` follows scikit-learn's update rule step by step", ()
 });
 
 Deno.test("`sgdRegressor()` matches the plain update rule bit for bit over 1.2 M steps (past its table of step sizes)", () => {
-  // 2,000 rows × 600 epochs: t runs past the 2²⁰ values of t^power_t the
+  // 2,000 rows × 600 epochs: t runs past the 2²⁰ step sizes eta0 / t^power_t the
   // trainer keeps, so both the kept and the computed step sizes are used.
   const n = 2000, epochs = 600;
   const x = Float64Array.from({ length: n }, (_, i) => ((i * 37) % 101) - 50);
