@@ -2,7 +2,8 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { rbfKernelRows, solveEpsilonSvr } from "./smo.ts";
+import { rbfKernelRows } from "./rbf_kernel.ts";
+import { solveEpsilonSvr } from "./smo.ts";
 import { mulberry32, normal } from "./random.ts";
 
 function problem(seed: number, l: number, p: number) {

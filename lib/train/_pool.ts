@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { releaseKernelStorage } from "../numeric/smo.ts";
+import { releaseKernelStorage } from "../numeric/rbf_kernel.ts";
 import { jobCost } from "./_job_cost.ts";
 import {
   CLAIM,

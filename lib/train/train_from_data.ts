@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { releaseKernelStorage } from "../numeric/smo.ts";
+import { releaseKernelStorage } from "../numeric/rbf_kernel.ts";
 import type { DerivedMode } from "./derived_features.ts";
 import type { Frame } from "../extract/frame.ts";
 import {
