@@ -22,7 +22,10 @@
  * filled, never changes their values.
  *
  * `storage`, when it holds at least `l × l` values, is used for the matrix
- * in place of a new allocation; its old content does not matter.
+ * in place of a new allocation; its old content does not matter, except in
+ * the rows `done` marks with 1: those must hold this `x`'s and `gamma`'s
+ * values already (a solve before on the same points), and are not computed
+ * again. `done` is updated as rows are computed.
  *
  * @example
  * ```ts
@@ -39,6 +42,7 @@ export function rbfKernelRows(
   gamma: number,
   cacheMb: number,
   storage?: Float32Array,
+  done?: Uint8Array,
 ): { row(i: number): Float32Array } {
   const capacity = rowCapacity(cacheMb, l);
   // Column-major copy: the distance loop then runs down whole columns.
@@ -64,7 +68,16 @@ export function rbfKernelRows(
     const matrix = storage !== undefined && storage.length >= l * l
       ? storage
       : new Float32Array(l * l);
-    return kernelMatrix(l, p, gamma, cols, d, distances, matrix);
+    return kernelMatrix(
+      l,
+      p,
+      gamma,
+      cols,
+      d,
+      distances,
+      matrix,
+      matrix === storage ? done : undefined,
+    );
   }
   const slots: (Float32Array | undefined)[] = new Array(l).fill(undefined);
   /** Cached rows, least recently used first. */
@@ -115,8 +128,21 @@ function rowCapacity(cacheMb: number, l: number): number {
 let matrixStorage: Float32Array | undefined;
 
 /**
+ * The points, width and finished rows of the matrix in `matrixStorage`.
+ * `train`'s search fits SVR's candidate settings one after another on the
+ * same rows, and most share `gamma = "scale"`, so the next solve often
+ * needs the very same matrix.
+ */
+let keptMatrix:
+  | { x: Float64Array; p: number; gamma: number; done: Uint8Array }
+  | undefined;
+
+/**
  * {@linkcode rbfKernelRows} over the storage kept in this thread, grown to
- * `l × l` when the budget holds all rows and the kept one is smaller.
+ * `l × l` when the budget holds all rows and the kept one is smaller. When
+ * the last solve's points and `gamma` were the same, value for value, the
+ * rows it computed are used as they are (the same numbers: the same code on
+ * the same input computed them).
  */
 export function keptKernelRows(
   x: Float64Array,
@@ -125,12 +151,26 @@ export function keptKernelRows(
   gamma: number,
   cacheMb: number,
 ): { row(i: number): Float32Array } {
-  if (
-    rowCapacity(cacheMb, l) >= l && (matrixStorage?.length ?? 0) < l * l
-  ) {
-    matrixStorage = new Float32Array(l * l);
+  if (rowCapacity(cacheMb, l) < l) {
+    return rbfKernelRows(x, l, p, gamma, cacheMb);
   }
-  return rbfKernelRows(x, l, p, gamma, cacheMb, matrixStorage);
+  if ((matrixStorage?.length ?? 0) < l * l) {
+    matrixStorage = new Float32Array(l * l);
+    keptMatrix = undefined;
+  }
+  const k = keptMatrix;
+  const same = k !== undefined && k.p === p && k.gamma === gamma &&
+    k.x.length === x.length && k.x.every((v, i) => v === x[i]);
+  if (!same) keptMatrix = { x: x.slice(), p, gamma, done: new Uint8Array(l) };
+  return rbfKernelRows(
+    x,
+    l,
+    p,
+    gamma,
+    cacheMb,
+    matrixStorage,
+    keptMatrix!.done,
+  );
 }
 
 /**
@@ -153,6 +193,7 @@ export function keptKernelRows(
 export function releaseKernelStorage(): number {
   const bytes = matrixStorage?.byteLength ?? 0;
   matrixStorage = undefined;
+  keptMatrix = undefined;
   return bytes;
 }
 
@@ -179,10 +220,17 @@ function kernelMatrix(
   d: Float64Array,
   distances: (i: number) => void,
   matrix: Float32Array,
+  known?: Uint8Array,
 ): { row(i: number): Float32Array } {
   const rows: (Float32Array | undefined)[] = new Array(l).fill(undefined);
-  const done = new Uint8Array(l);
+  const done = known ?? new Uint8Array(l);
   let count = 0;
+  for (let i = 0; i < l; i++) {
+    if (done[i] === 1) {
+      rows[i] = matrix.subarray(i * l, i * l + l);
+      count++;
+    }
+  }
   const threshold = Math.max(TILE, Math.ceil(l / 8));
   const fillRest = () => {
     for (const i of fillInTiles(matrix, l, p, gamma, cols, done)) {

@@ -2,8 +2,8 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { rbfKernelRows } from "./rbf_kernel.ts";
-import { solveEpsilonSvr } from "./smo.ts";
+import { rbfKernelRows, releaseKernelStorage } from "./rbf_kernel.ts";
+import { type SmoResult, solveEpsilonSvr } from "./smo.ts";
 import { mulberry32, normal } from "./random.ts";
 
 function problem(seed: number, l: number, p: number) {
@@ -132,5 +132,31 @@ Deno.test("`solveEpsilonSvr()` gives the same solution after solves of other siz
   for (const other of [again, lru]) {
     assert(first.beta.every((v, i) => v === other.beta[i]));
     assert(first.rho === other.rho);
+  }
+});
+
+Deno.test("`solveEpsilonSvr()` after a solve on the same points reuses its kernel rows and gives the fresh solution; after other points, or another gamma, it does not reuse them", () => {
+  const { x, y } = problem(9, 300, 2);
+  const moved = x.slice();
+  moved[17] = moved[17]! + 0.25; // one coordinate of one point
+  const fresh = (xs: Float64Array, opts: { c: number; gamma: number }) => {
+    releaseKernelStorage();
+    return solveEpsilonSvr(xs, 2, y, { epsilon: 0.05, ...opts });
+  };
+  const same = (a: SmoResult, b: SmoResult) =>
+    a.rho === b.rho && a.iterations === b.iterations &&
+    a.beta.every((v, i) => v === b.beta[i]);
+  // [points and options of the solve before, of the solve checked]
+  const cases = [
+    [[x, { c: 1, gamma: 2 }], [x, { c: 10, gamma: 2 }]],
+    [[x, { c: 1, gamma: 2 }], [moved, { c: 1, gamma: 2 }]],
+    [[x, { c: 1, gamma: 2 }], [x, { c: 1, gamma: 3 }]],
+  ] as const;
+  for (const [[x0, o0], [x1, o1]] of cases) {
+    const want = fresh(x1, o1);
+    releaseKernelStorage(); // so that only the solve before can leave rows
+    solveEpsilonSvr(x0, 2, y, { epsilon: 0.05, ...o0 });
+    const got = solveEpsilonSvr(x1, 2, y, { epsilon: 0.05, ...o1 });
+    assert(same(got, want), `${JSON.stringify(o0)} → ${JSON.stringify(o1)}`);
   }
 });
