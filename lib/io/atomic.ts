@@ -73,7 +73,10 @@ class PieceBuffer {
     return out;
   }
 
-  /** Moves the buffered bytes out (to be written before the next add). */
+  /**
+   * Moves the buffered bytes out, as a copy: `#reserve` flushes and then
+   * fills the same buffer before the caller writes what it returned.
+   */
   #flush(out: Uint8Array[]): void {
     if (this.#used === 0) return;
     out.push(this.#buffer.slice(0, this.#used));

@@ -53,16 +53,10 @@ export function rbfKernelRows(
     cols.push(c);
   }
   const d = new Float64Array(l);
+  const point = new Float64Array(p);
   const distances = (i: number) => {
-    d.fill(0);
-    for (let k = 0; k < p; k++) {
-      const c = cols[k]!;
-      const v = c[i]!;
-      for (let j = 0; j < l; j++) {
-        const t = c[j]! - v;
-        d[j] = d[j]! + t * t;
-      }
-    }
+    for (let k = 0; k < p; k++) point[k] = cols[k]![i]!;
+    squaredDistances(cols, point, d);
   };
   if (capacity >= l) {
     const matrix = storage !== undefined && storage.length >= l * l
@@ -108,6 +102,37 @@ export function rbfKernelRows(
       return out;
     },
   };
+}
+
+/**
+ * Squared distances from `point` to every point of `cols` (column-major:
+ * `cols[k][j]` is feature `k` of point `j`) into `out`:
+ * `out[j] = Σ_k (cols[k][j] − point[k])²`, summed a feature at a time in
+ * feature order, so a symmetric pair gives the same bits either way round.
+ *
+ * @example
+ * ```ts
+ * import { squaredDistances } from "./rbf_kernel.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const out = new Float64Array(2);
+ * squaredDistances([Float64Array.of(0, 3), Float64Array.of(0, 4)], Float64Array.of(0, 0), out);
+ * assertEquals(out, Float64Array.of(0, 25));
+ * ```
+ */
+export function squaredDistances(
+  cols: readonly Float64Array[],
+  point: Float64Array,
+  out: Float64Array,
+): void {
+  out.fill(0);
+  for (let k = 0; k < cols.length; k++) {
+    const c = cols[k]!;
+    const v = point[k]!;
+    for (let j = 0; j < out.length; j++) {
+      const t = c[j]! - v;
+      out[j] = out[j]! + t * t;
+    }
+  }
 }
 
 /** How many kernel rows of `l` single-precision values `cacheMb` holds. */
