@@ -21,6 +21,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import { runSklearnScript } from "./_sklearn.ts";
 import type { BenchFigure, BenchSuite } from "./_types.ts";
 import { queryResult, simulate } from "../lib/simulate/mod.ts";
 import { queryDataFrom } from "../lib/extract/mod.ts";
@@ -40,7 +41,6 @@ import { take } from "../lib/train/split.ts";
 import { DEFAULT_TUNE_FITS } from "../lib/train/tune.ts";
 
 const ROOT = dirname(dirname(new URL(import.meta.url).pathname));
-const PYTHON = "/usr/bin/python3";
 
 /** One data set: a frame and what it was extracted as. */
 interface DataSet {
@@ -214,16 +214,7 @@ async function runPython(sets: DataSet[]) {
       input,
       JSON.stringify({ datasets: sets.map(exported) }),
     );
-    const r = await new Deno.Command(PYTHON, {
-      args: [join(ROOT, "bench/sklearn_compare.py"), input, output],
-      stdout: "inherit",
-      stderr: "inherit",
-    }).output();
-    if (r.code !== 0) {
-      throw new Error(
-        `bench/sklearn_compare.py exited ${r.code} (needs Debian's python3-sklearn)`,
-      );
-    }
+    await runSklearnScript("sklearn_compare.py", [input, output]);
     return JSON.parse(await Deno.readTextFile(output)) as Record<
       string,
       Record<string, Record<string, (number | null)[]>>

@@ -19,15 +19,13 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { runSklearnScript } from "./_sklearn.ts";
 import type { BenchFigure, BenchSuite } from "./_types.ts";
 import { syntheticData } from "./_synthetic.ts";
 import { sgdRegressor } from "../lib/train/trainers/sgd_regressor.ts";
 import { svrRegressor } from "../lib/train/trainers/svr_regressor.ts";
 import { releaseKernelStorage } from "../lib/numeric/rbf_kernel.ts";
-
-const ROOT = dirname(dirname(new URL(import.meta.url).pathname));
-const PYTHON = "/usr/bin/python3";
 
 type Model = "SGDRegressorTrainer" | "SVRRegressorTrainer";
 
@@ -113,16 +111,7 @@ async function scikit(
         })),
       }),
     );
-    const r = await new Deno.Command(PYTHON, {
-      args: [join(ROOT, "bench/sklearn_speed.py"), input, output],
-      stdout: "inherit",
-      stderr: "inherit",
-    }).output();
-    if (r.code !== 0) {
-      throw new Error(
-        `bench/sklearn_speed.py exited ${r.code} (needs Debian's python3-sklearn)`,
-      );
-    }
+    await runSklearnScript("sklearn_speed.py", [input, output]);
     const rows = JSON.parse(
       await Deno.readTextFile(output),
     ) as (Timed & { name: string })[];
