@@ -36,6 +36,7 @@ import {
 import { ensembleFigures, weightingFigures } from "./_ensemble_figures.ts";
 import { DEFAULT_TUNE_FITS } from "../lib/train/tune.ts";
 import { derivedFigures } from "./_derived_figures.ts";
+import { trueFormFigures } from "./_true_form_cv.ts";
 
 const SIGMA = 2;
 const SOURCES = ["rapl-sysfs", "acpi"] as const;
@@ -310,6 +311,11 @@ export const suite: BenchSuite = {
         },
         ...weightingFigures(data, SOURCES, SIGMA),
         ...oracleFigures(sim),
+        ...trueFormFigures(
+          sim,
+          SOURCES.map((s) => [s, SOURCE_COMPONENTS[s]] as const),
+          SIGMA,
+        ),
       ];
     } finally {
       await Deno.remove(dir, { recursive: true });

@@ -57,7 +57,8 @@ const TRAINER = "SaturatingRegressionTrainer" as const;
  * The default cap: 1.5× the largest training value of each feature. On the
  * simulator's demo loads (blocked CV, rapl-sysfs) caps of 1, 1.5, 3 and none
  * gave a best Basic AbsPower MAE of 1.56, 1.45, 1.46 and 2.21 σ, and the
- * BPF-only groups 4.6, 5.3, 9.2 and 459 σ; `--tune` also tries 1 and 3.
+ * BPF-only groups 4.6, 5.3, 9.2 and 459 σ. `--tune` does not search it
+ * (the trainer has no grid: a search of the cap tripled its cost).
  */
 const DEFAULT_EXTRAPOLATION = 1.5;
 
