@@ -35,6 +35,7 @@ import {
   type Trainer,
 } from "./model.ts";
 import { type Split, take } from "./split.ts";
+import { predictSvrModels } from "./trainers/svr_regressor.ts";
 
 /** One setting of a trainer's hyperparameters (keys of its params). */
 export type TuneParams = Readonly<Record<string, number | string | boolean>>;
@@ -198,23 +199,38 @@ export function selectParams(
   const yTrain = take(y, split.train);
   const xTest = x.map((c) => take(c, split.test));
   const yTest = take(y, split.test);
-  const scores = candidates.map((p) => {
-    try {
-      const yHat = make(p).fit(xTrain, yTrain, fitOptions).predict(xTest);
+  // all candidates first, then their predictions together: SVR's share
+  // their kernel values (predictSvrModels)
+  const fitted = candidates.map((p) =>
+    failsAs(undefined, () => make(p).fit(xTrain, yTrain, fitOptions))
+  );
+  const ok = fitted.filter((m) => m !== undefined);
+  const joint = failsAs(undefined, () => predictSvrModels(ok, xTest));
+  let k = 0;
+  const scores = fitted.map((m) => {
+    if (m === undefined) return Infinity;
+    const known = joint?.[k++];
+    return failsAs(Infinity, () => {
+      const yHat = known ?? m.predict(xTest);
       if (!yHat.every(Number.isFinite)) return Infinity;
       return regressionMetrics(yTest, yHat).mae;
-    } catch (error) {
-      if (error instanceof FitError || error instanceof RangeError) {
-        return Infinity;
-      }
-      throw error;
-    }
+    });
   });
   let index = 0;
   scores.forEach((s, i) => {
     if (s < scores[index]!) index = i;
   });
   return { index, params: candidates[index]!, scores };
+}
+
+/** `fn()`, or `value` when it throws a fit's error (FitError, RangeError). */
+function failsAs<T, U>(value: U, fn: () => T): T | U {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof FitError || error instanceof RangeError) return value;
+    throw error;
+  }
 }
 
 /** What {@linkcode nestedCrossValidate} measured. */
