@@ -11,9 +11,14 @@
  * are a subset of its parent's, so a child is built on its parent's list,
  * and both children's lists are filtered from it in the subtraction's pass.
  *
- * The numbers are those of `histogram.ts`, bit for bit: a built bin sums
- * its rows in the same order from 0, a subtracted bin is the same
- * `parent − child` difference, and the scan visits the same non-empty bins
+ * Boosting for squared error has every hessian 1 (`boost.ts`), so a bin's
+ * hessian sum is its row count, exactly (sums of 1 are exact integers):
+ * one channel holds both, and a bin is two numbers (gradient sum, rows)
+ * where `histogram.ts` keeps three. A third less to add, subtract and scan.
+ *
+ * The numbers are those of `histogram.ts` with hessians 1, bit for bit: a
+ * built bin sums its rows in the same order from 0, a subtracted bin is the
+ * same `parent − child` difference, and the scan visits the same non-empty bins
  * in the same order with the same arithmetic as `findBestSplit`, except
  * that it skips the two divisions of a bin whose score is provably below
  * the best so far (such a bin cannot be chosen). Bins off the active list
@@ -31,8 +36,8 @@ import type {
 /** A node's histogram and the bins its rows fall in. */
 export interface NodeHistogram {
   /**
-   * Three numbers per global bin `k` (gradient sum, hessian sum, rows) at
-   * `3k`; only the active bins' are meaningful.
+   * Two numbers per global bin `k` (gradient sum, rows = hessian sum) at
+   * `2k`; only the active bins' are meaningful.
    */
   readonly hist: Float64Array;
   /** The active global bins, ascending, in `active[0..nActive)`. */
@@ -44,7 +49,7 @@ export interface NodeHistogram {
 /** An empty node histogram for a bin table of `nBins` global bins. */
 export function newNodeHistogram(nBins: number): NodeHistogram {
   return {
-    hist: new Float64Array(3 * nBins),
+    hist: new Float64Array(2 * nBins),
     active: new Uint32Array(nBins),
     nActive: 0,
   };
@@ -58,7 +63,7 @@ export function activateAll(node: NodeHistogram): void {
   const { hist, active } = node;
   const nBins = active.length;
   let m = 0;
-  for (let k = 0; k < nBins; k++) if (hist[3 * k + 2]! > 0) active[m++] = k;
+  for (let k = 0; k < nBins; k++) if (hist[2 * k + 1]! > 0) active[m++] = k;
   node.nActive = m;
 }
 
@@ -71,7 +76,6 @@ export function activateAll(node: NodeHistogram): void {
 export function buildOnActive(
   binned: BinnedColumns,
   grad: Float64Array,
-  hess: Float64Array,
   rows: Uint32Array,
   start: number,
   end: number,
@@ -81,12 +85,11 @@ export function buildOnActive(
   const { hist } = out;
   const { active, nActive } = parent;
   for (let a = 0; a < nActive; a++) {
-    const idx = 3 * active[a]!;
+    const idx = 2 * active[a]!;
     hist[idx] = 0;
     hist[idx + 1] = 0;
-    hist[idx + 2] = 0;
   }
-  addRows(binned, grad, hess, rows, start, end, hist);
+  addRows(binned, grad, rows, start, end, hist);
 }
 
 /**
@@ -96,14 +99,13 @@ export function buildOnActive(
 export function buildRoot(
   binned: BinnedColumns,
   grad: Float64Array,
-  hess: Float64Array,
   rows: Uint32Array,
   end: number,
   out: NodeHistogram,
 ): void {
   const { hist } = out;
-  hist.fill(0, 0, 3 * out.active.length);
-  addRows(binned, grad, hess, rows, 0, end, hist);
+  hist.fill(0, 0, 2 * out.active.length);
+  addRows(binned, grad, rows, 0, end, hist);
   activateAll(out);
 }
 
@@ -111,7 +113,6 @@ export function buildRoot(
 function addRows(
   binned: BinnedColumns,
   grad: Float64Array,
-  hess: Float64Array,
   rows: Uint32Array,
   start: number,
   end: number,
@@ -121,23 +122,20 @@ function addRows(
   if (nFeatures === 1) {
     for (let k = start; k < end; k++) {
       const r = rows[k]!;
-      const idx = 3 * codes[r]!;
+      const idx = 2 * codes[r]!;
       hist[idx] = hist[idx]! + grad[r]!;
-      hist[idx + 1] = hist[idx + 1]! + hess[r]!;
-      hist[idx + 2] = hist[idx + 2]! + 1;
+      hist[idx + 1] = hist[idx + 1]! + 1;
     }
     return;
   }
   for (let k = start; k < end; k++) {
     const r = rows[k]!;
     const g = grad[r]!;
-    const h = hess[r]!;
     const c = r * nFeatures;
     for (let j = 0; j < nFeatures; j++) {
-      const idx = 3 * (offsets[j]! + codes[c + j]!);
+      const idx = 2 * (offsets[j]! + codes[c + j]!);
       hist[idx] = hist[idx]! + g;
-      hist[idx + 1] = hist[idx + 1]! + h;
-      hist[idx + 2] = hist[idx + 2]! + 1;
+      hist[idx + 1] = hist[idx + 1]! + 1;
     }
   }
 }
@@ -161,13 +159,12 @@ export function subtractOnActive(
   let ml = 0;
   for (let a = 0; a < nActive; a++) {
     const k = active[a]!;
-    const idx = 3 * k;
-    const cs = c[idx + 2]!;
+    const idx = 2 * k;
+    const cs = c[idx + 1]!;
     if (listSmall && cs > 0) smallActive[ms++] = k;
     hist[idx] = hist[idx]! - c[idx]!;
-    hist[idx + 1] = hist[idx + 1]! - c[idx + 1]!;
-    const cl = hist[idx + 2]! - cs;
-    hist[idx + 2] = cl;
+    const cl = hist[idx + 1]! - cs;
+    hist[idx + 1] = cl;
     if (cl > 0) active[ml++] = k;
   }
   small.nActive = ms;
@@ -188,7 +185,7 @@ export function bestSplitOnActive(
   const { grad: G, hess: H, count: C } = totals;
   const parentScore = H + lambda > 0 ? (G * G) / (H + lambda) : 0;
   let best = -Infinity, bestScores = -Infinity;
-  let bestFeature = -1, bestBin = -1, bestGL = 0, bestHL = 0, bestCL = 0;
+  let bestFeature = -1, bestBin = -1, bestGL = 0, bestCL = 0;
   const { offsets } = binned;
   const { hist, active, nActive } = node;
   // Only a larger score can give a larger gain (the gain is monotone in
@@ -202,15 +199,16 @@ export function bestSplitOnActive(
     while (offsets[j + 1]! <= active[a]!) j++; // the feature of this bin
     const first = offsets[j]!;
     const last = offsets[j + 1]! - 1;
-    let gl = 0, hl = 0, cl = 0;
+    let gl = 0, cl = 0;
     for (; a < nActive; a++) {
       const k = active[a]!;
       // The last bin of a feature is no split (nor the next feature's).
       if (k >= last) break;
-      const idx = 3 * k;
+      const idx = 2 * k;
       gl += hist[idx]!;
-      hl += hist[idx + 1]!;
-      cl += hist[idx + 2]!;
+      cl += hist[idx + 1]!;
+      // every hessian is 1: the hessian sums are the row counts
+      const hl = cl;
       const cr = C - cl;
       const hr = H - hl;
       // Past a too-small right side, every further bin of j is too.
@@ -230,7 +228,6 @@ export function bestSplitOnActive(
         bestFeature = j;
         bestBin = k - first;
         bestGL = gl;
-        bestHL = hl;
         bestCL = cl;
       }
     }
@@ -242,7 +239,7 @@ export function bestSplitOnActive(
     bin: bestBin,
     threshold: binned.edges[bestFeature]![bestBin]!,
     gain: best,
-    left: { grad: bestGL, hess: bestHL, count: bestCL },
-    right: { grad: G - bestGL, hess: H - bestHL, count: C - bestCL },
+    left: { grad: bestGL, hess: bestCL, count: bestCL },
+    right: { grad: G - bestGL, hess: H - bestCL, count: C - bestCL },
   };
 }

@@ -49,7 +49,7 @@ Deno.test("node histograms give findBestSplit()'s splits bit for bit, down a cha
     const rows = Uint32Array.from({ length: n }, (_, i) => i);
     // the root, fully built
     let node = newNodeHistogram(nBins);
-    buildRoot(binned, grad, hess, rows, n, node);
+    buildRoot(binned, grad, rows, n, node);
     const full = new Float64Array(3 * nBins);
     buildHistogram({ binned, grad, hess, rows, end: n }, full);
     let end = n;
@@ -72,7 +72,7 @@ Deno.test("node histograms give findBestSplit()'s splits bit for bit, down a cha
       }
       const mid = Math.ceil(end * (0.5 + 0.4 * r()));
       const small = newNodeHistogram(nBins);
-      buildOnActive(binned, grad, hess, rows, mid, end, node, small);
+      buildOnActive(binned, grad, rows, mid, end, node, small);
       subtractOnActive(node, small, true);
       const smallFull = new Float64Array(3 * nBins);
       buildHistogram({ binned, grad, hess, rows, start: mid, end }, smallFull);

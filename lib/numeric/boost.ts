@@ -133,7 +133,6 @@ export function boost(
     learningRate: options.learningRate ?? 0.1,
     pred,
     grad: new Float64Array(n),
-    hess: new Float64Array(n).fill(1),
     rows: new Uint32Array(n),
     scratch: new Uint32Array(n),
     acquire: () => pool.pop() ?? newNodeHistogram(nBins),
@@ -199,7 +198,6 @@ interface Grower {
   /** Training predictions, updated as leaves are set. */
   pred: Float64Array;
   grad: Float64Array;
-  hess: Float64Array;
   /** Row indices: a node's rows are a contiguous range. */
   rows: Uint32Array;
   scratch: Uint32Array;
@@ -281,20 +279,17 @@ function sampleRows(
  * `pred`.
  */
 function growTree(ctx: Grower, tree: GrowingTree, nIn: number): void {
-  const { binned, grad, hess, rows } = ctx;
+  const { binned, grad, rows } = ctx;
   let G = 0;
-  let H = 0;
-  for (let k = 0; k < nIn; k++) {
-    const r = rows[k]!;
-    G += grad[r]!;
-    H += hess[r]!;
-  }
+  for (let k = 0; k < nIn; k++) G += grad[rows[k]!]!;
+  // every hessian is 1: their sum is the row count, exactly
+  const H = nIn;
   tree.size = 0;
   const rootTotals = { grad: G, hess: H, count: nIn };
   let rootHist: NodeHistogram | undefined;
   if (canSplit(ctx, 0, rootTotals)) {
     rootHist = ctx.acquire();
-    buildRoot(binned, grad, hess, rows, nIn, rootHist);
+    buildRoot(binned, grad, rows, nIn, rootHist);
   }
   const stack: Pending[] = [{
     id: newNode(tree),
@@ -346,7 +341,7 @@ function splitNode(
   split: Split,
 ): [Pending, Pending] {
   const { id, start, end, depth } = node;
-  const { binned, grad, hess, rows, scratch } = ctx;
+  const { binned, grad, rows, scratch } = ctx;
   const { nFeatures, codes } = binned;
   tree.feature[id] = split.feature;
   tree.threshold[id] = split.threshold + 0;
@@ -375,7 +370,6 @@ function splitNode(
     buildOnActive(
       binned,
       grad,
-      hess,
       rows,
       leftSmaller ? start : mid,
       leftSmaller ? mid : end,
