@@ -30,6 +30,23 @@ export interface CurveFunction {
    * (one call, so the two can share `exp` / `log` evaluations).
    */
   eval(theta: ArrayLike<number>, x: number, grad: Float64Array): number;
+  /**
+   * Optional: the residuals `y − f(θ, x)` into `r` and the partial
+   * derivatives into the columns of `jac`, for every row, returning the
+   * sum of squared residuals. It must give exactly what `eval` gives row
+   * by row (the same expressions in the same order). Why: a fit calls the
+   * curve once per row, and when several curves are fitted in one process
+   * that one call site sees them all and V8 stops inlining it (an
+   * exponential fit at 800 rows took 15.8 ms against 11.2 ms with only
+   * one curve in use); a curve's own loop is called once per pass.
+   */
+  evaluateAll?(
+    theta: ArrayLike<number>,
+    x: Float64Array,
+    y: Float64Array,
+    r: Float64Array,
+    jac: Float64Array[],
+  ): number;
 }
 
 /** Options of {@linkcode levenbergMarquardt}. */
@@ -84,6 +101,9 @@ function evaluate(
   jac: Float64Array[],
   g: Float64Array,
 ): number {
+  if (curve.evaluateAll !== undefined) {
+    return curve.evaluateAll(theta, x, y, r, jac);
+  }
   const m = jac.length;
   let sse = 0;
   for (let i = 0; i < x.length; i++) {

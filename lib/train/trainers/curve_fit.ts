@@ -75,6 +75,8 @@ interface CurveSpec {
   f(p: ArrayLike<number>, x: number): number;
   /** The curve's value with its gradient in the parameters. */
   eval(p: ArrayLike<number>, x: number, out: Float64Array): number;
+  /** `eval` over every row (see `CurveFunction.evaluateAll`). */
+  evaluateAll: NonNullable<CurveFunction["evaluateAll"]>;
   p0(x: Float64Array, y: Float64Array): number[];
 }
 
@@ -110,6 +112,23 @@ const SPECS: Readonly<Record<Curve, CurveSpec>> = {
       out[2] = 1;
       return p[0]! * l + p[2]!;
     },
+    evaluateAll: (p, x, y, r, jac) => {
+      const a = p[0]!, b = p[1]!, c = p[2]!;
+      const j0 = jac[0]!, j1 = jac[1]!, j2 = jac[2]!;
+      let sse = 0;
+      for (let i = 0; i < x.length; i++) {
+        const xi = x[i]!;
+        const u = b * xi + 1;
+        const l = Math.log(u);
+        j0[i] = l;
+        j1[i] = (a * xi) / u;
+        j2[i] = 1;
+        const ri = y[i]! - (a * l + c);
+        r[i] = ri;
+        sse += ri * ri;
+      }
+      return sse;
+    },
     p0: (_x, y) => {
       const { min, max } = range(y);
       return [max - min, 1, min];
@@ -128,6 +147,24 @@ const SPECS: Readonly<Record<Curve, CurveSpec>> = {
       out[3] = 1;
       return p[0]! * s + p[3]!;
     },
+    evaluateAll: (p, x, y, r, jac) => {
+      const a = p[0]!, x0 = p[1]!, k = p[2]!, off = p[3]!;
+      const j0 = jac[0]!, j1 = jac[1]!, j2 = jac[2]!, j3 = jac[3]!;
+      let sse = 0;
+      for (let i = 0; i < x.length; i++) {
+        const xi = x[i]!;
+        const s = 1 / (1 + Math.exp(-k * (xi - x0)));
+        const ds = s * (1 - s);
+        j0[i] = s;
+        j1[i] = -a * k * ds;
+        j2[i] = a * (xi - x0) * ds;
+        j3[i] = 1;
+        const ri = y[i]! - (a * s + off);
+        r[i] = ri;
+        sse += ri * ri;
+      }
+      return sse;
+    },
     p0: (_x, y) => {
       const { min, max } = range(y);
       const a = max - min;
@@ -145,6 +182,22 @@ const SPECS: Readonly<Record<Curve, CurveSpec>> = {
       out[1] = p[0]! * x * e;
       out[2] = 1;
       return p[0]! * e + p[2]!;
+    },
+    evaluateAll: (p, x, y, r, jac) => {
+      const a = p[0]!, b = p[1]!, c = p[2]!;
+      const j0 = jac[0]!, j1 = jac[1]!, j2 = jac[2]!;
+      let sse = 0;
+      for (let i = 0; i < x.length; i++) {
+        const xi = x[i]!;
+        const e = Math.exp(b * xi);
+        j0[i] = e;
+        j1[i] = a * xi * e;
+        j2[i] = 1;
+        const ri = y[i]! - (a * e + c);
+        r[i] = ri;
+        sse += ri * ri;
+      }
+      return sse;
     },
     p0: (_x, y) => {
       const { min, max } = range(y);
@@ -281,6 +334,22 @@ function makeCurveFitModel(
       };
     },
   });
+}
+
+/**
+ * A curve as the fit evaluates it: its value and gradient per row, and
+ * over all rows at once.
+ *
+ * @example
+ * ```ts
+ * import { curveFunction } from "./curve_fit.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const g = new Float64Array(3);
+ * assertEquals(curveFunction("exponential").eval([2, 0, 1], 5, g), 3);
+ * ```
+ */
+export function curveFunction(curve: Curve): CurveFunction {
+  return SPECS[curve];
 }
 
 /**

@@ -221,8 +221,14 @@ export function saturatingModel(parts: SaturatingModelParts): SaturatingModel {
   });
 }
 
-/** The curve in `(b, log S, u_1 … u_p)` over rows given by index. */
-function saturatingCurve(cols: readonly Float64Array[]): CurveFunction {
+/**
+ * The curve in `(b, log S, u_1 … u_p)` over rows given by index (exported
+ * for the test of its `evaluateAll`).
+ *
+ * @param cols The scaled feature columns.
+ * @returns The curve for `levenbergMarquardt`.
+ */
+export function saturatingCurve(cols: readonly Float64Array[]): CurveFunction {
   const p = cols.length;
   return {
     eval(t: ArrayLike<number>, row: number, g: Float64Array): number {
@@ -238,6 +244,32 @@ function saturatingCurve(cols: readonly Float64Array[]): CurveFunction {
       g[1] = r - z * e;
       for (let j = 0; j < p; j++) g[2 + j] = 2 * t[2 + j]! * cols[j]![row]! * e;
       return t[0]! + r;
+    },
+    // eval over every row, S's exp taken once
+    evaluateAll(t, rows, y, res, jac): number {
+      const s = Math.exp(t[1]!);
+      const b = t[0]!;
+      const j0 = jac[0]!, j1 = jac[1]!;
+      let sse = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        let z = 0;
+        for (let j = 0; j < p; j++) {
+          const u = t[2 + j]!;
+          z += u * u * cols[j]![row]!;
+        }
+        const e = Math.exp(-z / s);
+        const r = -s * Math.expm1(-z / s);
+        j0[i] = 1;
+        j1[i] = r - z * e;
+        for (let j = 0; j < p; j++) {
+          jac[2 + j]![i] = 2 * t[2 + j]! * cols[j]![row]! * e;
+        }
+        const ri = y[i]! - (b + r);
+        res[i] = ri;
+        sse += ri * ri;
+      }
+      return sse;
     },
   };
 }
