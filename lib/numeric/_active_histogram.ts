@@ -181,70 +181,8 @@ export function bestSplitOnActive(
   totals: NodeTotals,
   rule: Required<SplitRule>,
 ): Split | undefined {
-  const out = newFoundSplit();
-  const { grad: G, hess: H, count: C } = totals;
-  if (!findSplitOnActive(binned, node, G, H, C, rule, out)) return undefined;
-  return {
-    feature: out.feature,
-    bin: out.bin,
-    threshold: out.threshold,
-    gain: out.gain,
-    left: { grad: out.leftGrad, hess: out.leftCount, count: out.leftCount },
-    right: {
-      grad: G - out.leftGrad,
-      hess: H - out.leftCount,
-      count: C - out.leftCount,
-    },
-  };
-}
-
-/**
- * A split as {@linkcode findSplitOnActive} writes it: the left child's
- * totals (its hessian sum is its row count); the right child's are the
- * node's less these.
- */
-export interface FoundSplit {
-  /** Feature index. */
-  feature: number;
-  /** Last bin (of the feature) that goes left. */
-  bin: number;
-  /** Raw threshold: `x[feature] ≤ threshold` goes left. */
-  threshold: number;
-  /** The split's gain. */
-  gain: number;
-  /** Gradient sum of the left child. */
-  leftGrad: number;
-  /** Rows (= hessian sum) of the left child. */
-  leftCount: number;
-}
-
-/** A {@linkcode FoundSplit} to write into. */
-export function newFoundSplit(): FoundSplit {
-  return {
-    feature: -1,
-    bin: -1,
-    threshold: 0,
-    gain: 0,
-    leftGrad: 0,
-    leftCount: 0,
-  };
-}
-
-/**
- * {@linkcode bestSplitOnActive} for the tree grower, with no object made
- * per node: the node's totals come as numbers, the split is written into
- * `out`. Returns whether there is one.
- */
-export function findSplitOnActive(
-  binned: BinnedColumns,
-  node: NodeHistogram,
-  G: number,
-  H: number,
-  C: number,
-  rule: Required<SplitRule>,
-  out: FoundSplit,
-): boolean {
   const { lambda, gamma, minChildWeight, minSamplesLeaf } = rule;
+  const { grad: G, hess: H, count: C } = totals;
   const parentScore = H + lambda > 0 ? (G * G) / (H + lambda) : 0;
   let best = -Infinity, bestScores = -Infinity;
   let bestFeature = -1, bestBin = -1, bestGL = 0, bestCL = 0;
@@ -295,12 +233,13 @@ export function findSplitOnActive(
     }
     while (a < nActive && active[a]! <= last) a++;
   }
-  if (bestFeature < 0 || !(best > 1e-10 * 0.5 * bestScores)) return false;
-  out.feature = bestFeature;
-  out.bin = bestBin;
-  out.threshold = binned.edges[bestFeature]![bestBin]!;
-  out.gain = best;
-  out.leftGrad = bestGL;
-  out.leftCount = bestCL;
-  return true;
+  if (bestFeature < 0 || !(best > 1e-10 * 0.5 * bestScores)) return undefined;
+  return {
+    feature: bestFeature,
+    bin: bestBin,
+    threshold: binned.edges[bestFeature]![bestBin]!,
+    gain: best,
+    left: { grad: bestGL, hess: bestCL, count: bestCL },
+    right: { grad: G - bestGL, hess: H - bestCL, count: C - bestCL },
+  };
 }

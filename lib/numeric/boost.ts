@@ -8,13 +8,16 @@
  *
  * @module
  */
-import type { BinnedColumns, SplitRule } from "./histogram.ts";
+import type {
+  BinnedColumns,
+  NodeTotals,
+  Split,
+  SplitRule,
+} from "./histogram.ts";
 import {
+  bestSplitOnActive,
   buildOnActive,
   buildRoot,
-  findSplitOnActive,
-  type FoundSplit,
-  newFoundSplit,
   newNodeHistogram,
   type NodeHistogram,
   subtractOnActive,
@@ -80,53 +83,13 @@ export interface BoostResult {
   pred: Float64Array;
 }
 
-/**
- * The nodes waiting to be grown, as parallel arrays (no object per node):
- * node id, its rows `rows[start..end)`, depth, histogram (if it may split)
- * and totals (gradient sum; rows, which are its hessian sum).
- */
-interface NodeStack {
-  size: number;
-  id: Int32Array;
-  start: Int32Array;
-  end: Int32Array;
-  depth: Int32Array;
-  grad: Float64Array;
-  count: Float64Array;
-  hist: (NodeHistogram | undefined)[];
-}
-
-function nodeStack(capacity: number): NodeStack {
-  return {
-    size: 0,
-    id: new Int32Array(capacity),
-    start: new Int32Array(capacity),
-    end: new Int32Array(capacity),
-    depth: new Int32Array(capacity),
-    grad: new Float64Array(capacity),
-    count: new Float64Array(capacity),
-    hist: new Array(capacity).fill(undefined),
-  };
-}
-
-function pushNode(
-  st: NodeStack,
-  id: number,
-  start: number,
-  end: number,
-  depth: number,
-  hist: NodeHistogram | undefined,
-  grad: number,
-  count: number,
-): void {
-  const k = st.size++;
-  st.id[k] = id;
-  st.start[k] = start;
-  st.end[k] = end;
-  st.depth[k] = depth;
-  st.hist[k] = hist;
-  st.grad[k] = grad;
-  st.count[k] = count;
+interface Pending {
+  id: number;
+  start: number;
+  end: number;
+  depth: number;
+  hist: NodeHistogram | undefined;
+  totals: NodeTotals;
 }
 
 /**
@@ -172,10 +135,6 @@ export function boost(
     grad: new Float64Array(n),
     rows: new Uint32Array(n),
     scratch: new Uint32Array(n),
-    // depth first: a split pops one node and pushes two, so at most one
-    // pending node per level below the root, and no deeper than the rows
-    stack: nodeStack(Math.min(options.maxDepth ?? 3, n) + 2),
-    split: newFoundSplit(),
     acquire: () => pool.pop() ?? newNodeHistogram(nBins),
     release: (h: NodeHistogram) => void pool.push(h),
   };
@@ -242,10 +201,6 @@ interface Grower {
   /** Row indices: a node's rows are a contiguous range. */
   rows: Uint32Array;
   scratch: Uint32Array;
-  /** The nodes waiting to be grown. */
-  stack: NodeStack;
-  /** Where the split of the node being grown is written. */
-  split: FoundSplit;
   /** A histogram buffer from the pool. */
   acquire(): NodeHistogram;
   /** Returns a histogram buffer to the pool. */
@@ -292,13 +247,9 @@ function newNode(t: GrowingTree): number {
   return id;
 }
 
-/**
- * Whether a node may split: depth left, and room for two children of the
- * rule's least rows and hessian sum (its hessian sum is its row count).
- */
-function canSplit(ctx: Grower, depth: number, count: number): boolean {
-  return depth < ctx.maxDepth && count >= 2 * ctx.rule.minSamplesLeaf &&
-    count >= 2 * ctx.rule.minChildWeight;
+function canSplit(ctx: Grower, depth: number, t: NodeTotals): boolean {
+  return depth < ctx.maxDepth && t.count >= 2 * ctx.rule.minSamplesLeaf &&
+    t.hess >= 2 * ctx.rule.minChildWeight;
 }
 
 /**
@@ -328,72 +279,69 @@ function sampleRows(
  * `pred`.
  */
 function growTree(ctx: Grower, tree: GrowingTree, nIn: number): void {
-  const { binned, grad, rows, stack, split } = ctx;
+  const { binned, grad, rows } = ctx;
   let G = 0;
   for (let k = 0; k < nIn; k++) G += grad[rows[k]!]!;
   // every hessian is 1: their sum is the row count, exactly
+  const H = nIn;
   tree.size = 0;
+  const rootTotals = { grad: G, hess: H, count: nIn };
   let rootHist: NodeHistogram | undefined;
-  if (canSplit(ctx, 0, nIn)) {
+  if (canSplit(ctx, 0, rootTotals)) {
     rootHist = ctx.acquire();
     buildRoot(binned, grad, rows, nIn, rootHist);
   }
-  stack.size = 0;
-  pushNode(stack, newNode(tree), 0, nIn, 0, rootHist, G, nIn);
-  while (stack.size > 0) {
-    const k = --stack.size;
-    const hist = stack.hist[k];
-    stack.hist[k] = undefined;
-    const id = stack.id[k]!, start = stack.start[k]!, end = stack.end[k]!;
-    const g = stack.grad[k]!, c = stack.count[k]!;
-    if (
-      hist !== undefined &&
-      findSplitOnActive(binned, hist, g, c, c, ctx.rule, split)
-    ) {
-      splitNode(ctx, tree, id, start, end, stack.depth[k]!, hist, g, c);
-    } else {
-      setLeaf(ctx, tree, id, start, end, g, c);
-      if (hist !== undefined) ctx.release(hist);
-    }
+  const stack: Pending[] = [{
+    id: newNode(tree),
+    start: 0,
+    end: nIn,
+    depth: 0,
+    hist: rootHist,
+    totals: rootTotals,
+  }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const split = node.hist
+      ? bestSplitOnActive(
+        binned,
+        node.hist,
+        node.totals,
+        ctx.rule,
+      )
+      : undefined;
+    if (!node.hist || !split) setLeaf(ctx, tree, node);
+    else stack.push(...splitNode(ctx, tree, node, node.hist, split));
   }
 }
 
 /** Makes a node a leaf: its value, added to its rows' predictions. */
-function setLeaf(
-  ctx: Grower,
-  tree: GrowingTree,
-  id: number,
-  start: number,
-  end: number,
-  grad: number,
-  count: number,
-): void {
+function setLeaf(ctx: Grower, tree: GrowingTree, node: Pending): void {
+  const { id, start, end, hist, totals } = node;
   const { rows, pred } = ctx;
-  const v = (-grad / (count + ctx.rule.lambda)) * ctx.learningRate + 0;
+  const v = (-totals.grad / (totals.hess + ctx.rule.lambda)) *
+      ctx.learningRate + 0;
   tree.value[id] = v;
   for (let k = start; k < end; k++) {
     const r = rows[k]!;
     pred[r] = pred[r]! + v;
   }
+  if (hist) ctx.release(hist);
 }
 
 /**
- * Splits a node by `ctx.split`: partitions its rows (stably, bin ≤ the
- * split's bin to the front), adds its two children and pushes them, right
+ * Splits a node: partitions its rows (stably, bin ≤ split.bin to the
+ * front), adds its two children and returns them as pending nodes, right
  * then left (so the left is grown first), with the histograms they need.
  */
 function splitNode(
   ctx: Grower,
   tree: GrowingTree,
-  id: number,
-  start: number,
-  end: number,
-  depth: number,
+  node: Pending,
   hist: NodeHistogram,
-  grad: number,
-  count: number,
-): void {
-  const { binned, rows, scratch, split } = ctx;
+  split: Split,
+): [Pending, Pending] {
+  const { id, start, end, depth } = node;
+  const { binned, grad, rows, scratch } = ctx;
   const { nFeatures, codes } = binned;
   tree.feature[id] = split.feature;
   tree.threshold[id] = split.threshold + 0;
@@ -412,10 +360,8 @@ function splitNode(
   const rr = newNode(tree);
   tree.left[id] = l;
   tree.right[id] = rr;
-  const gradL = split.leftGrad, countL = split.leftCount;
-  const gradR = grad - gradL, countR = count - countL;
-  const needL = canSplit(ctx, depth + 1, countL);
-  const needR = canSplit(ctx, depth + 1, countR);
+  const needL = canSplit(ctx, depth + 1, split.left);
+  const needR = canSplit(ctx, depth + 1, split.right);
   let histL: NodeHistogram | undefined;
   let histR: NodeHistogram | undefined;
   if (needL || needR) {
@@ -423,7 +369,7 @@ function splitNode(
     const leftSmaller = mid - start <= end - mid;
     buildOnActive(
       binned,
-      ctx.grad,
+      grad,
       rows,
       leftSmaller ? start : mid,
       leftSmaller ? mid : end,
@@ -444,8 +390,16 @@ function splitNode(
   } else {
     ctx.release(hist);
   }
-  pushNode(ctx.stack, rr, mid, end, depth + 1, histR, gradR, countR);
-  pushNode(ctx.stack, l, start, mid, depth + 1, histL, gradL, countL);
+  const child = (id: number, start: number, end: number) => ({
+    id,
+    start,
+    end,
+    depth: depth + 1,
+  });
+  return [
+    { ...child(rr, mid, end), hist: histR, totals: split.right },
+    { ...child(l, start, mid), hist: histL, totals: split.left },
+  ];
 }
 
 /** Out-of-bag rows rows[nIn..n) follow the tree by bin codes. */
