@@ -91,8 +91,21 @@ export interface LmResult {
  */
 const STALL_GTOL = 1e-6;
 
-/** Residuals and gradient columns at θ; returns the sum of squares. */
-function evaluate(
+/**
+ * Residuals `y − f(θ, x)` into `r` and gradient columns into `jac` at θ,
+ * through the curve's `evaluateAll` when it has one, else its `eval` row by
+ * row (exported for the tests of `evaluateAll`).
+ *
+ * @param curve The curve.
+ * @param theta The parameters.
+ * @param x The rows' inputs.
+ * @param y The rows' labels.
+ * @param r Written: the residuals.
+ * @param jac Written: one column of partial derivatives per parameter.
+ * @param g Scratch of the parameters' length.
+ * @returns The sum of squared residuals.
+ */
+export function evaluate(
   curve: CurveFunction,
   theta: ArrayLike<number>,
   x: Float64Array,
