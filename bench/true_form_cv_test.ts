@@ -7,7 +7,7 @@
  */
 import { ok as assert } from "node:assert/strict";
 import { simulate } from "../lib/simulate/mod.ts";
-import { trueFormCv } from "../bench/_true_form_cv.ts";
+import { trueFormCv } from "./_true_form_cv.ts";
 
 const RAPL = ["package", "core", "uncore", "dram"] as const;
 const demo = (noise?: number) =>
