@@ -88,13 +88,14 @@ function forms(model: NodeModel): Record<string, [PowerForm, number[]]> {
     ch * d.saturation,
   ];
   const idle = model.idle, pl = model.platform;
-  const withIdle = (f: PowerForm): PowerForm => (t, inp, i) =>
-    t[0]! + f(Array.prototype.slice.call(t, 1), inp, i);
+  // θ = [idle, the dynamic part's coefficients from index 1]
+  const pkgForm: PowerForm = (t, inp, i) => t[0]! + packageDyn(t, inp, i, 1);
+  const dramForm: PowerForm = (t, inp, i) => t[0]! + dramDyn(t, inp, i, 1);
   return {
-    package: [withIdle(packageDyn), [idle.package, ...pkg(1)]],
-    core: [withIdle(packageDyn), [idle.core, ...pkg(model.coreShare)]],
-    uncore: [withIdle(packageDyn), [idle.uncore, ...pkg(model.uncoreShare)]],
-    dram: [withIdle(dramDyn), [idle.dram, ...dram]],
+    package: [pkgForm, [idle.package, ...pkg(1)]],
+    core: [pkgForm, [idle.core, ...pkg(model.coreShare)]],
+    uncore: [pkgForm, [idle.uncore, ...pkg(model.uncoreShare)]],
+    dram: [dramForm, [idle.dram, ...dram]],
     platform: [(t, inp, i) => {
       const x = packageDyn(t, inp, i, 1) + dramDyn(t, inp, i, 5);
       return t[0]! + x + t[9]! * x + t[10]! * x * x;

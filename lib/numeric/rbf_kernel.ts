@@ -135,6 +135,30 @@ export function squaredDistances(
   }
 }
 
+/**
+ * {@linkcode squaredDistances} for one point `j` of `cols`: the same sum in
+ * the same feature order, so the same bits.
+ *
+ * @example
+ * ```ts
+ * import { squaredDistance } from "./rbf_kernel.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(squaredDistance([Float64Array.of(0, 3), Float64Array.of(0, 4)], 1, Float64Array.of(0, 0)), 25);
+ * ```
+ */
+export function squaredDistance(
+  cols: readonly Float64Array[],
+  j: number,
+  point: Float64Array,
+): number {
+  let d = 0;
+  for (let k = 0; k < cols.length; k++) {
+    const t = cols[k]![j]! - point[k]!;
+    d = d + t * t;
+  }
+  return d;
+}
+
 /** How many kernel rows of `l` single-precision values `cacheMb` holds. */
 function rowCapacity(cacheMb: number, l: number): number {
   return Math.max(2, Math.floor((cacheMb * 1e6) / (4 * l)));

@@ -22,7 +22,7 @@ import {
 } from "../model.ts";
 import { fitMaxAbsScaler, maxAbsScaler } from "../scaler.ts";
 import { solveEpsilonSvr } from "../../numeric/smo.ts";
-import { squaredDistances } from "../../numeric/rbf_kernel.ts";
+import { squaredDistance, squaredDistances } from "../../numeric/rbf_kernel.ts";
 import { mulberry32, permutation } from "../../numeric/random.ts";
 import {
   checkNumber,
@@ -279,20 +279,6 @@ function sharedSum(
     s += coef[v]! * k;
   }
   return s;
-}
-
-/** `Σ_k (svColumns[k][v] − point[k])²` in feature order, as squaredDistances sums it. */
-function squaredDistance(
-  svColumns: readonly Float64Array[],
-  v: number,
-  point: Float64Array,
-): number {
-  let d = 0;
-  for (let k = 0; k < svColumns.length; k++) {
-    const t = svColumns[k]![v]! - point[k]!;
-    d = d + t * t;
-  }
-  return d;
 }
 
 const cell = new Float64Array(1);
