@@ -28,6 +28,8 @@ import {
   type Trainer,
 } from "./model.ts";
 import { type Split, take } from "./split.ts";
+import type { FoldPredictions } from "./fold_predictions.ts";
+import type { TuneParams } from "./tune.ts";
 
 /** Options of {@linkcode blockedFolds}. */
 export interface BlockedFoldsOptions {
@@ -123,6 +125,9 @@ export interface CrossValidation {
  * @param y The component's power for the same rows.
  * @param folds The folds ({@linkcode blockedFolds}).
  * @param fitOptions Passed to every fit (seed, main feature).
+ * @param reuse A store of held-out predictions of this table and fit
+ *   options, and the setting `trainer` is: a fold already predicted by it
+ *   is not fitted again, and a fold fitted here is stored.
  * @returns Per-fold metrics and the out-of-fold predictions.
  * @throws {FitError} when a fold's model cannot be fitted or predicts
  *   non-finite values.
@@ -146,11 +151,13 @@ export function crossValidate(
   y: Float64Array,
   folds: readonly Split[],
   fitOptions: FitOptions,
+  reuse?: { store: FoldPredictions; setting: TuneParams },
 ): CrossValidation {
   const out = emptyCrossValidation(folds);
   let at = 0;
   folds.forEach((f, i) => {
-    const yHat = fitPredictFold(
+    const known = reuse?.store.get(reuse.setting, f.train, f.test);
+    const yHat = known ?? fitPredictFold(
       trainer,
       x.map((c) => take(c, f.train)),
       take(y, f.train),
@@ -158,6 +165,9 @@ export function crossValidate(
       i,
       fitOptions,
     );
+    if (known === undefined) {
+      reuse?.store.set(reuse.setting, f.train, f.test, yHat);
+    }
     at = recordFold(out, i, at, take(y, f.test), yHat);
   });
   return out;

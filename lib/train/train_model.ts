@@ -64,6 +64,7 @@ import {
   type DerivedSpec,
   derivedTrainer,
 } from "./derived_features.ts";
+import { FoldPredictions } from "./fold_predictions.ts";
 import {
   nestedCrossValidate,
   selectParams,
@@ -403,8 +404,12 @@ function fitComponent(
     seed: fitOptions.seed,
     mainFeature: fitOptions.mainFeature,
   };
+  // the search's and the cross-validations' fits on the same rows run once
+  const store = new FoldPredictions();
   const chosen = options.candidates.length > 1
-    ? selectParams(make, options.candidates, data.xTrain, yTrain, cvOptions)
+    ? selectParams(make, options.candidates, data.xTrain, yTrain, cvOptions, {
+      store,
+    })
     : undefined;
   const final = chosen === undefined || chosen.index === 0
     ? trainer
@@ -435,6 +440,7 @@ function fitComponent(
       yTrain,
       data.folds,
       cvOptions,
+      store,
     );
   } catch (error) {
     if (!(error instanceof FitError || error instanceof RangeError)) {
@@ -540,8 +546,12 @@ function crossValidations(
   y: Float64Array,
   folds: readonly Split[],
   fitOptions: FitOptions,
+  store: FoldPredictions,
 ): { cv: CrossValidation; untuned?: CrossValidation } {
-  const untuned = crossValidate(make({}), x, y, folds, fitOptions);
+  const untuned = crossValidate(make({}), x, y, folds, fitOptions, {
+    store,
+    setting: {},
+  });
   if (candidates.length < 2) return { cv: untuned };
   const nested = nestedCrossValidate(
     make,
@@ -550,7 +560,7 @@ function crossValidations(
     y,
     folds,
     fitOptions,
-    untuned,
+    store,
   );
   return { cv: nested.cv, untuned };
 }

@@ -36,6 +36,7 @@ import {
 } from "./model.ts";
 import { type Split, take } from "./split.ts";
 import { predictSvrModels } from "./trainers/svr_regressor.ts";
+import type { FoldPredictions } from "./fold_predictions.ts";
 
 /** One setting of a trainer's hyperparameters (keys of its params). */
 export type TuneParams = Readonly<Record<string, number | string | boolean>>;
@@ -140,6 +141,16 @@ export function tuneCandidates(
   return grid.slice(0, n);
 }
 
+/**
+ * Where {@linkcode selectParams} finds and stores its candidates'
+ * predictions: a store of one table, and the table's rows that `x` and `y`
+ * are (`rows[i]` is row `i`; absent: the table itself).
+ */
+export interface SearchReuse {
+  store: FoldPredictions;
+  rows?: Uint32Array;
+}
+
 /** Makes a trainer of one setting. */
 export type TrainerFactory = (params: TuneParams) => Trainer;
 
@@ -164,6 +175,8 @@ export interface Selection {
  * @param x Feature columns of the rows, in time order.
  * @param y Labels of the rows.
  * @param fitOptions Passed to every fit.
+ * @param reuse Where candidates' predictions of the inner test rows are
+ *   found (not fitted again) and stored.
  * @returns The chosen setting with every candidate's score.
  *
  * @example
@@ -186,6 +199,7 @@ export function selectParams(
   x: Columns,
   y: Float64Array,
   fitOptions: FitOptions,
+  reuse?: SearchReuse,
 ): Selection {
   const first = { index: 0, params: candidates[0] ?? {}, scores: [] };
   if (candidates.length < 2) return first;
@@ -195,26 +209,45 @@ export function selectParams(
   } catch {
     return first;
   }
+  const rows = reuse?.rows;
+  const train = rows === undefined
+    ? split.train
+    : split.train.map((r) => rows[r]!);
+  const test = rows === undefined
+    ? split.test
+    : split.test.map((r) => rows[r]!);
+  const known = candidates.map((p) => reuse?.store.get(p, train, test));
   const xTrain = x.map((c) => take(c, split.train));
   const yTrain = take(y, split.train);
   const xTest = x.map((c) => take(c, split.test));
   const yTest = take(y, split.test);
   // all candidates first, then their predictions together: SVR's share
   // their kernel values (predictSvrModels)
-  const fitted = candidates.map((p) =>
-    failsAs(undefined, () => make(p).fit(xTrain, yTrain, fitOptions))
+  const fitted = candidates.map((p, i) =>
+    known[i] !== undefined
+      ? undefined
+      : failsAs(undefined, () => make(p).fit(xTrain, yTrain, fitOptions))
   );
   const ok = fitted.filter((m) => m !== undefined);
   const joint = failsAs(undefined, () => predictSvrModels(ok, xTest));
   let k = 0;
-  const scores = fitted.map((m) => {
-    if (m === undefined) return Infinity;
-    const known = joint?.[k++];
-    return failsAs(Infinity, () => {
-      const yHat = known ?? m.predict(xTest);
-      if (!yHat.every(Number.isFinite)) return Infinity;
-      return regressionMetrics(yTest, yHat).mae;
-    });
+  const scores = fitted.map((m, i) => {
+    let yHat = known[i];
+    if (yHat === undefined) {
+      if (m === undefined) return Infinity;
+      const shared = joint?.[k++];
+      yHat = failsAs(undefined, () => shared ?? m.predict(xTest));
+      if (yHat === undefined) return Infinity;
+      reuse?.store.set(candidates[i]!, train, test, yHat);
+    }
+    const predicted = yHat;
+    return failsAs(
+      Infinity,
+      () =>
+        predicted.every(Number.isFinite)
+          ? regressionMetrics(yTest, predicted).mae
+          : Infinity,
+    );
   });
   let index = 0;
   scores.forEach((s, i) => {
@@ -252,9 +285,11 @@ export interface NestedCrossValidation {
  * @param y Labels of the rows.
  * @param folds The outer folds.
  * @param fitOptions Passed to every fit.
- * @param untuned The cross-validation of the first candidate on the same
- *   folds, when already run: a fold whose choice is the first candidate
- *   reuses its predictions instead of fitting again.
+ * @param store Held-out predictions of this table and fit options
+ *   already made (by the cross-validation of the first candidate on the
+ *   same folds, by a search on the same rows): a fold's choice predicted
+ *   there, or a search's candidate, is not fitted again; what is fitted
+ *   here is stored.
  * @returns The nested cross-validation and each fold's choice.
  * @throws {FitError} when a fold's chosen model cannot be fitted or
  *   predicts non-finite values.
@@ -281,7 +316,7 @@ export function nestedCrossValidate(
   y: Float64Array,
   folds: readonly Split[],
   fitOptions: FitOptions,
-  untuned?: CrossValidation,
+  store?: FoldPredictions,
 ): NestedCrossValidation {
   const cv = emptyCrossValidation(folds);
   const choices: TuneParams[] = [];
@@ -289,19 +324,26 @@ export function nestedCrossValidate(
   folds.forEach((f, i) => {
     const xTrain = x.map((c) => take(c, f.train));
     const yTrain = take(y, f.train);
-    const chosen = selectParams(make, candidates, xTrain, yTrain, fitOptions);
+    const chosen = selectParams(
+      make,
+      candidates,
+      xTrain,
+      yTrain,
+      fitOptions,
+      store && { store, rows: f.train },
+    );
     choices.push(chosen.params);
     const yTest = take(y, f.test);
-    const yHat = chosen.index === 0 && untuned !== undefined
-      ? untuned.yHat.slice(at, at + yTest.length)
-      : fitPredictFold(
-        make(chosen.params),
-        xTrain,
-        yTrain,
-        x.map((c) => take(c, f.test)),
-        i,
-        fitOptions,
-      );
+    const known = store?.get(chosen.params, f.train, f.test);
+    const yHat = known ?? fitPredictFold(
+      make(chosen.params),
+      xTrain,
+      yTrain,
+      x.map((c) => take(c, f.test)),
+      i,
+      fitOptions,
+    );
+    if (known === undefined) store?.set(chosen.params, f.train, f.test, yHat);
     at = recordFold(cv, i, at, yTest, yHat);
   });
   return { cv, choices };

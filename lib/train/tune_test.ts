@@ -1,3 +1,4 @@
+import { FoldPredictions } from "./fold_predictions.ts";
 import {
   deepStrictEqual as assertEquals,
   ok as assert,
@@ -158,15 +159,21 @@ Deno.test("`trainModel()` with a budget reports the nested CV error beside the u
   assertEquals("tune_fits" in none.metadata, false);
 });
 
-Deno.test("`nestedCrossValidate()` reuses the untuned predictions of folds that choose the default", () => {
+Deno.test("`nestedCrossValidate()` reuses the stored predictions of folds that choose the default", () => {
   const n = 300;
   const x = [Float64Array.from({ length: n }, (_, i) => i % 13)];
   const y = x[0]!.map((v) => 2 * v + 1);
   const make = (p: TuneParams) =>
     makeTrainer("LinearRegressionTrainer", p as Record<string, never>);
   const folds = blockedFolds(n, 3);
-  const untuned = crossValidate(make({}), x, y, folds, {});
-  const nested = nestedCrossValidate(make, [{}, {}], x, y, folds, {}, untuned);
+  const store = new FoldPredictions();
+  const untuned = crossValidate(make({}), x, y, folds, {}, {
+    store,
+    setting: {},
+  });
+  const nested = nestedCrossValidate(make, [{}, {}], x, y, folds, {}, store);
   assertEquals(nested.cv.yHat, untuned.yHat);
   assertEquals(nested.cv.metrics, untuned.metrics);
+  // every fold chose the default ({} twice: a tie keeps the first)
+  assertEquals(store.hits >= 3, true);
 });
