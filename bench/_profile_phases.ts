@@ -51,8 +51,8 @@ const RULES: [string, (f: CallFrame) => boolean][] = [
   ],
   ["SGD (fit, errors, JSON)", (f) => f.url.endsWith("/sgd_regressor.ts")],
   [
-    "curve fits: logarithmic, logistic, exponential (Levenberg–Marquardt)",
-    (f) => f.url.endsWith("/curve_fit.ts"),
+    "curve fits: logarithmic, logistic, exponential, saturating (Levenberg–Marquardt)",
+    (f) => /\/(curve_fit|saturating_regression)\.ts$/.test(f.url),
   ],
   [
     "Linear and Polynomial (fit, errors, JSON)",

@@ -55,6 +55,7 @@ import {
   type CurveFunction,
   levenbergMarquardt,
 } from "../../numeric/levenberg_marquardt.ts";
+import { fitKey, memoizedFit } from "./_fit_memo.ts";
 import {
   checkNumber,
   checkPredictColumns,
@@ -416,11 +417,15 @@ function fitCurve(
         throw new FitError(who, `the initial values ${theta0} are not finite`);
       }
       const tolerances = { maxIterations, gtol, ftol };
-      const { start, spent } = warmStart(spec, xs, y, theta0, tolerances);
-      const res = levenbergMarquardt(spec, xs, y, start, {
-        maxIterations: Math.max(1, maxIterations - spent),
-        gtol,
-        ftol,
+      // the same column and labels in another feature group: the same fit
+      const key = fitKey(`${curve} ${maxIterations} ${gtol} ${ftol}`, [xs, y]);
+      const res = memoizedFit(key, () => {
+        const { start, spent } = warmStart(spec, xs, y, theta0, tolerances);
+        return levenbergMarquardt(spec, xs, y, start, {
+          maxIterations: Math.max(1, maxIterations - spent),
+          gtol,
+          ftol,
+        });
       });
       const theta = res.theta;
       if (!res.converged) {
