@@ -193,6 +193,11 @@ export function bestSplitOnActive(
   // more than the rounding of either side (a few ulps, all terms being ≥ 0)
   // cannot win, and its exact value is not needed.
   let rejectBelow = -Infinity;
+  // Every hessian is 1, so a side's hessian sum is its row count and each
+  // side's two minimums are one. Its denominator (rows + λ) is then > 0
+  // when λ ≥ 0 and the minimum is > 0 (the left side always has a row).
+  const minLeft = Math.max(minSamplesLeaf, minChildWeight);
+  const checkDenominators = !(lambda >= 0 && minLeft > 0);
   let a = 0;
   let j = 0;
   while (a < nActive) {
@@ -207,16 +212,13 @@ export function bestSplitOnActive(
       const idx = 2 * k;
       gl += hist[idx]!;
       cl += hist[idx + 1]!;
-      // every hessian is 1: the hessian sums are the row counts
-      const hl = cl;
       const cr = C - cl;
-      const hr = H - hl;
       // Past a too-small right side, every further bin of j is too.
-      if (cr < minSamplesLeaf || hr < minChildWeight) break;
-      if (cl < minSamplesLeaf || hl < minChildWeight) continue;
-      const dl = hl + lambda;
-      const dr = hr + lambda;
-      if (!(dl > 0 && dr > 0)) continue;
+      if (cr < minLeft) break;
+      if (cl < minLeft) continue;
+      const dl = cl + lambda;
+      const dr = H - cl + lambda;
+      if (checkDenominators && !(dl > 0 && dr > 0)) continue;
       const gr = G - gl;
       if (gl * gl * dr + gr * gr * dl < rejectBelow * dl * dr) continue;
       const scores = (gl * gl) / dl + (gr * gr) / dr;

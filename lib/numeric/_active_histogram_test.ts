@@ -31,6 +31,9 @@ Deno.test("node histograms give findBestSplit()'s splits bit for bit, down a cha
     { lambda: 0, gamma: 0, minChildWeight: 0, minSamplesLeaf: 1 },
     { lambda: 1, gamma: 0, minChildWeight: 1, minSamplesLeaf: 1 },
     { lambda: 10, gamma: 0.5, minChildWeight: 5, minSamplesLeaf: 3 },
+    // the larger minimum binds on either side; no minimum at all
+    { lambda: 0.5, gamma: 0, minChildWeight: 2.5, minSamplesLeaf: 6 },
+    { lambda: 0, gamma: 0, minChildWeight: 0, minSamplesLeaf: 0 },
   ];
   let compared = 0;
   for (let seed = 1; seed <= 12; seed++) {
