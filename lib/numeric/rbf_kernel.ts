@@ -176,6 +176,18 @@ function rowCapacity(cacheMb: number, l: number): number {
  */
 let matrixStorage: Float32Array | undefined;
 
+/** Rows of full kernel matrices computed in this thread (not kept ones). */
+let rowsComputed = 0;
+
+/**
+ * How many rows of full kernel matrices (see {@linkcode keptKernelRows})
+ * this thread has computed so far; a row found kept from the last solve
+ * does not count. For tests.
+ */
+export function kernelRowsComputed(): number {
+  return rowsComputed;
+}
+
 /**
  * The points, width and finished rows of the matrix in `matrixStorage`.
  * `train`'s search fits SVR's candidate settings one after another on the
@@ -285,6 +297,7 @@ function kernelMatrix(
     for (const i of fillInTiles(matrix, l, p, gamma, cols, done)) {
       done[i] = 1;
       rows[i] = matrix.subarray(i * l, i * l + l);
+      rowsComputed++;
     }
     count = l;
   };
@@ -305,6 +318,7 @@ function kernelMatrix(
       }
       done[i] = 1;
       count++;
+      rowsComputed++;
       return rows[i] = matrix.subarray(o, o + l);
     },
   };

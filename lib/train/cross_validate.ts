@@ -30,6 +30,7 @@ import {
 import { type Split, take } from "./split.ts";
 import type { FoldPredictions } from "./fold_predictions.ts";
 import type { TuneParams } from "./tune.ts";
+import { finish, type Steps } from "./steps.ts";
 
 /** Options of {@linkcode blockedFolds}. */
 export interface BlockedFoldsOptions {
@@ -153,9 +154,25 @@ export function crossValidate(
   fitOptions: FitOptions,
   reuse?: { store: FoldPredictions; setting: TuneParams },
 ): CrossValidation {
+  return finish(crossValidateSteps(trainer, x, y, folds, fitOptions, reuse));
+}
+
+/**
+ * {@linkcode crossValidate} in steps (see `steps.ts`): it yields before
+ * each fold.
+ */
+export function* crossValidateSteps(
+  trainer: Trainer,
+  x: Columns,
+  y: Float64Array,
+  folds: readonly Split[],
+  fitOptions: FitOptions,
+  reuse?: { store: FoldPredictions; setting: TuneParams },
+): Steps<CrossValidation> {
   const out = emptyCrossValidation(folds);
   let at = 0;
-  folds.forEach((f, i) => {
+  for (const [i, f] of folds.entries()) {
+    yield;
     const known = reuse?.store.get(reuse.setting, f.train, f.test);
     const yHat = known ?? fitPredictFold(
       trainer,
@@ -169,7 +186,7 @@ export function crossValidate(
       reuse?.store.set(reuse.setting, f.train, f.test, yHat);
     }
     at = recordFold(out, i, at, take(y, f.test), yHat);
-  });
+  }
   return out;
 }
 

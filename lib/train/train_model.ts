@@ -34,7 +34,7 @@ import {
 import { blockedHoldout, type Split, take, trainTestSplit } from "./split.ts";
 import {
   blockedFolds,
-  crossValidate,
+  crossValidateSteps,
   type CrossValidation,
 } from "./cross_validate.ts";
 import { cvCalibrated, holdoutCalibrated } from "./calibrate.ts";
@@ -65,8 +65,9 @@ import {
   derivedTrainer,
 } from "./derived_features.ts";
 import { FoldPredictions } from "./fold_predictions.ts";
+import { inLockstep, type Steps } from "./steps.ts";
 import {
-  nestedCrossValidate,
+  nestedCrossValidateSteps,
   selectParams,
   TUNE_GRIDS,
   tuneCandidates,
@@ -220,18 +221,22 @@ function trainOne(
   const components: Partial<Record<Component, TrainedComponent>> = {};
   const cores = options.machineSpec?.cores;
   const derivedSpec = { features, derived, ...(cores ? { cores } : {}) };
-  for (const component of frame.components) {
-    const y = frame.power[component];
-    if (y === undefined) continue;
-    components[component] = fitComponent(component, y, data, {
-      ...options,
-      trainerName,
-      seed,
-      features,
-      candidates,
-      derived: derivedSpec,
-    });
-  }
+  const fitted = frame.components.filter((c) => frame.power[c] !== undefined);
+  // the components take each step together (steps.ts): their fits on the
+  // same rows run one after another
+  const results = inLockstep(
+    fitted.map((component) =>
+      fitComponentSteps(component, frame.power[component]!, data, {
+        ...options,
+        trainerName,
+        seed,
+        features,
+        candidates,
+        derived: derivedSpec,
+      })
+    ),
+  );
+  fitted.forEach((c, i) => components[c] = results[i]!);
   if (Object.keys(components).length === 0) {
     throw new RangeError(
       `Cannot train ${trainerName}: the frame has no power columns`,
@@ -378,14 +383,15 @@ interface ComponentOptions extends TrainModelOptions {
 
 /**
  * Fits one component's power, checks its test predictions are finite,
- * and measures its metrics and interval on the test rows.
+ * and measures its metrics and interval on the test rows; in steps (see
+ * `steps.ts`), one per set of rows fitted on.
  */
-function fitComponent(
+function* fitComponentSteps(
   component: Component,
   y: Float64Array,
   data: SplitData,
   options: ComponentOptions,
-): TrainedComponent {
+): Steps<TrainedComponent> {
   const { trainerName } = options;
   // The column of the main feature, through the aliases of older data;
   // a frame without it is an error (RangeError), never column 0.
@@ -411,6 +417,7 @@ function fitComponent(
       store,
     })
     : undefined;
+  yield;
   const final = chosen === undefined || chosen.index === 0
     ? trainer
     : make(chosen.params);
@@ -433,7 +440,7 @@ function fitComponent(
   }
   let cvs: { cv: CrossValidation; untuned?: CrossValidation };
   try {
-    cvs = crossValidations(
+    cvs = yield* crossValidationSteps(
       make,
       options.candidates,
       data.xTrain,
@@ -539,7 +546,7 @@ function candidatesOf(
  * settings to search, the nested one (the search run inside every fold),
  * which is then the model's figure; the untuned one is kept beside it.
  */
-function crossValidations(
+function* crossValidationSteps(
   make: (p: TuneParams) => Trainer,
   candidates: readonly TuneParams[],
   x: Columns,
@@ -547,13 +554,13 @@ function crossValidations(
   folds: readonly Split[],
   fitOptions: FitOptions,
   store: FoldPredictions,
-): { cv: CrossValidation; untuned?: CrossValidation } {
-  const untuned = crossValidate(make({}), x, y, folds, fitOptions, {
+): Steps<{ cv: CrossValidation; untuned?: CrossValidation }> {
+  const untuned = yield* crossValidateSteps(make({}), x, y, folds, fitOptions, {
     store,
     setting: {},
   });
   if (candidates.length < 2) return { cv: untuned };
-  const nested = nestedCrossValidate(
+  const nested = yield* nestedCrossValidateSteps(
     make,
     candidates,
     x,

@@ -37,6 +37,7 @@ import {
 import { type Split, take } from "./split.ts";
 import { predictSvrModels } from "./trainers/svr_regressor.ts";
 import type { FoldPredictions } from "./fold_predictions.ts";
+import { finish, type Steps } from "./steps.ts";
 
 /** One setting of a trainer's hyperparameters (keys of its params). */
 export type TuneParams = Readonly<Record<string, number | string | boolean>>;
@@ -318,10 +319,29 @@ export function nestedCrossValidate(
   fitOptions: FitOptions,
   store?: FoldPredictions,
 ): NestedCrossValidation {
+  return finish(
+    nestedCrossValidateSteps(make, candidates, x, y, folds, fitOptions, store),
+  );
+}
+
+/**
+ * {@linkcode nestedCrossValidate} in steps (see `steps.ts`): it yields
+ * before each fold's search and before its fit of the chosen setting.
+ */
+export function* nestedCrossValidateSteps(
+  make: TrainerFactory,
+  candidates: readonly TuneParams[],
+  x: Columns,
+  y: Float64Array,
+  folds: readonly Split[],
+  fitOptions: FitOptions,
+  store?: FoldPredictions,
+): Steps<NestedCrossValidation> {
   const cv = emptyCrossValidation(folds);
   const choices: TuneParams[] = [];
   let at = 0;
-  folds.forEach((f, i) => {
+  for (const [i, f] of folds.entries()) {
+    yield;
     const xTrain = x.map((c) => take(c, f.train));
     const yTrain = take(y, f.train);
     const chosen = selectParams(
@@ -333,6 +353,7 @@ export function nestedCrossValidate(
       store && { store, rows: f.train },
     );
     choices.push(chosen.params);
+    yield;
     const yTest = take(y, f.test);
     const known = store?.get(chosen.params, f.train, f.test);
     const yHat = known ?? fitPredictFold(
@@ -345,6 +366,6 @@ export function nestedCrossValidate(
     );
     if (known === undefined) store?.set(chosen.params, f.train, f.test, yHat);
     at = recordFold(cv, i, at, yTest, yHat);
-  });
+  }
   return { cv, choices };
 }
