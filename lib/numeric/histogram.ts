@@ -158,6 +158,53 @@ export function binColumns(
   return { nRows, nFeatures, codes, edges, offsets };
 }
 
+/** The last columns {@linkcode binColumnsKept} binned, and their bins. */
+let kept:
+  | { bits: Uint32Array[]; maxBins: number; binned: BinnedColumns }
+  | undefined;
+
+/** A column's bytes as 32-bit words (so −0 and 0 differ). */
+function wordsOf(c: Float64Array): Uint32Array {
+  return new Uint32Array(c.buffer, c.byteOffset, 2 * c.length);
+}
+
+function sameWords(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * {@linkcode binColumns}, returning the bins of the previous call in this
+ * thread when its columns were the same, bit for bit, and binned with the
+ * same `maxBins`. A model's components fit the same rows one after another
+ * (`lib/train/steps.ts`), so three fits in four bin nothing. The result is
+ * shared: callers must not modify it.
+ *
+ * @example
+ * ```ts
+ * import { binColumnsKept } from "./histogram.ts";
+ * import { ok as assert } from "node:assert/strict";
+ * const a = binColumnsKept([Float64Array.of(5, 1, 5)]);
+ * assert(binColumnsKept([Float64Array.of(5, 1, 5)]) === a);
+ * assert(binColumnsKept([Float64Array.of(5, 1, 6)]) !== a);
+ * ```
+ */
+export function binColumnsKept(
+  x: Columns,
+  options: BinOptions = {},
+): BinnedColumns {
+  const maxBins = options.maxBins ?? MAX_BINS;
+  if (
+    kept !== undefined && kept.maxBins === maxBins &&
+    kept.bits.length === x.length &&
+    x.every((c, j) => sameWords(wordsOf(c), kept!.bits[j]!))
+  ) return kept.binned;
+  const binned = binColumns(x, options);
+  kept = { bits: x.map((c) => wordsOf(c).slice()), maxBins, binned };
+  return binned;
+}
+
 // --------------------------------------------------------------- histograms
 
 /** The rows a histogram is built from. */

@@ -4,6 +4,7 @@ import {
 } from "node:assert/strict";
 import {
   binColumns,
+  binColumnsKept,
   binEdges,
   buildHistogram,
   findBestSplit,
@@ -210,4 +211,33 @@ Deno.test("`findBestSplit()` returns nothing when γ exceeds the best gain or ch
     findBestSplit(binned, flat, { grad: 1.2, hess: 4, count: 4 }),
     undefined,
   );
+});
+
+Deno.test("`binColumnsKept()` returns the last bins only for the same columns, bit for bit, and the same maxBins", () => {
+  const a = [Float64Array.of(3, 1, 2, 0), Float64Array.of(9, 9, 8, 7)];
+  const first = binColumnsKept(a, { maxBins: 4 });
+  assertEquals(first, binColumns(a, { maxBins: 4 }));
+  // equal content in other arrays, and a view at an offset
+  const wide = Float64Array.of(5, 9, 9, 8, 7);
+  assert(
+    binColumnsKept([Float64Array.of(3, 1, 2, 0), wide.subarray(1)], {
+      maxBins: 4,
+    }) === first,
+  );
+  assert(binColumnsKept(a, { maxBins: 3 }) !== first);
+  const again = binColumnsKept(a, { maxBins: 4 });
+  assertEquals(again, first);
+  // −0 is not 0 to the cache
+  const negZero = [Float64Array.of(3, 1, 2, -0), a[1]!];
+  const z = binColumnsKept(negZero, { maxBins: 4 });
+  assert(z !== again);
+  assertEquals(z, binColumns(negZero, { maxBins: 4 }));
+  // one more row, one column fewer
+  assert(
+    binColumnsKept([
+      Float64Array.of(3, 1, 2, -0, 4),
+      Float64Array.of(9, 9, 8, 7, 1),
+    ], { maxBins: 4 }) !== z,
+  );
+  assert(binColumnsKept([a[0]!], { maxBins: 4 }) !== z);
 });

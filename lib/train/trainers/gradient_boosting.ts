@@ -24,7 +24,7 @@ import type {
   Trainer,
 } from "../model.ts";
 import { checkNumber, checkTrainingData } from "./_validate.ts";
-import { binColumns, MAX_BINS } from "../../numeric/histogram.ts";
+import { binColumnsKept, MAX_BINS } from "../../numeric/histogram.ts";
 import { boost } from "../../numeric/boost.ts";
 import { checkTreeParams, forestModel, loadForest } from "./_forest.ts";
 
@@ -105,7 +105,7 @@ export function gradientBoostingRegressor(
       let sum = 0;
       for (let i = 0; i < n; i++) sum += y[i]!;
       const baseScore = sum / n + 0;
-      const binned = binColumns(x, { maxBins: p.maxBins });
+      const binned = binColumnsKept(x, { maxBins: p.maxBins });
       const { trees } = boost(binned, y, {
         nEstimators: p.nEstimators,
         maxDepth: p.maxDepth,

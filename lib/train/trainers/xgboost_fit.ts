@@ -37,7 +37,7 @@ import type {
 } from "../model.ts";
 import type { Tree } from "../../numeric/boost.ts";
 import { checkNumber, checkTrainingData } from "./_validate.ts";
-import { binColumns, MAX_BINS } from "../../numeric/histogram.ts";
+import { binColumnsKept, MAX_BINS } from "../../numeric/histogram.ts";
 import { boost } from "../../numeric/boost.ts";
 import {
   checkTreeParams,
@@ -156,7 +156,7 @@ export function xgboostFit(params: XgboostFitParams = {}): Trainer {
         baseScore = sum / n + 0;
         start = new Float64Array(n).fill(baseScore);
       }
-      const binned = binColumns(x, { maxBins: p.maxBins });
+      const binned = binColumnsKept(x, { maxBins: p.maxBins });
       const { trees } = boost(binned, y, {
         nEstimators: p.nEstimators,
         maxDepth: p.maxDepth,
