@@ -7,6 +7,7 @@
  * @module
  */
 import { releaseKernelStorage } from "../numeric/rbf_kernel.ts";
+import { releaseSvrPredictions } from "./trainers/svr_regressor.ts";
 import { jobCost } from "./_job_cost.ts";
 import {
   CLAIM,
@@ -220,6 +221,7 @@ export class TrainPool {
    */
   close(): void {
     releaseKernelStorage();
+    releaseSvrPredictions();
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
     this.#outstanding.clear();

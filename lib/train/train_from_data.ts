@@ -9,6 +9,7 @@
  * @module
  */
 import { releaseKernelStorage } from "../numeric/rbf_kernel.ts";
+import { releaseSvrPredictions } from "./trainers/svr_regressor.ts";
 import type { DerivedMode } from "./derived_features.ts";
 import type { Frame } from "../extract/frame.ts";
 import {
@@ -425,7 +426,9 @@ export async function trainFromFrame(
       throw error;
     }
   } finally {
-    releaseKernelStorage(); // calibrate trains here, in a long-lived process
+    // calibrate trains here, in a long-lived process
+    releaseKernelStorage();
+    releaseSvrPredictions();
     await lock.release();
   }
 }

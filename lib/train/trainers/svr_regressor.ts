@@ -22,11 +22,15 @@ import {
 } from "../model.ts";
 import { fitMaxAbsScaler, maxAbsScaler } from "../scaler.ts";
 import { solveEpsilonSvr } from "../../numeric/smo.ts";
-import { squaredDistance, squaredDistances } from "../../numeric/rbf_kernel.ts";
+import {
+  predictParts,
+  releaseKeptPredictions,
+  sharedKernelValues,
+  type SvrParts,
+} from "./_svr_predict.ts";
 import { mulberry32, permutation } from "../../numeric/random.ts";
 import {
   checkNumber,
-  checkPredictColumns,
   checkTrainingData,
   checkVersion,
   jsonNumber,
@@ -85,44 +89,28 @@ export interface SvrModel extends FittedModel {
   toJSON(): SvrModelJson;
 }
 
-/** What {@linkcode predictSvrModels} needs of a model built here. */
-interface SvrParts {
-  scale: readonly number[];
-  gamma: number;
-  /** Support vectors, column-major (`svColumns[k][v]`: feature k of v). */
-  svColumns: Float64Array[];
-  coef: Float64Array;
-  intercept: number;
-}
-
 const partsOf = new WeakMap<object, SvrParts>();
 
-/** Kernel values {@linkcode predictSvrModels} took from the first model. */
-let shared = 0;
-
 /**
- * How many kernel values {@linkcode predictSvrModels} has taken from
- * another model's instead of computing them, in this thread (for tests and
- * benches).
+ * How many kernel values SVR predictions have taken from another model's
+ * instead of computing them, in this thread (for tests and benches): see
+ * `_svr_predict.ts`.
  *
  * @returns The count since the thread started.
  */
 export function svrKernelValuesShared(): number {
-  return shared;
+  return sharedKernelValues();
 }
 
-/** One row's prediction from its squared distances to the vectors. */
-function rowSum(
-  coef: Float64Array,
-  gamma: number,
-  d: Float64Array,
-  intercept: number,
-): number {
-  let s = 0;
-  for (let v = 0; v < coef.length; v++) {
-    s += coef[v]! * Math.exp(-gamma * d[v]!);
-  }
-  return s + intercept;
+/**
+ * Lets go of the kernel values SVR predictions keep in this thread (up to
+ * 20 MB; see `_svr_predict.ts`), for a long-lived process between training
+ * runs.
+ *
+ * @returns The bytes let go of.
+ */
+export function releaseSvrPredictions(): number {
+  return releaseKeptPredictions();
 }
 
 function makeSvrModel(
@@ -148,26 +136,20 @@ function makeSvrModel(
     { length: p },
     (_, j) => Float64Array.from({ length: m }, (_, v) => sv[v * p + j]!),
   );
+  const parts: SvrParts = {
+    scale: scaler.scale,
+    gamma,
+    svColumns,
+    coef,
+    intercept,
+  };
   const model: SvrModel = Object.freeze({
     kind: "svr" as const,
     nFeatures: p,
     gamma,
     nSupport: m,
     predict(x: Columns): Float64Array {
-      const n = checkPredictColumns("svr", x, p);
-      const q = scaler.transform(x);
-      const out = new Float64Array(n);
-      // Squared distances from one row to every support vector, built a
-      // feature at a time down the vectors' columns (the same sums, in the
-      // same order, as a per-vector loop, so the same bits; 25 % faster).
-      const d = new Float64Array(m);
-      const point = new Float64Array(p);
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < p; j++) point[j] = q[j]![r]!;
-        squaredDistances(svColumns, point, d);
-        out[r] = rowSum(coef, gamma, d, intercept);
-      }
-      return out;
+      return predictParts([parts], x)[0]!;
     },
     toJSON(): SvrModelJson {
       const json: SvrModelJson = {
@@ -183,13 +165,7 @@ function makeSvrModel(
       return json;
     },
   });
-  partsOf.set(model, {
-    scale: scaler.scale,
-    gamma,
-    svColumns,
-    coef,
-    intercept,
-  });
+  partsOf.set(model, parts);
   return model;
 }
 
@@ -231,103 +207,7 @@ export function predictSvrModels(
         q.scale.every((v, j) => v === first.scale[j]);
     });
   if (!joint) return models.map((m) => m.predict(x));
-  const parts = models.map((m) => partsOf.get(m)!);
-  const n = checkPredictColumns("svr", x, first.scale.length);
-  const q = maxAbsScaler(first.scale).transform(x);
-  const { gamma } = first;
-  const p = q.length;
-  const m0 = first.coef.length;
-  const index = vectorIndex(first.svColumns);
-  const maps = parts.map((t) => sharedVectors(t.svColumns, first, index));
-  let perRow = 0;
-  for (const map of maps.slice(1)) for (const a of map) if (a >= 0) perRow++;
-  shared += perRow * n;
-  const outs = parts.map(() => new Float64Array(n));
-  const d = new Float64Array(m0);
-  const e = new Float64Array(m0);
-  const point = new Float64Array(p);
-  for (let r = 0; r < n; r++) {
-    for (let j = 0; j < p; j++) point[j] = q[j]![r]!;
-    squaredDistances(first.svColumns, point, d);
-    for (let v = 0; v < m0; v++) e[v] = Math.exp(-gamma * d[v]!);
-    for (let i = 0; i < parts.length; i++) {
-      const t = parts[i]!;
-      outs[i]![r] = sharedSum(t, maps[i]!, e, point, gamma) + t.intercept;
-    }
-  }
-  return outs;
-}
-
-/**
- * `Σ_v coef[v] · K(point, v)` in vector order, K taken from `e` (the first
- * model's kernel values of this point) where `map` finds the vector there.
- */
-function sharedSum(
-  t: SvrParts,
-  map: Int32Array,
-  e: Float64Array,
-  point: Float64Array,
-  gamma: number,
-): number {
-  const { coef, svColumns } = t;
-  let s = 0;
-  for (let v = 0; v < coef.length; v++) {
-    const a = map[v]!;
-    const k = a >= 0
-      ? e[a]!
-      : Math.exp(-gamma * squaredDistance(svColumns, v, point));
-    s += coef[v]! * k;
-  }
-  return s;
-}
-
-const cell = new Float64Array(1);
-const words = new Uint32Array(cell.buffer);
-
-/** A hash of vector `v`'s values (FNV-1a over their bits). */
-function vectorHash(svColumns: readonly Float64Array[], v: number): number {
-  let h = 0x811c9dc5;
-  for (const col of svColumns) {
-    cell[0] = col[v]!;
-    h = Math.imul(h ^ words[0]!, 0x01000193);
-    h = Math.imul(h ^ words[1]!, 0x01000193);
-  }
-  return h;
-}
-
-/** The vectors of `svColumns` by the hash of their values. */
-function vectorIndex(
-  svColumns: readonly Float64Array[],
-): Map<number, number[]> {
-  const index = new Map<number, number[]>();
-  const m = svColumns[0]?.length ?? 0;
-  for (let v = 0; v < m; v++) {
-    const h = vectorHash(svColumns, v);
-    const at = index.get(h);
-    if (at === undefined) index.set(h, [v]);
-    else at.push(v);
-  }
-  return index;
-}
-
-/**
- * For each vector of `svColumns`, the index of a vector of `first` with
- * the very same values (the same kernel values, bit for bit), or −1.
- */
-function sharedVectors(
-  svColumns: readonly Float64Array[],
-  first: SvrParts,
-  index: Map<number, number[]>,
-): Int32Array {
-  const m = svColumns[0]?.length ?? 0;
-  const out = new Int32Array(m).fill(-1);
-  for (let v = 0; v < m; v++) {
-    const found = index.get(vectorHash(svColumns, v))?.find((a) =>
-      svColumns.every((col, k) => col[v] === first.svColumns[k]![a])
-    );
-    if (found !== undefined) out[v] = found;
-  }
-  return out;
+  return predictParts(models.map((m) => partsOf.get(m)!), x);
 }
 
 /**
