@@ -27,6 +27,8 @@
  */
 
 /** Feature columns: `x[j][i]` is feature j of row i. */
+import { columnBits, sameColumnBits } from "./column_bits.ts";
+
 type Columns = readonly Float64Array[];
 
 /** The most bins a feature can have (bin codes are `Uint8Array`). */
@@ -163,17 +165,6 @@ let kept:
   | { bits: Uint32Array[]; maxBins: number; binned: BinnedColumns }
   | undefined;
 
-/** A column's bytes as 32-bit words (so −0 and 0 differ). */
-function wordsOf(c: Float64Array): Uint32Array {
-  return new Uint32Array(c.buffer, c.byteOffset, 2 * c.length);
-}
-
-function sameWords(a: Uint32Array, b: Uint32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * {@linkcode binColumns}, returning the bins of the previous call in this
  * thread when its columns were the same, bit for bit, and binned with the
@@ -197,11 +188,10 @@ export function binColumnsKept(
   const maxBins = options.maxBins ?? MAX_BINS;
   if (
     kept !== undefined && kept.maxBins === maxBins &&
-    kept.bits.length === x.length &&
-    x.every((c, j) => sameWords(wordsOf(c), kept!.bits[j]!))
+    sameColumnBits(x, kept.bits)
   ) return kept.binned;
   const binned = binColumns(x, options);
-  kept = { bits: x.map((c) => wordsOf(c).slice()), maxBins, binned };
+  kept = { bits: columnBits(x), maxBins, binned };
   return binned;
 }
 

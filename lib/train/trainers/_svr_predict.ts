@@ -27,6 +27,7 @@ import type { Columns } from "../model.ts";
 import { maxAbsScaler } from "../scaler.ts";
 import { squaredDistance, squaredDistances } from "../../numeric/rbf_kernel.ts";
 import { checkPredictColumns } from "./_validate.ts";
+import { columnBits, sameColumnBits } from "../../numeric/column_bits.ts";
 
 /** What a prediction needs of an SVR model. */
 export interface SvrParts {
@@ -68,26 +69,15 @@ export function releaseKeptPredictions(): number {
   return bytes;
 }
 
-function wordsOf(c: Float64Array): Uint32Array {
-  return new Uint32Array(c.buffer, c.byteOffset, 2 * c.length);
-}
-
-function sameWords(a: Uint32Array, b: Uint32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** The kept values, when they are of these rows, scaling and γ. */
 function keptFor(x: Columns, first: SvrParts): Kept | undefined {
   const k = kept;
   if (
     k === undefined || k.ref.gamma !== first.gamma ||
     k.ref.scale.length !== first.scale.length ||
-    !k.ref.scale.every((v, j) => v === first.scale[j]) ||
-    k.words.length !== x.length
+    !k.ref.scale.every((v, j) => v === first.scale[j])
   ) return undefined;
-  return x.every((c, j) => sameWords(wordsOf(c), k.words[j]!)) ? k : undefined;
+  return sameColumnBits(x, k.words) ? k : undefined;
 }
 
 /**
@@ -154,7 +144,7 @@ function kernelValues(
     for (let v = 0; v < m; v++) values[o + v] = Math.exp(-ref.gamma * d[v]!);
   }
   return {
-    words: x.map((c) => wordsOf(c).slice()),
+    words: columnBits(x),
     ref,
     index: vectorIndex(ref.svColumns),
     values,
