@@ -25,7 +25,7 @@ import type { BenchFigure, BenchSuite } from "./_types.ts";
 import { syntheticData } from "./_synthetic.ts";
 import { sgdRegressor } from "../lib/train/trainers/sgd_regressor.ts";
 import { svrRegressor } from "../lib/train/trainers/svr_regressor.ts";
-import { releaseKernelStorage } from "../lib/numeric/rbf_kernel.ts";
+import { releaseKept } from "../lib/train/trainers/kept.ts";
 
 type Model = "SGDRegressorTrainer" | "SVRRegressorTrainer";
 
@@ -73,7 +73,7 @@ function ours(job: Job, x: Float64Array[], y: Float64Array): Timed {
   for (let r = 0; r < job.runs; r++) {
     // the same rows again would reuse SVR's kernel rows
     // (lib/numeric/rbf_kernel.ts): time every fit from none, as scikit-learn's
-    releaseKernelStorage();
+    releaseKept();
     const t0 = performance.now();
     const model = trainer.fit(x, y, { seed: r + 1 });
     seconds.push((performance.now() - t0) / 1000);

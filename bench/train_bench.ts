@@ -23,7 +23,7 @@
  * @module
  */
 import type { BenchFigure, BenchSuite } from "./_types.ts";
-import { releaseKernelStorage } from "../lib/numeric/rbf_kernel.ts";
+import { releaseKept } from "../lib/train/trainers/kept.ts";
 import { timeIt } from "./_types.ts";
 import type { Trainer } from "../lib/train/model.ts";
 import { linearRegression } from "../lib/train/trainers/linear_regression.ts";
@@ -91,7 +91,7 @@ export const suite: BenchSuite = {
           () => {
             // a fit on the rows of the fit before would reuse SVR's kernel
             // rows (lib/numeric/rbf_kernel.ts): time every fit from none
-            releaseKernelStorage();
+            releaseKept();
             return t.fit(data.x, data.y);
           },
           svrBig ? 1 : 3,

@@ -195,6 +195,11 @@ export function binColumnsKept(
   return binned;
 }
 
+/** Forgets the bins {@linkcode binColumnsKept} keeps. */
+export function forgetKeptBins(): void {
+  kept = undefined;
+}
+
 // --------------------------------------------------------------- histograms
 
 /** The rows a histogram is built from. */

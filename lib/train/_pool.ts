@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { releaseKernelStorage } from "../numeric/rbf_kernel.ts";
-import { releaseSvrPredictions } from "./trainers/svr_regressor.ts";
+import { releaseKept } from "./trainers/kept.ts";
 import { jobCost } from "./_job_cost.ts";
 import {
   CLAIM,
@@ -216,12 +215,11 @@ export class TrainPool {
   }
 
   /**
-   * Stops the workers, and lets go of the SVR kernel storage the main
-   * thread's jobs kept (the workers' goes with them).
+   * Stops the workers, and lets go of what the main thread's jobs kept
+   * (trainers/kept.ts; the workers' goes with them).
    */
   close(): void {
-    releaseKernelStorage();
-    releaseSvrPredictions();
+    releaseKept();
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
     this.#outstanding.clear();

@@ -8,8 +8,7 @@
  *
  * @module
  */
-import { releaseKernelStorage } from "../numeric/rbf_kernel.ts";
-import { releaseSvrPredictions } from "./trainers/svr_regressor.ts";
+import { releaseKept } from "./trainers/kept.ts";
 import type { DerivedMode } from "./derived_features.ts";
 import type { Frame } from "../extract/frame.ts";
 import {
@@ -427,8 +426,7 @@ export async function trainFromFrame(
     }
   } finally {
     // calibrate trains here, in a long-lived process
-    releaseKernelStorage();
-    releaseSvrPredictions();
+    releaseKept();
     await lock.release();
   }
 }

@@ -69,3 +69,10 @@ export function memoizedFit<T>(key: string, compute: () => T): T {
 export function fitMemoHits(): number {
   return hits;
 }
+
+/** Forgets every stored result; returns how many there were. */
+export function forgetFits(): number {
+  const n = store.size;
+  store.clear();
+  return n;
+}

@@ -16,6 +16,7 @@ import {
 } from "./curve_fit.ts";
 import { levenbergMarquardt } from "../../numeric/levenberg_marquardt.ts";
 import { fitMaxAbsScaler } from "../scaler.ts";
+import { releaseKept } from "./kept.ts";
 
 Deno.test("`fitKey()` changes with the text, any byte, the split between arrays and a view's offset", () => {
   const a = Float64Array.of(1, 2, 3);
@@ -107,4 +108,19 @@ Deno.test("a curve fit in a second feature group with the same main column is re
   const again = fitMemoHits();
   trainer.fit([main], y2, { mainFeature: 0 });
   assertEquals(fitMemoHits(), again);
+});
+
+Deno.test("`releaseKept()` forgets the stored fits: the same fit after it computes afresh", () => {
+  const x = [Float64Array.from({ length: 50 }, (_, i) => 1 + i)];
+  const y = x[0]!.map((v) => 3 + Math.exp(v / 40));
+  const trainer = exponentialRegression();
+  trainer.fit(x, y, { mainFeature: 0 });
+  const before = fitMemoHits();
+  trainer.fit(x, y, { mainFeature: 0 });
+  assertEquals(fitMemoHits() - before, 1);
+  releaseKept();
+  const after = fitMemoHits();
+  const again = trainer.fit(x, y, { mainFeature: 0 });
+  assertEquals(fitMemoHits(), after);
+  assertEquals(again.params, trainer.fit(x, y, { mainFeature: 0 }).params);
 });

@@ -24,7 +24,6 @@ import { fitMaxAbsScaler, maxAbsScaler } from "../scaler.ts";
 import { solveEpsilonSvr } from "../../numeric/smo.ts";
 import {
   predictParts,
-  releaseKeptPredictions,
   sharedKernelValues,
   type SvrParts,
 } from "./_svr_predict.ts";
@@ -100,17 +99,6 @@ const partsOf = new WeakMap<object, SvrParts>();
  */
 export function svrKernelValuesShared(): number {
   return sharedKernelValues();
-}
-
-/**
- * Lets go of the kernel values SVR predictions keep in this thread (up to
- * 20 MB; see `_svr_predict.ts`), for a long-lived process between training
- * runs.
- *
- * @returns The bytes let go of.
- */
-export function releaseSvrPredictions(): number {
-  return releaseKeptPredictions();
 }
 
 function makeSvrModel(
