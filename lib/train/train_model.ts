@@ -32,11 +32,7 @@ import {
   type Trainer,
 } from "./model.ts";
 import { blockedHoldout, type Split, take, trainTestSplit } from "./split.ts";
-import {
-  blockedFolds,
-  crossValidateSteps,
-  type CrossValidation,
-} from "./cross_validate.ts";
+import { blockedFolds, type CrossValidation } from "./cross_validate.ts";
 import { cvCalibrated, holdoutCalibrated } from "./calibrate.ts";
 import { ensembleOf } from "./ensemble.ts";
 import { trainedMetadata } from "./trained_metadata.ts";
@@ -66,8 +62,9 @@ import {
 } from "./derived_features.ts";
 import { FoldPredictions } from "./fold_predictions.ts";
 import { inLockstep, type Steps } from "./steps.ts";
+import { sharingPredictions } from "./trainers/kept.ts";
 import {
-  nestedCrossValidateSteps,
+  crossValidationSteps,
   selectParams,
   TUNE_GRIDS,
   tuneCandidates,
@@ -218,25 +215,15 @@ function trainOne(
   const folds = cvFoldsOf(trainRows.length, options.cvFolds ?? 3, notes);
   if (folds !== undefined) data.folds = folds;
   const candidates = candidatesOf(trainerName, options.tune, folds);
-  const components: Partial<Record<Component, TrainedComponent>> = {};
   const cores = options.machineSpec?.cores;
-  const derivedSpec = { features, derived, ...(cores ? { cores } : {}) };
-  const fitted = frame.components.filter((c) => frame.power[c] !== undefined);
-  // the components take each step together (steps.ts): their fits on the
-  // same rows run one after another
-  const results = inLockstep(
-    fitted.map((component) =>
-      fitComponentSteps(component, frame.power[component]!, data, {
-        ...options,
-        trainerName,
-        seed,
-        features,
-        candidates,
-        derived: derivedSpec,
-      })
-    ),
-  );
-  fitted.forEach((c, i) => components[c] = results[i]!);
+  const components = fitComponents(frame, data, {
+    ...options,
+    trainerName,
+    seed,
+    features,
+    candidates,
+    derived: { features, derived, ...(cores ? { cores } : {}) },
+  });
   if (Object.keys(components).length === 0) {
     throw new RangeError(
       `Cannot train ${trainerName}: the frame has no power columns`,
@@ -379,6 +366,28 @@ interface ComponentOptions extends TrainModelOptions {
   candidates: readonly TuneParams[];
   /** The derived features the model computes from its raw columns. */
   derived: DerivedSpec;
+}
+
+/**
+ * Fits every power component of the frame. They take each step together
+ * (steps.ts), so their fits on the same rows run one after another, and
+ * when there are several, SVR keeps each one's predictions for the next.
+ */
+function fitComponents(
+  frame: Frame,
+  data: SplitData,
+  options: ComponentOptions,
+): Partial<Record<Component, TrainedComponent>> {
+  const fitted = frame.components.filter((c) => frame.power[c] !== undefined);
+  const steps = fitted.map((c) =>
+    fitComponentSteps(c, frame.power[c]!, data, options)
+  );
+  const results = steps.length > 1
+    ? sharingPredictions(() => inLockstep(steps))
+    : inLockstep(steps);
+  const components: Partial<Record<Component, TrainedComponent>> = {};
+  fitted.forEach((c, i) => components[c] = results[i]!);
+  return components;
 }
 
 /**
@@ -539,37 +548,6 @@ function candidatesOf(
   folds: Split[] | undefined,
 ): TuneParams[] {
   return tuneCandidates(TUNE_GRIDS[name], tune ?? 0, folds?.length ?? 0);
-}
-
-/**
- * The blocked cross-validation of upstream's setting and, when there are
- * settings to search, the nested one (the search run inside every fold),
- * which is then the model's figure; the untuned one is kept beside it.
- */
-function* crossValidationSteps(
-  make: (p: TuneParams) => Trainer,
-  candidates: readonly TuneParams[],
-  x: Columns,
-  y: Float64Array,
-  folds: readonly Split[],
-  fitOptions: FitOptions,
-  store: FoldPredictions,
-): Steps<{ cv: CrossValidation; untuned?: CrossValidation }> {
-  const untuned = yield* crossValidateSteps(make({}), x, y, folds, fitOptions, {
-    store,
-    setting: {},
-  });
-  if (candidates.length < 2) return { cv: untuned };
-  const nested = yield* nestedCrossValidateSteps(
-    make,
-    candidates,
-    x,
-    y,
-    folds,
-    fitOptions,
-    store,
-  );
-  return { cv: nested.cv, untuned };
 }
 
 /** A model's held-out rows: its metrics there, labels and predictions. */

@@ -22,6 +22,7 @@
 import type { TrainerName } from "../types.ts";
 import {
   blockedFolds,
+  crossValidateSteps,
   type CrossValidation,
   emptyCrossValidation,
   fitPredictFold,
@@ -368,4 +369,35 @@ export function* nestedCrossValidateSteps(
     at = recordFold(cv, i, at, yTest, yHat);
   }
   return { cv, choices };
+}
+
+/**
+ * The blocked cross-validation of upstream's setting and, when there are
+ * settings to search, the nested one (the search run inside every fold),
+ * which is then the model's figure; the untuned one is kept beside it.
+ */
+export function* crossValidationSteps(
+  make: TrainerFactory,
+  candidates: readonly TuneParams[],
+  x: Columns,
+  y: Float64Array,
+  folds: readonly Split[],
+  fitOptions: FitOptions,
+  store: FoldPredictions,
+): Steps<{ cv: CrossValidation; untuned?: CrossValidation }> {
+  const untuned = yield* crossValidateSteps(make({}), x, y, folds, fitOptions, {
+    store,
+    setting: {},
+  });
+  if (candidates.length < 2) return { cv: untuned };
+  const nested = yield* nestedCrossValidateSteps(
+    make,
+    candidates,
+    x,
+    y,
+    folds,
+    fitOptions,
+    store,
+  );
+  return { cv: nested.cv, untuned };
 }

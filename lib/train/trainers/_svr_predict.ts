@@ -18,8 +18,10 @@
  * Each prediction still sums its own vectors' terms in its own order, from
  * kernel values computed by the same expression (`exp(−γ·d)`, `d` summed in
  * feature order), so it is the same bits as a model predicting alone.
- * Kept values are at most {@linkcode KEPT_VALUES_LIMIT} (20 MB); larger
- * predictions share within one call only.
+ * Values are kept only while {@linkcode keepingPredictions} runs (a
+ * model's components in lockstep), and at most
+ * {@linkcode KEPT_VALUES_LIMIT} (20 MB); otherwise predictions share within
+ * one call only.
  *
  * @module
  */
@@ -53,12 +55,29 @@ interface Kept {
 }
 
 let kept: Kept | undefined;
+/** How many {@linkcode keepingPredictions} calls are running. */
+let sharing = 0;
 let storage: Float64Array | undefined;
 let shared = 0;
 
 /** Kernel values taken from another model's instead of computed. */
 export function sharedKernelValues(): number {
   return shared;
+}
+
+/**
+ * Runs `fn` with predictions kept for the next model: outside such a call
+ * (a model with one component: nothing would take them) predictions keep
+ * nothing and allocate no storage, and share only within one call.
+ */
+export function keepingPredictions<T>(fn: () => T): T {
+  sharing++;
+  try {
+    return fn();
+  } finally {
+    sharing--;
+    if (sharing === 0) kept = undefined;
+  }
 }
 
 /** Lets go of the kept kernel values (for a long-lived process). */
@@ -91,8 +110,11 @@ export function predictParts(
   const first = parts[0]!;
   const n = checkPredictColumns("svr", x, first.scale.length);
   const q = maxAbsScaler(first.scale).transform(x);
-  let base = keptFor(x, first);
-  if (base === undefined && n * first.coef.length <= KEPT_VALUES_LIMIT) {
+  let base = sharing > 0 ? keptFor(x, first) : undefined;
+  if (
+    base === undefined && sharing > 0 &&
+    n * first.coef.length <= KEPT_VALUES_LIMIT
+  ) {
     base = kernelValues(x, q, first, n);
     kept = base;
   }

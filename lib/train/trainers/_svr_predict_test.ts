@@ -2,7 +2,11 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { KEPT_VALUES_LIMIT, releaseKeptPredictions } from "./_svr_predict.ts";
+import {
+  keepingPredictions,
+  KEPT_VALUES_LIMIT,
+  releaseKeptPredictions,
+} from "./_svr_predict.ts";
 import {
   predictSvrModels,
   svrKernelValuesShared,
@@ -54,20 +58,31 @@ Deno.test("a model predicting the rows another model just predicted takes that m
   const b = svrRegressor().fit(x, y2);
   const test = rows(120, 2).x;
   releaseKeptPredictions();
+  // outside keepingPredictions (one component): nothing kept, nothing shared
+  const outside = svrKernelValuesShared();
   assertEquals(a.predict(test), byHand(a, test));
-  const before = svrKernelValuesShared();
-  const pb = b.predict(test);
-  const shared = svrKernelValuesShared() - before;
-  assertEquals(pb, byHand(b, test));
-  // b's vectors that a also has, once per row (both are training rows)
-  assert(shared > 0 && shared % 120 === 0 && shared <= 120 * b.nSupport);
-  // other rows (one bit of one value): nothing shared, still exact
-  const other = test.map((c) => c.slice());
-  other[1]![7] = other[1]![7]! + 2 ** -40;
-  const again = svrKernelValuesShared();
-  assertEquals(b.predict(other), byHand(b, other));
-  assertEquals(a.predict(other), byHand(a, other));
-  assertEquals(svrKernelValuesShared() - again, 120 * sharedOf(a, b));
+  assertEquals(b.predict(test), byHand(b, test));
+  assertEquals(svrKernelValuesShared(), outside);
+  keepingPredictions(() => {
+    assertEquals(a.predict(test), byHand(a, test));
+    const before = svrKernelValuesShared();
+    const pb = b.predict(test);
+    const shared = svrKernelValuesShared() - before;
+    assertEquals(pb, byHand(b, test));
+    // b's vectors that a also has, once per row (both are training rows)
+    assert(shared > 0 && shared % 120 === 0 && shared <= 120 * b.nSupport);
+    // other rows (one bit of one value): nothing shared, still exact
+    const other = test.map((c) => c.slice());
+    other[1]![7] = other[1]![7]! + 2 ** -40;
+    const again = svrKernelValuesShared();
+    assertEquals(b.predict(other), byHand(b, other));
+    assertEquals(a.predict(other), byHand(a, other));
+    assertEquals(svrKernelValuesShared() - again, 120 * sharedOf(a, b));
+  });
+  // the values kept are let go of when the last keepingPredictions ends
+  const after = svrKernelValuesShared();
+  keepingPredictions(() => b.predict(test));
+  assertEquals(svrKernelValuesShared(), after);
 });
 
 /** How many of a's vectors b also has (rows predicted after b share them). */
@@ -91,12 +106,14 @@ Deno.test("rows too many to keep are predicted row by row, exactly, and leave no
     10;
   const test = rows(n, 4).x;
   releaseKeptPredictions();
-  const [pa, pb] = predictSvrModels([a, b], test);
-  assertEquals(pa, byHand(a, test));
-  assertEquals(pb, byHand(b, test));
-  const before = svrKernelValuesShared();
-  assertEquals(b.predict(test), pb);
-  assertEquals(svrKernelValuesShared(), before);
+  keepingPredictions(() => {
+    const [pa, pb] = predictSvrModels([a, b], test);
+    assertEquals(pa, byHand(a, test));
+    assertEquals(pb, byHand(b, test));
+    const before = svrKernelValuesShared();
+    assertEquals(b.predict(test), pb);
+    assertEquals(svrKernelValuesShared(), before);
+  });
 });
 
 Deno.test("another γ on the same rows shares nothing", () => {
@@ -105,8 +122,10 @@ Deno.test("another γ on the same rows shares nothing", () => {
   const c = svrRegressor({ gamma: 0.7 }).fit(x, y1);
   const test = rows(50, 6).x;
   releaseKeptPredictions();
-  a.predict(test);
-  const before = svrKernelValuesShared();
-  assertEquals(c.predict(test), byHand(c, test));
-  assertEquals(svrKernelValuesShared(), before);
+  keepingPredictions(() => {
+    a.predict(test);
+    const before = svrKernelValuesShared();
+    assertEquals(c.predict(test), byHand(c, test));
+    assertEquals(svrKernelValuesShared(), before);
+  });
 });

@@ -4,8 +4,8 @@
  * fresh computation gives, bit for bit), and how to let go of it:
  *
  * - SVR's last kernel matrix (`lib/numeric/rbf_kernel.ts`, up to 200 MB);
- * - SVR's kernel values of the rows last predicted (`_svr_predict.ts`,
- *   up to 20 MB);
+ * - SVR's kernel values of the rows last predicted, while a model's
+ *   components fit in lockstep (`_svr_predict.ts`, up to 20 MB);
  * - the boosting trainers' last bins (`lib/numeric/histogram.ts`);
  * - the curve fits' results by their inputs (`_fit_memo.ts`).
  *
@@ -16,7 +16,7 @@
  */
 import { releaseKernelStorage } from "../../numeric/rbf_kernel.ts";
 import { forgetKeptBins } from "../../numeric/histogram.ts";
-import { releaseKeptPredictions } from "./_svr_predict.ts";
+import { keepingPredictions, releaseKeptPredictions } from "./_svr_predict.ts";
 import { forgetFits } from "./_fit_memo.ts";
 
 /**
@@ -38,4 +38,20 @@ export function releaseKept(): number {
   forgetFits();
   forgetKeptBins();
   return releaseKernelStorage() + releaseKeptPredictions();
+}
+
+/**
+ * Runs `fn` (the fits of a model's several components, in lockstep) with
+ * SVR's predictions kept for the next component's model on the same rows
+ * (`_svr_predict.ts`). Outside it predictions keep nothing.
+ *
+ * @example
+ * ```ts
+ * import { sharingPredictions } from "./kept.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(sharingPredictions(() => 42), 42);
+ * ```
+ */
+export function sharingPredictions<T>(fn: () => T): T {
+  return keepingPredictions(fn);
 }
