@@ -173,18 +173,18 @@ export function* crossValidateSteps(
   let at = 0;
   for (const [i, f] of folds.entries()) {
     yield;
-    const known = reuse?.store.get(reuse.setting, f.train, f.test);
-    const yHat = known ?? fitPredictFold(
-      trainer,
-      x.map((c) => take(c, f.train)),
-      take(y, f.train),
-      x.map((c) => take(c, f.test)),
-      i,
-      fitOptions,
-    );
-    if (known === undefined) {
-      reuse?.store.set(reuse.setting, f.train, f.test, yHat);
-    }
+    const fit = () =>
+      fitPredictFold(
+        trainer,
+        x.map((c) => take(c, f.train)),
+        take(y, f.train),
+        x.map((c) => take(c, f.test)),
+        i,
+        fitOptions,
+      );
+    const yHat = reuse === undefined
+      ? fit()
+      : reuse.store.recall(reuse.setting, f.train, f.test, fit);
     at = recordFold(out, i, at, take(y, f.test), yHat);
   }
   return out;

@@ -88,6 +88,23 @@ export class FoldPredictions {
     this.#entries.push({ setting: key, train, test, yHat });
   }
 
+  /**
+   * The stored predictions of `test` by `setting` fitted on `train`, else
+   * `predict()`'s, stored.
+   */
+  recall(
+    setting: TuneParams,
+    train: ArrayLike<number>,
+    test: ArrayLike<number>,
+    predict: () => Float64Array,
+  ): Float64Array {
+    const known = this.get(setting, train, test);
+    if (known !== undefined) return known;
+    const yHat = predict();
+    this.set(setting, train, test, yHat);
+    return yHat;
+  }
+
   #find(
     key: string,
     train: ArrayLike<number>,

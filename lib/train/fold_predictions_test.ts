@@ -28,6 +28,22 @@ Deno.test("`FoldPredictions` finds a prediction by setting and by the rows' cont
   store.set({}, train, test, Float64Array.of(1, NaN));
   store.set({}, train, test, Float64Array.of(1, Infinity));
   assertEquals(store.get({}, train, test), undefined);
+  // recall: the stored one without predicting; else predicts and stores
+  let calls = 0;
+  const predict = () => (calls++, Float64Array.of(3, 4));
+  assertEquals(
+    store.recall({ c: 10, epsilon: 0.05 }, train, test, predict),
+    Float64Array.of(1, 2),
+  );
+  assertEquals(
+    store.recall({ c: 1 }, train, test, predict),
+    Float64Array.of(3, 4),
+  );
+  assertEquals(
+    store.recall({ c: 1 }, train, test, predict),
+    Float64Array.of(3, 4),
+  );
+  assertEquals(calls, 1);
   // the first stored stays
   store.set({ c: 10, epsilon: 0.05 }, train, test, Float64Array.of(5, 6));
   assertEquals(

@@ -356,16 +356,18 @@ export function* nestedCrossValidateSteps(
     choices.push(chosen.params);
     yield;
     const yTest = take(y, f.test);
-    const known = store?.get(chosen.params, f.train, f.test);
-    const yHat = known ?? fitPredictFold(
-      make(chosen.params),
-      xTrain,
-      yTrain,
-      x.map((c) => take(c, f.test)),
-      i,
-      fitOptions,
-    );
-    if (known === undefined) store?.set(chosen.params, f.train, f.test, yHat);
+    const fit = () =>
+      fitPredictFold(
+        make(chosen.params),
+        xTrain,
+        yTrain,
+        x.map((c) => take(c, f.test)),
+        i,
+        fitOptions,
+      );
+    const yHat = store === undefined
+      ? fit()
+      : store.recall(chosen.params, f.train, f.test, fit);
     at = recordFold(cv, i, at, yTest, yHat);
   }
   return { cv, choices };

@@ -118,8 +118,10 @@ export function predictParts(
     base = kernelValues(x, q, first, n);
     kept = base;
   }
-  if (base === undefined) return predictRowByRow(parts, q, n);
-  const { ref, index, values } = base;
+  // Without kept values (too many rows, or one component): row by row, the
+  // first model's kernel values shared with the others within the row.
+  const ref = base?.ref ?? first;
+  const index = base?.index ?? vectorIndex(ref.svColumns);
   const m = ref.coef.length;
   const maps = parts.map((t) =>
     t === ref ? undefined : sharedVectors(t.svColumns, ref, index)
@@ -127,20 +129,39 @@ export function predictParts(
   for (const map of maps) {
     if (map !== undefined) { for (const a of map) if (a >= 0) shared += n; }
   }
-  const p = q.length;
-  const point = new Float64Array(p);
+  const row = base === undefined ? new Float64Array(m) : undefined;
+  const d = new Float64Array(base === undefined ? m : 0);
+  const point = new Float64Array(q.length);
   const outs = parts.map(() => new Float64Array(n));
   for (let r = 0; r < n; r++) {
-    for (let j = 0; j < p; j++) point[j] = q[j]![r]!;
+    for (let j = 0; j < q.length; j++) point[j] = q[j]![r]!;
+    if (row !== undefined) kernelRow(ref, point, d, row, 0);
+    const e = row ?? base!.values;
+    const at = row === undefined ? r * m : 0;
     for (let i = 0; i < parts.length; i++) {
       const t = parts[i]!;
       const map = maps[i];
       outs[i]![r] = (map === undefined
-        ? ownSum(t.coef, values, r * m)
-        : sharedSum(t, map, values, r * m, point)) + t.intercept;
+        ? ownSum(t.coef, e, at)
+        : sharedSum(t, map, e, at, point)) + t.intercept;
     }
   }
   return outs;
+}
+
+/**
+ * `out[at + v] = K(point, vector v of ref)`: `exp(−γ·d)`, `d` summed in
+ * feature order (`squaredDistances`, into `d`).
+ */
+function kernelRow(
+  ref: SvrParts,
+  point: Float64Array,
+  d: Float64Array,
+  out: Float64Array,
+  at: number,
+): void {
+  squaredDistances(ref.svColumns, point, d);
+  for (let v = 0; v < d.length; v++) out[at + v] = Math.exp(-ref.gamma * d[v]!);
 }
 
 /** Every row's kernel values against `ref`'s vectors, to keep. */
@@ -161,9 +182,7 @@ function kernelValues(
   const point = new Float64Array(q.length);
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < q.length; j++) point[j] = q[j]![r]!;
-    squaredDistances(ref.svColumns, point, d);
-    const o = r * m;
-    for (let v = 0; v < m; v++) values[o + v] = Math.exp(-ref.gamma * d[v]!);
+    kernelRow(ref, point, d, values, r * m);
   }
   return {
     words: columnBits(x),
@@ -171,43 +190,6 @@ function kernelValues(
     index: vectorIndex(ref.svColumns),
     values,
   };
-}
-
-/**
- * Rows too many to keep: row by row, the first model's kernel values
- * shared with the others within the row.
- */
-function predictRowByRow(
-  parts: readonly SvrParts[],
-  q: Float64Array[],
-  n: number,
-): Float64Array[] {
-  const first = parts[0]!;
-  const m0 = first.coef.length;
-  const index = vectorIndex(first.svColumns);
-  const maps = parts.map((t, i) =>
-    i === 0 ? undefined : sharedVectors(t.svColumns, first, index)
-  );
-  for (const map of maps) {
-    if (map !== undefined) { for (const a of map) if (a >= 0) shared += n; }
-  }
-  const outs = parts.map(() => new Float64Array(n));
-  const d = new Float64Array(m0);
-  const e = new Float64Array(m0);
-  const point = new Float64Array(q.length);
-  for (let r = 0; r < n; r++) {
-    for (let j = 0; j < q.length; j++) point[j] = q[j]![r]!;
-    squaredDistances(first.svColumns, point, d);
-    for (let v = 0; v < m0; v++) e[v] = Math.exp(-first.gamma * d[v]!);
-    for (let i = 0; i < parts.length; i++) {
-      const t = parts[i]!;
-      const map = maps[i];
-      outs[i]![r] = (map === undefined
-        ? ownSum(t.coef, e, 0)
-        : sharedSum(t, map, e, 0, point)) + t.intercept;
-    }
-  }
-  return outs;
 }
 
 /** `Σ_v coef[v] · e[at + v]`, in vector order. */
