@@ -19,6 +19,8 @@ export interface ZipDirectoryEntry {
   compressedSize: number;
   /** Declared uncompressed size, in bytes. */
   size: number;
+  /** Declared CRC-32 of the uncompressed bytes. */
+  crc: number;
   /** Where its compressed data starts in the archive. */
   dataOffset: number;
 }
@@ -112,7 +114,7 @@ export function readZipDirectory(d: Uint8Array): ZipDirectoryEntry[] {
     const dataOffset = fields.local + 30 + u16(d, fields.local + 26) +
       u16(d, fields.local + 28);
     need(d, dataOffset + fields.compressedSize, `the data of ${name}`);
-    out.push({ name, method, ...fields, dataOffset });
+    out.push({ name, method, ...fields, crc: u32(d, o + 16), dataOffset });
     o = next;
   }
   return out;

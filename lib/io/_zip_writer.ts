@@ -107,17 +107,6 @@ export class ZipWriter {
    *   zip64 holds (4 GiB, 65,535 entries, names of 64 KiB).
    */
   add(name: string, data: Uint8Array): [Uint8Array, Uint8Array] {
-    if (this.#records.length >= MAX_ENTRIES) {
-      throw new RangeError(
-        `Cannot add ${name} to a zip archive: it has ${MAX_ENTRIES} entries, the most without zip64`,
-      );
-    }
-    const encodedName = this.#encoder.encode(name);
-    if (encodedName.length > 0xffff) {
-      throw new RangeError(
-        `Cannot add an entry to a zip archive: its name is ${encodedName.length} bytes, the limit is 65535`,
-      );
-    }
     let body = data, method = 0;
     if (data.length > 0 && !COMPRESSED.test(name)) {
       const deflated = deflateRawSync(data, { level: this.#level });
@@ -130,12 +119,49 @@ export class ZipWriter {
         method = 8;
       }
     }
+    return this.#entry(name, data, crc32(data) >>> 0, method, body);
+  }
+
+  /**
+   * {@linkcode ZipWriter.add} with the entry's data given already in its
+   * archived form, as another archive holds it: `method` 0 (stored, `body`
+   * is `data`) or 8 (`body` deflates to `data`). The caller vouches that
+   * `body` is `data` and `crc` its CRC-32 (see ./_zip_reuse.ts).
+   */
+  addArchived(
+    name: string,
+    data: Uint8Array,
+    crc: number,
+    method: 0 | 8,
+    body: Uint8Array,
+  ): [Uint8Array, Uint8Array] {
+    return this.#entry(name, data, crc, method, body);
+  }
+
+  #entry(
+    name: string,
+    data: Uint8Array,
+    crc: number,
+    method: number,
+    body: Uint8Array,
+  ): [Uint8Array, Uint8Array] {
+    if (this.#records.length >= MAX_ENTRIES) {
+      throw new RangeError(
+        `Cannot add ${name} to a zip archive: it has ${MAX_ENTRIES} entries, the most without zip64`,
+      );
+    }
+    const encodedName = this.#encoder.encode(name);
+    if (encodedName.length > 0xffff) {
+      throw new RangeError(
+        `Cannot add an entry to a zip archive: its name is ${encodedName.length} bytes, the limit is 65535`,
+      );
+    }
     const record: CentralRecord = {
       name: encodedName,
       // bit 11 only when the name needs it (pure ASCII reads the same)
       flags: encodedName.length === name.length ? 0 : UTF8_FLAG,
       method,
-      crc: crc32(data) >>> 0,
+      crc,
       compressedSize: body.length,
       size: data.length,
       offset: this.#offset,

@@ -123,11 +123,7 @@ async function writePieces(
   await writeAll(buffer.end());
 }
 
-function writePiecesSync(
-  file: Deno.FsFile,
-  pieces: Iterable<string | Uint8Array>,
-): void {
-  const buffer = new PieceBuffer();
+function writePiecesSync(file: Deno.FsFile, data: SyncContent): void {
   const writeAll = (chunks: Uint8Array[]) => {
     for (const bytes of chunks) {
       for (let at = 0; at < bytes.length;) {
@@ -135,9 +131,16 @@ function writePiecesSync(
       }
     }
   };
-  for (const piece of pieces) writeAll(buffer.add(piece));
+  // One piece goes out as it is (a string encoded once, to its exact size):
+  // gathering it first would only copy it.
+  if (typeof data === "string") return writeAll([ENCODER.encode(data)]);
+  if (data instanceof Uint8Array) return writeAll([data]);
+  const buffer = new PieceBuffer();
+  for (const piece of data) writeAll(buffer.add(piece));
   writeAll(buffer.end());
 }
+
+const ENCODER = new TextEncoder();
 
 /**
  * The temp name of the one naming scheme every writer uses:
@@ -242,7 +245,7 @@ function writeLockedTempSync(
   try {
     file = Deno.openSync(tmp, tempOpenOptions(options));
     file.lockSync(true);
-    writePiecesSync(file, asPieces(data) as Iterable<string | Uint8Array>);
+    writePiecesSync(file, data);
   } catch (error) {
     try {
       Deno.removeSync(tmp);
@@ -334,6 +337,55 @@ function writeFileAtomicSync(
     throw explainWriteError(error, path);
   } finally {
     temp.close();
+  }
+}
+
+/**
+ * Puts at `path` a hard link to the file `existing`: the same content with
+ * no byte written. The link is made under a temp name and renamed into
+ * place, so a file already at `path` is replaced, never written through
+ * (it may be a hard link of a published generation's file, see
+ * lib/pipeline/generation.ts). Where the file system refuses the link, the
+ * file's content `data` is written (with {@linkcode writeFileAtomic}).
+ *
+ * The temp is not locked (a link cannot be): use it where no sweep of dead
+ * runs' temps can run meanwhile, in a folder being built under a lock.
+ *
+ * @example
+ * ```ts
+ * import { linkFileAtomic } from "./atomic.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/a.json`, "{}");
+ * await Deno.writeTextFile(`${dir}/b.json`, "old");
+ * await linkFileAtomic(`${dir}/a.json`, `${dir}/b.json`, "{}");
+ * assertEquals(await Deno.readTextFile(`${dir}/b.json`), "{}");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function linkFileAtomic(
+  existing: string,
+  path: string,
+  data: string | Uint8Array,
+): Promise<void> {
+  try {
+    Deno.mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw explainWriteError(error, path);
+  }
+  const tmp = tempPath(path, "tmp");
+  try {
+    Deno.linkSync(existing, tmp);
+  } catch {
+    return await writeFileAtomic(path, data); // no hard links here
+  }
+  try {
+    Deno.renameSync(tmp, path);
+  } catch (error) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* gone already */ }
+    throw explainWriteError(error, path);
   }
 }
 

@@ -4,7 +4,7 @@ import {
   rejects as assertRejects,
   throws as assertThrows,
 } from "node:assert/strict";
-import { replaceDirAtomic, writeFileAtomic } from "./atomic.ts";
+import { linkFileAtomic, replaceDirAtomic, writeFileAtomic } from "./atomic.ts";
 import {
   csvPieces,
   formatCsv,
@@ -118,6 +118,26 @@ Deno.test("writeFileAtomic() names the file when the folder is read-only", async
       () => writeFileAtomic(`${dir}/ro/x`, "x"),
       /Cannot write .*ro\/x: permission denied/,
     );
+  });
+});
+
+Deno.test("linkFileAtomic() replaces a hard-linked file without writing through to its other name", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/model.json`, "new");
+    // a generation copy: checkpoint.json hard-linked to the published one
+    await Deno.writeTextFile(`${dir}/published.json`, "old");
+    await Deno.link(`${dir}/published.json`, `${dir}/checkpoint.json`);
+    await linkFileAtomic(`${dir}/model.json`, `${dir}/checkpoint.json`, "new");
+    assertEquals(await Deno.readTextFile(`${dir}/checkpoint.json`), "new");
+    assertEquals(await Deno.readTextFile(`${dir}/published.json`), "old");
+    assertEquals((await Deno.stat(`${dir}/model.json`)).nlink, 2);
+    assertEquals(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      ["checkpoint.json", "model.json", "published.json"],
+    );
+    // no file to link: the content is written instead, atomically
+    await linkFileAtomic(`${dir}/missing.json`, `${dir}/copy.json`, "text");
+    assertEquals(await Deno.readTextFile(`${dir}/copy.json`), "text");
   });
 });
 

@@ -29,4 +29,4 @@ export {
   zipDirToFile,
   zipEntries,
 } from "./zip.ts";
-export type { CollectOptions, ZipEntries } from "./zip.ts";
+export type { CollectOptions, ZipDirOptions, ZipEntries } from "./zip.ts";

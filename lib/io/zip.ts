@@ -15,6 +15,8 @@ import {
   type ZipDirectoryEntry,
 } from "./_zip_directory.ts";
 import { concatPieces, ZipWriter } from "./_zip_writer.ts";
+import { ArchivedEntries } from "./_zip_reuse.ts";
+import { crc32 } from "node:zlib";
 
 /** Entries of an archive: relative path (with `/`) → bytes. */
 export type ZipEntries = Record<string, Uint8Array>;
@@ -208,6 +210,16 @@ export interface CollectOptions {
   skip?: (relativePath: string) => boolean;
 }
 
+/** Options of {@linkcode zipDirToFile}. */
+export interface ZipDirOptions extends CollectOptions {
+  /**
+   * The bytes of files below the folder that the caller has at hand (it
+   * just wrote them), by entry name: taken instead of reading the files
+   * back. Default: none.
+   */
+  known?: ReadonlyMap<string, Uint8Array>;
+}
+
 /**
  * The files below a folder, as [entry name, path] in walk order, with
  * `/`-separated names relative to it. Hidden temp files of atomic writes
@@ -251,8 +263,11 @@ export async function collectDir(
 
 /**
  * Zips a folder's files into `zipPath` atomically, one file at a time (the
- * archive is streamed to its temp file, never held whole in memory). The
- * bytes are those of {@linkcode zipEntries} on {@linkcode collectDir}.
+ * archive is streamed to its temp file, never held whole in memory). A file
+ * that an archive met earlier in the walk holds already (a model folder
+ * beside its zip) takes that archive's compressed bytes, once checked to be
+ * its own (./_zip_reuse.ts). The bytes are those of {@linkcode zipEntries}
+ * on {@linkcode collectDir} when the inner archives were made by it.
  *
  * @example
  * ```ts
@@ -269,14 +284,23 @@ export async function collectDir(
 export async function zipDirToFile(
   dir: string,
   zipPath: string,
-  options: CollectOptions = {},
+  options: ZipDirOptions = {},
 ): Promise<void> {
   const files = await listFiles(dir, options);
   files.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  async function* pieces(): AsyncGenerator<Uint8Array> {
+  // Synchronous reads and writes: a pipeline's 1,400 small files would
+  // cost an async hop each.
+  function* pieces(): Generator<Uint8Array> {
     const writer = new ZipWriter();
+    const archived = new ArchivedEntries();
     for (const [name, path] of files) {
-      yield* writer.add(name, await Deno.readFile(path));
+      const data = options.known?.get(name) ?? Deno.readFileSync(path);
+      const crc = archived.empty ? 0 : crc32(data) >>> 0;
+      const found = archived.empty ? undefined : archived.find(data, crc);
+      yield* found === undefined
+        ? writer.add(name, data)
+        : writer.addArchived(name, data, crc, found.method, found.body);
+      if (name.endsWith(".zip")) archived.addArchive(path, data);
     }
     yield writer.finish();
   }

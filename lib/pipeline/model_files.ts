@@ -20,8 +20,9 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { readJsonFile, writeJsonFile } from "../io/json.ts";
+import { basename, join } from "node:path";
+import { linkFileAtomic, writeFileAtomic } from "../io/atomic.ts";
+import { readJsonFile } from "../io/json.ts";
 import { exists } from "../io/read.ts";
 import {
   collectDir,
@@ -50,6 +51,8 @@ import {
   type WeightFormat,
 } from "./kepler_weight_file.ts";
 import type { ModelMetadata } from "./model_metadata.ts";
+
+const ENCODER = new TextEncoder();
 
 /** The JSON form of a fitted model; `kind` selects the loader. */
 export interface ModelJson {
@@ -143,23 +146,31 @@ export async function writeModel(
   options: WriteModelOptions = {},
 ): Promise<string> {
   const dir = modelDir(groupFolder, trained.name);
+  // Each file's bytes, kept for the zip, which then reads nothing back.
+  const written = new Map<string, Uint8Array>();
+  const write = async (path: string, value: unknown) => {
+    const bytes = ENCODER.encode(JSON.stringify(value) + "\n");
+    await writeFileAtomic(path, bytes);
+    written.set(basename(path), bytes);
+    return bytes;
+  };
   const dict: Record<string, ModelDictEntry> = {};
   for (const [component, c] of Object.entries(trained.components)) {
     if (c === undefined) continue;
-    const json = c.model.toJSON();
-    await writeJsonFile(componentModelFile(dir, component as Component), json, {
-      indent: 0,
-    });
+    // The checkpoint is the model file again: formatted once (a tree
+    // model's numbers are most of a training's output) and hard-linked.
+    const file = componentModelFile(dir, component as Component);
+    const bytes = await write(file, c.model.toJSON());
     if (trained.trainer !== ENSEMBLE_TRAINER) {
-      await writeJsonFile(
+      await linkFileAtomic(
+        file,
         checkpointFile(
           groupFolder,
           trained.trainer,
           component as Component,
           trained.metadata.node_type ?? 0,
         ),
-        json,
-        { indent: 0 },
+        bytes,
       );
     }
     dict[component] = {
@@ -168,7 +179,7 @@ export async function writeModel(
       fe_files: [],
     };
   }
-  await writeJsonFile(modelDictFile(dir, trained.name), dict, { indent: 0 });
+  await write(modelDictFile(dir, trained.name), dict);
   if (trained.weights !== undefined) {
     const weight = (options.weightFormat ?? "v0.7.11") === "v0.7.11"
       ? trained.weights
@@ -176,14 +187,14 @@ export async function writeModel(
         { modelName: trained.name, components: trained.weights },
         options.weightFormat,
       );
-    await writeJsonFile(modelFile(dir, "weight"), weight, { indent: 0 });
+    await write(modelFile(dir, "weight"), weight);
   } else {
     await Deno.remove(modelFile(dir, "weight")).catch(() => {});
   }
-  await writeJsonFile(modelFile(dir, "metadata"), trained.metadata, {
-    indent: 0,
+  await write(modelFile(dir, "metadata"), trained.metadata);
+  await zipDirToFile(dir, modelZip(groupFolder, trained.name), {
+    known: written,
   });
-  await zipDirToFile(dir, modelZip(groupFolder, trained.name));
   return dir;
 }
 
