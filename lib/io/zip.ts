@@ -225,24 +225,24 @@ export interface ZipDirOptions extends CollectOptions {
  * `/`-separated names relative to it. Hidden temp files of atomic writes
  * and what `skip` names are left out.
  */
-async function listFiles(
+function listFiles(
   dir: string,
   options: CollectOptions,
-): Promise<[string, string][]> {
+): [string, string][] {
   const out: [string, string][] = [];
-  const walk = async (current: string): Promise<void> => {
-    const names: Deno.DirEntry[] = [];
-    for await (const entry of Deno.readDir(current)) names.push(entry);
+  // Synchronous: a listing per model folder, each an async hop otherwise.
+  const walk = (current: string): void => {
+    const names = [...Deno.readDirSync(current)];
     names.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     for (const entry of names) {
       const full = join(current, entry.name);
       const rel = relative(dir, full).split(sep).join("/");
       if (entry.name.endsWith(".tmp") || options.skip?.(rel)) continue;
-      if (entry.isDirectory) await walk(full);
+      if (entry.isDirectory) walk(full);
       else if (entry.isFile) out.push([(options.prefix ?? "") + rel, full]);
     }
   };
-  await walk(dir);
+  walk(dir);
   return out;
 }
 
@@ -255,7 +255,7 @@ export async function collectDir(
   options: CollectOptions = {},
 ): Promise<ZipEntries> {
   const out: ZipEntries = {};
-  for (const [name, path] of await listFiles(dir, options)) {
+  for (const [name, path] of listFiles(dir, options)) {
     out[name] = await Deno.readFile(path);
   }
   return out;
@@ -286,7 +286,7 @@ export async function zipDirToFile(
   zipPath: string,
   options: ZipDirOptions = {},
 ): Promise<void> {
-  const files = await listFiles(dir, options);
+  const files = listFiles(dir, options);
   files.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
   // Synchronous reads and writes: a pipeline's 1,400 small files would
   // cost an async hop each.

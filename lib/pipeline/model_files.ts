@@ -189,7 +189,9 @@ export async function writeModel(
       );
     await write(modelFile(dir, "weight"), weight);
   } else {
-    await Deno.remove(modelFile(dir, "weight")).catch(() => {});
+    try {
+      Deno.removeSync(modelFile(dir, "weight"));
+    } catch { /* none there */ }
   }
   await write(modelFile(dir, "metadata"), trained.metadata);
   await zipDirToFile(dir, modelZip(groupFolder, trained.name), {
