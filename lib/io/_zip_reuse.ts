@@ -47,10 +47,6 @@ export class ArchivedEntries {
   /** Recently met archives' bytes, oldest first. */
   #kept = new Map<string, Uint8Array>();
   #keptBytes = 0;
-  /** Files found in an archive and what was found, most recent last. */
-  #checked = new Map<string, { data: Uint8Array; archived: Archived }>();
-  #checkedBytes = 0;
-
   /** True while no archive has been indexed: nothing to look up. */
   get empty(): boolean {
     return this.#index.size === 0;
@@ -90,10 +86,6 @@ export class ArchivedEntries {
     const key = `${crc}:${data.length}`;
     const candidates = this.#index.get(key);
     if (candidates === undefined) return undefined;
-    // The same content met again (a checkpoint after its model's file):
-    // compared with the bytes checked then, without a second inflate.
-    const last = this.#checked.get(key);
-    if (last !== undefined && sameBytes(last.data, data)) return last.archived;
     for (const c of candidates) {
       const bytes = this.#archive(c.archive);
       if (bytes === undefined) continue;
@@ -101,26 +93,9 @@ export class ArchivedEntries {
       const body = bytes.subarray(c.dataOffset, end);
       if (body.length !== c.compressedSize) continue;
       const plain = c.method === 0 ? body : inflated(body, data.length);
-      if (sameBytes(plain, data)) {
-        const archived = { method: c.method, body };
-        this.#remember(key, data, archived);
-        return archived;
-      }
+      if (sameBytes(plain, data)) return { method: c.method, body };
     }
     return undefined;
-  }
-
-  #remember(key: string, data: Uint8Array, archived: Archived): void {
-    const old = this.#checked.get(key);
-    if (old !== undefined) this.#checkedBytes -= old.data.length;
-    this.#checked.delete(key);
-    this.#checked.set(key, { data, archived });
-    this.#checkedBytes += data.length;
-    for (const [k, v] of this.#checked) {
-      if (this.#checkedBytes <= KEEP_BYTES || k === key) break;
-      this.#checked.delete(k);
-      this.#checkedBytes -= v.data.length;
-    }
   }
 
   #archive(path: string): Uint8Array | undefined {
@@ -150,7 +125,11 @@ export class ArchivedEntries {
 /** `body` inflated, or undefined when it is not raw deflate of ≤ `size` bytes. */
 function inflated(body: Uint8Array, size: number): Uint8Array | undefined {
   try {
-    return inflateRawSync(body, { maxOutputLength: Math.max(1, size) });
+    // one output chunk of the expected size: no gathering of 16 KiB pieces
+    return inflateRawSync(body, {
+      maxOutputLength: Math.max(1, size),
+      chunkSize: Math.max(64, size),
+    });
   } catch {
     return undefined;
   }

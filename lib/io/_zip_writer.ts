@@ -30,7 +30,7 @@ const UTF8_FLAG = 0x800;
 interface CentralRecord {
   name: Uint8Array;
   flags: number;
-  method: number;
+  method: 0 | 8;
   crc: number;
   compressedSize: number;
   size: number;
@@ -106,8 +106,8 @@ export class ZipWriter {
    * @throws {RangeError} An entry or archive beyond what a zip without
    *   zip64 holds (4 GiB, 65,535 entries, names of 64 KiB).
    */
-  add(name: string, data: Uint8Array): [Uint8Array, Uint8Array] {
-    let body = data, method = 0;
+  add(name: string, data: Uint8Array, crc?: number): [Uint8Array, Uint8Array] {
+    let body = data, method: 0 | 8 = 0;
     if (data.length > 0 && !COMPRESSED.test(name)) {
       const deflated = deflateRawSync(data, { level: this.#level });
       if (deflated.length < data.length) {
@@ -119,30 +119,43 @@ export class ZipWriter {
         method = 8;
       }
     }
-    return this.#entry(name, data, crc32(data) >>> 0, method, body);
+    return this.#entry(
+      name,
+      data.length,
+      crc ?? crc32(data) >>> 0,
+      method,
+      body,
+    );
   }
 
   /**
    * {@linkcode ZipWriter.add} with the entry's data given already in its
    * archived form, as another archive holds it: `method` 0 (stored, `body`
-   * is `data`) or 8 (`body` deflates to `data`). The caller vouches that
-   * `body` is `data` and `crc` its CRC-32 (see ./_zip_reuse.ts).
+   * is the data) or 8 (`body` deflates to the data). The caller vouches
+   * that `body` is `size` bytes of data whose CRC-32 is `crc` (see
+   * ./_zip_reuse.ts and ./_zip_walk.ts).
    */
   addArchived(
     name: string,
-    data: Uint8Array,
+    size: number,
     crc: number,
     method: 0 | 8,
     body: Uint8Array,
   ): [Uint8Array, Uint8Array] {
-    return this.#entry(name, data, crc, method, body);
+    return this.#entry(name, size, crc, method, body);
+  }
+
+  /** How the last entry added was stored: its method and CRC-32. */
+  get last(): { method: 0 | 8; crc: number } | undefined {
+    const r = this.#records.at(-1);
+    return r === undefined ? undefined : { method: r.method, crc: r.crc };
   }
 
   #entry(
     name: string,
-    data: Uint8Array,
+    size: number,
     crc: number,
-    method: number,
+    method: 0 | 8,
     body: Uint8Array,
   ): [Uint8Array, Uint8Array] {
     if (this.#records.length >= MAX_ENTRIES) {
@@ -163,12 +176,12 @@ export class ZipWriter {
       method,
       crc,
       compressedSize: body.length,
-      size: data.length,
+      size,
       offset: this.#offset,
     };
     const local = localHeader(record);
     const end = this.#offset + local.length + body.length;
-    if (data.length > LIMIT_32 || end > LIMIT_32) {
+    if (size > LIMIT_32 || end > LIMIT_32) {
       throw new RangeError(
         `Cannot add ${name} to a zip archive: the archive would pass 4 GiB, the most without zip64`,
       );

@@ -16,6 +16,7 @@ import {
 } from "./_zip_directory.ts";
 import { concatPieces, ZipWriter } from "./_zip_writer.ts";
 import { ArchivedEntries } from "./_zip_reuse.ts";
+import { type WalkFile, WalkReader } from "./_zip_walk.ts";
 import { crc32 } from "node:zlib";
 
 /** Entries of an archive: relative path (with `/`) → bytes. */
@@ -293,14 +294,31 @@ export async function zipDirToFile(
   function* pieces(): Generator<Uint8Array> {
     const writer = new ZipWriter();
     const archived = new ArchivedEntries();
+    const reader = new WalkReader();
     for (const [name, path] of files) {
-      const data = options.known?.get(name) ?? Deno.readFileSync(path);
-      const crc = archived.empty ? 0 : crc32(data) >>> 0;
-      const found = archived.empty ? undefined : archived.find(data, crc);
-      yield* found === undefined
-        ? writer.add(name, data)
-        : writer.addArchived(name, data, crc, found.method, found.body);
-      if (name.endsWith(".zip")) archived.addArchive(path, data);
+      const known = options.known?.get(name);
+      const file: WalkFile = known === undefined
+        ? reader.read(path)
+        : { data: known };
+      if (file.again !== undefined) {
+        const { size, crc, method, body } = file.again;
+        yield* writer.addArchived(name, size, crc, method, body);
+        continue;
+      }
+      const data = file.data;
+      const crc = archived.empty && file.link === undefined
+        ? undefined
+        : crc32(data) >>> 0;
+      const found = crc === undefined ? undefined : archived.find(data, crc);
+      const [local, body] = found === undefined
+        ? writer.add(name, data, crc)
+        : writer.addArchived(name, data.length, crc!, found.method, found.body);
+      yield local;
+      yield body;
+      const { method, crc: written } = writer.last!;
+      reader.written(file, { method, crc: written, size: data.length, body });
+      // the read buffer is reused: the index keeps its own copy
+      if (name.endsWith(".zip")) archived.addArchive(path, data.slice());
     }
     yield writer.finish();
   }
