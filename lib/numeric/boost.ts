@@ -146,37 +146,69 @@ export function boost(
     Math.min(2 * nIn - 1, 2 ** (Math.min(ctx.maxDepth, 30) + 1) - 1),
   );
   const trees: Tree[] = [];
+  // room for every tree at its largest, within 256 KiB per buffer
+  const slab = new TreeSlab(
+    Math.min(256 << 10, 36 * tree.feature.length * nEstimators),
+  );
   for (let round = 0; round < nEstimators; round++) {
     for (let i = 0; i < n; i++) grad[i] = pred[i]! - y[i]!;
     sampleRows(random, rows, n, nIn);
     growTree(ctx, tree, nIn);
     followOutOfBag(ctx, tree, nIn);
-    trees.push(finishedTree(tree));
+    trees.push(slab.copy(tree));
   }
   return { trees, pred };
 }
 
-/** A copy of a grown tree's nodes, its six arrays in one buffer. */
-function finishedTree(tree: GrowingTree): Tree {
-  const m = tree.size;
-  const buffer = new ArrayBuffer(36 * m);
-  const float = (k: number) => new Float64Array(buffer, 8 * k * m, m);
-  const int = (k: number) => new Int32Array(buffer, 24 * m + 4 * k * m, m);
-  const out = {
-    feature: int(0),
-    threshold: float(0),
-    left: int(1),
-    right: int(2),
-    value: float(1),
-    gain: float(2),
-  };
-  out.feature.set(tree.feature.subarray(0, m));
-  out.threshold.set(tree.threshold.subarray(0, m));
-  out.left.set(tree.left.subarray(0, m));
-  out.right.set(tree.right.subarray(0, m));
-  out.value.set(tree.value.subarray(0, m));
-  out.gain.set(tree.gain.subarray(0, m));
-  return out;
+/**
+ * Carves the trees of one {@linkcode boost} call out of shared buffers:
+ * an `ArrayBuffer` per tree (a hundred or more per fit, of a few hundred
+ * bytes each) cost more in allocation and collection than filling it.
+ * The trees of a forest live and die together, so sharing is free.
+ */
+class TreeSlab {
+  #buffer = new ArrayBuffer(0);
+  #used = 0;
+  #chunk: number;
+
+  /** `chunk`: bytes of each shared buffer (one tree may need more). */
+  constructor(chunk: number) {
+    this.#chunk = chunk;
+  }
+
+  /** A copy of a grown tree's nodes, its six arrays side by side. */
+  copy(tree: GrowingTree): Tree {
+    const m = tree.size;
+    // whole 8-byte words, so the next tree's doubles are aligned
+    const bytes = (36 * m + 7) & ~7;
+    if (this.#used + bytes > this.#buffer.byteLength) {
+      this.#buffer = new ArrayBuffer(Math.max(bytes, this.#chunk));
+      this.#used = 0;
+    }
+    const at = this.#used;
+    this.#used += bytes;
+    const buffer = this.#buffer;
+    const float = (k: number) => new Float64Array(buffer, at + 8 * k * m, m);
+    const int = (k: number) =>
+      new Int32Array(buffer, at + 24 * m + 4 * k * m, m);
+    const out = {
+      feature: int(0),
+      threshold: float(0),
+      left: int(1),
+      right: int(2),
+      value: float(1),
+      gain: float(2),
+    };
+    for (let i = 0; i < m; i++) {
+      out.feature[i] = tree.feature[i]!;
+      out.threshold[i] = tree.threshold[i]!;
+      out.left[i] = tree.left[i]!;
+      out.right[i] = tree.right[i]!;
+      out.value[i] = tree.value[i]!;
+      out.gain[i] = tree.gain[i]!;
+    }
+    return out;
+  }
 }
 
 /** The split rule of the options, with scikit-learn GBR's defaults. */
