@@ -387,7 +387,8 @@ function splitNode(
     if (codes[r * nFeatures + f]! <= split.bin) rows[mid++] = r;
     else scratch[s++] = r;
   }
-  rows.set(scratch.subarray(0, s), mid);
+  // a loop, not rows.set(scratch.subarray(…)): no view object per split
+  for (let k = 0; k < s; k++) rows[mid + k] = scratch[k]!;
   const l = newNode(tree);
   const rr = newNode(tree);
   tree.left[id] = l;
@@ -422,15 +423,12 @@ function splitNode(
   } else {
     ctx.release(hist);
   }
-  const child = (id: number, start: number, end: number) => ({
-    id,
-    start,
-    end,
-    depth: depth + 1,
-  });
+  // plain literals of one shape (a spread of a helper's object allocated
+  // twice per child)
+  const d = depth + 1;
   return [
-    { ...child(rr, mid, end), hist: histR, totals: split.right },
-    { ...child(l, start, mid), hist: histL, totals: split.left },
+    { id: rr, start: mid, end, depth: d, hist: histR, totals: split.right },
+    { id: l, start, end: mid, depth: d, hist: histL, totals: split.left },
   ];
 }
 

@@ -30,9 +30,12 @@ export function mulberry32(seed: number): Random {
       `Cannot seed a generator: seed ${seed} is not an integer`,
     );
   }
-  let state = seed >>> 0;
+  // Kept as a signed 32-bit integer: the same bits as the unsigned state
+  // for every operation below, and unlike an unsigned one above 2³¹ it is
+  // not a heap number allocated at each call.
+  let state = seed | 0;
   return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
+    state = (state + 0x6d2b79f5) | 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);

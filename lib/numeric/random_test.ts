@@ -58,3 +58,23 @@ Deno.test("`normal()` has mean 0 and variance 1", () => {
   assert(Math.abs(s / n) < 0.02);
   assert(Math.abs(s2 / n - 1) < 0.03);
 });
+
+Deno.test("`mulberry32()` is the published generator (unsigned 32-bit state) for seeds across the whole range", () => {
+  // Tommy Ettinger's mulberry32 as commonly published, its state unsigned
+  const reference = (seed: number) => {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  };
+  for (
+    const seed of [0, 1, 42, -1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, -(2 ** 40)]
+  ) {
+    const ours = mulberry32(seed), theirs = reference(seed);
+    for (let i = 0; i < 10_000; i++) assertEquals(ours(), theirs());
+  }
+});

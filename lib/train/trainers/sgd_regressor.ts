@@ -183,7 +183,7 @@ function descend(
     if (o.shuffle) shuffleInPlace(order, o.random);
     const sumLoss = epochSgd(state, rows, p, y, order, o);
     const { w, intercept } = state;
-    if (!Number.isFinite(intercept) || w.some((v) => !Number.isFinite(v))) {
+    if (!Number.isFinite(intercept) || !allFinite(w)) {
       throw new FitError(
         o.who,
         `the weights overflowed at epoch ${epochs}; try a smaller eta0`,
@@ -195,6 +195,11 @@ function descend(
     if (noImprovement >= o.nIterNoChange) break;
   }
   return { ...state, epochs };
+}
+
+function allFinite(w: Float64Array): boolean {
+  for (let j = 0; j < w.length; j++) if (!Number.isFinite(w[j]!)) return false;
+  return true;
 }
 
 /** The most `t` values {@linkcode etaTable} keeps (8 MB). */
