@@ -119,13 +119,19 @@ export class ZipWriter {
         method = 8;
       }
     }
-    return this.#entry(
+    return this.addArchived(
       name,
       data.length,
       crc ?? crc32(data) >>> 0,
       method,
       body,
     );
+  }
+
+  /** How the last entry added was stored: its method and CRC-32. */
+  get last(): { method: 0 | 8; crc: number } | undefined {
+    const r = this.#records.at(-1);
+    return r === undefined ? undefined : { method: r.method, crc: r.crc };
   }
 
   /**
@@ -136,22 +142,6 @@ export class ZipWriter {
    * ./_zip_reuse.ts and ./_zip_walk.ts).
    */
   addArchived(
-    name: string,
-    size: number,
-    crc: number,
-    method: 0 | 8,
-    body: Uint8Array,
-  ): [Uint8Array, Uint8Array] {
-    return this.#entry(name, size, crc, method, body);
-  }
-
-  /** How the last entry added was stored: its method and CRC-32. */
-  get last(): { method: 0 | 8; crc: number } | undefined {
-    const r = this.#records.at(-1);
-    return r === undefined ? undefined : { method: r.method, crc: r.crc };
-  }
-
-  #entry(
     name: string,
     size: number,
     crc: number,

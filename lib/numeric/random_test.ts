@@ -60,15 +60,18 @@ Deno.test("`normal()` has mean 0 and variance 1", () => {
 });
 
 Deno.test("`mulberry32()` is the published generator (unsigned 32-bit state) for seeds across the whole range", () => {
-  // Tommy Ettinger's mulberry32 as commonly published, its state unsigned
+  // Tommy Ettinger's mulberry32 in exact integer arithmetic (BigInt, every
+  // step reduced mod 2³²), independent of the 32-bit tricks of ours
   const reference = (seed: number) => {
-    let a = seed >>> 0;
+    const M = 0xffffffffn;
+    const mul = (x: bigint, y: bigint) => (x * y) & M;
+    let a = BigInt(seed) & M;
     return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
+      a = (a + 0x6d2b79f5n) & M;
       let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      t = mul(t ^ (t >> 15n), t | 1n);
+      t ^= (t + mul(t ^ (t >> 7n), t | 61n)) & M;
+      return Number(t ^ (t >> 14n)) / 4294967296;
     };
   };
   for (
