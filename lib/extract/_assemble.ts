@@ -102,13 +102,43 @@ function checkContainerLevel(
 
 /** The frame's rows as parallel arrays: time, instance, grid row, container. */
 interface Rows {
-  rowT: number[];
-  rowInst: number[];
-  rowK: number[];
-  rowC: number[];
+  /** Rows filled: the arrays below hold more (room to grow). */
+  length: number;
+  rowT: Float64Array;
+  rowInst: Uint32Array;
+  rowK: Uint32Array;
+  /** The container's index in `containers`, −1 at node level. */
+  rowC: Int32Array;
   containers: ContainerKey[];
   containerData: ContainerRates[];
   usageOf: (InstanceUsage | undefined)[][];
+}
+
+/**
+ * Appends a row, doubling the arrays when full. Typed arrays, not `push`
+ * onto plain ones: a 4 h × 100 container frame has 480,000 rows per group.
+ */
+function addRow(rows: Rows, t: number, inst: number, k: number, c: number) {
+  if (rows.length === rows.rowT.length) {
+    const size = Math.max(1024, 2 * rows.length);
+    const grow = <A extends Float64Array | Uint32Array | Int32Array>(
+      a: A,
+      make: (n: number) => A,
+    ): A => {
+      const out = make(size);
+      out.set(a);
+      return out;
+    };
+    rows.rowT = grow(rows.rowT, (n) => new Float64Array(n));
+    rows.rowInst = grow(rows.rowInst, (n) => new Uint32Array(n));
+    rows.rowK = grow(rows.rowK, (n) => new Uint32Array(n));
+    rows.rowC = grow(rows.rowC, (n) => new Int32Array(n));
+  }
+  const r = rows.length++;
+  rows.rowT[r] = t;
+  rows.rowInst[r] = inst;
+  rows.rowK[r] = k;
+  rows.rowC[r] = c;
 }
 
 /** 1 on the grid rows with power and every feature's usage, valid. */
@@ -166,15 +196,16 @@ function collectRows(
   level: FrameLevel,
 ): Rows {
   const rows: Rows = {
-    rowT: [],
-    rowInst: [],
-    rowK: [],
-    rowC: [],
+    length: 0,
+    rowT: new Float64Array(0),
+    rowInst: new Uint32Array(0),
+    rowK: new Uint32Array(0),
+    rowC: new Int32Array(0),
     containers: [],
     containerData: [],
     usageOf: [],
   };
-  const { rowT, rowInst, rowK, rowC, containers, containerData } = rows;
+  const { containers, containerData } = rows;
   p.instances.forEach((instance, inst) => {
     const power = p.power.get(instance)!;
     const usages = featureNames.map((f) => p.usage.get(f)?.get(instance));
@@ -183,11 +214,7 @@ function collectRows(
     const ok = validRows(power, usages);
     if (level === "node") {
       for (let k = 1; k < n; k++) {
-        if (!ok[k]) continue;
-        rowT.push(power.grid[k]!);
-        rowInst.push(inst);
-        rowK.push(k);
-        rowC.push(-1);
+        if (ok[k]) addRow(rows, power.grid[k]!, inst, k, -1);
       }
       return;
     }
@@ -198,10 +225,7 @@ function collectRows(
         const d = containerData[c]!;
         const j = k - d.k0;
         if (j < 0 || j >= d.touched.length || !d.touched[j]) continue;
-        rowT.push(power.grid[k]!);
-        rowInst.push(inst);
-        rowK.push(k);
-        rowC.push(c);
+        addRow(rows, power.grid[k]!, inst, k, c);
       }
     }
   });
@@ -289,7 +313,7 @@ export function assemble(
   const rows = collectRows(p, featureNames, counters, level);
   const { rowT, rowInst } = rows;
   // order by timestamp, then instance (rows of one instance are in order)
-  const order = Array.from(rowT, (_, i) => i);
+  const order = Array.from({ length: rows.length }, (_, i) => i);
   if (p.instances.length > 1) {
     order.sort((a, b) =>
       rowT[a]! - rowT[b]! || rowInst[a]! - rowInst[b]! || a - b
