@@ -8,6 +8,7 @@
  */
 import { dirname, join } from "node:path";
 import type { BenchFigure, BenchSuite } from "./_types.ts";
+import { mergeSections } from "./_record.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const ROOT = dirname(HERE);
@@ -84,19 +85,18 @@ async function main(): Promise<void> {
     "",
   ];
   const path = join(ROOT, "BENCHMARKS.md");
+  let body = sections;
   if (only.length > 0) {
-    // Keep the other suites' sections; replace the ones that ran.
+    // Keep the other suites' sections; replace the ones that ran in place,
+    // with the notes written below their tables (./_record.ts).
     let old = "";
     try {
       old = await Deno.readTextFile(path);
     } catch { /* first run */ }
-    const kept = old.split(/^(?=## )/m).slice(1).filter((s) =>
-      !sections.some((n) => n.split("\n")[0] === s.split("\n")[0])
-    );
-    sections.unshift(...kept.map((s) => s.trimEnd() + "\n"));
+    body = mergeSections(old, sections);
   }
   const tmp = `${path}.tmp`;
-  await Deno.writeTextFile(tmp, [...header, ...sections].join("\n"));
+  await Deno.writeTextFile(tmp, [...header, ...body].join("\n"));
   await Deno.rename(tmp, path);
   console.log(`\nrecorded in ${path}`);
 }
