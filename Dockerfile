@@ -45,7 +45,7 @@ COPY --chmod=0755 <<'WRAPPER' /usr/local/bin/kepler-model
 v8=
 case "$1" in
   train|train_from_data)
-    v8=--v8-flags=--max-semi-space-size=2,--heap-growing-percent=100 ;;
+    v8=--v8-flags=--max-semi-space-size=3,--heap-growing-percent=100 ;;
 esac
 exec deno run --quiet --no-config --no-prompt $v8 \
   --allow-read --allow-write --allow-net --allow-sys=systemMemoryInfo,cpus \

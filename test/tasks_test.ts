@@ -38,7 +38,7 @@ const NEEDS: Record<string, readonly Grant[]> = {
 
 /**
  * V8 flags a command's task may carry: training keeps V8's young
- * generation small (2 MB semi-spaces instead of up to 16 MB, in the main
+ * generation small (3 MB semi-spaces instead of up to 16 MB, in the main
  * thread and each worker), which lowers its peak memory by 70–180 MB, and
  * lets the old generation grow by at most 2× its live size between full
  * collections (V8 otherwise grows it by up to 4× while collections are
@@ -48,9 +48,9 @@ const NEEDS: Record<string, readonly Grant[]> = {
  * `train`").
  */
 const V8_FLAGS: Record<string, readonly string[]> = {
-  train: ["--v8-flags=--max-semi-space-size=2,--heap-growing-percent=100"],
+  train: ["--v8-flags=--max-semi-space-size=3,--heap-growing-percent=100"],
   train_from_data: [
-    "--v8-flags=--max-semi-space-size=2,--heap-growing-percent=100",
+    "--v8-flags=--max-semi-space-size=3,--heap-growing-percent=100",
   ],
 };
 
