@@ -315,8 +315,11 @@ export async function zipDirToFile(
         : writer.addArchived(name, data.length, crc!, found.method, found.body);
       yield local;
       yield body;
-      const { method, crc: written } = writer.last!;
-      reader.written(file, { method, crc: written, size: data.length, body });
+      if (file.link !== undefined) {
+        // only a file with other links is met again
+        const { method, crc: written } = writer.last!;
+        reader.written(file, { method, crc: written, size: data.length, body });
+      }
       // the read buffer is reused: the index keeps its own copy
       if (name.endsWith(".zip")) archived.addArchive(path, data.slice());
     }
