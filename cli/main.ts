@@ -10,7 +10,11 @@ import { Command, CommanderError, Option } from "commander";
 import type { CliContext, CommandDefinition } from "./command.ts";
 import { colorOutput, type Config, readConfig } from "./config.ts";
 import { EXIT, UsageError } from "./errors.ts";
-import { COMMANDS } from "./commands/registry.ts";
+import {
+  type CommandAbout,
+  COMMANDS,
+  commandsNamedIn,
+} from "./commands/registry.ts";
 
 /** The program name. */
 export const PROGRAM = "kepler-model";
@@ -129,16 +133,9 @@ function addCommand(
   getConfig: () => Config,
   setContext: (verbose: boolean) => void,
 ): void {
-  const cmd = program.command(def.name).description(def.summary);
-  for (const alias of def.aliases ?? []) cmd.alias(alias);
+  const cmd = listCommand(program, def);
   def.define(cmd);
-  cmd.addOption(
-    new Option(
-      "--data-path <path>",
-      "data folder (default: $DATAPATH or ./data)",
-    ),
-  );
-  cmd.option("--verbose", "print stack traces of errors");
+  addCommonOptions(cmd);
   cmd.action(async (options: Record<string, unknown>) => {
     const verbose = options.verbose === true;
     setContext(verbose);
@@ -162,14 +159,41 @@ function addCommand(
   });
 }
 
+/** A command as `--help` lists it: name, other spellings, summary. */
+function listCommand(program: Command, about: CommandAbout): Command {
+  const cmd = program.command(about.name).description(about.summary);
+  for (const alias of about.aliases ?? []) cmd.alias(alias);
+  return cmd;
+}
+
+/** The options every command has, after its own. */
+function addCommonOptions(cmd: Command): void {
+  cmd.addOption(
+    new Option(
+      "--data-path <path>",
+      "data folder (default: $DATAPATH or ./data)",
+    ),
+  );
+  cmd.option("--verbose", "print stack traces of errors");
+}
+
 /**
- * Builds the commander program with every registered command.
+ * Builds the commander program: every registered command is listed, and
+ * those named in `args` (all of them when `args` is not given) are loaded
+ * with their options and what they run (see `commands/registry.ts`).
  */
-export function buildProgram(
+export async function buildProgram(
   io: MainIo,
   getConfig: () => Config,
   setContext: (verbose: boolean) => void,
-): Command {
+  args?: readonly string[],
+): Promise<Command> {
+  const named = new Set(args === undefined ? COMMANDS : commandsNamedIn(args));
+  const loaded = new Map(
+    await Promise.all(
+      [...named].map(async (c) => [c.name, await c.load()] as const),
+    ),
+  );
   const program = new Command(PROGRAM)
     .description(
       "Train, export and serve power models for Kepler from Prometheus metrics.",
@@ -195,8 +219,11 @@ export function buildProgram(
       "after",
       "\nEnvironment: DATAPATH, MODEL_PATH, PROM_SERVER, PROM_QUERY_INTERVAL, PROM_QUERY_STEP, ...\nRun 'kepler-model <command> --help' for the flags of a command.",
     );
-  for (const def of COMMANDS) {
-    addCommand(program, def, io, getConfig, setContext);
+  for (const entry of COMMANDS) {
+    const def = loaded.get(entry.name);
+    if (def !== undefined) addCommand(program, def, io, getConfig, setContext);
+    // not on the command line, so never run: listed for --help only
+    else addCommonOptions(listCommand(program, entry));
   }
   program.commands.forEach((c) => c.exitOverride());
   return program;
@@ -220,9 +247,15 @@ export async function main(
   getConfig: () => Config = () => readConfig(),
 ): Promise<number> {
   let verbose = args.includes("--verbose");
-  const program = buildProgram(io, getConfig, (v) => verbose = v);
+  const normalized = normalizeArgs(args);
+  const program = await buildProgram(
+    io,
+    getConfig,
+    (v) => verbose = v,
+    normalized,
+  );
   try {
-    await program.parseAsync(normalizeArgs(args), { from: "user" });
+    await program.parseAsync(normalized, { from: "user" });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -38,7 +38,7 @@ class Parsed extends Error {}
 /** Parses one argument list; returns the command's options, or throws with commander's message. */
 async function parseCli(argv: string[]): Promise<Record<string, unknown>> {
   let err = "";
-  const program = buildProgram(
+  const program = await buildProgram(
     { stdout: () => {}, stderr: (t) => err += t, stderrIsTerminal: false },
     () => {
       throw new Parsed();

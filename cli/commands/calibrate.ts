@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import {
   type CliContext,
   command,
@@ -224,9 +225,7 @@ async function loop(
 
 /** The `calibrate` command. */
 export const calibrate = command({
-  name: "calibrate",
-  summary:
-    "keep served models right: measure their error against the meters, retrain and publish when it grows",
+  ...about("calibrate"),
   options: OPTIONS,
   async run(options, context) {
     const stateDir = given(options.stateDir) ??

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import { join, relative, resolve } from "node:path";
 import { type CliContext, command, numberParser, option } from "../command.ts";
 import {
@@ -125,8 +126,7 @@ function printBest(report: TrainReport, context: CliContext): void {
 
 /** The `demo` command. */
 export const demo = command({
-  name: "demo",
-  summary: "run the pipeline on simulated Kepler data (no cluster needed)",
+  ...about("demo"),
   options: {
     output: option("-o, --output <dir>", "output folder", {
       default: "demo_output",

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import {
   type CliContext,
   command,
@@ -110,9 +111,7 @@ function printSource(s: SourceEstimate, context: CliContext): void {
 
 /** The `estimate` command. */
 export const estimateCommand = command({
-  name: "estimate",
-  summary:
-    "estimate power from a query with trained models or weight files; the best has the lowest holdout error recorded at training (ERROR_KEY)",
+  ...about("estimate"),
   options: {
     input: option(
       "-i, --input <names>",

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import {
   booleanFlag,
   command,
@@ -65,9 +66,7 @@ async function collectTimeOf(
 
 /** The `export` command. */
 export const exportCommand = command({
-  name: "export",
-  summary:
-    "publish a pipeline's models that pass the thresholds in kepler-model-db's layout",
+  ...about("export"),
   options: {
     pipelineName: option(
       "-p, --pipeline-name <name>",

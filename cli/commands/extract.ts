@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import { command, listParser, option } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -27,8 +28,7 @@ function parseGroups(value: string): FeatureGroup[] | "valid" {
 
 /** The `extract` command. */
 export const extract = command({
-  name: "extract",
-  summary: "extract per-second features and power labels from a query JSON",
+  ...about("extract"),
   options: {
     ...EXTRACT_OPTIONS,
     featureGroup: option(

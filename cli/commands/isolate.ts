@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import { command } from "../command.ts";
 import {
   backgroundModelsOf,
@@ -19,8 +20,7 @@ import { isolateFile } from "../../lib/isolate/mod.ts";
 
 /** The `isolate` command. */
 export const isolate = command({
-  name: "isolate",
-  summary: "extract per container and remove background power (DynPower data)",
+  ...about("isolate"),
   options: { ...EXTRACT_OPTIONS, ...DATA_CHECK_OPTIONS, ...ISOLATE_OPTIONS },
   async run(options, context) {
     const { frame, file, profileFiles } = await isolateFile(

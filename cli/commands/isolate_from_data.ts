@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import { command, option, parser } from "../command.ts";
 import {
   backgroundModelsOf,
@@ -16,9 +17,7 @@ import { parseEnergySource } from "../../lib/types.ts";
 
 /** The `isolate_from_data` command. */
 export const isolateFromData = command({
-  name: "isolate_from_data",
-  aliases: ["isolate-from-data"],
-  summary: "remove background power from an extracted CSV (DynPower data)",
+  ...about("isolate_from_data"),
   options: {
     input: option(
       "-i, --input <name>",

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import { join } from "node:path";
 import {
   type CliContext,
@@ -176,9 +177,7 @@ async function plotSummaries(
 
 /** The `plot` command. */
 export const plot = command({
-  name: "plot",
-  summary:
-    "plot preprocessed data, estimates, errors, model metadata or power curves as offline HTML",
+  ...about("plot"),
   options: {
     targetData: option("--target-data <kind>", TARGET_DATA.join(", "), {
       parse: parser(parseTargetData),

@@ -4,14 +4,14 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import { command, given, numberParser, option } from "../command.ts";
 import { inputOf, sourceListParser } from "./_stage_flags.ts";
 import { profileIdleFile } from "../../lib/isolate/mod.ts";
 
 /** The `profile` command. */
 export const profile = command({
-  name: "profile",
-  summary: "write idle power profiles of an idle query into a pipeline",
+  ...about("profile"),
   options: {
     input: option("-i, --input <name>", "idle query JSON: <data>/<name>.json"),
     pipelineName: option(

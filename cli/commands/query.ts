@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import {
   booleanFlag,
   type CliContext,
@@ -312,8 +313,7 @@ function printCollected(
 
 /** The `query` command. */
 export const query = command({
-  name: "query",
-  summary: "query Kepler metrics from Prometheus into a query JSON",
+  ...about("query"),
   options: OPTIONS,
   async run(options, context) {
     const server = given(options.server) ?? context.config.promServer;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import { command, given, option } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { s3Load } from "../../lib/s3/mod.ts";
@@ -11,8 +12,7 @@ import { openStoreFromFlags, S3_OPTIONS } from "./s3_push.ts";
 
 /** The `s3-load` command. */
 export const s3LoadCommand = command({
-  name: "s3-load",
-  summary: "load a machine's data and a pipeline from an S3 bucket",
+  ...about("s3-load"),
   options: {
     ...S3_OPTIONS,
     pipelineName: option(

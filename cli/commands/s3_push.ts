@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import {
   type CliContext,
   command,
@@ -184,8 +185,7 @@ async function run(
 
 /** The `s3-push` command. */
 export const s3PushCommand = command({
-  name: "s3-push",
-  summary: "push collected data, pipelines and an export to an S3 bucket",
+  ...about("s3-push"),
   options: OPTIONS,
   run: async (options, context) => {
     if (options.dryRun !== true && given(options.secret) === undefined) {

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import {
   type CliContext,
   command,
@@ -352,10 +353,7 @@ async function untilStopped(server: ModelServer): Promise<void> {
 
 /** The `serve` command. */
 export const serve = command({
-  name: "serve",
-  aliases: ["model-server"],
-  summary:
-    "serve models to Kepler (POST /model, /best-models, /estimate) and the estimator socket",
+  ...about("serve"),
   options: OPTIONS,
   async run(options, context) {
     const address = listenAddress(options, context.config);

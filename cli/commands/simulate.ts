@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import {
   type CliContext,
   command,
@@ -420,9 +421,7 @@ async function runVmHost(
 
 /** The `simulate` command. */
 export const simulate = command({
-  name: "simulate",
-  summary:
-    "write synthetic Kepler data with a known ground truth (or serve it live)",
+  ...about("simulate"),
   options: OPTIONS,
   async run(options, context) {
     const simOptions = simulateOptionsOf(options);

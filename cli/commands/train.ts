@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import {
   type CliContext,
   command,
@@ -463,9 +464,7 @@ async function pipelineOptions(
 
 /** The `train` command. */
 export const train = command({
-  name: "train",
-  summary:
-    "extract, isolate and train AbsPower and DynPower models into a pipeline",
+  ...about("train"),
   options: OPTIONS,
   async run(options, context) {
     if (options.vmTrain) return await runVmTrain(options, context);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import { command, option, parser } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { csvFile } from "../../lib/layout.ts";
@@ -22,9 +23,7 @@ import { sweptNotes } from "./_swept.ts";
 
 /** The `train_from_data` command. */
 export const trainFromData = command({
-  name: "train_from_data",
-  aliases: ["train-from-data"],
-  summary: "train models from a preprocessed CSV (upstream's columns)",
+  ...about("train_from_data"),
   options: {
     input: option(
       "-i, --input <name>",

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { about } from "./registry.ts";
 import {
   command,
   given,
@@ -27,8 +28,7 @@ import { DATA_CHECK_OPTIONS } from "./_stage_flags.ts";
 
 /** The `validate` command. */
 export const validate = command({
-  name: "validate",
-  summary: "check how much usable data a query JSON holds",
+  ...about("validate"),
   options: {
     input: option("-i, --input <name>", "query JSON: <data>/<name>.json"),
     benchmark: option(
