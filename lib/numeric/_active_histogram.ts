@@ -181,8 +181,55 @@ export function bestSplitOnActive(
   totals: NodeTotals,
   rule: Required<SplitRule>,
 ): Split | undefined {
-  const { lambda, gamma, minChildWeight, minSamplesLeaf } = rule;
   const { grad: G, hess: H, count: C } = totals;
+  const out = newSplitSlot();
+  if (!bestSplitInto(binned, node, G, H, C, rule, out)) return undefined;
+  const { feature, bin, gain, gl, cl } = out;
+  return {
+    feature,
+    bin,
+    threshold: binned.edges[feature]![bin]!,
+    gain,
+    left: { grad: gl, hess: cl, count: cl },
+    right: { grad: G - gl, hess: H - cl, count: C - cl },
+  };
+}
+
+/**
+ * A node's best split, as {@linkcode bestSplitInto} leaves it: the
+ * feature, its last bin that goes left, the gain, and the left side's
+ * gradient sum and rows (its hessian sum). The right side's are the
+ * node's totals minus those.
+ */
+export interface SplitSlot {
+  feature: number;
+  bin: number;
+  gain: number;
+  gl: number;
+  cl: number;
+}
+
+/** A slot for {@linkcode bestSplitInto} to fill. */
+export function newSplitSlot(): SplitSlot {
+  return { feature: -1, bin: -1, gain: 0, gl: 0, cl: 0 };
+}
+
+/**
+ * {@linkcode bestSplitOnActive} for a node of totals `G`, `H`, `C`,
+ * without an object per split (a tree grower asks for millions): writes
+ * the split into `out` and returns true, or returns false when there is
+ * none (`out` then holds nothing of use).
+ */
+export function bestSplitInto(
+  binned: BinnedColumns,
+  node: NodeHistogram,
+  G: number,
+  H: number,
+  C: number,
+  rule: Required<SplitRule>,
+  out: SplitSlot,
+): boolean {
+  const { lambda, gamma, minChildWeight, minSamplesLeaf } = rule;
   const parentScore = H + lambda > 0 ? (G * G) / (H + lambda) : 0;
   let best = -Infinity, bestScores = -Infinity;
   let bestFeature = -1, bestBin = -1, bestGL = 0, bestCL = 0;
@@ -235,13 +282,11 @@ export function bestSplitOnActive(
     }
     while (a < nActive && active[a]! <= last) a++;
   }
-  if (bestFeature < 0 || !(best > 1e-10 * 0.5 * bestScores)) return undefined;
-  return {
-    feature: bestFeature,
-    bin: bestBin,
-    threshold: binned.edges[bestFeature]![bestBin]!,
-    gain: best,
-    left: { grad: bestGL, hess: bestCL, count: bestCL },
-    right: { grad: G - bestGL, hess: H - bestCL, count: C - bestCL },
-  };
+  if (bestFeature < 0 || !(best > 1e-10 * 0.5 * bestScores)) return false;
+  out.feature = bestFeature;
+  out.bin = bestBin;
+  out.gain = best;
+  out.gl = bestGL;
+  out.cl = bestCL;
+  return true;
 }

@@ -8,18 +8,15 @@
  *
  * @module
  */
-import type {
-  BinnedColumns,
-  NodeTotals,
-  Split,
-  SplitRule,
-} from "./histogram.ts";
+import type { BinnedColumns, SplitRule } from "./histogram.ts";
 import {
-  bestSplitOnActive,
+  bestSplitInto,
   buildOnActive,
   buildRoot,
   newNodeHistogram,
+  newSplitSlot,
   type NodeHistogram,
+  type SplitSlot,
   subtractOnActive,
 } from "./_active_histogram.ts";
 import { mulberry32 } from "./random.ts";
@@ -83,13 +80,50 @@ export interface BoostResult {
   pred: Float64Array;
 }
 
-interface Pending {
-  id: number;
-  start: number;
-  end: number;
-  depth: number;
-  hist: NodeHistogram | undefined;
-  totals: NodeTotals;
+/**
+ * The nodes waiting to be split or made a leaf, last in first out, in
+ * typed arrays (a tree grower handles millions of nodes; an object per
+ * node, with its boxed sums, was a third of a training's garbage). Entry
+ * `k` holds the node's id, its rows `rows[start..end)` and depth in
+ * `ints[4k..4k+4)`, its gradient sum, hessian sum and row count in
+ * `sums[3k..3k+3)`, and its histogram (when it may split) in `hists[k]`.
+ * Depth first, it holds at most one node per level and two more.
+ */
+class PendingStack {
+  ints = new Int32Array(4 * 16);
+  sums = new Float64Array(3 * 16);
+  hists: (NodeHistogram | undefined)[] = [];
+  size = 0;
+
+  push(
+    id: number,
+    start: number,
+    end: number,
+    depth: number,
+    hist: NodeHistogram | undefined,
+    g: number,
+    h: number,
+    c: number,
+  ): void {
+    const k = this.size++;
+    if (4 * k >= this.ints.length) {
+      const ints = new Int32Array(2 * this.ints.length);
+      ints.set(this.ints);
+      this.ints = ints;
+      const sums = new Float64Array(2 * this.sums.length);
+      sums.set(this.sums);
+      this.sums = sums;
+    }
+    const { ints, sums } = this;
+    ints[4 * k] = id;
+    ints[4 * k + 1] = start;
+    ints[4 * k + 2] = end;
+    ints[4 * k + 3] = depth;
+    sums[3 * k] = g;
+    sums[3 * k + 1] = h;
+    sums[3 * k + 2] = c;
+    this.hists[k] = hist;
+  }
 }
 
 /**
@@ -135,6 +169,8 @@ export function boost(
     grad: new Float64Array(n),
     rows: new Uint32Array(n),
     scratch: new Uint32Array(n),
+    split: newSplitSlot(),
+    stack: new PendingStack(),
     acquire: () => pool.pop() ?? newNodeHistogram(nBins),
     release: (h: NodeHistogram) => void pool.push(h),
   };
@@ -233,6 +269,10 @@ interface Grower {
   /** Row indices: a node's rows are a contiguous range. */
   rows: Uint32Array;
   scratch: Uint32Array;
+  /** Where the best split of the node being split is written. */
+  split: SplitSlot;
+  /** The nodes of the tree being grown that wait (see `PendingStack`). */
+  stack: PendingStack;
   /** A histogram buffer from the pool. */
   acquire(): NodeHistogram;
   /** Returns a histogram buffer to the pool. */
@@ -279,9 +319,14 @@ function newNode(t: GrowingTree): number {
   return id;
 }
 
-function canSplit(ctx: Grower, depth: number, t: NodeTotals): boolean {
-  return depth < ctx.maxDepth && t.count >= 2 * ctx.rule.minSamplesLeaf &&
-    t.hess >= 2 * ctx.rule.minChildWeight;
+function canSplit(
+  ctx: Grower,
+  depth: number,
+  count: number,
+  hess: number,
+): boolean {
+  return depth < ctx.maxDepth && count >= 2 * ctx.rule.minSamplesLeaf &&
+    hess >= 2 * ctx.rule.minChildWeight;
 }
 
 /**
@@ -317,40 +362,50 @@ function growTree(ctx: Grower, tree: GrowingTree, nIn: number): void {
   // every hessian is 1: their sum is the row count, exactly
   const H = nIn;
   tree.size = 0;
-  const rootTotals = { grad: G, hess: H, count: nIn };
   let rootHist: NodeHistogram | undefined;
-  if (canSplit(ctx, 0, rootTotals)) {
+  if (canSplit(ctx, 0, nIn, H)) {
     rootHist = ctx.acquire();
     buildRoot(binned, grad, rows, nIn, rootHist);
   }
-  const stack: Pending[] = [{
-    id: newNode(tree),
-    start: 0,
-    end: nIn,
-    depth: 0,
-    hist: rootHist,
-    totals: rootTotals,
-  }];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    const split = node.hist
-      ? bestSplitOnActive(
+  const { split, rule, stack } = ctx;
+  stack.size = 0;
+  stack.push(newNode(tree), 0, nIn, 0, rootHist, G, H, nIn);
+  while (stack.size > 0) {
+    const k = --stack.size;
+    const hist = stack.hists[k];
+    stack.hists[k] = undefined;
+    const { sums } = stack;
+    if (
+      hist &&
+      bestSplitInto(
         binned,
-        node.hist,
-        node.totals,
-        ctx.rule,
+        hist,
+        sums[3 * k]!,
+        sums[3 * k + 1]!,
+        sums[3 * k + 2]!,
+        rule,
+        split,
       )
-      : undefined;
-    if (!node.hist || !split) setLeaf(ctx, tree, node);
-    else stack.push(...splitNode(ctx, tree, node, node.hist, split));
+    ) splitNode(ctx, tree, k, hist);
+    else setLeaf(ctx, tree, k, hist);
   }
 }
 
-/** Makes a node a leaf: its value, added to its rows' predictions. */
-function setLeaf(ctx: Grower, tree: GrowingTree, node: Pending): void {
-  const { id, start, end, hist, totals } = node;
-  const { rows, pred } = ctx;
-  const v = (-totals.grad / (totals.hess + ctx.rule.lambda)) *
+/**
+ * Makes the node just taken off the stack (entry `k`) a leaf: its value,
+ * added to its rows' predictions.
+ */
+function setLeaf(
+  ctx: Grower,
+  tree: GrowingTree,
+  k: number,
+  hist: NodeHistogram | undefined,
+): void {
+  const { rows, pred, stack: { ints, sums } } = ctx;
+  const id = ints[4 * k]!;
+  const start = ints[4 * k + 1]!;
+  const end = ints[4 * k + 2]!;
+  const v = (-sums[3 * k]! / (sums[3 * k + 1]! + ctx.rule.lambda)) *
       ctx.learningRate + 0;
   tree.value[id] = v;
   for (let k = start; k < end; k++) {
@@ -361,30 +416,38 @@ function setLeaf(ctx: Grower, tree: GrowingTree, node: Pending): void {
 }
 
 /**
- * Splits a node: partitions its rows (stably, bin ≤ split.bin to the
- * front), adds its two children and returns them as pending nodes, right
- * then left (so the left is grown first), with the histograms they need.
+ * Splits the node just taken off the stack (entry `k`) by `ctx.split`
+ * (just found for it): partitions its rows (stably, bin ≤ split.bin to the
+ * front), adds its two children and pushes them, right then left (so the
+ * left is grown first), with the histograms they need.
  */
 function splitNode(
   ctx: Grower,
   tree: GrowingTree,
-  node: Pending,
+  k: number,
   hist: NodeHistogram,
-  split: Split,
-): [Pending, Pending] {
-  const { id, start, end, depth } = node;
-  const { binned, grad, rows, scratch } = ctx;
+): void {
+  const { binned, grad, rows, scratch, split, stack } = ctx;
+  const { ints, sums } = stack;
+  const id = ints[4 * k]!;
+  const start = ints[4 * k + 1]!;
+  const end = ints[4 * k + 2]!;
+  const depth = ints[4 * k + 3]!;
+  const g = sums[3 * k]!;
+  const h = sums[3 * k + 1]!;
+  const c = sums[3 * k + 2]!;
   const { nFeatures, codes } = binned;
-  tree.feature[id] = split.feature;
-  tree.threshold[id] = split.threshold + 0;
-  tree.bin[id] = split.bin;
+  const f = split.feature;
+  const bin = split.bin;
+  tree.feature[id] = f;
+  tree.threshold[id] = binned.edges[f]![bin]! + 0;
+  tree.bin[id] = bin;
   tree.gain[id] = split.gain;
   let mid = start;
   let s = 0;
-  const f = split.feature;
   for (let k = start; k < end; k++) {
     const r = rows[k]!;
-    if (codes[r * nFeatures + f]! <= split.bin) rows[mid++] = r;
+    if (codes[r * nFeatures + f]! <= bin) rows[mid++] = r;
     else scratch[s++] = r;
   }
   // a loop, not rows.set(scratch.subarray(…)): no view object per split
@@ -393,8 +456,14 @@ function splitNode(
   const rr = newNode(tree);
   tree.left[id] = l;
   tree.right[id] = rr;
-  const needL = canSplit(ctx, depth + 1, split.left);
-  const needR = canSplit(ctx, depth + 1, split.right);
+  // the children's totals: the left side's sums, and the node's minus them
+  const gl = split.gl;
+  const cl = split.cl;
+  const gr = g - gl;
+  const hr = h - cl;
+  const cr = c - cl;
+  const needL = canSplit(ctx, depth + 1, cl, cl);
+  const needR = canSplit(ctx, depth + 1, cr, hr);
   let histL: NodeHistogram | undefined;
   let histR: NodeHistogram | undefined;
   if (needL || needR) {
@@ -423,13 +492,9 @@ function splitNode(
   } else {
     ctx.release(hist);
   }
-  // plain literals of one shape (a spread of a helper's object allocated
-  // twice per child)
-  const d = depth + 1;
-  return [
-    { id: rr, start: mid, end, depth: d, hist: histR, totals: split.right },
-    { id: l, start, end: mid, depth: d, hist: histL, totals: split.left },
-  ];
+  // entry k is free: the node's own numbers were read above
+  stack.push(rr, mid, end, depth + 1, histR, gr, hr, cr);
+  stack.push(l, start, mid, depth + 1, histL, gl, cl, cl);
 }
 
 /** Out-of-bag rows rows[nIn..n) follow the tree by bin codes. */
