@@ -26,12 +26,7 @@
  *
  * @module
  */
-import type {
-  BinnedColumns,
-  NodeTotals,
-  Split,
-  SplitRule,
-} from "./histogram.ts";
+import type { BinnedColumns, SplitRule } from "./histogram.ts";
 
 /** A node's histogram and the bins its rows fall in. */
 export interface NodeHistogram {
@@ -172,30 +167,6 @@ export function subtractOnActive(
 }
 
 /**
- * `findBestSplit` on a node histogram: the same split, gain and totals,
- * bit for bit, from the active bins only.
- */
-export function bestSplitOnActive(
-  binned: BinnedColumns,
-  node: NodeHistogram,
-  totals: NodeTotals,
-  rule: Required<SplitRule>,
-): Split | undefined {
-  const { grad: G, hess: H, count: C } = totals;
-  const out = newSplitSlot();
-  if (!bestSplitInto(binned, node, G, H, C, rule, out)) return undefined;
-  const { feature, bin, gain, gl, cl } = out;
-  return {
-    feature,
-    bin,
-    threshold: binned.edges[feature]![bin]!,
-    gain,
-    left: { grad: gl, hess: cl, count: cl },
-    right: { grad: G - gl, hess: H - cl, count: C - cl },
-  };
-}
-
-/**
  * A node's best split, as {@linkcode bestSplitInto} leaves it: the
  * feature, its last bin that goes left, the gain, and the left side's
  * gradient sum and rows (its hessian sum). The right side's are the
@@ -215,10 +186,11 @@ export function newSplitSlot(): SplitSlot {
 }
 
 /**
- * {@linkcode bestSplitOnActive} for a node of totals `G`, `H`, `C`,
- * without an object per split (a tree grower asks for millions): writes
- * the split into `out` and returns true, or returns false when there is
- * none (`out` then holds nothing of use).
+ * `findBestSplit` on a node histogram of totals `G`, `H`, `C`: the same
+ * split and gain, bit for bit, from the active bins only, without an
+ * object per split (a tree grower asks for millions). Writes the split
+ * into `out` and returns true, or returns false when there is none (`out`
+ * then holds nothing of use).
  */
 export function bestSplitInto(
   binned: BinnedColumns,

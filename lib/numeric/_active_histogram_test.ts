@@ -1,19 +1,48 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import {
   binColumns,
+  type BinnedColumns,
   buildHistogram,
   findBestSplit,
+  type NodeTotals,
+  type Split,
   type SplitRule,
   subtractHistogram,
 } from "./histogram.ts";
 import {
-  bestSplitOnActive,
+  bestSplitInto,
   buildOnActive,
   buildRoot,
   newNodeHistogram,
+  newSplitSlot,
+  type NodeHistogram,
   subtractOnActive,
 } from "./_active_histogram.ts";
 import { mulberry32, normal } from "./random.ts";
+
+/**
+ * The split `bestSplitInto` finds, in `findBestSplit`'s form: threshold
+ * and both children's totals, as the tree grower derives them.
+ */
+function bestSplitOnActive(
+  binned: BinnedColumns,
+  node: NodeHistogram,
+  totals: NodeTotals,
+  rule: Required<SplitRule>,
+): Split | undefined {
+  const { grad: G, hess: H, count: C } = totals;
+  const out = newSplitSlot();
+  if (!bestSplitInto(binned, node, G, H, C, rule, out)) return undefined;
+  const { feature, bin, gain, gl, cl } = out;
+  return {
+    feature,
+    bin,
+    threshold: binned.edges[feature]![bin]!,
+    gain,
+    left: { grad: gl, hess: cl, count: cl },
+    right: { grad: G - gl, hess: H - cl, count: C - cl },
+  };
+}
 
 /** Bits of every number of a split, so −0 and rounding differences show. */
 function bits(v: unknown): unknown {
