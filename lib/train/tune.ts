@@ -47,9 +47,11 @@ export type TuneParams = Readonly<Record<string, number | string | boolean>>;
  * The settings tried per trainer, upstream's (`{}`) first, then in the
  * order a small budget should try them (the most likely gain first: more
  * regularisation, which is what helps on unseen stretches of time).
- * Trainers without hyperparameters upstream (linear, polynomial) and the
- * curve fits have only upstream's setting; `EnsembleTrainer` is not tuned
- * (its members are).
+ * Trainers without hyperparameters upstream (linear, polynomial) have only
+ * upstream's setting, and so do the logarithmic and logistic curve fits
+ * (every starting point tried reached the same fit); the exponential fit
+ * also tries a concave start. `EnsembleTrainer` is not tuned (its members
+ * are).
  *
  * @example
  * ```ts
@@ -103,7 +105,8 @@ export const TUNE_GRIDS: {
   PolynomialRegressionTrainer: [{}],
   LogarithmicRegressionTrainer: [{}],
   LogisticRegressionTrainer: [{}],
-  ExponentialRegressionTrainer: [{}],
+  // upstream's start is convex; power bends the other way (curve_fit.ts)
+  ExponentialRegressionTrainer: [{}, { start: "concave" }],
   SaturatingRegressionTrainer: [{}],
   EnsembleTrainer: [{}],
 };

@@ -172,3 +172,37 @@ Deno.test("`logarithmicRegression()` on linear data settles in the linear limit 
   }
   assert(worst < 1, `worst error against the noiseless line: ${worst}`);
 });
+
+Deno.test("a concave start of `exponentialRegression()` finds the bending curve upstream's convex start walks away from", () => {
+  // y = 50 − 40·e^(−2x) on x scaled to [0, 1]: concave, rising, flattening
+  const x = Float64Array.from({ length: 60 }, (_, i) => (i / 59) * 200);
+  const y = x.map((v) => 50 - 40 * Math.exp(-2 * (v / 200)));
+  const sse = (m: CurveFitModel) =>
+    m.predict([x]).reduce((s, v, i) => s + (v - y[i]!) ** 2, 0);
+  const concave = exponentialRegression({ start: "concave" }).fit([x], y);
+  // the generating parameters, in Kepler's order [a, b, c]
+  [-40, -2, 50].forEach((v, i) =>
+    assert(Math.abs(concave.params[i]! - v) < 1e-6, `${concave.params}`)
+  );
+  // from upstream's p0 (b = 1) the fit ends far off; the memo must not
+  // hand either start the other's fit
+  const upstream = exponentialRegression().fit([x], y);
+  assert(sse(upstream) > 100 && sse(concave) < 1e-9, `${sse(upstream)}`);
+  const again = exponentialRegression({ start: "concave" }).fit([x], y);
+  assertEquals(again.params, concave.params);
+});
+
+Deno.test("a curve fit's start must be one it has", () => {
+  assertThrows(
+    () => logarithmicRegression({ start: "concave" }),
+    RangeError,
+    'start must be "upstream", got "concave"',
+  );
+  assertThrows(
+    // deno-lint-ignore no-explicit-any
+    () => exponentialRegression({ start: "convex" as any }),
+    RangeError,
+    'start must be "upstream" or "concave", got "convex"',
+  );
+  assertEquals(exponentialRegression().params.start, "upstream");
+});
