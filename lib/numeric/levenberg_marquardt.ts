@@ -152,15 +152,41 @@ function backSolve(
  * too (then the current θ is a minimum to those tolerances: as the damping
  * grows the steps shrink until the xtol test holds, MINPACK's info 2).
  */
+/** An iteration's step: its reductions, their ratio and the xtol norms. */
+interface StepRecord {
+  actual: number;
+  predicted: number;
+  rho: number;
+  /** The sum of squares before the step. */
+  ref: number;
+  /** ‖Dδ‖². */
+  stepNorm: number;
+  /** ‖Dθ‖². */
+  thetaNorm: number;
+}
+
+/**
+ * Records a step's actual and predicted reductions, their ratio and the
+ * sum of squares before it into `step`; returns whether it is accepted
+ * (a finite sum of squares that fell by more than 1e-4 of the prediction).
+ */
+function judgeStep(
+  step: StepRecord,
+  sse: number,
+  trialSse: number,
+  predicted: number,
+): boolean {
+  const actual = sse - trialSse;
+  const rho = predicted > 0 ? actual / predicted : -1;
+  step.actual = actual;
+  step.predicted = predicted;
+  step.rho = rho;
+  step.ref = sse;
+  return Number.isFinite(trialSse) && actual > 0 && rho > 1e-4;
+}
+
 function convergence(
-  t: {
-    actual: number;
-    predicted: number;
-    rho: number;
-    ref: number;
-    stepNorm: number;
-    thetaNorm: number;
-  },
+  t: StepRecord,
   accepted: boolean,
   ftol: number,
   xtol: number,
@@ -205,18 +231,17 @@ export function levenbergMarquardt(
   const m = theta0.length;
   const n = x.length;
   const w = workspace(m);
-  let theta = Float64Array.from(theta0), trial = new Float64Array(m);
-  let r = new Float64Array(n), rTrial = new Float64Array(n);
-  let jac = Array.from({ length: m }, () => new Float64Array(n));
-  let jacTrial = Array.from({ length: m }, () => new Float64Array(n));
-  let sse = evaluate(curve, theta, x, y, r, jac, w.g);
+  // the current point and the trial one, swapped when a step is accepted
+  let at = point(Float64Array.from(theta0), n),
+    to = point(new Float64Array(m), n);
+  let sse = evaluate(curve, at.theta, x, y, at.r, at.jac, w.g);
   const sst = totalSumOfSquares(y, n);
   const result = (
     converged: boolean,
     reason: LmResult["reason"],
     iterations: number,
   ): LmResult => ({
-    theta: Array.from(theta),
+    theta: Array.from(at.theta),
     sse,
     iterations,
     converged,
@@ -227,10 +252,11 @@ export function levenbergMarquardt(
   // QR of the current J: R (m×m) and Qᵀr; redone after each accepted step.
   // In place: J and r are not read again until evaluate() rewrites them.
   const red = w.red;
-  reduceInto(jac, r, red.r, red.qtb);
+  reduceInto(at.jac, at.r, red.r, red.qtb);
   const colNorm = new Float64Array(m), diag = new Float64Array(m);
   scaleColumns(red.r, m, colNorm, diag);
   let lambda = 1e-3, nu = 2;
+  const step = w.step;
   for (let it = 1; it <= maxIterations; it++) {
     if (sse === 0 || sse <= 1e-20 * sst) return result(true, "exact", it - 1);
     const cos = gradientCosine(red, m, colNorm, sse);
@@ -242,21 +268,20 @@ export function levenbergMarquardt(
       continue;
     }
     const predicted = predictedReduction(red, m, delta);
-    const { stepNorm, thetaNorm } = trialPoint(theta, delta, diag, trial);
-    const trialSse = evaluate(curve, trial, x, y, rTrial, jacTrial, w.g);
-    const actual = sse - trialSse;
-    const rho = predicted > 0 ? actual / predicted : -1;
-    const accepted = Number.isFinite(trialSse) && actual > 0 && rho > 1e-4;
-    const step = { actual, predicted, rho, ref: sse, stepNorm, thetaNorm };
+    trialPoint(at.theta, delta, diag, to.theta, step);
+    const trialSse = evaluate(curve, to.theta, x, y, to.r, to.jac, w.g);
+    const accepted = judgeStep(step, sse, trialSse, predicted);
     const reason = convergence(step, accepted, ftol, xtol);
     if (accepted) {
-      [theta, trial] = [trial, theta];
+      // not [at, to] = [to, at]: until the loop is optimised that
+      // allocates an array and an iterator per swap
+      const t = at;
+      at = to;
+      to = t;
       sse = trialSse;
-      [r, rTrial] = [rTrial, r];
-      [jac, jacTrial] = [jacTrial, jac];
-      reduceInto(jac, r, red.r, red.qtb);
+      reduceInto(at.jac, at.r, red.r, red.qtb);
       scaleColumns(red.r, m, colNorm, diag);
-      lambda *= Math.max(1 / 3, 1 - (2 * rho - 1) ** 3);
+      lambda *= Math.max(1 / 3, 1 - (2 * step.rho - 1) ** 3);
       nu = 2;
       if (reason) return result(true, reason, it);
     } else {
@@ -273,6 +298,22 @@ export function levenbergMarquardt(
     }
   }
   return result(false, "maxIterations", maxIterations);
+}
+
+/** A point of the search: parameters, residuals and gradient columns. */
+interface Point {
+  theta: Float64Array;
+  r: Float64Array;
+  jac: Float64Array[];
+}
+
+/** A point at `theta` with room for `n` residuals and gradient rows. */
+function point(theta: Float64Array, n: number): Point {
+  return {
+    theta,
+    r: new Float64Array(n),
+    jac: Array.from({ length: theta.length }, () => new Float64Array(n)),
+  };
 }
 
 /** `Σ (y_i − ȳ)²` over the first n values. */
@@ -303,6 +344,8 @@ interface Workspace {
   stack: Float64Array;
   small: Reduced;
   delta: Float64Array;
+  /** The current iteration's step (one record: no object per iteration). */
+  step: StepRecord;
 }
 
 function workspace(m: number): Workspace {
@@ -313,6 +356,14 @@ function workspace(m: number): Workspace {
     stack: new Float64Array(2 * m),
     small: { r: new Float64Array(m * m), qtb: new Float64Array(m) },
     delta: new Float64Array(m),
+    step: {
+      actual: 0,
+      predicted: 0,
+      rho: 0,
+      ref: 0,
+      stepNorm: 0,
+      thetaNorm: 0,
+    },
   };
 }
 
@@ -404,13 +455,14 @@ function withDefaults(options: LmOptions): Required<LmOptions> {
   };
 }
 
-/** θ + δ into `trial`, with the scaled norms ‖Dδ‖² and ‖Dθ‖² of the xtol test. */
+/** θ + δ into `trial`, with the scaled norms ‖Dδ‖² and ‖Dθ‖² of the xtol test into `out`. */
 function trialPoint(
   theta: Float64Array,
   delta: Float64Array,
   diag: Float64Array,
   trial: Float64Array,
-): { stepNorm: number; thetaNorm: number } {
+  out: StepRecord,
+): void {
   const m = theta.length;
   let stepNorm = 0, thetaNorm = 0;
   for (let k = 0; k < m; k++) {
@@ -418,5 +470,6 @@ function trialPoint(
     stepNorm += (diag[k]! * delta[k]!) ** 2;
     thetaNorm += (diag[k]! * theta[k]!) ** 2;
   }
-  return { stepNorm, thetaNorm };
+  out.stepNorm = stepNorm;
+  out.thetaNorm = thetaNorm;
 }
