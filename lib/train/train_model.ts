@@ -32,7 +32,7 @@ import {
   type Trainer,
 } from "./model.ts";
 import { blockedHoldout, type Split, take, trainTestSplit } from "./split.ts";
-import { blockedFolds, type CrossValidation } from "./cross_validate.ts";
+import { blockedFolds } from "./cross_validate.ts";
 import { cvCalibrated, holdoutCalibrated } from "./calibrate.ts";
 import { ensembleOf } from "./ensemble.ts";
 import { trainedMetadata } from "./trained_metadata.ts";
@@ -447,33 +447,27 @@ function* fitComponentSteps(
       ...tuned,
     };
   }
-  let cvs: { cv: CrossValidation; untuned?: CrossValidation };
-  try {
-    cvs = yield* crossValidationSteps(
-      make,
-      options.candidates,
-      data.xTrain,
-      yTrain,
-      data.folds,
-      cvOptions,
-      store,
-    );
-  } catch (error) {
-    if (!(error instanceof FitError || error instanceof RangeError)) {
-      throw error;
-    }
-    return {
-      ...holdoutCalibrated(
-        fitted,
-        held,
-        coverage,
-        `${component}: ${error.message}`,
-      ),
-      ...tuned,
-    };
-  }
-  const out = { ...cvCalibrated(fitted, held, cvs.cv, coverage), ...tuned };
-  return cvs.untuned === undefined ? out : { ...out, cvUntuned: cvs.untuned };
+  const cvs = yield* crossValidationSteps(
+    make,
+    options.candidates,
+    data.xTrain,
+    yTrain,
+    data.folds,
+    cvOptions,
+    store,
+  );
+  // a failed CV keeps the untuned one's figures when that one succeeded
+  const out = "failure" in cvs
+    ? holdoutCalibrated(
+      fitted,
+      held,
+      coverage,
+      `${component}: ${cvs.failure.message}`,
+    )
+    : cvCalibrated(fitted, held, cvs.cv, coverage);
+  return cvs.untuned === undefined
+    ? { ...out, ...tuned }
+    : { ...out, ...tuned, cvUntuned: cvs.untuned };
 }
 
 /** The seed, main feature and checkpoint of a component's fit. */

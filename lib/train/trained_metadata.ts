@@ -137,7 +137,10 @@ function tuneMetadata(
   const untuned: Partial<Record<Component, TrainedComponent>> = {};
   for (const c of order) {
     const t = components[c];
-    if (t?.cvUntuned !== undefined) untuned[c] = { ...t, cv: t.cvUntuned };
+    // upstream's setting's CV, whether or not the search's own failed
+    if (t?.cvUntuned === undefined) continue;
+    const { cvFailure: _, ...rest } = t;
+    untuned[c] = { ...rest, cv: t.cvUntuned };
   }
   if (Object.keys(untuned).length === 0) return out;
   const cv = cvMetadata(order, untuned, facts.folds);
@@ -146,6 +149,11 @@ function tuneMetadata(
       out[`${c}_cv_mae_untuned`] = cv[`${c}_cv_mae`];
     }
   }
+  // the model's figures summarise every component, never a part of them
+  const all = order.every((c) =>
+    components[c] === undefined || untuned[c] !== undefined
+  );
+  if (!all) return out;
   out.cv_mae_untuned = cv.cv_mae;
   out.cv_mae_untuned_std = cv.cv_mae_std;
   out.cv_mape_untuned = cv.cv_mape;

@@ -376,10 +376,19 @@ export function* nestedCrossValidateSteps(
   return { cv, choices };
 }
 
+/** What {@linkcode crossValidationSteps} measured, or why it could not. */
+export type CrossValidations =
+  | { cv: CrossValidation; untuned?: CrossValidation }
+  | { failure: FitError | RangeError; untuned?: CrossValidation };
+
 /**
  * The blocked cross-validation of upstream's setting and, when there are
  * settings to search, the nested one (the search run inside every fold),
  * which is then the model's figure; the untuned one is kept beside it.
+ * A fold that cannot be fitted or predicts non-finite values is a
+ * `failure`; when only the nested one fails (a setting the search chose
+ * fails its fold), the untuned one is still given: the model's CV has
+ * failed, but what upstream's setting scored is known.
  */
 export function* crossValidationSteps(
   make: TrainerFactory,
@@ -389,20 +398,30 @@ export function* crossValidationSteps(
   folds: readonly Split[],
   fitOptions: FitOptions,
   store: FoldPredictions,
-): Steps<{ cv: CrossValidation; untuned?: CrossValidation }> {
-  const untuned = yield* crossValidateSteps(make({}), x, y, folds, fitOptions, {
-    store,
-    setting: {},
-  });
-  if (candidates.length < 2) return { cv: untuned };
-  const nested = yield* nestedCrossValidateSteps(
-    make,
-    candidates,
-    x,
-    y,
-    folds,
-    fitOptions,
-    store,
-  );
-  return { cv: nested.cv, untuned };
+): Steps<CrossValidations> {
+  let untuned: CrossValidation | undefined;
+  try {
+    untuned = yield* crossValidateSteps(make({}), x, y, folds, fitOptions, {
+      store,
+      setting: {},
+    });
+    if (candidates.length < 2) return { cv: untuned };
+    const nested = yield* nestedCrossValidateSteps(
+      make,
+      candidates,
+      x,
+      y,
+      folds,
+      fitOptions,
+      store,
+    );
+    return { cv: nested.cv, untuned };
+  } catch (error) {
+    if (error instanceof FitError || error instanceof RangeError) {
+      return untuned === undefined
+        ? { failure: error }
+        : { failure: error, untuned };
+    }
+    throw error;
+  }
 }

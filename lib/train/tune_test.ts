@@ -4,6 +4,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import {
+  crossValidationSteps,
   nestedCrossValidate,
   selectParams,
   TUNE_GRIDS,
@@ -15,6 +16,10 @@ import type { FittedModel, Trainer } from "./model.ts";
 import { makeTrainer } from "./trainers.ts";
 import { trainModel } from "./train_model.ts";
 import type { Frame } from "../extract/frame.ts";
+import { finish } from "./steps.ts";
+import { queryResult, simulate } from "../simulate/mod.ts";
+import { queryDataFrom } from "../extract/mod.ts";
+import { prepareFrames } from "../isolate/prepare_frames.ts";
 
 /** A trainer that ignores its data and predicts its parameter `c`. */
 function constant(params: TuneParams): Trainer {
@@ -176,4 +181,77 @@ Deno.test("`nestedCrossValidate()` reuses the stored predictions of folds that c
   assertEquals(nested.cv.metrics, untuned.metrics);
   // every fold chose the default ({} twice: a tie keeps the first)
   assertEquals(store.hits >= 3, true);
+});
+
+/**
+ * `{}` predicts 0; `{ mean: true }` predicts the training mean where x is
+ * below `limit`, and NaN at or above it (as an exponential curve can
+ * overflow on rows past its training range).
+ */
+function meanBelow(limit: number) {
+  return (params: TuneParams): Trainer => ({
+    name: "LinearRegressionTrainer",
+    params: { ...params },
+    fit(x, y): FittedModel {
+      const mean = y.reduce((s, v) => s + v, 0) / y.length;
+      return {
+        kind: "linear",
+        nFeatures: 1,
+        predict: (rows) =>
+          rows[0]!.map((v) =>
+            params.mean !== true ? 0 : v < limit ? mean : NaN
+          ),
+        toJSON: () => ({ kind: "linear" }) as never,
+      };
+    },
+  });
+}
+
+Deno.test("`crossValidationSteps()` keeps upstream's setting's CV when the search's chosen setting fails its fold", () => {
+  const n = 300;
+  const x = [Float64Array.from({ length: n }, (_, i) => i)];
+  const y = new Float64Array(n).fill(10);
+  const folds = blockedFolds(n, 3);
+  const make = meanBelow(200); // the last fold's rows are x ≥ 200
+  const out = finish(
+    crossValidationSteps(make, [{}, { mean: true }], x, y, folds, {
+      seed: 1,
+      mainFeature: 0,
+    }, new FoldPredictions()),
+  );
+  assert("failure" in out, "the search picks { mean: true }, NaN on fold 3");
+  assert(/non-finite/.test(out.failure.message), out.failure.message);
+  // upstream's setting ({}, predicting 0) on the same folds, independently
+  const plain = crossValidate(make({}), x, y, folds, { seed: 1 });
+  assertEquals(out.untuned?.metrics, plain.metrics);
+  assertEquals(out.untuned?.metrics.map((m) => m.mae), [10, 10, 10]);
+});
+
+Deno.test("a model whose nested CV fails still reports its untuned CV, equal to the untuned run's (notebook 02's case)", () => {
+  // found by notebooks/02: the exponential's concave start, chosen on a
+  // fold's inner split, predicts non-finite dram power on the fold itself
+  const sim = simulate({
+    start: 1_767_225_600,
+    duration: 1800,
+    containers: 10,
+    seed: 1,
+    sources: ["rapl-sysfs"],
+  });
+  const frame = prepareFrames(
+    queryDataFrom(queryResult(sim)),
+    "BPFOnly",
+    "AbsPower",
+    { source: "rapl-sysfs" },
+  );
+  const options = { featureGroup: "BPFOnly", outputType: "AbsPower" } as const;
+  const trainer = "ExponentialRegressionTrainer";
+  const tuned = trainModel(frame, trainer, { ...options, tune: 8 }).metadata;
+  const untuned = trainModel(frame, trainer, options).metadata;
+  assert(typeof tuned.cv_failed === "string", "the nested CV fails here");
+  assertEquals(untuned.cv_failed, undefined);
+  assertEquals(tuned.cv_mae_untuned, untuned.cv_mae);
+  assertEquals(tuned.cv_mape_untuned, untuned.cv_mape);
+  for (const c of frame.components) {
+    assertEquals(tuned[`${c}_cv_mae_untuned`], untuned[`${c}_cv_mae`]);
+  }
 });
