@@ -190,6 +190,17 @@ Deno.test("a concave start of `exponentialRegression()` finds the bending curve 
   assert(sse(upstream) > 100 && sse(concave) < 1e-9, `${sse(upstream)}`);
   const again = exponentialRegression({ start: "concave" }).fit([x], y);
   assertEquals(again.params, concave.params);
+  // a, b < 0 in Kepler's weight file: Kepler's formula gives predict's
+  // values, and the JSON model loads back to the same curve
+  const w = concave.keplerWeights(["bpf_cpu_time_ms"]);
+  assert(
+    maxRelDiff(
+      keplerPredict(w, "exponential", ["bpf_cpu_time_ms"], [x]),
+      concave.predict([x]),
+    ) < 1e-9,
+  );
+  const back = loadModel(JSON.parse(JSON.stringify(concave)));
+  assertEquals(back.predict([x]), concave.predict([x]));
 });
 
 Deno.test("a curve fit's start must be one it has", () => {
