@@ -192,7 +192,7 @@ function meanBelow(limit: number) {
   return (params: TuneParams): Trainer => ({
     name: "LinearRegressionTrainer",
     params: { ...params },
-    fit(x, y): FittedModel {
+    fit(_x, y): FittedModel {
       const mean = y.reduce((s, v) => s + v, 0) / y.length;
       return {
         kind: "linear",
