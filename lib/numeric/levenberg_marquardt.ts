@@ -145,13 +145,6 @@ function backSolve(
   return out;
 }
 
-/**
- * MINPACK's convergence tests after a step: `ftol` when neither the actual
- * nor the predicted reduction reaches ftol of the sum of squares `ref`,
- * `xtol` when the step is below xtol of θ. They apply to a rejected step
- * too (then the current θ is a minimum to those tolerances: as the damping
- * grows the steps shrink until the xtol test holds, MINPACK's info 2).
- */
 /** An iteration's step: its reductions, their ratio and the xtol norms. */
 interface StepRecord {
   actual: number;
@@ -185,6 +178,13 @@ function judgeStep(
   return Number.isFinite(trialSse) && actual > 0 && rho > 1e-4;
 }
 
+/**
+ * MINPACK's convergence tests after a step: `ftol` when neither the actual
+ * nor the predicted reduction reaches ftol of the sum of squares `ref`,
+ * `xtol` when the step is below xtol of θ. They apply to a rejected step
+ * too (then the current θ is a minimum to those tolerances: as the damping
+ * grows the steps shrink until the xtol test holds, MINPACK's info 2).
+ */
 function convergence(
   t: StepRecord,
   accepted: boolean,
