@@ -100,10 +100,9 @@ export interface CurveFitParams {
    * CounterOnly 10.09 → 5.24 W, acpi CounterOnly 16.07 → 12.12 W, and on
    * the real v0.6 BPFIRQ rapl set 12.56 → 4.81 W; on the real rapl
    * KubeletOnly AbsPower set upstream's start stays ahead (35.86 against
-   * 36.13 W). The
-   * logarithmic and logistic fits reach the same minimum from every start
-   * tried, so they have only upstream's. `--tune` searches this
-   * (lib/train/tune.ts). Default: `"upstream"`.
+   * 36.13 W). The logarithmic and logistic fits reach the same minimum
+   * from every start tried, so they have only upstream's. `--tune`
+   * searches this (lib/train/tune.ts). Default: `"upstream"`.
    */
   start?: "upstream" | "concave";
 }
