@@ -351,6 +351,12 @@ export function scanQuery(
       const metric = readString(s);
       expect(s, COLON, "':' after a metric name");
       ws(s);
+      if (s.i >= s.b.length) {
+        fail(
+          s,
+          `expected the series of metric ${metric}, found the end of the file,`,
+        );
+      }
       if (s.b[s.i] !== LBRACKET) {
         throw notQueryJson(origin, `metric ${metric} is not a list of series`);
       }

@@ -101,6 +101,12 @@ Deno.test("`parseQuery()` names the byte offset of malformed input", () => {
         /^q.json is not a query JSON: metric m is not a list of series \(/,
     },
   );
+  // A file cut after a metric's name says so, not that the shape is wrong.
+  assertThrows(() => parseQuery('{"m":', { origin: "q.json" }), {
+    name: "SyntaxError",
+    message:
+      /^Cannot parse q.json as a query JSON: expected the series of metric m, found the end of the file, at byte 5 /,
+  });
   assertThrows(() => parseQuery('{"m": [{"metric": {}}]}'), {
     name: "SyntaxError",
     message: /a series of m lacks "metric" or "values"/,
