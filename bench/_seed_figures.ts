@@ -18,6 +18,7 @@ import {
 import { queryDataFrom } from "../lib/extract/mod.ts";
 import { trainPipeline } from "../lib/train/pipeline.ts";
 import { rankingError } from "../lib/pipeline/model_metadata.ts";
+import { median } from "../lib/calibrate/mod.ts";
 import type { TrainReport } from "../lib/train/mod.ts";
 import { DEFAULT_TUNE_FITS } from "../lib/train/tune.ts";
 import { UPSTREAM_TRAINERS } from "../lib/types.ts";
@@ -65,17 +66,16 @@ export async function seedFigures(
     GROUPS.flatMap((group) => {
       const values = best.get(`${source} ${group}`) ?? [];
       if (values.length === 0) return [];
-      const sorted = [...values].sort((a, b) => a - b);
-      const mid = sorted.length / 2;
-      const median = sorted.length % 2 === 1
-        ? sorted[Math.floor(mid)]!
-        : (sorted[mid - 1]! + sorted[mid]!) / 2;
       const label = `${source} AbsPower ${group}, seeds ${OTHER_SEEDS[0]}–${
         OTHER_SEEDS.at(-1)
       } (the demo loads drawn again), with SaturatingRegressionTrainer (--tune ${DEFAULT_TUNE_FITS}, derived auto): best blocked-CV MAE`;
       return [
-        { name: `${label}, median over seeds`, value: median, unit: "σ" },
-        { name: `${label}, worst seed`, value: sorted.at(-1)!, unit: "σ" },
+        {
+          name: `${label}, median over seeds`,
+          value: median(values),
+          unit: "σ",
+        },
+        { name: `${label}, worst seed`, value: Math.max(...values), unit: "σ" },
         {
           name: `${label}: seeds within ${goal} σ, of ${values.length}`,
           value: values.filter((v) => v <= goal).length,
