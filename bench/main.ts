@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   }
   files.sort();
   const sections: string[] = [];
+  const failed: string[] = [];
   for (const file of files) {
     const stem = file.replace(/_bench\.ts$/, "");
     if (only.length > 0 && !only.includes(stem)) continue;
@@ -55,10 +56,10 @@ async function main(): Promise<void> {
     try {
       figures = await mod.suite.run();
     } catch (error) {
+      // The section recorded before stays as it was (a failed run leaves
+      // what was there intact); the run exits non-zero.
       console.error(`bench ${file} failed: ${(error as Error).message}`);
-      sections.push(
-        `## ${mod.suite.title}\n\nFailed: ${(error as Error).message}\n`,
-      );
+      failed.push(stem);
       continue;
     }
     for (const f of figures) console.log(row(f));
@@ -85,20 +86,24 @@ async function main(): Promise<void> {
     "",
   ];
   const path = join(ROOT, "BENCHMARKS.md");
-  let body = sections;
-  if (only.length > 0) {
-    // Keep the other suites' sections; replace the ones that ran in place,
-    // with the notes written below their tables (./_record.ts).
-    let old = "";
-    try {
-      old = await Deno.readTextFile(path);
-    } catch { /* first run */ }
-    body = mergeSections(old, sections);
-  }
+  // Replace the sections of the suites that ran in place, with the notes
+  // written below their tables, and keep the others (./_record.ts). Before,
+  // a run of every suite wrote its tables alone and dropped every note.
+  let old = "";
+  try {
+    old = await Deno.readTextFile(path);
+  } catch { /* first run */ }
+  const body = mergeSections(old, sections);
   const tmp = `${path}.tmp`;
   await Deno.writeTextFile(tmp, [...header, ...body].join("\n"));
   await Deno.rename(tmp, path);
   console.log(`\nrecorded in ${path}`);
+  if (failed.length > 0) {
+    console.error(
+      `bench: ${failed.join(", ")} failed; their sections are as they were`,
+    );
+    Deno.exitCode = 1;
+  }
 }
 
 if (import.meta.main) await main();
