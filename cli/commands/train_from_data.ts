@@ -5,11 +5,16 @@
  *
  * @module
  */
+import { basename } from "node:path";
 import { about } from "./registry.ts";
 import { command, option, parser } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { csvFile } from "../../lib/layout.ts";
 import { pipelineFolder, preprocessedCsvPath } from "../../lib/pipeline/mod.ts";
+import {
+  type PreprocessedNameFacts,
+  preprocessedNameFacts,
+} from "../../lib/pipeline/read_preprocessed.ts";
 import { parseFrameCsv } from "../../lib/extract/mod.ts";
 import { exists, readTextFile } from "../../lib/io/read.ts";
 import {
@@ -36,11 +41,8 @@ export const trainFromData = command({
     ),
     outputType: option(
       "--output-type <type>",
-      "AbsPower or DynPower (also -ot)",
-      {
-        parse: parser(parseOutputType),
-        default: "AbsPower",
-      },
+      "AbsPower or DynPower (also -ot; default: as the file name says, abs or dyn, else AbsPower)",
+      { parse: parser(parseOutputType) },
     ),
     featureGroup: option(
       "--feature-group <group>",
@@ -64,11 +66,27 @@ export const trainFromData = command({
       pipelineFolder(modelPath, options.pipelineName),
       options.input,
     );
-    // One read: the header says the source when -e is not given.
+    // What -e and --output-type do not say, the file name says (upstream's
+    // preprocess_dyn_..._acpi_BPFOnly.csv, kepler-model-db's
+    // acpi_KubeletOnly_dyn_data.csv), else the header (the source) or
+    // upstream's default (AbsPower). Before, a dyn file was trained as
+    // AbsPower unless --output-type said otherwise.
+    const named = options.outputType !== undefined &&
+        options.energySource !== undefined
+      ? {}
+      : namedFacts(path);
     const text = await readTextFile(path);
     const header = text.slice(0, text.indexOf("\n")).split(",");
-    const source = options.energySource ??
+    const source = options.energySource ?? named.source ??
       (header.includes("platform_power") ? "acpi" : "rapl-sysfs");
+    const outputType = options.outputType ?? named.outputType ?? "AbsPower";
+    if (options.outputType === undefined && named.outputType === "DynPower") {
+      context.err(
+        `train_from_data: DynPower models, as the file name ${
+          basename(path)
+        } says (--output-type to choose)`,
+      );
+    }
     const frame = parseFrameCsv(text, { source, origin: path });
     // Without --id the CSV's node_type column says the node types (a CSV
     // has no kepler_node_info to read a spec from).
@@ -79,7 +97,7 @@ export const trainFromData = command({
       modelPath,
       pipelineName: options.pipelineName,
       trainers: options.trainers ?? ["XgboostFitTrainer"],
-      outputType: options.outputType,
+      outputType,
       split: options.split,
       cvFolds: options.cvFolds,
       tune: options.tune,
@@ -115,6 +133,17 @@ export const trainFromData = command({
     }
   },
 });
+
+/** What the file name says, or an error that says which flags to pass. */
+function namedFacts(path: string): PreprocessedNameFacts {
+  try {
+    return preprocessedNameFacts(path);
+  } catch (error) {
+    throw new UsageError(
+      `${(error as Error).message}: pass --output-type and -e`,
+    );
+  }
+}
 
 /**
  * The CSV `-i` names: `<data>/<name>.csv` as upstream reads it, else the

@@ -4,9 +4,16 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type CsvTable, readCsvFile } from "../io/csv.ts";
 import { csvFile, preprocessedDir } from "../layout.ts";
+import {
+  ALL_FEATURE_GROUPS,
+  ENERGY_SOURCES,
+  type EnergySource,
+  type FeatureGroup,
+  type OutputType,
+} from "../types.ts";
 
 /** A preprocessed CSV of a pipeline. */
 export interface PreprocessedCsv {
@@ -78,4 +85,76 @@ export function preprocessedCsvPath(
   name: string,
 ): string {
   return csvFile(preprocessedDir(pipelineFolder), name);
+}
+
+/** What a preprocessed CSV's file name says about it. */
+export interface PreprocessedNameFacts {
+  /** From an `abs` or `dyn` word. */
+  outputType?: OutputType;
+  /** From an energy source's name (`rapl` is kepler-model-db's rapl-sysfs). */
+  source?: EnergySource;
+  /** From a feature group's name. */
+  featureGroup?: FeatureGroup;
+}
+
+function sourceOfWord(word: string): EnergySource | undefined {
+  if (word === "rapl") return "rapl-sysfs";
+  return ENERGY_SOURCES.find((s) => s === word);
+}
+
+/**
+ * What a preprocessed CSV's file name says, in both of upstream's
+ * spellings: the pipeline's `preprocess_<abs|dyn>_<extractor>[_<isolator>]_<source>_<group>.csv`
+ * and kepler-model-db's `<source>_<group>_<abs|dyn>_data.csv`. The name is
+ * split at `_`; each word that is `abs` or `dyn`, an energy source or a
+ * feature group says that much. Anything the name does not say is left out.
+ *
+ * @param path The CSV's path or name.
+ * @returns The output type, energy source and feature group the name says.
+ * @throws {RangeError} when the name says two different things of one kind
+ *   (e.g. both `abs` and `dyn`).
+ *
+ * @example
+ * ```ts
+ * import { preprocessedNameFacts } from "./read_preprocessed.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(preprocessedNameFacts("/d/acpi_KubeletOnly_dyn_data.csv"),
+ *   { outputType: "DynPower", source: "acpi", featureGroup: "KubeletOnly" });
+ * assertEquals(preprocessedNameFacts("preprocess_abs_default_rapl-sysfs_Basic"),
+ *   { outputType: "AbsPower", source: "rapl-sysfs", featureGroup: "Basic" });
+ * assertEquals(preprocessedNameFacts("coremark.csv"), {});
+ * ```
+ */
+export function preprocessedNameFacts(path: string): PreprocessedNameFacts {
+  const name = basename(path).replace(/\.csv$/i, "");
+  const outputs: OutputType[] = [];
+  const sources: EnergySource[] = [];
+  const groups: FeatureGroup[] = [];
+  for (const word of name.split("_")) {
+    if (word === "abs") outputs.push("AbsPower");
+    if (word === "dyn") outputs.push("DynPower");
+    const source = sourceOfWord(word);
+    if (source !== undefined) sources.push(source);
+    const group = ALL_FEATURE_GROUPS.find((g) => g === word);
+    if (group !== undefined) groups.push(group);
+  }
+  const one = <T>(what: string, values: T[]): T | undefined => {
+    const distinct = [...new Set(values)];
+    if (distinct.length > 1) {
+      throw new RangeError(
+        `${path}: the file name names more than one ${what}: ${
+          distinct.join(", ")
+        }`,
+      );
+    }
+    return distinct[0];
+  };
+  const facts: PreprocessedNameFacts = {};
+  const outputType = one("output type (abs, dyn)", outputs);
+  if (outputType !== undefined) facts.outputType = outputType;
+  const source = one("energy source", sources);
+  if (source !== undefined) facts.source = source;
+  const featureGroup = one("feature group", groups);
+  if (featureGroup !== undefined) facts.featureGroup = featureGroup;
+  return facts;
 }

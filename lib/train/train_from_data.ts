@@ -52,13 +52,41 @@ import {
 import { ensembleOf } from "./ensemble.ts";
 
 /**
- * The feature group whose features are exactly a frame's feature columns.
+ * A group's features as kepler-model-server v0.6 wrote them (its 2023
+ * `BPF_FEATURES = ["bpf_cpu_time_us"]`): `bpf_cpu_time_us` for
+ * `bpf_cpu_time_ms`, and no `bpf_page_cache_hit`, as in kepler-model-db's
+ * `..._v0.6/preprocessed_data` CSVs. Only for the groups where that form
+ * differs (those with BPF features); sorted, as the current forms.
+ *
+ * @example
+ * ```ts
+ * import { legacyGroupFeatures } from "./train_from_data.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(legacyGroupFeatures("BPFOnly"), ["bpf_cpu_time_us"]);
+ * assertEquals(legacyGroupFeatures("CounterOnly"), undefined);
+ * ```
+ */
+export function legacyGroupFeatures(
+  group: FeatureGroup,
+): string[] | undefined {
+  const current: readonly string[] = FEATURE_GROUP_FEATURES[group];
+  if (!current.includes("bpf_cpu_time_ms")) return undefined;
+  return current
+    .filter((f) => f !== "bpf_page_cache_hit")
+    .map((f) => f === "bpf_cpu_time_ms" ? "bpf_cpu_time_us" : f)
+    .sort();
+}
+
+/**
+ * The feature group whose features are exactly a frame's feature columns,
+ * in the current form or in v0.6's ({@linkcode legacyGroupFeatures}).
  *
  * @example
  * ```ts
  * import { featureGroupOfColumns } from "./train_from_data.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(featureGroupOfColumns(["bpf_page_cache_hit", "bpf_cpu_time_ms"]), "BPFOnly");
+ * assertEquals(featureGroupOfColumns(["bpf_cpu_time_us"]), "BPFOnly");
  * assertEquals(featureGroupOfColumns(["x"]), undefined);
  * ```
  */
@@ -66,19 +94,22 @@ export function featureGroupOfColumns(
   features: readonly string[],
 ): FeatureGroup | undefined {
   const key = [...features].sort().join(",");
-  return ALL_FEATURE_GROUPS.find((g) =>
-    FEATURE_GROUP_FEATURES[g].length > 0 &&
-    FEATURE_GROUP_FEATURES[g].join(",") === key
+  const groups = ALL_FEATURE_GROUPS.filter((g) =>
+    FEATURE_GROUP_FEATURES[g].length > 0
   );
+  return groups.find((g) => FEATURE_GROUP_FEATURES[g].join(",") === key) ??
+    groups.find((g) => legacyGroupFeatures(g)?.join(",") === key);
 }
 
 /**
  * The features of `group` that a frame lacks (none for a group without a
- * fixed feature list, e.g. ThirdParty).
+ * fixed feature list, e.g. ThirdParty, and none when the frame has the
+ * group's v0.6 form, {@linkcode legacyGroupFeatures}).
  *
  * @param features The frame's feature columns.
  * @param group The feature group asked for.
- * @returns The missing feature columns, in the group's order.
+ * @returns The missing feature columns of the current form, in the group's
+ *   order.
  *
  * @example
  * ```ts
@@ -86,6 +117,7 @@ export function featureGroupOfColumns(
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(missingGroupFeatures(["bpf_cpu_time_ms"], "BPFOnly"), ["bpf_page_cache_hit"]);
  * assertEquals(missingGroupFeatures(["bpf_page_cache_hit", "bpf_cpu_time_ms"], "BPFOnly"), []);
+ * assertEquals(missingGroupFeatures(["bpf_cpu_time_us"], "BPFOnly"), []);
  * ```
  */
 export function missingGroupFeatures(
@@ -93,6 +125,8 @@ export function missingGroupFeatures(
   group: FeatureGroup,
 ): string[] {
   const have = new Set(features);
+  const legacy = legacyGroupFeatures(group);
+  if (legacy !== undefined && legacy.every((f) => have.has(f))) return [];
   return FEATURE_GROUP_FEATURES[group].filter((f) => !have.has(f));
 }
 
