@@ -18,6 +18,10 @@
  * `--tune none`. Goal: ours
  * ≥ 10 % better (ratio ≤ 0.90) in every feature group.
  *
+ * Further preprocessed CSVs (a data set held out of the project) are
+ * measured the same way when `KEPLER_COMPARE_CSV` names them
+ * (./_compare_csv.ts).
+ *
  * @module
  */
 import { dirname, join } from "node:path";
@@ -39,6 +43,7 @@ import { splitRows, trainModel } from "../lib/train/train_model.ts";
 import { blockedFolds } from "../lib/train/cross_validate.ts";
 import { take } from "../lib/train/split.ts";
 import { DEFAULT_TUNE_FITS } from "../lib/train/tune.ts";
+import { compareCsvPaths, readCompareCsv } from "./_compare_csv.ts";
 
 const ROOT = dirname(dirname(new URL(import.meta.url).pathname));
 
@@ -138,6 +143,9 @@ async function realSets(): Promise<DataSet[]> {
       group: "BPFIRQ",
       outputType: "AbsPower",
     });
+  }
+  for (const path of compareCsvPaths(Deno.env.get("KEPLER_COMPARE_CSV"))) {
+    out.push({ ...(await readCompareCsv(path)), kind: "real" });
   }
   return out;
 }
