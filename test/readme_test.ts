@@ -44,6 +44,8 @@ const NOT_RUN_HERE: Readonly<Record<string, string>> = {
     "benchmarks: run by hand, figures in BENCHMARKS.md",
   "deno task bench cold_demo":
     "benchmarks: run by hand, figures in BENCHMARKS.md",
+  "deno task bench sklearn-compare":
+    "benchmarks: run by hand, figures in BENCHMARKS.md; bench/compare_csv_test.ts reads KEPLER_COMPARE_CSV's files",
   "deno run --allow-all bench/notebooks_stress.ts --runs 10 --hogs 2":
     "a stress benchmark (minutes): run by hand; test/notebooks_test.ts runs each notebook once",
   "deno run -A tools/api_docs.ts":
