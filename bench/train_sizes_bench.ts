@@ -19,8 +19,10 @@
  * busy samples times the process's CPU time (the sampler runs on the wall
  * clock, so a loaded machine stretches the raw sample times).
  *
- * Medians of 3 runs at 10 min and 1 h, one run at 4 h (about a minute of
- * CPU each). Run alone with `deno task bench train-sizes`.
+ * Medians of 3 runs at every size. The 4 h runs (about a minute of CPU
+ * each) were one run until 2026-12-07: a single run on this shared machine
+ * swung by a quarter (acpi 37.9 s recorded where interleaved runs took
+ * 29.6–30.9 s). Run alone with `deno task bench train-sizes`.
  *
  * @module
  */
@@ -65,7 +67,7 @@ const SIZES: readonly Size[] = [
     name: "q4h",
     duration: 14_400,
     containers: 100,
-    runs: 1,
+    runs: 3,
     upstream: { "rapl-sysfs": 535, acpi: 346, peakMb: 4956 },
     maxMb: 600,
   },
