@@ -120,3 +120,101 @@ Deno.test("train_from_data trains DynPower models from a file named dyn, unless 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a pipeline train_from_data makes can be exported, and a second run adds to its metadata", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler-tfd-export-" });
+  try {
+    const env = { DATAPATH: dir, MODEL_PATH: join(dir, "models") };
+    await Deno.mkdir(join(dir, "machine_spec"));
+    // upstream's tests/data/machine/spec.json (an AWS m5.metal)
+    await Deno.writeTextFile(
+      join(dir, "machine_spec", "m5.json"),
+      '{"processor": "intel_xeon_platinum_8259cl", "cores": 96, "chips": 2, "memory": 377, "frequency": 3500}',
+    );
+    await Deno.copyFile(testdata(UPSTREAM_DYN), join(dir, "dyn.csv"));
+    const abs = "extracted_default_acpi_BPFOnly_abs";
+    await Deno.copyFile(
+      testdata(
+        `kepler-model-server/generated-from-upstream-head/extract-isolate/${abs}.csv`,
+      ),
+      join(dir, `${abs}.csv`),
+    );
+    const train = (input: string, trainers: string, pipeline = "p") =>
+      runTask("train_from_data", [
+        "-i",
+        input,
+        "-p",
+        pipeline,
+        "--id",
+        "m5",
+        "--trainers",
+        trainers,
+      ], { env });
+    const first = await train(abs, "SGDRegressorTrainer");
+    assertEquals(first.code, 0, first.stderr);
+    const metadataPath = join(dir, "models/p/metadata.json");
+    const md1 = JSON.parse(await Deno.readTextFile(metadataPath));
+    assertEquals(
+      [
+        md1.name,
+        md1.isolator,
+        md1.extractor,
+        md1.abs_trainers,
+        md1.dyn_trainers,
+      ],
+      ["p", "none", "default", ["SGDRegressorTrainer"], []],
+    );
+    // the dyn file under upstream's isolated_<isolator>_..._dyn name
+    await Deno.rename(
+      join(dir, "dyn.csv"),
+      join(dir, "isolated_min_acpi_BPFOnly_dyn.csv"),
+    );
+    const dyn = await train(
+      "isolated_min_acpi_BPFOnly_dyn",
+      "LinearRegressionTrainer",
+    );
+    assertEquals(dyn.code, 0, dyn.stderr);
+    const md2 = JSON.parse(await Deno.readTextFile(metadataPath));
+    assertEquals(
+      [md2.isolator, md2.abs_trainers, md2.dyn_trainers, md2.init_time],
+      [
+        "none",
+        ["SGDRegressorTrainer"],
+        ["LinearRegressionTrainer"],
+        md1.init_time,
+      ],
+    );
+    // a pipeline that starts from the dyn file records its isolator
+    const q = await train(
+      "isolated_min_acpi_BPFOnly_dyn",
+      "LinearRegressionTrainer",
+      "q",
+    );
+    assertEquals(q.code, 0, q.stderr);
+    const mdq = JSON.parse(
+      await Deno.readTextFile(join(dir, "models/q/metadata.json")),
+    );
+    assertEquals([mdq.isolator, mdq.abs_trainers], ["min", []]);
+    const out = join(dir, "db");
+    const exported = await runTask("export", [
+      "-p",
+      "p",
+      "-o",
+      out,
+      "--publisher",
+      "me",
+      "--collect-date",
+      "2023-12-13",
+    ], { env });
+    assertEquals(exported.code, 0, exported.stderr);
+    const md = JSON.parse(
+      await Deno.readTextFile(join(out, "v0.7/p/metadata.json")),
+    );
+    assertEquals([md.name, md.publisher], ["p", "me"]);
+    await Deno.stat(
+      join(out, "v0.7/p/acpi/DynPower/BPFOnly/LinearRegressionTrainer_0.zip"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -104,6 +104,7 @@ export const trainFromData = command({
       derivedFeatures: options.derivedFeatures,
       seed: options.seed,
       origin: path,
+      ...(named.isolator === undefined ? {} : { isolator: named.isolator }),
       minRows: options.minRows,
       onSwept: (swept) => sweptNotes(swept).forEach((n) => context.err(n)),
       ...(options.featureGroup ? { featureGroup: options.featureGroup } : {}),

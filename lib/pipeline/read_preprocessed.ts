@@ -12,6 +12,8 @@ import {
   ENERGY_SOURCES,
   type EnergySource,
   type FeatureGroup,
+  type IsolatorName,
+  ISOLATORS,
   type OutputType,
 } from "../types.ts";
 
@@ -95,6 +97,8 @@ export interface PreprocessedNameFacts {
   source?: EnergySource;
   /** From a feature group's name. */
   featureGroup?: FeatureGroup;
+  /** From an isolator's name after `dyn` or `isolated` (`preprocess_dyn_default_min_...`). */
+  isolator?: IsolatorName;
 }
 
 function sourceOfWord(word: string): EnergySource | undefined {
@@ -107,7 +111,10 @@ function sourceOfWord(word: string): EnergySource | undefined {
  * spellings: the pipeline's `preprocess_<abs|dyn>_<extractor>[_<isolator>]_<source>_<group>.csv`
  * and kepler-model-db's `<source>_<group>_<abs|dyn>_data.csv`. The name is
  * split at `_`; each word that is `abs` or `dyn`, an energy source or a
- * feature group says that much. Anything the name does not say is left out.
+ * feature group says that much, and so does an isolator's name (`min`,
+ * `none`, ...) after a `dyn` or an `isolated` (upstream's
+ * `isolated_<isolator>_<source>_<group>_dyn.csv`). Anything the name does
+ * not say is left out.
  *
  * @param path The CSV's path or name.
  * @returns The output type, energy source and feature group the name says.
@@ -122,6 +129,8 @@ function sourceOfWord(word: string): EnergySource | undefined {
  *   { outputType: "DynPower", source: "acpi", featureGroup: "KubeletOnly" });
  * assertEquals(preprocessedNameFacts("preprocess_abs_default_rapl-sysfs_Basic"),
  *   { outputType: "AbsPower", source: "rapl-sysfs", featureGroup: "Basic" });
+ * assertEquals(preprocessedNameFacts("preprocess_dyn_default_min_acpi_BPFOnly.csv"),
+ *   { outputType: "DynPower", source: "acpi", featureGroup: "BPFOnly", isolator: "min" });
  * assertEquals(preprocessedNameFacts("coremark.csv"), {});
  * ```
  */
@@ -130,7 +139,14 @@ export function preprocessedNameFacts(path: string): PreprocessedNameFacts {
   const outputs: OutputType[] = [];
   const sources: EnergySource[] = [];
   const groups: FeatureGroup[] = [];
-  for (const word of name.split("_")) {
+  const isolators: IsolatorName[] = [];
+  const words = name.split("_");
+  for (const [at, word] of words.entries()) {
+    const before = words.slice(0, at);
+    if (before.includes("dyn") || before.includes("isolated")) {
+      const isolator = ISOLATORS.find((i) => i === word);
+      if (isolator !== undefined) isolators.push(isolator);
+    }
     if (word === "abs") outputs.push("AbsPower");
     if (word === "dyn") outputs.push("DynPower");
     const source = sourceOfWord(word);
@@ -156,5 +172,7 @@ export function preprocessedNameFacts(path: string): PreprocessedNameFacts {
   if (source !== undefined) facts.source = source;
   const featureGroup = one("feature group", groups);
   if (featureGroup !== undefined) facts.featureGroup = featureGroup;
+  const isolator = one("isolator", isolators);
+  if (isolator !== undefined) facts.isolator = isolator;
   return facts;
 }

@@ -3,8 +3,10 @@
  * to reuse published preprocessed data. The CSV has upstream's columns
  * (`timestamp`, the features, `<component>_power`, `node_type`); the feature
  * group and energy source are inferred from the columns when not given.
- * Unlike upstream, the models are written with the pipeline's summary CSV
- * and node-type index, not only printed.
+ * Unlike upstream, the models are written with the pipeline's summary CSV,
+ * node-type index and metadata.json (so `export` can publish them), not
+ * only printed; v0.6's BPF column sets (`bpf_cpu_time_us`, no
+ * `bpf_page_cache_hit`) are read as their groups.
  *
  * @module
  */
@@ -18,12 +20,17 @@ import {
   ENSEMBLE_TRAINER,
   FEATURE_GROUP_FEATURES,
   type FeatureGroup,
+  type IsolatorName,
   type MachineSpec,
   type OutputType,
   type TrainerName,
 } from "../types.ts";
 import type { SweepResult } from "../io/stale_temps.ts";
 import { beginGeneration, lockPipeline } from "../pipeline/generation.ts";
+import {
+  formatPipelineTime,
+  type PipelineMetadata,
+} from "../pipeline/pipeline_metadata.ts";
 import {
   indexMachine,
   type NodeTypeIndex,
@@ -217,6 +224,14 @@ export interface TrainFromFrameOptions {
    * @default {5}
    */
   minRows?: number;
+  /**
+   * What isolated the data (a DynPower CSV's isolator, e.g. `min` of
+   * `preprocess_dyn_default_min_...`): recorded in the metadata.json of a
+   * pipeline that has none yet.
+   *
+   * @default {undefined} `none` (train_from_data isolates nothing)
+   */
+  isolator?: IsolatorName;
   /**
    * Receives what taking the pipeline's lock cleaned (temps a killed
    * earlier run left), when it cleaned anything.
@@ -451,6 +466,7 @@ export async function trainFromFrame(
         ...options,
         index: existing.nodeTypeIndex,
         pipelineDir: generation.pipelineDir,
+        metadata: fromDataMetadata(existing.metadata, name, key, options),
       });
       await generation.publish();
       return report;
@@ -465,6 +481,40 @@ export async function trainFromFrame(
   }
 }
 
+/**
+ * The pipeline's metadata.json after this run: the old one with the
+ * trainers added to its output type's list and the update time, or a new
+ * one (what `export` needs: name, extractor, isolator, trainers, times).
+ * Before, train_from_data wrote none, so its pipelines could not be
+ * exported.
+ */
+function fromDataMetadata(
+  old: PipelineMetadata | undefined,
+  name: string,
+  key: GroupKey,
+  options: TrainFromFrameOptions,
+): PipelineMetadata {
+  const time = formatPipelineTime(new Date());
+  const union = <T>(a: readonly T[] | undefined, b: readonly T[]) => [
+    ...new Set([...(a ?? []), ...b]),
+  ];
+  const trainers = options.trainers ?? ["XgboostFitTrainer"];
+  const abs = key.outputType === "AbsPower" ? trainers : [];
+  const dyn = key.outputType === "DynPower" ? trainers : [];
+  return {
+    ...old,
+    name,
+    isolator: old?.isolator ?? options.isolator ?? "none",
+    extractor: old?.extractor ?? "default",
+    abs_trainers: union(old?.abs_trainers, abs),
+    dyn_trainers: union(old?.dyn_trainers, dyn),
+    metric_type: old?.metric_type ?? "bm_metrics",
+    init_time: old?.init_time ?? time,
+    last_update_time: time,
+    energy_sources: union(old?.energy_sources, [key.source]),
+  };
+}
+
 /** Trains into the generation being built and writes its summary files. */
 async function trainGeneration(
   dir: string,
@@ -473,6 +523,7 @@ async function trainGeneration(
   options: TrainFromFrameOptions & {
     index: NodeTypeIndex;
     pipelineDir: string;
+    metadata: PipelineMetadata;
   },
 ): Promise<TrainFromFrameReport> {
   const { source, outputType, featureGroup } = key;
@@ -507,7 +558,10 @@ async function trainGeneration(
       }; nothing was written`,
     );
   }
-  await writePipelineFiles(dir, { nodeTypeIndex: index });
+  await writePipelineFiles(dir, {
+    metadata: options.metadata,
+    nodeTypeIndex: index,
+  });
   await writeSummaryCsv(
     dir,
     source,
