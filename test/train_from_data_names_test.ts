@@ -57,6 +57,20 @@ Deno.test("train_from_data trains v0.6 BPFIRQ rows, the group told from their co
       ]);
       assert(Number.isFinite(md.mae) && md.mae > 0, `${trainer} mae ${md.mae}`);
     }
+    // -i may also be the file's own path, wherever DATAPATH points
+    const byPath = await runTask("train_from_data", [
+      "-i",
+      join(dir, "coremark.csv"),
+      "-p",
+      "r",
+      "--trainers",
+      "LinearRegressionTrainer",
+    ], { env: { DATAPATH: join(dir, "elsewhere"), MODEL_PATH: dir } });
+    assertEquals(byPath.code, 0, byPath.stderr);
+    assert(
+      byPath.stdout.startsWith("rapl-sysfs BPFIRQ (153 rows)"),
+      byPath.stdout,
+    );
     // a group the columns do not hold is still refused, naming what lacks
     const wrong = await runTask("train_from_data", [
       "-i",

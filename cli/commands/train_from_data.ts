@@ -32,7 +32,7 @@ export const trainFromData = command({
   options: {
     input: option(
       "-i, --input <name>",
-      "preprocessed CSV: <data>/<name>.csv, else <model path>/<pipeline>/preprocessed_data/<name>.csv",
+      "preprocessed CSV: <data>/<name>.csv, else <model path>/<pipeline>/preprocessed_data/<name>.csv, else the path <name>",
     ),
     trainers: option(
       "--trainers <list>",
@@ -148,7 +148,8 @@ function namedFacts(path: string): PreprocessedNameFacts {
 
 /**
  * The CSV `-i` names: `<data>/<name>.csv` as upstream reads it, else the
- * preprocessed CSV of that name that `train` wrote into the pipeline.
+ * preprocessed CSV of that name that `train` wrote into the pipeline, else
+ * (a name with a `/`) the file at that path.
  */
 async function resolveInputCsv(
   dataPath: string,
@@ -158,6 +159,11 @@ async function resolveInputCsv(
   const candidates = [
     csvFile(dataPath, name),
     preprocessedCsvPath(pipeline, name),
+    // a path of its own (`-i /data/rapl_BPFOnly_abs_data.csv`), last, so
+    // every name upstream reads resolves as upstream resolves it
+    ...(name.includes("/")
+      ? [name.endsWith(".csv") ? name : `${name}.csv`]
+      : []),
   ];
   for (const path of candidates) if (await exists(path)) return path;
   throw new Error(
