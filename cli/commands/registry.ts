@@ -96,7 +96,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "estimate",
     summary:
-      "estimate power from a query with trained models or weight files; the best has the lowest holdout error recorded at training (ERROR_KEY)",
+      "estimate power from a query with trained models or weight files; the best has the lowest error recorded at training (ERROR_KEY): the blocked cross-validation figure (cv_mae), else the holdout one",
     load: async () => (await import("./estimate.ts")).estimateCommand,
   },
   {
