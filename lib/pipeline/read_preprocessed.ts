@@ -140,13 +140,13 @@ export function preprocessedNameFacts(path: string): PreprocessedNameFacts {
   const sources: EnergySource[] = [];
   const groups: FeatureGroup[] = [];
   const isolators: IsolatorName[] = [];
-  const words = name.split("_");
-  for (const [at, word] of words.entries()) {
-    const before = words.slice(0, at);
-    if (before.includes("dyn") || before.includes("isolated")) {
+  let isolated = false; // after a `dyn` or an `isolated`
+  for (const word of name.split("_")) {
+    if (isolated) {
       const isolator = ISOLATORS.find((i) => i === word);
       if (isolator !== undefined) isolators.push(isolator);
     }
+    if (word === "dyn" || word === "isolated") isolated = true;
     if (word === "abs") outputs.push("AbsPower");
     if (word === "dyn") outputs.push("DynPower");
     const source = sourceOfWord(word);
