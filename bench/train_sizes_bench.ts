@@ -31,6 +31,7 @@ import process from "node:process";
 import type { BenchFigure, BenchSuite } from "./_types.ts";
 import { peakRssMb } from "./_types.ts";
 import { IDLE, type Phase, phaseTable } from "./_profile_phases.ts";
+import { generationsDir } from "../lib/pipeline/generation.ts";
 
 /** One input size with upstream's figures (issue 19). */
 interface Size {
@@ -181,6 +182,20 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)]!;
 };
 
+/**
+ * Removes a trained pipeline whole: the links `<pipeline>` and
+ * `<pipeline>.zip` and the generations they point into. Removing the links
+ * alone (as this suite did until 2026-12-07) left each run's generation
+ * behind (37–40 MB at 10 min and 1 h): an orphan that the next run of the
+ * same name kept as its previous generation and the run after that removed
+ * inside its measured time.
+ */
+async function removePipeline(data: string, pipeline: string): Promise<void> {
+  await Deno.remove(join(data, pipeline)).catch(() => {});
+  await Deno.remove(join(data, `${pipeline}.zip`)).catch(() => {});
+  await Deno.remove(generationsDir(data, pipeline), { recursive: true });
+}
+
 /** Writes a size's query JSON and machine spec with `simulate`. */
 async function makeInput(data: string, size: Size): Promise<void> {
   const { simulate, writeSimulation } = await import(
@@ -235,8 +250,7 @@ async function measure(
       pipeline,
       ...extra,
     ]);
-    await Deno.remove(join(data, pipeline), { recursive: true });
-    await Deno.remove(join(data, `${pipeline}.zip`)).catch(() => {});
+    await removePipeline(data, pipeline);
     if (r.code !== 0) {
       throw new Error(`train ${size.name} ${source} exited ${r.code}`);
     }
@@ -312,8 +326,7 @@ async function profileFigures(
       [data, size.name, "rapl-sysfs", pipeline],
       dir,
     );
-    await Deno.remove(join(data, pipeline), { recursive: true });
-    await Deno.remove(join(data, `${pipeline}.zip`)).catch(() => {});
+    await removePipeline(data, pipeline);
     let file: string | undefined;
     for await (const e of Deno.readDir(dir)) {
       if (e.name.endsWith(".cpuprofile")) file = join(dir, e.name);
