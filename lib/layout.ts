@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import type {
   Component,
   EnergySource,
@@ -30,6 +30,24 @@ export function stripExtension(name: string, extension: string): string {
 // ------------------------------------------------------------- DATAPATH
 
 /**
+ * A file under DATAPATH as upstream's `os.path.join` makes it: a name that
+ * is an absolute path is that path (it replaces the folders before it), so
+ * `train -i /data/kepler_query` reads `/data/kepler_query.json` wherever
+ * DATAPATH points; any other name is below DATAPATH.
+ *
+ * @example
+ * ```ts
+ * import { dataFile } from "./layout.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(dataFile("/data", "q.json"), "/data/q.json");
+ * assertEquals(dataFile("/data", "/runs/q.json"), "/runs/q.json");
+ * ```
+ */
+export function dataFile(dataPath: string, file: string): string {
+  return isAbsolute(file) ? file : join(dataPath, file);
+}
+
+/**
  * A query JSON (`query -o NAME`, `train -i NAME`): `<data>/<name>.json`.
  * The name may be given with or without `.json`.
  *
@@ -42,12 +60,12 @@ export function stripExtension(name: string, extension: string): string {
  * ```
  */
 export function queryFile(dataPath: string, name: string): string {
-  return join(dataPath, `${stripExtension(name, ".json")}.json`);
+  return dataFile(dataPath, `${stripExtension(name, ".json")}.json`);
 }
 
 /** Per-metric CSVs of `query --to-csv`: `<data>/<name>_csv/`. */
 export function queryCsvDir(dataPath: string, name: string): string {
-  return join(dataPath, `${stripExtension(name, ".json")}_csv`);
+  return dataFile(dataPath, `${stripExtension(name, ".json")}_csv`);
 }
 
 /** One per-metric CSV of `query --to-csv`. */
@@ -69,12 +87,15 @@ export function metricCsvFile(csvDir: string, metric: string): string {
 
 /** The validate table of a query: `<data>/<name>_validate_result.csv`. */
 export function validateResultFile(dataPath: string, name: string): string {
-  return join(dataPath, `${stripExtension(name, ".json")}_validate_result.csv`);
+  return dataFile(
+    dataPath,
+    `${stripExtension(name, ".json")}_validate_result.csv`,
+  );
 }
 
 /** A benchmark file with startTimeUTC and endTimeUTC: `<data>/<name>.json`. */
 export function benchmarkFile(dataPath: string, name: string): string {
-  return join(dataPath, `${stripExtension(name, ".json")}.json`);
+  return dataFile(dataPath, `${stripExtension(name, ".json")}.json`);
 }
 
 /** A machine spec: `<data>/machine_spec/<id>.json`. */
@@ -84,7 +105,7 @@ export function machineSpecFile(dataPath: string, id: string): string {
 
 /** The ground truth of a simulated query: `<data>/<name>_truth.csv`. */
 export function simulationTruthFile(dataPath: string, name: string): string {
-  return join(dataPath, `${stripExtension(name, ".json")}_truth.csv`);
+  return dataFile(dataPath, `${stripExtension(name, ".json")}_truth.csv`);
 }
 
 /** The OpenMetrics text of a simulated query: `<data>/<name>.om`. */
@@ -92,7 +113,7 @@ export function simulationOpenMetricsFile(
   dataPath: string,
   name: string,
 ): string {
-  return join(dataPath, `${stripExtension(name, ".json")}.om`);
+  return dataFile(dataPath, `${stripExtension(name, ".json")}.om`);
 }
 
 /**
@@ -100,7 +121,7 @@ export function simulationOpenMetricsFile(
  * faults): `<data>/<name>_simulation.json`.
  */
 export function simulationMetadataFile(dataPath: string, name: string): string {
-  return join(dataPath, `${stripExtension(name, ".json")}_simulation.json`);
+  return dataFile(dataPath, `${stripExtension(name, ".json")}_simulation.json`);
 }
 
 /**
@@ -137,7 +158,7 @@ export function vmGuestStem(name: string, vm: string): string {
 
 /** The ground truth per VM of a VM host simulation: `<data>/<name>_vm_truth.csv`. */
 export function vmTruthFile(dataPath: string, name: string): string {
-  return join(dataPath, `${stripExtension(name, ".json")}_vm_truth.csv`);
+  return dataFile(dataPath, `${stripExtension(name, ".json")}_vm_truth.csv`);
 }
 
 /** `extract -o NAME` output: `<data>/extracted_<name>.csv`. */
@@ -152,12 +173,12 @@ export function isolatedFile(dataPath: string, name: string): string {
 
 /** A CSV named by `-i`/`-o`: `<data>/<name>.csv`. */
 export function csvFile(dataPath: string, name: string): string {
-  return join(dataPath, `${stripExtension(name, ".csv")}.csv`);
+  return dataFile(dataPath, `${stripExtension(name, ".csv")}.csv`);
 }
 
 /** An output folder under DATAPATH (`estimate`, `plot`): `<data>/<name>/`. */
 export function outputDir(dataPath: string, name: string): string {
-  return join(dataPath, name);
+  return dataFile(dataPath, name);
 }
 
 // ------------------------------------------------------------ pipelines

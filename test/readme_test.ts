@@ -34,6 +34,8 @@ const NOT_RUN_HERE: Readonly<Record<string, string>> = {
   "deno task <command>": "a pattern, not a command",
   "deno run -A dist/kepler-model.js <command>": "a pattern, not a command",
   "deno task bundle": "test/bundle_test.ts",
+  "deno task train -i /runs/kepler_query":
+    "test/absolute_names_test.ts (an absolute -i, DATAPATH elsewhere)",
   "deno run -A dist/kepler-model.js --help": "test/bundle_test.ts",
   "deno task test": ".ci/run",
   "deno task ok": "the developers' gate; .github/workflows/ci.yml",

@@ -71,6 +71,20 @@ Deno.test("train_from_data trains v0.6 BPFIRQ rows, the group told from their co
       byPath.stdout.startsWith("rapl-sysfs BPFIRQ (153 rows)"),
       byPath.stdout,
     );
+    // an absolute path is that path alone, as upstream's os.path.join
+    // makes it: not looked for below DATAPATH or the pipeline
+    const missing = join(dir, "nowhere", "coremark");
+    const gone = await runTask("train_from_data", [
+      "-i",
+      missing,
+      "-p",
+      "r",
+    ], { env: { DATAPATH: dir, MODEL_PATH: dir } });
+    assertEquals(gone.code, 1);
+    assertEquals(
+      gone.stderr.trim(),
+      `kepler-model: error: Cannot find the CSV of -i ${missing}: ${missing}.csv does not exist`,
+    );
     // a group the columns do not hold is still refused, naming what lacks
     const wrong = await runTask("train_from_data", [
       "-i",

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { basename } from "node:path";
+import { basename, isAbsolute } from "node:path";
 import { about } from "./registry.ts";
 import { command, option, parser } from "../command.ts";
 import { UsageError } from "../errors.ts";
@@ -149,17 +149,18 @@ function namedFacts(path: string): PreprocessedNameFacts {
 /**
  * The CSV `-i` names: `<data>/<name>.csv` as upstream reads it, else the
  * preprocessed CSV of that name that `train` wrote into the pipeline, else
- * (a name with a `/`) the file at that path.
+ * (a name with a `/`) the file at that path. An absolute name is that path
+ * alone, as upstream's `os.path.join` makes it (see `dataFile`).
  */
 async function resolveInputCsv(
   dataPath: string,
   pipeline: string,
   name: string,
 ): Promise<string> {
-  const candidates = [
+  const candidates = isAbsolute(name) ? [csvFile(dataPath, name)] : [
     csvFile(dataPath, name),
     preprocessedCsvPath(pipeline, name),
-    // a path of its own (`-i /data/rapl_BPFOnly_abs_data.csv`), last, so
+    // a path of its own (`-i data/rapl_BPFOnly_abs_data.csv`), last, so
     // every name upstream reads resolves as upstream resolves it
     ...(name.includes("/")
       ? [name.endsWith(".csv") ? name : `${name}.csv`]
@@ -167,8 +168,10 @@ async function resolveInputCsv(
   ];
   for (const path of candidates) if (await exists(path)) return path;
   throw new Error(
-    `Cannot find the CSV of -i ${name}: neither ${
-      candidates.join(" nor ")
-    } exists`,
+    `Cannot find the CSV of -i ${name}: ${
+      candidates.length === 1
+        ? `${candidates[0]} does not exist`
+        : `neither ${candidates.join(" nor ")} exists`
+    }`,
   );
 }
