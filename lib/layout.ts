@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { isAbsolute, join } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import type {
   Component,
   EnergySource,
@@ -188,6 +188,42 @@ export function outputDir(dataPath: string, name: string): string {
  * `default_train_output_pipeline`).
  */
 export const DEFAULT_PIPELINE_NAME = "std_v0.7.11";
+
+/**
+ * Where `-p NAME` puts a pipeline, as upstream's
+ * `os.path.join(MODEL_PATH, NAME)` does: a plain name is a pipeline in
+ * MODEL_PATH; a name with folders names the pipeline's own folder (below
+ * MODEL_PATH when relative, as it is when absolute), whose last part is
+ * the pipeline and whose parent holds it (its archive and generations sit
+ * beside it there). A name whose last part is empty, `.` or `..` names no
+ * pipeline: a `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { pipelineLocation } from "./layout.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * assertEquals(pipelineLocation("/m", "std"), { modelPath: "/m", pipeline: "std" });
+ * assertEquals(pipelineLocation("/m", "a/std"), { modelPath: "/m/a", pipeline: "std" });
+ * assertEquals(pipelineLocation("/m", "/runs/std/"), { modelPath: "/runs", pipeline: "std" });
+ * ```
+ */
+export function pipelineLocation(
+  modelPath: string,
+  name: string,
+): { modelPath: string; pipeline: string } {
+  if (!name.includes("/")) {
+    if (name === "" || name === "." || name === "..") {
+      throw new RangeError(`"${name}" is not a pipeline name`);
+    }
+    return { modelPath, pipeline: name };
+  }
+  const folder = dataFile(modelPath, name.replace(/\/+$/, ""));
+  const pipeline = basename(folder);
+  if (pipeline === "" || pipeline === "." || pipeline === "..") {
+    throw new RangeError(`"${name}" names no pipeline folder`);
+  }
+  return { modelPath: dirname(folder), pipeline };
+}
 
 /** The pipeline folder: `<models>/<pipeline>/`. */
 export function pipelineDir(modelPath: string, pipeline: string): string {

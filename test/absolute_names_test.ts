@@ -85,3 +85,112 @@ Deno.test("validate, train and estimate read a query named by its absolute path,
     await Deno.remove(data, { recursive: true });
   }
 });
+
+Deno.test("train, train_from_data, export and plot take -p as a pipeline folder path, absolute or below MODEL_PATH, as upstream's join does", async () => {
+  const runs = await Deno.makeTempDir({ prefix: "kepler-abs-runs-" });
+  const models = await Deno.makeTempDir({ prefix: "kepler-abs-models-" });
+  const env = { DATAPATH: runs, MODEL_PATH: models };
+  const trainers = [
+    "--abs-trainers",
+    "LinearRegressionTrainer",
+    "--dyn-trainers",
+    "LinearRegressionTrainer",
+    "--quiet",
+  ];
+  try {
+    const sim = await runTask("simulate", [
+      "-o",
+      "q",
+      "--duration",
+      "600",
+      "--containers",
+      "4",
+      "--sources",
+      "acpi",
+    ], { env });
+    assertEquals(sim.code, 0, sim.stderr);
+    // before: "No such file or directory (os error 2): open '<models>/<runs>/p.lock'"
+    const pipeline = join(runs, "p");
+    const train = await runTask(
+      "train",
+      ["-i", "q", "-p", pipeline, "-e", "acpi", ...trainers],
+      { env },
+    );
+    assertEquals(train.code, 0, train.stderr);
+    assert((await Deno.lstat(pipeline)).isSymlink, "the pipeline's link");
+    assert((await Deno.stat(`${pipeline}.zip`)).isFile, "its archive");
+    const csv = join(
+      pipeline,
+      "preprocessed_data",
+      "preprocess_abs_default_acpi_BPFOnly",
+    );
+    const more = await runTask("train_from_data", [
+      "-i",
+      csv,
+      "-p",
+      pipeline,
+      "--trainers",
+      "SGDRegressorTrainer",
+    ], { env });
+    assertEquals(more.code, 0, more.stderr);
+    await Deno.stat(
+      join(pipeline, "acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0.zip"),
+    );
+    const exported = await runTask("export", [
+      "-p",
+      pipeline,
+      "-o",
+      join(runs, "db"),
+      "--publisher",
+      "me",
+      "--collect-date",
+      "2026-12-07T00:00:00Z",
+      "--mae-threshold",
+      "1000",
+      "--mape-threshold",
+      "1000",
+      "--hard-threshold",
+      "1000",
+    ], { env });
+    assertEquals(exported.code, 0, exported.stderr);
+    const weights = join(
+      runs,
+      "db/v0.7/p/acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0.json",
+    );
+    assert((await Deno.stat(weights)).isFile, weights);
+    const plot = await runTask("plot", [
+      "--target-data",
+      "metadata",
+      "-p",
+      pipeline,
+      "-e",
+      "acpi",
+    ], { env });
+    assertEquals(plot.code, 0, plot.stderr);
+    // a folder below MODEL_PATH, as join(MODEL_PATH, "team/p") is
+    const below = await runTask(
+      "train",
+      ["-i", "q", "-p", "team/p", "-e", "acpi", ...trainers],
+      { env },
+    );
+    assertEquals(below.code, 0, below.stderr);
+    assert((await Deno.lstat(join(models, "team", "p"))).isSymlink);
+    const estimate = await runTask(
+      "estimate",
+      ["-i", "q", "-p", "team/p", "-e", "acpi", "-o", "est"],
+      { env },
+    );
+    assertEquals(estimate.code, 0, estimate.stderr);
+    await Deno.stat(join(runs, "est", "estimation_result.csv"));
+    // a name that names no pipeline: one line, nothing written
+    const none = await runTask("train", ["-i", "q", "-p", ".."], { env });
+    assertEquals(none.code === 0, false);
+    assertEquals(
+      none.stderr.trim(),
+      'kepler-model: error: -p/--pipeline-name: ".." is not a pipeline name',
+    );
+  } finally {
+    await Deno.remove(runs, { recursive: true });
+    await Deno.remove(models, { recursive: true });
+  }
+});

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { pipelinePlace } from "./_pipeline_place.ts";
 import {
   type CliContext,
   given,
@@ -234,13 +235,16 @@ export async function backgroundModelsOf(
   context: CliContext,
 ): Promise<{ predict?: BackgroundModel[] }> {
   if (options.isolator !== "trainer") return {};
-  const pipeline = given(options.absPipelineName) ?? DEFAULT_PIPELINE_NAME;
+  const { modelPath, pipeline } = pipelinePlace(
+    context.config.modelPath,
+    given(options.absPipelineName) ?? DEFAULT_PIPELINE_NAME,
+  );
   const source = options.energySource;
   if (source === undefined) {
     throw new UsageError("--isolator trainer needs -e/--energy-source");
   }
   return {
-    predict: await backgroundModels(context.config.modelPath, pipeline, {
+    predict: await backgroundModels(modelPath, pipeline, {
       source,
       featureGroups: [featureGroupOf(options)],
     }),
@@ -258,16 +262,19 @@ export function isolateOptionsOf(
       "--isolator profile needs --profile <idle query name>",
     );
   }
-  const pipelineName = given(options.pipelineName);
+  const name = given(options.pipelineName);
+  const placed = name === undefined
+    ? undefined
+    : pipelinePlace(context.config.modelPath, name);
   const { targetHints, bgHints } = options;
   return {
     dataPath: context.config.dataPath,
-    modelPath: context.config.modelPath,
+    modelPath: placed?.modelPath ?? context.config.modelPath,
     output: given(options.output) ?? "output",
     isolator: options.isolator,
     q: options.quantile,
     ...(profile === undefined ? {} : { profile }),
-    ...(pipelineName === undefined ? {} : { pipelineName }),
+    ...(placed === undefined ? {} : { pipelineName: placed.pipeline }),
     ...(targetHints === undefined ? {} : { targetHints }),
     ...(bgHints === undefined ? {} : { bgHints }),
   };

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { pipelineFolderToRead } from "./_pipeline_place.ts";
 import type { CliContext } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { machineSpecFile, outputDir, queryFile } from "../../lib/layout.ts";
@@ -17,7 +18,6 @@ import {
   type VmEstimate,
   writeVmEstimates,
 } from "../../lib/estimate/mod.ts";
-import { pipelineFolder } from "../../lib/pipeline/mod.ts";
 import type { EnergySource, MachineSpec, OutputType } from "../../lib/types.ts";
 
 /** The flags `estimate --vm` reads. */
@@ -72,9 +72,7 @@ export async function runVmEstimate(
   if (!pipeline) {
     throw new UsageError("--vm needs a VM pipeline as -p <name>");
   }
-  const folder = pipeline.includes("/")
-    ? pipeline
-    : pipelineFolder(modelPath, pipeline);
+  const folder = await pipelineFolderToRead(modelPath, pipeline);
   const given = flags.vmSpec === undefined
     ? undefined
     : parseVmSpec(flags.vmSpec);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { pipelinePlace } from "./_pipeline_place.ts";
 import type { CliContext } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { machineSpecFile, queryFile } from "../../lib/layout.ts";
@@ -34,7 +35,11 @@ export async function runVmTrain(
   flags: VmTrainFlags,
   context: CliContext,
 ): Promise<void> {
-  const { dataPath, modelPath } = context.config;
+  const { dataPath } = context.config;
+  const { modelPath, pipeline } = pipelinePlace(
+    context.config.modelPath,
+    flags.pipelineName,
+  );
   const hostName = flags.input?.length === 1 ? flags.input[0] : undefined;
   if (hostName === undefined) {
     throw new UsageError(
@@ -72,7 +77,7 @@ export async function runVmTrain(
   }
   const report = await trainVmPipeline(host, guests, {
     modelPath,
-    pipelineName: flags.pipelineName,
+    pipelineName: pipeline,
     source: flags.energySource[0] ?? "rapl-sysfs",
     normalization: normalization as VmNormalization | "auto",
     seed: flags.seed,

@@ -20,6 +20,7 @@ import {
 import { UsageError } from "../errors.ts";
 import { readQueries } from "./train.ts";
 import { runVmEstimate } from "./_vm_estimate.ts";
+import { pipelineFolderToRead } from "./_pipeline_place.ts";
 import { readQueryFile } from "../../lib/extract/mod.ts";
 import {
   compareEstimates,
@@ -29,7 +30,6 @@ import {
   writeEstimate,
 } from "../../lib/estimate/mod.ts";
 import { outputDir, queryFile } from "../../lib/layout.ts";
-import { pipelineFolder } from "../../lib/pipeline/mod.ts";
 import {
   parseEnergySource,
   parseFeatureGroup,
@@ -194,11 +194,7 @@ export const estimateCommand = command({
     const report = await estimate(queries, {
       modelPath,
       ...(pipeline === undefined ? {} : {
-        pipelines: [
-          pipeline.includes("/")
-            ? pipeline
-            : pipelineFolder(modelPath, pipeline),
-        ],
+        pipelines: [await pipelineFolderToRead(modelPath, pipeline)],
       }),
       modelFiles: options.modelFile ?? [],
       sources: options.energySource,

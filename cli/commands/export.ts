@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pipelinePlace } from "./_pipeline_place.ts";
 import { about } from "./registry.ts";
 import {
   booleanFlag,
@@ -70,7 +71,7 @@ export const exportCommand = command({
   options: {
     pipelineName: option(
       "-p, --pipeline-name <name>",
-      "pipeline in MODEL_PATH to export",
+      "pipeline in MODEL_PATH to export, or its folder path",
     ),
     output: option(
       "-o, --output <path>",
@@ -127,8 +128,11 @@ export const exportCommand = command({
     ),
   },
   async run(options, context) {
-    const { dataPath, modelPath, errorKey } = context.config;
-    const pipeline = required(options.pipelineName, "-p/--pipeline-name");
+    const { dataPath, errorKey } = context.config;
+    const { modelPath, pipeline } = pipelinePlace(
+      context.config.modelPath,
+      required(options.pipelineName, "-p/--pipeline-name"),
+    );
     const output = required(options.output, "-o/--output");
     const publisher = required(options.publisher, "--publisher");
     const collectTime = await collectTimeOf(

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { pipelinePlace } from "./_pipeline_place.ts";
 import { about } from "./registry.ts";
 import { join } from "node:path";
 import {
@@ -185,7 +186,7 @@ export const plot = command({
     }),
     pipelineName: option(
       "-p, --pipeline-name <name>",
-      "pipeline (preprocess, error, metadata, power_curve)",
+      "pipeline in MODEL_PATH, or its folder path (preprocess, error, metadata, power_curve)",
       { default: "default" },
     ),
     input: option(
@@ -216,12 +217,13 @@ export const plot = command({
   },
   async run(options, context) {
     const { dataPath, modelPath } = context.config;
+    const placed = pipelinePlace(modelPath, options.pipelineName);
     const target = options.targetData;
     const out = outputDir(dataPath, options.output);
     const written: string[] = [];
     const place: PlotPlace = {
       dataPath,
-      pipeline: pipelineFolder(modelPath, options.pipelineName),
+      pipeline: pipelineFolder(placed.modelPath, placed.pipeline),
       sources: options.energySource,
       outputTypes: options.outputType
         ? [options.outputType]

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { pipelinePlace } from "./_pipeline_place.ts";
 import { about } from "./registry.ts";
 import { command, given, numberParser, option } from "../command.ts";
 import { inputOf, sourceListParser } from "./_stage_flags.ts";
@@ -16,7 +17,7 @@ export const profile = command({
     input: option("-i, --input <name>", "idle query JSON: <data>/<name>.json"),
     pipelineName: option(
       "-p, --pipeline-name <name>",
-      "pipeline (default: std_v0.7.11)",
+      "pipeline in MODEL_PATH, or its folder path (default: std_v0.7.11)",
     ),
     energySource: option(
       "-e, --energy-source <sources>",
@@ -35,11 +36,14 @@ export const profile = command({
   },
   async run(options, context) {
     const sources = options.energySource;
-    const pipelineName = given(options.pipelineName);
+    const name = given(options.pipelineName);
+    const placed = name === undefined
+      ? undefined
+      : pipelinePlace(context.config.modelPath, name);
     const { profiles, files } = await profileIdleFile(inputOf(options), {
       dataPath: context.config.dataPath,
-      modelPath: context.config.modelPath,
-      ...(pipelineName === undefined ? {} : { pipelineName }),
+      modelPath: placed?.modelPath ?? context.config.modelPath,
+      ...(placed === undefined ? {} : { pipelineName: placed.pipeline }),
       ...(sources === undefined ? {} : { sources }),
       instanceLabel: options.instanceLabel,
       vmJobName: context.config.vmJobName,

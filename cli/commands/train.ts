@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { pipelinePlace } from "./_pipeline_place.ts";
 import { about } from "./registry.ts";
 import {
   type CliContext,
@@ -203,9 +204,13 @@ function parseTuneBudget(value: string): number {
 
 /** The flags train shares with train_from_data. */
 export const TRAIN_OPTIONS = {
-  pipelineName: option("-p, --pipeline-name <name>", "pipeline name", {
-    default: "default",
-  }),
+  pipelineName: option(
+    "-p, --pipeline-name <name>",
+    "pipeline in MODEL_PATH, or its folder path",
+    {
+      default: "default",
+    },
+  ),
   absTrainers: option(
     "--abs-trainers <list>",
     "AbsPower trainers (comma list; default: upstream's ten and SaturatingRegressionTrainer; upstream: the ten alone; EnsembleTrainer weights the others, e.g. default,EnsembleTrainer)",
@@ -389,7 +394,8 @@ async function pipelineOptions(
   context: CliContext,
   queries: readonly QueryData[],
 ): Promise<TrainPipelineOptions> {
-  const { dataPath, modelPath } = context.config;
+  const { dataPath, modelPath: models } = context.config;
+  const { modelPath, pipeline } = pipelinePlace(models, options.pipelineName);
   const profile = given(options.profile);
   const idle = profile === undefined
     ? undefined
@@ -409,7 +415,7 @@ async function pipelineOptions(
   const modelling = { split, cvFolds, tune, derivedFeatures, seed };
   return {
     modelPath,
-    pipelineName: options.pipelineName,
+    pipelineName: pipeline,
     sources: options.energySource,
     extractor: options.extractor,
     isolator: options.isolator,
@@ -426,7 +432,7 @@ async function pipelineOptions(
       interval: context.config.promQueryInterval,
       step: context.config.promQueryStep,
       thirdParty,
-      pipelineName: options.pipelineName,
+      pipelineName: pipeline,
       extractor: options.extractor,
       isolator: options.isolator,
       sources: options.energySource,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pipelinePlace } from "./_pipeline_place.ts";
 import { basename, isAbsolute } from "node:path";
 import { about } from "./registry.ts";
 import { command, option, parser } from "../command.ts";
@@ -57,13 +58,14 @@ export const trainFromData = command({
     ...TRAIN_OPTIONS,
   },
   async run(options, context) {
-    const { dataPath, modelPath } = context.config;
+    const { dataPath, modelPath: models } = context.config;
+    const { modelPath, pipeline } = pipelinePlace(models, options.pipelineName);
     if (options.input === undefined) {
       throw new UsageError("missing required option -i, --input <name>");
     }
     const path = await resolveInputCsv(
       dataPath,
-      pipelineFolder(modelPath, options.pipelineName),
+      pipelineFolder(modelPath, pipeline),
       options.input,
     );
     // What -e and --output-type do not say, the file name says (upstream's
@@ -95,7 +97,7 @@ export const trainFromData = command({
       : await machineSpecFor(dataPath, options.id, context);
     const report = await trainFromFrame(frame, {
       modelPath,
-      pipelineName: options.pipelineName,
+      pipelineName: pipeline,
       trainers: options.trainers ?? ["XgboostFitTrainer"],
       outputType,
       split: options.split,
