@@ -14,24 +14,32 @@ import {
 import { join } from "node:path";
 import { runTask } from "./_cli.ts";
 
+/** 10 minutes of a small acpi node as `<folder>/q.json`. */
+async function simulateQuery(
+  folder: string,
+  env: Record<string, string>,
+): Promise<void> {
+  const sim = await runTask("simulate", [
+    "-o",
+    "q",
+    "--duration",
+    "600",
+    "--containers",
+    "4",
+    "--sources",
+    "acpi",
+    "--data-path",
+    folder,
+  ], { env });
+  assertEquals(sim.code, 0, sim.stderr);
+}
+
 Deno.test("validate, train and estimate read a query named by its absolute path, wherever DATAPATH points", async () => {
   const runs = await Deno.makeTempDir({ prefix: "kepler-abs-runs-" });
   const data = await Deno.makeTempDir({ prefix: "kepler-abs-data-" });
   const env = { DATAPATH: data, MODEL_PATH: data };
   try {
-    const sim = await runTask("simulate", [
-      "-o",
-      "q",
-      "--duration",
-      "600",
-      "--containers",
-      "4",
-      "--sources",
-      "acpi",
-      "--data-path",
-      runs,
-    ], { env });
-    assertEquals(sim.code, 0, sim.stderr);
+    await simulateQuery(runs, env);
     const query = join(runs, "q");
 
     const validate = await runTask("validate", ["-i", query], { env });
@@ -98,17 +106,7 @@ Deno.test("train, train_from_data, export and plot take -p as a pipeline folder 
     "--quiet",
   ];
   try {
-    const sim = await runTask("simulate", [
-      "-o",
-      "q",
-      "--duration",
-      "600",
-      "--containers",
-      "4",
-      "--sources",
-      "acpi",
-    ], { env });
-    assertEquals(sim.code, 0, sim.stderr);
+    await simulateQuery(runs, env);
     // before: "No such file or directory (os error 2): open '<models>/<runs>/p.lock'"
     const pipeline = join(runs, "p");
     const train = await runTask(
