@@ -35,6 +35,24 @@ export function pipelinePlace(
 }
 
 /**
+ * {@linkcode pipelinePlace} of an optional `-p` as the `modelPath` and
+ * `pipelineName` options of a command that has a default pipeline
+ * (`profile`, `isolate`): MODEL_PATH alone when no name is given.
+ *
+ * @param modelPath MODEL_PATH.
+ * @param name The flag's value, if given.
+ * @returns The options to spread.
+ */
+export function pipelineOptionsOf(
+  modelPath: string,
+  name: string | undefined,
+): { modelPath: string; pipelineName?: string } {
+  if (name === undefined) return { modelPath };
+  const placed = pipelinePlace(modelPath, name);
+  return { modelPath: placed.modelPath, pipelineName: placed.pipeline };
+}
+
+/**
  * The folder of a pipeline to read (`estimate -p`): the one `-p NAME`
  * means (see {@linkcode pipelinePlace}); for a relative name with folders
  * that holds no pipeline, the folder at that path from the working

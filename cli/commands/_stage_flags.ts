@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { pipelinePlace } from "./_pipeline_place.ts";
+import { pipelineOptionsOf, pipelinePlace } from "./_pipeline_place.ts";
 import {
   type CliContext,
   given,
@@ -262,19 +262,14 @@ export function isolateOptionsOf(
       "--isolator profile needs --profile <idle query name>",
     );
   }
-  const name = given(options.pipelineName);
-  const placed = name === undefined
-    ? undefined
-    : pipelinePlace(context.config.modelPath, name);
   const { targetHints, bgHints } = options;
   return {
     dataPath: context.config.dataPath,
-    modelPath: placed?.modelPath ?? context.config.modelPath,
+    ...pipelineOptionsOf(context.config.modelPath, given(options.pipelineName)),
     output: given(options.output) ?? "output",
     isolator: options.isolator,
     q: options.quantile,
     ...(profile === undefined ? {} : { profile }),
-    ...(placed === undefined ? {} : { pipelineName: placed.pipeline }),
     ...(targetHints === undefined ? {} : { targetHints }),
     ...(bgHints === undefined ? {} : { bgHints }),
   };

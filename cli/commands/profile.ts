@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { pipelinePlace } from "./_pipeline_place.ts";
+import { pipelineOptionsOf } from "./_pipeline_place.ts";
 import { about } from "./registry.ts";
 import { command, given, numberParser, option } from "../command.ts";
 import { inputOf, sourceListParser } from "./_stage_flags.ts";
@@ -36,14 +36,12 @@ export const profile = command({
   },
   async run(options, context) {
     const sources = options.energySource;
-    const name = given(options.pipelineName);
-    const placed = name === undefined
-      ? undefined
-      : pipelinePlace(context.config.modelPath, name);
     const { profiles, files } = await profileIdleFile(inputOf(options), {
       dataPath: context.config.dataPath,
-      modelPath: placed?.modelPath ?? context.config.modelPath,
-      ...(placed === undefined ? {} : { pipelineName: placed.pipeline }),
+      ...pipelineOptionsOf(
+        context.config.modelPath,
+        given(options.pipelineName),
+      ),
       ...(sources === undefined ? {} : { sources }),
       instanceLabel: options.instanceLabel,
       vmJobName: context.config.vmJobName,
