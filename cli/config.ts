@@ -9,8 +9,15 @@
  * `docker run -v "$(pwd)":/data ... train` shows the user (the pipeline
  * folder appears next to the query). Nothing is created on import.
  *
+ * As upstream's `get_config`, a key is read from the file
+ * `$CONFIG_PATH/<KEY>` (default `/etc/kepler/kepler.config`, where Kepler's
+ * and the model server's Kubernetes manifests mount their ConfigMap) before
+ * the environment; the file's text is trimmed, and an empty file counts as
+ * unset.
+ *
  * @module
  */
+import { join } from "node:path";
 import { type ErrorKey, parseErrorKey } from "../lib/types.ts";
 
 /** Every environment variable kepler-model reads (tasks grant exactly these). */
@@ -29,6 +36,7 @@ export const ENV_KEYS = [
   "INITIAL_PIPELINE_URL",
   "ERROR_KEY",
   "VM_JOB_NAME",
+  "CONFIG_PATH",
   "NO_COLOR",
 ] as const;
 /** One environment variable name. */
@@ -66,6 +74,8 @@ export interface Config {
   vmJobName: string;
   /** NO_COLOR set: plain output. */
   noColor: boolean;
+  /** The configuration files that set keys (`$CONFIG_PATH/<KEY>`), if any. */
+  configFiles: string[];
 }
 
 /** A source of environment values (Deno.env, or a plain object in tests). */
@@ -74,24 +84,32 @@ export interface EnvSource {
   get(key: string): string | undefined;
 }
 
-function numberOf(key: EnvKey, value: string | undefined, fallback: number) {
+/** Where a value came from, for messages: "environment variable KEY" or a file. */
+type Where = (key: EnvKey) => string;
+
+function numberOf(
+  where: Where,
+  key: EnvKey,
+  value: string | undefined,
+  fallback: number,
+) {
   if (value === undefined || value.trim() === "") return fallback;
   const n = Number(value);
   if (!Number.isFinite(n)) {
     throw new RangeError(
-      `Invalid environment variable ${key}="${value}": expected a number`,
+      `Invalid ${where(key)}="${value}": expected a number`,
     );
   }
   return n;
 }
 
-function errorKeyOf(value: string | undefined): ErrorKey {
+function errorKeyOf(where: Where, value: string | undefined): ErrorKey {
   if (value === undefined || value.trim() === "") return "mae";
   try {
     return parseErrorKey(value);
   } catch (e) {
     throw new RangeError(
-      `Invalid environment variable ERROR_KEY: ${(e as Error).message}`,
+      `Invalid ${where("ERROR_KEY")}: ${(e as Error).message}`,
     );
   }
 }
@@ -100,8 +118,52 @@ function listOf(value: string | undefined): string[] {
   return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
+/** Upstream's configuration folder, when CONFIG_PATH is unset. */
+export const DEFAULT_CONFIG_PATH = "/etc/kepler/kepler.config";
+
+/** Keys that a file in the configuration folder may set. */
+const FILE_KEYS: readonly EnvKey[] = ENV_KEYS.filter((k) =>
+  k !== "CONFIG_PATH" && k !== "NO_COLOR"
+);
+
 /**
- * Reads the configuration from an environment source.
+ * The values of the configuration folder's files, by key: `<dir>/<KEY>`,
+ * trimmed; an empty file is left out. A folder that does not exist, or that
+ * this process may not read (no `--allow-read` for it), sets nothing; a
+ * file that exists and cannot be read is an error naming it.
+ */
+function configFileValues(dir: string): Map<EnvKey, string> {
+  const values = new Map<EnvKey, string>();
+  const permission = Deno.permissions.querySync({ name: "read", path: dir });
+  if (permission.state !== "granted") return values;
+  try {
+    if (!Deno.statSync(dir).isDirectory) return values;
+  } catch {
+    return values;
+  }
+  for (const key of FILE_KEYS) {
+    const file = join(dir, key);
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw new RangeError(
+        `Cannot read configuration file ${file} (CONFIG_PATH): ${
+          (error as Error).message
+        }`,
+      );
+    }
+    const value = text.trim();
+    if (value !== "") values.set(key, value);
+  }
+  return values;
+}
+
+/**
+ * Reads the configuration from an environment source and the files of its
+ * configuration folder (`$CONFIG_PATH`, default
+ * {@linkcode DEFAULT_CONFIG_PATH}), which come first, as upstream's.
  *
  * @example
  * ```ts
@@ -114,33 +176,53 @@ function listOf(value: string | undefined): string[] {
  * ```
  */
 export function readConfig(env: EnvSource = Deno.env): Config {
-  const get = (key: EnvKey): string | undefined => {
+  // every variable first, in ENV_KEYS's order: without env permission the
+  // error names DATAPATH, the first a user sets
+  const envValues = new Map<EnvKey, string>();
+  for (const key of ENV_KEYS) {
     const v = env.get(key);
-    return v === undefined || v === "" ? undefined : v;
-  };
+    if (v !== undefined && v !== "") envValues.set(key, v);
+  }
+  const fromEnv = (key: EnvKey) => envValues.get(key);
+  const configPath = fromEnv("CONFIG_PATH") ?? DEFAULT_CONFIG_PATH;
+  const files = configFileValues(configPath);
+  const get = (key: EnvKey): string | undefined =>
+    files.get(key) ?? fromEnv(key);
+  const where: Where = (key) =>
+    files.has(key)
+      ? `configuration file ${join(configPath, key)}`
+      : `environment variable ${key}`;
   const dataPath = get("DATAPATH") ?? "data";
   const config: Config = {
     dataPath,
     modelPath: get("MODEL_PATH") ?? dataPath,
     promServer: get("PROM_SERVER") ?? "http://localhost:9090",
     promQueryInterval: numberOf(
+      where,
       "PROM_QUERY_INTERVAL",
       get("PROM_QUERY_INTERVAL"),
       300,
     ),
-    promQueryStep: numberOf("PROM_QUERY_STEP", get("PROM_QUERY_STEP"), 3),
+    promQueryStep: numberOf(
+      where,
+      "PROM_QUERY_STEP",
+      get("PROM_QUERY_STEP"),
+      3,
+    ),
     promSslDisable: (get("PROM_SSL_DISABLE") ?? "true").toLowerCase() ===
       "true",
     promThirdpartyMetrics: listOf(get("PROM_THIRDPARTY_METRICS")),
     modelServerPort: numberOf(
+      where,
       "MODEL_SERVER_PORT",
       get("MODEL_SERVER_PORT"),
       8100,
     ),
     initialPipelineUrls: listOf(get("INITIAL_PIPELINE_URL")),
-    errorKey: errorKeyOf(get("ERROR_KEY")),
+    errorKey: errorKeyOf(where, get("ERROR_KEY")),
     vmJobName: get("VM_JOB_NAME") ?? "vm",
-    noColor: get("NO_COLOR") !== undefined,
+    noColor: fromEnv("NO_COLOR") !== undefined,
+    configFiles: [...files.keys()].map((key) => join(configPath, key)),
   };
   const username = get("PROM_USERNAME");
   const password = get("PROM_PASSWORD");

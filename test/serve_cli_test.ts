@@ -98,6 +98,36 @@ Deno.test("deno task serve: loopback only, MODEL_PATH plus a downloaded zip held
   }
 });
 
+Deno.test("deno task serve reads MODEL_PATH and ERROR_KEY from $CONFIG_PATH files before the environment, as upstream's get_config", async () => {
+  const configDir = join(TMP, "kepler.config");
+  const empty = join(TMP, "empty-models");
+  await Deno.mkdir(configDir, { recursive: true });
+  await Deno.mkdir(empty, { recursive: true });
+  // a ConfigMap mounted as files: values end with a newline
+  await Deno.writeTextFile(join(configDir, "MODEL_PATH"), `${MODEL_PATH}\n`);
+  await Deno.writeTextFile(join(configDir, "ERROR_KEY"), "mape\n");
+  const r = await startTask("serve", [], {
+    CONFIG_PATH: configDir,
+    MODEL_PATH: empty,
+    ERROR_KEY: "not-a-key, never read",
+  });
+  try {
+    const health = await (await fetch(`${r.url}/healthz`)).json();
+    assertEquals(health.pipelines, ["local"]);
+  } finally {
+    assertEquals(await stop(r), 0);
+  }
+  const err = await r.stderr();
+  assert(
+    err.includes(
+      `configuration files (before the environment, as upstream's): ${
+        join(configDir, "MODEL_PATH")
+      }`,
+    ),
+    err,
+  );
+});
+
 Deno.test("serve --estimator-socket needs write permission: deno task serve refuses it with a hint, serve_estimator serves it", async () => {
   const path = join(TMP, "estimator.sock");
   const { flags, script, args } = splitTask((await denoTasks()).serve!);

@@ -316,6 +316,13 @@ function printServing(
       server.socketPath ? `; estimator socket ${server.socketPath}` : ""
     }); Ctrl-C stops it`,
   );
+  if (config.configFiles.length > 0) {
+    context.err(
+      `configuration files (before the environment, as upstream's): ${
+        config.configFiles.join(", ")
+      }`,
+    );
+  }
   if (
     hostname !== "127.0.0.1" && hostname !== "localhost" && hostname !== "::1"
   ) {
