@@ -10,6 +10,7 @@ import { basename } from "node:path";
 import { checkPipelineName } from "./_fields.ts";
 import type { ZipLimits } from "../io/zip.ts";
 import { loadPipelineZip, type ServedPipeline } from "./pipeline_catalog.ts";
+import { downloadBytes } from "./_download.ts";
 
 /** Options of {@linkcode fetchPipeline}. */
 export interface FetchPipelineOptions {
@@ -100,57 +101,7 @@ export async function fetchPipeline(
   options: FetchPipelineOptions = {},
 ): Promise<ServedPipeline> {
   const name = pipelineNameOfUrl(url);
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const max = options.maxBytes ?? 512 * 2 ** 20;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  let bytes: Uint8Array;
-  try {
-    const response = await fetch(url, { signal: controller.signal });
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      throw new Error(
-        `Cannot download pipeline ${url}: the server answered ${response.status} ${response.statusText}`,
-      );
-    }
-    const declared = Number(response.headers.get("content-length") ?? "0");
-    if (declared > max) {
-      await response.body?.cancel();
-      throw new RangeError(
-        `Cannot download pipeline ${url}: ${declared} bytes is above the limit of ${max}`,
-      );
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    if (response.body !== null) {
-      for await (const chunk of response.body) {
-        total += chunk.length;
-        if (total > max) {
-          controller.abort();
-          throw new RangeError(
-            `Cannot download pipeline ${url}: more than the limit of ${max} bytes`,
-          );
-        }
-        chunks.push(chunk);
-      }
-    }
-    bytes = new Uint8Array(total);
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.length;
-    }
-  } catch (error) {
-    if (controller.signal.aborted && !(error instanceof RangeError)) {
-      throw new Error(
-        `Cannot download pipeline ${url}: no complete answer within ${timeoutMs} ms`,
-        { cause: error },
-      );
-    }
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+  const bytes = await downloadBytes(url, "pipeline", options);
   return await loadPipelineZip(bytes, {
     name,
     origin: url,
