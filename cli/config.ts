@@ -19,6 +19,10 @@
  */
 import { join } from "node:path";
 import { type ErrorKey, parseErrorKey } from "../lib/types.ts";
+import {
+  INIT_URL_TARGETS,
+  parseModelConfig,
+} from "../lib/serve/model_config.ts";
 
 /** Every environment variable kepler-model reads (tasks grant exactly these). */
 export const ENV_KEYS = [
@@ -36,6 +40,13 @@ export const ENV_KEYS = [
   "INITIAL_PIPELINE_URL",
   "ERROR_KEY",
   "VM_JOB_NAME",
+  "MODEL_CONFIG",
+  "NODE_TOTAL_INIT_URL",
+  "NODE_COMPONENTS_INIT_URL",
+  "CONTAINER_TOTAL_INIT_URL",
+  "CONTAINER_COMPONENTS_INIT_URL",
+  "PROCESS_TOTAL_INIT_URL",
+  "PROCESS_COMPONENTS_INIT_URL",
   "CONFIG_PATH",
   "NO_COLOR",
 ] as const;
@@ -74,6 +85,12 @@ export interface Config {
   vmJobName: string;
   /** NO_COLOR set: plain output. */
   noColor: boolean;
+  /**
+   * The estimator's static model URLs (`<LEVEL>_<COVERAGE>_INIT_URL`) by
+   * key: a configuration file's, else `MODEL_CONFIG`'s, else the
+   * environment's, as upstream's estimator reads them.
+   */
+  initUrls: Record<string, string>;
   /** The configuration files that set keys (`$CONFIG_PATH/<KEY>`), if any. */
   configFiles: string[];
 }
@@ -161,6 +178,25 @@ function configFileValues(dir: string): Map<EnvKey, string> {
 }
 
 /**
+ * The static model URLs: a file's, else MODEL_CONFIG's (which upstream's
+ * estimator copies into its environment), else the environment's.
+ */
+function initUrlsOf(
+  files: ReadonlyMap<EnvKey, string>,
+  fromEnv: (key: EnvKey) => string | undefined,
+): Record<string, string> {
+  const modelConfig = parseModelConfig(
+    files.get("MODEL_CONFIG") ?? fromEnv("MODEL_CONFIG") ?? "",
+  );
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(INIT_URL_TARGETS) as EnvKey[]) {
+    const url = files.get(key) ?? modelConfig[key] ?? fromEnv(key);
+    if (url !== undefined && url !== "") out[key] = url;
+  }
+  return out;
+}
+
+/**
  * Reads the configuration from an environment source and the files of its
  * configuration folder (`$CONFIG_PATH`, default
  * {@linkcode DEFAULT_CONFIG_PATH}), which come first, as upstream's.
@@ -222,6 +258,7 @@ export function readConfig(env: EnvSource = Deno.env): Config {
     errorKey: errorKeyOf(where, get("ERROR_KEY")),
     vmJobName: get("VM_JOB_NAME") ?? "vm",
     noColor: fromEnv("NO_COLOR") !== undefined,
+    initUrls: initUrlsOf(files, fromEnv),
     configFiles: [...files.keys()].map((key) => join(configPath, key)),
   };
   const username = get("PROM_USERNAME");

@@ -271,6 +271,7 @@ async function serverOptionsOf(
       ? {
         estimatorSocket: socket,
         estimatorFraming: options.estimatorFraming,
+        initUrls: config.initUrls,
       }
       : {}),
     ...(specFile !== undefined
@@ -302,6 +303,29 @@ async function start(options: ModelServerOptions): Promise<ModelServer> {
   }
 }
 
+/** Names the estimator's static models, or why the settings do nothing. */
+function printInitUrls(
+  server: ModelServer,
+  config: Config,
+  context: CliContext,
+): void {
+  const keys = Object.keys(config.initUrls);
+  if (keys.length === 0) return;
+  if (server.socketPath === undefined) {
+    context.err(
+      `warning: ${
+        keys.join(", ")
+      } set the estimator's models: without --estimator-socket they are not used`,
+    );
+    return;
+  }
+  for (const m of server.initUrlModels.values()) {
+    context.err(
+      `estimator: ${m.model.source} ${m.model.outputType} requests use ${m.model.name} of ${m.key} (read from ${m.readFrom})`,
+    );
+  }
+}
+
 /** Prints what is served, and warnings about exposure or no models. */
 function printServing(
   server: ModelServer,
@@ -323,6 +347,7 @@ function printServing(
       }`,
     );
   }
+  printInitUrls(server, config, context);
   if (
     hostname !== "127.0.0.1" && hostname !== "localhost" && hostname !== "::1"
   ) {

@@ -24,6 +24,10 @@ export { bestModels, selectModel } from "./select_model.ts";
 export { generationOf, nodeTypeModels } from "./node_type_models.ts";
 export type { NodeTypeModel } from "./node_type_models.ts";
 export { fetchPipeline } from "./fetch_pipeline.ts";
+export { loadInitUrlModel } from "./init_url_models.ts";
+export type { InitUrlModel, InitUrlOptions } from "./init_url_models.ts";
+export { INIT_URL_TARGETS, parseModelConfig } from "./model_config.ts";
+export type { DownloadLimits } from "./_download.ts";
 export type {
   LoadPipelineOptions,
   ServedModel,

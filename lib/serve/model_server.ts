@@ -49,6 +49,8 @@ import {
   type SocketFraming,
 } from "./estimator_socket.ts";
 import type { FetchPipelineOptions } from "./fetch_pipeline.ts";
+import { type InitUrlModel, loadInitUrlModel } from "./init_url_models.ts";
+import { INIT_URL_TARGETS } from "./model_config.ts";
 import type { ServedPipeline } from "./pipeline_catalog.ts";
 import { PipelineRegistry } from "./pipeline_registry.ts";
 import { socketRequest } from "./route_estimate.ts";
@@ -79,6 +81,14 @@ export interface ModelServerOptions {
    * @default {undefined} none
    */
   pipelineUrls?: readonly string[];
+  /**
+   * The estimator's static models: `<LEVEL>_<COVERAGE>_INIT_URL` settings
+   * by key (see {@linkcode INIT_URL_TARGETS}). Each is downloaded at start;
+   * one that fails is logged, and its requests are answered by selection.
+   *
+   * @default {undefined} none
+   */
+  initUrls?: Readonly<Record<string, string>>;
   /**
    * Address to bind.
    *
@@ -240,6 +250,7 @@ export class ModelServer {
   #watcher: ModelPathWatcher | undefined;
   #closed = false;
   #pool: EstimatePool;
+  #initUrlModels = new Map<string, InitUrlModel>();
 
   /**
    * Creates an unstarted server; use {@linkcode startModelServer}.
@@ -262,6 +273,7 @@ export class ModelServer {
       machineSpec: options.machineSpec,
       maxEstimateRows: options.maxEstimateRows ?? 10_000,
       pool: this.#pool,
+      initUrlModels: this.#initUrlModels,
       get reloadMode() {
         return server.reloadMode;
       },
@@ -279,6 +291,35 @@ export class ModelServer {
   /** The pipelines served now, by name. */
   get pipelines(): ReadonlyMap<string, ServedPipeline> {
     return this.#registry.pipelines;
+  }
+
+  /**
+   * The estimator's static models, by `<source>/<output type>` (see
+   * {@linkcode ModelServerOptions.initUrls}).
+   */
+  get initUrlModels(): ReadonlyMap<string, InitUrlModel> {
+    return this.#initUrlModels;
+  }
+
+  /** Downloads the static models; a failure is logged, not fatal. */
+  async #loadInitUrls(): Promise<void> {
+    const o = this.#options;
+    // in INIT_URL_TARGETS's order: PROCESS_ after CONTAINER_, as Kepler v0.7
+    for (const key of Object.keys(INIT_URL_TARGETS)) {
+      const url = o.initUrls?.[key];
+      if (url === undefined) continue;
+      const { source, outputType } = INIT_URL_TARGETS[key]!;
+      try {
+        const loaded = await loadInitUrlModel(key, url, o.download ?? {});
+        this.#initUrlModels.set(`${source}/${outputType}`, loaded);
+      } catch (error) {
+        this.#log(
+          `warning: ${
+            (error as Error).message
+          }; the estimator answers ${source} ${outputType} from the served pipelines`,
+        );
+      }
+    }
   }
 
   /** Pipelines that failed to load, by folder or URL, with the reason. */
@@ -380,9 +421,10 @@ export class ModelServer {
   async start(): Promise<void> {
     const o = this.#options;
     if (o.modelPath !== undefined) await this.#watch(o.modelPath);
-    await Promise.all(
-      (o.pipelineUrls ?? []).map((u) => this.#registry.loadUrl(u)),
-    );
+    await Promise.all([
+      ...(o.pipelineUrls ?? []).map((u) => this.#registry.loadUrl(u)),
+      this.#loadInitUrls(),
+    ]);
     try {
       await this.#listen();
     } catch (error) {

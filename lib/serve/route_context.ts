@@ -6,6 +6,7 @@
  */
 import type { MachineSpec } from "../types.ts";
 import type { EstimatePool } from "./_estimate_pool.ts";
+import type { InitUrlModel } from "./init_url_models.ts";
 import type { HttpReply } from "../http1/mod.ts";
 import { HttpError } from "./read_body.ts";
 import type { PipelineRegistry } from "./pipeline_registry.ts";
@@ -28,6 +29,8 @@ export interface RouteContext {
   readonly maxEstimateRows: number;
   /** The workers estimates run on. */
   readonly pool: EstimatePool;
+  /** The estimator's static models, by `<source>/<output type>`. */
+  readonly initUrlModels: ReadonlyMap<string, InitUrlModel>;
   /** Receives log lines. */
   log(line: string): void;
 }

@@ -12,6 +12,7 @@ import { HttpError } from "./read_body.ts";
 import { parseInline } from "./_estimate_pool.ts";
 import { type ModelSelection, selectModel } from "./select_model.ts";
 import { json, type RouteContext } from "./route_context.ts";
+import type { InitUrlModel } from "./init_url_models.ts";
 
 /** Bodies from this size on are parsed on a worker, off the event loop. */
 const PARSE_ON_WORKER_BYTES = 32_768;
@@ -66,12 +67,43 @@ function estimateSelection(
   }).selection;
 }
 
+/**
+ * Estimates with a static model (`<LEVEL>_<COVERAGE>_INIT_URL`): the
+ * request must carry its features, as upstream's estimator checks.
+ */
+async function estimatePinned(
+  context: RouteContext,
+  r: PowerRequest,
+  pinned: InitUrlModel,
+): Promise<PowerEstimate> {
+  const known = new Set([...r.metrics, ...r.systemFeatures]);
+  const missing = pinned.model.features.filter((f) => !known.has(f));
+  if (missing.length > 0) {
+    return {
+      powers: {},
+      msg: `the model of ${pinned.key} (${pinned.url}) needs ${
+        missing.join(",")
+      }, which the request's metrics do not have`,
+      core_ratio: 1,
+    };
+  }
+  const cores = context.machineSpec?.cores ?? navigator.hardwareConcurrency;
+  return await estimatePower(pinned.model, r, {
+    machineCores: cores,
+    pool: context.pool,
+  });
+}
+
 /** Estimates with the model a request selects (socket: this host's cores). */
 async function estimateWith(
   context: RouteContext,
   r: PowerRequest,
   socket: boolean,
 ): Promise<PowerEstimate> {
+  const pinned = socket && r.pipelineName === ""
+    ? context.initUrlModels.get(`${r.source}/${r.outputType}`)
+    : undefined;
+  if (pinned !== undefined) return await estimatePinned(context, r, pinned);
   const selection = estimateSelection(context, r);
   if (selection === undefined) {
     return {

@@ -1,0 +1,208 @@
+/**
+ * The estimator's static models: upstream's `<LEVEL>_<COVERAGE>_INIT_URL`
+ * settings (`NODE_COMPONENTS_INIT_URL=https://…/SGDRegressorTrainer_0.zip`,
+ * from the environment, a configuration file or Kepler's `MODEL_CONFIG`).
+ * A request on the estimator socket for the energy source and output type
+ * of a setting is answered by the model at its URL, not by a selection
+ * among the served pipelines.
+ *
+ * What each key stands for is Kepler's: the coverage `TOTAL` is the
+ * platform power (`acpi`), `COMPONENTS` the RAPL components
+ * (`rapl-sysfs`); the level `NODE` asks for AbsPower, `CONTAINER` and
+ * `PROCESS` for DynPower (Kepler's node estimators are absolute, its
+ * process ones dynamic). Upstream's estimator matched only the energy
+ * source, so a NODE URL also answered DynPower requests; here each key
+ * answers its own output type, and a model whose metadata says another
+ * output type is refused.
+ *
+ * The URL is `http(s)` or `file`, and names a model zip or a Kepler weight
+ * file (`.json`). kepler-model-db's zips hold scikit-learn pickles, which
+ * kepler-model does not run; for those the weight file published beside
+ * the zip (the same URL ending in `.json`) is used, evaluated as Kepler's
+ * local estimator evaluates it. The feature group is the URL's folder
+ * (kepler-model-db's layout), else the group whose features are the
+ * model's.
+ *
+ * @module
+ */
+import {
+  ALL_FEATURE_GROUPS,
+  FEATURE_GROUP_FEATURES,
+  type FeatureGroup,
+} from "../types.ts";
+import { parseJsonText } from "../io/json.ts";
+import { unzipEntries, type ZipEntries, type ZipLimits } from "../io/zip.ts";
+import { downloadBytes, type DownloadLimits } from "./_download.ts";
+import { isObject } from "./_fields.ts";
+import { loadPipelineZip, type ServedModel } from "./pipeline_catalog.ts";
+import { INIT_URL_TARGETS } from "./model_config.ts";
+
+/** One static model, loaded. */
+export interface InitUrlModel {
+  /** The setting, e.g. `NODE_COMPONENTS_INIT_URL`. */
+  readonly key: string;
+  /** Its URL. */
+  readonly url: string;
+  /** The URL the model was read from (the weight file beside a pickled zip). */
+  readonly readFrom: string;
+  /** The model. */
+  readonly model: ServedModel;
+}
+
+/** Limits of {@linkcode loadInitUrlModel}. */
+export interface InitUrlOptions extends DownloadLimits {
+  /** Bounds on what a zip may inflate to. */
+  zipLimits?: ZipLimits;
+}
+
+/** The model name of a URL: its file name cut at the first `.`, as Kepler's. */
+function modelNameOf(url: URL): string {
+  const file = decodeURIComponent(url.pathname.split("/").pop() ?? "");
+  return file.split(".")[0] ?? "";
+}
+
+/** The features a model zip's metadata or a weight file lists. */
+function featuresOf(entries: ZipEntries, name: string): string[] {
+  const text = (path: string) => new TextDecoder().decode(entries[path]);
+  const zip = entries[`${name}.zip`];
+  if (zip !== undefined) {
+    const meta = unzipEntries(zip, name)["metadata.json"];
+    const parsed = meta && parseJsonText(new TextDecoder().decode(meta), name);
+    return isObject(parsed) && Array.isArray(parsed.features)
+      ? parsed.features.map(String)
+      : [];
+  }
+  const weights = parseJsonText(text(`${name}.json`), name);
+  const first = isObject(weights)
+    ? Object.values(weights).find(isObject)
+    : undefined;
+  const all = isObject(first) ? first.All_Weights : undefined;
+  return isObject(all) && isObject(all.Numerical_Variables)
+    ? Object.keys(all.Numerical_Variables)
+    : [];
+}
+
+/** The feature group: the URL's folder, else the group of the features. */
+function featureGroupOf(
+  url: URL,
+  entries: ZipEntries,
+  name: string,
+): FeatureGroup {
+  const folder = url.pathname.split("/").slice(-2)[0] ?? "";
+  const named = ALL_FEATURE_GROUPS.find((g) => g === folder);
+  if (named !== undefined) return named;
+  const features = new Set(featuresOf(entries, name));
+  const group = ALL_FEATURE_GROUPS.find((g) => {
+    const f = FEATURE_GROUP_FEATURES[g];
+    return f.length === features.size && f.every((x) => features.has(x));
+  });
+  if (group === undefined) {
+    throw new RangeError(
+      `cannot tell the feature group of ${url.href}: it is in no feature group folder and its features (${
+        [...features].join(",")
+      }) are those of no group`,
+    );
+  }
+  return group;
+}
+
+/** The one model of an in-memory pipeline holding `entries`. */
+async function modelOf(
+  key: string,
+  url: URL,
+  entries: ZipEntries,
+  name: string,
+  options: InitUrlOptions,
+): Promise<ServedModel | string> {
+  const { source, outputType } = INIT_URL_TARGETS[key]!;
+  const folder = `${source}/${outputType}/${
+    featureGroupOf(url, entries, name)
+  }`;
+  const files: ZipEntries = {
+    "metadata.json": new TextEncoder().encode("{}"),
+  };
+  for (const [file, bytes] of Object.entries(entries)) {
+    files[`${folder}/${file}`] = bytes;
+  }
+  const pipeline = await loadPipelineZip(files, {
+    name: key.toLowerCase(),
+    origin: url.href,
+    ...(options.zipLimits ? { zipLimits: options.zipLimits } : {}),
+  });
+  const model = pipeline.models[0];
+  if (model === undefined) {
+    return pipeline.warnings.join("; ") || "no model in it";
+  }
+  const declared = model.metadata.output_type;
+  if (typeof declared === "string" && declared !== outputType) {
+    throw new RangeError(
+      `${key} asks for a ${outputType} model, and the model at ${url.href} is ${declared}`,
+    );
+  }
+  return model;
+}
+
+/**
+ * Downloads and reads the model of one `<LEVEL>_<COVERAGE>_INIT_URL`
+ * setting. Throws, with the key and URL in the message, when the key is
+ * unknown, the URL cannot be read, or it holds no model kepler-model can
+ * evaluate.
+ *
+ * @param key The setting, one of {@linkcode INIT_URL_TARGETS}.
+ * @param url Its `http(s)` or `file` URL of a model zip or weight file.
+ * @param options Time and size limits.
+ * @returns The loaded model.
+ * @throws {RangeError} when the key is unknown, the URL is not http(s) or
+ *   file, or its model cannot be evaluated.
+ */
+export async function loadInitUrlModel(
+  key: string,
+  url: string,
+  options: InitUrlOptions = {},
+): Promise<InitUrlModel> {
+  if (INIT_URL_TARGETS[key] === undefined) {
+    throw new RangeError(`${key} is not a model URL setting`);
+  }
+  const parsed = new URL(url);
+  if (!["http:", "https:", "file:"].includes(parsed.protocol)) {
+    throw new RangeError(
+      `${key}=${url}: only http, https and file URLs are supported`,
+    );
+  }
+  const name = modelNameOf(parsed);
+  const kind = parsed.pathname.endsWith(".json") ? "json" : "zip";
+  const entries: ZipEntries = {
+    [`${name}.${kind}`]: await downloadBytes(url, `${key} model`, options),
+  };
+  const first = await modelOf(key, parsed, entries, name, options);
+  if (typeof first !== "string" && first.estimable) {
+    return { key, url, readFrom: url, model: first };
+  }
+  if (kind === "zip") {
+    // kepler-model-db's zips hold pickles: the weight file beside it
+    const beside = new URL(parsed.href);
+    beside.pathname = beside.pathname.replace(/\.zip$/i, ".json");
+    try {
+      const weights = await downloadBytes(beside.href, `${key} model`, options);
+      const second = await modelOf(
+        key,
+        parsed,
+        { ...entries, [`${name}.json`]: weights },
+        name,
+        options,
+      );
+      if (typeof second !== "string" && second.estimable) {
+        return { key, url, readFrom: beside.href, model: second };
+      }
+    } catch { /* reported below with the zip's own reason */ }
+  }
+  throw new RangeError(
+    `${key}=${url}: ${
+      typeof first === "string"
+        ? first
+        : `its model cannot be evaluated here (scikit-learn pickles, which kepler-model does not run${
+          kind === "zip" ? ", and no Kepler weight file beside it" : ""
+        })`
+    }`,
+  );
+}

@@ -1,0 +1,253 @@
+/**
+ * The estimator's static models, as Kepler's sidecar deployment configures
+ * them: `MODEL_CONFIG` (here in a ConfigMap file under CONFIG_PATH) with
+ * `NODE_COMPONENTS_INIT_URL` and `NODE_TOTAL_INIT_URL` pointing at
+ * kepler-model-db's published SGD zips. Those hold scikit-learn pickles,
+ * so the weight file published beside each zip answers, and the powers
+ * must be Kepler's linear formula on that file (P = bias + Σ weight·x/scale),
+ * computed here from the file itself. No pipeline is served at all.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { ROOT, startServeTask } from "./_cli.ts";
+import { runOk, simulateAndTrain } from "./_small_pipeline.ts";
+import { parseCsv } from "../lib/io/csv.ts";
+
+const DB = join(ROOT, "test/testdata/kepler-model-db/models/v0.7");
+const RAPL = "ec2-0.7.11/rapl-sysfs/AbsPower/BPFOnly/SGDRegressorTrainer_0";
+const ACPI = "specpower-0.7.11/acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0";
+
+type Weights = Record<string, {
+  All_Weights: {
+    Bias_Weight: number;
+    Numerical_Variables: Record<string, { scale: number; weight: number }>;
+  };
+}>;
+
+/** Kepler's linear predictor on one row (features by name). */
+function byHand(w: Weights, component: string, row: Record<string, number>) {
+  const all = w[component]!.All_Weights;
+  let p = all.Bias_Weight;
+  for (
+    const [f, { scale, weight }] of Object.entries(all.Numerical_Variables)
+  ) {
+    if (scale !== 0 && weight !== 0) p += weight * (row[f] ?? 0) / scale;
+  }
+  return Math.max(0, p);
+}
+
+async function askSocket(path: string, body: unknown): Promise<unknown> {
+  const conn = await Deno.connect({ transport: "unix", path });
+  try {
+    await conn.write(new TextEncoder().encode(JSON.stringify(body)));
+    return await new Response(conn.readable).json();
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed by the reader */ }
+  }
+}
+
+Deno.test("serve_estimator: MODEL_CONFIG's NODE_*_INIT_URL pick the estimator's models (kepler-model-db zips: the weight file beside them), from a ConfigMap file", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "kepler-init-url-" });
+  // kepler-model-db over HTTP, as raw.githubusercontent.com serves it
+  const files = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      const path = new URL(req.url).pathname.replace(/^\/models\/v0\.7\//, "");
+      try {
+        return new Response(await Deno.readFile(join(DB, path)));
+      } catch {
+        return new Response("not found", { status: 404 });
+      }
+    },
+  );
+  const top = `http://127.0.0.1:${files.addr.port}/models/v0.7`;
+  try {
+    const config = join(tmp, "kepler.config");
+    const models = join(tmp, "models");
+    await Deno.mkdir(config);
+    await Deno.mkdir(models);
+    await Deno.writeTextFile(
+      join(config, "MODEL_CONFIG"),
+      [
+        "NODE_COMPONENTS_ESTIMATOR=true",
+        `NODE_COMPONENTS_INIT_URL=${top}/${RAPL}.zip`,
+        "NODE_TOTAL_ESTIMATOR=true",
+        `NODE_TOTAL_INIT_URL=file://${DB}/${ACPI}.zip`,
+        // an AbsPower model for a DynPower setting: refused, with a warning
+        `PROCESS_COMPONENTS_INIT_URL=${top}/${RAPL}.zip`,
+        "",
+      ].join("\n"),
+    );
+    const socket = join(tmp, "estimator.sock");
+    const server = await startServeTask(
+      "serve_estimator",
+      ["--estimator-socket", socket],
+      { CONFIG_PATH: config, MODEL_PATH: models },
+    );
+    const metrics = ["bpf_cpu_time_ms", "bpf_page_cache_hit", "cpu_cycles"];
+    const values = [[642.3, 10, 5e8], [0, 0, 0], [31000, 2500, 9e9]];
+    const rows = values.map((v) =>
+      Object.fromEntries(metrics.map((m, j) => [m, v[j]!]))
+    );
+    const request = (source: string, outputType = "AbsPower") => ({
+      metrics,
+      values,
+      output_type: outputType,
+      source,
+      system_features: ["cpu_architecture"],
+      system_values: ["Skylake"],
+      trainer_name: "",
+      filter: "",
+    });
+    try {
+      const rapl = JSON.parse(
+        await Deno.readTextFile(join(DB, `${RAPL}.json`)),
+      ) as Weights;
+      const acpi = JSON.parse(
+        await Deno.readTextFile(join(DB, `${ACPI}.json`)),
+      ) as Weights;
+      const components = await askSocket(socket, request("intel_rapl")) as {
+        powers: Record<string, number[]>;
+        msg: string;
+      };
+      assertEquals(components.msg, "");
+      for (const c of ["package", "core", "uncore", "dram"]) {
+        components.powers[c]!.forEach((p, i) => {
+          const want = byHand(rapl, c, rows[i]!);
+          assert(Math.abs(p - want) < 1e-9 * Math.max(1, want), `${c}[${i}]`);
+        });
+      }
+      const total = await askSocket(socket, request("acpi")) as {
+        powers: Record<string, number[]>;
+        msg: string;
+      };
+      assertEquals(total.msg, "");
+      total.powers.platform!.forEach((p, i) => {
+        const want = byHand(acpi, "platform", rows[i]!);
+        assert(Math.abs(p - want) < 1e-9 * Math.max(1, want), `platform[${i}]`);
+      });
+      // no static model and no pipeline for DynPower: selection says so
+      const dyn = await askSocket(
+        socket,
+        request("intel_rapl", "DynPower"),
+      ) as {
+        msg: string;
+      };
+      assert(dyn.msg.startsWith("no model for DynPower rapl-sysfs"), dyn.msg);
+      // the static model's features must be in the request
+      const short = await askSocket(socket, {
+        ...request("acpi"),
+        metrics: ["cpu_cycles"],
+        values: [[1]],
+      }) as { msg: string };
+      assert(
+        short.msg.includes(
+          "needs bpf_cpu_time_ms,bpf_page_cache_hit, which the request's metrics do not have",
+        ),
+        short.msg,
+      );
+    } finally {
+      server.child.kill("SIGTERM");
+      assertEquals((await server.child.status).code, 0);
+    }
+    const err = await server.stderr();
+    assert(
+      err.includes(
+        `estimator: rapl-sysfs AbsPower requests use SGDRegressorTrainer_0 of NODE_COMPONENTS_INIT_URL (read from ${top}/${RAPL}.json)`,
+      ),
+      err,
+    );
+    assert(
+      err.includes(
+        `estimator: acpi AbsPower requests use SGDRegressorTrainer_0 of NODE_TOTAL_INIT_URL (read from file://${DB}/${ACPI}.json)`,
+      ),
+      err,
+    );
+    assert(
+      err.includes(
+        `warning: PROCESS_COMPONENTS_INIT_URL asks for a DynPower model, and the model at ${top}/${RAPL}.zip is AbsPower; the estimator answers rapl-sysfs DynPower from the served pipelines`,
+      ),
+      err,
+    );
+  } finally {
+    await files.shutdown();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("serve_estimator: NODE_COMPONENTS_INIT_URL naming one of our model zips answers as `estimate` does with that model", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler-init-url-ours-" });
+  try {
+    await simulateAndTrain(dir, ["--tune", "none", "--cv-folds", "0"]);
+    const model = "GradientBoostingRegressorTrainer_0";
+    await runOk(dir, "estimate", [
+      "-i",
+      "q",
+      "-p",
+      "p",
+      "--model-name",
+      model,
+      "--feature-group",
+      "BPFOnly",
+    ]);
+    const csv = parseCsv(
+      await Deno.readTextFile(join(dir, "output", "estimation_result.csv")),
+    );
+    const col = (name: string) => {
+      const j = csv.header.indexOf(name);
+      assert(j >= 0, `no column ${name} in ${csv.header.join(",")}`);
+      return csv.rows.map((r) => Number(r[j]));
+    };
+    const features = ["bpf_cpu_time_ms", "bpf_page_cache_hit"];
+    const values = csv.rows.map((_, i) => features.map((f) => col(f)[i]!));
+    const socket = join(dir, "estimator.sock");
+    const zip = join(dir, "p/rapl-sysfs/AbsPower/BPFOnly", `${model}.zip`);
+    const server = await startServeTask(
+      "serve_estimator",
+      ["--estimator-socket", socket],
+      {
+        NODE_COMPONENTS_INIT_URL: `file://${zip}`,
+        MODEL_PATH: join(dir, "no-pipelines"),
+        CONFIG_PATH: join(dir, "no-config"),
+      },
+    );
+    try {
+      const reply = await askSocket(socket, {
+        metrics: features,
+        values,
+        output_type: "AbsPower",
+        source: "rapl-sysfs",
+        system_features: [],
+        system_values: [],
+        trainer_name: "",
+        filter: "",
+      }) as { powers: Record<string, number[]>; msg: string };
+      assertEquals(reply.msg, "");
+      for (const c of ["package", "dram"]) {
+        const estimated = col(`default_${c}_power`);
+        assertEquals(reply.powers[c]!.length, estimated.length);
+        reply.powers[c]!.forEach((p, i) => {
+          const want = Math.max(0, estimated[i]!);
+          assert(Math.abs(p - want) <= 1e-9 * Math.max(1, want), `${c}[${i}]`);
+        });
+      }
+    } finally {
+      server.child.kill("SIGTERM");
+      assertEquals((await server.child.status).code, 0);
+    }
+    const err = await server.stderr();
+    assert(
+      err.includes(
+        `estimator: rapl-sysfs AbsPower requests use ${model} of NODE_COMPONENTS_INIT_URL (read from file://${zip})`,
+      ),
+      err,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
