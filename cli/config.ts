@@ -41,6 +41,9 @@ export const ENV_KEYS = [
   "ERROR_KEY",
   "VM_JOB_NAME",
   "MODEL_CONFIG",
+  "MODEL_SERVER_ENABLE",
+  "MODEL_SERVER_URL",
+  "MODEL_SERVER_MODEL_REQ_PATH",
   "NODE_TOTAL_INIT_URL",
   "NODE_COMPONENTS_INIT_URL",
   "CONTAINER_TOTAL_INIT_URL",
@@ -91,6 +94,11 @@ export interface Config {
    * environment's, as upstream's estimator reads them.
    */
   initUrls: Record<string, string>;
+  /**
+   * The model request URL of another model server the estimator asks
+   * first (MODEL_SERVER_ENABLE=true), if any.
+   */
+  remoteModelServer?: string;
   /** The configuration files that set keys (`$CONFIG_PATH/<KEY>`), if any. */
   configFiles: string[];
 }
@@ -177,23 +185,54 @@ function configFileValues(dir: string): Map<EnvKey, string> {
   return values;
 }
 
-/**
- * The static model URLs: a file's, else MODEL_CONFIG's (which upstream's
- * estimator copies into its environment), else the environment's.
- */
-function initUrlsOf(
+/** A key's value as upstream's estimator reads it: a file's, else MODEL_CONFIG's, else the environment's. */
+type EstimatorGet = (key: EnvKey) => string | undefined;
+
+function estimatorGet(
   files: ReadonlyMap<EnvKey, string>,
   fromEnv: (key: EnvKey) => string | undefined,
-): Record<string, string> {
+): EstimatorGet {
+  // upstream's estimator copies MODEL_CONFIG's settings into its environment
   const modelConfig = parseModelConfig(
     files.get("MODEL_CONFIG") ?? fromEnv("MODEL_CONFIG") ?? "",
   );
+  return (key) => {
+    const v = files.get(key) ?? modelConfig[key] ?? fromEnv(key);
+    return v === "" ? undefined : v;
+  };
+}
+
+/** The static model URLs by key. */
+function initUrlsOf(get: EstimatorGet): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of Object.keys(INIT_URL_TARGETS) as EnvKey[]) {
-    const url = files.get(key) ?? modelConfig[key] ?? fromEnv(key);
-    if (url !== undefined && url !== "") out[key] = url;
+    const url = get(key);
+    if (url !== undefined) out[key] = url;
   }
   return out;
+}
+
+/** Upstream's default MODEL_SERVER_URL (the Kubernetes service). */
+export const DEFAULT_MODEL_SERVER_URL =
+  "kepler-model-server.kepler.svc.cluster.local";
+
+/**
+ * The model request URL of MODEL_SERVER_ENABLE=true: MODEL_SERVER_URL
+ * (a host name gets `http://` and MODEL_SERVER_PORT, as upstream's default
+ * service name does; a URL is taken as it is) plus
+ * MODEL_SERVER_MODEL_REQ_PATH (default `/model`).
+ */
+function remoteModelServerOf(
+  get: EstimatorGet,
+  port: number,
+): string | undefined {
+  if ((get("MODEL_SERVER_ENABLE") ?? "false").toLowerCase() !== "true") {
+    return undefined;
+  }
+  const url = get("MODEL_SERVER_URL") ?? DEFAULT_MODEL_SERVER_URL;
+  const base = url.includes("://") ? url : `http://${url}:${port}`;
+  return base.replace(/\/+$/, "") +
+    (get("MODEL_SERVER_MODEL_REQ_PATH") ?? "/model");
 }
 
 /**
@@ -228,6 +267,7 @@ export function readConfig(env: EnvSource = Deno.env): Config {
     files.has(key)
       ? `configuration file ${join(configPath, key)}`
       : `environment variable ${key}`;
+  const estimator = estimatorGet(files, fromEnv);
   const dataPath = get("DATAPATH") ?? "data";
   const config: Config = {
     dataPath,
@@ -258,9 +298,11 @@ export function readConfig(env: EnvSource = Deno.env): Config {
     errorKey: errorKeyOf(where, get("ERROR_KEY")),
     vmJobName: get("VM_JOB_NAME") ?? "vm",
     noColor: fromEnv("NO_COLOR") !== undefined,
-    initUrls: initUrlsOf(files, fromEnv),
+    initUrls: initUrlsOf(estimator),
     configFiles: [...files.keys()].map((key) => join(configPath, key)),
   };
+  const remote = remoteModelServerOf(estimator, config.modelServerPort);
+  if (remote !== undefined) config.remoteModelServer = remote;
   const username = get("PROM_USERNAME");
   const password = get("PROM_PASSWORD");
   const token = get("PROM_BEARER_TOKEN");

@@ -251,3 +251,80 @@ Deno.test("serve_estimator: NODE_COMPONENTS_INIT_URL naming one of our model zip
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve_estimator with MODEL_SERVER_ENABLE asks another model server for its model once per source and output type, and answers as that server's /estimate", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler-remote-model-" });
+  try {
+    await simulateAndTrain(dir, ["--tune", "none", "--cv-folds", "0"]);
+    const remote = await startServeTask("serve", [], { MODEL_PATH: dir });
+    const socket = join(dir, "estimator.sock");
+    let sidecar;
+    try {
+      sidecar = await startServeTask(
+        "serve_estimator",
+        ["--estimator-socket", socket],
+        {
+          MODEL_CONFIG: "MODEL_SERVER_ENABLE=true",
+          MODEL_SERVER_URL: remote.url,
+          MODEL_PATH: join(dir, "no-pipelines"),
+          CONFIG_PATH: join(dir, "no-config"),
+        },
+      );
+      const request = {
+        metrics: ["bpf_cpu_time_ms", "bpf_page_cache_hit"],
+        values: [[120, 3], [0, 0], [2400, 80], [900, 15]],
+        output_type: "AbsPower",
+        source: "rapl-sysfs",
+        system_features: ["cpu_architecture"],
+        system_values: ["Skylake"],
+        trainer_name: "",
+        filter: "",
+      };
+      const first = await askSocket(socket, request) as {
+        powers: Record<string, number[]>;
+        msg: string;
+      };
+      const second = await askSocket(socket, request) as typeof first;
+      assertEquals(first.msg, "");
+      assertEquals(second, first);
+      const direct = await (await fetch(`${remote.url}/estimate`, {
+        method: "POST",
+        body: JSON.stringify(request),
+      })).json();
+      for (const c of ["package", "dram"]) {
+        assertEquals(first.powers[c]!.length, 4);
+        first.powers[c]!.forEach((p, i) => {
+          const want = direct.powers[c][i];
+          assert(Math.abs(p - want) <= 1e-9 * Math.max(1, want), `${c}[${i}]`);
+        });
+      }
+      const metrics = await (await fetch(`${remote.url}/metrics`)).text();
+      assert(
+        metrics.includes(
+          'kepler_model_server_requests_total{route="/model",code="200"} 1\n',
+        ),
+        metrics,
+      );
+    } finally {
+      sidecar?.child.kill("SIGTERM");
+      await sidecar?.child.status;
+      remote.child.kill("SIGTERM");
+      await remote.child.status;
+      await remote.stderr();
+    }
+    const err = await sidecar!.stderr();
+    assert(
+      err.includes(
+        `estimator: asks the model server ${remote.url}/model for its models first (MODEL_SERVER_ENABLE)`,
+      ),
+      err,
+    );
+    assert(
+      /estimator: rapl-sysfs AbsPower requests use \w+Trainer_\d+ of the model server http:/
+        .test(err),
+      err,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -272,6 +272,9 @@ async function serverOptionsOf(
         estimatorSocket: socket,
         estimatorFraming: options.estimatorFraming,
         initUrls: config.initUrls,
+        ...(config.remoteModelServer === undefined
+          ? {}
+          : { remoteModelServer: config.remoteModelServer }),
       }
       : {}),
     ...(specFile !== undefined
@@ -310,6 +313,7 @@ function printInitUrls(
   context: CliContext,
 ): void {
   const keys = Object.keys(config.initUrls);
+  if (config.remoteModelServer !== undefined) keys.push("MODEL_SERVER_ENABLE");
   if (keys.length === 0) return;
   if (server.socketPath === undefined) {
     context.err(
@@ -318,6 +322,11 @@ function printInitUrls(
       } set the estimator's models: without --estimator-socket they are not used`,
     );
     return;
+  }
+  if (config.remoteModelServer !== undefined) {
+    context.err(
+      `estimator: asks the model server ${config.remoteModelServer} for its models first (MODEL_SERVER_ENABLE)`,
+    );
   }
   for (const m of server.initUrlModels.values()) {
     context.err(

@@ -27,6 +27,7 @@ export async function frameErrors(
     systemValues: [],
     trainerName: "",
     filters: [],
+    filter: "",
     nodeType: -1,
     pipelineName: o.pipelineName,
     intervals: false,

@@ -15,6 +15,14 @@ export interface DownloadLimits {
   maxBytes?: number;
 }
 
+/** A download's request and a look at its response's headers. */
+export interface DownloadRequest {
+  /** Method, headers and body (default: a GET). */
+  init?: RequestInit;
+  /** Called with the 200 response before its body is read. */
+  onResponse?: (response: Response) => void;
+}
+
 async function readAll(
   body: ReadableStream<Uint8Array>,
   max: number,
@@ -44,6 +52,7 @@ export async function downloadBytes(
   url: string,
   what: string,
   limits: DownloadLimits = {},
+  request: DownloadRequest = {},
 ): Promise<Uint8Array> {
   const timeoutMs = limits.timeoutMs ?? 60_000;
   const max = limits.maxBytes ?? 512 * 2 ** 20;
@@ -51,13 +60,17 @@ export async function downloadBytes(
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const fail = `Cannot download ${what} ${url}`;
   try {
-    const response = await fetch(url, { signal: controller.signal });
+    const response = await fetch(url, {
+      ...request.init,
+      signal: controller.signal,
+    });
     if (response.status !== 200) {
       await response.body?.cancel();
       throw new Error(
         `${fail}: the server answered ${response.status} ${response.statusText}`,
       );
     }
+    request.onResponse?.(response);
     const declared = Number(response.headers.get("content-length") ?? "0");
     if (declared > max) {
       await response.body?.cancel();

@@ -27,8 +27,10 @@
  */
 import {
   ALL_FEATURE_GROUPS,
+  type EnergySource,
   FEATURE_GROUP_FEATURES,
   type FeatureGroup,
+  type OutputType,
 } from "../types.ts";
 import { parseJsonText } from "../io/json.ts";
 import { unzipEntries, type ZipEntries, type ZipLimits } from "../io/zip.ts";
@@ -39,7 +41,7 @@ import { INIT_URL_TARGETS } from "./model_config.ts";
 
 /** One static model, loaded. */
 export interface InitUrlModel {
-  /** The setting, e.g. `NODE_COMPONENTS_INIT_URL`. */
+  /** The setting, e.g. `NODE_COMPONENTS_INIT_URL`, or `"the model server"`. */
   readonly key: string;
   /** Its URL. */
   readonly url: string;
@@ -82,13 +84,13 @@ function featuresOf(entries: ZipEntries, name: string): string[] {
     : [];
 }
 
-/** The feature group: the URL's folder, else the group of the features. */
+/** The feature group: the folder named, else the group of the features. */
 function featureGroupOf(
-  url: URL,
+  folder: string,
   entries: ZipEntries,
   name: string,
+  origin: string,
 ): FeatureGroup {
-  const folder = url.pathname.split("/").slice(-2)[0] ?? "";
   const named = ALL_FEATURE_GROUPS.find((g) => g === folder);
   if (named !== undefined) return named;
   const features = new Set(featuresOf(entries, name));
@@ -98,7 +100,7 @@ function featureGroupOf(
   });
   if (group === undefined) {
     throw new RangeError(
-      `cannot tell the feature group of ${url.href}: it is in no feature group folder and its features (${
+      `cannot tell the feature group of ${origin}: it is in no feature group folder and its features (${
         [...features].join(",")
       }) are those of no group`,
     );
@@ -106,18 +108,33 @@ function featureGroupOf(
   return group;
 }
 
-/** The one model of an in-memory pipeline holding `entries`. */
-async function modelOf(
-  key: string,
-  url: URL,
+/** What a model's files are for and where they came from. */
+export interface ModelFilesOrigin {
+  /** What asked for it, in messages and as the pipeline's name. */
+  readonly label: string;
+  /** The energy source it must answer for. */
+  readonly source: EnergySource;
+  /** The output type it must answer for. */
+  readonly outputType: OutputType;
+  /** Where the files came from (a URL). */
+  readonly origin: string;
+  /** A feature group named by the origin (its folder), or `""`. */
+  readonly folder: string;
+}
+
+/**
+ * The one model of `entries` (`<name>.zip` and/or the weight file
+ * `<name>.json`), read as a pipeline in memory; a string says why there is
+ * none. Throws when the model's metadata names another output type.
+ */
+export async function modelFromFiles(
+  o: ModelFilesOrigin,
   entries: ZipEntries,
   name: string,
   options: InitUrlOptions,
 ): Promise<ServedModel | string> {
-  const { source, outputType } = INIT_URL_TARGETS[key]!;
-  const folder = `${source}/${outputType}/${
-    featureGroupOf(url, entries, name)
-  }`;
+  const group = featureGroupOf(o.folder, entries, name, o.origin);
+  const folder = `${o.source}/${o.outputType}/${group}`;
   const files: ZipEntries = {
     "metadata.json": new TextEncoder().encode("{}"),
   };
@@ -125,8 +142,8 @@ async function modelOf(
     files[`${folder}/${file}`] = bytes;
   }
   const pipeline = await loadPipelineZip(files, {
-    name: key.toLowerCase(),
-    origin: url.href,
+    name: o.label.toLowerCase().replace(/[^a-z0-9_.-]+/g, "-"),
+    origin: o.origin,
     ...(options.zipLimits ? { zipLimits: options.zipLimits } : {}),
   });
   const model = pipeline.models[0];
@@ -134,9 +151,9 @@ async function modelOf(
     return pipeline.warnings.join("; ") || "no model in it";
   }
   const declared = model.metadata.output_type;
-  if (typeof declared === "string" && declared !== outputType) {
+  if (typeof declared === "string" && declared !== o.outputType) {
     throw new RangeError(
-      `${key} asks for a ${outputType} model, and the model at ${url.href} is ${declared}`,
+      `${o.label} asks for a ${o.outputType} model, and the model at ${o.origin} is ${declared}`,
     );
   }
   return model;
@@ -171,10 +188,16 @@ export async function loadInitUrlModel(
   }
   const name = modelNameOf(parsed);
   const kind = parsed.pathname.endsWith(".json") ? "json" : "zip";
+  const origin: ModelFilesOrigin = {
+    label: key,
+    ...INIT_URL_TARGETS[key]!,
+    origin: url,
+    folder: parsed.pathname.split("/").slice(-2)[0] ?? "",
+  };
   const entries: ZipEntries = {
     [`${name}.${kind}`]: await downloadBytes(url, `${key} model`, options),
   };
-  const first = await modelOf(key, parsed, entries, name, options);
+  const first = await modelFromFiles(origin, entries, name, options);
   if (typeof first !== "string" && first.estimable) {
     return { key, url, readFrom: url, model: first };
   }
@@ -184,9 +207,8 @@ export async function loadInitUrlModel(
     beside.pathname = beside.pathname.replace(/\.zip$/i, ".json");
     try {
       const weights = await downloadBytes(beside.href, `${key} model`, options);
-      const second = await modelOf(
-        key,
-        parsed,
+      const second = await modelFromFiles(
+        origin,
         { ...entries, [`${name}.json`]: weights },
         name,
         options,

@@ -51,6 +51,7 @@ import {
 import type { FetchPipelineOptions } from "./fetch_pipeline.ts";
 import { type InitUrlModel, loadInitUrlModel } from "./init_url_models.ts";
 import { INIT_URL_TARGETS } from "./model_config.ts";
+import { RemoteModels } from "./remote_models.ts";
 import type { ServedPipeline } from "./pipeline_catalog.ts";
 import { PipelineRegistry } from "./pipeline_registry.ts";
 import { socketRequest } from "./route_estimate.ts";
@@ -89,6 +90,15 @@ export interface ModelServerOptions {
    * @default {undefined} none
    */
   initUrls?: Readonly<Record<string, string>>;
+  /**
+   * Another model server's model request URL (upstream's
+   * `MODEL_SERVER_ENABLE` with `MODEL_SERVER_URL`): the estimator socket
+   * asks it for its models first, then uses its static models and its own
+   * pipelines.
+   *
+   * @default {undefined} none
+   */
+  remoteModelServer?: string;
   /**
    * Address to bind.
    *
@@ -274,6 +284,15 @@ export class ModelServer {
       maxEstimateRows: options.maxEstimateRows ?? 10_000,
       pool: this.#pool,
       initUrlModels: this.#initUrlModels,
+      remoteModels: options.remoteModelServer === undefined
+        ? undefined
+        : new RemoteModels(options.remoteModelServer, {
+          ...options.download,
+          ...(options.machineSpec?.cores
+            ? { cores: options.machineSpec.cores }
+            : {}),
+          log: (line) => this.#log(line),
+        }),
       get reloadMode() {
         return server.reloadMode;
       },

@@ -52,6 +52,8 @@ export interface PowerRequest {
   trainerName: string;
   /** Filters on model metadata. */
   filters: ModelFilter[];
+  /** The filter as the request wrote it (`""`: none). */
+  filter: string;
   /** Ours: node type (−1: any, the default). */
   nodeType: number;
   /** Ours: the requesting machine's spec. */
@@ -136,6 +138,7 @@ export function parsePowerRequest(
   const ot = outputTypeText(o);
   const { systemFeatures, rawValues } = systemFields(o);
   const pipelineName = stringField(o, "pipeline_name", "");
+  const filter = stringField(o, "filter", "", 4096);
   const out: PowerRequest = {
     metrics,
     columns,
@@ -145,7 +148,8 @@ export function parsePowerRequest(
     systemFeatures,
     systemValues: rawValues.map(String),
     trainerName: checkTrainerName(stringField(o, "trainer_name", "")),
-    filters: parseModelFilter(stringField(o, "filter", "", 4096)),
+    filters: parseModelFilter(filter),
+    filter,
     nodeType: nodeTypeField(o, "node_type"),
     pipelineName: pipelineName === "" ? "" : checkPipelineName(pipelineName),
     intervals: booleanField(o, "intervals", false),

@@ -7,6 +7,7 @@
 import type { MachineSpec } from "../types.ts";
 import type { EstimatePool } from "./_estimate_pool.ts";
 import type { InitUrlModel } from "./init_url_models.ts";
+import type { RemoteModels } from "./remote_models.ts";
 import type { HttpReply } from "../http1/mod.ts";
 import { HttpError } from "./read_body.ts";
 import type { PipelineRegistry } from "./pipeline_registry.ts";
@@ -31,6 +32,8 @@ export interface RouteContext {
   readonly pool: EstimatePool;
   /** The estimator's static models, by `<source>/<output type>`. */
   readonly initUrlModels: ReadonlyMap<string, InitUrlModel>;
+  /** Another model server the estimator asks first, if configured. */
+  readonly remoteModels: RemoteModels | undefined;
   /** Receives log lines. */
   log(line: string): void;
 }

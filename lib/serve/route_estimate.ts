@@ -81,9 +81,10 @@ async function estimatePinned(
   if (missing.length > 0) {
     return {
       powers: {},
-      msg: `the model of ${pinned.key} (${pinned.url}) needs ${
-        missing.join(",")
-      }, which the request's metrics do not have`,
+      msg:
+        `the model ${pinned.model.name} of ${pinned.key} (read from ${pinned.readFrom}) needs ${
+          missing.join(",")
+        }, which the request's metrics do not have`,
       core_ratio: 1,
     };
   }
@@ -100,8 +101,11 @@ async function estimateWith(
   r: PowerRequest,
   socket: boolean,
 ): Promise<PowerEstimate> {
-  const pinned = socket && r.pipelineName === ""
-    ? context.initUrlModels.get(`${r.source}/${r.outputType}`)
+  // as upstream's estimator: the model server first, then the static URL
+  const fixed = socket && r.pipelineName === "";
+  const pinned = fixed
+    ? await context.remoteModels?.modelFor(r) ??
+      context.initUrlModels.get(`${r.source}/${r.outputType}`)
     : undefined;
   if (pinned !== undefined) return await estimatePinned(context, r, pinned);
   const selection = estimateSelection(context, r);

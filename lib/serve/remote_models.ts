@@ -1,0 +1,217 @@
+/**
+ * The estimator's models from another model server (upstream's estimator
+ * with `MODEL_SERVER_ENABLE=true`): the first socket request for an energy
+ * source and output type posts upstream's model request to
+ * `MODEL_SERVER_URL` + `/model` (its metrics and system features, output
+ * type, source, filter, trainer name and `spec` with this host's cores, as
+ * upstream's `make_model_request` builds it) and reads the zip it answers;
+ * later requests of that pair use the same model, as upstream caches it.
+ * A server that cannot answer is asked again after `retryMs`; meanwhile the
+ * estimator answers from its static model or its own pipelines.
+ *
+ * @module
+ */
+import { unzipEntries, type ZipEntries } from "../io/zip.ts";
+import { downloadBytes } from "./_download.ts";
+import {
+  type InitUrlModel,
+  type InitUrlOptions,
+  modelFromFiles,
+} from "./init_url_models.ts";
+import type { PowerRequest } from "./power_request.ts";
+
+/** Options of {@linkcode RemoteModels}. */
+export interface RemoteModelsOptions extends InitUrlOptions {
+  /**
+   * Time before a pair whose request failed is asked for again, ms.
+   *
+   * @default {60000}
+   */
+  retryMs?: number;
+  /**
+   * Cores of the requesting machine, sent as `spec.cores`.
+   *
+   * @default {undefined} this host's logical CPUs
+   */
+  cores?: number;
+  /**
+   * Receives log lines.
+   *
+   * @default {undefined} none
+   */
+  log?: (line: string) => void;
+}
+
+interface Entry {
+  at: number;
+  model?: InitUrlModel;
+}
+
+/** What a zip reply's headers say: the model's file name and feature group. */
+interface ReplyHeaders {
+  name?: string;
+  folder: string;
+}
+
+/**
+ * The model name of a reply (its attachment's file name) and its feature
+ * group (ours: `x-kepler-model`, `<pipeline>/<source>/<ot>/<FG>/<name>`).
+ */
+function replyHeaders(response: Response): ReplyHeaders {
+  const disposition = response.headers.get("content-disposition") ?? "";
+  const file = /filename="?([^";]+)"?/.exec(disposition)?.[1];
+  const folder = (response.headers.get("x-kepler-model") ?? "").split("/")[3];
+  const name = file?.split(".")[0];
+  return { ...(name ? { name } : {}), folder: folder ?? "" };
+}
+
+/** The `model_name` in a model zip's metadata.json. */
+function zipModelName(bytes: Uint8Array): string | undefined {
+  try {
+    const meta = unzipEntries(bytes, "model zip")["metadata.json"];
+    const parsed = meta && JSON.parse(new TextDecoder().decode(meta));
+    return typeof parsed?.model_name === "string"
+      ? parsed.model_name
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Models asked of a model server, one per energy source and output type.
+ *
+ * @example
+ * ```ts
+ * import { RemoteModels } from "./remote_models.ts";
+ * import { parsePowerRequest } from "./power_request.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * // nothing listens there: no model, and the estimator falls back
+ * const remote = new RemoteModels("http://127.0.0.1:9/model", { timeoutMs: 2000 });
+ * const r = parsePowerRequest({ metrics: ["bpf_cpu_time_ms"], values: [[1]],
+ *   output_type: "AbsPower", source: "acpi" });
+ * assertEquals(await remote.modelFor(r), undefined);
+ * ```
+ */
+export class RemoteModels {
+  readonly #endpoint: string;
+  readonly #options: RemoteModelsOptions;
+  readonly #entries = new Map<string, Entry>();
+  readonly #pending = new Map<string, Promise<InitUrlModel | undefined>>();
+
+  /**
+   * Asks nothing yet: the first request of each pair asks the server.
+   *
+   * @param endpoint The model request URL, e.g.
+   *   `http://kepler-model-server:8100/model`.
+   * @param options Limits, retry time, cores and a log.
+   */
+  constructor(endpoint: string, options: RemoteModelsOptions = {}) {
+    this.#endpoint = endpoint;
+    this.#options = options;
+  }
+
+  /** The model request URL. */
+  get endpoint(): string {
+    return this.#endpoint;
+  }
+
+  /**
+   * The model for a request's energy source and output type: the one
+   * fetched before, or fetched now; undefined while the server has none.
+   */
+  modelFor(r: PowerRequest): Promise<InitUrlModel | undefined> {
+    const key = `${r.source}/${r.outputType}`;
+    const entry = this.#entries.get(key);
+    const retry = this.#options.retryMs ?? 60_000;
+    if (entry?.model) return Promise.resolve(entry.model);
+    if (entry && Date.now() - entry.at < retry) {
+      return Promise.resolve(undefined);
+    }
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
+      pending = this.#fetch(r).then((model) => {
+        this.#entries.set(
+          key,
+          model ? { at: Date.now(), model } : {
+            at: Date.now(),
+          },
+        );
+        return model;
+      }).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #fetch(r: PowerRequest): Promise<InitUrlModel | undefined> {
+    const body = {
+      metrics: [...r.metrics, ...r.systemFeatures],
+      output_type: r.outputType,
+      source: r.source,
+      filter: r.filter,
+      trainer_name: r.trainerName,
+      spec: { cores: this.#options.cores ?? navigator.hardwareConcurrency },
+    };
+    const what = `${r.source} ${r.outputType} model from the model server`;
+    try {
+      let headers: ReplyHeaders = { folder: "" };
+      const bytes = await downloadBytes(this.#endpoint, what, this.#options, {
+        init: {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        },
+        onResponse: (response) => headers = replyHeaders(response),
+      });
+      const model = await this.#read(r, bytes, headers);
+      this.#options.log?.(
+        `estimator: ${r.source} ${r.outputType} requests use ${model.model.name} of the model server ${this.#endpoint}`,
+      );
+      return model;
+    } catch (error) {
+      this.#options.log?.(
+        `warning: ${
+          (error as Error).message
+        }; the estimator answers ${r.source} ${r.outputType} without it for now`,
+      );
+      return undefined;
+    }
+  }
+
+  async #read(
+    r: PowerRequest,
+    bytes: Uint8Array,
+    headers: ReplyHeaders,
+  ): Promise<InitUrlModel> {
+    const name = headers.name ?? zipModelName(bytes) ?? "model";
+    const entries: ZipEntries = { [`${name}.zip`]: bytes };
+    const label = `the model server ${this.#endpoint}`;
+    const model = await modelFromFiles(
+      {
+        label: "the estimator's request",
+        source: r.source,
+        outputType: r.outputType,
+        origin: this.#endpoint,
+        folder: headers.folder,
+      },
+      entries,
+      name,
+      this.#options,
+    );
+    if (typeof model === "string") {
+      throw new RangeError(`${label} answered no usable model: ${model}`);
+    }
+    if (!model.estimable) {
+      throw new RangeError(
+        `${label} answered ${model.name}, whose models are scikit-learn pickles, which kepler-model does not run`,
+      );
+    }
+    return {
+      key: "the model server",
+      url: this.#endpoint,
+      readFrom: this.#endpoint,
+      model,
+    };
+  }
+}
