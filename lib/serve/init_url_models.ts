@@ -180,6 +180,21 @@ export async function loadInitUrlModel(
   if (INIT_URL_TARGETS[key] === undefined) {
     throw new RangeError(`${key} is not a model URL setting`);
   }
+  try {
+    return await loadFrom(key, url, options);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (message.includes(key)) throw error;
+    throw new RangeError(`${key}=${url}: ${message}`, { cause: error });
+  }
+}
+
+/** {@linkcode loadInitUrlModel} for a known key. */
+async function loadFrom(
+  key: string,
+  url: string,
+  options: InitUrlOptions,
+): Promise<InitUrlModel> {
   const parsed = new URL(url);
   if (!["http:", "https:", "file:"].includes(parsed.protocol)) {
     throw new RangeError(

@@ -187,18 +187,25 @@ export class RemoteModels {
     const name = headers.name ?? zipModelName(bytes) ?? "model";
     const entries: ZipEntries = { [`${name}.zip`]: bytes };
     const label = `the model server ${this.#endpoint}`;
-    const model = await modelFromFiles(
-      {
-        label: "the estimator's request",
-        source: r.source,
-        outputType: r.outputType,
-        origin: this.#endpoint,
-        folder: headers.folder,
-      },
-      entries,
-      name,
-      this.#options,
-    );
+    let model: Awaited<ReturnType<typeof modelFromFiles>>;
+    try {
+      model = await modelFromFiles(
+        {
+          label: "the estimator's request",
+          source: r.source,
+          outputType: r.outputType,
+          origin: this.#endpoint,
+          folder: headers.folder,
+        },
+        entries,
+        name,
+        this.#options,
+      );
+    } catch (error) {
+      throw new RangeError(
+        `${label} answered no usable model: ${(error as Error).message}`,
+      );
+    }
     if (typeof model === "string") {
       throw new RangeError(`${label} answered no usable model: ${model}`);
     }
