@@ -15,6 +15,13 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { ENV_KEYS } from "../cli/config.ts";
 import { ROOT, startServeTask } from "./_cli.ts";
+import {
+  askSocket,
+  keplerLinear,
+  MODEL_DB,
+  serveModelDb,
+  type Weights,
+} from "./_model_db.ts";
 
 // deno-lint-ignore no-explicit-any
 type Doc = any;
@@ -27,16 +34,8 @@ async function doc(file: string): Promise<Doc> {
   return docs[0]!.toJS();
 }
 
-const DB = join(ROOT, "test/testdata/kepler-model-db/models/v0.7");
 const PUBLISHED =
   "https://raw.githubusercontent.com/sustainable-computing-io/kepler-model-db/main/models/v0.7";
-
-type Weights = Record<string, {
-  All_Weights: {
-    Bias_Weight: number;
-    Numerical_Variables: Record<string, { scale: number; weight: number }>;
-  };
-}>;
 
 Deno.test("deploy/kepler-estimator-*.yaml: the sidecar shares Kepler's /tmp and reads kepler-cfm where upstream's estimator does", async () => {
   const config = await doc("deploy/kepler-estimator-config-patch.yaml");
@@ -80,22 +79,11 @@ Deno.test("deploy/kepler-estimator-*.yaml: the sidecar's command answers Kepler'
   const sidecar = await doc("deploy/kepler-estimator-sidecar.yaml");
   const estimator = sidecar.spec.template.spec.containers[0];
   const tmp = await Deno.makeTempDir({ prefix: "kepler-sidecar-" });
-  const files = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
-      const path = new URL(req.url).pathname.replace(/^\/models\/v0\.7\//, "");
-      try {
-        return new Response(await Deno.readFile(join(DB, path)));
-      } catch {
-        return new Response("not found", { status: 404 });
-      }
-    },
-  );
+  const { server: files, top: local } = serveModelDb();
   try {
     // kepler-cfm as Kubernetes mounts it: one file per key
     const cfm = join(tmp, "kepler.config");
     await Deno.mkdir(cfm);
-    const local = `http://127.0.0.1:${files.addr.port}/models/v0.7`;
     for (const [key, value] of Object.entries(config.data)) {
       await Deno.writeTextFile(
         join(cfm, key),
@@ -129,38 +117,24 @@ Deno.test("deploy/kepler-estimator-*.yaml: the sidecar's command answers Kepler'
         ] as const
       ) {
         const weights = JSON.parse(
-          await Deno.readTextFile(join(DB, file)),
+          await Deno.readTextFile(join(MODEL_DB, file)),
         ) as Weights;
-        const conn = await Deno.connect({ transport: "unix", path: socket });
-        await conn.write(
-          new TextEncoder().encode(JSON.stringify({
-            metrics,
-            values,
-            output_type: "AbsPower",
-            source,
-            system_features: ["cpu_architecture"],
-            system_values: ["Skylake"],
-            trainer_name: "",
-            filter: "",
-          })),
-        );
-        const reply = await new Response(conn.readable).json();
+        const reply = await askSocket(socket, {
+          metrics,
+          values,
+          output_type: "AbsPower",
+          source,
+          system_features: ["cpu_architecture"],
+          system_values: ["Skylake"],
+          trainer_name: "",
+          filter: "",
+        }) as { powers: Record<string, number[]>; msg: string };
         assertEquals(reply.msg, "", source);
         for (const c of components) {
-          const all = weights[c]!.All_Weights;
-          values.forEach((row, i) => {
-            let want = all.Bias_Weight;
-            for (
-              const [f, { scale, weight }] of Object.entries(
-                all.Numerical_Variables,
-              )
-            ) {
-              if (scale !== 0 && weight !== 0) {
-                want += weight * row[metrics.indexOf(f)]! / scale;
-              }
-            }
-            want = Math.max(0, want);
-            const got = reply.powers[c][i];
+          values.forEach((v, i) => {
+            const row = Object.fromEntries(metrics.map((m, j) => [m, v[j]!]));
+            const want = keplerLinear(weights, c, row);
+            const got = reply.powers[c]![i]!;
             assert(
               Math.abs(got - want) <= 1e-9 * Math.max(1, want),
               `${source} ${c}[${i}]: ${got} against ${want}`,

@@ -12,60 +12,24 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT, startServeTask } from "./_cli.ts";
+import { startServeTask } from "./_cli.ts";
+import {
+  askSocket,
+  keplerLinear,
+  MODEL_DB,
+  serveModelDb,
+  type Weights,
+} from "./_model_db.ts";
 import { runOk, simulateAndTrain } from "./_small_pipeline.ts";
 import { parseCsv } from "../lib/io/csv.ts";
 
-const DB = join(ROOT, "test/testdata/kepler-model-db/models/v0.7");
 const RAPL = "ec2-0.7.11/rapl-sysfs/AbsPower/BPFOnly/SGDRegressorTrainer_0";
 const ACPI = "specpower-0.7.11/acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0";
-
-type Weights = Record<string, {
-  All_Weights: {
-    Bias_Weight: number;
-    Numerical_Variables: Record<string, { scale: number; weight: number }>;
-  };
-}>;
-
-/** Kepler's linear predictor on one row (features by name). */
-function byHand(w: Weights, component: string, row: Record<string, number>) {
-  const all = w[component]!.All_Weights;
-  let p = all.Bias_Weight;
-  for (
-    const [f, { scale, weight }] of Object.entries(all.Numerical_Variables)
-  ) {
-    if (scale !== 0 && weight !== 0) p += weight * (row[f] ?? 0) / scale;
-  }
-  return Math.max(0, p);
-}
-
-async function askSocket(path: string, body: unknown): Promise<unknown> {
-  const conn = await Deno.connect({ transport: "unix", path });
-  try {
-    await conn.write(new TextEncoder().encode(JSON.stringify(body)));
-    return await new Response(conn.readable).json();
-  } finally {
-    try {
-      conn.close();
-    } catch { /* closed by the reader */ }
-  }
-}
 
 Deno.test("serve_estimator: MODEL_CONFIG's NODE_*_INIT_URL pick the estimator's models (kepler-model-db zips: the weight file beside them), from a ConfigMap file", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "kepler-init-url-" });
   // kepler-model-db over HTTP, as raw.githubusercontent.com serves it
-  const files = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
-      const path = new URL(req.url).pathname.replace(/^\/models\/v0\.7\//, "");
-      try {
-        return new Response(await Deno.readFile(join(DB, path)));
-      } catch {
-        return new Response("not found", { status: 404 });
-      }
-    },
-  );
-  const top = `http://127.0.0.1:${files.addr.port}/models/v0.7`;
+  const { server: files, top } = serveModelDb();
   try {
     const config = join(tmp, "kepler.config");
     const models = join(tmp, "models");
@@ -77,7 +41,7 @@ Deno.test("serve_estimator: MODEL_CONFIG's NODE_*_INIT_URL pick the estimator's 
         "NODE_COMPONENTS_ESTIMATOR=true",
         `NODE_COMPONENTS_INIT_URL=${top}/${RAPL}.zip`,
         "NODE_TOTAL_ESTIMATOR=true",
-        `NODE_TOTAL_INIT_URL=file://${DB}/${ACPI}.zip`,
+        `NODE_TOTAL_INIT_URL=file://${MODEL_DB}/${ACPI}.zip`,
         // an AbsPower model for a DynPower setting: refused, with a warning
         `PROCESS_COMPONENTS_INIT_URL=${top}/${RAPL}.zip`,
         "",
@@ -106,10 +70,10 @@ Deno.test("serve_estimator: MODEL_CONFIG's NODE_*_INIT_URL pick the estimator's 
     });
     try {
       const rapl = JSON.parse(
-        await Deno.readTextFile(join(DB, `${RAPL}.json`)),
+        await Deno.readTextFile(join(MODEL_DB, `${RAPL}.json`)),
       ) as Weights;
       const acpi = JSON.parse(
-        await Deno.readTextFile(join(DB, `${ACPI}.json`)),
+        await Deno.readTextFile(join(MODEL_DB, `${ACPI}.json`)),
       ) as Weights;
       const components = await askSocket(socket, request("intel_rapl")) as {
         powers: Record<string, number[]>;
@@ -118,7 +82,7 @@ Deno.test("serve_estimator: MODEL_CONFIG's NODE_*_INIT_URL pick the estimator's 
       assertEquals(components.msg, "");
       for (const c of ["package", "core", "uncore", "dram"]) {
         components.powers[c]!.forEach((p, i) => {
-          const want = byHand(rapl, c, rows[i]!);
+          const want = keplerLinear(rapl, c, rows[i]!);
           assert(Math.abs(p - want) < 1e-9 * Math.max(1, want), `${c}[${i}]`);
         });
       }
@@ -128,7 +92,7 @@ Deno.test("serve_estimator: MODEL_CONFIG's NODE_*_INIT_URL pick the estimator's 
       };
       assertEquals(total.msg, "");
       total.powers.platform!.forEach((p, i) => {
-        const want = byHand(acpi, "platform", rows[i]!);
+        const want = keplerLinear(acpi, "platform", rows[i]!);
         assert(Math.abs(p - want) < 1e-9 * Math.max(1, want), `platform[${i}]`);
       });
       // no static model and no pipeline for DynPower: selection says so
@@ -164,7 +128,7 @@ Deno.test("serve_estimator: MODEL_CONFIG's NODE_*_INIT_URL pick the estimator's 
     );
     assert(
       err.includes(
-        `estimator: acpi AbsPower requests use SGDRegressorTrainer_0 of NODE_TOTAL_INIT_URL (read from file://${DB}/${ACPI}.json)`,
+        `estimator: acpi AbsPower requests use SGDRegressorTrainer_0 of NODE_TOTAL_INIT_URL (read from file://${MODEL_DB}/${ACPI}.json)`,
       ),
       err,
     );

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { concatBytes } from "./_deadline.ts";
 
 /** Time and size limits of {@linkcode downloadBytes}. */
 export interface DownloadLimits {
@@ -35,13 +36,7 @@ async function readAll(
     if (total > max) throw tooLarge();
     chunks.push(chunk);
   }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
-  return bytes;
+  return concatBytes(chunks, total);
 }
 
 /**
