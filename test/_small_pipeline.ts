@@ -104,18 +104,15 @@ export async function simulateAndTrain(
 }
 
 /**
- * Estimates query `q` with pipeline `p`'s rapl-sysfs AbsPower model
- * `<trainer>_0` of `group` through the `estimate` task, then posts the same
- * raw feature rows to `serve`'s `POST /estimate` and checks that both give
- * the same package power (serve clamps at 0). Returns the estimated powers.
+ * Estimates query `q` with pipeline `p`'s model `model` of feature group
+ * `group` through the `estimate` task; returns a reader of the columns of
+ * its estimation_result.csv, as numbers.
  */
-export async function assertEstimateMatchesServe(
+export async function estimateColumns(
   dir: string,
+  model: string,
   group: string,
-  trainer: string,
-  features: readonly string[],
-): Promise<number[]> {
-  const model = `${trainer}_0`;
+): Promise<(name: string) => number[]> {
   await runOk(dir, "estimate", [
     "-i",
     "q",
@@ -129,12 +126,28 @@ export async function assertEstimateMatchesServe(
   const csv = parseCsv(
     await Deno.readTextFile(join(dir, "output", "estimation_result.csv")),
   );
-  const col = (name: string) => {
+  return (name: string) => {
     const j = csv.header.indexOf(name);
     assert(j >= 0, `no column ${name} in ${csv.header.join(",")}`);
     return csv.rows.map((r) => Number(r[j]));
   };
-  const rows = csv.rows.map((_, i) => features.map((f) => col(f)[i]!));
+}
+
+/**
+ * Estimates query `q` with pipeline `p`'s rapl-sysfs AbsPower model
+ * `<trainer>_0` of `group` through the `estimate` task, then posts the same
+ * raw feature rows to `serve`'s `POST /estimate` and checks that both give
+ * the same package power (serve clamps at 0). Returns the estimated powers.
+ */
+export async function assertEstimateMatchesServe(
+  dir: string,
+  group: string,
+  trainer: string,
+  features: readonly string[],
+): Promise<number[]> {
+  const model = `${trainer}_0`;
+  const col = await estimateColumns(dir, model, group);
+  const rows = col(features[0]!).map((_, i) => features.map((f) => col(f)[i]!));
   const estimated = col("default_package_power");
   const server = await startServeTask("serve", [], { MODEL_PATH: dir });
   try {

@@ -20,8 +20,7 @@ import {
   serveModelDb,
   type Weights,
 } from "./_model_db.ts";
-import { runOk, simulateAndTrain } from "./_small_pipeline.ts";
-import { parseCsv } from "../lib/io/csv.ts";
+import { estimateColumns, simulateAndTrain } from "./_small_pipeline.ts";
 
 const RAPL = "ec2-0.7.11/rapl-sysfs/AbsPower/BPFOnly/SGDRegressorTrainer_0";
 const ACPI = "specpower-0.7.11/acpi/AbsPower/BPFOnly/SGDRegressorTrainer_0";
@@ -149,26 +148,13 @@ Deno.test("serve_estimator: NODE_COMPONENTS_INIT_URL naming one of our model zip
   try {
     await simulateAndTrain(dir, ["--tune", "none", "--cv-folds", "0"]);
     const model = "GradientBoostingRegressorTrainer_0";
-    await runOk(dir, "estimate", [
-      "-i",
-      "q",
-      "-p",
-      "p",
-      "--model-name",
-      model,
-      "--feature-group",
-      "BPFOnly",
-    ]);
-    const csv = parseCsv(
-      await Deno.readTextFile(join(dir, "output", "estimation_result.csv")),
-    );
-    const col = (name: string) => {
-      const j = csv.header.indexOf(name);
-      assert(j >= 0, `no column ${name} in ${csv.header.join(",")}`);
-      return csv.rows.map((r) => Number(r[j]));
-    };
+    const col = await estimateColumns(dir, model, "BPFOnly");
+    const rows = col("bpf_cpu_time_ms").length;
     const features = ["bpf_cpu_time_ms", "bpf_page_cache_hit"];
-    const values = csv.rows.map((_, i) => features.map((f) => col(f)[i]!));
+    const values = Array.from(
+      { length: rows },
+      (_, i) => features.map((f) => col(f)[i]!),
+    );
     const socket = join(dir, "estimator.sock");
     const zip = join(dir, "p/rapl-sysfs/AbsPower/BPFOnly", `${model}.zip`);
     const server = await startServeTask(
