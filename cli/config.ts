@@ -22,7 +22,7 @@ import { type ErrorKey, parseErrorKey } from "../lib/types.ts";
 import {
   INIT_URL_TARGETS,
   parseModelConfig,
-} from "../lib/serve/model_config.ts";
+} from "../lib/vocabulary/model_config.ts";
 
 /** Every environment variable kepler-model reads (tasks grant exactly these). */
 export const ENV_KEYS = [

@@ -37,7 +37,7 @@ import { unzipEntries, type ZipEntries, type ZipLimits } from "../io/zip.ts";
 import { downloadBytes, type DownloadLimits } from "./_download.ts";
 import { isObject } from "./_fields.ts";
 import { loadPipelineZip, type ServedModel } from "./pipeline_catalog.ts";
-import { INIT_URL_TARGETS } from "./model_config.ts";
+import { INIT_URL_TARGETS } from "../vocabulary/model_config.ts";
 
 /** One static model, loaded. */
 export interface InitUrlModel {
@@ -53,7 +53,11 @@ export interface InitUrlModel {
 
 /** Limits of {@linkcode loadInitUrlModel}. */
 export interface InitUrlOptions extends DownloadLimits {
-  /** Bounds on what a zip may inflate to. */
+  /**
+   * Bounds on what a zip may inflate to.
+   *
+   * @default {ZIP_LIMITS} 1 GiB, 10,000 entries, ratio 200
+   */
   zipLimits?: ZipLimits;
 }
 
@@ -171,6 +175,21 @@ export async function modelFromFiles(
  * @returns The loaded model.
  * @throws {RangeError} when the key is unknown, the URL is not http(s) or
  *   file, or its model cannot be evaluated.
+ *
+ * @example
+ * ```ts
+ * import { loadInitUrlModel } from "./init_url_models.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const weights = { platform: { All_Weights: { Bias_Weight: 50, Categorical_Variables: {},
+ *   Numerical_Variables: { bpf_cpu_time_ms: { scale: 1000, weight: 2 } } } } };
+ * await Deno.mkdir(`${dir}/BPFOnly`);
+ * await Deno.writeTextFile(`${dir}/BPFOnly/SGDRegressorTrainer_0.json`, JSON.stringify(weights));
+ * const m = await loadInitUrlModel("NODE_TOTAL_INIT_URL", `file://${dir}/BPFOnly/SGDRegressorTrainer_0.json`);
+ * assertEquals([m.model.name, m.model.source, m.model.outputType, m.model.featureGroup],
+ *   ["SGDRegressorTrainer_0", "acpi", "AbsPower", "BPFOnly"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function loadInitUrlModel(
   key: string,

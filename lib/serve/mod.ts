@@ -26,7 +26,10 @@ export type { NodeTypeModel } from "./node_type_models.ts";
 export { fetchPipeline } from "./fetch_pipeline.ts";
 export { loadInitUrlModel } from "./init_url_models.ts";
 export type { InitUrlModel, InitUrlOptions } from "./init_url_models.ts";
-export { INIT_URL_TARGETS, parseModelConfig } from "./model_config.ts";
+export {
+  INIT_URL_TARGETS,
+  parseModelConfig,
+} from "../vocabulary/model_config.ts";
 export { RemoteModels } from "./remote_models.ts";
 export type { RemoteModelsOptions } from "./remote_models.ts";
 export type { DownloadLimits } from "./_download.ts";

@@ -50,7 +50,7 @@ import {
 } from "./estimator_socket.ts";
 import type { FetchPipelineOptions } from "./fetch_pipeline.ts";
 import { type InitUrlModel, loadInitUrlModel } from "./init_url_models.ts";
-import { INIT_URL_TARGETS } from "./model_config.ts";
+import { INIT_URL_TARGETS } from "../vocabulary/model_config.ts";
 import { RemoteModels } from "./remote_models.ts";
 import type { ServedPipeline } from "./pipeline_catalog.ts";
 import { PipelineRegistry } from "./pipeline_registry.ts";

@@ -119,6 +119,10 @@ export class RemoteModels {
   /**
    * The model for a request's energy source and output type: the one
    * fetched before, or fetched now; undefined while the server has none.
+   *
+   * @param r The power request (its metrics, system features, filter and
+   *   trainer name go into the model request).
+   * @returns The model, or undefined.
    */
   modelFor(r: PowerRequest): Promise<InitUrlModel | undefined> {
     const key = `${r.source}/${r.outputType}`;

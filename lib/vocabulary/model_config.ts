@@ -32,6 +32,9 @@ export const INIT_URL_TARGETS: Readonly<
  * follows the first `=`, so a URL with a query string is kept whole (Kepler
  * and upstream's estimator drop or cut it). Tokens without `=` are ignored.
  *
+ * @param text The `MODEL_CONFIG` value.
+ * @returns The settings by key.
+ *
  * @example
  * ```ts
  * import { parseModelConfig } from "./model_config.ts";
