@@ -14,6 +14,7 @@ import {
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { ENV_KEYS } from "../cli/config.ts";
+import { DEFAULT_ESTIMATOR_SOCKET } from "../cli/commands/serve.ts";
 import { ROOT, startServeTask } from "./_cli.ts";
 import {
   askSocket,
@@ -57,10 +58,9 @@ Deno.test("deploy/kepler-estimator-*.yaml: the sidecar shares Kepler's /tmp and 
     );
   // the socket's folder is one volume in both containers
   const socketDir = "/tmp";
-  assertEquals(
-    estimator.args[estimator.args.indexOf("--estimator-socket") + 1],
-    `${socketDir}/estimator.sock`,
-  );
+  assertEquals(estimator.args[0], "estimator");
+  assert(!estimator.args.includes("--estimator-socket"));
+  assertEquals(DEFAULT_ESTIMATOR_SOCKET, `${socketDir}/estimator.sock`);
   const shared = spec.volumes.find((v: Doc) => v.emptyDir !== undefined).name;
   assertEquals(mounts(estimator)[shared], socketDir);
   assertEquals(mounts(kepler)[shared], socketDir);
@@ -91,11 +91,13 @@ Deno.test("deploy/kepler-estimator-*.yaml: the sidecar's command answers Kepler'
       );
     }
     const socket = join(tmp, "estimator.sock");
-    const args = (estimator.args as string[]).map((a) =>
-      a === "/tmp/estimator.sock" ? socket : a
-    ).slice(1); // "serve" is the task's own
-    assertEquals(estimator.args[0], "serve");
-    const server = await startServeTask("serve_estimator", args, {
+    // the manifest's command with the socket in this test's folder
+    const [task, ...args] = estimator.args as string[];
+    const server = await startServeTask(task!, [
+      ...args,
+      "--estimator-socket",
+      socket,
+    ], {
       CONFIG_PATH: cfm,
       MODEL_PATH: join(tmp, "no-pipelines"),
     });

@@ -56,6 +56,8 @@ const NOT_RUN_HERE: Readonly<Record<string, string>> = {
   "deno task serve": "run below, in the sh block",
   "deno task serve_estimator --estimator-socket /tmp/estimator.sock":
     "run below, on its own",
+  "deno task estimator":
+    "test/serve_cli_test.ts (the task, a busy MODEL_SERVER_PORT) and test/deploy_estimator_test.ts (the sidecar's command)",
   "deno task calibrate":
     "test/calibrate_e2e_test.ts (against a real Prometheus, with serve)",
 };

@@ -201,3 +201,36 @@ Deno.test("serve: --listen-all and --host exclude each other; a bad flag is a us
     );
   }
 });
+
+Deno.test("deno task estimator: upstream's entry point serves the socket, its HTTP side on a free port whatever MODEL_SERVER_PORT says", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const socket = join(TMP, "estimator-entry.sock");
+  try {
+    const r = await startTask("estimator", ["--estimator-socket", socket], {
+      MODEL_PATH,
+      MODEL_SERVER_PORT: String((busy.addr as Deno.NetAddr).port),
+    });
+    try {
+      assert(r.firstLine.includes(`estimator socket ${socket}`), r.firstLine);
+      assert(
+        !r.url.endsWith(`:${(busy.addr as Deno.NetAddr).port}`),
+        r.url,
+      );
+      const conn = await Deno.connect({ transport: "unix", path: socket });
+      await conn.write(
+        new TextEncoder().encode(JSON.stringify({
+          metrics: ["bpf_cpu_time_ms", "bpf_page_cache_hit"],
+          values: [[1000, 0]],
+          output_type: "AbsPower",
+          source: "acpi",
+        })),
+      );
+      const reply = await new Response(conn.readable).json();
+      assertEquals([reply.msg, reply.powers.platform], ["", [87]]);
+    } finally {
+      assertEquals(await stop(r), 0);
+    }
+  } finally {
+    busy.close();
+  }
+});

@@ -123,6 +123,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./serve.ts")).serve,
   },
   {
+    name: "estimator",
+    summary:
+      "Kepler's estimator sidecar (upstream's estimator): serve with the socket /tmp/estimator.sock and a free loopback HTTP port",
+    load: async () => (await import("./serve.ts")).estimator,
+  },
+  {
     name: "calibrate",
     summary:
       "keep served models right: measure their error against the meters, retrain and publish when it grows",

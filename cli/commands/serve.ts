@@ -392,16 +392,35 @@ async function untilStopped(server: ModelServer): Promise<void> {
   }
 }
 
+/** Serves until stopped: the `serve` and `estimator` commands. */
+async function runServer(options: ServeFlags, context: CliContext) {
+  const address = listenAddress(options, context.config);
+  const server = await start(await serverOptionsOf(options, context, address));
+  printServing(server, address.hostname, context.config, context);
+  await untilStopped(server);
+}
+
 /** The `serve` command. */
 export const serve = command({
   ...about("serve"),
   options: OPTIONS,
-  async run(options, context) {
-    const address = listenAddress(options, context.config);
-    const server = await start(
-      await serverOptionsOf(options, context, address),
-    );
-    printServing(server, address.hostname, context.config, context);
-    await untilStopped(server);
-  },
+  run: runServer,
+});
+
+/**
+ * The `estimator` command (upstream's `estimator` entry point): `serve`
+ * with the estimator socket on, at upstream's path unless
+ * `--estimator-socket` names another, and its HTTP side on a free loopback
+ * port unless `--port` names one (so that a sidecar never clashes with
+ * the host's ports).
+ */
+export const estimator = command({
+  ...about("estimator"),
+  options: OPTIONS,
+  run: (options, context) =>
+    runServer({
+      ...options,
+      estimatorSocket: options.estimatorSocket ?? true,
+      port: options.port ?? 0,
+    }, context),
 });
