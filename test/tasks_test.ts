@@ -29,6 +29,7 @@ const NEEDS: Record<string, readonly Grant[]> = {
   plot: ["read", "write", "env"],
   serve: ["read", "env", "net"],
   estimator: ["read", "write", "env", "net"], // the unix socket file
+  "offline-trainer": ["read", "write", "env", "net"], // listens; trains in a temp folder
   calibrate: ["read", "write", "env", "net"], // Prometheus, its /metrics; MODEL_PATH
   // ignore-env: lib/s3 reads no environment (fetch + aws4fetch, settings from
   // the secret); any stray read of AWS_* or other variables reads as unset,

@@ -129,6 +129,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./serve.ts")).estimator,
   },
   {
+    name: "offline-trainer",
+    aliases: ["offline_trainer"],
+    summary:
+      "upstream's offline trainer: POST /train with Prometheus responses answers the trained pipeline's zip",
+    load: async () => (await import("./offline_trainer.ts")).offlineTrainer,
+  },
+  {
     name: "calibrate",
     summary:
       "keep served models right: measure their error against the meters, retrain and publish when it grows",

@@ -101,3 +101,13 @@ export type {
 export { trainVmPipeline } from "./vm_pipeline.ts";
 export type { TrainVmPipelineOptions, VmTrainReport } from "./vm_pipeline.ts";
 export type { SweepResult } from "../io/stale_temps.ts";
+export {
+  OFFLINE_ISOLATORS,
+  OfflineTrainError,
+  parseOfflineTrainRequest,
+  trainOffline,
+} from "./offline_trainer.ts";
+export type {
+  OfflineTrainRequest,
+  TrainOfflineOptions,
+} from "./offline_trainer.ts";
