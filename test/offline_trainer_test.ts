@@ -127,6 +127,20 @@ Deno.test("offline-trainer: POST /train with each upstream isolator answers the 
           }
         }
       }
+      // TrainIsolator's pipeline must be in MODEL_PATH
+      const missing = await post({
+        name: "x",
+        trainer: {
+          isolator: "TrainIsolator",
+          isolator_args: { abs_pipeline_name: "nope" },
+        },
+        prom_response: prom,
+      });
+      assertEquals(missing.status, 400);
+      assertEquals(
+        (await missing.json()).error,
+        `"trainer.isolator_args.abs_pipeline_name": no pipeline "nope" in MODEL_PATH (${dir})`,
+      );
       // nothing is left behind in MODEL_PATH
       const names = [];
       for await (const e of Deno.readDir(dir)) names.push(e.name);

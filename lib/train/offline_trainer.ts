@@ -265,6 +265,18 @@ export async function trainOffline(
           "TrainIsolator needs the server's MODEL_PATH, which is not set",
         );
       }
+      const abs = join(options.modelPath, request.absPipelineName);
+      const found = await Deno.stat(abs).then(
+        (i) => i.isDirectory,
+        () => false,
+      );
+      if (!found) {
+        throw new OfflineTrainError(
+          `"trainer.isolator_args.abs_pipeline_name": no pipeline ${
+            JSON.stringify(request.absPipelineName)
+          } in MODEL_PATH (${options.modelPath})`,
+        );
+      }
       // the AbsPower pipeline, seen from the request's own folder
       await Deno.symlink(
         join(options.modelPath, request.absPipelineName),
