@@ -226,3 +226,19 @@ Deno.test("offline-trainer: a bad request is a 400 naming the field; other paths
     await server.stderr();
   }
 });
+
+Deno.test("offline-trainer --listen-all warns that the trainer has no authentication", async () => {
+  const server = await startServeTask("offline-trainer", [
+    "--listen-all",
+    "--port",
+    "0",
+  ], {});
+  server.child.kill("SIGTERM");
+  assertEquals((await server.child.status).code, 0);
+  assert(server.url.startsWith("http://0.0.0.0:"), server.url);
+  assert(
+    (await server.stderr()).includes(
+      "warning: listening on 0.0.0.0: the trainer has no authentication",
+    ),
+  );
+});

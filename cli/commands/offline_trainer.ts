@@ -152,6 +152,11 @@ export const offlineTrainer = command({
     context.out(
       `Offline trainer on http://${hostname}:${port} (POST /train); Ctrl-C stops it`,
     );
+    if (hostname !== "127.0.0.1" && hostname !== "localhost") {
+      context.err(
+        `warning: listening on ${hostname}: the trainer has no authentication and each request may take minutes of CPU; expose it only to trusted networks`,
+      );
+    }
     const stop = () => {
       server.shutdown().catch(() => {});
     };
