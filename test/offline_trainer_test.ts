@@ -233,9 +233,14 @@ Deno.test("offline-trainer --listen-all warns that the trainer has no authentica
     "--port",
     "0",
   ], {});
+  assert(server.url.startsWith("http://0.0.0.0:"), server.url);
+  // a request answered: the start-up lines are all written
+  const port = new URL(server.url).port;
+  const res = await fetch(`http://127.0.0.1:${port}/train`);
+  assertEquals(res.status, 405);
+  await res.body?.cancel();
   server.child.kill("SIGTERM");
   assertEquals((await server.child.status).code, 0);
-  assert(server.url.startsWith("http://0.0.0.0:"), server.url);
   assert(
     (await server.stderr()).includes(
       "warning: listening on 0.0.0.0: the trainer has no authentication",

@@ -234,3 +234,23 @@ Deno.test("deno task estimator: upstream's entry point serves the socket, its HT
     busy.close();
   }
 });
+
+Deno.test("serve, estimator, offline-trainer, simulate --serve and calibrate stop cleanly (exit 0) on a SIGTERM sent right after their first line", async () => {
+  for (
+    const [task, args] of [
+      ["serve", []],
+      ["estimator", ["--estimator-socket", join(TMP, "early-stop.sock")]],
+      ["offline-trainer", ["--port", "0"]],
+      ["simulate", ["--serve", "127.0.0.1:0", "--containers", "2"]],
+      ["calibrate", ["--metrics-port", "0", "--period", "3600"]],
+    ] as const
+  ) {
+    for (let i = 0; i < 3; i++) {
+      const r = await startTask(task, [...args], { MODEL_PATH });
+      r.child.kill("SIGTERM");
+      const status = await r.child.status;
+      const err = await r.stderr();
+      assertEquals([status.code, status.signal], [0, null], `${task}: ${err}`);
+    }
+  }
+});

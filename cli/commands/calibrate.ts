@@ -251,9 +251,6 @@ export const calibrate = command({
         { cause: error },
       );
     }
-    context.out(
-      `Calibrating pipeline ${options.pipeline} in ${context.config.modelPath} every ${options.period} s from ${context.config.promServer}; metrics on http://${options.metricsHost}:${server.addr.port}/metrics; Ctrl-C stops it`,
-    );
     let stop = false;
     let wake: (() => void) | undefined;
     const onSignal = () => {
@@ -262,6 +259,10 @@ export const calibrate = command({
     };
     const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
     for (const s of signals) Deno.addSignalListener(s, onSignal);
+    // the first line once a signal stops it cleanly
+    context.out(
+      `Calibrating pipeline ${options.pipeline} in ${context.config.modelPath} every ${options.period} s from ${context.config.promServer}; metrics on http://${options.metricsHost}:${server.addr.port}/metrics; Ctrl-C stops it`,
+    );
     const sleep = (ms: number) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, ms);

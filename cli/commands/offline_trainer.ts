@@ -148,6 +148,13 @@ export const offlineTrainer = command({
       }
       throw e;
     }
+    const stop = () => {
+      server.shutdown().catch(() => {});
+    };
+    // listening for signals before the first line: a supervisor that sends
+    // SIGTERM right after it gets a clean stop
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
     const { port } = server.addr;
     context.out(
       `Offline trainer on http://${hostname}:${port} (POST /train); Ctrl-C stops it`,
@@ -157,11 +164,6 @@ export const offlineTrainer = command({
         `warning: listening on ${hostname}: the trainer has no authentication and each request may take minutes of CPU; expose it only to trusted networks`,
       );
     }
-    const stop = () => {
-      server.shutdown().catch(() => {});
-    };
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
     try {
       await server.finished;
     } finally {

@@ -376,7 +376,10 @@ function printServing(
 }
 
 /** Waits until the server finishes; SIGINT or SIGTERM closes it. */
-async function untilStopped(server: ModelServer): Promise<void> {
+async function untilStopped(
+  server: ModelServer,
+  announce: () => void,
+): Promise<void> {
   const stop = () => {
     server.close().catch(() => {});
   };
@@ -385,6 +388,9 @@ async function untilStopped(server: ModelServer): Promise<void> {
     : ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, stop);
   try {
+    // announced once a signal stops it cleanly: a supervisor that sends
+    // SIGTERM right after the first line gets exit 0
+    announce();
     await server.finished;
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, stop);
@@ -396,8 +402,10 @@ async function untilStopped(server: ModelServer): Promise<void> {
 async function runServer(options: ServeFlags, context: CliContext) {
   const address = listenAddress(options, context.config);
   const server = await start(await serverOptionsOf(options, context, address));
-  printServing(server, address.hostname, context.config, context);
-  await untilStopped(server);
+  await untilStopped(
+    server,
+    () => printServing(server, address.hostname, context.config, context),
+  );
 }
 
 /** The `serve` command. */

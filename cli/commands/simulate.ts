@@ -118,13 +118,6 @@ async function serve(
   const host = addr.hostname.includes(":")
     ? `[${addr.hostname}]`
     : addr.hostname;
-  context.out(
-    `Serving a simulated Kepler v0.7 exporter on http://${host}:${addr.port}/metrics (sample period ${
-      options.step ?? 3
-    } s, plan of ${exporter.plan.length} phases repeating every ${
-      options.duration ?? 3600
-    } s); Ctrl-C stops it`,
-  );
   const stop = () => {
     exporter.close().catch(() => {});
   };
@@ -132,6 +125,14 @@ async function serve(
     ? ["SIGINT"]
     : ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, stop);
+  // the first line once a signal stops it cleanly
+  context.out(
+    `Serving a simulated Kepler v0.7 exporter on http://${host}:${addr.port}/metrics (sample period ${
+      options.step ?? 3
+    } s, plan of ${exporter.plan.length} phases repeating every ${
+      options.duration ?? 3600
+    } s); Ctrl-C stops it`,
+  );
   try {
     await exporter.finished;
   } finally {
