@@ -178,3 +178,17 @@ export async function startServeTask(
   }
   return { child, url, firstLine: out.split("\n")[0]!, stderr: () => errText };
 }
+
+/**
+ * Stops a server started by {@linkcode startServeTask} with SIGTERM and
+ * returns its standard error; throws unless it exits 0.
+ */
+export async function stopServer(r: RunningServer): Promise<string> {
+  r.child.kill("SIGTERM");
+  const status = await r.child.status;
+  const err = await r.stderr();
+  if (status.code !== 0) {
+    throw new Error(`the server exited ${status.code}, not 0: ${err}`);
+  }
+  return err;
+}

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { ENV_KEYS } from "../cli/config.ts";
 import { DEFAULT_ESTIMATOR_SOCKET } from "../cli/commands/serve.ts";
-import { ROOT, startServeTask } from "./_cli.ts";
+import { ROOT, startServeTask, stopServer } from "./_cli.ts";
 import {
   askSocket,
   keplerLinear,
@@ -145,9 +145,7 @@ Deno.test("deploy/kepler-estimator-*.yaml: the sidecar's command answers Kepler'
         }
       }
     } finally {
-      server.child.kill("SIGTERM");
-      assertEquals((await server.child.status).code, 0);
-      await server.stderr();
+      await stopServer(server);
     }
   } finally {
     await files.shutdown();

@@ -11,21 +11,17 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { runTask, startServeTask } from "./_cli.ts";
+import { startServeTask, stopServer } from "./_cli.ts";
+import { runOk } from "./_small_pipeline.ts";
 import { unzipEntries } from "../lib/io/zip.ts";
 
 const TRAINERS = ["SGDRegressorTrainer", "PolynomialRegressionTrainer"];
 const WEIGHT = "rapl-sysfs/AbsPower/BPFOnly/SGDRegressorTrainer_0/weight.json";
 
-async function ok(dir: string, task: string, args: string[]): Promise<void> {
-  const r = await runTask(task, args, { env: { DATAPATH: dir } });
-  assertEquals(r.code, 0, `${task}: ${r.stderr}`);
-}
-
 Deno.test("offline-trainer: POST /train with each upstream isolator answers the pipeline zip that train makes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kepler-offline-" });
   try {
-    await ok(dir, "simulate", [
+    await runOk(dir, "simulate", [
       "-o",
       "q",
       "--duration",
@@ -35,7 +31,7 @@ Deno.test("offline-trainer: POST /train with each upstream isolator answers the 
       "--sources",
       "rapl-sysfs",
     ]);
-    await ok(dir, "simulate", [
+    await runOk(dir, "simulate", [
       "-o",
       "idle",
       "--idle",
@@ -49,7 +45,7 @@ Deno.test("offline-trainer: POST /train with each upstream isolator answers the 
     const prom = JSON.parse(await Deno.readTextFile(join(dir, "q.json")));
     const idle = JSON.parse(await Deno.readTextFile(join(dir, "idle.json")));
     // train's own pipeline, the reference (and TrainIsolator's AbsPower one)
-    await ok(dir, "train", [
+    await runOk(dir, "train", [
       "-i",
       "q",
       "-p",
@@ -146,9 +142,7 @@ Deno.test("offline-trainer: POST /train with each upstream isolator answers the 
       for await (const e of Deno.readDir(dir)) names.push(e.name);
       assert(!names.some((n) => n.startsWith("offline_")), names.join(" "));
     } finally {
-      server.child.kill("SIGTERM");
-      assertEquals((await server.child.status).code, 0);
-      await server.stderr();
+      await stopServer(server);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -221,9 +215,7 @@ Deno.test("offline-trainer: a bad request is a 400 naming the field; other paths
     assertEquals((await post("", "/other"))[0], 404);
     assertEquals((await post("", "/train", "GET"))[0], 405);
   } finally {
-    server.child.kill("SIGTERM");
-    assertEquals((await server.child.status).code, 0);
-    await server.stderr();
+    await stopServer(server);
   }
 });
 
@@ -239,10 +231,8 @@ Deno.test("offline-trainer --listen-all warns that the trainer has no authentica
   const res = await fetch(`http://127.0.0.1:${port}/train`);
   assertEquals(res.status, 405);
   await res.body?.cancel();
-  server.child.kill("SIGTERM");
-  assertEquals((await server.child.status).code, 0);
   assert(
-    (await server.stderr()).includes(
+    (await stopServer(server)).includes(
       "warning: listening on 0.0.0.0: the trainer has no authentication",
     ),
   );

@@ -12,7 +12,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { startServeTask } from "./_cli.ts";
+import { startServeTask, stopServer } from "./_cli.ts";
 import {
   askSocket,
   keplerLinear,
@@ -47,6 +47,7 @@ Deno.test("serve_estimator: MODEL_CONFIG's NODE_*_INIT_URL pick the estimator's 
       ].join("\n"),
     );
     const socket = join(tmp, "estimator.sock");
+    let err = "";
     const server = await startServeTask(
       "serve_estimator",
       ["--estimator-socket", socket],
@@ -115,10 +116,8 @@ Deno.test("serve_estimator: MODEL_CONFIG's NODE_*_INIT_URL pick the estimator's 
         short.msg,
       );
     } finally {
-      server.child.kill("SIGTERM");
-      assertEquals((await server.child.status).code, 0);
+      err = await stopServer(server);
     }
-    const err = await server.stderr();
     assert(
       err.includes(
         `estimator: rapl-sysfs AbsPower requests use SGDRegressorTrainer_0 of NODE_COMPONENTS_INIT_URL (read from ${top}/${RAPL}.json)`,
@@ -157,6 +156,7 @@ Deno.test("serve_estimator: NODE_COMPONENTS_INIT_URL naming one of our model zip
     );
     const socket = join(dir, "estimator.sock");
     const zip = join(dir, "p/rapl-sysfs/AbsPower/BPFOnly", `${model}.zip`);
+    let err = "";
     const server = await startServeTask(
       "serve_estimator",
       ["--estimator-socket", socket],
@@ -187,10 +187,8 @@ Deno.test("serve_estimator: NODE_COMPONENTS_INIT_URL naming one of our model zip
         });
       }
     } finally {
-      server.child.kill("SIGTERM");
-      assertEquals((await server.child.status).code, 0);
+      err = await stopServer(server);
     }
-    const err = await server.stderr();
     assert(
       err.includes(
         `estimator: rapl-sysfs AbsPower requests use ${model} of NODE_COMPONENTS_INIT_URL (read from file://${zip})`,
@@ -209,6 +207,7 @@ Deno.test("serve_estimator with MODEL_SERVER_ENABLE asks another model server fo
     const remote = await startServeTask("serve", [], { MODEL_PATH: dir });
     const socket = join(dir, "estimator.sock");
     let sidecar;
+    let err = "";
     try {
       sidecar = await startServeTask(
         "serve_estimator",
@@ -256,13 +255,9 @@ Deno.test("serve_estimator with MODEL_SERVER_ENABLE asks another model server fo
         metrics,
       );
     } finally {
-      sidecar?.child.kill("SIGTERM");
-      await sidecar?.child.status;
-      remote.child.kill("SIGTERM");
-      await remote.child.status;
-      await remote.stderr();
+      if (sidecar) err = await stopServer(sidecar);
+      await stopServer(remote);
     }
-    const err = await sidecar!.stderr();
     assert(
       err.includes(
         `estimator: asks the model server ${remote.url}/model for its models first (MODEL_SERVER_ENABLE)`,

@@ -68,15 +68,25 @@ function modelNameOf(url: URL): string {
 }
 
 /** The features a model zip's metadata or a weight file lists. */
+/**
+ * The `metadata.json` of a model zip, parsed (`{}` when it has none).
+ * Throws naming `origin` when the zip or the JSON is corrupt.
+ */
+export function zipMetadata(
+  zip: Uint8Array,
+  origin: string,
+): Record<string, unknown> {
+  const meta = unzipEntries(zip, origin)["metadata.json"];
+  const parsed = meta && parseJsonText(new TextDecoder().decode(meta), origin);
+  return isObject(parsed) ? parsed : {};
+}
+
 function featuresOf(entries: ZipEntries, name: string): string[] {
   const text = (path: string) => new TextDecoder().decode(entries[path]);
   const zip = entries[`${name}.zip`];
   if (zip !== undefined) {
-    const meta = unzipEntries(zip, name)["metadata.json"];
-    const parsed = meta && parseJsonText(new TextDecoder().decode(meta), name);
-    return isObject(parsed) && Array.isArray(parsed.features)
-      ? parsed.features.map(String)
-      : [];
+    const { features } = zipMetadata(zip, name);
+    return Array.isArray(features) ? features.map(String) : [];
   }
   const weights = parseJsonText(text(`${name}.json`), name);
   const first = isObject(weights)

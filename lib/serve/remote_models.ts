@@ -11,12 +11,13 @@
  *
  * @module
  */
-import { unzipEntries, type ZipEntries } from "../io/zip.ts";
+import type { ZipEntries } from "../io/zip.ts";
 import { downloadBytes } from "./_download.ts";
 import {
   type InitUrlModel,
   type InitUrlOptions,
   modelFromFiles,
+  zipMetadata,
 } from "./init_url_models.ts";
 import type { PowerRequest } from "./power_request.ts";
 
@@ -65,14 +66,11 @@ function replyHeaders(response: Response): ReplyHeaders {
   return { ...(name ? { name } : {}), folder: folder ?? "" };
 }
 
-/** The `model_name` in a model zip's metadata.json. */
+/** The `model_name` in a model zip's metadata.json, if it reads. */
 function zipModelName(bytes: Uint8Array): string | undefined {
   try {
-    const meta = unzipEntries(bytes, "model zip")["metadata.json"];
-    const parsed = meta && JSON.parse(new TextDecoder().decode(meta));
-    return typeof parsed?.model_name === "string"
-      ? parsed.model_name
-      : undefined;
+    const name = zipMetadata(bytes, "model zip").model_name;
+    return typeof name === "string" ? name : undefined;
   } catch {
     return undefined;
   }
