@@ -33,7 +33,13 @@ export const MULTI_LETTER_FLAGS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Rewrites `-ot X`, `-ot=X` and the like to long flags.
+ * Rewrites `-ot X`, `-ot=X` and the like to long flags, and a one-letter
+ * flag written `-o=X` to `-oX`: argparse reads the text after `=` as the
+ * value (upstream's Tekton steps write `-o=idle`), where commander would
+ * keep the `=` in it. `-o=` is an empty value.
+ *
+ * @param args The command line after the program name.
+ * @returns The same arguments as commander reads them.
  *
  * @example
  * ```ts
@@ -41,14 +47,20 @@ export const MULTI_LETTER_FLAGS: Readonly<Record<string, string>> = {
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * assertEquals(normalizeArgs(["estimate", "-ot", "DynPower", "-fg=BPFOnly"]),
  *   ["estimate", "--output-type", "DynPower", "--feature-group=BPFOnly"]);
+ * assertEquals(normalizeArgs(["query", "-o=idle", "-s=http://p:9090/?a=b"]),
+ *   ["query", "-oidle", "-shttp://p:9090/?a=b"]);
  * ```
  */
 export function normalizeArgs(args: readonly string[]): string[] {
-  return args.map((arg) => {
+  return args.flatMap((arg) => {
+    const short = /^(-[A-Za-z])=(.*)$/s.exec(arg);
+    if (short !== null) {
+      return short[2] === "" ? [short[1]!, ""] : [short[1]! + short[2]];
+    }
     const [flag, ...rest] = arg.split("=");
     const long = flag === undefined ? undefined : MULTI_LETTER_FLAGS[flag];
-    if (long === undefined) return arg;
-    return rest.length > 0 ? `${long}=${rest.join("=")}` : long;
+    if (long === undefined) return [arg];
+    return [rest.length > 0 ? `${long}=${rest.join("=")}` : long];
   });
 }
 

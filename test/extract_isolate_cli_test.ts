@@ -26,15 +26,15 @@ function header(text: string): string {
   return text.split("\n")[0]!;
 }
 
-Deno.test("`kepler-model extract` writes extracted_<output>.csv with upstream's flags and columns", async () => {
+Deno.test("`kepler-model extract` writes extracted_<output>.csv with upstream's flags (also -o=X) and columns", async () => {
   const dir = await dataDir();
   const env = { DATAPATH: dir };
+  // `-i=X` and `-o=X` as upstream's Tekton steps write them: argparse
+  // reads the value after the `=` (commander alone kept "=abs").
   const abs = await runCli(FLAGS, [
     "extract",
-    "-i",
-    "kepler_query",
-    "-o",
-    "abs",
+    "-i=kepler_query",
+    "-o=abs",
     "-fg",
     "BPFOnly",
   ], { env });
