@@ -23,9 +23,13 @@ COPY lib/ lib/
 # The training pool and the serve estimate pool start workers from
 # ./_train_worker.ts and ./_estimate_worker.ts next to the module that starts
 # them: bundle each worker to that name beside the CLI.
+# plot and export inline plotly.js into their HTML reports: the bundle finds
+# the package in node_modules beside it (a browser bundle, never imported).
 RUN deno bundle --quiet -o /out/kepler-model.js cli/main.ts \
  && deno bundle --quiet -o /out/_train_worker.ts lib/train/_train_worker.ts \
  && deno bundle --quiet -o /out/_estimate_worker.ts lib/serve/_estimate_worker.ts \
+ && mkdir -p /out/node_modules \
+ && cp -rL node_modules/plotly.js-dist-min /out/node_modules/ \
  && deno run --quiet --no-config -A /out/kepler-model.js --version
 
 # ---- image: the bundle, a wrapper on PATH, a non-root user

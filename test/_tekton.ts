@@ -603,8 +603,31 @@ export async function imageBundles(): Promise<
 }
 
 /**
+ * The npm packages the Dockerfile's build stage copies beside the bundle
+ * (`cp -rL node_modules/<pkg> /out/node_modules/`).
+ */
+export async function imagePackages(): Promise<string[]> {
+  const runs = (await readDockerfile()).filter((i) => i.keyword === "RUN")
+    .map((i) => i.args).join("\n");
+  return [...runs.matchAll(/cp -rL node_modules\/(\S+) \/out\/node_modules\//g)]
+    .map((m) => m[1]!);
+}
+
+/** Copies a folder tree, following symbolic links as `cp -rL` does. */
+async function cpDereferenced(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) {
+    const source = join(from, e.name);
+    if ((await Deno.stat(source)).isDirectory) {
+      await cpDereferenced(source, join(to, e.name));
+    } else await Deno.copyFile(source, join(to, e.name));
+  }
+}
+
+/**
  * Bundles like the Dockerfile's build stage (every `deno bundle` of it, into
- * `dir` in place of /out/, which the image copies to /app/) and installs the
+ * `dir` in place of /out/, which the image copies to /app/, with the npm
+ * packages it copies beside the bundle) and installs the
  * Dockerfile's wrapper as `<dir>/bin/kepler-model`, pointing at that bundle
  * and at this deno, so scripts run the image's command on this machine.
  */
@@ -632,6 +655,12 @@ export async function installImageCli(dir: string): Promise<string> {
         `deno bundle ${entry} failed: ${new TextDecoder().decode(out.stderr)}`,
       );
     }
+  }
+  for (const pkg of await imagePackages()) {
+    await cpDereferenced(
+      join(ROOT, "node_modules", pkg),
+      join(dir, "node_modules", pkg),
+    );
   }
   const { script, bundlePath } = await imageWrapper();
   if (!bundlePath.startsWith("/app/")) {

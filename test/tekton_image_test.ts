@@ -274,3 +274,68 @@ Deno.test("the wrapper gives each command its task's V8 flags (train's memory se
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the image's plot and export inline plotly.js from the package the image copies beside the bundle", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler_image_plot_" });
+  try {
+    const bin = await installImageCli(dir);
+    // The working folder holds no node_modules: only the copy beside the
+    // bundle can be found, as in the image (WORKDIR /data).
+    const data = join(dir, "data");
+    await Deno.mkdir(data);
+    const run = async (args: string[]) => {
+      const out = await new Deno.Command(join(bin, "kepler-model"), {
+        args,
+        cwd: data,
+        env: { HOME: dir, DATAPATH: data, MODEL_PATH: data },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 0, `kepler-model ${args.join(" ")}: ${stderr}`);
+      return stderr;
+    };
+    await run([
+      "simulate",
+      "-o",
+      "q",
+      "--duration",
+      "600",
+      "--containers",
+      "3",
+    ]);
+    await run([
+      ...["train", "-i", "q", "--id", "q", "-p", "p", "-fg", "BPFOnly"],
+      ...["--abs-trainers", "LinearRegressionTrainer"],
+      ...["--dyn-trainers", "LinearRegressionTrainer"],
+      ...["--cv-folds", "0", "--tune", "none", "--workers", "1"],
+    ]);
+    await run([
+      "plot",
+      "--target-data",
+      "metadata",
+      "-p",
+      "p",
+      "-e",
+      "rapl-sysfs",
+    ]);
+    const htmls: string[] = [];
+    for await (const e of Deno.readDir(join(data, "output"))) {
+      if (e.name.endsWith(".html")) htmls.push(e.name);
+    }
+    assert(htmls.length > 0, "plot wrote no HTML report");
+    for (const name of htmls) {
+      const html = await Deno.readTextFile(join(data, "output", name));
+      assert(html.includes("newPlot"), `${name} holds no plotly.js`);
+    }
+    const exported = join(dir, "db");
+    const stderr = await run([
+      ...["export", "-p", "p", "-o", exported, "--publisher", "me"],
+      ...["--collect-date", "2024-07-25T21:05:43Z"],
+    ]);
+    assert(!/figures not written/.test(stderr), stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
