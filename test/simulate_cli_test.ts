@@ -166,6 +166,19 @@ Deno.test("`kepler-model simulate` reports bad flags as usage errors (exit 2)", 
       /duration must be at least two steps/,
     ],
     [["simulate", "--serve", "nowhere"], /expected host:port/],
+    // The live exporter serves one node running the stress plan: flags of
+    // a written simulation it does not model are refused, not ignored.
+    [
+      [
+        ...["simulate", "--serve", "127.0.0.1:0", "--idle", "--nodes", "3"],
+        ...["--faults", "reset", "--id", "foo", "--node-variation", "0.1"],
+      ],
+      /^kepler-model: error: --faults, --idle, --id, --nodes, --node-variation cannot be combined with --serve/,
+    ],
+    [
+      ["simulate", "--serve", "127.0.0.1:0", "--benchmark", "b"],
+      /--benchmark cannot be combined with --serve/,
+    ],
     [
       ["simulate", "-o", "x", "--node-variation", "0.5"],
       /--node-variation <fraction>.*0\.5 is above the maximum 0\.3/,

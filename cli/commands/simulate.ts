@@ -328,6 +328,24 @@ function vmHostConflicts(options: OptionValues<typeof OPTIONS>): string[] {
   return conflicts.filter(([on]) => on).map(([, flag]) => flag);
 }
 
+/**
+ * The flags of a written simulation that the live exporter does not model:
+ * it serves one node running the stress plan, from now on.
+ */
+function serveConflicts(options: OptionValues<typeof OPTIONS>): string[] {
+  const conflicts: [boolean, string][] = [
+    [options.faults !== undefined, "--faults"],
+    [options.openmetrics === true, "--openmetrics"],
+    [options.idle === true, "--idle"],
+    [given(options.benchmark) !== undefined, "--benchmark"],
+    [given(options.id) !== undefined, "--id"],
+    [options.nodes !== 1, "--nodes"],
+    [options.nodeVariation !== 0, "--node-variation"],
+    [options.startTime !== undefined, "--start-time"],
+  ];
+  return conflicts.filter(([on]) => on).map(([, flag]) => flag);
+}
+
 /** The VM host simulation's options from the flags. */
 function vmHostOptionsOf(
   options: OptionValues<typeof OPTIONS>,
@@ -442,6 +460,14 @@ export const simulate = command({
     if (options.serve !== undefined) {
       if (output !== undefined) {
         throw new UsageError("--serve and --output exclude each other");
+      }
+      const conflicts = serveConflicts(options);
+      if (conflicts.length > 0) {
+        throw new UsageError(
+          `${
+            conflicts.join(", ")
+          } cannot be combined with --serve (the live exporter serves one node running the stress plan, from now on)`,
+        );
       }
       await serve(options.serve, simOptions, context, options.drift);
       return;
