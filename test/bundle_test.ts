@@ -7,19 +7,36 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { COMMANDS } from "../cli/commands/registry.ts";
-import { ROOT } from "./_cli.ts";
+import { denoTasks, ROOT } from "./_cli.ts";
 
-Deno.test("the bundle runs the same CLI as cli/main.ts, train included", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "kepler-bundle-" });
-  try {
-    const out = join(dir, "kepler-model.js");
+/**
+ * Runs each `deno bundle -o dist/<file> <entry>` of `deno task bundle` with
+ * `dir` in place of dist/.
+ */
+async function bundleAsTheTask(dir: string): Promise<string[]> {
+  const steps = (await denoTasks()).bundle!.split(" && ");
+  const files: string[] = [];
+  for (const step of steps) {
+    const m = /^deno bundle --quiet -o dist\/(\S+) (\S+)$/.exec(step.trim());
+    if (m === null) throw new SyntaxError(`deno task bundle: ${step}`);
     const bundle = await new Deno.Command(Deno.execPath(), {
-      args: ["bundle", "--quiet", "-o", out, join(ROOT, "cli/main.ts")],
+      args: ["bundle", "--quiet", "-o", join(dir, m[1]!), join(ROOT, m[2]!)],
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
     }).output();
     assertEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    files.push(m[1]!);
+  }
+  return files;
+}
+
+Deno.test("the bundle runs the same CLI as cli/main.ts, train included", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kepler-bundle-" });
+  try {
+    const out = join(dir, "kepler-model.js");
+    const files = await bundleAsTheTask(dir);
+    assertEquals(files[0], "kepler-model.js");
     const run = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", "--no-config", "-A", out, "--help"],
       cwd: dir,
@@ -67,8 +84,8 @@ Deno.test("the bundle runs the same CLI as cli/main.ts, train included", async (
       deniedErr,
       'kepler-model: error: permission denied: Requires env access to "DATAPATH", run again with the --allow-env flag (add --allow-env=DATAPATH to deno run, before kepler-model.js)\n',
     );
-    // train's workers cannot load next to a bundle: it must fall back to
-    // training in the main thread, not hang.
+    // train's workers load from the worker bundles beside the CLI's: no
+    // error line from a worker that cannot load.
     const cli = (args: string[]) =>
       new Deno.Command(Deno.execPath(), {
         args: ["run", "--quiet", "--no-config", "-A", out, ...args],
@@ -96,9 +113,32 @@ Deno.test("the bundle runs the same CLI as cli/main.ts, train included", async (
       "SGDRegressorTrainer,XgboostFitTrainer",
       "--dyn-trainers",
       "SGDRegressorTrainer",
+      "--workers",
+      "2",
     ]);
-    assertEquals(train.code, 0, new TextDecoder().decode(train.stderr));
+    const trainErr = new TextDecoder().decode(train.stderr);
+    assertEquals(train.code, 0, trainErr);
+    assertEquals(/Uncaught|Module not found/.test(trainErr), false, trainErr);
     assertMatch(new TextDecoder().decode(train.stdout), /XgboostFitTrainer_0/);
+    // Without the worker bundles (a copy of the CLI's bundle alone), train
+    // falls back to the main thread: the same models, no hang.
+    const alone = join(dir, "alone");
+    await Deno.mkdir(alone);
+    await Deno.copyFile(out, join(alone, "kepler-model.js"));
+    const inline = await new Deno.Command(Deno.execPath(), {
+      args: [
+        ...["run", "--quiet", "--no-config", "-A"],
+        ...[join(alone, "kepler-model.js"), "train", "-i", "q", "-p", "inline"],
+        ...["--abs-trainers", "SGDRegressorTrainer"],
+        ...["--dyn-trainers", "SGDRegressorTrainer", "--workers", "2"],
+      ],
+      cwd: dir,
+      env: { DATAPATH: dir },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    assertEquals(inline.code, 0, new TextDecoder().decode(inline.stderr));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
