@@ -4,6 +4,7 @@
  * test. The notebooks check their own results (e.g. extracted power within
  * the simulator's noise of the ground truth) and throw when they are off.
  */
+import { tmpdir } from "node:os";
 import { nbconvertArgs } from "./notebook_run.ts";
 import {
   deepStrictEqual as assertEquals,
@@ -42,6 +43,15 @@ async function hasDenoKernel(): Promise<boolean> {
     /\bdeno\b/.test(new TextDecoder().decode(out.stdout));
 }
 
+/** The notebooks' temporary folders (`kepler-notebook-*`) in the system's temp folder. */
+async function notebookTempDirs(): Promise<Set<string>> {
+  const found = new Set<string>();
+  for await (const e of Deno.readDir(tmpdir())) {
+    if (e.name.startsWith("kepler-notebook-")) found.add(e.name);
+  }
+  return found;
+}
+
 Deno.test({
   name:
     "every notebook executes headless on the Deno kernel, importing the package's subpaths",
@@ -61,7 +71,10 @@ Deno.test({
         assertEquals(source.metadata.kernelspec.name, "deno", name);
         // Notebooks are thin: they import the package's public subpaths by
         // name (deno.json's exports), as a user's notebook would.
-        for (const cell of source.cells) {
+        for (const [i, cell] of source.cells.entries()) {
+          // nbformat 4.5 requires a cell id (nbconvert warns that a
+          // missing one will become an error).
+          assert(typeof cell.id === "string", `${name}: cell ${i} has no id`);
           const code = cell.source.join("");
           for (const m of code.matchAll(/from\s+"([^"]+)"/g)) {
             assert(
@@ -80,6 +93,7 @@ Deno.test({
         // (see their first cell), so a run loses no output and sends no
         // message with an invalid signature, also on a loaded machine
         // (bench/notebooks_stress.ts runs them 10 times beside a CPU hog).
+        const before = await notebookTempDirs();
         const run = await new Deno.Command("jupyter", {
           args: nbconvertArgs(path, dir),
           cwd: join(ROOT, "notebooks"),
@@ -88,6 +102,11 @@ Deno.test({
         }).output();
         const stderr = new TextDecoder().decode(run.stderr);
         assertEquals(run.code, 0, `${name} failed:\n${stderr.slice(-3000)}`);
+        // A notebook removes the temporary folder it trained into.
+        const left = [...await notebookTempDirs()].filter((d) =>
+          !before.has(d)
+        );
+        assertEquals(left, [], `${name} left temporary folders`);
         const executed = JSON.parse(
           await Deno.readTextFile(join(dir, `${name}.ipynb`)),
         );
