@@ -342,7 +342,7 @@ const OPTIONS = {
   ),
   thirdpartyMetrics: option(
     "--thirdparty-metrics <names...>",
-    "third-party metrics (also -tm)",
+    "third-party metrics (also -tm; default: $PROM_THIRDPARTY_METRICS)",
     { parse: listParser() },
   ),
   targetHints: option(
