@@ -117,6 +117,23 @@ Deno.test("plot writes offline HTML for each --target-data", async () => {
     ], { env });
     assertEquals(missing.code, 1);
     assertMatch(missing.stderr, /pipeline .*nope does not exist/);
+    // Nothing to plot says what was looked for, and where.
+    const nothing: [string[], RegExp][] = [
+      [
+        ["--target-data", "power_curve", "-p", "std", "-e", "acpi"],
+        /Nothing to plot for --target-data power_curve: no BPFOnly model of acpi AbsPower, DynPower in \S+std has a weight\.json/,
+      ],
+      [
+        ["--target-data", "preprocess", "-p", "std", "-fg", "CounterOnly"],
+        /Nothing to plot for --target-data preprocess: no preprocessed data of rapl-sysfs AbsPower, DynPower CounterOnly in \S+preprocessed_data/,
+      ],
+    ];
+    for (const [args, message] of nothing) {
+      const r = await runTask("plot", args, { env });
+      assertEquals(r.code, 2, r.stderr);
+      assertMatch(r.stderr, message);
+      assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -176,6 +176,25 @@ async function plotSummaries(
   }
 }
 
+/** Why a target found nothing to plot, naming what it looked for and where. */
+function nothingReason(
+  target: string,
+  p: PlotPlace,
+  featureGroup: FeatureGroup | undefined,
+): string {
+  const what = `${p.sources.join(", ")} ${p.outputTypes.join(", ")}`;
+  switch (target) {
+    case "preprocess":
+      return `no preprocessed data of ${what}${
+        featureGroup === undefined ? "" : ` ${featureGroup}`
+      } in ${join(p.pipeline, "preprocessed_data")}`;
+    case "power_curve":
+      return `no BPFOnly model of ${what} in ${p.pipeline} has a weight.json (a power curve is Kepler's formula over bpf_cpu_time_ms: train a weight trainer, e.g. SGDRegressorTrainer, on BPFOnly)`;
+    default:
+      return `no model summary of ${what} in ${p.pipeline}`;
+  }
+}
+
 /** The `plot` command. */
 export const plot = command({
   ...about("plot"),
@@ -242,7 +261,9 @@ export const plot = command({
     } else await plotSummaries(place, target);
     if (written.length === 0) {
       throw new UsageError(
-        `Nothing to plot for --target-data ${target} with the given sources and output types`,
+        `Nothing to plot for --target-data ${target}: ${
+          nothingReason(target, place, options.featureGroup)
+        }`,
       );
     }
     for (const path of written) context.out(`Wrote ${path}`);
