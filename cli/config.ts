@@ -66,7 +66,7 @@ export interface Config {
   promServer: string;
   /** PROM_QUERY_INTERVAL in seconds. Default 300. */
   promQueryInterval: number;
-  /** PROM_QUERY_STEP in seconds. Default 3. */
+  /** PROM_QUERY_STEP in seconds (seconds or a Prometheus duration such as `3s`). Default 3. */
   promQueryStep: number;
   /** PROM_SSL_DISABLE: skip TLS verification. Default true, as upstream. */
   promSslDisable: boolean;
@@ -126,6 +126,89 @@ function numberOf(
     );
   }
   return n;
+}
+
+/** Seconds per Prometheus duration unit, in the order a duration lists them. */
+const UNITS = [
+  ["y", 365 * 86400],
+  ["w", 7 * 86400],
+  ["d", 86400],
+  ["h", 3600],
+  ["m", 60],
+  ["s", 1],
+  ["ms", 0.001],
+] as const;
+
+/** Prometheus' duration: each unit at most once, largest first. */
+const DURATION = new RegExp(
+  `^${UNITS.map(([unit]) => `(?:(\\d+)${unit})?`).join("")}$`,
+);
+
+/** A number of seconds as Prometheus' `strconv.ParseFloat` accepts it. */
+const SECONDS = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Parses a query step (`--step`, PROM_QUERY_STEP) as Prometheus reads its
+ * `step` parameter: a duration (`3s`, `1m`, `1m30s`, `500ms`, `1h`, `2d`,
+ * `1w`, `1y`) or a number of seconds (`3`, `0.5`). Upstream passes `--step`
+ * to Prometheus as text, so both forms work there; here the step is seconds
+ * everywhere.
+ *
+ * @param text The step, e.g. `3`, `0.5`, `3s`, `1m30s` or `500ms`;
+ *   surrounding white space is ignored.
+ * @returns The step in seconds, e.g. 90 for `1m30s`.
+ * @throws {RangeError} when `text` is neither form (e.g. `3x`, `1.5s`,
+ *   `s`) or the step is below 1ms (`0`, `0s`, `-3`, `0.0001`) or infinite.
+ *
+ * @example
+ * ```ts
+ * import { parseStep } from "./config.ts";
+ * import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
+ * assertEquals([parseStep("3"), parseStep("3s"), parseStep("1m30s"), parseStep("500ms")], [3, 3, 90, 0.5]);
+ * throws(() => parseStep("3x"), /Invalid step "3x"/);
+ * throws(() => parseStep("0s"), /at least 1ms/);
+ * ```
+ */
+export function parseStep(text: string): number {
+  const trimmed = text.trim();
+  let seconds: number | undefined;
+  if (SECONDS.test(trimmed)) {
+    seconds = Number(trimmed);
+  } else {
+    const match = trimmed === "" ? null : DURATION.exec(trimmed);
+    if (match !== null) {
+      seconds = 0;
+      UNITS.forEach(([, size], i) => {
+        const n = match[i + 1];
+        if (n !== undefined) seconds! += Number(n) * size;
+      });
+    }
+  }
+  if (seconds === undefined) {
+    throw new RangeError(
+      `Invalid step "${text}": expected seconds (e.g. 3, 0.5) or a Prometheus duration (e.g. 3s, 1m30s, 500ms; units ms, s, m, h, d, w, y)`,
+    );
+  }
+  if (!(seconds >= 0.001) || !Number.isFinite(seconds)) {
+    throw new RangeError(
+      `Invalid step "${text}": the step must be at least 1ms (0.001 s) and finite`,
+    );
+  }
+  return seconds;
+}
+
+/** PROM_QUERY_STEP: seconds or a Prometheus duration (`3s`, `1m`), as upstream passes it on. */
+function stepOf(where: Where, value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 3;
+  try {
+    return parseStep(value);
+  } catch (e) {
+    throw new RangeError(
+      `Invalid ${where("PROM_QUERY_STEP")}="${value}": ${
+        (e as Error).message.replace(/^Invalid step "[^"]*": /, "")
+      }`,
+    );
+  }
 }
 
 function errorKeyOf(where: Where, value: string | undefined): ErrorKey {
@@ -279,12 +362,7 @@ export function readConfig(env: EnvSource = Deno.env): Config {
       get("PROM_QUERY_INTERVAL"),
       300,
     ),
-    promQueryStep: numberOf(
-      where,
-      "PROM_QUERY_STEP",
-      get("PROM_QUERY_STEP"),
-      3,
-    ),
+    promQueryStep: stepOf(where, get("PROM_QUERY_STEP")),
     promSslDisable: (get("PROM_SSL_DISABLE") ?? "true").toLowerCase() ===
       "true",
     promThirdpartyMetrics: listOf(get("PROM_THIRDPARTY_METRICS")),

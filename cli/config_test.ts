@@ -8,7 +8,7 @@ import {
   throws as assertThrows,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { DEFAULT_CONFIG_PATH, readConfig } from "./config.ts";
+import { DEFAULT_CONFIG_PATH, parseStep, readConfig } from "./config.ts";
 
 function folderWith(files: Record<string, string>): string {
   const dir = Deno.makeTempDirSync({ prefix: "kepler-config-" });
@@ -108,5 +108,74 @@ Deno.test("readConfig: without CONFIG_PATH the folder is upstream's /etc/kepler/
   if (!exists) assertEquals(config.configFiles, []);
   for (const file of config.configFiles) {
     assertEquals(file.startsWith(`${DEFAULT_CONFIG_PATH}/`), true, file);
+  }
+});
+
+Deno.test("readConfig: PROM_QUERY_STEP takes a Prometheus duration (3s, 1m30s, 500ms) or seconds; a bad step names its source", () => {
+  const step = (value: string) =>
+    readConfig(
+      new Map([["CONFIG_PATH", "/nonexistent"], [
+        "PROM_QUERY_STEP",
+        value,
+      ]]),
+    ).promQueryStep;
+  assertEquals(
+    ["3s", "1m30s", "500ms", "1h", "5", "0.5"].map(step),
+    [3, 90, 0.5, 3600, 5, 0.5],
+  );
+  assertThrows(() => step("3x"), {
+    name: "RangeError",
+    message:
+      'Invalid environment variable PROM_QUERY_STEP="3x": expected seconds (e.g. 3, 0.5) or a Prometheus duration (e.g. 3s, 1m30s, 500ms; units ms, s, m, h, d, w, y)',
+  });
+  assertThrows(() => step("0s"), /PROM_QUERY_STEP="0s": the step must be/);
+  assertThrows(() => step("-3"), /PROM_QUERY_STEP="-3": the step must be/);
+  const dir = folderWith({ PROM_QUERY_STEP: "1m\n" });
+  try {
+    assertEquals(
+      readConfig(new Map([["CONFIG_PATH", dir]])).promQueryStep,
+      60,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("`parseStep()` reads Prometheus durations and seconds", () => {
+  const cases: [string, number][] = [
+    ["3", 3],
+    ["0.5", 0.5],
+    ["15.5", 15.5],
+    ["3s", 3],
+    ["1m", 60],
+    ["1h", 3600],
+    ["1h30s", 3630],
+    ["1m30s", 90],
+    ["500ms", 0.5],
+    ["1s500ms", 1.5],
+    ["2d", 172800],
+    ["1w", 604800],
+    ["1y", 31536000],
+    [" 3s\n", 3],
+  ];
+  assertEquals(cases.map(([t]) => parseStep(t)), cases.map(([, s]) => s));
+});
+
+Deno.test("`parseStep()` refuses garbage, zero and negative steps in one line", () => {
+  for (const text of ["3x", "1.5s", "s", "", "1s1m", "ms5s", "3 s", "abc"]) {
+    assertThrows(
+      () => parseStep(text),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message.startsWith(`Invalid step "${text}": expected seconds`),
+      text,
+    );
+  }
+  for (const text of ["0", "0s", "0ms", "-3", "0.0001", "1e999"]) {
+    assertThrows(
+      () => parseStep(text),
+      (e: unknown) => e instanceof RangeError && /at least 1ms/.test(e.message),
+      text,
+    );
   }
 });

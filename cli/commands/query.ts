@@ -18,7 +18,7 @@ import {
   parser,
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { promAuth } from "../config.ts";
+import { parseStep, promAuth } from "../config.ts";
 import {
   collectQuery,
   type CollectQueryOptions,
@@ -143,11 +143,9 @@ const OPTIONS = {
     { parse: numberParser({ min: 1 }) },
   ),
   step: option(
-    "--step <seconds>",
-    "query step (default: $PROM_QUERY_STEP, 3)",
-    {
-      parse: numberParser({ min: 0.001 }),
-    },
+    "--step <step>",
+    "query step: seconds or a Prometheus duration such as 3s, 1m, 1m30s, 500ms (default: $PROM_QUERY_STEP, 3)",
+    { parse: parser(parseStep) },
   ),
   metricPrefix: option("--metric-prefix <prefix>", "metric name prefix", {
     default: "kepler_",

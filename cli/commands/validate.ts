@@ -9,8 +9,8 @@ import {
   command,
   given,
   listParser,
-  numberParser,
   option,
+  parser,
   required,
 } from "../command.ts";
 import {
@@ -24,6 +24,7 @@ import {
   readQueryFile,
 } from "../../lib/extract/mod.ts";
 import { queryFile } from "../../lib/layout.ts";
+import { parseStep } from "../config.ts";
 import { DATA_CHECK_OPTIONS } from "./_stage_flags.ts";
 
 /** The `validate` command. */
@@ -45,9 +46,9 @@ export const validate = command({
       { parse: listParser() },
     ),
     step: option(
-      "--step <seconds>",
-      "expected sample spacing for gap detection (default: each series' median)",
-      { parse: numberParser({ min: 0.001 }) },
+      "--step <step>",
+      "expected sample spacing for gap detection: seconds or a Prometheus duration such as 3s, 1m (default: each series' median)",
+      { parse: parser(parseStep) },
     ),
     ...DATA_CHECK_OPTIONS,
   },
@@ -58,6 +59,11 @@ export const validate = command({
     const thirdParty = options.thirdpartyMetrics ??
       context.config.promThirdpartyMetrics;
     const step = options.step;
+    // extract's reader first: a file that is not a query JSON gets the same
+    // one-line message as in extract, train, estimate and profile
+    const query = await readQueryFile(
+      queryFile(context.config.dataPath, input),
+    );
     const { report, file } = await validateQueryFile(
       context.config.dataPath,
       input,
@@ -72,9 +78,6 @@ export const validate = command({
       context.out(line);
     }
     // what extract would exclude as data that cannot be true
-    const query = await readQueryFile(
-      queryFile(context.config.dataPath, input),
-    );
     const maxPowerWatts = options.maxPowerWatts;
     const checks = checkQueryData(query, {
       thirdParty,

@@ -11,10 +11,10 @@ import { basename, dirname } from "node:path";
 import {
   exists,
   formatCsv,
-  readJsonFile,
   sweepStaleTemps,
   writeFileAtomic,
 } from "../io/mod.ts";
+import { readBenchmarkFile } from "./_read_benchmark.ts";
 import {
   benchmarkFile,
   machineSpecFile,
@@ -225,7 +225,7 @@ async function queryWindow(dataPath: string, options: CollectQueryOptions) {
   }
   const window = resolveTimeWindow({
     ...(windowFile === undefined ? {} : {
-      benchmark: await readJsonFile<unknown>(windowFile),
+      benchmark: await readBenchmarkFile(windowFile),
       benchmarkSource: windowFile,
     }),
     ...(options.startTime === undefined
@@ -321,7 +321,7 @@ async function writeValidation(
 ): Promise<ValidationReport> {
   const benchmarkContent = windowFile === undefined
     ? undefined
-    : await readJsonFile<unknown>(windowFile);
+    : await readBenchmarkFile(windowFile);
   const report = validateQuery(result, {
     step,
     ...(options.benchmark === undefined

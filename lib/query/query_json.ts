@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { readJsonFile, writeFileAtomic } from "../io/mod.ts";
+import { readTextFile, writeFileAtomic } from "../io/mod.ts";
 import type { PromSeries, QueryResult } from "./format.ts";
 import {
   type CompactResult,
@@ -182,8 +182,10 @@ export async function writeQueryJson(
  * @param path The query JSON file.
  * @returns Metric name → series, as in the file (values not checked
  *   further).
- * @throws {SyntaxError} when the file is not JSON, not an object of
- *   metric names, or a series lacks `metric` or `values`.
+ * @throws {SyntaxError} when the file is not JSON (a one-line message:
+ *   `<path> is not a query JSON: ...` when it does not start with `{`, as
+ *   extract's reader says, else `Cannot parse <path> as a query JSON: ...`),
+ *   not an object of metric names, or a series lacks `metric` or `values`.
  * @throws {Deno.errors.NotFound} when the file does not exist.
  *
  * @example
@@ -193,11 +195,28 @@ export async function writeQueryJson(
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/bad.json`, '{"up": {"metric": {}}}');
  * await assertRejects(() => readQueryJson(`${dir}/bad.json`), SyntaxError);
+ * await Deno.writeTextFile(`${dir}/text.json`, "not json\nline2\n");
+ * await assertRejects(() => readQueryJson(`${dir}/text.json`), /text.json is not a query JSON: expected an object/);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readQueryJson(path: string): Promise<QueryResult> {
-  const data = await readJsonFile<unknown>(path);
+  const text = await readTextFile(path);
+  if (!/^\uFEFF?\s*\{/.test(text)) {
+    throw notQueryJson(path, "expected an object from metric name to series");
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    // one line: V8's message quotes the text, line breaks included
+    throw new SyntaxError(
+      `Cannot parse ${path} as a query JSON: ${
+        (error as Error).message.replace(/\r?\n/g, "\\n")
+      }`,
+      { cause: error },
+    );
+  }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw notQueryJson(path, "expected an object from metric name to series");
   }

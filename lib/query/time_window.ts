@@ -31,7 +31,38 @@ function parseCpeTime(text: string): number {
       `Invalid CPE pushedTime "${text}": expected the format %Y-%m-%d %H:%M:%S.f`,
     );
   }
-  return parseUtc(`${match[1]}T${match[2]}Z`);
+  try {
+    return parseUtc(`${match[1]}T${match[2]}Z`);
+  } catch (error) {
+    throw new RangeError(
+      `Invalid CPE pushedTime "${text}": ${
+        (error as Error).message.replace(/^Invalid time "[^"]*": /, "")
+      }`,
+      { cause: error },
+    );
+  }
+}
+
+/** Parses a time, naming where it came from (a field, a flag) when invalid. */
+function timeIn(where: string, text: string): number {
+  try {
+    return parseUtc(text);
+  } catch (error) {
+    throw new RangeError(`${where}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Parses the CPE end time, naming the file when invalid. */
+function cpeTimeIn(where: string, text: string): number {
+  try {
+    return parseCpeTime(text);
+  } catch (error) {
+    throw new RangeError(`${where}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 /**
@@ -80,18 +111,23 @@ export function parseBenchmarkWindow(
     if (typeof pushed !== "string") {
       fail("status.results[-1].repetitions[-1].pushedTime is missing");
     }
+    const at = `Cannot read a time window from ${source}`;
     return {
-      start: parseUtc(start as string),
-      end: parseCpeTime(pushed as string),
+      start: timeIn(`${at}: metadata.creationTimestamp`, start as string),
+      end: cpeTimeIn(
+        `${at}: status.results[-1].repetitions[-1].pushedTime`,
+        pushed as string,
+      ),
     };
   }
   const { startTimeUTC, endTimeUTC } = data as Partial<BenchmarkWindow>;
   if (typeof startTimeUTC !== "string" || typeof endTimeUTC !== "string") {
     fail("startTimeUTC or endTimeUTC is missing");
   }
+  const at = `Cannot read a time window from ${source}`;
   return {
-    start: parseUtc(startTimeUTC as string),
-    end: parseUtc(endTimeUTC as string),
+    start: timeIn(`${at}: startTimeUTC`, startTimeUTC as string),
+    end: timeIn(`${at}: endTimeUTC`, endTimeUTC as string),
   };
 }
 
@@ -145,8 +181,10 @@ export interface ResolveTimeWindowOptions {
  * @returns The window in whole unix seconds and how it was chosen.
  * @throws {RangeError} when the benchmark content holds no window, only
  *   one of start and end time is given, a time is not
- *   `%Y-%m-%dT%H:%M:%SZ`, the interval is not a positive number, or the
- *   end is not after the start.
+ *   `%Y-%m-%dT%H:%M:%SZ` or not a real date and time (`2026-02-30`,
+ *   `T24:00:00Z`; the message names the flag or the benchmark file's
+ *   field), the interval is not a positive number, or the end is not after
+ *   the start.
  *
  * @example
  * ```ts
@@ -175,8 +213,8 @@ export function resolveTimeWindow(
       );
     }
     window = {
-      start: parseUtc(options.startTime),
-      end: parseUtc(options.endTime),
+      start: timeIn("--start-time", options.startTime),
+      end: timeIn("--end-time", options.endTime),
       source: "start-end",
     };
   } else {

@@ -97,3 +97,47 @@ Deno.test("`parseBenchmarkWindow()` reads a CPE Benchmark CR's last repetition a
     endTimeUTC: "2023-09-22T05:53:06Z",
   });
 });
+
+Deno.test("`parseBenchmarkWindow()` names the file and field of a date that does not exist", () => {
+  assertThrows(
+    () =>
+      parseBenchmarkWindow(
+        {
+          startTimeUTC: "2026-02-30T01:00:00Z",
+          endTimeUTC: "2026-03-03T01:00:00Z",
+        },
+        "data/b.json",
+      ),
+    {
+      name: "RangeError",
+      message:
+        'Cannot read a time window from data/b.json: startTimeUTC: Invalid time "2026-02-30T01:00:00Z": day 30 is out of range (February 2026 has 28 days)',
+    },
+  );
+  assertThrows(
+    () =>
+      parseBenchmarkWindow({
+        startTimeUTC: "2026-04-30T00:00:00Z",
+        endTimeUTC: "2026-04-30T24:00:00Z",
+      }, "data/b.json"),
+    /data\/b\.json: endTimeUTC: Invalid time "2026-04-30T24:00:00Z": hour 24 is out of range 0-23/,
+  );
+  const cr = {
+    metadata: { creationTimestamp: "2026-02-28T00:00:00Z" },
+    status: {
+      results: [{ repetitions: [{ pushedTime: "2026-02-29 10:00:00.5" }] }],
+    },
+  };
+  assertThrows(
+    () => parseBenchmarkWindow(cr, "data/cr.json"),
+    /data\/cr\.json: status\.results\[-1\]\.repetitions\[-1\]\.pushedTime: Invalid CPE pushedTime "2026-02-29 10:00:00\.5": day 29 is out of range \(February 2026 has 28 days\)/,
+  );
+  assertThrows(
+    () =>
+      resolveTimeWindow({
+        startTime: "2026-04-31T00:00:00Z",
+        endTime: "2026-05-02T00:00:00Z",
+      }),
+    /^RangeError: --start-time: Invalid time "2026-04-31T00:00:00Z": day 31/,
+  );
+});

@@ -7,7 +7,6 @@
  * @module
  */
 import {
-  ENERGY_SOURCE_ALIASES,
   ENERGY_SOURCES,
   FEATURE_GROUPS,
   type FeatureGroup,
@@ -18,8 +17,14 @@ import {
   resolveMetricAlias,
   SOURCE_COMPONENTS,
 } from "../types.ts";
-import { formatUtc, type Labels, type QueryResult } from "./format.ts";
+import { formatUtc, type QueryResult } from "./format.ts";
 import { type CompactResult, isCompactResult } from "./compact_series.ts";
+import {
+  countSamples,
+  energyStatus,
+  type NumericSeries,
+  sourceOf,
+} from "./_energy_status.ts";
 import type {
   EnergyStatus,
   FeatureGroupStatus,
@@ -46,13 +51,6 @@ export const VALIDATE_COLUMNS = [
   ">0",
   "total",
 ] as const;
-
-/** A series as validation reads it: labels, and times and values as numbers. */
-interface NumericSeries {
-  metric: Labels;
-  times: ArrayLike<number>;
-  values: ArrayLike<number>;
-}
 
 /** Metric name → series with numbers. */
 type NumericResult = Record<string, NumericSeries[]>;
@@ -107,17 +105,6 @@ function row(
     ">0": frame.positive,
     total: frame.max,
   };
-}
-
-function sourceOf(series: NumericSeries): string | undefined {
-  const s = series.metric.source;
-  return s === undefined ? undefined : ENERGY_SOURCE_ALIASES[s] ?? s;
-}
-
-function countSamples(series: readonly NumericSeries[] | undefined): number {
-  let n = 0;
-  for (const s of series ?? []) n += s.values.length;
-  return n;
 }
 
 function median(xs: number[]): number {
@@ -220,53 +207,6 @@ function featureGroupStatus(
     if (s.usable) out.push(s);
   }
   return out;
-}
-
-function energyStatus(result: NumericResult): EnergyStatus[] {
-  const out: EnergyStatus[] = [];
-  const seen = new Set<string>();
-  const components = [...new Set(Object.values(SOURCE_COMPONENTS).flat())];
-  for (const component of components) {
-    const metric = powerMetric(component);
-    const series = result[metric] ?? [];
-    const sources = [...new Set(series.map(sourceOf))]
-      .filter((s): s is string => s !== undefined);
-    for (const source of sources) {
-      const key = `${source}/${component}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const mine = series.filter((s) => sourceOf(s) === source);
-      let watts = 0;
-      let hasPower = false;
-      for (const s of mine) {
-        const n = s.times.length;
-        const t0 = s.times[0] as number;
-        const t1 = s.times[n - 1] as number;
-        if (n === 0 || t1 <= t0) continue;
-        const joules = (s.values[n - 1] as number) - (s.values[0] as number);
-        if (joules > 0) {
-          hasPower = true;
-          watts += joules / (t1 - t0);
-        }
-      }
-      out.push({
-        source,
-        component,
-        metric,
-        series: mine.length,
-        samples: countSamples(mine),
-        meanWatts: watts,
-        hasPower,
-      });
-    }
-  }
-  return out.sort((a, b) =>
-    a.source === b.source
-      ? components.indexOf(a.component) - components.indexOf(b.component)
-      : a.source < b.source
-      ? -1
-      : 1
-  );
 }
 
 /** What the summary counts over every series. */
@@ -449,6 +389,22 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 || word.endsWith("s") ? "" : "s"}`;
 }
 
+/** What the mean power of `e` left out: resets, duplicated series. */
+function energyNotes(e: EnergyStatus): string {
+  const notes: string[] = [];
+  if (e.resetsSkipped > 0) {
+    notes.push(
+      `${plural(e.resetsSkipped, "counter reset")} skipped`,
+    );
+  }
+  if (e.duplicateSeries > 0) {
+    notes.push(
+      `${e.duplicateSeries} duplicate series (the same counter scraped again, e.g. by another job) counted once`,
+    );
+  }
+  return notes.length === 0 ? "" : `; ${notes.join("; ")}`;
+}
+
 /**
  * Formats a summary as lines for a person.
  *
@@ -513,7 +469,7 @@ export function formatValidationSummary(summary: ValidationSummary): string[] {
           e.hasPower
             ? `mean ${e.meanWatts.toFixed(1)} W`
             : "no power (counters never increase)"
-        }`,
+        }${energyNotes(e)}`,
       );
     }
   }

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { exists, formatCsv, readJsonFile, writeFileAtomic } from "../io/mod.ts";
+import { exists, formatCsv, writeFileAtomic } from "../io/mod.ts";
+import { readBenchmarkFile } from "./_read_benchmark.ts";
 import {
   benchmarkFile,
   csvFile,
@@ -92,7 +93,7 @@ export async function validateQueryFile(
   if (options.benchmark !== undefined && options.benchmark !== "") {
     const path = benchmarkFile(dataPath, options.benchmark);
     if (await exists(path)) {
-      benchmarkContent = await readJsonFile<unknown>(path);
+      benchmarkContent = await readBenchmarkFile(path);
     }
   }
   const report = validateQuery(result, {

@@ -134,3 +134,91 @@ Deno.test("`validateQuery()` counts gaps, counter resets, instances and empty me
   );
   assert(text.includes("Usable feature groups: none."), text);
 });
+
+/** A package counter rising by `watts` per second, sampled every 3 s. */
+function packageCounter(
+  labels: Record<string, string>,
+  watts: number,
+  resetAt?: number,
+): PromSeries {
+  const values: [number, number][] = [];
+  let joules = 1000;
+  for (let t = 0; t <= 60; t += 3) {
+    if (t === resetAt) joules = 5;
+    values.push([t, joules]);
+    joules += 3 * watts;
+  }
+  return series({
+    __name__: "kepler_node_package_joules_total",
+    instance: "n1",
+    job: "kepler",
+    source: "rapl-sysfs",
+    package: "0",
+    ...labels,
+  }, values);
+}
+
+Deno.test("`validateQuery()` skips a counter reset in the mean power and counts it", () => {
+  const result = {
+    kepler_node_package_joules_total: [
+      packageCounter({ mode: "dynamic" }, 50, 30),
+      packageCounter({ mode: "idle" }, 20, 30),
+    ],
+  };
+  const { summary } = validateQuery(result);
+  const [pkg] = summary.energy;
+  assertEquals(
+    [pkg?.hasPower, pkg?.meanWatts, pkg?.resetsSkipped, pkg?.duplicateSeries],
+    [true, 70, 2, 0],
+  );
+  const text = formatValidationSummary(summary).join("\n");
+  assert(
+    text.includes(
+      "rapl-sysfs package: 2 series, 42 samples, mean 70.0 W; 2 counter resets skipped",
+    ),
+    text,
+  );
+});
+
+Deno.test("`validateQuery()` counts a counter scraped by two jobs once, as extract does", () => {
+  const result = {
+    kepler_node_package_joules_total: [
+      packageCounter({ mode: "dynamic" }, 50),
+      packageCounter({ mode: "idle" }, 20),
+      packageCounter({ mode: "dynamic", job: "kepler-2" }, 50),
+      packageCounter({ mode: "idle", job: "kepler-2", pod: "kepler-x" }, 20),
+      // another instance is another counter: summed
+      packageCounter({ mode: "dynamic", instance: "n2" }, 10),
+    ],
+  };
+  const { summary } = validateQuery(result);
+  const [pkg] = summary.energy;
+  assertEquals(
+    [pkg?.series, pkg?.meanWatts, pkg?.resetsSkipped, pkg?.duplicateSeries],
+    [5, 80, 0, 2],
+  );
+  const text = formatValidationSummary(summary).join("\n");
+  assert(
+    text.includes(
+      "rapl-sysfs package: 5 series, 105 samples, mean 80.0 W; 2 duplicate series (the same counter scraped again, e.g. by another job) counted once",
+    ),
+    text,
+  );
+});
+
+Deno.test("`validateQuery()` joins a counter's copies across an exporter restart without differencing them", () => {
+  const before = packageCounter({ mode: "dynamic", pod: "kepler-a" }, 40);
+  const after = packageCounter({ mode: "dynamic", pod: "kepler-b" }, 40);
+  // the first copy until t = 30, the new copy (a restarted counter) after
+  before.values = before.values.filter(([t]) => t <= 30);
+  after.values = after.values.filter(([t]) => t > 30)
+    .map(([t, v]) => [t, String(Number(v) - 900)]);
+  const { summary } = validateQuery({
+    kepler_node_package_joules_total: [before, after],
+  });
+  const [pkg] = summary.energy;
+  assertEquals(
+    [pkg?.meanWatts, pkg?.resetsSkipped, pkg?.duplicateSeries],
+    [40, 0, 1],
+  );
+});

@@ -75,10 +75,23 @@ export interface EnergyStatus {
   series: number;
   /** Samples. */
   samples: number;
-  /** Mean power in W over the window (sum over series, all modes); 0 when none. */
+  /**
+   * Mean power in W: Σ over counters (sockets, modes, instances) of the
+   * counter's joules over the seconds of its measured intervals, as extract
+   * reads them (resets skipped, duplicated series counted once); 0 when
+   * none.
+   */
   meanWatts: number;
   /** Some counter increased: the source has power. */
   hasPower: boolean;
+  /** Intervals where a counter decreased (a reset), left out as extract does. */
+  resetsSkipped: number;
+  /**
+   * Series that repeat a counter of another series, differing only in
+   * scrape labels (`job`, `pod`, `endpoint`, ...; e.g. the same Kepler
+   * scraped by two jobs): counted once, as extract does.
+   */
+  duplicateSeries: number;
 }
 
 /** The readable part of a validation. */
