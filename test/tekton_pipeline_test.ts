@@ -287,6 +287,97 @@ Deno.test({
         );
       }
 
+      // complete-retrain (upstream's): an empty workspace, s3-load brings the
+      // collected data back, train runs again with other trainers, s3-push
+      // publishes the new pipeline.
+      const again = join(root, "again");
+      await Deno.mkdir(again);
+      const retrain = await runPipelineSpec(
+        "complete-retrain-pipeline",
+        pipelines.get("complete-retrain-pipeline")!,
+        {
+          PIPELINE_NAME: "tekton_e2e",
+          MACHINE_ID: "sim-m1",
+          ABS_TRAINERS: "SGDRegressorTrainer",
+          DYN_TRAINERS: "SGDRegressorTrainer",
+          COS_PROVIDER: "aws",
+          COS_SECRET_NAME: "kepler-s3",
+        },
+        tasks,
+        {
+          workspaces: { mnt: again },
+          secrets: { "kepler-s3": secret },
+          env,
+          onStep: (task, step, output) =>
+            log.push(`--- ${task}/${step}\n${output}`),
+        },
+      );
+      const retrainLog = log.join("\n").slice(-4000);
+      assertEquals(retrain.ran, ["s3-load", "train", "s3-push"], retrainLog);
+      const retrained = await Deno.readTextFile(
+        join(again, "models/tekton_e2e/metadata.json"),
+      );
+      // A new generation of the loaded pipeline: the same pipeline (its
+      // first trainers kept beside the retrained one), updated now.
+      const first = JSON.parse(
+        await Deno.readTextFile(join(mnt, "models/tekton_e2e/metadata.json")),
+      );
+      const now = JSON.parse(retrained);
+      assertEquals(now.init_time, first.init_time);
+      assert(now.last_update_time > first.last_update_time, retrained);
+      assertEquals(now.abs_trainers, [
+        "LinearRegressionTrainer",
+        "SGDRegressorTrainer",
+      ]);
+      const pushedBack = await openObjectStore({
+        provider: "aws",
+        bucket: "kepler-power-model",
+        region: "us-east-1",
+        endpoint: s3.url,
+        forcePathStyle: true,
+        auth: {
+          kind: "hmac",
+          accessKeyId: "S3RVER",
+          secretAccessKey: "S3RVER",
+        },
+      });
+      try {
+        const object = await pushedBack.getObject(
+          "models/tekton_e2e/metadata.json",
+        );
+        assertEquals(new TextDecoder().decode(object), retrained);
+      } finally {
+        pushedBack.close();
+      }
+      // single-retrain with LOAD_DATA false and no bucket: one group from
+      // what the workspace holds; neither s3 task runs.
+      const single = await runPipelineSpec(
+        "single-retrain-pipeline",
+        pipelines.get("single-retrain-pipeline")!,
+        {
+          PIPELINE_NAME: "tekton_single",
+          OUTPUT_TYPE: "AbsPower",
+          FEATURE_GROUP: "BPFOnly",
+          TRAINERS: "LinearRegressionTrainer",
+          MACHINE_ID: "sim-m1",
+          LOAD_DATA: "false",
+        },
+        tasks,
+        { workspaces: { mnt: again }, env },
+      );
+      assertEquals(single.ran, ["train"]);
+      assertEquals(single.skipped.sort(), ["export", "s3-load", "s3-push"]);
+      const group = join(
+        again,
+        "models/tekton_single/rapl-sysfs/AbsPower/BPFOnly",
+      );
+      const models: string[] = [];
+      for await (const e of Deno.readDir(group)) models.push(e.name);
+      assert(
+        models.some((m) => /^LinearRegressionTrainer_\d+$/.test(m)),
+        models.join(", "),
+      );
+
       // Without a secret name the same finally task is skipped.
       const push = pipelines.get("complete-train-pipeline")!.finally![0]!;
       assertEquals(
