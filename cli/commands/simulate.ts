@@ -310,22 +310,37 @@ function printSimulation(
   context.out(`Wrote ${files.join(", ")}`);
 }
 
-/** The flags that shape a plain simulation and mean nothing with `--vms`. */
-function vmHostConflicts(options: OptionValues<typeof OPTIONS>): string[] {
-  const conflicts: [boolean, string][] = [
-    [options.serve !== undefined, "--serve"],
-    [options.drift !== undefined, "--drift"],
+/**
+ * The flags of a written node simulation that neither the live exporter
+ * nor a VM host simulation models, given or not.
+ */
+function nodeFileFlags(
+  options: OptionValues<typeof OPTIONS>,
+): [boolean, string][] {
+  return [
     [options.faults !== undefined, "--faults"],
     [options.openmetrics === true, "--openmetrics"],
     [options.idle === true, "--idle"],
     [given(options.benchmark) !== undefined, "--benchmark"],
     [given(options.id) !== undefined, "--id"],
     [options.nodes !== 1, "--nodes"],
-    [options.containers !== 50, "--containers"],
     [options.nodeVariation !== 0, "--node-variation"],
-    [options.naming !== "v0.7.12", "--naming legacy"],
   ];
-  return conflicts.filter(([on]) => on).map(([, flag]) => flag);
+}
+
+function givenFlags(flags: [boolean, string][]): string[] {
+  return flags.filter(([on]) => on).map(([, flag]) => flag);
+}
+
+/** The flags that shape a plain simulation and mean nothing with `--vms`. */
+function vmHostConflicts(options: OptionValues<typeof OPTIONS>): string[] {
+  return givenFlags([
+    [options.serve !== undefined, "--serve"],
+    [options.drift !== undefined, "--drift"],
+    ...nodeFileFlags(options),
+    [options.containers !== 50, "--containers"],
+    [options.naming !== "v0.7.12", "--naming legacy"],
+  ]);
 }
 
 /**
@@ -333,17 +348,10 @@ function vmHostConflicts(options: OptionValues<typeof OPTIONS>): string[] {
  * it serves one node running the stress plan, from now on.
  */
 function serveConflicts(options: OptionValues<typeof OPTIONS>): string[] {
-  const conflicts: [boolean, string][] = [
-    [options.faults !== undefined, "--faults"],
-    [options.openmetrics === true, "--openmetrics"],
-    [options.idle === true, "--idle"],
-    [given(options.benchmark) !== undefined, "--benchmark"],
-    [given(options.id) !== undefined, "--id"],
-    [options.nodes !== 1, "--nodes"],
-    [options.nodeVariation !== 0, "--node-variation"],
+  return givenFlags([
+    ...nodeFileFlags(options),
     [options.startTime !== undefined, "--start-time"],
-  ];
-  return conflicts.filter(([on]) => on).map(([, flag]) => flag);
+  ]);
 }
 
 /** The VM host simulation's options from the flags. */
