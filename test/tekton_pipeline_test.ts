@@ -30,6 +30,18 @@ import {
   whenHolds,
 } from "./_tekton.ts";
 
+/** The test bucket on the local S3 server. */
+function bucket(endpoint: string) {
+  return openObjectStore({
+    provider: "aws",
+    bucket: "kepler-power-model",
+    region: "us-east-1",
+    endpoint,
+    forcePathStyle: true,
+    auth: { kind: "hmac", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  });
+}
+
 const tools = requireTool(["prometheus"]);
 const s3rver = requireS3rver();
 const hasExport = COMMANDS.some((c) => c.name === "export");
@@ -234,18 +246,7 @@ Deno.test({
       }
 
       // s3-push (finally): the bucket holds the data, the pipeline and the export.
-      const store = await openObjectStore({
-        provider: "aws",
-        bucket: "kepler-power-model",
-        region: "us-east-1",
-        endpoint: s3.url,
-        forcePathStyle: true,
-        auth: {
-          kind: "hmac",
-          accessKeyId: "S3RVER",
-          secretAccessKey: "S3RVER",
-        },
-      });
+      const store = await bucket(s3.url);
       let keys: string[];
       try {
         keys = await store.listKeys("");
@@ -329,18 +330,7 @@ Deno.test({
         "LinearRegressionTrainer",
         "SGDRegressorTrainer",
       ]);
-      const pushedBack = await openObjectStore({
-        provider: "aws",
-        bucket: "kepler-power-model",
-        region: "us-east-1",
-        endpoint: s3.url,
-        forcePathStyle: true,
-        auth: {
-          kind: "hmac",
-          accessKeyId: "S3RVER",
-          secretAccessKey: "S3RVER",
-        },
-      });
+      const pushedBack = await bucket(s3.url);
       try {
         const object = await pushedBack.getObject(
           "models/tekton_e2e/metadata.json",
