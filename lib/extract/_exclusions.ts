@@ -1,6 +1,7 @@
 /**
  * Counts the node intervals the extractor excluded for data that cannot be
- * true, by reason (see data_checks.ts). Private to lib/extract.
+ * true, by reason (see data_checks.ts), and those it dropped across counter
+ * resets or for NaN or infinite samples. Private to lib/extract.
  *
  * @module
  */
@@ -27,16 +28,19 @@ export function exclusionReport(
   let intervals = 0;
   let excluded = 0;
   let resets = 0;
+  let nonFinite = 0;
   for (const [instance, p] of power) {
     const n = p.grid.length;
     const negative = Uint8Array.from(p.flags.negative);
     const reset = Uint8Array.from(p.flags.reset);
+    const notFinite = Uint8Array.from(p.flags.nonFinite);
     for (const byInstance of usage.values()) {
       const u = byInstance.get(instance);
       if (u === undefined) continue;
       for (let k = 1; k < n; k++) {
         if (u.negative[k]) negative[k] = 1;
         if (u.reset[k]) reset[k] = 1;
+        if (u.nonFinite[k]) notFinite[k] = 1;
       }
     }
     const reasons: [ExclusionReason, Uint8Array][] = [
@@ -56,7 +60,16 @@ export function exclusionReport(
       }
       if (any) excluded++;
       else if (reset[k]) resets++;
+      else if (notFinite[k]) nonFinite++;
     }
   }
-  return { origin, intervals, excluded, counts, resets, maxPowerWatts };
+  return {
+    origin,
+    intervals,
+    excluded,
+    counts,
+    resets,
+    nonFinite,
+    maxPowerWatts,
+  };
 }

@@ -54,6 +54,8 @@ export interface RowFlags {
   readonly decrease: Uint8Array;
   /** A counter reset (restart). */
   readonly reset: Uint8Array;
+  /** A NaN or infinite sample at either end (not data that cannot be true). */
+  readonly nonFinite: Uint8Array;
   /** A socket counter stuck over STUCK_INTERVALS intervals or more. */
   readonly stuck: Uint8Array;
   /** A component's power above the bound. */
@@ -65,6 +67,7 @@ function rowFlags(n: number): RowFlags {
     negative: new Uint8Array(n),
     decrease: new Uint8Array(n),
     reset: new Uint8Array(n),
+    nonFinite: new Uint8Array(n),
     stuck: new Uint8Array(n),
     bound: new Uint8Array(n),
   };
@@ -300,7 +303,8 @@ function dropStale(
 
 /**
  * Σ Δjoules/Δt of `members` on each grid row where every counter is valid;
- * with `flags`, marks the rows of negative samples, decreases and resets.
+ * with `flags`, marks the rows of negative samples, NaN or infinite
+ * samples, decreases and resets.
  */
 function powerColumn(
   members: Slot[],
@@ -324,6 +328,9 @@ function powerColumn(
       const d = b - a;
       if (a < 0 || b < 0) {
         if (flags) flags.negative[k] = 1;
+        ok = false;
+      } else if (!Number.isFinite(a) || !Number.isFinite(b)) {
+        if (flags) flags.nonFinite[k] = 1;
         ok = false;
       } else if (d < 0) {
         if (flags) (isReset(a, b) ? flags.reset : flags.decrease)[k] = 1;

@@ -64,6 +64,8 @@ export interface InstanceUsage {
   readonly negative: Uint8Array;
   /** 1 where that interval is a decrease (read as a counter reset). */
   readonly reset: Uint8Array;
+  /** 1 where that interval has a NaN or infinite sample at either end. */
+  readonly nonFinite: Uint8Array;
   /** Σ over all series, per row. */
   readonly total: Float64Array;
 }
@@ -73,6 +75,7 @@ interface Unusable {
   invalid: Uint8Array;
   negative: Uint8Array;
   reset: Uint8Array;
+  nonFinite: Uint8Array;
 }
 
 function seriesRates(
@@ -81,7 +84,7 @@ function seriesRates(
   unusable: Unusable,
   claimed: Uint8Array | undefined,
 ): SeriesRates | undefined {
-  const { invalid, negative, reset } = unusable;
+  const { invalid, negative, reset, nonFinite } = unusable;
   const grid = g.grid;
   const n = grid.length;
   const t = s.timestamps;
@@ -127,7 +130,9 @@ function seriesRates(
           if (bad) {
             invalid[k] = 1;
             if (below) negative[k] = 1;
-            else if (d < 0) reset[k] = 1;
+            else if (!Number.isFinite(vp) || !Number.isFinite(vc)) {
+              nonFinite[k] = 1;
+            } else if (d < 0) reset[k] = 1;
           } else {
             const overlap = Math.min(tc, hi) - Math.max(tp, lo);
             const width = hi - lo;
@@ -187,6 +192,7 @@ export function counterUsage(
       invalid: new Uint8Array(n),
       negative: new Uint8Array(n),
       reset: new Uint8Array(n),
+      nonFinite: new Uint8Array(n),
       total: new Float64Array(n),
     };
     for (const incarnations of ids.values()) {
@@ -218,7 +224,8 @@ export function counterUsage(
 /**
  * Averages a gauge metric (e.g. `cpu_scaling_frequency_hertz` over CPUs) at
  * each grid timestamp, truncated to an integer as upstream does; rows
- * without a sample at their timestamp are marked invalid.
+ * without a finite sample at their timestamp are marked invalid (and
+ * `nonFinite` when a NaN or infinite one was there).
  */
 export function gaugeUsage(
   series: readonly MetricSeries[],
@@ -226,7 +233,10 @@ export function gaugeUsage(
   instanceOf: (labels: Readonly<Record<string, string>>) => string,
   options: SeriesOptions,
 ): Map<string, InstanceUsage> {
-  const sums = new Map<string, { sum: Float64Array; count: Uint32Array }>();
+  const sums = new Map<
+    string,
+    { sum: Float64Array; count: Uint32Array; bad: Uint8Array }
+  >();
   for (const s of series) {
     if (s.labels.job === options.vmJobName) continue;
     const instance = instanceOf(s.labels);
@@ -237,16 +247,18 @@ export function gaugeUsage(
       acc = {
         sum: new Float64Array(g.grid.length),
         count: new Uint32Array(g.grid.length),
+        bad: new Uint8Array(g.grid.length),
       };
       sums.set(instance, acc);
     }
     for (let i = 0; i < s.timestamps.length; i++) {
       const k = lowerBound(g.grid, s.timestamps[i]!);
       const value = s.values[i]!;
-      if (g.grid[k] === s.timestamps[i] && Number.isFinite(value)) {
+      if (g.grid[k] !== s.timestamps[i]) continue;
+      if (Number.isFinite(value)) {
         acc.sum[k]! += value;
         acc.count[k]!++;
-      }
+      } else acc.bad[k] = 1;
     }
   }
   const out = new Map<string, InstanceUsage>();
@@ -255,11 +267,15 @@ export function gaugeUsage(
     const total = new Float64Array(n);
     const covered = new Uint8Array(n);
     const invalid = new Uint8Array(n);
+    const nonFinite = new Uint8Array(n);
     for (let k = 0; k < n; k++) {
       if (acc.count[k]! > 0) {
         total[k] = Math.trunc(acc.sum[k]! / acc.count[k]!);
         covered[k] = 1;
-      } else invalid[k] = 1;
+      } else {
+        invalid[k] = 1;
+        nonFinite[k] = acc.bad[k]!;
+      }
     }
     out.set(instance, {
       byContainer: new Map(),
@@ -267,6 +283,7 @@ export function gaugeUsage(
       invalid,
       negative: new Uint8Array(n),
       reset: new Uint8Array(n),
+      nonFinite,
       total,
     });
   }

@@ -124,7 +124,8 @@ export function checkQueryData(
 /**
  * The validate summary's lines for {@linkcode checkQueryData}'s reports:
  * the intervals excluded per reason (every reason, zeros included) for each
- * energy source, and whether the input would be refused.
+ * energy source, those dropped across counter resets or for NaN or infinite
+ * samples, and whether the input would be refused.
  *
  * @param reports The reports per source.
  * @param maxFraction The limit of excluded intervals. Default: 0.2.
@@ -135,10 +136,10 @@ export function checkQueryData(
  * import { formatDataChecks } from "./check_query.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const counts = { negative_counter: 3, counter_decrease: 0, power_above_bound: 0, stuck_counter: 0 };
- * const report = { origin: "q.json", intervals: 10, excluded: 3, counts, resets: 1, maxPowerWatts: 5000 };
+ * const report = { origin: "q.json", intervals: 10, excluded: 3, counts, resets: 1, nonFinite: 2, maxPowerWatts: 5000 };
  * assertEquals(formatDataChecks(new Map([["acpi", report]])), [
  *   "Data that cannot be true (intervals extract excludes; power bound 5000 W):",
- *   "  acpi: 3 of 10 intervals (30.0 %): negative_counter 3, counter_decrease 0, power_above_bound 0, stuck_counter 0; 1 more across counter resets; above the 20.0 % limit: extract and train refuse this input",
+ *   "  acpi: 3 of 10 intervals (30.0 %): negative_counter 3, counter_decrease 0, power_above_bound 0, stuck_counter 0; 1 more across counter resets; 2 more with NaN or infinite samples; above the 20.0 % limit: extract and train refuse this input",
  * ]);
  * ```
  */
@@ -164,6 +165,10 @@ export function formatDataChecks(
         EXCLUSION_REASONS.map((reason) => `${reason} ${r.counts[reason]}`)
           .join(", ")
       }${r.resets > 0 ? `; ${r.resets} more across counter resets` : ""}${
+        r.nonFinite > 0
+          ? `; ${r.nonFinite} more with NaN or infinite samples`
+          : ""
+      }${
         share > maxFraction
           ? `; above the ${
             (100 * maxFraction).toFixed(1)

@@ -28,6 +28,10 @@
  *   of the run are excluded. A counter that never moves in the whole query
  *   is an unmeasured component (e.g. uncore 0 on many servers), not stuck.
  *
+ * Intervals with a NaN or infinite sample (of an energy counter or a usage
+ * feature) have no known value: they are dropped, counted as `nonFinite`
+ * (like resets, not towards the limit) and reported.
+ *
  * @module
  */
 import type { MachineSpec } from "../types.ts";
@@ -77,6 +81,12 @@ export interface ExclusionReport {
   counts: Record<ExclusionReason, number>;
   /** Intervals excluded as counter resets (not counted in `excluded`). */
   resets: number;
+  /**
+   * Intervals dropped for a NaN or infinite sample (a `"NaN"` or `"+Inf"`
+   * value, or conflicting duplicate samples) and for no other reason: not
+   * data that cannot be true, not counted in `excluded` or `resets`.
+   */
+  nonFinite: number;
   /** The power bound applied, in watts. */
   maxPowerWatts: number;
 }
@@ -139,6 +149,7 @@ export function defaultMaxPowerWatts(
  *   excluded: 5,
  *   counts: { ...counts, negative_counter: 5 } as Record<typeof EXCLUSION_REASONS[number], number>,
  *   resets: 0,
+ *   nonFinite: 0,
  *   maxPowerWatts: 5000,
  * });
  * assert(e instanceof RangeError && e.name === "ImplausibleDataError");
@@ -183,7 +194,29 @@ export function formatReasonCounts(
 }
 
 /**
- * The warning line for a report, or `undefined` when nothing was excluded.
+ * What was dropped without being data that cannot be true, e.g.
+ * `3 intervals across counter resets dropped; 11 intervals with NaN or
+ * infinite samples dropped`, or `""` when nothing was.
+ */
+function formatDropped(
+  report: Pick<ExclusionReport, "resets" | "nonFinite">,
+): string {
+  const intervals = (n: number) => `${n} interval${n === 1 ? "" : "s"}`;
+  const parts: string[] = [];
+  if (report.resets > 0) {
+    parts.push(`${intervals(report.resets)} across counter resets dropped`);
+  }
+  if (report.nonFinite > 0) {
+    parts.push(
+      `${intervals(report.nonFinite)} with NaN or infinite samples dropped`,
+    );
+  }
+  return parts.join("; ");
+}
+
+/**
+ * The warning line for a report, or `undefined` when nothing was excluded
+ * or dropped (counter resets and NaN or infinite samples give a note).
  *
  * @param report The report.
  * @returns One line.
@@ -193,27 +226,29 @@ export function formatReasonCounts(
  * import { formatExclusions } from "./data_checks.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const counts = { negative_counter: 2, counter_decrease: 0, power_above_bound: 0, stuck_counter: 0 };
+ * const report = { origin: "q.json", intervals: 40, excluded: 2, counts, resets: 0, nonFinite: 0, maxPowerWatts: 5000 };
  * assertEquals(
- *   formatExclusions({ origin: "q.json", intervals: 40, excluded: 2, counts, resets: 0, maxPowerWatts: 5000 }),
+ *   formatExclusions(report),
  *   "warning: q.json: excluded 2 of 40 intervals holding data that cannot be true (negative_counter 2)",
+ * );
+ * const zero = { negative_counter: 0, counter_decrease: 0, power_above_bound: 0, stuck_counter: 0 };
+ * assertEquals(
+ *   formatExclusions({ ...report, excluded: 0, counts: zero, nonFinite: 11 }),
+ *   "note: q.json: 11 intervals with NaN or infinite samples dropped",
  * );
  * ```
  */
 export function formatExclusions(report: ExclusionReport): string | undefined {
-  if (report.excluded === 0 && report.resets === 0) return undefined;
-  const resets = report.resets > 0
-    ? `${report.resets} interval${
-      report.resets === 1 ? "" : "s"
-    } across counter resets dropped`
-    : "";
-  if (report.excluded === 0) return `note: ${report.origin}: ${resets}`;
+  const dropped = formatDropped(report);
+  if (report.excluded === 0 && dropped === "") return undefined;
+  if (report.excluded === 0) return `note: ${report.origin}: ${dropped}`;
   return `warning: ${report.origin}: excluded ${report.excluded} of ${report.intervals} intervals holding data that cannot be true (${
     formatReasonCounts(report)
   }${
     report.counts.power_above_bound > 0
       ? `; power bound ${report.maxPowerWatts} W, --max-power-watts`
       : ""
-  })${resets === "" ? "" : `; ${resets}`}`;
+  })${dropped === "" ? "" : `; ${dropped}`}`;
 }
 
 /**
@@ -228,7 +263,7 @@ export function formatExclusions(report: ExclusionReport): string | undefined {
  * import { checkExcludedFraction } from "./data_checks.ts";
  * import { throws as assertThrows } from "node:assert/strict";
  * const counts = { negative_counter: 0, counter_decrease: 0, power_above_bound: 0, stuck_counter: 5 };
- * const report = { origin: "q.json", intervals: 10, excluded: 5, counts, resets: 0, maxPowerWatts: 5000 };
+ * const report = { origin: "q.json", intervals: 10, excluded: 5, counts, resets: 0, nonFinite: 0, maxPowerWatts: 5000 };
  * checkExcludedFraction(report, 0.5);
  * assertThrows(() => checkExcludedFraction(report, 0.2), /5 of 10 intervals \(50\.0 %\).*stuck_counter 5/);
  * ```
