@@ -161,14 +161,28 @@ export function vmTruthFile(dataPath: string, name: string): string {
   return dataFile(dataPath, `${stripExtension(name, ".json")}_vm_truth.csv`);
 }
 
-/** `extract -o NAME` output: `<data>/extracted_<name>.csv`. */
-export function extractedFile(dataPath: string, name: string): string {
-  return join(dataPath, `extracted_${stripExtension(name, ".csv")}.csv`);
+/**
+ * `<data>/<prefix><name>.csv`. A name holding `/` is refused (RangeError):
+ * its folders would come after the prefix, as upstream's
+ * `os.path.join(data_path, "extracted_" + output)` puts them.
+ */
+function prefixedCsvFile(dataPath: string, prefix: string, name: string) {
+  if (name.includes("/")) {
+    throw new RangeError(
+      `"${name}" cannot name ${prefix}<name>.csv: a prefixed output name cannot hold "/" (the file goes in DATAPATH; give a plain name and set DATAPATH to choose the folder)`,
+    );
+  }
+  return join(dataPath, `${prefix}${stripExtension(name, ".csv")}.csv`);
 }
 
-/** `isolate -o NAME` output: `<data>/isolated_<name>.csv`. */
+/** `extract -o NAME` output: `<data>/extracted_<name>.csv` (no `/` in NAME). */
+export function extractedFile(dataPath: string, name: string): string {
+  return prefixedCsvFile(dataPath, "extracted_", name);
+}
+
+/** `isolate -o NAME` output: `<data>/isolated_<name>.csv` (no `/` in NAME). */
 export function isolatedFile(dataPath: string, name: string): string {
-  return join(dataPath, `isolated_${stripExtension(name, ".csv")}.csv`);
+  return prefixedCsvFile(dataPath, "isolated_", name);
 }
 
 /** A CSV named by `-i`/`-o`: `<data>/<name>.csv`. */

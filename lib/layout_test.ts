@@ -1,7 +1,12 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  throws as assertThrows,
+} from "node:assert/strict";
 import { join } from "node:path";
 import {
+  extractedFile,
   groupDir,
+  isolatedFile,
   modelDictFile,
   modelDir,
   modelMetadataCsv,
@@ -99,4 +104,17 @@ Deno.test("parseModelName() inverts modelName()", () => {
     -1,
   );
   assertEquals(parseModelName("nonumber"), undefined);
+});
+
+Deno.test("extractedFile() and isolatedFile() refuse a name holding a folder, which upstream joins after the prefix", () => {
+  assertEquals(extractedFile("/data", "out.csv"), "/data/extracted_out.csv");
+  assertEquals(isolatedFile("/data", "out"), "/data/isolated_out.csv");
+  for (const name of ["/tmp/x/out", "x/out", "out/"]) {
+    assertThrows(() => extractedFile("/data", name), {
+      name: "RangeError",
+      message:
+        `"${name}" cannot name extracted_<name>.csv: a prefixed output name cannot hold "/" (the file goes in DATAPATH; give a plain name and set DATAPATH to choose the folder)`,
+    });
+    assertThrows(() => isolatedFile("/data", name), RangeError);
+  }
 });

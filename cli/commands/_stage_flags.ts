@@ -31,7 +31,11 @@ import type {
   IsolateFileOptions,
 } from "../../lib/isolate/mod.ts";
 import { backgroundModels } from "../../lib/train/background_models.ts";
-import { DEFAULT_PIPELINE_NAME } from "../../lib/layout.ts";
+import {
+  DEFAULT_PIPELINE_NAME,
+  extractedFile,
+  isolatedFile,
+} from "../../lib/layout.ts";
 import {
   type EnergySource,
   type FeatureGroup,
@@ -192,6 +196,39 @@ export function inputOf(options: { input?: string | undefined }): string {
   return input;
 }
 
+/**
+ * Checks an output name that a prefix goes before (`extracted_<name>.csv`,
+ * `isolated_<name>.csv`): lib/layout.ts refuses one holding `/`; here that
+ * is a usage error naming the flag.
+ */
+function checkPrefixedOutput(
+  flag: string,
+  name: string,
+  file: (name: string) => string,
+): void {
+  try {
+    file(name);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new UsageError(`${flag}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** `-o/--output` of `extract`: the name of `extracted_<name>.csv`. */
+export function extractedOutputOf(
+  options: { output: string },
+  context: CliContext,
+): string {
+  checkPrefixedOutput(
+    "-o/--output",
+    options.output,
+    (name) => extractedFile(context.config.dataPath, name),
+  );
+  return options.output;
+}
+
 /** The feature group, required. */
 export function featureGroupOf(
   options: { featureGroup?: FeatureGroup | undefined },
@@ -263,10 +300,16 @@ export function isolateOptionsOf(
     );
   }
   const { targetHints, bgHints } = options;
+  const output = given(options.output) ?? "output";
+  checkPrefixedOutput(
+    "-o/--output",
+    output,
+    (name) => isolatedFile(context.config.dataPath, name),
+  );
   return {
     dataPath: context.config.dataPath,
     ...pipelineOptionsOf(context.config.modelPath, given(options.pipelineName)),
-    output: given(options.output) ?? "output",
+    output,
     isolator: options.isolator,
     q: options.quantile,
     ...(profile === undefined ? {} : { profile }),

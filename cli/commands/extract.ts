@@ -12,6 +12,7 @@ import { UsageError } from "../errors.ts";
 import {
   DATA_CHECK_OPTIONS,
   EXTRACT_OPTIONS,
+  extractedOutputOf,
   extractOptionsOf,
   inputOf,
   OUTPUT_TYPE_OPTION,
@@ -44,13 +45,14 @@ export const extract = command({
     if (groups === undefined) {
       throw new UsageError("missing required option -fg/--feature-group");
     }
+    const output = extractedOutputOf(options, context);
     const { frames, files, skipped } = await extractFiles(
       inputOf(options),
       groups,
       {
         ...extractOptionsOf(options, context),
         dataPath: context.config.dataPath,
-        output: options.output,
+        output,
       },
     );
     for (const [group, frame] of frames) {

@@ -158,6 +158,8 @@ export async function extractFiles(
   options: ExtractFileOptions = {},
 ): Promise<ExtractedFiles> {
   const dataPath = options.dataPath ?? "data";
+  const output = options.output ?? "output";
+  extractedFile(dataPath, output); // a name it refuses, before any work
   const candidates = groups === "valid" ? ALL_FEATURE_GROUPS : groups;
   // node info and package series too: the default power bound comes from
   // the machine spec they give (sockets)
@@ -179,7 +181,6 @@ export async function extractFiles(
   const { frames, skipped } = groups === "valid"
     ? extractEach(query, chosen, options)
     : { frames: extractFeatureGroups(query, chosen, options), skipped: [] };
-  const output = options.output ?? "output";
   const single = groups !== "valid" && chosen.length === 1;
   const files = new Map<FeatureGroup, string>();
   for (const [group, frame] of frames) {
