@@ -159,9 +159,9 @@ function describeMissing(
   const absent = missing.filter((m) => m.problem === "missing").map((m) =>
     m.metric
   );
-  const empty = missing.filter((m) => m.problem === "no data").map((m) =>
-    m.metric
-  );
+  const empty = missing.filter((m) => m.problem === "no data" && !m.tooFew)
+    .map((m) => m.metric);
+  const few = missing.filter((m) => m.tooFew === true).map((m) => m.metric);
   const parts: string[] = [];
   if (absent.length === 1) {
     parts.push(`metric ${absent[0]} is missing from ${query.origin}`);
@@ -173,6 +173,13 @@ function describeMissing(
       `${empty.length === 1 ? "metric" : "metrics"} ${empty.join(", ")} ${
         empty.length === 1 ? "has" : "have"
       } no series with usable samples in ${query.origin}`,
+    );
+  }
+  if (few.length > 0) {
+    parts.push(
+      `${few.length === 1 ? "metric" : "metrics"} ${few.join(", ")} ${
+        few.length === 1 ? "has" : "have"
+      } fewer than 2 samples per series in ${query.origin} (a rate needs two samples)`,
     );
   }
   return `Cannot extract ${group} features: ${parts.join("; ")}`;

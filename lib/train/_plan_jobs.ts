@@ -11,6 +11,7 @@ import type { Frame } from "../extract/frame.ts";
 import type { ExtractOptions } from "../extract/extract.ts";
 import { ImplausibleDataError } from "../extract/data_checks.ts";
 import type { QueryData } from "../extract/read_query.ts";
+import { perContainerProblem } from "../extract/valid_feature_groups.ts";
 import {
   extractBatch,
   type FrameBatch,
@@ -77,6 +78,8 @@ export interface Prepared {
  * Step 1, prepare frames: a group's AbsPower frame (node level) and
  * DynPower frame (container level, isolated), or the failure reported; a
  * frame with fewer than `minRows` rows is a failure of its output type.
+ * A group whose usage is node-level only has no DynPower frame: AbsPower is
+ * trained, and DynPower is a failure when DynPower trainers were asked for.
  * Nothing is written.
  */
 async function prepareGroup(
@@ -88,29 +91,37 @@ async function prepareGroup(
   const { s, ctx, options, report } = run;
   const source = frames.source;
   const key = { source, featureGroup: group };
-  let abs: Frame, dyn: Frame;
+  const nodeOnly = queries.map((q) =>
+    perContainerProblem(q, group, { thirdParty: s.thirdParty })
+  ).find((problem) => problem !== undefined);
+  let abs: Frame, dyn: Frame | undefined;
   try {
     abs = prepareFrames(queries, group, "AbsPower", {
       ...frames.base,
       extracted: frames.node,
     });
     const isolation = await isolationOf(source, group, s, ctx, options);
-    dyn = prepareFrames(queries, group, "DynPower", {
-      ...frames.base,
-      extracted: frames.container,
-      isolation,
-    });
+    dyn = nodeOnly !== undefined ? undefined : prepareFrames(
+      queries,
+      group,
+      "DynPower",
+      { ...frames.base, extracted: frames.container, isolation },
+    );
   } catch (error) {
     // data that cannot be true refuses the whole run, not one group
     if (error instanceof ImplausibleDataError) throw error;
     report.failures.push({ ...key, message: (error as Error).message });
     return { key };
   }
+  if (nodeOnly !== undefined && s.dynTrainers.length > 0) {
+    report.failures.push({ ...key, outputType: "DynPower", message: nodeOnly });
+  }
   const minRows = options.minRows ?? DEFAULT_MIN_ROWS;
   const prepared: Prepared = { key };
   for (
     const [outputType, frame] of [["AbsPower", abs], ["DynPower", dyn]] as const
   ) {
+    if (frame === undefined) continue;
     if (frame.length >= minRows) {
       prepared[outputType === "AbsPower" ? "abs" : "dyn"] = frame;
     } else {
@@ -128,7 +139,7 @@ async function prepareGroup(
     kind: "group",
     source,
     featureGroup: group,
-    rows: { abs: abs.length, dyn: dyn.length },
+    rows: { abs: abs.length, dyn: dyn?.length ?? 0 },
   });
   return prepared;
 }

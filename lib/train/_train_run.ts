@@ -28,7 +28,10 @@ import {
   type TrainerName,
 } from "../types.ts";
 import { backgroundModels } from "./background_models.ts";
-import { validFeatureGroups } from "../extract/valid_feature_groups.ts";
+import {
+  featureGroupShortfall,
+  validFeatureGroups,
+} from "../extract/valid_feature_groups.ts";
 import type { SplitKind } from "./train_model.ts";
 import type { EnsembleChoiceOptions } from "./ensemble_weights.ts";
 import type { TrainPipelineOptions, TrainReport } from "./train_report.ts";
@@ -122,7 +125,10 @@ export async function runContext(
     commonFeatureGroups(queries, { thirdParty: s.thirdParty });
   if (groups.length === 0) {
     throw new RangeError(
-      "Cannot train: no feature group has all its metrics in the input (run `validate` to see what is missing)",
+      `Cannot train: ${
+        featureGroupShortfall(queries, { thirdParty: s.thirdParty }) ??
+          "no feature group has all its metrics in the input (run `validate` to see what is missing)"
+      }`,
     );
   }
   const ctx: RunContext = { index, nodeType, groups: [...groups] };
