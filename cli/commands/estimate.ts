@@ -106,6 +106,7 @@ function printSource(s: SourceEstimate, context: CliContext): void {
       }`,
     );
   }
+  for (const n of s.skippedGroups ?? []) context.err(`note: ${n}`);
   if (context.verbose) { for (const n of s.notes) context.err(`note: ${n}`); }
 }
 

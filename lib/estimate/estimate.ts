@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { ImplausibleDataError } from "../extract/data_checks.ts";
 import type { Frame } from "../extract/frame.ts";
 import type { QueryData } from "../extract/read_query.ts";
 import { missingFeatureMetrics } from "../extract/valid_feature_groups.ts";
@@ -73,17 +74,31 @@ interface FrameKey {
   group: FeatureGroup;
 }
 
+/** Why a group's input cannot be extracted from the queries. */
+interface Unextractable {
+  /** The error's message. */
+  unextractable: string;
+}
+
+/** The frames models are evaluated on, by key (or why there is none). */
+type FrameOf = (key: FrameKey) => Promise<Frame | Unextractable>;
+
 function describeMissing(
   missing: readonly {
     feature: string;
     metric: string;
     problem: string;
+    tooFew?: boolean;
     origin: string;
   }[],
 ): string {
   return missing.map((m) =>
     `${m.feature} (${m.metric} ${
-      m.problem === "missing" ? "is missing from" : "has no usable samples in"
+      m.problem === "missing"
+        ? "is missing from"
+        : m.tooFew
+        ? "has fewer than 2 samples per series in"
+        : "has no usable samples in"
     } ${m.origin})`
   ).join(", ");
 }
@@ -269,15 +284,19 @@ async function findCandidates(
   );
 }
 
-/** The frames models are evaluated on, prepared once per key. */
+/**
+ * The frames models are evaluated on, prepared once per key; a group whose
+ * input cannot be extracted (or gives no row) is `Unextractable`, while
+ * data that cannot be true still refuses the query.
+ */
 function frameCache(
   queries: readonly QueryData[],
   target: EstimateTarget,
   options: EstimateOptions,
   background: ReturnType<typeof backgroundContainers> | undefined,
-): (key: FrameKey) => Promise<Frame> {
+): FrameOf {
   const { source, outputType } = target;
-  const frames = new Map<string, Frame>();
+  const frames = new Map<string, Frame | Unextractable>();
   return async (key) => {
     const id = `${key.extractor}|${key.isolator}|${
       key.folder ?? ""
@@ -293,23 +312,31 @@ function frameCache(
         key.folder !== undefined
       ? (await readIdleProfiles(key.folder, [source]))[source]
       : undefined;
-    const frame = prepareFrames(queries, key.group, outputType, {
-      source,
-      extractor: key.extractor,
-      thirdParty: options.thirdParty ?? [],
-      vmJobName: options.vmJobName ?? "vm",
-      isolation: {
-        isolator: key.isolator,
-        ...(profile ? { profile } : {}),
-        ...(background ? { backgroundContainers: background } : {}),
-      },
-    });
-    if (frame.length === 0) {
-      throw new RangeError(
-        `Cannot estimate with feature group ${key.group}: ${
+    let frame: Frame | Unextractable;
+    try {
+      frame = prepareFrames(queries, key.group, outputType, {
+        source,
+        extractor: key.extractor,
+        thirdParty: options.thirdParty ?? [],
+        vmJobName: options.vmJobName ?? "vm",
+        isolation: {
+          isolator: key.isolator,
+          ...(profile ? { profile } : {}),
+          ...(background ? { backgroundContainers: background } : {}),
+        },
+      });
+    } catch (error) {
+      if (
+        !(error instanceof RangeError) || error instanceof ImplausibleDataError
+      ) throw error;
+      frame = { unextractable: error.message };
+    }
+    if ("length" in frame && frame.length === 0) {
+      frame = {
+        unextractable: `Cannot estimate with feature group ${key.group}: ${
           queries.map((q) => q.origin).join(", ")
         } give no usable rows (every interval is empty, reset or NaN)`,
-      );
+      };
     }
     frames.set(id, frame);
     return frame;
@@ -435,12 +462,15 @@ async function absentFeatures(
   );
 }
 
-/** Evaluates one candidate on its frame; a note when it predicts nothing. */
+/**
+ * Evaluates one candidate on its frame; a note when it predicts nothing,
+ * or why its group's input cannot be extracted.
+ */
 async function evaluate(
   c: ModelCandidate,
-  frameOf: (key: FrameKey) => Promise<Frame>,
+  frameOf: FrameOf,
   errorKey: ErrorKey,
-): Promise<Evaluated | string> {
+): Promise<Evaluated | Unextractable | string> {
   const model = await c.load();
   const frame = await frameOf({
     extractor: c.pipeline?.extractor ?? "default",
@@ -448,6 +478,7 @@ async function evaluate(
     ...(c.pipeline ? { folder: c.pipeline.folder } : {}),
     group: c.featureGroup,
   });
+  if ("unextractable" in frame) return frame;
   const predictions = model.predict(frame);
   const components = componentEstimates(model, frame, predictions);
   if (components.length === 0) {
@@ -459,12 +490,38 @@ async function evaluate(
   return { result, model, frame, predictions };
 }
 
-/** Evaluates every candidate of one energy source and picks the best. */
+/**
+ * Why no model of a source can be used: the groups whose metrics the
+ * queries lack and those whose input cannot be extracted.
+ */
+function noModelError(
+  queries: readonly QueryData[],
+  target: EstimateTarget,
+  candidates: number,
+  skippedGroups: ReadonlyMap<FeatureGroup, string>,
+  unextractable: ReadonlyMap<FeatureGroup, string>,
+): RangeError {
+  const reasons = [
+    ...[...skippedGroups].map(([g, why]) => `${g} needs ${why}`),
+    ...[...unextractable].map(([g, why]) => `${g}: ${why}`),
+  ];
+  return new RangeError(
+    `Cannot estimate ${target.source} ${target.outputType}: none of the ${candidates} models can be used with ${
+      queries.map((q) => q.origin).join(", ")
+    }: ${reasons.join("; ")}`,
+  );
+}
+
+/**
+ * Evaluates every candidate of one energy source and picks the best. A
+ * group whose metrics the queries lack, or whose input cannot be extracted
+ * from them, is skipped (unless a model, group or file was asked for).
+ */
 async function evaluateSource(
   queries: readonly QueryData[],
   target: EstimateTarget,
   found: Found,
-  frameOf: (key: FrameKey) => Promise<Frame>,
+  frameOf: FrameOf,
   options: EstimateOptions,
 ): Promise<SourceEstimate> {
   const errorKey = options.errorKey ?? "mae";
@@ -473,6 +530,7 @@ async function evaluateSource(
   const { candidates, notes } = found;
   const models: ModelEstimate[] = [];
   const skippedGroups = new Map<FeatureGroup, string>();
+  const unextractable = new Map<FeatureGroup, string>();
   let best: Evaluated | undefined;
   for (const c of candidates) {
     const missing = missingOf(queries, c, options.thirdParty ?? []);
@@ -484,6 +542,13 @@ async function evaluateSource(
     const evaluated = await evaluate(c, frameOf, errorKey);
     if (typeof evaluated === "string") {
       notes.push(evaluated);
+      continue;
+    }
+    if ("unextractable" in evaluated) {
+      if (explicit) throw new RangeError(evaluated.unextractable);
+      if (!unextractable.has(c.featureGroup)) {
+        unextractable.set(c.featureGroup, evaluated.unextractable);
+      }
       continue;
     }
     models.push(evaluated.result);
@@ -498,12 +563,12 @@ async function evaluateSource(
     notes.push(`skipped the ${group} models: the query lacks ${why}`);
   }
   if (best === undefined) {
-    throw new RangeError(
-      `Cannot estimate ${target.source} ${target.outputType}: none of the ${candidates.length} models can be used with ${
-        queries.map((q) => q.origin).join(", ")
-      }: ${
-        [...skippedGroups].map(([g, why]) => `${g} needs ${why}`).join("; ")
-      }`,
+    throw noModelError(
+      queries,
+      target,
+      candidates.length,
+      skippedGroups,
+      unextractable,
     );
   }
   return {
@@ -515,6 +580,9 @@ async function evaluateSource(
     table: estimationTable(best.frame, best.predictions),
     archive: best.model.archive,
     notes,
+    skippedGroups: [...unextractable].map(([group, why]) =>
+      `skipped the ${group} models: ${why}`
+    ),
   };
 }
 

@@ -175,6 +175,15 @@ export interface SourceEstimate {
   archive: Uint8Array;
   /** What was skipped, and why. */
   notes: string[];
+  /**
+   * The feature groups whose input could not be extracted from the query
+   * (e.g. no interval with both power and usage data), skipped: one line
+   * each, naming the group and why. The CLI always prints them (`notes`
+   * only with --verbose).
+   *
+   * @default {undefined} none
+   */
+  skippedGroups?: string[];
 }
 
 /** The result of {@linkcode estimate}. */
