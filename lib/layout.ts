@@ -169,7 +169,7 @@ export function vmTruthFile(dataPath: string, name: string): string {
 function prefixedCsvFile(dataPath: string, prefix: string, name: string) {
   if (name.includes("/")) {
     throw new RangeError(
-      `"${name}" cannot name ${prefix}<name>.csv: a prefixed output name cannot hold "/" (the file goes in DATAPATH; give a plain name and set DATAPATH to choose the folder)`,
+      `"${name}" cannot name ${prefix}<name>.csv: a name with a prefix cannot hold "/" (the file goes in DATAPATH; give a plain name and set DATAPATH to choose the folder)`,
     );
   }
   return join(dataPath, `${prefix}${stripExtension(name, ".csv")}.csv`);

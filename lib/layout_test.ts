@@ -113,7 +113,7 @@ Deno.test("extractedFile() and isolatedFile() refuse a name holding a folder, wh
     assertThrows(() => extractedFile("/data", name), {
       name: "RangeError",
       message:
-        `"${name}" cannot name extracted_<name>.csv: a prefixed output name cannot hold "/" (the file goes in DATAPATH; give a plain name and set DATAPATH to choose the folder)`,
+        `"${name}" cannot name extracted_<name>.csv: a name with a prefix cannot hold "/" (the file goes in DATAPATH; give a plain name and set DATAPATH to choose the folder)`,
     });
     assertThrows(() => isolatedFile("/data", name), RangeError);
   }

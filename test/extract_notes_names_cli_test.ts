@@ -117,7 +117,7 @@ Deno.test("a prefixed output name holding a folder is a usage error naming the f
       const value = args.at(-1)!;
       assertEquals(
         r.stderr.trim(),
-        `kepler-model: error: -o/--output: "${value}" cannot name ${file}<name>.csv: a prefixed output name cannot hold "/" (the file goes in DATAPATH; give a plain name and set DATAPATH to choose the folder)`,
+        `kepler-model: error: -o/--output: "${value}" cannot name ${file}<name>.csv: a name with a prefix cannot hold "/" (the file goes in DATAPATH; give a plain name and set DATAPATH to choose the folder)`,
       );
     }
     const written = await runTask(
@@ -133,6 +133,16 @@ Deno.test("a prefixed output name holding a folder is a usage error naming the f
     );
     assertEquals(fromData.code, 2, fromData.stderr);
     assertMatch(fromData.stderr, /-o\/--output: "a\/b" cannot name isolated_/);
+    const fromFolder = await runTask(
+      "isolate_from_data",
+      ["-i", "x/plain", "-o", "iso"],
+      { env },
+    );
+    assertEquals(fromFolder.code, 2, fromFolder.stderr);
+    assertMatch(
+      fromFolder.stderr,
+      /^kepler-model: error: -i\/--input: "x\/plain" cannot name extracted_<name>\.csv/,
+    );
     const names = [];
     for await (const e of Deno.readDir(dir)) names.push(e.name);
     assert(

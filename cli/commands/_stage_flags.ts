@@ -229,6 +229,20 @@ export function extractedOutputOf(
   return options.output;
 }
 
+/** `-i/--input` of `isolate_from_data`: the name of `extracted_<name>.csv`. */
+export function extractedInputOf(
+  options: { input?: string | undefined },
+  context: CliContext,
+): string {
+  const input = inputOf(options);
+  checkPrefixedOutput(
+    "-i/--input",
+    input,
+    (name) => extractedFile(context.config.dataPath, name),
+  );
+  return input;
+}
+
 /** The feature group, required. */
 export function featureGroupOf(
   options: { featureGroup?: FeatureGroup | undefined },

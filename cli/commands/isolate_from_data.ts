@@ -8,7 +8,7 @@ import { about } from "./registry.ts";
 import { command, option, parser } from "../command.ts";
 import {
   backgroundModelsOf,
-  inputOf,
+  extractedInputOf,
   ISOLATE_OPTIONS,
   isolateOptionsOf,
 } from "./_stage_flags.ts";
@@ -34,7 +34,7 @@ export const isolateFromData = command({
   async run(options, context) {
     const source = options.energySource;
     const { frame, file, profileFiles } = await isolateDataFile(
-      inputOf(options),
+      extractedInputOf(options, context),
       {
         ...isolateOptionsOf(options, context),
         ...(await backgroundModelsOf(options, context)),
