@@ -14,24 +14,7 @@ import {
 import type { Labels } from "../query/format.ts";
 import type { MetricSeries, QueryData } from "./read_query.ts";
 import { isReset, STUCK_INTERVALS } from "./data_checks.ts";
-
-/**
- * Labels added by the scrape (Prometheus, kube-prometheus) rather than by
- * Kepler: two series that differ only in these are the same counter
- * (e.g. scraped by two jobs, or before and after an exporter pod restart).
- */
-export const SCRAPE_LABELS: ReadonlySet<string> = new Set([
-  "__name__",
-  "job",
-  "endpoint",
-  "service",
-  "pod",
-  "container",
-  "namespace",
-  "exported_instance",
-  "prometheus",
-  "prometheus_replica",
-]);
+import { counterIdentity } from "../vocabulary/scrape_labels.ts";
 
 /** Options shared by the power and usage readers. */
 export interface SeriesOptions {
@@ -79,10 +62,7 @@ export function instanceOf(labels: Labels, options: SeriesOptions): string {
 }
 
 /** The identity of a counter: its labels without the scrape labels. */
-export function identityKey(labels: Labels): string {
-  const keys = Object.keys(labels).filter((k) => !SCRAPE_LABELS.has(k)).sort();
-  return keys.map((k) => `${k}=${labels[k]}`).join("\u0000");
-}
+export const identityKey: (labels: Labels) => string = counterIdentity;
 
 /** Power of one unit (socket) or of all units of a component. */
 export interface PowerColumn {

@@ -14,6 +14,7 @@ import {
   SOURCE_COMPONENTS,
 } from "../types.ts";
 import type { Labels } from "./format.ts";
+import { counterIdentity } from "../vocabulary/scrape_labels.ts";
 import type { EnergyStatus } from "./validate_types.ts";
 
 /** A series as validation reads it: labels, and times and values as numbers. */
@@ -24,30 +25,6 @@ export interface NumericSeries {
   times: ArrayLike<number>;
   /** Sample values. */
   values: ArrayLike<number>;
-}
-
-/**
- * Labels added by the scrape (Prometheus, kube-prometheus) rather than by
- * Kepler: two series that differ only in these are the same counter. The
- * same set as extract's (lib/extract/_power.ts), which query may not import.
- */
-const SCRAPE_LABELS: ReadonlySet<string> = new Set([
-  "__name__",
-  "job",
-  "endpoint",
-  "service",
-  "pod",
-  "container",
-  "namespace",
-  "exported_instance",
-  "prometheus",
-  "prometheus_replica",
-]);
-
-/** The identity of a counter: its labels without the scrape labels. */
-function identityKey(labels: Labels): string {
-  const keys = Object.keys(labels).filter((k) => !SCRAPE_LABELS.has(k)).sort();
-  return keys.map((k) => `${k}=${labels[k]}`).join("\u0000");
 }
 
 /** The energy source of a series (the `source` label, aliases resolved). */
@@ -110,7 +87,7 @@ function statusOf(
 ): EnergyStatus {
   const counters = new Map<string, NumericSeries[]>();
   for (const s of mine) {
-    const key = identityKey(s.metric);
+    const key = counterIdentity(s.metric);
     const copies = counters.get(key);
     if (copies === undefined) counters.set(key, [s]);
     else copies.push(s);
