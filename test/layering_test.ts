@@ -20,6 +20,7 @@ export const STAGE_RANK: Readonly<Record<string, number>> = {
   numeric: 0,
   "types.ts": 0,
   "layout.ts": 0,
+  "default_pipelines.ts": 0,
   vocabulary: 0,
   query: 1,
   simulate: 2,

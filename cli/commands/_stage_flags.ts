@@ -31,11 +31,8 @@ import type {
   IsolateFileOptions,
 } from "../../lib/isolate/mod.ts";
 import { backgroundModels } from "../../lib/train/background_models.ts";
-import {
-  DEFAULT_PIPELINE_NAME,
-  extractedFile,
-  isolatedFile,
-} from "../../lib/layout.ts";
+import { extractedFile, isolatedFile } from "../../lib/layout.ts";
+import { defaultAbsPipelineName } from "../../lib/default_pipelines.ts";
 import {
   type EnergySource,
   type FeatureGroup,
@@ -275,7 +272,8 @@ export function extractOptionsOf(
 
 /**
  * The trainer isolator's background models: the AbsPower models of
- * `--abs-pipeline-name` (default std_v0.7.11, as upstream), or nothing for
+ * `--abs-pipeline-name` (default std_v0.7.11 as upstream, else the pipeline
+ * `train` writes without `-p`: `defaultAbsPipelineName`), or nothing for
  * other isolators.
  */
 export async function backgroundModelsOf(
@@ -288,7 +286,8 @@ export async function backgroundModelsOf(
   if (options.isolator !== "trainer") return {};
   const { modelPath, pipeline } = pipelinePlace(
     context.config.modelPath,
-    given(options.absPipelineName) ?? DEFAULT_PIPELINE_NAME,
+    given(options.absPipelineName) ??
+      defaultAbsPipelineName(context.config.modelPath),
   );
   const source = options.energySource;
   if (source === undefined) {

@@ -19,6 +19,7 @@ import {
 import { UsageError } from "../errors.ts";
 import { exists } from "../../lib/io/read.ts";
 import { outputDir } from "../../lib/layout.ts";
+import { DEFAULT_TRAIN_PIPELINE_NAME } from "../../lib/default_pipelines.ts";
 import {
   errorFigure,
   estimateFigure,
@@ -206,7 +207,7 @@ export const plot = command({
     pipelineName: option(
       "-p, --pipeline-name <name>",
       "pipeline in MODEL_PATH, or its folder path (preprocess, error, metadata, power_curve)",
-      { default: "default" },
+      { default: DEFAULT_TRAIN_PIPELINE_NAME },
     ),
     input: option(
       "-i, --input <name>",

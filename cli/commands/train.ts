@@ -19,6 +19,7 @@ import {
 } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { queryFile } from "../../lib/layout.ts";
+import { DEFAULT_TRAIN_PIPELINE_NAME } from "../../lib/default_pipelines.ts";
 import {
   machineSpecOf,
   readQueryFile,
@@ -207,9 +208,7 @@ export const TRAIN_OPTIONS = {
   pipelineName: option(
     "-p, --pipeline-name <name>",
     "pipeline in MODEL_PATH, or its folder path",
-    {
-      default: "default",
-    },
+    { default: DEFAULT_TRAIN_PIPELINE_NAME },
   ),
   absTrainers: option(
     "--abs-trainers <list>",

@@ -10,7 +10,7 @@ import type { QueryData } from "../extract/read_query.ts";
 import { backgroundContainers } from "../isolate/background_containers.ts";
 import type { IsolateOptions } from "../isolate/isolate.ts";
 import { type IdleProfiles, idleProfiles } from "../isolate/profile.ts";
-import { DEFAULT_PIPELINE_NAME } from "../layout.ts";
+import { defaultAbsPipelineName } from "../default_pipelines.ts";
 import {
   indexMachine,
   type NodeTypeIndex,
@@ -164,7 +164,7 @@ export async function isolationOf(
       ? {
         predict: await backgroundModels(
           options.modelPath,
-          options.absPipelineName ?? DEFAULT_PIPELINE_NAME,
+          options.absPipelineName ?? defaultAbsPipelineName(options.modelPath),
           { source, featureGroups: [group] },
         ),
       }
