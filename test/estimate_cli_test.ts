@@ -140,6 +140,20 @@ Deno.test({
   },
 });
 
+Deno.test("`estimate --id` (upstream's, for export) prints the errors and writes no files", async () => {
+  const r = await cli([
+    ...["estimate", "-i", "q", "-o", "out_id", "-p", "p", "--id", "m1"],
+    ...["-fg", "BPFOnly", "-e", "rapl-sysfs"],
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  assertMatch(r.stdout, /best: \S+ \(BPFOnly, pipeline p\)/);
+  assertMatch(r.stderr, /note: --id given: nothing written/);
+  assertEquals(
+    await Deno.stat(join(ws, "out_id")).then(() => true, () => false),
+    false,
+  );
+});
+
 Deno.test("`estimate` errors are one line: missing input, pipeline or model, corrupt zip, wrong source", async () => {
   await Deno.writeTextFile(join(ws, "bad.zip"), "junk");
   const cases: [string[], number, RegExp][] = [

@@ -159,8 +159,12 @@ export const estimateCommand = command({
     ),
     thirdpartyMetrics: option(
       "--thirdparty-metrics <names...>",
-      "third-party metrics (also -tm)",
+      "third-party metrics (also -tm; default: $PROM_THIRDPARTY_METRICS)",
       { parse: listParser() },
+    ),
+    id: option(
+      "--id <id>",
+      "machine id: as upstream, print the errors and write no files (the estimate export runs)",
     ),
     // VM power (issue 20)
     vm: flag(
@@ -209,6 +213,10 @@ export const estimateCommand = command({
       ...(idle === undefined ? {} : { idle }),
     });
     for (const s of report.sources) printSource(s, context);
+    if (given(options.id) !== undefined) {
+      context.err(`note: --id given: nothing written (as upstream's estimate)`);
+      return;
+    }
     const written = await writeEstimate(
       report,
       outputDir(dataPath, options.output),
