@@ -65,6 +65,28 @@ export async function runOk(
   return r.stdout;
 }
 
+/** A query JSON as `query` writes it: series by metric name. */
+export type QueryJson = Record<
+  string,
+  { metric: Record<string, string>; values: [number, string][] }[]
+>;
+
+/**
+ * Simulates 10 minutes of one node with 4 containers (200 samples) as
+ * `<dir>/q.json` through the simulate task, with `extra` flags; returns the
+ * query JSON.
+ */
+export async function simulatedQuery(
+  dir: string,
+  extra: string[] = [],
+): Promise<QueryJson> {
+  await runOk(dir, "simulate", [
+    ...["-o", "q", "--duration", "600", "--containers", "4"],
+    ...extra,
+  ]);
+  return JSON.parse(await Deno.readTextFile(join(dir, "q.json")));
+}
+
 /**
  * Simulates 900 s × 5 containers and trains pipeline `p` with `extra`;
  * returns train's standard output.

@@ -19,24 +19,11 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { runTask } from "./_cli.ts";
+import { type QueryJson, simulatedQuery } from "./_small_pipeline.ts";
 
-type QueryJson = Record<
-  string,
-  { metric: Record<string, string>; values: [number, string][] }[]
->;
-
-/** Simulates 10 minutes of one node (200 samples) as `<dir>/q.json`. */
-async function simulated(dir: string): Promise<QueryJson> {
-  const sim = await runTask("simulate", [
-    "-o",
-    "q",
-    "--duration",
-    "600",
-    "--containers",
-    "4",
-  ], { env: { DATAPATH: dir } });
-  assertEquals(sim.code, 0, sim.stderr);
-  return JSON.parse(await Deno.readTextFile(join(dir, "q.json")));
+/** Simulates 10 minutes of one node as `<dir>/q.json` and returns it. */
+function simulated(dir: string): Promise<QueryJson> {
+  return simulatedQuery(dir);
 }
 
 const NOTE =

@@ -18,26 +18,11 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { runTask } from "./_cli.ts";
-
-type QueryJson = Record<
-  string,
-  { metric: Record<string, string>; values: [number, string][] }[]
->;
+import { type QueryJson, simulatedQuery } from "./_small_pipeline.ts";
 
 /** Simulates 10 minutes of one node as `<dir>/q.json` and returns it. */
-async function simulated(dir: string): Promise<QueryJson> {
-  const sim = await runTask("simulate", [
-    "-o",
-    "q",
-    "--duration",
-    "600",
-    "--containers",
-    "4",
-    "--seed",
-    "3",
-  ], { env: { DATAPATH: dir } });
-  assertEquals(sim.code, 0, sim.stderr);
-  return JSON.parse(await Deno.readTextFile(join(dir, "q.json")));
+function simulated(dir: string): Promise<QueryJson> {
+  return simulatedQuery(dir, ["--seed", "3"]);
 }
 
 const LR = [
