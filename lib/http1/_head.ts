@@ -123,7 +123,19 @@ function parseHeaderLines(
     }
     const key = name.toLowerCase();
     const value = h.slice(colon + 1).trim();
+    // RFC 9110 §5.5: a field value holding NUL, CR or LF (a bare CR stays in
+    // the line here) must be refused, not passed on.
+    if (/[\0\r\n]/.test(value)) {
+      throw new Refusal(
+        400,
+        `The ${JSON.stringify(name)} header holds NUL, CR or LF`,
+      );
+    }
     const had = headers.get(key);
+    // RFC 9112 §3.2: more than one Host line is a 400.
+    if (key === "host" && had !== undefined) {
+      throw new Refusal(400, "A request needs exactly one Host header");
+    }
     headers.set(key, had === undefined ? value : `${had}, ${value}`);
   }
   return headers;

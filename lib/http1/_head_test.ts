@@ -40,6 +40,23 @@ Deno.test("`parseHead()` refuses malformed lines, folded headers, HTTP/2 and a 1
   );
 });
 
+Deno.test("`parseHead()` refuses NUL, CR or LF in a header value and a second Host line (RFC 9110 §5.5, RFC 9112 §3.2)", () => {
+  for (
+    const text of [
+      "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\0b\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\rb\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: h\r\nHost: h\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
+    ]
+  ) assertThrows(() => parseHead(text), refused(400), JSON.stringify(text));
+  // a tab inside a value is allowed
+  assertEquals(
+    parseHead("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\tb\r\n\r\n").headers
+      .get("x-a"),
+    "a\tb",
+  );
+});
+
 Deno.test("`framing()` gives a length, chunked or 0, and refuses ambiguous or oversized bodies", () => {
   const head = (text: string) =>
     parseHead(`POST / HTTP/1.1\r\nHost: h\r\n${text}`);
