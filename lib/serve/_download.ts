@@ -22,6 +22,8 @@ export interface DownloadRequest {
   init?: RequestInit;
   /** Called with the 200 response before its body is read. */
   onResponse?: (response: Response) => void;
+  /** Aborts the download (e.g. when the server closes). */
+  signal?: AbortSignal;
 }
 
 async function readAll(
@@ -41,7 +43,8 @@ async function readAll(
 
 /**
  * The bytes at `url`. `what` names the thing in messages ("Cannot download
- * <what> <url>: ...").
+ * <what> <url>: ..."). Aborted by `request.signal`, it throws an
+ * `AbortError` `DOMException`.
  */
 export async function downloadBytes(
   url: string,
@@ -54,7 +57,11 @@ export async function downloadBytes(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const fail = `Cannot download ${what} ${url}`;
+  const outer = request.signal;
+  const cancel = () => controller.abort();
+  outer?.addEventListener("abort", cancel);
   try {
+    outer?.throwIfAborted();
     const response = await fetch(url, {
       ...request.init,
       signal: controller.signal,
@@ -79,6 +86,9 @@ export async function downloadBytes(
       return new RangeError(`${fail}: more than the limit of ${max} bytes`);
     });
   } catch (error) {
+    if (outer?.aborted) {
+      throw new DOMException(`${fail}: aborted`, "AbortError");
+    }
     if (controller.signal.aborted && !(error instanceof RangeError)) {
       throw new Error(
         `${fail}: no complete answer within ${timeoutMs} ms`,
@@ -88,5 +98,6 @@ export async function downloadBytes(
     throw error;
   } finally {
     clearTimeout(timer);
+    outer?.removeEventListener("abort", cancel);
   }
 }

@@ -13,7 +13,16 @@
  * that many bytes of JSON; a connection carries any number of requests.
  *
  * Requests larger than the limit, or that do not arrive in time, get an
- * error reply (`{"powers": {}, "msg": "..."}`) and the connection is closed.
+ * error reply (`{"powers": {}, "msg": "..."}`) and the connection is closed;
+ * so is a connection whose client does not take its reply within the write
+ * deadline (30 s, as the HTTP side's), which frees its slot. A client that
+ * leaves before its reply (a broken pipe, a reset) is not logged.
+ *
+ * Each request is counted (`onRequest`) under the HTTP status code
+ * `POST /estimate` would answer: 200; 400 for a reply with an error
+ * message; 408 for a request not received, or a reply not taken, in time;
+ * 413 for a request over the limit; 500 for an internal error; 503 for a
+ * connection refused over the connection limit.
  * Listening needs read and write permission for the socket path (Deno
  * creates the socket file); a stale socket file left by a crashed server is
  * replaced, a live one or a file that is not a socket is not.
@@ -29,8 +38,18 @@ export type SocketFraming = "json" | "length";
 /** The socket framings. */
 export const SOCKET_FRAMINGS: readonly SocketFraming[] = ["json", "length"];
 
-/** Answers one request body; the result is sent as JSON. */
+/**
+ * Answers one request body; the result is sent as JSON and counted as 200.
+ * What it throws is sent as an error reply and counted under the error's
+ * numeric `status` (e.g. an `HttpError`'s 400), else as 500.
+ */
 export type SocketHandler = (body: Uint8Array) => unknown | Promise<unknown>;
+
+/**
+ * Time a client has to take its reply, in ms, after which its connection is
+ * closed (the HTTP side's write deadline, a reply the client does not read).
+ */
+export const SOCKET_WRITE_TIMEOUT_MS = 30_000;
 
 /** Options of {@linkcode serveEstimatorSocket}. */
 export interface EstimatorSocketOptions {
@@ -54,6 +73,13 @@ export interface EstimatorSocketOptions {
    */
   timeoutMs?: number;
   /**
+   * Time for the client to take a reply, in ms; beyond it the connection is
+   * closed and its slot freed.
+   *
+   * @default {30000} {@linkcode SOCKET_WRITE_TIMEOUT_MS}
+   */
+  writeTimeoutMs?: number;
+  /**
    * Most connections served at once; more are refused.
    *
    * @default {64}
@@ -66,11 +92,13 @@ export interface EstimatorSocketOptions {
    */
   errorReply?: (msg: string) => unknown;
   /**
-   * Called after each request with its duration (s) and outcome.
+   * Called after each request with its duration (s) and the HTTP status
+   * code it counts as (200, 400, 408, 413, 500, or 503 for a connection
+   * refused over the limit).
    *
    * @default {undefined} none
    */
-  onRequest?: (seconds: number, ok: boolean) => void;
+  onRequest?: (seconds: number, status: number) => void;
   /**
    * Receives log lines (errors of the socket).
    *
@@ -88,6 +116,28 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   }
 }
 
+/** Errors of a peer that left (or of a connection closed here): not logged. */
+const GONE = [
+  Deno.errors.BrokenPipe,
+  Deno.errors.ConnectionReset,
+  Deno.errors.ConnectionAborted,
+  Deno.errors.NotConnected,
+  Deno.errors.UnexpectedEof,
+  Deno.errors.BadResource,
+  Deno.errors.Interrupted,
+];
+
+/** Whether an error says the peer left rather than that something failed. */
+function peerLeft(error: unknown): boolean {
+  return GONE.some((kind) => error instanceof kind);
+}
+
+/** The status code a handler's error counts as: its `status`, else 500. */
+function statusOf(error: unknown): number {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" && Number.isInteger(status) ? status : 500;
+}
+
 async function removeStaleSocket(path: string): Promise<void> {
   let info: Deno.FileInfo;
   try {
@@ -98,7 +148,7 @@ async function removeStaleSocket(path: string): Promise<void> {
   }
   if (!info.isSocket) {
     throw new Deno.errors.AlreadyExists(
-      `Cannot listen on ${path}: a file that is not a socket is in the way`,
+      "a file that is not a socket is in the way",
     );
   }
   let live = false;
@@ -108,10 +158,34 @@ async function removeStaleSocket(path: string): Promise<void> {
   } catch { /* nobody listens: a stale socket file */ }
   if (live) {
     throw new Deno.errors.AddrInUse(
-      `Cannot listen on ${path}: another process is serving on it`,
+      "another process is serving on it",
     );
   }
   await Deno.remove(path);
+}
+
+/**
+ * An error of the operating system about the socket `path`, with the path
+ * (and a missing folder) in its message and its class kept. Deno's
+ * permission errors are returned as they are.
+ */
+function naming(path: string, error: unknown): unknown {
+  if (error instanceof Deno.errors.NotCapable || !(error instanceof Error)) {
+    return error;
+  }
+  const folder = path.includes("/")
+    ? path.slice(0, path.lastIndexOf("/")) || "/"
+    : ".";
+  const why = error instanceof Deno.errors.NotFound
+    ? `its folder ${folder} does not exist`
+    : error.message;
+  const Kind = error.constructor as new (
+    message: string,
+    options: ErrorOptions,
+  ) => Error;
+  return new Kind(`Cannot listen on the estimator socket ${path}: ${why}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -172,6 +246,7 @@ export class EstimatorSocket {
         if (this.#conns.size >= max) {
           const reply = this.#error(`too many connections (limit ${max})`);
           writeAll(conn, reply).catch(() => {}).finally(() => conn.close());
+          this.#options.onRequest?.(0, 503);
           continue;
         }
         this.#conns.add(conn);
@@ -207,16 +282,50 @@ export class EstimatorSocket {
   }
 
   async #answer(conn: Deno.Conn, body: Uint8Array, t0: number): Promise<void> {
-    let reply: unknown, ok = true;
+    let reply: unknown, status = 200;
     try {
       reply = await this.#handler(body);
     } catch (error) {
-      ok = false;
+      status = statusOf(error);
       reply = this.#options.errorReply?.((error as Error).message) ??
         { powers: {}, msg: (error as Error).message };
     }
-    await writeAll(conn, this.#frame(encoder.encode(JSON.stringify(reply))));
-    this.#options.onRequest?.((performance.now() - t0) / 1000, ok);
+    await this.#send(
+      conn,
+      this.#frame(encoder.encode(JSON.stringify(reply))),
+      status,
+      t0,
+    );
+  }
+
+  /**
+   * Writes a reply within the write deadline and counts it (under 408 when
+   * the client did not take it in time: the connection is then closed, so
+   * the caller's next read or write fails and its slot is freed). A peer
+   * that left is counted under the reply's status and rethrown.
+   */
+  async #send(
+    conn: Deno.Conn,
+    bytes: Uint8Array,
+    status: number,
+    t0: number,
+  ): Promise<void> {
+    const deadline = new Deadline(
+      this.#options.writeTimeoutMs ?? SOCKET_WRITE_TIMEOUT_MS,
+    );
+    let taken = true;
+    try {
+      taken = await deadline.race(writeAll(conn, bytes)) !== TIMEOUT;
+    } finally {
+      deadline.clear();
+      if (!taken) {
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      this.#options.onRequest?.(seconds, taken ? status : 408);
+    }
   }
 
   async #serve(conn: Deno.Conn): Promise<void> {
@@ -225,7 +334,7 @@ export class EstimatorSocket {
       if (framing === "json") await this.#serveJson(conn);
       else await this.#serveLength(conn);
     } catch (error) {
-      if (!this.#closed && !(error instanceof Deno.errors.BadResource)) {
+      if (!this.#closed && !peerLeft(error)) {
         this.#options.log?.(
           `estimator socket connection failed: ${(error as Error).message}`,
         );
@@ -233,9 +342,13 @@ export class EstimatorSocket {
     }
   }
 
-  async #fail(conn: Deno.Conn, msg: string, t0: number): Promise<void> {
-    await writeAll(conn, this.#error(msg)).catch(() => {});
-    this.#options.onRequest?.((performance.now() - t0) / 1000, false);
+  async #fail(
+    conn: Deno.Conn,
+    msg: string,
+    t0: number,
+    status: number,
+  ): Promise<void> {
+    await this.#send(conn, this.#error(msg), status, t0).catch(() => {});
   }
 
   async #serveJson(conn: Deno.Conn): Promise<void> {
@@ -255,6 +368,7 @@ export class EstimatorSocket {
             conn,
             `request not received within ${timeoutMs} ms`,
             t0,
+            408,
           );
         }
         if (n === null) break;
@@ -263,7 +377,7 @@ export class EstimatorSocket {
         try {
           end = scanner.push(chunk);
         } catch (error) {
-          return await this.#fail(conn, (error as Error).message, t0);
+          return await this.#fail(conn, (error as Error).message, t0, 400);
         }
         const used = end >= 0 ? chunk.subarray(0, end) : chunk;
         total += used.length;
@@ -272,6 +386,7 @@ export class EstimatorSocket {
             conn,
             `request larger than the limit of ${max} bytes`,
             t0,
+            413,
           );
         }
         chunks.push(used);
@@ -314,6 +429,7 @@ export class EstimatorSocket {
             conn,
             `request not received within ${timeoutMs} ms`,
             t0,
+            408,
           );
         }
         const length = new DataView(head.buffer).getUint32(0);
@@ -322,6 +438,7 @@ export class EstimatorSocket {
             conn,
             `request larger than the limit of ${max} bytes`,
             t0,
+            413,
           );
         }
         const body = await this.#readExactly(conn, length, deadline);
@@ -330,6 +447,7 @@ export class EstimatorSocket {
             conn,
             `request not received within ${timeoutMs} ms`,
             t0,
+            408,
           );
         }
         await this.#answer(conn, body, t0);
@@ -373,6 +491,8 @@ export class EstimatorSocket {
  * @throws {Deno.errors.AlreadyExists} when a file that is not a socket is at
  *   `path`.
  * @throws {Deno.errors.AddrInUse} when another process serves on `path`.
+ * @throws {Deno.errors.NotFound} when `path`'s folder does not exist (the
+ *   message names the path, as for other errors of the operating system).
  *
  * @example
  * ```ts
@@ -395,7 +515,12 @@ export async function serveEstimatorSocket(
   handler: SocketHandler,
   options: EstimatorSocketOptions = {},
 ): Promise<EstimatorSocket> {
-  await removeStaleSocket(path);
-  const listener = Deno.listen({ transport: "unix", path });
+  let listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
+  try {
+    await removeStaleSocket(path);
+    listener = Deno.listen({ transport: "unix", path });
+  } catch (error) {
+    throw naming(path, error);
+  }
   return new EstimatorSocket(listener, handler, options);
 }

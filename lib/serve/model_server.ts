@@ -425,8 +425,7 @@ export class ModelServer {
           framing: o.estimatorFraming ?? "json",
           maxRequestBytes: o.maxBodyBytes ?? 1 << 20,
           timeoutMs: o.bodyTimeoutMs ?? 10_000,
-          onRequest: (s, ok) =>
-            this.#metrics.observe("socket", ok ? 200 : 400, s),
+          onRequest: (s, status) => this.#metrics.observe("socket", status, s),
           log: (l) => this.#log(l),
         },
       );
@@ -480,13 +479,19 @@ export class ModelServer {
     return metricsText(this.#context);
   }
 
-  /** Stops watching, the socket and the HTTP server. Idempotent. */
+  /**
+   * Aborts downloads from another model server, stops watching, the socket
+   * and the HTTP server. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // first: a request waiting for another model server's answer ends now
+    const remote = this.#context.remoteModels?.close();
     this.#registry.stop();
     await this.#watcher?.close();
     await this.#socket?.close();
+    await remote;
     await this.#registry.settled();
     if (this.#server !== undefined) await this.#server.shutdown();
     this.#pool.close();

@@ -115,8 +115,9 @@ export interface PowerRequestOptions {
  * @throws {TypeError} when the body is not an object or a field has the
  *   wrong type (e.g. a non-number in `values`).
  * @throws {RangeError} when a field's value is not allowed: more rows than
- *   `maxRows`, a row of the wrong length, system features and values of
- *   different lengths, or an unknown output type, source or trainer.
+ *   `maxRows`, a row of the wrong length, a value that is not finite
+ *   (`1e400`), system features and values of different lengths, or an
+ *   unknown output type, source or trainer.
  *
  * @example
  * ```ts
@@ -187,9 +188,16 @@ function valueColumns(
     }
     for (let j = 0; j < row.length; j++) {
       const v = row[j];
-      if (typeof v !== "number" || !Number.isFinite(v)) {
+      if (typeof v !== "number") {
         throw new TypeError(
           `Row ${i} of "values" has a non-number for ${metrics[j]}: ${show(v)}`,
+        );
+      }
+      if (!Number.isFinite(v)) {
+        throw new RangeError(
+          `Row ${i} of "values" has ${v} for ${
+            metrics[j]
+          }, which is not a finite number (a JSON number beyond ±1.8e308, e.g. 1e400, reads as infinite)`,
         );
       }
       columns[j]![i] = v;

@@ -6,6 +6,16 @@
  */
 import { concatBytes, Deadline, TIMEOUT } from "./_deadline.ts";
 
+/** Options of {@linkcode HttpError}. */
+export interface HttpErrorOptions extends ErrorOptions {
+  /**
+   * Headers of the error reply, e.g. a 405's `allow`.
+   *
+   * @default {undefined} none
+   */
+  headers?: Readonly<Record<string, string>>;
+}
+
 /**
  * An error with the HTTP status the server answers it with.
  *
@@ -15,16 +25,21 @@ import { concatBytes, Deadline, TIMEOUT } from "./_deadline.ts";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * const e = new HttpError(413, "too large");
  * assertEquals([e.status, e.message, e instanceof Error], [413, "too large", true]);
+ * const m = new HttpError(405, "use GET", { headers: { allow: "GET, HEAD" } });
+ * assertEquals(m.headers, { allow: "GET, HEAD" });
  * ```
  */
 export class HttpError extends Error {
   /** The HTTP status code, e.g. 400, 408, 413. */
   readonly status: number;
+  /** Headers of the error reply (e.g. a 405's `allow`), if any. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
   /** Creates an error answered with `status`. */
-  constructor(status: number, message: string, options?: ErrorOptions) {
+  constructor(status: number, message: string, options?: HttpErrorOptions) {
     super(message, options);
     this.name = "HttpError";
     this.status = status;
+    this.headers = options?.headers;
   }
 }
 

@@ -9,10 +9,18 @@
  * A server that cannot answer is asked again after `retryMs`; meanwhile the
  * estimator answers from its static model or its own pipelines.
  *
+ * A server that is slow to answer (one that accepts the connection and
+ * says nothing keeps a download open for its whole `timeoutMs`, 60 s)
+ * delays requests by at most `waitMs` (5 s) per ask: after that they are
+ * answered without the model while the download goes on, and once it
+ * arrives later requests use it. `close()` aborts downloads in flight, so
+ * the server stops at once.
+ *
  * @module
  */
 import type { ZipEntries } from "../io/zip.ts";
 import { downloadBytes } from "./_download.ts";
+import { Deadline, TIMEOUT } from "./_deadline.ts";
 import {
   type InitUrlModel,
   type InitUrlOptions,
@@ -30,6 +38,14 @@ export interface RemoteModelsOptions extends InitUrlOptions {
    */
   retryMs?: number;
   /**
+   * Most time requests wait for an ask of the model server, ms, counted
+   * from its start; after it they are answered without its model (from the
+   * static model or the served pipelines) while the download goes on.
+   *
+   * @default {5000}
+   */
+  waitMs?: number;
+  /**
    * Cores of the requesting machine, sent as `spec.cores`.
    *
    * @default {undefined} this host's logical CPUs
@@ -46,6 +62,14 @@ export interface RemoteModelsOptions extends InitUrlOptions {
 interface Entry {
   at: number;
   model?: InitUrlModel;
+}
+
+/** An ask in flight: its result, and until when requests wait for it. */
+interface Pending {
+  model: Promise<InitUrlModel | undefined>;
+  until: number;
+  /** Whether the wait's end was logged. */
+  told: boolean;
 }
 
 /** What a zip reply's headers say: the model's file name and feature group. */
@@ -95,7 +119,8 @@ export class RemoteModels {
   readonly #endpoint: string;
   readonly #options: RemoteModelsOptions;
   readonly #entries = new Map<string, Entry>();
-  readonly #pending = new Map<string, Promise<InitUrlModel | undefined>>();
+  readonly #pending = new Map<string, Pending>();
+  readonly #abort = new AbortController();
 
   /**
    * Asks nothing yet: the first request of each pair asks the server.
@@ -116,7 +141,8 @@ export class RemoteModels {
 
   /**
    * The model for a request's energy source and output type: the one
-   * fetched before, or fetched now; undefined while the server has none.
+   * fetched before, or fetched now; undefined while the server has none,
+   * after `waitMs` of an ask that goes on, and once closed.
    *
    * @param r The power request (its metrics, system features, filter and
    *   trainer name go into the model request).
@@ -127,23 +153,54 @@ export class RemoteModels {
     const entry = this.#entries.get(key);
     const retry = this.#options.retryMs ?? 60_000;
     if (entry?.model) return Promise.resolve(entry.model);
-    if (entry && Date.now() - entry.at < retry) {
+    if (
+      this.#abort.signal.aborted || (entry && Date.now() - entry.at < retry)
+    ) {
       return Promise.resolve(undefined);
     }
     let pending = this.#pending.get(key);
     if (pending === undefined) {
-      pending = this.#fetch(r).then((model) => {
-        this.#entries.set(
-          key,
-          model ? { at: Date.now(), model } : {
-            at: Date.now(),
-          },
-        );
+      const model = this.#fetch(r).then((model) => {
+        this.#entries.set(key, { at: Date.now(), ...(model ? { model } : {}) });
         return model;
       }).finally(() => this.#pending.delete(key));
+      const waitMs = this.#options.waitMs ?? 5000;
+      pending = { model, until: performance.now() + waitMs, told: false };
       this.#pending.set(key, pending);
     }
-    return pending;
+    return this.#waitFor(r, pending);
+  }
+
+  /** The ask's model, or undefined once its wait is over. */
+  async #waitFor(
+    r: PowerRequest,
+    pending: Pending,
+  ): Promise<InitUrlModel | undefined> {
+    const deadline = new Deadline(pending.until - performance.now());
+    try {
+      const model = await deadline.race(pending.model);
+      if (model !== TIMEOUT) return model;
+    } finally {
+      deadline.clear();
+    }
+    if (!pending.told) {
+      pending.told = true;
+      this.#options.log?.(
+        `warning: the model server ${this.#endpoint} has not answered the ${r.source} ${r.outputType} model request within ${
+          this.#options.waitMs ?? 5000
+        } ms; the estimator answers without it until it does`,
+      );
+    }
+    return undefined;
+  }
+
+  /**
+   * Aborts the asks in flight and asks nothing more: later requests get
+   * undefined. Settles when the asks have ended.
+   */
+  async close(): Promise<void> {
+    this.#abort.abort();
+    await Promise.allSettled([...this.#pending.values()].map((p) => p.model));
   }
 
   async #fetch(r: PowerRequest): Promise<InitUrlModel | undefined> {
@@ -165,6 +222,7 @@ export class RemoteModels {
           body: JSON.stringify(body),
         },
         onResponse: (response) => headers = replyHeaders(response),
+        signal: this.#abort.signal,
       });
       const model = await this.#read(r, bytes, headers);
       this.#options.log?.(
@@ -172,6 +230,7 @@ export class RemoteModels {
       );
       return model;
     } catch (error) {
+      if (this.#abort.signal.aborted) return undefined; // closed: no warning
       this.#options.log?.(
         `warning: ${
           (error as Error).message

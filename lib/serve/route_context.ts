@@ -58,10 +58,17 @@ export function badRequest(error: unknown): HttpError {
     : new HttpError(400, (error as Error).message, { cause: error });
 }
 
-/** The reply of an `HttpError`: 408 and 413 close the connection. */
+/**
+ * The reply of an `HttpError`, with its headers (a 405's `allow`): 408 and
+ * 413 close the connection.
+ */
 export function errorReply(error: HttpError): HttpReply {
+  const reply = json({ error: error.message }, error.status);
   return {
-    ...json({ error: error.message }, error.status),
+    ...reply,
+    ...(error.headers
+      ? { headers: { ...reply.headers, ...error.headers } }
+      : {}),
     close: error.status === 408 || error.status === 413,
   };
 }

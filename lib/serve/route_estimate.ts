@@ -158,8 +158,10 @@ export async function estimateRoute(
 /**
  * The answer to one estimator-socket request (upstream's reply fields;
  * `model_name`, `coverage`, `lower`, `upper` when `intervals` is asked).
- * A failed estimate throws its msg, so it is answered and counted as an
- * error.
+ * A request that cannot be read, or a failed estimate, throws an
+ * `HttpError` with its msg and the status `POST /estimate` answers (400,
+ * 413 for too many rows, 500 for a model's failure), so it is answered in
+ * upstream's error shape and counted under that status.
  */
 export async function socketRequest(
   context: RouteContext,
@@ -169,10 +171,16 @@ export async function socketRequest(
   try {
     r = await parseRequest(context, body);
   } catch (error) {
-    return {
-      powers: {},
-      msg: `failed to handle request: ${(error as Error).message}`,
-    };
+    const status = error instanceof HttpError
+      ? error.status
+      : error instanceof TooManyRowsError
+      ? 413
+      : 400;
+    throw new HttpError(
+      status,
+      `failed to handle request: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const result = await estimateWith(context, r, true);
   const reply: Record<string, unknown> = {
@@ -186,6 +194,8 @@ export async function socketRequest(
     }
   }
   // a failed estimate is answered with its msg and counted as an error
-  if (result.msg !== "") throw new Error(result.msg);
+  if (result.msg !== "") {
+    throw new HttpError(result.model_name ? 500 : 400, result.msg);
+  }
   return reply;
 }

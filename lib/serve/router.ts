@@ -51,8 +51,11 @@ function traversal(path: string): boolean {
   return /(^|\/)\.\.?(\/|$)|%2e|%2f|%5c|\\|%00/i.test(path);
 }
 
-/** Throws a 405 unless the method is `allowed` (HEAD counts as GET). */
-function method(request: RoutedRequest, allowed: string): void {
+/**
+ * Throws a 405 with the `allow` header RFC 9110 requires unless the method
+ * is `allowed` (HEAD counts as GET).
+ */
+function method(request: RoutedRequest, allowed: "GET" | "POST"): void {
   if (
     request.method !== allowed &&
     !(allowed === "GET" && request.method === "HEAD")
@@ -60,6 +63,7 @@ function method(request: RoutedRequest, allowed: string): void {
     throw new HttpError(
       405,
       `Method ${request.method} is not allowed here: use ${allowed}`,
+      { headers: { allow: allowed === "GET" ? "GET, HEAD" : "POST" } },
     );
   }
 }
