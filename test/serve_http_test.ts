@@ -665,6 +665,28 @@ Deno.test("POST /model filters work (mae:10;mape:20), a MAPE of −1 does not pa
       "SGDRegressorTrainer_2",
     );
     assertEquals(await name("mae:0.5"), 400);
+    // node_type -1 (a reply with model_name): still linear unless a trainer
+    // is named, as Kepler v0.7 evaluates a curve fit on its first eBPF
+    // counter in Go map order, an arbitrary one.
+    // Node type 1 by its spec: under mape:11 only its curves pass.
+    const type1 = {
+      machine_spec: {
+        processor: "amd_epyc_7763",
+        cores: 64,
+        chips: 1,
+        memory: 256,
+        frequency: 3500,
+      },
+      loose_node_type: false,
+    };
+    assertEquals(await name("mape:11", type1), 400);
+    assertEquals(
+      await name("mape:11", {
+        ...type1,
+        trainer_name: "ExponentialRegressionTrainer",
+      }),
+      "ExponentialRegressionTrainer_1",
+    );
     const bad = await ask("mae:ten");
     assertEquals(bad.status, 400);
     assert(/not a number/.test(bad.text()), bad.text());

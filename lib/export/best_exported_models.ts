@@ -3,18 +3,21 @@
  * energy source, output type and feature group (upstream's
  * `BestModelCollection`): the lowest error (`ERROR_KEY`, default `mae`)
  * among all exported models, for the sidecar estimator (zip), and among
- * the models with a Kepler weight file, for the local estimator (json).
+ * the models with a linear Kepler weight file, for the local estimator
+ * (json; upstream also recommended curve fits, which Kepler evaluates on an
+ * arbitrary counter).
  * On a tie the earlier model stays. Ranked by a MAPE, an undefined MAPE
  * (−1) counts as the worst, not the best (upstream's ranking took −1 as
  * the best).
  *
  * @module
  */
-import type {
-  EnergySource,
-  ErrorKey,
-  FeatureGroup,
-  OutputType,
+import {
+  CURVE_FIT_TRAINERS,
+  type EnergySource,
+  type ErrorKey,
+  type FeatureGroup,
+  type OutputType,
 } from "../types.ts";
 
 /** A model that passed the export thresholds. */
@@ -70,7 +73,12 @@ export interface ComponentError {
 export interface BestOfGroup {
   /** Lowest error among all models (sidecar estimator, zip). */
   sidecar: ExportedModel;
-  /** Lowest error among models with a weight file (local estimator). */
+  /**
+   * Lowest error among models with a linear weight file (Kepler's local
+   * estimator). Curve-fit weight files are exported but not recommended:
+   * Kepler v0.7 evaluates them on its first eBPF counter in Go map order,
+   * an arbitrary one (lib/pipeline/kepler_weight_file.ts).
+   */
   local?: ExportedModel;
 }
 
@@ -107,6 +115,9 @@ export function exportGroupKey(
  * const best = bestExportedModels([m("XgboostFitTrainer_0", 2, false), m("SGDRegressorTrainer_0", 3, true)]);
  * const g = best.get(0)!.get("acpi/AbsPower/BPFOnly")!;
  * assertEquals([g.sidecar.modelName, g.local?.modelName], ["XgboostFitTrainer_0", "SGDRegressorTrainer_0"]);
+ * // A curve fit's weight file is not recommended for the local estimator.
+ * const fits = bestExportedModels([m("LogarithmicRegressionTrainer_0", 1, true), m("SGDRegressorTrainer_0", 3, true)]);
+ * assertEquals(fits.get(0)!.get("acpi/AbsPower/BPFOnly")!.local?.modelName, "SGDRegressorTrainer_0");
  * // Ranked by mape, an undefined mape (−1) loses.
  * const byMape = bestExportedModels([{ ...m("A_0", 1, false), errors: { mape: -1 } },
  *   { ...m("B_0", 2, false), errors: { mape: 7 } }], "mape");
@@ -140,13 +151,15 @@ export function bestExportedModels(
     }
     const key = exportGroupKey(m.source, m.outputType, m.featureGroup);
     const current = byGroup.get(key);
+    const local = m.hasWeight &&
+      !(CURVE_FIT_TRAINERS as readonly string[]).includes(m.trainer);
     if (current === undefined) {
-      byGroup.set(key, m.hasWeight ? { sidecar: m, local: m } : { sidecar: m });
+      byGroup.set(key, local ? { sidecar: m, local: m } : { sidecar: m });
       continue;
     }
     if (errorOf(current.sidecar) > error) current.sidecar = m;
     if (
-      m.hasWeight &&
+      local &&
       (current.local === undefined || errorOf(current.local) > error)
     ) {
       current.local = m;

@@ -14,10 +14,17 @@
  * - LogisticRegressionTrainer: `P = cat + A / (1 + exp(−k·(x₀ − x0))) + off`
  *   with `[A, x0, k, off] = CurveFit_Weights`;
  *
- * where `x₀` is the first numerical variable divided by its scale. (Kepler
- * takes its own first feature; our exported curve-fit files list the main
- * feature first so that both agree.) Missing features count as 0, as in
- * Kepler. Negative predictions are returned as they are; callers clamp.
+ * where `x₀` is the first numerical variable divided by its scale: the
+ * model's main feature, which our curve-fit files list first. Kepler v0.7
+ * takes instead its own first usage metric, the first of its eBPF software
+ * counters in Go map order (`GetProcessFeatureNames`), which changes from
+ * one start to the next: a curve-fit file is evaluated there on an
+ * arbitrary counter (its scale 0 when the model lacks it, so x₀ = 0 and P
+ * the constant c). So the model server hands Kepler linear weight files
+ * unless a curve-fit trainer is asked for by name, and export recommends
+ * only linear weight files for the local estimator. Missing features count
+ * as 0, as in Kepler. Negative predictions are returned as they are;
+ * callers clamp.
  *
  * @module
  */

@@ -121,7 +121,7 @@ function chooseModel(context: RouteContext, q: ModelRequest): CacheEntry {
     filters: q.filters,
     pipelineName: q.pipelineName,
     need: q.weight ? "weight" : "archive",
-    linearOnly: q.weight && q.nodeType !== -1,
+    linearOnly: q.weight,
   }, registry.selectOptions);
   if (selection === undefined || !q.weight) {
     return selection ? { selection } : {};

@@ -84,7 +84,9 @@ export interface ModelQuery {
   need?: ModelNeed;
   /**
    * Only linear weight files unless a trainer is named: a weight reply
-   * without `model_name` is evaluated as linear by Kepler. Default: false.
+   * without `model_name` is evaluated as linear by Kepler, and one with a
+   * curve fit's `model_name` on Kepler's first eBPF counter in Go map order
+   * (an arbitrary one; lib/pipeline/kepler_weight_file.ts). Default: false.
    */
   linearOnly?: boolean;
 }
