@@ -264,6 +264,13 @@ function dropStale(
     }
     kept.push(k);
   }
+  // Repeats from the first row on: when the first row's value was scraped
+  // is unknown (up to Prometheus' lookback before the window), so the
+  // first move after it has no known interval; it becomes the first row.
+  if (n > 1 && kept[0] === 0 && stale.has(raw[1]!)) {
+    kept.shift();
+    stale.add(raw[0]!);
+  }
   const m = kept.length;
   const grid = new Float64Array(m);
   kept.forEach((k, i) => grid[i] = raw[k]!);

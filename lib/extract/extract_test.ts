@@ -219,6 +219,31 @@ Deno.test("`extract()` merges a stale repeated scrape into the next interval", (
   assertEquals([...frame.features.bpf_cpu_time_ms!], [10, 10]);
 });
 
+Deno.test("`extract()` drops repeats from the first row on: the first row's scrape time is unknown", () => {
+  // 0, 3 and 6 repeat one value (Prometheus paused, or a window that starts
+  // inside a stale stretch): the value may be up to the lookback old, so
+  // the move at 9 has no known interval; 9 → 12 is the first one.
+  const q = queryDataFrom(queryOf(
+    energy("platform", [[0, 300], [3, 300], [6, 300], [9, 1200], [12, 1530]]),
+    energy("platform", [[0, 30], [3, 30], [6, 30], [9, 90], [12, 120]], {
+      mode: "idle",
+    }),
+    usage("bpf_cpu_time_ms", "a", [[0, 30], [3, 30], [6, 30], [9, 90], [
+      12,
+      120,
+    ]]),
+    usage("bpf_page_cache_hit", "a", [[0, 3], [3, 3], [6, 3], [9, 9], [
+      12,
+      12,
+    ]]),
+  ));
+  const frame = extract(q, "BPFOnly", { source: "acpi" });
+  assertEquals([...frame.timestamp], [12]);
+  // (1530 + 120 − 1200 − 90) J over 3 s; (120 − 90) ms over 3 s
+  assertEquals([...frame.power.platform!], [120]);
+  assertEquals([...frame.features.bpf_cpu_time_ms!], [10]);
+});
+
 Deno.test("`extract()` sums sockets and modes and keeps only the requested energy source", () => {
   const q = queryDataFrom(queryOf(
     ...(["package", "core", "uncore", "dram"] as const).flatMap((c) =>
