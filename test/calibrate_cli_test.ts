@@ -80,3 +80,29 @@ Deno.test("`calibrate --model-server` on a closed port: the cycle is skipped, lo
     await Deno.remove(models, { recursive: true });
   }
 });
+
+Deno.test("`calibrate` removes the staging folders a killed run left, with a note", async () => {
+  const models = await Deno.makeTempDir();
+  try {
+    const left = `${models}/.calibrate/staging-38`;
+    await Deno.mkdir(`${left}/calibrated`, { recursive: true });
+    await Deno.writeTextFile(`${left}/calibrated/metadata.json`, "{}");
+    const down = `http://127.0.0.1:${freePort()}`;
+    const r = await runTask("calibrate", [
+      ...["--period", "0.5", "--cycles", "1", "--metrics-port", "0"],
+    ], { env: { MODEL_PATH: models, PROM_SERVER: down } });
+    assertEquals(r.code, 0, r.stderr);
+    assert(
+      r.stderr.includes(
+        `note: removed ${left}, a candidate a stopped run left`,
+      ),
+      r.stderr,
+    );
+    assertEquals(
+      await Deno.stat(left).then(() => true, () => false),
+      false,
+    );
+  } finally {
+    await Deno.remove(models, { recursive: true });
+  }
+});

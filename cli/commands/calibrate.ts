@@ -35,6 +35,7 @@ import {
   DecisionLog,
   parseMaxError,
   serveCalibrateMetrics,
+  sweepStaging,
 } from "../../lib/calibrate/mod.ts";
 import { parseTrainerList } from "./train.ts";
 
@@ -230,6 +231,9 @@ export const calibrate = command({
   async run(options, context) {
     const stateDir = given(options.stateDir) ??
       `${context.config.modelPath}/.calibrate`;
+    for (const dir of await sweepStaging(stateDir)) {
+      context.err(`note: removed ${dir}, a candidate a stopped run left`);
+    }
     const log = await DecisionLog.open(
       given(options.decisionLog) ?? `${stateDir}/decisions.jsonl`,
     );

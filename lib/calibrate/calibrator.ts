@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { stagingDir } from "./staging.ts";
 import { join } from "node:path";
 import type { QueryResult } from "../query/format.ts";
 import { queryDataFrom } from "../extract/read_query.ts";
@@ -461,7 +462,7 @@ export class Calibrator {
     state.quietUntil = seq + this.#window;
     state.history.clear();
     state.riseSeq = undefined;
-    const staging = join(this.#o.stateDir, `staging-${seq}`);
+    const staging = stagingDir(this.#o.stateDir, seq);
     const base: Omit<Decision, "action" | "reason"> = {
       time: now,
       cycle: seq,
@@ -470,6 +471,8 @@ export class Calibrator {
       holdout_rows: split.holdoutRows,
     };
     try {
+      // a folder of the same cycle from before a restart is not this one's
+      await Deno.remove(staging, { recursive: true }).catch(() => {});
       await Deno.mkdir(staging, { recursive: true });
       const candidate = await trainStaged(staging, this.#o.modelPath, split, {
         pipelineName: this.#name,

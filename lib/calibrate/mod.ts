@@ -21,6 +21,7 @@ export type {
   WindowReservoirOptions,
 } from "./window_reservoir.ts";
 export { DecisionLog } from "./decision_log.ts";
+export { stagingDir, sweepStaging } from "./staging.ts";
 export { serveCalibrateMetrics } from "./serve_calibrate_metrics.ts";
 export type { CalibrateMetricsServerOptions } from "./serve_calibrate_metrics.ts";
 export { DEFAULT_TRAINERS } from "./calibrator.ts";
