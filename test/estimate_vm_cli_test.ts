@@ -138,6 +138,17 @@ Deno.test("`kepler-model estimate --vm` estimates a VM of an untrained size with
     );
     assert(!("package_host_power" in solo[0]!));
 
+    // the host's query given as the guest's: one line, not watts
+    const host = await cli([
+      ...["estimate", "--vm", "-i", "v_host", "-p", "vmp", "-o", "host"],
+      ...["--vm-spec", "8:16"],
+    ]);
+    assertEquals(host.code, 1, host.stderr);
+    assertMatch(
+      host.stderr,
+      /^kepler-model: error: Cannot read the VM's usage: \S+v_host\.json is a VM host's query \(it has kepler_vm_\w+\), not a guest's: give the guest Kepler's query, and the host's as --vm-host\n$/,
+    );
+
     // --vm-spec overrides the spec file: as a 2-vCPU VM, the 2-vCPU size
     const small = await cli([
       "estimate",

@@ -361,6 +361,14 @@ export function guestUsage(
   query: QueryData,
   features: readonly string[],
 ): GuestUsage {
+  const hostMetric = [...query.metrics].find(([m, list]) =>
+    m.startsWith("kepler_vm_") && list.length > 0
+  )?.[0];
+  if (hostMetric !== undefined) {
+    throw new RangeError(
+      `Cannot read the VM's usage: ${query.origin} is a VM host's query (it has ${hostMetric}), not a guest's: give the guest Kepler's query, and the host's as --vm-host`,
+    );
+  }
   const name = guestName(query);
   const counters = new Map<string, Map<number, number>>();
   for (const f of features) {
