@@ -1,16 +1,29 @@
 /**
  * A hand-written pipeline for serve tests: one linear rapl-sysfs AbsPower
- * BPFOnly model (package and dram), written into a MODEL_PATH folder, with
+ * BPFOnly model (package and dram) with a conformal interval, written into
+ * a MODEL_PATH folder, with
  * a PowerRequest it answers and its powers computed by hand.
  *
  * @module
  */
 import { join } from "node:path";
 
-/** The linear model of each component: scale, coefficients, intercept. */
+/**
+ * The linear model of each component: scale, coefficients, intercept, and
+ * the half-width of its 80 % conformal interval.
+ */
 export const HAND_MODEL = {
-  package: { scale: [4000, 100], coef: [120, 6], intercept: 40 },
-  dram: { scale: [4000, 100], coef: [10, 2], intercept: 8 },
+  package: { scale: [4000, 100], coef: [120, 6], intercept: 40, half: 5 },
+  dram: { scale: [4000, 100], coef: [10, 2], intercept: 8, half: 1.5 },
+} as const;
+
+/** The machine spec of the model's node type. */
+export const HAND_SPEC = {
+  processor: "p",
+  cores: 8,
+  chips: 1,
+  memory: 32,
+  frequency: 3000,
 } as const;
 
 /** Rows of {@linkcode HAND_REQUEST}. */
@@ -73,7 +86,7 @@ export async function writeHandPipeline(modelPath: string): Promise<string> {
       mae: 3,
       mape: 4,
       node_type: 0,
-      machine_spec: { processor: "p", cores: 8, chips: 1, memory: 32 },
+      machine_spec: HAND_SPEC,
     }),
   );
   const dict: Record<string, unknown> = {};
@@ -88,6 +101,7 @@ export async function writeHandPipeline(modelPath: string): Promise<string> {
         scale: m.scale,
         coef: m.coef,
         intercept: m.intercept,
+        interval: { coverage: 0.8, halfWidth: m.half, n: 50 },
       }),
     );
   }

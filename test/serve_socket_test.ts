@@ -13,6 +13,13 @@ import {
 import { join } from "node:path";
 import { startModelServer } from "../lib/serve/mod.ts";
 import type { ModelServerOptions } from "../lib/serve/mod.ts";
+import {
+  HAND_REQUEST,
+  HAND_SPEC,
+  HAND_VALUES,
+  handPower,
+  writeHandPipeline,
+} from "./_hand_pipeline.ts";
 
 const ROOT = await Deno.makeTempDir({ prefix: "kepler-serve-socket-" });
 globalThis.addEventListener("unload", () => {
@@ -22,92 +29,11 @@ globalThis.addEventListener("unload", () => {
 });
 
 /** A hand-written pipeline: one linear model with a conformal interval. */
-const MODEL_PATH = join(ROOT, "models");
-const MODEL = {
-  package: { scale: [4000, 100], coef: [120, 6], intercept: 40, half: 5 },
-  dram: { scale: [4000, 100], coef: [10, 2], intercept: 8, half: 1.5 },
-};
-const SPEC = {
-  processor: "p",
-  cores: 8,
-  chips: 1,
-  memory: 32,
-  frequency: 3000,
-};
-{
-  const dir = join(
-    MODEL_PATH,
-    "hand",
-    "rapl-sysfs",
-    "AbsPower",
-    "BPFOnly",
-    "SGDRegressorTrainer_0",
-  );
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(
-    join(MODEL_PATH, "hand", "metadata.json"),
-    '{"name": "hand"}',
-  );
-  const features = ["bpf_cpu_time_ms", "bpf_page_cache_hit"];
-  await Deno.writeTextFile(
-    join(dir, "metadata.json"),
-    JSON.stringify({
-      model_name: "SGDRegressorTrainer_0",
-      trainer: "SGDRegressorTrainer",
-      model_class: "scikit",
-      model_file: "SGDRegressorTrainer_0.json",
-      features,
-      fe_files: [],
-      output_type: "AbsPower",
-      mae: 3,
-      mape: 4,
-      node_type: 0,
-      machine_spec: SPEC,
-    }),
-  );
-  const dict: Record<string, unknown> = {};
-  for (const [c, m] of Object.entries(MODEL)) {
-    dict[c] = { model_file: `${c}.json`, features, fe_files: [] };
-    await Deno.writeTextFile(
-      join(dir, `${c}.json`),
-      JSON.stringify({
-        kind: "linear",
-        version: 1,
-        trainer: "SGDRegressorTrainer",
-        scale: m.scale,
-        coef: m.coef,
-        intercept: m.intercept,
-        interval: { coverage: 0.8, halfWidth: m.half, n: 50 },
-      }),
-    );
-  }
-  await Deno.writeTextFile(
-    join(dir, "SGDRegressorTrainer_0.json"),
-    JSON.stringify(dict),
-  );
-}
-
-/** Powers by hand: intercept + Σ coef·x/scale, clipped at 0. */
-function byHand(component: keyof typeof MODEL, row: number[]): number {
-  const m = MODEL[component];
-  return Math.max(
-    0,
-    m.intercept + m.coef[0]! * row[0]! / m.scale[0]! +
-      m.coef[1]! * row[1]! / m.scale[1]!,
-  );
-}
-
-const VALUES = [[0, 0], [1000, 50], [3990.5, 120]];
-const REQUEST = {
-  metrics: ["bpf_cpu_time_ms", "bpf_page_cache_hit"],
-  values: VALUES,
-  output_type: "AbsPower",
-  source: "intel_rapl",
-  system_features: ["cpu_architecture"],
-  system_values: ["Sapphire Rapids"],
-  trainer_name: "",
-  filter: "",
-};
+const MODEL_PATH = await writeHandPipeline(join(ROOT, "models"));
+const SPEC = HAND_SPEC;
+const byHand = handPower;
+const VALUES = HAND_VALUES;
+const REQUEST = HAND_REQUEST;
 
 let counter = 0;
 async function withSocket(
