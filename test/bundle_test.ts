@@ -86,9 +86,9 @@ Deno.test("the bundle runs the same CLI as cli/main.ts, train included", async (
     );
     // train's workers load from the worker bundles beside the CLI's: no
     // error line from a worker that cannot load.
-    const cli = (args: string[]) =>
+    const cli = (args: string[], bundle = out) =>
       new Deno.Command(Deno.execPath(), {
-        args: ["run", "--quiet", "--no-config", "-A", out, ...args],
+        args: ["run", "--quiet", "--no-config", "-A", bundle, ...args],
         cwd: dir,
         env: { DATAPATH: dir },
         stdout: "piped",
@@ -125,19 +125,11 @@ Deno.test("the bundle runs the same CLI as cli/main.ts, train included", async (
     const alone = join(dir, "alone");
     await Deno.mkdir(alone);
     await Deno.copyFile(out, join(alone, "kepler-model.js"));
-    const inline = await new Deno.Command(Deno.execPath(), {
-      args: [
-        ...["run", "--quiet", "--no-config", "-A"],
-        ...[join(alone, "kepler-model.js"), "train", "-i", "q", "-p", "inline"],
-        ...["--abs-trainers", "SGDRegressorTrainer"],
-        ...["--dyn-trainers", "SGDRegressorTrainer", "--workers", "2"],
-      ],
-      cwd: dir,
-      env: { DATAPATH: dir },
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(120_000),
-    }).output();
+    const inline = await cli([
+      ...["train", "-i", "q", "-p", "inline"],
+      ...["--abs-trainers", "SGDRegressorTrainer"],
+      ...["--dyn-trainers", "SGDRegressorTrainer", "--workers", "2"],
+    ], join(alone, "kepler-model.js"));
     assertEquals(inline.code, 0, new TextDecoder().decode(inline.stderr));
   } finally {
     await Deno.remove(dir, { recursive: true });

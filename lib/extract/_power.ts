@@ -61,9 +61,6 @@ export function instanceOf(labels: Labels, options: SeriesOptions): string {
   return labels[options.instanceLabel] ?? "";
 }
 
-/** The identity of a counter: its labels without the scrape labels. */
-export const identityKey: (labels: Labels) => string = counterIdentity;
-
 /** Power of one unit (socket) or of all units of a component. */
 export interface PowerColumn {
   /** Watts for each grid row k ≥ 1 (row 0 has no interval). */
@@ -175,7 +172,7 @@ export function instancePower(
         slots = new Map();
         byInstance.set(instance, slots);
       }
-      const key = `${component}\u0001${identityKey(s.labels)}`;
+      const key = `${component}\u0001${counterIdentity(s.labels)}`;
       let slot = slots.get(key);
       if (slot === undefined) {
         slot = {

@@ -8,7 +8,8 @@
  */
 import { CONTAINER_ID_LABELS } from "../types.ts";
 import type { ContainerKey } from "./frame.ts";
-import { identityKey, lowerBound, type SeriesOptions } from "./_power.ts";
+import { lowerBound, type SeriesOptions } from "./_power.ts";
+import { counterIdentity } from "../vocabulary/scrape_labels.ts";
 import type { MetricSeries } from "./read_query.ts";
 
 /** The grid of an instance (from its power series). */
@@ -177,7 +178,7 @@ export function counterUsage(
       ids = new Map();
       groups.set(instance, ids);
     }
-    const id = identityKey(s.labels);
+    const id = counterIdentity(s.labels);
     const list = ids.get(id);
     if (list === undefined) ids.set(id, [s]);
     else list.push(s);
